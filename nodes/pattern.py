@@ -322,7 +322,9 @@ class Pattern(Node):
                 self.report_status(tempo=round(clock.tempo, 2), beat=round(clock.beat_at(now), 2), peers=clock.peers,
                                    playing=clock.playing and self._play, link=clock.link, late_steps=self.late_steps,
                                    follows=self.clock or ("MIDI clock" if self.follow_midi_clock else ""),
-                                   # where the master started (0) or continued from: the console words it so
+                                   # the master's own transport apart from play (the console tells what the master
+                                   # did, not the play control), and where it started (0) or continued from
+                                   **({"master_playing": clock.playing} if self.follow_midi_clock else {}),
                                    **({"from_beat": clock.start_beat} if self.follow_midi_clock and clock.playing
                                       else {}))
             self.stop_event.wait(TICK_SECONDS)

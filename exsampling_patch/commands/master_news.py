@@ -1,8 +1,10 @@
 """The stage console's lines for a pattern node following a MIDI clock master (``follow_midi_clock``): when the
 master starts, stops or continues, and when its tempo changes markedly. The node tells these only in its status,
-twice a second (``playing``, ``tempo``, ``follows``, and ``from_beat`` while playing: 0 after a start, where the
-master went on from after a continue), which the console printed none of: a performer in time with a drum machine
-had no word of the groove starting, stopping or changing tempo with it."""
+twice a second (``master_playing``, ``tempo``, ``follows``, and ``from_beat`` while the master plays: 0 after a start,
+where the master went on from after a continue), which the console printed none of: a performer in time with a drum
+machine had no word of the groove starting, stopping or changing tempo with it. The master's own ``master_playing``,
+not ``playing``: that one is false while the node's ``play`` control is 0 too, and the performer's play 0 and 1 read
+as the master stopping and starting again (and a start with ``playing: false`` went untold)."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ class MasterNews:
     def line(self, node_id: str, status: Mapping[str, Any], at: float) -> str:
         """What ``status`` of node ``node_id`` (at ``at``, monotonic seconds) says of its master that was not said:
         "started at 120 BPM", "continued at 120 BPM", "stopped", "tempo 90 BPM", or ''."""
-        tempo, playing = status.get("tempo"), status.get("playing")
+        tempo, playing = status.get("tempo"), status.get("master_playing")
         if (status.get("follows") != "MIDI clock" or not isinstance(tempo, int | float)
                 or not isinstance(playing, bool)):
             return ""

@@ -14,6 +14,7 @@ import pytest
 from exsampling_patch.commands.master_news import MasterNews
 from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.context import NodeContext
+from exsampling_patch.messages import ControlValue
 from exsampling_patch.nodes.pattern import Pattern
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import NodeStatus
@@ -70,11 +71,49 @@ def test_the_console_says_the_masters_start_tempo_stop_and_continue() -> None:
     assert said[stop:] == ["stopped", "continued at 90 BPM", "stopped"], said
 
 
+#: Its clock at 120 BPM while stopped, start, 2 beats, "off" (the test's play 0), 4 beats, "on" (play 1), 4 beats,
+#: stop, 2 beats of ticks stopped: the node's status sees each state at least twice.
+MASTER_PLAYS_ON = MASTER_START + """def say(what):
+    print(what, time.perf_counter(), flush=True)
+t = ticks(48, 120, time.perf_counter())
+port.send(mido.Message("start"))
+t = ticks(24 * 2, 120, t); say("off")
+t = ticks(24 * 4, 120, t); say("on")
+t = ticks(24 * 4, 120, t)
+port.send(mido.Message("stop"))
+t = ticks(24 * 2, 120, t)
+print("late", late, flush=True)
+"""
+
+
+@pytest.mark.jack
+@pytest.mark.parametrize("playing", [True, False], ids=["play-0-then-1", "playing-false"])
+def test_the_console_tells_the_masters_start_and_stop_not_the_play_control(playing: bool) -> None:
+    """The performer's play 0 and 1 while the master plays on, through the node's control input as a controller
+    sends them (or the node's play off throughout): before, the console told them as the master stopping and
+    starting again (its ``playing`` is false while play is 0), and a master's start with play off not at all."""
+    patch = Patch()
+    patch.add_node(NodeSpec("groove", "pattern", {"follow_midi_clock": True, "playing": playing}))
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    pattern = Pattern("groove", {"patterns": {"HH": "x.x."}, "follow_midi_clock": True, "playing": playing},
+                      ToConsole(console))
+
+    def heard(what: str) -> None:
+        if playing and what in ("off", "on"):
+            pattern.handle("control", ControlValue("play", 0.0 if what == "off" else 1.0))
+
+    follow(MASTER_PLAYS_ON, f"exs-news-play-{os.getpid()}-{playing}", pattern, heard)
+    prefix = "pattern 'groove': following the MIDI clock: "
+    said = [line.split(" ", 1)[1].removeprefix(prefix) for line in err.getvalue().splitlines()]
+    assert said == ["started at 120 BPM", "stopped"], said
+
+
 def test_a_tempo_is_told_once_it_moved_a_bpm_and_at_most_once_a_second() -> None:
     news = MasterNews()
 
     def at(t: float, tempo: float, playing: bool = True, **more: Any) -> str:
-        return news.line("g", {"tempo": tempo, "playing": playing, "follows": "MIDI clock", **more}, t)
+        return news.line("g", {"tempo": tempo, "master_playing": playing, "follows": "MIDI clock", **more}, t)
 
     assert at(0.0, 120.0, False) == ""  # nothing to say before the master starts
     assert at(0.5, 120.2, from_beat=0.0) == "started at 120 BPM"
@@ -86,4 +125,7 @@ def test_a_tempo_is_told_once_it_moved_a_bpm_and_at_most_once_a_second() -> None
     assert at(7.0, 124.0) == "tempo 124 BPM"  # a reading amid a change (125), put right
     assert at(7.5, 124.0, False) == "stopped"
     assert at(8.0, 124.0, from_beat=16.0) == "continued at 124 BPM"
-    assert news.line("own", {"tempo": 120.0, "playing": True, "follows": ""}, 0.0) == ""  # its own tempo: no master
+    assert news.line("own", {"tempo": 120.0, "master_playing": True, "follows": ""}, 0.0) == ""  # no master
+    # the master's start, the node's play off: told (its playing is the clock's and play's together)
+    off = {"tempo": 120.0, "playing": False, "master_playing": True, "follows": "MIDI clock", "from_beat": 0.0}
+    assert news.line("off", off, 0.0) == "started at 120 BPM"
