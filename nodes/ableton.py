@@ -437,7 +437,8 @@ class AbletonLive(Node):
                 self.report_status(unsent=kept)
             # A take kept open for an answer that can no longer come ends (an edit took the node out); as the
             # patch stops, it stays unfinished instead, and is passed on again at the next start.
-            unanswered = link.answers.unanswered()
+            # A slot's take sent again to a Live back (a restore) is no take in flight: its end was told long ago.
+            unanswered = [waiting for waiting in link.answers.unanswered() if not waiting.restore]
             for waiting in unanswered:
                 link.close(waiting, "not known to be loaded into Live: the node stopped before Live answered")
             if unanswered:  # sent within answer_within of the stop: never told otherwise

@@ -286,9 +286,13 @@ class LiveLink:
                 self.node.report_error("Live: " + " ".join(params))
             else:
                 why = " ".join(params[1:])
-                if not found[1]:  # one told overdue was closed then
-                    self.close(found[0], f"not loaded into Live's track '{found[0].slot}': {why}")
-                self.node.report_error(f"{found[0].name} not loaded into Live's track '{found[0].slot}': {why}")
+                if found[0].restore:  # no take in flight (its end told long ago): the set Live reopened refused it
+                    self.node.report_error(f"could not put back {found[0].name}, {found[0].slot}'s take before Live "
+                                           f"closed: {why}")
+                else:
+                    if not found[1]:  # one told overdue was closed then
+                        self.close(found[0], f"not loaded into Live's track '{found[0].slot}': {why}")
+                    self.node.report_error(f"{found[0].name} not loaded into Live's track '{found[0].slot}': {why}")
         elif address == "/exsampling/loaded":
             self.loaded += 1
             found = self.answers.answered(params[0], params[1]) if len(params) > 1 else None

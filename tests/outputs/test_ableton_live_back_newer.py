@@ -112,3 +112,57 @@ def test_a_take_sent_again_to_a_live_back_that_goes_silent_again_is_no_take_erro
         surface.disconnect()
         if back is not None:
             back.disconnect()
+
+
+def back_after_a_silence(tmp_path: Path, context: NodeContext, tracks: list[str]
+                         ) -> tuple[AbletonLive, LiveLink, ableton_remote.ExSamplingSurface, int]:
+    """A node's link to a Live that loaded knock into HH, quit, and was opened again with ``tracks``: its pong read,
+    knock sent again (a restore), not answered yet; the node (not started), the link, the Live back and its port."""
+    surface = ableton_remote.ExSamplingSurface(CInstance(Song([Track("HH")])), port=0)
+    port = surface.port
+    node = AbletonLive("live", {"port": port, "folder": str(tmp_path / "live")}, context)
+    link = LiveLink(node, "127.0.0.1", port, 60.0, StandingWarning())
+    try:
+        older = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+        pump(link, surface, lambda: link._answered_ever)
+        link.load("HH", ["HH", str(older.path), "knock", 0.0, 0, 0], "knock")
+        pump(link, surface, lambda: link.loaded == 1)
+    finally:
+        surface.disconnect()  # Live quits mid-show
+    link._ping(time.monotonic() - link.quiet)
+    link._silence(time.monotonic())
+    assert link.silent and len(context.errors) == 1, context.errors
+    back = ableton_remote.ExSamplingSurface(CInstance(Song([Track(name) for name in tracks])), port=port)
+    link._ping(time.monotonic())
+    pump(link, back, lambda: not link.silent)
+    return node, link, back, port
+
+
+def test_a_node_stopped_before_a_live_back_answers_a_take_sent_again_warns_of_no_take(tmp_path: Path) -> None:
+    # Before, the stop warned "stopped before Live answered 1 take sent to ...: knock (HH); not known to be loaded",
+    # naming a take whose end was told long ago.
+    context = NodeContext()
+    node, link, back, _ = back_after_a_silence(tmp_path, context, ["HH"])
+    try:
+        node.link = link
+        node.stop()
+        warnings = [str(status["warning"]) for status in context.statuses if status.get("warning")]
+        assert not [text for text in warnings if "stopped before Live answered" in text], warnings
+        assert len(context.errors) == 1, context.errors
+    finally:
+        link.sock.close()
+        back.disconnect()
+
+
+def test_a_take_a_live_back_refuses_to_get_again_is_told_as_not_put_back(tmp_path: Path) -> None:
+    # Before, the set Live reopened lacking HH was told "knock not loaded into Live's track 'HH': ...", a fresh take
+    # failure, for a take whose end was told long ago.
+    context = NodeContext()
+    _, link, back, _ = back_after_a_silence(tmp_path, context, ["Kick"])
+    try:
+        pump(link, back, lambda: len(context.errors) == 2)
+        assert context.errors[1].startswith("could not put back knock, HH's take before Live closed: "), context.errors
+        assert not [error for error in context.errors if "not loaded" in error], context.errors
+    finally:
+        link.sock.close()
+        back.disconnect()
