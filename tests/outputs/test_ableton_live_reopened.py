@@ -25,7 +25,8 @@ def test_a_live_opened_again_gets_each_slots_take_it_had_loaded(tmp_path: Path) 
     surface = ableton_remote.ExSamplingSurface(CInstance(Song([Track("HH"), Track("Snare")])), port=0)
     port = surface.port
     context = NodeContext()
-    node = AbletonLive("live", {"port": port, "folder": str(tmp_path / "live"), "fire": True}, context)
+    node = AbletonLive("live", {"port": port, "folder": str(tmp_path / "live"), "fire": True,
+                                 "answer_within": 0.8}, context)  # its silence told after 4 s, not 10 s
     node.start()
     back = None
     try:
@@ -61,7 +62,8 @@ def test_a_live_that_kept_its_set_through_a_silence_is_left_as_it_is(tmp_path: P
     tracks = [Track("HH")]
     surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=0)
     context = NodeContext()
-    node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live"), "fire": True}, context)
+    node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live"), "fire": True,
+                                 "answer_within": 0.8}, context)  # its silence told after 4 s, not 10 s
     node.start()
     try:
         knock = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
