@@ -31,7 +31,7 @@ from tests.waiting import wait_for
 from .helpers import sine_take
 
 #: Longer than the node once waited for the rate (10 s) before it assumed one.
-HELD_SECONDS = 12.0
+HELD_SECONDS = 10.5
 
 
 @pytest.mark.jack
@@ -142,10 +142,17 @@ def test_a_stop_while_waiting_for_the_rate_ends_the_wait_without_a_word_of_the_r
             daemon=True)
         assigning.start()
         assigning.join(1.0)
-        sampler.stop()
+        stopping = threading.Thread(target=sampler.stop, daemon=True)
+        stopping.start()
         stopped = True
         assigning.join(HANG_GUARD_SECONDS)
         assert not assigning.is_alive()
+        # The wait ended at the stop, the process still held: let go now, it answers the Stop rather than wait to
+        # be terminated and killed (8 s)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGCONT)
+        stopping.join(HANG_GUARD_SECONDS)
+        assert not stopping.is_alive()
         assert not any("sample rate" in error for error in context.errors), context.errors
         assert sampler.buffers[1].take is None  # loaded nowhere: the sampler had stopped
     finally:
@@ -185,11 +192,16 @@ def test_an_edit_of_a_sampler_whose_process_has_not_said_its_rate_goes_on_once_i
         updated: list[object] = []
         updating = threading.Thread(target=lambda: updated.append(engine.update(edited)), daemon=True)
         updating.start()
-        updating.join(HANG_GUARD_SECONDS)  # the process still held: only the handler told hung lets it go on
+        # The process still held: only the handler told hung lets the edit go on, to stop the old node (its
+        # handler's wait ends there, quietly)
+        assert wait_for(lambda: any(isinstance(event, NodeHung) and not event.recovered for event in told)
+                        and sampler.stop_event.is_set(), HANG_GUARD_SECONDS), told
+        # let go then: the old node's stop has the process answer, rather than wait to terminate and kill it (8 s)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGCONT)
+        updating.join(HANG_GUARD_SECONDS)
         assert updated, "the edit waited for the handler that waits for the held process's rate"
-        assert any(isinstance(event, NodeHung) and not event.recovered for event in told), told
         assert engine.node("smp") is not sampler
-        assert sampler.stop_event.is_set()  # the old node stopped: its handler's wait ends there, quietly
     finally:
         if process is not None:
             with contextlib.suppress(ProcessLookupError):  # ended by the old node's stop
