@@ -14,6 +14,7 @@ import contextlib
 import os
 import signal
 import threading
+from typing import Any
 
 import pytest
 
@@ -34,6 +35,26 @@ from .helpers import sine_take
 HELD_SECONDS = 10.5
 
 
+def held_before_its_rate(sampler: Any) -> int:
+    """Stop (SIGSTOP) the sampler's audio process before it says its rate, as a loaded machine or a hung JACK server
+    holds it back: its pid."""
+    process = sampler.audio.process
+    assert process is not None
+    os.kill(process.pid, signal.SIGSTOP)
+    if sampler.audio.rate_known.is_set():
+        os.kill(process.pid, signal.SIGCONT)
+        raise AssertionError("the process said its rate before it could be held")
+    return int(process.pid)
+
+
+def assigning(sampler: Any) -> threading.Thread:
+    """A take of 1 s at 44.1 kHz assigned to slot Snare on a thread of its own (its handler waits for the rate)."""
+    thread = threading.Thread(target=sampler.on_assign,
+                              args=(SlotAssignment("Snare", sine_take(220.0, seconds=1.0, rate=44100)),), daemon=True)
+    thread.start()
+    return thread
+
+
 @pytest.mark.jack
 def test_a_take_assigned_while_the_audio_process_starts_is_prepared_at_the_rate_it_says() -> None:
     from exsampling_patch.nodes.sampler import Sampler
@@ -42,20 +63,14 @@ def test_a_take_assigned_while_the_audio_process_starts_is_prepared_at_the_rate_
     sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
     sampler.start()
     try:
-        process = sampler.audio.process
-        assert process is not None
-        os.kill(process.pid, signal.SIGSTOP)  # a start-up held back, as a loaded machine does, before its first word
+        pid = held_before_its_rate(sampler)  # a start-up held back, as a loaded machine does, before its first word
         try:
-            assert not sampler.audio.rate_known.is_set(), "the process said its rate before it could be held"
-            assigning = threading.Thread(
-                target=sampler.on_assign, args=(SlotAssignment("Snare", sine_take(220.0, seconds=1.0, rate=44100)),),
-                daemon=True)
-            assigning.start()
-            assigning.join(HELD_SECONDS)
+            assigned = assigning(sampler)
+            assigned.join(HELD_SECONDS)
         finally:
-            os.kill(process.pid, signal.SIGCONT)
-        assigning.join(HANG_GUARD_SECONDS)
-        assert not assigning.is_alive()
+            os.kill(pid, signal.SIGCONT)
+        assigned.join(HANG_GUARD_SECONDS)
+        assert not assigned.is_alive()
         assert opened_or_told(sampler.audio, lambda: context.errors), context.errors
         rate = int(jack_command("jack_samplerate").stdout.strip() or 48000)
         assert context.errors == []
@@ -73,17 +88,11 @@ def test_an_audio_process_that_ends_before_its_rate_ends_the_wait_with_the_rate_
     sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
     sampler.start()
     try:
-        process = sampler.audio.process
-        assert process is not None
-        os.kill(process.pid, signal.SIGSTOP)
-        assert not sampler.audio.rate_known.is_set(), "the process said its rate before it could be held"
-        assigning = threading.Thread(
-            target=sampler.on_assign, args=(SlotAssignment("Snare", sine_take(220.0, seconds=1.0, rate=44100)),),
-            daemon=True)
-        assigning.start()
-        os.kill(process.pid, signal.SIGKILL)  # it ends without a word: the node restarts it, and says so
-        assigning.join(HANG_GUARD_SECONDS)
-        assert not assigning.is_alive()
+        pid = held_before_its_rate(sampler)
+        assigned = assigning(sampler)
+        os.kill(pid, signal.SIGKILL)  # it ends without a word: the node restarts it, and says so
+        assigned.join(HANG_GUARD_SECONDS)
+        assert not assigned.is_alive()
         assert any("ended (exit status -9)" in error for error in context.errors), context.errors
         assert any("has not said its sample rate (it ended first); assuming 48000 Hz" in error
                    for error in context.errors), context.errors
@@ -100,20 +109,14 @@ def test_a_device_not_open_in_time_before_the_rate_is_said_does_not_end_the_wait
     sampler.open_notice = 0.0  # told at once, before the process asks for the rate (as a start past 5 s tells it)
     sampler.start()
     try:
-        process = sampler.audio.process
-        assert process is not None
-        os.kill(process.pid, signal.SIGSTOP)
+        pid = held_before_its_rate(sampler)
         try:
-            assert not sampler.audio.rate_known.is_set(), "the process said its rate before it could be held"
-            assigning = threading.Thread(
-                target=sampler.on_assign, args=(SlotAssignment("Snare", sine_take(220.0, seconds=1.0, rate=44100)),),
-                daemon=True)
-            assigning.start()
-            assigning.join(1.0)
+            assigned = assigning(sampler)
+            assigned.join(1.0)
         finally:
-            os.kill(process.pid, signal.SIGCONT)
-        assigning.join(HANG_GUARD_SECONDS)
-        assert not assigning.is_alive()
+            os.kill(pid, signal.SIGCONT)
+        assigned.join(HANG_GUARD_SECONDS)
+        assert not assigned.is_alive()
         assert wait_for(sampler.audio.opened.is_set, HANG_GUARD_SECONDS), context.errors
         rate = int(jack_command("jack_samplerate").stdout.strip() or 48000)
         assert any("has not opened in 0 s" in error for error in context.errors), context.errors
@@ -133,24 +136,18 @@ def test_a_stop_while_waiting_for_the_rate_ends_the_wait_without_a_word_of_the_r
     sampler.start()
     stopped = False
     try:
-        process = sampler.audio.process
-        assert process is not None
-        os.kill(process.pid, signal.SIGSTOP)  # held before its rate until the stop ends it
-        assert not sampler.audio.rate_known.is_set(), "the process said its rate before it could be held"
-        assigning = threading.Thread(
-            target=sampler.on_assign, args=(SlotAssignment("Snare", sine_take(220.0, seconds=1.0, rate=44100)),),
-            daemon=True)
-        assigning.start()
-        assigning.join(1.0)
+        pid = held_before_its_rate(sampler)  # held before its rate until the stop ends it
+        assigned = assigning(sampler)
+        assigned.join(1.0)
         stopping = threading.Thread(target=sampler.stop, daemon=True)
         stopping.start()
         stopped = True
-        assigning.join(HANG_GUARD_SECONDS)
-        assert not assigning.is_alive()
+        assigned.join(HANG_GUARD_SECONDS)
+        assert not assigned.is_alive()
         # The wait ended at the stop, the process still held: let go now, it answers the Stop rather than wait to
         # be terminated and killed (8 s)
         with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signal.SIGCONT)
+            os.kill(pid, signal.SIGCONT)
         stopping.join(HANG_GUARD_SECONDS)
         assert not stopping.is_alive()
         assert not any("sample rate" in error for error in context.errors), context.errors
@@ -177,14 +174,11 @@ def test_an_edit_of_a_sampler_whose_process_has_not_said_its_rate_goes_on_once_i
     told: list[Event] = []
     engine.events.subscribe(told.append, NodeError, NodeHung)
     engine.start(patch)
-    process = None
+    pid = None
     try:
         sampler = engine.node("smp")
         assert isinstance(sampler, Sampler)
-        process = sampler.audio.process
-        assert process is not None
-        os.kill(process.pid, signal.SIGSTOP)  # held before its first word, as PortAudio's first call on a hung server
-        assert not sampler.audio.rate_known.is_set(), "the process said its rate before it could be held"
+        pid = held_before_its_rate(sampler)  # held before its first word, as PortAudio's first call on a hung server
         assert hang_limit(sampler) == 1.0  # not lengthened while the rate is unknown
         engine.inject("smp", "assign", SlotAssignment("Snare", sine_take(220.0, seconds=1.0, rate=44100)))
         assert wait_for(lambda: any(state.busy is not None and state.busy[0] is sampler
@@ -198,13 +192,13 @@ def test_an_edit_of_a_sampler_whose_process_has_not_said_its_rate_goes_on_once_i
                         and sampler.stop_event.is_set(), HANG_GUARD_SECONDS), told
         # let go then: the old node's stop has the process answer, rather than wait to terminate and kill it (8 s)
         with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signal.SIGCONT)
+            os.kill(pid, signal.SIGCONT)
         updating.join(HANG_GUARD_SECONDS)
         assert updated, "the edit waited for the handler that waits for the held process's rate"
         assert engine.node("smp") is not sampler
     finally:
-        if process is not None:
+        if pid is not None:
             with contextlib.suppress(ProcessLookupError):  # ended by the old node's stop
-                os.kill(process.pid, signal.SIGCONT)
+                os.kill(pid, signal.SIGCONT)
         engine.stop()
     assert not any(isinstance(event, NodeError) and "sample rate" in event.error for event in told), told
