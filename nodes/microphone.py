@@ -163,7 +163,6 @@ class Microphone(TakePassing):
         self._ring_use = threading.Lock()
         self._assembling = self._input_stopped = False
         self._room = self._new_room()
-        self._ends_lock, self._held_ends = threading.Lock(), None  # (see TakePassing._holding_ends)
 
     def _new_room(self) -> TakeRoom:
         """Stores the takes, or keeps them in memory while the take folder cannot hold them (see :class:`TakeRoom`)."""
@@ -192,8 +191,7 @@ class Microphone(TakePassing):
         # the node a live edit replaced with this one passed on, not yet written down as done (in flight): passed on
         # again, it went through the patch twice; it ends as any, written down here (take_ended).
         self._recovering = False  # until its recovery thread runs: a take handed on late waits for that thread
-        # Its ends told meanwhile are written down after the listing: the take stays known as passed on until then.
-        with self._holding_ends(), listing(self._store.folder, self._take_late):  # one stored late: here or handed on
+        with listing(self._store.folder, self._take_late):  # one stored late: here or handed on
             # Looked at before the journal is read: an end the replaced node is writing down now (its take_ended still
             # running, told before the swap) is done on disk too late for the listing, and forgotten too soon for it.
             passed = passed_now(self.context)

@@ -6,11 +6,8 @@ started on the folder since (:mod:`.microphone_late`). Methods of
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +31,6 @@ class TakePassing(Node):
     _unfinished: deque[tuple[Path, str]]
     _known: set[str]  # the ids of the takes the start listed, and of those handed on late since
     _recovering: bool  # whether the start's recovery thread has been started
-    _ends_lock: threading.Lock  # around each end's writing down, and the start of its holding (:meth:`_holding_ends`)
-    _held_ends: list[Any] | None  # ends told while the start lists the folder; None while none are held
 
     def _recover(self) -> None:
         """Pass on the takes stored but not done before the last run ended (listed by :meth:`start`)."""
@@ -100,38 +95,16 @@ class TakePassing(Node):
             self.tell_fate_of(take_id, self.node_id, reason=f"error in {self.node_id}: {reason}")  # its TakeEnded
         return True
 
-    @contextmanager
-    def _holding_ends(self) -> Iterator[None]:
-        """Ends told during the block (the start's listing of the folder's takes not done) are written down once it is
-        over. Written at once, the end of a take the replaced node passed on, told after the listing had read the
-        journal and before it asked :func:`passed_in_run`, was in neither: done on disk too late to be left out, and
-        forgotten as passed on too soon, the take was passed on again (through the patch twice). Held, the take stays
-        known as passed on until the listing is over. The more takes in the folder, the longer the listing."""
-        with self._ends_lock:  # an end being written now is on disk before the listing reads the journal
-            self._held_ends = []
-        try:
-            yield
-        finally:
-            with self._ends_lock:
-                held, self._held_ends = self._held_ends or [], None
-            for ended in held:
-                self.take_ended(ended)
-
     def take_ended(self, ended: Any) -> None:
         """A take has ended in the patch: written down as done (not before: a crash redoes it) in the folder it was
         stored in, also where a live edit rebuilt this node since, even before its start, maybe on another folder
         (:mod:`.passed_takes`); not one lost before it was stored (:class:`TakeRoom`), which nothing would pass on
-        again. Told while the start lists the folder, it is written down once the listing is over
-        (:meth:`_holding_ends`)."""
-        with self._ends_lock:
-            if self._held_ends is not None:
-                self._held_ends.append(ended)
-                return
-            if ended.take_id in self._room.lost_ids:
-                return
-            with ending(self.context, ended.take_id, getattr(self, "_store", None)) as store:
-                if store is not None:
-                    self._mark_done(ended.take_id, store)
+        again. One told while the start lists the folder is left out of the listing by :func:`passed_now`."""
+        if ended.take_id in self._room.lost_ids:
+            return
+        with ending(self.context, ended.take_id, getattr(self, "_store", None)) as store:
+            if store is not None:
+                self._mark_done(ended.take_id, store)
 
     def _mark_done(self, take_id: str, store: TakeStore | None = None) -> None:
         """Write ``take_id`` down as done (in ``store``, else the node's); a failure is told, naming the take. Raised,
