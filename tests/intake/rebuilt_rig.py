@@ -9,13 +9,15 @@ replaced it (:class:`LateUpload`); a take store whose writing down of an end wai
 from __future__ import annotations
 
 import contextlib
+import io
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
+from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Input, Node, NodeContext
 from exsampling_patch.nodes import disk_space
@@ -24,11 +26,21 @@ from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.ports import TAKE
 from exsampling_patch.runtime.engine import Engine
-from exsampling_patch.runtime.events import TakeEnded
+from exsampling_patch.runtime.events import NodeStatus, TakeEnded
 from exsampling_patch.takes import TakeStore
 
 from .conftest import Client, rec_of, recorder_engine, registry, sine
 from .test_recorder_stored_after_stop_wait import HeldLook
+
+
+def console_text(patch: Patch, events: Iterable[object]) -> str:
+    """What the stage console prints of the statuses and take ends among ``events``, for ``patch``."""
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    for event in events:
+        if isinstance(event, NodeStatus | TakeEnded):
+            console(event)
+    return err.getvalue()
 
 
 class HoldFirst(Node):

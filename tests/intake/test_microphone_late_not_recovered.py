@@ -9,17 +9,16 @@ made (test_microphone_rebuilt_late); the stage console fed the events."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.runtime.events import NodeStatus, TakeEnded
 from tests.intake.conftest import probe_of, registry
+from tests.intake.rebuilt_rig import console_text
 from tests.intake.test_microphone_rebuilt_late import FullThenSlow, SlowDiskMic, mic_patch
 from tests.intake.tone_bursts import RATE, playing_into, two_bursts
 
@@ -54,9 +53,5 @@ def test_takes_handed_on_late_to_the_rebuilt_microphone_are_not_told_recovered(t
     assert len(received) == 2, received
     assert [take.take_id for take in received if take.meta.get("recovered")] == []
     assert [e.status for e in events if isinstance(e, NodeStatus) and e.status.get("recovered")] == []
-    err = io.StringIO()
-    console = StageConsole(edited, err=err)
-    for event in events:
-        console(event)
-    printed = err.getvalue()
+    printed = console_text(edited, events)
     assert all(take.take_id in printed for take in received) and "recovered" not in printed, printed

@@ -10,21 +10,19 @@ join (test_microphone_rebuilt_late); both let go, and stored, by the new node's 
 
 from __future__ import annotations
 
-import io
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.messages import Take
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.runtime.events import NodeStatus, TakeEnded
 from tests.intake.conftest import probe_of, registry
-from tests.intake.rebuilt_rig import EndsBeforeStart, hooked
+from tests.intake.rebuilt_rig import EndsBeforeStart, console_text, hooked
 from tests.intake.test_microphone_rebuilt_late import FullThenSlow, SlowDiskMic, mic_patch
 from tests.intake.tone_bursts import MIC_PARAMS, RATE, playing_into, two_bursts
 
@@ -92,9 +90,5 @@ def test_takes_stored_after_the_stop_and_before_the_new_listing_are_not_told_rec
     assert len(received) == 2, received
     assert [take.take_id for take in received if take.meta.get("recovered")] == []
     assert [e.status for e in events if isinstance(e, NodeStatus) and e.status.get("recovered")] == []
-    err = io.StringIO()
-    console = StageConsole(edited, err=err)
-    for event in events:
-        console(event)
-    printed = err.getvalue()
+    printed = console_text(edited, events)
     assert all(take.take_id in printed for take in received) and "recovered" not in printed, printed

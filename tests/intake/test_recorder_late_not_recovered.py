@@ -6,17 +6,15 @@ take folder's look at its free space held until the rebuilt recorder runs."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from exsampling_patch.commands.stage import StageConsole
-from exsampling_patch.runtime.events import NodeStatus, TakeEnded
+from exsampling_patch.runtime.events import NodeStatus
 
 from .conftest import probe_of
-from .rebuilt_rig import LateUpload
+from .rebuilt_rig import LateUpload, console_text
 from .test_recorder_stop_mid_upload import TAKE
 
 
@@ -35,10 +33,5 @@ def test_a_take_handed_on_late_in_an_edit_is_not_told_recovered(tmp_path: Path, 
     assert [take.take_id for take in taken] == [take_id]
     assert not taken[0].meta.get("recovered")
     assert not [e for e in events if isinstance(e, NodeStatus) and e.status.get("recovered")]
-    err = io.StringIO()
-    console = StageConsole(edited, err=err)
-    for event in events:
-        if isinstance(event, NodeStatus | TakeEnded):
-            console(event)
-    printed = err.getvalue()
+    printed = console_text(edited, events)
     assert take_id in printed and "recovered" not in printed, printed

@@ -8,18 +8,16 @@ its answer waited for (the take stored) before that start."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.nodes.web_recorder import WebRecorder
-from exsampling_patch.runtime.events import NodeStatus, TakeEnded
+from exsampling_patch.runtime.events import NodeStatus
 
 from .conftest import probe_of
-from .rebuilt_rig import EndsBeforeStart, LateUpload, hooked
+from .rebuilt_rig import EndsBeforeStart, LateUpload, console_text, hooked
 from .test_recorder_stop_mid_upload import TAKE
 
 
@@ -51,10 +49,5 @@ def test_a_take_stored_after_the_stop_and_before_the_new_listing_is_not_told_rec
     assert [take.take_id for take in taken] == [take_id]  # found by the listing, passed on once
     assert not taken[0].meta.get("recovered")
     assert not [e for e in events if isinstance(e, NodeStatus) and e.status.get("recovered")]
-    err = io.StringIO()
-    console = StageConsole(edited, err=err)
-    for event in events:
-        if isinstance(event, NodeStatus | TakeEnded):
-            console(event)
-    printed = err.getvalue()
+    printed = console_text(edited, events)
     assert take_id in printed and "recovered" not in printed, printed
