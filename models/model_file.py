@@ -3,9 +3,7 @@ on another file's trunk. ``ModelFileError`` names the file and says what is wron
 
 from __future__ import annotations
 
-import glob
 import hashlib
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from .model_header import (
     SHIPPED_MODEL,
     TORCH_MAGIC,
     ModelFileError,
+    card_problem,
     check_blob,
     check_entries,
     front_end_of,
@@ -131,9 +130,9 @@ def _read_blob(p: Path, kind: str, file_format: str, version: int) -> dict[str, 
         named = p.with_name(p.name + ".pt") if p.suffix != ".pt" else None
         meant = f" (did you mean '{named}'?)" if named is not None and named.is_file() else ""
         raise ModelFileError(f"{kind} file not found: {p}{meant}")
-    model = _model_of_card(p) if kind == "model" else None
-    if model is not None:  # `--model my_model.md`: "not a model file (it holds something other than weights)"
-        raise ModelFileError(f"{p} is the card of the model {model}, not a model file: give {model}")
+    card = card_problem(p) if kind == "model" else None
+    if card is not None:  # `--model my_model.md`: "not a model file (it holds something other than weights)"
+        raise ModelFileError(card)
     try:
         with p.open("rb") as file:  # opened once: the bytes checked are the bytes loaded
             check_entries(file, p, kind)  # torch's reader checks no CRC: it loaded weights with bytes zeroed
@@ -144,31 +143,6 @@ def _read_blob(p: Path, kind: str, file_format: str, version: int) -> dict[str, 
     except Exception as exc:
         raise unreadable(p, kind, unreadable_because(exc, p)) from exc
     return check_blob(blob, p, kind, file_format, version)
-
-
-def _model_of_card(p: Path) -> Path | None:
-    """The model file beside ``p`` whose card ``p`` is (None if it is none): ``<stem>.md`` beside ``<stem>.pt`` as a
-    training writes them (``cards.card_files``), or the model its heading names (the shipped model's card)."""
-    if p.suffix.lower() != ".md":
-        return None
-    try:
-        with p.open(encoding="utf-8", errors="replace") as file:
-            heading = file.readline()
-    except OSError:
-        return None
-    if not heading.startswith("# Model card: "):
-        return None
-    named = re.match(r"# Model card: `([^`/\\]+)`", heading)
-    beside = sorted((q for q in p.parent.glob(glob.escape(p.stem) + "*") if q != p and q.with_suffix(".md") == p),
-                    key=lambda q: (q.suffix != ".pt", q.name))
-    for candidate in ([p.parent / named[1]] if named else []) + beside:
-        try:
-            with candidate.open("rb") as file:
-                if candidate.is_file() and file.read(2).startswith(TORCH_MAGIC):
-                    return candidate
-        except OSError:
-            continue
-    return None
 
 
 def written_kind(path: str | Path) -> str | None:

@@ -5,8 +5,10 @@ failed at its start."""
 
 from __future__ import annotations
 
+import glob
 import io
 import pickle
+import re
 import zipfile
 import zlib
 from pathlib import Path
@@ -181,11 +183,47 @@ def check_entries(file: BinaryIO, p: Path, kind: str) -> None:
         raise unreadable(p, kind, DAMAGED)
 
 
+def card_problem(p: Path) -> str | None:
+    """That ``p`` is the card of a model (the .md a training writes beside its model file), naming the model file
+    to give instead; None where ``p`` is no model's card. Here, where no torch is loaded, for `exsampling check`
+    as well as for a load: a patch's ``model: my_model.md`` was told only "not a readable model file"."""
+    model = _model_of_card(p)
+    return None if model is None else f"{p} is the card of the model {model}, not a model file: give {model}"
+
+
+def _model_of_card(p: Path) -> Path | None:
+    """The model file beside ``p`` whose card ``p`` is (None if it is none): ``<stem>.md`` beside ``<stem>.pt`` as a
+    training writes them (``cards.card_files``), or the model its heading names (the shipped model's card)."""
+    if p.suffix.lower() != ".md":
+        return None
+    try:
+        with p.open(encoding="utf-8", errors="replace") as file:
+            heading = file.readline()
+    except OSError:
+        return None
+    if not heading.startswith("# Model card: "):
+        return None
+    named = re.match(r"# Model card: `([^`/\\]+)`", heading)
+    beside = sorted((q for q in p.parent.glob(glob.escape(p.stem) + "*") if q != p and q.with_suffix(".md") == p),
+                    key=lambda q: (q.suffix != ".pt", q.name))
+    for candidate in ([p.parent / named[1]] if named else []) + beside:
+        try:
+            with candidate.open("rb") as file:
+                if candidate.is_file() and file.read(2).startswith(TORCH_MAGIC):
+                    return candidate
+        except OSError:
+            continue
+    return None
+
+
 def model_file_problem(path: str | Path) -> str | None:
     """What keeps the file at ``path`` from loading as a model (:class:`ModelFileError`'s words), told from its
     header and its entries' CRC-32s without loading the network; None where it may load (or where only torch can
     tell)."""
     p = Path(path)
+    card = card_problem(p)
+    if card is not None:
+        return card
     try:
         blob = read_header(p, "model", MODEL_FORMAT, MODEL_VERSION)
         if blob is not None:

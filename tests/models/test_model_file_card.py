@@ -48,3 +48,23 @@ def test_a_card_with_no_model_beside_it_or_a_markdown_file_of_no_model_is_told_a
             load_model_file(tmp_path / name)
         assert str(raised.value) == (f"not a readable model file: {tmp_path / name} (not a model file: it holds "
                                      "something other than weights)")
+
+
+def test_check_tells_a_patchs_model_that_is_a_card_at_its_line(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    # `exsampling check` reads the model's header without torch: it told "not a readable model file ... (not a model
+    # file: it holds something other than weights)" of the card, as a load did before it named the model beside it.
+    (tmp_path / "models").mkdir()
+    model = save_model_file(SoundNet(2), ["clank", "hum"], tmp_path / "models" / "my_model.pt")
+    card = model.with_suffix(".md")
+    card.write_text("# Model card: my_model\n\n## Data\n", encoding="utf-8")
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: sorter\n  type: classifier\n  params:\n"
+                     "    model: models/my_model.md\n- id: log\n  type: log\n"
+                     "links:\n- sorter.prediction -> log.message\n",
+                     encoding="utf-8")
+    assert main(["check", str(patch)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{patch}:6: node 'sorter': parameter 'model': {card} is the card of the model {model}, "
+                             f"not a model file: give {model} ("), out
+    assert len(out) == 1, out
