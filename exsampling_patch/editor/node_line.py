@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from exsampling_patch.editor.live import NodeLive
+from exsampling_patch.editor.slots import nowhere
 from exsampling_patch.wording import counted, end_in_words, label_words
 
 ELLIPSIS = "..."  # the default font has no glyph for U+2026
@@ -25,7 +26,10 @@ def fate_text(live: NodeLive) -> str | None:
         why = live.get("not_loaded")
         if isinstance(why, str) and why:
             plays = live.get("label")
-            return f"not loaded into {where}: {why}" + (f"; it still plays {label_words(str(plays))}" if plays else "")
+            # "; no output has it" where the take's end says no output loaded it, as the console says it: else the
+            # line read alike where Live beside had the take and where nothing had it
+            return (f"not loaded into {where}: {why}" + nowhere(why, live.skipped_loaded)
+                    + (f"; it still plays {label_words(str(plays))}" if plays else ""))
         return f"skipped: {where} locked" if live.get("locked") else f"skipped: {where}"
     rejected = live.get("rejected")
     if isinstance(rejected, str) and rejected and not slot:  # with a slot: rejected, but sent to a fallback slot

@@ -50,6 +50,10 @@ class NodeLive:
     #: its prediction; or at a source linked to nothing), as (take id, why): its line says so until the node
     #: reports a later take. Only the Performance tab told it before, so the patch's own view lost takes silently.
     lost: tuple[str, str] | None = None
+    #: The outputs that loaded the take its status says it did not load (``skipped`` with ``not_loaded``), from that
+    #: take's end (TakeEnded.loaded): () where none did, so its line says so as the console does; None until the take
+    #: ended, or where not known.
+    skipped_loaded: tuple[str, ...] | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.status.get(key, default)
@@ -234,7 +238,7 @@ class RuntimeObserver:
             elif isinstance(event, MessageHop):
                 self._note_message(event.message)
             elif isinstance(event, TakeEnded):
-                self._note_end(event)
+                self._note_end(event, changed)
                 self._note_lost(event, changed)
             elif isinstance(event, PlanSwapped):
                 self.plan_version = event.version
@@ -273,7 +277,7 @@ class RuntimeObserver:
                 point.label, point.confidence = message.label, message.confidence
             self.slots[message.slot] = SlotSeen(message.slot, take, message.label, message.confidence)
 
-    def _note_end(self, event: TakeEnded) -> None:
+    def _note_end(self, event: TakeEnded, changed: set[str]) -> None:
         point = self.takes.get(event.take_id)
         if point is None:
             point = self._point(Take(np.zeros(0, np.float32), 1, take_id=event.take_id, source=event.source))
@@ -285,6 +289,11 @@ class RuntimeObserver:
             point.slot = None  # not in a slot, whatever was assigned on the way
         for slot in event.slots:
             self.slot_ends[slot.lower()] = point
+        # A node that told it did not load the take, before its end came (the end waits for every output)
+        for node_id, live in self.nodes.items():
+            if live.status.get("skipped") == event.take_id:
+                live.skipped_loaded = event.loaded
+                changed.add(node_id)
 
     def _note_lost(self, event: TakeEnded, changed: set[str]) -> None:
         if event.fate == "dropped":
@@ -306,6 +315,9 @@ class RuntimeObserver:
         if live.lost is not None and isinstance(later, str) and later != live.lost[0] and not held:
             live.lost = None
         merge_status(live.status, status)
+        skipped = live.status.get("skipped")
+        ended = self.takes.get(skipped) if isinstance(skipped, str) else None  # its end came first: who loaded it
+        live.skipped_loaded = ended.loaded if ended is not None and ended.fate is not None else None
         self._note_status(node_id, status)
         changed.add(node_id)
 
