@@ -38,6 +38,17 @@ def not_paired_page(given: bool) -> bytes:
     return OLD_TOKEN_PAGE if given else NO_TOKEN_PAGE
 
 
+def not_paired_text(given: bool) -> str:
+    """The error an upload refused for its token is answered with, told apart as :func:`not_paired_page` does: one
+    text for both sent a sender with an old link (a script, a kept take) looking for a token it already had."""
+    if given:
+        return ("this upload's pairing token is not the recorder's: the recorder was restarted with a new token since "
+                "the link was made (or the link is another recorder's); open the URL the patch prints now, or scan "
+                "the QR code it shows now")
+    return ("this upload has no pairing token: send the token of the recorder's link (its ?token= part, or the "
+            "X-Token header); open the full URL the patch prints, or scan the QR code it shows")
+
+
 def _static(name: str) -> bytes:
     return (resources.files("exsampling_patch.nodes.web_recorder") / "static" / name).read_bytes()
 

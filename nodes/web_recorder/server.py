@@ -32,7 +32,13 @@ from urllib.parse import parse_qs, urlsplit
 from exsampling_patch.nodes.web_recorder import headers as fields
 from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, JSON_TYPE, BusyAnswers
 from exsampling_patch.nodes.web_recorder.door import Door
-from exsampling_patch.nodes.web_recorder.pages import HTML_TYPE, not_paired_page, recording_page, static_file
+from exsampling_patch.nodes.web_recorder.pages import (
+    HTML_TYPE,
+    not_paired_page,
+    not_paired_text,
+    recording_page,
+    static_file,
+)
 from exsampling_patch.nodes.web_recorder.plain import sent_on
 from exsampling_patch.nodes.web_recorder.upload import UploadError, too_large
 
@@ -336,9 +342,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _post(self) -> None:
         url = urlsplit(self.path)
-        if not self._authorised(parse_qs(url.query, max_num_fields=50)):
-            self._refuse_unread(401, "this recorder needs the pairing token: open the URL from the QR code",
-                                self.server.max_upload_bytes, STRANGER_DRAIN_SECONDS)
+        query = parse_qs(url.query, max_num_fields=50)
+        if not self._authorised(query):
+            self._refuse_unread(401, not_paired_text(bool(self._given_token(query))), self.server.max_upload_bytes,
+                                STRANGER_DRAIN_SECONDS)
             return
         limit = self.server.max_upload_bytes
         try:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.runtime.engine import Engine
 
-from .conftest import Client
+from .conftest import Client, sine
 
 
 def test_the_not_paired_page_says_the_takes_waiting_on_the_phone_are_kept(recorder: tuple[Engine, Client]) -> None:
@@ -35,3 +36,18 @@ def test_the_not_paired_page_says_whether_the_token_is_missing_or_old(recorder: 
     assert status == 401 and "This link's pairing token is not the recorder's" in old, old
     assert "restarted with a new token since this link was made" in old, old
     assert "Scan the QR code the patch shows now" in old and "no pairing token" not in old, old
+
+
+def test_an_upload_refused_for_its_token_says_whether_it_is_missing_or_old(recorder: tuple[Engine, Client]) -> None:
+    """An upload refused for its token was answered "needs the pairing token: open the URL from the QR code" whether
+    it showed none or an old one: a sender with an old link (a script, a phone's kept take) went on looking for a
+    token it already had. The reply says which, in the words of the not-paired page."""
+    _, client = recorder
+    wav = encode_wav_pcm16(sine(), 48000)
+    headers = {"Content-Type": "audio/wav", "X-Recorder": "Mika"}
+    status, missing = client.request("POST", "/api/takes", wav, headers, token=None)
+    assert status == 401 and missing["error"].startswith("this upload has no pairing token"), missing
+    assert "new token" not in missing["error"], missing
+    status, old = client.request("POST", "/api/takes", wav, headers, token="an-old-token-from-before")
+    assert status == 401 and old["error"].startswith("this upload's pairing token is not the recorder's"), old
+    assert "restarted with a new token" in old["error"] and "no pairing token" not in old["error"], old
