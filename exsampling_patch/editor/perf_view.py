@@ -27,6 +27,7 @@ from exsampling_patch.editor.slots import (
     audition,
     clip,
     fate_cell,
+    fate_colour,
     fate_text,
     nowhere,
     read_slots,
@@ -261,6 +262,7 @@ class PerformanceView:
         ended = self.observer.slot_ends.get(slot.name.lower())
         if ended is not None:  # what became of the slot's last take; its id in the tooltip
             dpg.set_value(t("fate"), fate_cell(ended.fate, ended.end, ended.not_loaded, ended.loaded, TAKE_CHARS))
+            dpg.configure_item(t("fate"), color=fate_colour(ended.fate, ended.not_loaded, ended.loaded))
             told = fate_text(ended.name or ended.take_id, ended.fate, ended.end, ended.not_loaded, ended.loaded)
             dpg.set_value(t("fate_tip"), f"last take {told}")
         dpg.set_value(t("label"), clip(label_words(slot.label or "-"), LABEL_CHARS))

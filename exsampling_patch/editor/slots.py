@@ -203,6 +203,22 @@ def fate_cell(fate: str | None, end: str | None, not_loaded: str = "", loaded: t
     return clip(fate_word(fate, end, not_loaded, loaded), width)
 
 
+#: A slot row's fate cell: plain, and the phone page's amber and red (its #ffcc80 and #ff8a80, nodes/web_recorder).
+FATE_PLAIN, FATE_AMBER, FATE_RED = (180, 180, 190), (255, 204, 128), (255, 138, 128)
+
+
+def fate_colour(fate: str | None, not_loaded: str = "", loaded: tuple[str, ...] | None = None) -> tuple[int, int, int]:
+    """The colour of a slot row's fate cell, as the phone page colours a take's state: red for a take not used
+    (rejected, dropped, skipped, an error) or in its slot with no output having it, amber for one in its slot that
+    an output did not load while another has it (or who has it is not known), else plain. Its words say as much
+    (``no output has it``, ``not loaded into ...``, ``rejected: ...``) for one who cannot tell the colours apart."""
+    if fate == "slot":
+        if not not_loaded:
+            return FATE_PLAIN
+        return FATE_RED if nowhere(not_loaded, loaded) else FATE_AMBER
+    return FATE_PLAIN if fate in (None, "done") else FATE_RED
+
+
 def fate_text(take_id: str, fate: str | None, end: str | None, not_loaded: str = "",
               loaded: tuple[str, ...] | None = None) -> str:
     """The take's id and what became of it (:func:`fate_word`): ``dog-1 loaded``."""
