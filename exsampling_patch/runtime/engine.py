@@ -367,7 +367,8 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
     def _handle(self, cell: Cell, port: str, message: Any, key: str | None, state: Worker) -> None:
         node = cell.node
         start = time.perf_counter()
-        state.busy = (node, port, time.monotonic(), hang_limit(node), key)
+        limit = hang_limit(node)  # the one in force for this handler: told again if it comes back from a hang
+        state.busy = (node, port, time.monotonic(), limit, key)
         state.passed_on = state.emitted = False
         errors_before = self.error_counts.get(node.node_id, 0)
         self._local.erred = None  # the node whose handler here told an error on the message in hand (_record_error)
@@ -391,7 +392,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         finally:
             state.busy = None
             if state.hung:
-                self._back_from_hang(node, port, state, time.perf_counter() - start)
+                self._back_from_hang(node, port, state, time.perf_counter() - start, limit)
             self._recovered(node.node_id, "handled", errors_before if handled else -1)
         # An output that loads takes (a sampler, Live) loaded one whose assignment its handler took without telling an
         # error on it, unless it says otherwise: a take's end tells "not loaded into Live" beside a sampler that has it

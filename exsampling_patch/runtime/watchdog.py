@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.node import Node
 from exsampling_patch.runtime.events import EventBus, NodeHung
-from exsampling_patch.runtime.parts import Worker, hang_limit, running_at
+from exsampling_patch.runtime.parts import Worker, running_at
 
 if TYPE_CHECKING:
     import queue
@@ -73,7 +73,9 @@ class HangWatch:
                            where=running_at(state.thread_id, node))
         self.events.publish(NodeHung(node.node_id, port=port, seconds=seconds, limit=limit, take_id=key or ""))
 
-    def _back_from_hang(self, node: Node, port: str, state: Worker, seconds: float) -> None:
+    def _back_from_hang(self, node: Node, port: str, state: Worker, seconds: float, limit: float) -> None:
+        """``node``'s handler on ``port`` came back after ``seconds``, past ``limit``: the limit it was told hung by
+        (its node's ``hang_after`` now may be another: a property that follows the node's state)."""
         with self._pool_lock:
             if self._spares > 0:
                 self._spares -= 1
@@ -81,5 +83,4 @@ class HangWatch:
         with state.lock:
             state.hung = False
         self.hung.pop(node.node_id, None)
-        self.events.publish(NodeHung(node.node_id, port=port, seconds=seconds, limit=hang_limit(node),
-                                     recovered=True))
+        self.events.publish(NodeHung(node.node_id, port=port, seconds=seconds, limit=limit, recovered=True))
