@@ -301,7 +301,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     held, uploads_cut = counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off")
     arriving = counts_of(engine, "uploads_arriving")
     cut_off = (cut_off_text(cut_off_by_source, patch, registry) + unsent_text(unsent_by_node)
-               + phones_text(held, uploads_cut) + arriving_text(arriving))
+               + phones_text(held, uploads_cut, arriving))
     if show is not None:
         show.close()
     failed = dict(engine.error_counts)  # one C call: a node still running may add to it
@@ -436,22 +436,14 @@ def counts_of(engine: Engine, name: str) -> dict[str, int]:
             if isinstance(status.get(name), int) and status[name] > 0}
 
 
-def phones_text(held: dict[str, int], uploads_cut: dict[str, int]) -> str:
-    """The summary's part for the takes still on the phones: those a web recorder refused for its full disk (507) and
-    did not store since (``held``: the nodes' ``held_on_phones`` status), and the uploads its stop cut mid-body
-    (``uploads_cut``: their ``uploads_cut_off`` status). No take lost (each phone keeps its take and sends it again),
-    so none ended, and the summary said nothing of them. Worded as the editor's Stop says it
-    (:mod:`exsampling_patch.stop_news`)."""
-    parts = phones_parts(held, uploads_cut)
-    return "; " + "; ".join(parts) if parts else ""
-
-
-def arriving_text(counts: dict[str, int]) -> str:
-    """The summary's part for the uploads a web recorder was still checking and storing when its stop stopped waiting
-    for them (``counts``: the nodes' ``uploads_arriving`` status): what became of each came after the summary, which
-    said nothing of them. Stored, such a take is passed on at the next start; refused, its phone keeps it. Worded as
-    the editor's Stop says it (:mod:`exsampling_patch.stop_news`)."""
-    parts = arriving_parts(counts)
+def phones_text(held: dict[str, int], uploads_cut: dict[str, int], arriving: dict[str, int]) -> str:
+    """The summary's part for the takes a web recorder's stop leaves on their way, none of which ended (so the take
+    counts said nothing of them): those it refused for its full disk (507) and did not store since (``held``: the
+    nodes' ``held_on_phones`` status), the uploads its stop cut mid-body (``uploads_cut``: ``uploads_cut_off``), both
+    kept on their phones, which send them again; and the uploads it was still checking and storing when its stop
+    stopped waiting for them (``arriving``: ``uploads_arriving``): stored, such a take is passed on at the next start;
+    refused, its phone keeps it. Worded as the editor's Stop says it (:mod:`exsampling_patch.stop_news`)."""
+    parts = phones_parts(held, uploads_cut) + arriving_parts(arriving)
     return "; " + "; ".join(parts) if parts else ""
 
 

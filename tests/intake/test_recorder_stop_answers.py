@@ -67,7 +67,8 @@ def test_a_take_refused_for_the_full_disk_as_the_recorder_stops_is_in_the_summar
         look.release()
         stopper.join(30)
         # As `exsampling run` reads it: once, right after the engine's stop.
-        summary = phones_text(counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off"))
+        summary = phones_text(counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off"),
+                              counts_of(engine, "uploads_arriving"))
         phone.join(30)
     assert answers and answers[0][0] == 507, answers  # refused as the recorder stopped: its phone keeps it
     assert summary == "; 1 take refused by 'rec' for its full disk, kept on the phones: make room, they are sent again"
@@ -101,7 +102,8 @@ def test_an_upload_cut_as_it_begins_reading_while_the_stop_waits_is_counted(tmp_
         phone.close()
         stopper.join(30)
     assert door.counts()["cut_late"] == 1
-    summary = phones_text(counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off"))
+    summary = phones_text(counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off"),
+                          counts_of(engine, "uploads_arriving"))
     assert summary == ("; 1 upload from a phone to 'rec' cut off by the stop: the phone keeps that take and sends it "
                        "again when the recorder is back")
 

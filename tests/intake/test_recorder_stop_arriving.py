@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from exsampling_patch.commands.run import arriving_text, counts_of, phones_text
+from exsampling_patch.commands.run import counts_of, phones_text
 from exsampling_patch.nodes import disk_space
 from exsampling_patch.nodes.web_recorder import server as server_module
 
@@ -35,8 +35,8 @@ def test_an_upload_the_stop_stops_waiting_for_is_in_the_summary(tmp_path: Path, 
         assert look.looking.wait(30), "the recorder never looked at its disk for the take"
         engine.stop()  # returns with the request still being handled
         # As `exsampling run` reads them: once, right after the engine's stop.
-        summary = (phones_text(counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off"))
-                   + arriving_text(counts_of(engine, "uploads_arriving")))
+        summary = phones_text(counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off"),
+                              counts_of(engine, "uploads_arriving"))
     finally:
         look.release()
         phone.join(30)
