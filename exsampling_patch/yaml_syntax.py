@@ -46,7 +46,7 @@ def syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str = "") -> Pr
         line, column, fixed = squeezed
         return Problem(f"YAML syntax error: {what}", file, line + 1, column + 1,
                        hint=f"a key is followed by a colon and a space: write '{fixed}'")
-    run_on = _run_on(error, text)
+    run_on = _run_on(error, text) or _value_to_quote(error, text)
     if run_on is not None:
         line, column, hint = run_on
         return Problem(f"YAML syntax error: {what}", file, line + 1, column + 1, hint=hint)
@@ -158,6 +158,47 @@ def _run_on(error: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str] | No
         return None  # ``- HH`` is a list's item, as likely as a key
     fixed = f"{lead.strip()} {key}:".lstrip() + (f" {value}" if value else "")
     return start, len(lead), f"this line has no colon after its key: write '{fixed}'"
+
+
+#: The keys of a patch and of its nodes and links (patchfile's, which imports this module): one of them after a
+#: key's value on its line is a second key (``- id: a  type: log``), not text to quote.
+_PATCH_KEYS = ("exsampling_patch", "name", "description", "node_dirs", "nodes", "links", "id", "type", "position",
+               "params", "from", "to")
+
+#: A line that is a key and its value (``prefix: rock' : b``), a comment after it apart.
+_PAIR = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][\w-]*):[ \t]+(\S.*?)(?:[ \t]+#.*)?$")
+
+
+def _value_to_quote(error: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str] | None:
+    """(line, column, hint) of a value that YAML reads other than as the text it is, which quotes make right: one
+    that holds ': ' (``prefix: rock' : b``, read as a key and its value), or one that begins with a quote that
+    closes before the value ends (``prefix: 'rock' n roll``); else None. The parser stops inside the value, on a
+    line indented as it should be, and the hint named the indentation."""
+    stop = error.problem_mark
+    problem = error.problem or ""
+    if stop is None:
+        return None
+    match = _PAIR.match(_line(text, stop.line).rstrip())
+    if match is None or not match.start(3) < stop.column <= match.end(3):
+        return None  # the parser stopped at a key or after the value: the value is not the slip
+    key, value = match[2], match[3]
+    if "mapping values are not allowed" in problem and ": " in value:
+        inner = re.search(r"(?:^|\s)([A-Za-z_][\w-]*):\s", value)
+        if inner is not None and (key == "params" or inner[1] in _PATCH_KEYS):  # `- id: a  type: log`: two keys
+            return stop.line, match.start(3) + inner.start(1), f"one key a line: put '{inner[1]}:' on a line of its own"
+        why, column = "YAML reads the ': ' in this value as a key's colon", stop.column  # at that colon
+    elif "did not find expected key" in problem and value[0] in "'\"":
+        why, column = "the quote that opens this value closes before the value ends", match.start(3)  # at the quote
+    else:
+        return None
+    quoted = f"'{value}'" if "'" not in value else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    try:
+        meant = yaml.safe_load(f"{key}: {quoted}") == {key: value}
+    except yaml.YAMLError:
+        meant = False
+    if not meant:
+        return None
+    return stop.line, column, f"{why}: put the whole value in quotes: {key}: {quoted}"
 
 
 class _Scalar(NamedTuple):
