@@ -11,6 +11,13 @@ Why the growing wait and the long spell: an error that comes back once a second 
 second, its folder gone; a plugin failing on each take as the phones send them) was each time "a repeat after a quiet
 spell", told in full: a line a second, for as long as the show ran, as many as the flood this module was for.
 
+The stop thins them further (:meth:`RepeatedErrors.stop_began`): a Ctrl+C in a burst left takes on their way, and
+the sampler, stopped under them, failed each with an error of its own ("take ... not loaded into slot Bass: the
+sampler has stopped", then Snare's, ...): a dozen lines, each a new error, between "stopping" and the summary, where
+the summary counts those takes as passed on at the next start. From the stop on, a node's first error is told in full
+and the rest, whatever they say, are counted, told as one line before the summary (but the node's stop() failing,
+told in full).
+
 Only the console's lines are thinned: the engine publishes each error, as its recovery rule, the editor's count and
 the show log need (:mod:`exsampling_patch.runtime.recovery`).
 """
@@ -65,9 +72,24 @@ class RepeatedErrors:
                  quiet: float = QUIET_SPELL) -> None:
         self.every, self.longest, self.quiet = every, longest, quiet
         self._told: dict[str, _Told] = {}
+        #: From the stop on (None before): node -> its errors since its first of the stop, and when the latest came.
+        self._stopping: dict[str, tuple[int, float]] | None = None
+
+    def stop_began(self) -> None:
+        """The run is stopping: from now on each node's errors after its first are counted (:meth:`flush` tells
+        them)."""
+        if self._stopping is None:
+            self._stopping = {}
 
     def lines(self, event: NodeError) -> list[str]:
         """The lines to say now for ``event``: none for a repeat counted for later."""
+        # A node's own stop() (or another call of the runtime's) failing is no take's: always told.
+        if self._stopping is not None and not event.during:
+            if event.node_id in self._stopping:
+                count, latest = self._stopping[event.node_id]
+                self._stopping[event.node_id] = (count + 1, max(latest, event.time))
+                return []
+            self._stopping[event.node_id] = (0, event.time)
         key = (event.error, event.where, event.during)
         told = self._told.get(event.node_id)
         if told is not None and told.key == key and (told.pending or event.time - told.latest < self.quiet):
@@ -99,7 +121,14 @@ class RepeatedErrors:
 
     def flush(self, now: float) -> list[str]:
         """Every count not told yet (the run stops)."""
-        return [self._count(node_id, told, now) for node_id, told in self._told.items() if told.pending]
+        lines = [self._count(node_id, told, now) for node_id, told in self._told.items() if told.pending]
+        stopping = self._stopping or {}
+        for node_id, (count, latest) in stopping.items():
+            if count:
+                lines.append(f"{clock_text(latest)} error in node '{node_id}': {counted(count, 'more error')} as "
+                             "the run stopped")
+                stopping[node_id] = (0, latest)  # told: not again at a second flush
+        return lines
 
     def _count(self, node_id: str, told: _Told, now: float) -> str:
         count, told.pending, told.said_at = told.pending, 0, now

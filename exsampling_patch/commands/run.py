@@ -289,6 +289,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         console.say(stopping_text(stopped_by[0]))
     ran = time.monotonic() - running
     stopping.set()
+    console.stopping()
     if show is not None:
         show.stopping()
     threading.Thread(target=watch_stop, args=(engine, watch.type_of, args.start_notice, console), daemon=True,

@@ -192,6 +192,12 @@ class StageConsole:
             for line in self.repeats.ended(node_id, time.monotonic()):
                 print(line, file=self.err, flush=True)
 
+    def stopping(self) -> None:
+        """The run's stop has begun: each node's errors after its first are counted, not told one by one
+        (:meth:`.RepeatedErrors.stop_began`); :meth:`flush_errors` tells the count."""
+        with self._lock:
+            self.repeats.stop_began()
+
     def flush_errors(self) -> None:
         """Say the counts of repeated errors not told yet (the run has stopped: before its summary)."""
         with self._lock:
