@@ -112,6 +112,8 @@ class EditorApp:
     def _build_handlers(self) -> None:
         with dpg.handler_registry(tag="editor_handlers"):
             self.shortcuts.add_key_handlers()
+            # Before the other mouse handlers: where the mouse was in their frame (CanvasClicks.mouse_then)
+            dpg.add_mouse_move_handler(callback=self.clicks.on_move)
             dpg.add_mouse_release_handler(button=dpg.mvMouseButton_Left, callback=self.clicks.on_release)
             dpg.add_mouse_click_handler(button=dpg.mvMouseButton_Right, callback=self._on_right_click)
             dpg.add_mouse_wheel_handler(callback=self._on_wheel)
@@ -314,14 +316,17 @@ class EditorApp:
             self.refresh_problems()
 
     def _on_wheel(self, sender: Any, notches: Any) -> None:
-        if dpg.is_item_hovered(self.patch_view.tag):
+        # Over the canvas as the mouse was at the notch: it may have left it by the time this handler runs
+        if self.clicks.canvas_under(self.clicks.mouse_then()):
             # Shift as it was in the wheel's frame: this handler runs late on a loaded machine (Shortcuts.was_down)
             self.navigator.wheel(float(notches), sideways=self.shortcuts.was_down(dpg.mvKey_LShift, dpg.mvKey_RShift))
 
     def _on_right_click(self, sender: Any, app_data: Any) -> None:
-        if not dpg.is_item_hovered(self.patch_view.tag):
+        # Where the mouse was at the click, not when this handler runs (late on a loaded machine): moved on by then,
+        # the menu opened for what lay under it then, there
+        mouse = self.clicks.mouse_then()
+        if not self.clicks.canvas_under(mouse):
             return
-        mouse = dpg.get_mouse_pos(local=False)
         node_id = self.patch_view.node_at(mouse)
         if node_id is not None:  # what applies to that node, or to the selection it is part of
             chosen = self.selection()

@@ -5,6 +5,10 @@ canvas: a menu's item); a click on a node that imnodes left unselected (an inspe
 selects it; a press on one of several marked nodes (pasted ones) drags them all. The editor (``app.py``)
 calls :meth:`CanvasClicks.frame` once a frame and :meth:`CanvasClicks.on_release` from its mouse-release
 handler.
+
+The mouse handlers run on Dear PyGui's callback thread, behind the frames on a loaded machine: where the mouse was in
+their frame is :meth:`CanvasClicks.mouse_then` (a mouse move handler's, queued before them), and whether the canvas
+was under it :meth:`CanvasClicks.canvas_under`, not where the mouse is when they run.
 """
 
 from __future__ import annotations
@@ -48,6 +52,35 @@ class CanvasClicks:
         self.press_covered = False
         #: A press on one of several marked nodes (pasted ones): (that node, them all), dragged together.
         self.group: tuple[str, list[str]] | None = None
+        #: Where the mouse was in the frame whose handlers run (see on_move); None before it first moved.
+        self.mouse: tuple[float, float] | None = None
+
+    def on_move(self, sender: Any, point: Any) -> None:
+        """The mouse move handler, added before the other mouse handlers: Dear PyGui queues it in the frames the mouse
+        moved in, with where it was then, ahead of that frame's other handlers."""
+        self.mouse = (float(point[0]), float(point[1]))
+
+    def mouse_then(self) -> tuple[float, float]:
+        """Where the mouse was in the frame whose handlers run (for a handler added after :meth:`on_move`'s). Asked
+        live when the handler ran late, a click whose mouse moved on by then read as a drag, and a right click opened
+        its menu for what lay under the mouse then."""
+        if self.mouse is None:
+            live = dpg.get_mouse_pos(local=False)
+            return float(live[0]), float(live[1])
+        return self.mouse
+
+    def canvas_under(self, point: tuple[float, float]) -> bool:
+        """Whether the canvas was under ``point``, where the mouse was in a handler's frame (:meth:`mouse_then`):
+        ImGui's hover, asked live, is that of where the mouse is now, so a wheel notch whose mouse left the canvas
+        before its handler ran was lost. Where the mouse is still there, ImGui's own; else the canvas shown, ``point``
+        within it and no window over it."""
+        tag = self.patch_view.tag
+        live = dpg.get_mouse_pos(local=False)
+        if (float(live[0]), float(live[1])) == point:
+            return bool(dpg.is_item_hovered(tag))
+        left, top, width, height = self.patch_view.screen_rect()
+        return (bool(dpg.is_item_visible(tag)) and left <= point[0] < left + width and top <= point[1] < top + height
+                and not self.covered())
 
     def frame(self) -> bool:
         """Note a new press (where it was decides what its release clears: the mouse moves); returns whether
@@ -78,7 +111,9 @@ class CanvasClicks:
         # handler ran (a loaded machine), the canvas was under the mouse and the click cleared the selection.
         if covered:
             return
-        if (dpg.is_item_hovered(self.patch_view.tag) and not self.patch_view.selected_nodes()
+        # The canvas under the release as it was: the mouse moved onto it since, a click in the palette cleared the
+        # inspector; moved off it, a click on empty canvas cleared nothing.
+        if (self.canvas_under(self.mouse_then()) and not self.patch_view.selected_nodes()
                 and self.pressed_on is None):
             self.patch_view.choose([])  # a click on empty canvas or a link: no marked node is selected any more
             # A click on a link selects it alone (the Delete key took the marked nodes with it), yet is no click on
@@ -96,7 +131,7 @@ class CanvasClicks:
         node_id = self.pressed_on
         if press is None or node_id is None or node_id not in self.model.patch.nodes:
             return
-        mouse = dpg.get_mouse_pos(local=False)
+        mouse = self.mouse_then()  # as it was at the release: moved on by the time this ran, a click read as a drag
         # Ctrl and Shift as they were in the release's frame, not when this handler runs (behind the frames on a
         # loaded machine): a Ctrl+click with Ctrl let go by then made the node clicked the selection, alone.
         modifier = self.was_down(dpg.mvKey_LControl, dpg.mvKey_RControl, dpg.mvKey_LShift, dpg.mvKey_RShift)
