@@ -96,6 +96,8 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         self.events = events or EventBus()
         self.errors: dict[str, str] = {}
         self.error_counts: dict[str, int] = {}
+        # Of those, the errors of handling a message (a port's): what tells a handler that failed (see _recovered)
+        self._handler_errors: dict[str, int] = {}
         # Each of errors as published (what ends it depends on it), under a lock: a device thread's error must not be
         # lost to a worker's recovery.
         self._error_book = ErrorBook()
@@ -370,7 +372,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         limit = hang_limit(node)  # the one in force for this handler: told again if it comes back from a hang
         state.busy = (node, port, time.monotonic(), limit, key)
         state.passed_on = state.emitted = False
-        errors_before = self.error_counts.get(node.node_id, 0)
+        errors_before = self._handler_errors.get(node.node_id, 0)
         self._local.erred = None  # the node whose handler here told an error on the message in hand (_record_error)
         handled = False
         try:
@@ -415,18 +417,21 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
 
     def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1, opened: Sequence[str] = ()) -> bool:
         """Forget ``node_id``'s current error (its count stays) if ``sign`` ends it (:func:`.recovery.clears_error`):
-        a handler of it has just returned (``handled``; ``errors_before``: the node's count as it began, -1 when it
-        raised: an error raised or told meanwhile, from any thread, stands), it reported its device or port opened
-        after its start (``opened``, the status keys it opened, each ending only the errors about it; not while a
-        message it failed on is being finished), or a live edit rebuilds it (``rebuilt``). Whether it did: a node in
-        two errors is back only once both ended. The one decider: observers follow its :class:`NodeRecovered`
-        (published under the book's lock, as each NodeError is, so that they see the two in the book's order), and
-        one that joins late reads :meth:`error_state`."""
+        a handler of it has just returned (``handled``; ``errors_before``: the node's count of errors of handling a
+        message as it began, -1 when it raised: one raised, told by the handler, or a hung one's told meanwhile,
+        stands; an error another thread told meanwhile has no port, and stands by its own end), it reported its
+        device or port opened after its start (``opened``, the status keys it opened, each ending only the errors
+        about it; not while a message it failed on is being finished), or a live edit rebuilds it (``rebuilt``).
+        Whether it did: a node in two errors is back only once both ended. The one decider: observers follow its
+        :class:`NodeRecovered` (published under the book's lock, as each NodeError is, so that they see the two in
+        the book's order), and one that joins late reads :meth:`error_state`."""
         book = self._error_book
         if node_id not in self.errors and node_id not in book.finishing:
             return False  # the usual case, without the lock
         with book.lock:
-            failed = sign == "handled" and self.error_counts.get(node_id, 0) != errors_before
+            # Not by the node's count of all errors: a device thread's told meanwhile kept an earlier message's error
+            # from ending, which stood as the node's error again once the device's ended.
+            failed = sign == "handled" and self._handler_errors.get(node_id, 0) != errors_before
             if not book.ends(node_id, sign, failed, opened):
                 if (standing := book.current(node_id)) is not None:
                     self.errors[node_id] = standing.error  # one of its errors ended: the one it is still in
@@ -477,6 +482,8 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         with self._error_book.lock:  # published under it: see _recovered
             self.errors[node_id] = text
             self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
+            if port is not None:
+                self._handler_errors[node_id] = self._handler_errors.get(node_id, 0) + 1
             self._error_book.told(event)
             self.events.publish(event)
         return text
