@@ -17,9 +17,13 @@ came), a copy emitted on an output linked to nothing. The most telling one is th
 only where it reached an end, never where it was left waiting or went nowhere. A slot outranks an error, but the
 error is said after it, as is an output that did not get the take into its slot (:data:`NOT_LOADED`), on the take's
 own line: "slot HH, not loaded into Live: Live did not answer within 2 s", "slot HH, error in aosc: ..." (before,
-"slot HH", the failure on a line apart). A 'slot' end also names the outputs that loaded the take (``loaded``:
-each output the assignment reached that did not say it missed it), so that "not loaded into Live" can be told from
-"in the sampler's slot, not loaded into Live" (a patch with Live alone: no instrument has the take).
+"slot HH", the failure on a line apart). A 'slot' end also names the outputs that loaded the take (``loaded``, in the
+order their handlers returned): each node that loads takes (``Node.loads_takes``: a sampler, Live) whose handler took an
+assignment of the take and returned without raising and without telling an error while it had it in hand (an error
+another thread of the node told meanwhile is none of the take's), unless that node told the take not loaded, skipped
+or an error on it (on any message of the take, before its end: an output that kept the take open tells it as it
+closes it). So "not loaded into Live" can be told from "in the sampler's slot, not loaded into Live" (a patch with
+Live alone: no instrument has the take).
 """
 
 from __future__ import annotations
@@ -161,8 +165,10 @@ class TakeLedger:
             entry.notes.setdefault(fate, (node_id, reason))
 
     def output(self, take_id: str, node_id: str) -> None:
-        """Output ``node_id`` (a sampler, Live) took an assignment of an open take without failing: it loaded the
-        take, unless it says otherwise (:data:`NOT_LOADED`, now or when it closes the take it kept open)."""
+        """Output ``node_id`` (one that loads takes: a sampler, Live) had its handler take an assignment of an open
+        take and return without raising and without telling an error on it (the engine calls this then): the take's
+        end names it loaded, unless it notes the take not loaded (:data:`NOT_LOADED`), skipped or an error on it
+        (:meth:`note`) before the end, at its handler or when it closes the take it kept open."""
         with self._lock:
             entry = self._open.get(take_id)
             if entry is not None and node_id not in entry.outputs:
