@@ -7,7 +7,8 @@ when a node fails (the same error again is counted: :mod:`.error_repeats`) or co
 (its status's ``warning``: a backlog, nothing failed).
 ``quiet`` prints only failures, recoveries, the recorder's URL and QR code (phones cannot pair without them) with its
 warnings (on no network, a new token) and the summary; ``verbose`` adds every hop between nodes; ``json``
-prints one JSON object per event instead (on stdout; a person's lines go to stderr).
+prints one JSON object per event instead (on stdout; a person's lines go to stderr: the recorder's URL and QR code
+with its warnings among them, as quiet's).
 
 Libraries' own output (libjack, PortAudio, the classifier's torch) is written by native code to file
 descriptor 2, which every child process inherits: :func:`library_noise_to` points descriptor 2 at a log file
@@ -277,15 +278,15 @@ class StageConsole:
         # Quiet too for the web recorder's, start-up notices that qualify the URL quiet keeps (on no network: its
         # 127.0.0.1 is no phone's way here; a new token or certificate: the phones scan or accept it again).
         spec_of = self.patch.nodes.get(event.node_id)
-        pairing = self.mode == "quiet" and spec_of is not None and spec_of.type == "web_recorder"
+        pairing = self.mode in ("quiet", "json") and spec_of is not None and spec_of.type == "web_recorder"
         # A lasting warning given the node line back (Live's old script, after each "not loaded yet") was told once.
         back = status.get("warning_back") is True
         if isinstance(warning, str) and warning and not back and (self.mode == "normal" or pairing):
             # Something to know that is no error (a backlog, nothing lost): a line, not "error in node".
             self.say(f"{_clock(event)} warning from node '{event.node_id}': {warning}")
         not_paired = status.get("not_paired")  # a phone refused for its token (web recorder), once each
-        if isinstance(not_paired, str) and not_paired and self.mode in ("normal", "quiet"):
-            # Quiet too, as the URL: a phone that cannot pair records nothing until its performer acts.
+        if isinstance(not_paired, str) and not_paired:
+            # Quiet and JSON too, as the URL: a phone that cannot pair records nothing until its performer acts.
             self.say(f"{_clock(event)} warning from node '{event.node_id}': {not_paired}")
         refused = status.get("refused_take")  # a take the web recorder refused for good: lost but for this line
         if isinstance(refused, str) and refused and self.mode in ("normal", "quiet"):
@@ -323,8 +324,10 @@ class StageConsole:
         if all(key in said for key in opened) and not back:
             return
         said.update(opened)
-        # Quiet keeps the recorder's URL: without it (and its QR code) no phone can pair.
-        if self.mode == "json" or (self.mode == "quiet" and not back and "url" not in opened):
+        # Quiet keeps the recorder's URL: without it (and its QR code) no phone can pair. So does JSON, on stderr, the
+        # person's: a show run for a script's sake (--json) printed no way in for the phones.
+        if (self.mode == "quiet" and not back and "url" not in opened) or (
+                self.mode == "json" and (back or "url" not in opened)):
             return
         opened_event = getattr(getattr(self.node(node_id), "audio", None), "opened", None)
         if "device" in status and isinstance(opened_event, threading.Event):
