@@ -390,6 +390,9 @@ class WebRecorder(TakeRecovery):
                     self._disk.dropped(key)
                 self._seen.release(key)  # claimed, not stored: the phone's retry is stored
             raise
+        finally:
+            if key is not None:  # remembered, handed on late (stored after the stop) or released
+                self._seen.settled(key)
         self._disk.held(key, refused=False)  # a keyless take ends a disk error too
         return reply
 

@@ -37,6 +37,13 @@ KEEP_SEEN = 20_000
 
 Key = tuple[str, str, str]  # recorder, phone (digest of its key), the phone's take id
 
+#: A seen-takes file (resolved) -> the digests of the takes being stored under it now, by any recorder of this process.
+#: A recorder a live edit replaced may still be storing a take its stop gave up waiting for (``STOP_WAIT``) when its
+#: phone, unanswered, sends it again to the rebuilt recorder on the same state folder: each table alone took the take
+#: for new, and it was stored twice and passed on twice (the late copy handed on to the rebuilt recorder: ``.late``).
+_STORING: dict[Path, set[bytes]] = {}
+_STORING_LOCK = threading.Lock()
+
 
 def _digest(key: Key) -> bytes:
     """The table's key for ``key``: 16 bytes, where the tuple of three strings took several times that. JSON keeps
@@ -77,6 +84,7 @@ class SeenTakes:
         if lines > 2 * keep:
             self._rewrite()
         folder.mkdir(parents=True, exist_ok=True)
+        self._shared = self.path.resolve()  # its key in _STORING
         self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - held open while the node runs
 
     def _entries(self) -> Iterator[tuple[Key | None, dict[str, Any] | None]]:
@@ -118,6 +126,11 @@ class SeenTakes:
             if digest in self._replies:
                 packed = self._replies[digest]
                 return False, None if packed is None else json.loads(packed)
+            with _STORING_LOCK:
+                storing = _STORING.setdefault(self._shared, set())
+                if digest in storing:  # by the recorder an edit replaced: a 409, the phone's next retry its duplicate
+                    return False, None
+                storing.add(digest)
             self._replies[digest] = None
             return True, None
 
@@ -127,6 +140,19 @@ class SeenTakes:
         with self._lock:
             if digest in self._replies and self._replies[digest] is None:
                 del self._replies[digest]
+        self.settled(key)
+
+    def settled(self, key: Key) -> None:
+        """A claimed take is no longer being stored: stored (remembered here, or, stored after the stop, handed on
+        to the recorder started since on its folder, which remembers it) or released. Another table of the same file
+        may claim it from now on."""
+        digest = _digest(key)
+        with _STORING_LOCK:
+            storing = _STORING.get(self._shared)
+            if storing is not None:
+                storing.discard(digest)
+                if not storing:
+                    del _STORING[self._shared]
 
     def remember(self, key: Key, reply: dict[str, Any]) -> None:
         """The take is stored and will be acknowledged with ``reply``: written down before it flows on (an OSError

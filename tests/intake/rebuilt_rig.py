@@ -193,6 +193,7 @@ class LateUpload:
         self.engine = recorder_engine(tmp_path, state, events=events)
         self.answers: list[tuple[int, Any]] = []
         self._phone: threading.Thread | None = None
+        self.phone: Client | None = None  # the phone of the upload (:meth:`upload`)
 
     def __enter__(self) -> LateUpload:
         return self
@@ -205,7 +206,7 @@ class LateUpload:
 
     def upload(self, wav: bytes, take_id: str) -> None:
         """The phone sends ``wav`` (phone take id ``take_id``); returns once the recorder looks at its disk for it."""
-        client = Client(self.engine, self.state / "recorder-cert.pem")
+        self.phone = client = Client(self.engine, self.state / "recorder-cert.pem")
         self.look.hold()
         self._phone = threading.Thread(target=lambda: self.answers.append(client.upload(wav, take_id=take_id)))
         self._phone.start()
