@@ -51,7 +51,10 @@ def syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str = "") -> Pr
         line, column, hint = run_on
         return Problem(f"YAML syntax error: {what}", file, line + 1, column + 1, hint=hint)
     hint = "check the indentation and quoting on this line"
-    if mark is not None and _tab_indented(text, mark.line):
+    if "found another document" in (error.problem or ""):
+        hint = ("a line '---' begins a second document here, and a patch file is one: delete the '---' line, and "
+                "what follows it if that is another patch")
+    elif mark is not None and _tab_indented(text, mark.line):
         # libyaml's "found character that cannot start any token" does not say the character is a tab.
         hint = "this line is indented with a tab: YAML indents with spaces only"
     elif mark is not None and _TAB_AFTER_DASH.match(_line(text, mark.line)):  # the Tab key after typing '-'
@@ -165,30 +168,45 @@ def _run_on(error: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str] | No
 _PATCH_KEYS = ("exsampling_patch", "name", "description", "node_dirs", "nodes", "links", "id", "type", "position",
                "params", "from", "to")
 
+#: The keys of a patch whose values are lists or mappings, never text.
+_HOLDERS = ("nodes", "links", "node_dirs", "params", "position")
+
 #: A line that is a key and its value (``prefix: rock' : b``), a comment after it apart.
 _PAIR = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][\w-]*):[ \t]+(\S.*?)(?:[ \t]+#.*)?$")
 
 
+#: What YAML reads a value that begins with one of these as, where text was meant (``prefix: *loud*``).
+_INDICATORS = {"*": "a reference to an anchor (&name) elsewhere in the file", "!": "a tag", "@": "a sign it reserves",
+               "`": "a sign it reserves", "%": "a directive", "|": "the start of a text on the lines below",
+               ">": "the start of a text on the lines below", "- ": "a list's item", "? ": "a key"}
+
+
 def _value_to_quote(error: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str] | None:
     """(line, column, hint) of a value that YAML reads other than as the text it is, which quotes make right: one
-    that holds ': ' (``prefix: rock' : b``, read as a key and its value), or one that begins with a quote that
-    closes before the value ends (``prefix: 'rock' n roll``); else None. The parser stops inside the value, on a
-    line indented as it should be, and the hint named the indentation."""
+    that holds ': ' (``prefix: rock' : b``, read as a key and its value), one that begins with a quote that closes
+    before the value ends (``prefix: 'rock' n roll``), or one that begins with a sign YAML reads as its own
+    (``prefix: *loud*``, ``name: !important``); else None. The parser stops inside the value, on a line indented
+    as it should be, and the hint named the indentation or the quoting of the line."""
     stop = error.problem_mark
     problem = error.problem or ""
     if stop is None:
         return None
     match = _PAIR.match(_line(text, stop.line).rstrip())
-    if match is None or not match.start(3) < stop.column <= match.end(3):
+    if match is None or not match.start(3) <= stop.column <= match.end(3):
         return None  # the parser stopped at a key or after the value: the value is not the slip
     key, value = match[2], match[3]
-    if "mapping values are not allowed" in problem and ": " in value:
+    sign = next((sign for sign in _INDICATORS if value.startswith(sign) or value == sign.strip()), None)
+    if key in _HOLDERS:
+        sign = None  # `nodes: - id: a`: the list goes on the lines below, not in quotes
+    if "mapping values are not allowed" in problem and ": " in value and stop.column > match.start(3):
         inner = re.search(r"(?:^|\s)([A-Za-z_][\w-]*):\s", value)
         if inner is not None and (key == "params" or inner[1] in _PATCH_KEYS):  # `- id: a  type: log`: two keys
             return stop.line, match.start(3) + inner.start(1), f"one key a line: put '{inner[1]}:' on a line of its own"
         why, column = "YAML reads the ': ' in this value as a key's colon", stop.column  # at that colon
-    elif "did not find expected key" in problem and value[0] in "'\"":
+    elif "did not find expected key" in problem and value[0] in "'\"" and stop.column > match.start(3):
         why, column = "the quote that opens this value closes before the value ends", match.start(3)  # at the quote
+    elif sign is not None:
+        why, column = f"YAML reads a value that begins with '{sign.strip()}' as {_INDICATORS[sign]}", match.start(3)
     else:
         return None
     quoted = f"'{value}'" if "'" not in value else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

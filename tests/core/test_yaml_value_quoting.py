@@ -1,7 +1,8 @@
 """A value YAML reads other than as the text it is, told at the value with the quotes that make it right: one that
-holds ': ' (``prefix: rock' : b``) or one whose opening quote closes before it ends (``prefix: 'rock' n roll``).
-The parser stops inside the value, on a line indented as it should be, and the hint named the indentation: "check
-the indentation: this line has 4 spaces, the line above 2 spaces"."""
+holds ': ' (``prefix: rock' : b``), one whose opening quote closes before it ends (``prefix: 'rock' n roll``), or
+one that begins with a sign YAML reads as its own (``prefix: *loud*``). The parser stops inside the value, on a line
+indented as it should be, and the hint named the indentation: "check the indentation: this line has 4 spaces, the
+line above 2 spaces", or "check the indentation and quoting on this line"."""
 
 from __future__ import annotations
 
@@ -28,6 +29,16 @@ VALUES = {
                                              'prefix: "a\\\\\\\\b \\"q\\" it\'s: x"'),
     "a quote closed before the end": ("'rock' n roll", 13, EARLY, "prefix: \"'rock' n roll\""),
     "a double quote closed before the end": ('"say" it', 13, EARLY, "prefix: '\"say\" it'"),
+    # a sign YAML reads as its own at the start of the value: "check the indentation (and quoting) on this line"
+    "an asterisk": ("*loud*", 13, "YAML reads a value that begins with '*' as a reference to an anchor (&name) "
+                    "elsewhere in the file", "prefix: '*loud*'"),
+    "an exclamation mark": ("!important", 13, "YAML reads a value that begins with '!' as a tag",
+                            "prefix: '!important'"),
+    "an at sign": ("@home", 13, "YAML reads a value that begins with '@' as a sign it reserves", "prefix: '@home'"),
+    "a percent sign": ("%take", 13, "YAML reads a value that begins with '%' as a directive", "prefix: '%take'"),
+    "a bar": ("| x", 13, "YAML reads a value that begins with '|' as the start of a text on the lines below",
+              "prefix: '| x'"),
+    "a dash": ("- x", 13, "YAML reads a value that begins with '-' as a list's item", "prefix: '- x'"),
 }
 
 
@@ -58,6 +69,17 @@ def test_a_second_key_on_a_line_is_told_so_not_to_be_quoted(text: str, line: int
     problem = _only_problem(text)
     assert (problem.line, problem.column, problem.hint) == (line, column,
                                                             f"one key a line: put '{key}:' on a line of its own")
+
+
+def test_a_list_written_on_its_keys_line_is_not_told_to_be_quoted() -> None:
+    problem = _only_problem("exsampling_patch: 1\nnodes: - id: a\nlinks: []\n")
+    assert "quotes" not in problem.hint, str(problem)
+
+
+def test_a_second_document_is_told_as_such() -> None:
+    problem = _only_problem("exsampling_patch: 1\nnodes: []\nlinks: []\n---\nexsampling_patch: 1\n")
+    assert (problem.line, problem.hint) == (4, "a line '---' begins a second document here, and a patch file is one: "
+                                               "delete the '---' line, and what follows it if that is another patch")
 
 
 def test_a_line_indented_to_no_level_is_still_told_its_indentation() -> None:
