@@ -316,6 +316,13 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
             problems.append(source.problem(f"node '{node_id}': 'params' must be a mapping", *where, "params",
                                            VALUE_LINE, hint=params_hint(params)))
             params = {}
+        for key in [key for key in params if not isinstance(key, str)]:
+            # `on: 1` is the key true to YAML, `1: x` a number: check matched them against the names and crashed
+            shown = "nothing" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
+            problems.append(source.problem(f"node '{node_id}': a parameter's name must be text, got {shown}", *where,
+                                           "params", key, hint=quoting_hint("str", key) or "YAML reads null and ~ "
+                                           "unquoted as nothing: put the name in quotes"))
+            params = {name: value for name, value in params.items() if name is not key}
         position = item.get("position")
         if position is not None and not (
             isinstance(position, list) and len(position) == 2
