@@ -23,31 +23,48 @@ A = TypeVar("A")
 
 
 class LateTakers(Generic[A]):
-    """Take folder (resolved) -> the running node's taker of late takes (the stored audio, the take's ``A``)."""
+    """Take folder (resolved) -> the running node's taker of late takes (the stored audio, the take's ``A``).
+
+    Each folder has a lock of its own, held while calling out (the start's listing, a taker): one lock for the kind
+    held a recorder's hand-on of a take stored late in one folder until another folder's start had read its disk (its
+    journal, each sidecar, each audio's header)."""
 
     def __init__(self) -> None:
         self._takers: dict[Path, Callable[[Path, A], None]] = {}
-        self._lock = threading.Lock()
+        self._folders: dict[Path, threading.Lock] = {}
+        self._lock = threading.Lock()  # the two tables only: never held while calling out
+
+    def _folder(self, folder: Path) -> tuple[Path, threading.Lock]:
+        """``folder`` resolved, and its lock."""
+        key = folder.resolve()
+        with self._lock:
+            return key, self._folders.setdefault(key, threading.Lock())
 
     @contextlib.contextmanager
     def listing(self, folder: Path, take: Callable[[Path, A], None]) -> Iterator[None]:
         """Make ``take`` the taker of ``folder``'s late takes, the block (the start's listing of the folder's unfinished
-        takes) holding hand-ons off: a take stored late is in that list or handed to ``take``, never neither."""
-        with self._lock:
-            self._takers[folder.resolve()] = take
+        takes) holding hand-ons to that folder off: a take stored late is in that list or handed to ``take``, never
+        neither."""
+        key, lock = self._folder(folder)
+        with lock:
+            with self._lock:
+                self._takers[key] = take
             yield
 
     def leave(self, folder: Path, take: Callable[[Path, A], None]) -> None:
-        """``take`` takes no more late takes of ``folder`` (its node stops)."""
-        with self._lock:
-            if self._takers.get(folder.resolve()) == take:  # a bound method: equal, not the same object
-                del self._takers[folder.resolve()]
+        """``take`` takes no more late takes of ``folder`` (its node stops); one being handed to it is first."""
+        key, lock = self._folder(folder)
+        with lock, self._lock:
+            if self._takers.get(key) == take:  # a bound method: equal, not the same object
+                del self._takers[key]
 
     def hand_on(self, folder: Path, audio: Path, about: A) -> bool:
         """Hand a take stored late in ``folder`` (``audio``, and ``about`` it) to the node running on it; False: none
         runs there (the take waits on disk for the next start)."""
-        with self._lock:
-            take = self._takers.get(folder.resolve())
+        key, lock = self._folder(folder)
+        with lock:
+            with self._lock:
+                take = self._takers.get(key)
             if take is None:
                 return False
             take(audio, about)
