@@ -32,6 +32,7 @@ import yaml
 
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.errors import Problem
+from exsampling_patch.param_spec import value_words
 from exsampling_patch.patch import FORMAT_VERSION, LINK_ARROW, VERSION_KEY, Link, NodeSpec, Patch, PortRef
 from exsampling_patch.patch_hints import arrow_meant, did_you_mean, params_hint, version_hint
 from exsampling_patch.patchwrite import dumps_patch as dumps_patch
@@ -233,14 +234,14 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
 
     for key in data:
         if key not in _TOP_KEYS:
-            problems.append(source.problem(f"unknown top-level key '{key}'", key,
-                                           hint=did_you_mean(key, _TOP_KEYS, "known keys:")))
+            problems.append(source.problem(f"unknown top-level key {_key_words(key)}", key, hint=quoting_hint(
+                "str", key) if isinstance(key, bool) else did_you_mean(str(key), _TOP_KEYS, "known keys:")))
     version = data.get(VERSION_KEY)
     if version is None:
         problems.append(source.problem(f"missing '{VERSION_KEY}: <format version>'",
                                        hint=f"add '{VERSION_KEY}: {FORMAT_VERSION}' as the first line"))
     elif not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        problems.append(source.problem(f"'{VERSION_KEY}' must be a positive whole number, got {version!r}",
+        problems.append(source.problem(f"'{VERSION_KEY}' must be a positive whole number, got {value_words(version)}",
                                        VERSION_KEY, hint=version_hint(version)))
     elif version > FORMAT_VERSION:
         problems.append(source.problem(
@@ -288,9 +289,10 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
         for key in item:
             if key not in NODE_KEYS:
                 problems.append(source.problem(
-                    f"unknown node key '{key}'", *where, key,
+                    f"unknown node key {_key_words(key)}", *where, key,
                     hint=f"'{key}' is a top-level key: write it at the margin, with no spaces before it"
-                    if key in _TOP_KEYS else did_you_mean(key, NODE_KEYS, "a node has")))
+                    if key in _TOP_KEYS else quoting_hint("str", key) if isinstance(key, bool)
+                    else did_you_mean(str(key), NODE_KEYS, "a node has")))
                 if isinstance(item.get("type"), str):
                     parsed.stray_keys.append((problems[-1], item["type"], str(key)))
         node_id, type_name = item.get("id"), item.get("type")
@@ -318,10 +320,9 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
             params = {}
         for key in [key for key in params if not isinstance(key, str)]:
             # `on: 1` is the key true to YAML, `1: x` a number: check matched them against the names and crashed
-            shown = "nothing" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
-            problems.append(source.problem(f"node '{node_id}': a parameter's name must be text, got {shown}", *where,
-                                           "params", key, hint=quoting_hint("str", key) or "YAML reads null and ~ "
-                                           "unquoted as nothing: put the name in quotes"))
+            problems.append(source.problem(f"node '{node_id}': a parameter's name must be text, got "
+                                           f"{value_words(key)}", *where, "params", key, hint=quoting_hint("str", key)
+                                           or "YAML reads null and ~ unquoted as nothing: put the name in quotes"))
             params = {name: value for name, value in params.items() if name is not key}
         position = item.get("position")
         if position is not None and not (
@@ -334,6 +335,11 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
         source.node_index[node_id] = index
         patch.nodes[node_id] = NodeSpec(node_id, type_name, dict(params),
                                         (position[0], position[1]) if position else None)
+
+
+def _key_words(key: Any) -> str:
+    """A key as written, or as YAML reads ``on`` and ``~``: true, null (it said 'True', 'None', Python's words)."""
+    return "null" if key is None else value_words(key) if isinstance(key, bool) else f"'{key}'"
 
 
 def _read_links(links: Any, parsed: ParsedPatch) -> None:
@@ -350,6 +356,12 @@ def _read_links(links: Any, parsed: ParsedPatch) -> None:
             ends = [end.strip() for end in item.split(LINK_ARROW.strip())]
         elif isinstance(item, dict) and set(item) == set(_LINK_KEYS):
             ends = [item["from"], item["to"]]
+            wrong = next((key for key in _LINK_KEYS if not isinstance(item[key], str)), None)
+            if wrong is not None:  # `from: ~` was "'None' is not of the form node_id.port"
+                problems.append(source.problem(f"bad link: '{wrong}' must be 'node.port', got "
+                                               f"{value_words(item[wrong])}", *where, wrong,
+                                               hint=quoting_hint("str", item[wrong])))
+                continue
         else:
             unknown = [key for key in item if key not in _LINK_KEYS] if isinstance(item, dict) else []
             close = [match for key in unknown for match in difflib.get_close_matches(str(key), _LINK_KEYS, n=1)]

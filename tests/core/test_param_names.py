@@ -16,7 +16,7 @@ PATCH = "exsampling_patch: 1\nnodes:\n- id: a\n  type: log\n  params:\n    prefi
 @pytest.mark.parametrize(("key", "line", "told"), [
     ("on", 7, "got true (YAML reads yes, no, on, off, true and false unquoted as true or false: put the text in "
               "quotes)"),
-    ("1", 7, "got 1 (YAML reads digits unquoted as a number, 1.10 as 1.1: put the text in quotes)"),
+    ("1", 7, "got the number 1 (YAML reads digits unquoted as a number, 1.10 as 1.1: put the text in quotes)"),
     ("null", 5, "got nothing (YAML reads null and ~ unquoted as nothing: put the name in quotes)"),
 ])
 def test_a_parameter_name_that_is_no_text_is_told_at_its_line(

@@ -1,0 +1,33 @@
+"""What YAML reads as no text (``on`` and ``yes`` as true, ``~`` as nothing, ``1.5`` as a number), named in a
+patch's words where a key or an end of a link is told: it said "unknown node key 'True'", "got True", "'None' is not
+of the form node_id.port", Python's words for what the file does not show."""
+
+from __future__ import annotations
+
+import pytest
+
+from exsampling_patch.patchfile import loads_patch
+
+BOOL_HINT = "YAML reads yes, no, on, off, true and false unquoted as true or false: put the text in quotes"
+LOG = "- id: a\n  type: log\n"
+
+
+@pytest.mark.parametrize(("text", "line", "message", "hint"), [
+    (f"exsampling_patch: 1\non: 1\nnodes:\n{LOG}links: []\n", 2, "unknown top-level key true", BOOL_HINT),
+    (f"exsampling_patch: 1\nnodes:\n{LOG}  yes: 1\nlinks: []\n", 5, "unknown node key true", BOOL_HINT),
+    (f"exsampling_patch: 1\nnodes:\n{LOG}  ~: 1\nlinks: []\n", 3, "unknown node key null",
+     "a node has id, type, position, params"),
+    (f"exsampling_patch: 1\n3: 1\nnodes:\n{LOG}links: []\n", 2, "unknown top-level key '3'",
+     "known keys: exsampling_patch, name, description, node_dirs, nodes, links"),
+    (f"exsampling_patch: yes\nnodes:\n{LOG}links: []\n", 1, "'exsampling_patch' must be a positive whole number, got "
+     "true", "write 'exsampling_patch: 1', the format this build reads"),
+    (f"exsampling_patch: [1]\nnodes:\n{LOG}links: []\n", 1, "'exsampling_patch' must be a positive whole number, got "
+     "the list [1]", "write 'exsampling_patch: 1', the format this build reads"),
+    (f"exsampling_patch: 1\nnodes:\n{LOG}links:\n- {{from: ~, to: a.message}}\n", 6,
+     "bad link: 'from' must be 'node.port', got nothing", ""),
+    (f"exsampling_patch: 1\nnodes:\n{LOG}links:\n- {{from: a.out, to: yes}}\n", 6,
+     "bad link: 'to' must be 'node.port', got true", BOOL_HINT),
+])
+def test_what_yaml_reads_as_no_text_is_named_in_yamls_words(text: str, line: int, message: str, hint: str) -> None:
+    problems = loads_patch(text, "p.yaml").problems
+    assert [(p.line, p.message, p.hint) for p in problems] == [(line, message, hint)]
