@@ -44,7 +44,7 @@ def local_time_reads(second: int) -> Iterator[None]:
     """For the block, the process's local time reads as UTC's ``second`` (since the epoch) from the real second begun
     now on: ``TZ`` set to the whole seconds between them."""
     begun = int(time.time()) + 1
-    time.sleep(begun - time.time())
+    time.sleep(max(0.0, begun - time.time()))
     east = second - begun
     hours, rest = divmod(abs(east), 3600)
     was = os.environ.get("TZ")
