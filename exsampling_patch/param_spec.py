@@ -211,8 +211,9 @@ class Param(Generic[T]):
             if self.default is not None and not self.merge:
                 # `top_db:` with its value not written yet: check said ok, and the node got None (a TypeError
                 # on every take). A table's null is its default's rows, no changes (in_effect).
+                default = str(self.default).lower() if isinstance(self.default, bool) else repr(self.default)
                 raise ParamError(f"parameter '{self.name}' has no value: give it one, or leave it out for its "
-                                 f"default, {self.default!r}")
+                                 f"default, {default}")  # as YAML writes it: false, not Python's False
             return None
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)

@@ -4,9 +4,12 @@ of the form node_id.port", Python's words for what the file does not show."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from exsampling_patch.patchfile import loads_patch
+from exsampling_patch.validate import check_file
 
 BOOL_HINT = "YAML reads yes, no, on, off, true and false unquoted as true or false: put the text in quotes"
 LOG = "- id: a\n  type: log\n"
@@ -31,3 +34,13 @@ LOG = "- id: a\n  type: log\n"
 def test_what_yaml_reads_as_no_text_is_named_in_yamls_words(text: str, line: int, message: str, hint: str) -> None:
     problems = loads_patch(text, "p.yaml").problems
     assert [(p.line, p.message, p.hint) for p in problems] == [(line, message, hint)]
+
+
+def test_a_parameter_with_no_value_names_its_default_as_yaml_writes_it(tmp_path: Path) -> None:
+    # Before: "leave it out for its default, False", Python's spelling of what a patch writes false.
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: inbox\n  type: folder_source\n  params:\n    folder: in\n"
+                     "    include_existing:\nlinks: []\n", encoding="utf-8")
+    assert [(p.line, p.message) for p in check_file(patch)] == [
+        (7, "node 'inbox': parameter 'include_existing' has no value: give it one, or leave it out for its default, "
+            "false")]
