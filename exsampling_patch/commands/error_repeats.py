@@ -18,6 +18,13 @@ the summary counts those takes as passed on at the next start. From the stop on,
 and the rest, whatever they say, are counted, told as one line before the summary (but the node's stop() failing,
 told in full).
 
+Errors on takes are thinned as one: a sampler whose audio process stopped answering in a burst failed each take with
+an error of its own ("Bo-... not loaded into slot Piano: the audio process did not answer within 3 s", then Wind's,
+Bass's ...), each a new error, each line followed by its take's, which said the same ("-> Piano, not loaded into
+sampler 'sampler': the audio process did not answer within 3 s"): two lines a take. An error that names a take on its
+way (``on_take``: the console knows which are) is told in full the first time; the node's next ones on takes, whatever
+they say, are counted as repeats ("4 more errors on takes, each said on its take's line").
+
 Only the console's lines are thinned: the engine publishes each error, as its recovery rule, the editor's count and
 the show log need (:mod:`exsampling_patch.runtime.recovery`).
 """
@@ -36,6 +43,8 @@ REPEAT_EVERY = 1.0
 LONGEST_EVERY = 60.0
 #: Seconds without the error after which it is new again: told in full, and counted afresh.
 QUIET_SPELL = 30.0
+#: The key's text for every error on a take of one node: all alike to the count, whatever each says.
+ON_TAKES = "\0on takes"
 
 
 def clock_text(at: float) -> str:
@@ -81,8 +90,9 @@ class RepeatedErrors:
         if self._stopping is None:
             self._stopping = {}
 
-    def lines(self, event: NodeError) -> list[str]:
-        """The lines to say now for ``event``: none for a repeat counted for later."""
+    def lines(self, event: NodeError, on_take: bool = False) -> list[str]:
+        """The lines to say now for ``event``: none for a repeat counted for later. ``on_take``: the error names a
+        take whose own line tells its end (the node's errors on takes count as one error)."""
         # A node's own stop() (or another call of the runtime's) failing is no take's: always told.
         if self._stopping is not None and not event.during:
             if event.node_id in self._stopping:
@@ -90,7 +100,7 @@ class RepeatedErrors:
                 self._stopping[event.node_id] = (count + 1, max(latest, event.time))
                 return []
             self._stopping[event.node_id] = (0, event.time)
-        key = (event.error, event.where, event.during)
+        key = (ON_TAKES if on_take else event.error, event.where, event.during)
         told = self._told.get(event.node_id)
         if told is not None and told.key == key and (told.pending or event.time - told.latest < self.quiet):
             told.pending += 1
@@ -133,4 +143,6 @@ class RepeatedErrors:
     def _count(self, node_id: str, told: _Told, now: float) -> str:
         count, told.pending, told.said_at = told.pending, 0, now
         told.every = min(told.every * 2, max(self.longest, self.every))
-        return f"{clock_text(told.latest)} error in node '{node_id}': the same error {counted(count, 'more time')}"
+        what = (f"{counted(count, 'more error')} on takes, each said on its take's line" if told.key[0] == ON_TAKES
+                else f"the same error {counted(count, 'more time')}")
+        return f"{clock_text(told.latest)} error in node '{node_id}': {what}"

@@ -22,6 +22,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -30,7 +31,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text
+from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text, error_line
 from exsampling_patch.commands.master_news import MasterNews
 from exsampling_patch.messages import summarize
 from exsampling_patch.patch import Patch
@@ -177,7 +178,11 @@ class StageConsole:
         elif isinstance(event, NodeError):
             if self.mode != "json":
                 with self._lock:  # decided and printed in one go: a count never lands after the next error's line
-                    for line in self.repeats.lines(event):
+                    take_id = self._take_named(event.error)
+                    lines = self.repeats.lines(event, on_take=take_id is not None)
+                    if take_id is not None and error_line(event) not in lines:  # counted: its take's line tells it
+                        self._takes[take_id].setdefault("errors", []).append((event.node_id, event.error))
+                    for line in lines:
                         print(line, file=self.err, flush=True)
                     self._arm_repeats()
         elif isinstance(event, NodeHung) and event.recovered and self.mode != "json":
@@ -186,6 +191,14 @@ class StageConsole:
         elif isinstance(event, MessageHop) and self.mode != "json":
             self.say(f"{_clock(event)} hop {event.node_id}.{event.port} -> {event.target}.{event.target_port}: "
                      f"{summarize(event.message)}")
+
+    def _take_named(self, error: str) -> str | None:
+        """The take on its way that ``error`` names, whose own line is to tell its end (normal mode: quiet prints no
+        take lines, and tells each error); None. Under ``_lock``."""
+        if self.mode != "normal":
+            return None
+        return next((take_id for take_id in self._takes
+                     if re.search(rf"(?<![\w-]){re.escape(take_id)}(?![\w-])", error)), None)
 
     def _error_ended(self, node_id: str) -> None:
         """The node is back: its repeats' count now, and its error new again should it come back."""
@@ -451,6 +464,9 @@ class StageConsole:
                 reason += f"; stored as {', '.join(stored)}"
             # The label once where the reason names it: not where its text is in the reason's ("hat" in "hihat")
             fate = f"{heard}, {reason}" if heard and named_label(reason) != label_words(str(label)) else reason
+        for node_id, error in known.get("errors", ()):  # its errors the console counted rather than told
+            if f"'{node_id}'" not in event.reason and f"in {node_id}:" not in event.reason:  # not said by its end
+                fate += f"; error in node '{node_id}': {error}"
         file_name = known.get("file_name")  # a file a source read (a folder's): its name says more than an id
         name = (str(file_name) if file_name else event.take_id if event.take_id.startswith("take")
                 else f"take {event.take_id}")
