@@ -51,6 +51,8 @@ from exsampling_patch.runtime.ledger import not_loaded_of
 from exsampling_patch.stop_news import no_output_has
 from exsampling_patch.wording import end_in_words, label_words, named_label
 
+#: How many of the latest ended takes the console remembers as ended (a show's takes number in the hundreds).
+ENDED_KEPT = 4096
 #: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
 OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")
 
@@ -143,6 +145,9 @@ class StageConsole:
         self.err = err or sys.stderr
         self._lock = threading.Lock()
         self._takes: dict[str, dict[str, Any]] = {}  # take id -> what nodes said of it (duration, label...)
+        #: The latest takes whose line is out (a node's status after it, "loaded after all", names one again): no
+        #: error on one is left for its line to tell. Insertion-ordered, the oldest dropped past ENDED_KEPT.
+        self._ended: dict[str, None] = {}
         self._opened: dict[str, set[str]] = {}  # node id -> what of it was announced (url, device...)
         #: the live node for an id (the run's engine.node), to read what a node knows beyond its status
         self.node: Any = lambda node_id: None
@@ -197,7 +202,7 @@ class StageConsole:
         take lines, and tells each error); None. Under ``_lock``."""
         if self.mode != "normal":
             return None
-        return next((take_id for take_id in self._takes
+        return next((take_id for take_id in self._takes if take_id not in self._ended
                      if re.search(rf"(?<![\w-]){re.escape(take_id)}(?![\w-])", error)), None)
 
     def _error_ended(self, node_id: str) -> None:
@@ -426,6 +431,9 @@ class StageConsole:
     def _take(self, event: TakeEnded) -> None:
         with self._lock:
             known = self._takes.pop(event.take_id, {})
+            self._ended[event.take_id] = None
+            if len(self._ended) > ENDED_KEPT:
+                del self._ended[next(iter(self._ended))]
         if self.mode in ("quiet", "json"):
             return
         who = f" from {event.recorder}" if event.recorder else ""

@@ -97,6 +97,9 @@ def test_errors_on_takes_on_their_way_are_counted_and_quiet_tells_every_one() ->
         console(error("sampler", "Ana-0002 not loaded into slot HH: no answer"))
         console(error("sampler", "Ana-0001 not loaded into slot TT: no answer"))  # its line is out: not on its way
         console(error("sampler", "Ana-00031 not loaded into slot TT: no answer"))  # not Ana-0003 (no take of that id)
+        console(NodeStatus("sampler", status={"take": "Ana-0001", "slot": "TT"}, time=time.monotonic()))  # after all
+        console(error("sampler", "Ana-0003 not loaded into slot BD: no answer"))
+        console(error("sampler", "Ana-0001 rolled back from slot TT: no answer"))  # its line is out all the same
         console.flush_errors()
         lines = [line.split(" ", 1)[1] for line in console.err.getvalue().splitlines()  # type: ignore[attr-defined]
                  if "error in node" in line]
@@ -105,4 +108,6 @@ def test_errors_on_takes_on_their_way_are_counted_and_quiet_tells_every_one() ->
         assert lines == ["error in node 'sampler': the audio process is not answering",
                          "error in node 'sampler': Ana-0001 not loaded into slot Bass: no answer", second,
                          "error in node 'sampler': Ana-0001 not loaded into slot TT: no answer",
-                         "error in node 'sampler': Ana-00031 not loaded into slot TT: no answer"], (mode, lines)
+                         "error in node 'sampler': Ana-00031 not loaded into slot TT: no answer",
+                         "error in node 'sampler': Ana-0003 not loaded into slot BD: no answer",
+                         "error in node 'sampler': Ana-0001 rolled back from slot TT: no answer"], (mode, lines)
