@@ -25,7 +25,13 @@ from typing import Any
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.abletonosc_replies import TrackNames
-from exsampling_patch.nodes.abletonosc_tracks import ASK_EVERY, OSC_ACTIONS, NoTrack, named_track, track_colour
+from exsampling_patch.nodes.abletonosc_tracks import (
+    ASK_EVERY,
+    OSC_ACTIONS,
+    name_format_problem,
+    slot_track,
+    track_colour,
+)
 from exsampling_patch.nodes.kept_bundles import any_kept
 from exsampling_patch.nodes.live_answers import LiveLink
 from exsampling_patch.nodes.osc import OscTarget, host_checks, osc_bundle
@@ -231,7 +237,8 @@ class AbletonOsc(Node):
                        minimum=0, maximum=65535)
     slots = Param(list, DEFAULT_SLOTS, "slot names; slot N is track N unless a track is named after the slot")
     actions = Param(list, ["color", "fire"], "what to do per take: any of name, color, volume, fire")
-    name_format = Param(str, "{slot} {label}", "track name for the 'name' action ({slot}, {label})")
+    name_format = Param(str, "{slot} {label}", "track name for the 'name' action ({slot}, {label}); with {slot} in "
+                        "it, as the node finds the slot's track again")
     volume = Param(float, 0.85, "track volume for the 'volume' action (Live's 0..1; 0.85 is 0 dB)",
                    minimum=0.0, maximum=1.0)
     clip = Param(int, 0, "clip slot fired by the 'fire' action (0: the first scene)", minimum=0, maximum=999)
@@ -241,7 +248,9 @@ class AbletonOsc(Node):
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
         """Each action one it knows: `actions: [colour, fire]` passed check, and the node then never started. Each
-        slot once: a slot is found by name (case-insensitive), so the track of a second `hh` got no take."""
+        slot once: a slot is found by name (case-insensitive), so the track of a second `hh` got no take. A
+        ``name_format`` that names each slot's track so that it is found again: ``{Slot}`` raised at each take, and
+        with no ``{slot}`` (``{label}``) HH's track renamed ``snare`` was taken for slot Snare's."""
         problems = host_checks(params)
         slots = params.get("slots")
         slots = slots if isinstance(slots, list) else []
@@ -259,6 +268,9 @@ class AbletonOsc(Node):
             close = difflib.get_close_matches(str(unknown[0]), OSC_ACTIONS, n=1)
             problems[("actions",)] = (f"{unknown[0]!r} is no action: use {', '.join(OSC_ACTIONS)}"
                                       + (f"; did you mean '{close[0]}'?" if close else ""))
+        name_format = params.get("name_format")
+        if isinstance(name_format, str) and (problem := name_format_problem(name_format)):
+            problems[("name_format",)] = problem
         return problems
 
     def start(self) -> None:
@@ -269,6 +281,8 @@ class AbletonOsc(Node):
         unknown = [action for action in self.actions if action not in OSC_ACTIONS]
         if unknown:
             raise ValueError(f"ableton_osc actions {unknown} unknown: use {', '.join(OSC_ACTIONS)}")
+        if problem := name_format_problem(self.name_format):
+            raise ValueError(f"ableton_osc name_format: {problem}")
         self.sent = held_sent_log(self, self.resolve_path(self.folder))
         self.target = OscTarget(self.host, self.port, self.report_error)
         if self.reply_port:
@@ -315,27 +329,7 @@ class AbletonOsc(Node):
         """The track named after ``slot`` if Live told us its names, else the slot's position in ``slots``: unless
         Live told its tracks and that position has none (a set with fewer tracks than slots: AbletonOSC dropped the
         take with a word in its log only), or its track is another slot's (its clip was fired)."""
-        names = self.track_names
-        lowered = [n.lower() for n in names]
-        found = named_track(slot, lowered, self.name_format)
-        if found is not None:
-            return found
-        slots = [str(s).lower() for s in self.slots]
-        if slot.lower() not in slots:
-            raise NoTrack(f"slot {slot!r} has no track: name a Live track '{slot}' or list it in 'slots'")
-        index = slots.index(slot.lower())
-        if not names:  # Live has not told its tracks (yet, or reply_port 0): slot N is track N
-            return index
-        if index >= len(names):
-            raise NoTrack(f"slot {slot!r} has no track in Live: no track is named '{slot}', and the set has no "
-                          f"track {index + 1} ({counted(len(names), 'track')}: {', '.join(names)}); name a track "
-                          f"'{slot}'")
-        owner = next((str(other) for other in self.slots if str(other).lower() != slot.lower()
-                      and named_track(str(other), [lowered[index]], self.name_format) is not None), None)
-        if owner is not None:
-            raise NoTrack(f"slot {slot!r} has no track in Live: no track is named '{slot}', and track {index + 1} "
-                          f"('{names[index]}') is the track of slot {owner!r}; name a track '{slot}'")
-        return index
+        return slot_track(slot, self.track_names, [str(other) for other in self.slots], self.name_format)
 
     def on_assignment(self, assignment: SlotAssignment) -> None:
         if self.refused is not None:  # each take says why it did not go, rather than an AttributeError

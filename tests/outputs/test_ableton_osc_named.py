@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from exsampling_patch.messages import SlotAssignment
-from exsampling_patch.nodes.ableton import AbletonOsc, named_track
+from exsampling_patch.nodes.ableton import AbletonOsc
+from exsampling_patch.nodes.abletonosc_tracks import named_track
 
 from .helpers import sine_take
 from .test_ableton import FakeAbletonOsc, free_udp_port
@@ -60,4 +61,3 @@ def test_a_track_is_found_where_the_name_format_puts_the_slot() -> None:
     assert named_track("Snare", ["snare hh", "audio 2"], "{label} {slot}") is None
     assert named_track("Snare", ["drums", "snare dog"]) == 1  # the default: the slot, then its label
     assert named_track("HH", ["hh: knock"], "{slot}: {label}") == 0
-    assert named_track("HH", ["hh knock"], "{label}") == 0  # a name with no slot in it: one starting with the slot
