@@ -24,6 +24,7 @@ from exsampling_patch.nodes.sampler.handoff import SamplesNotShared
 from exsampling_patch.nodes.sampler.played import PlayedReader
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, take_pitch
 from exsampling_patch.nodes.sampler.prepare import prepare as prepare_buffer  # as "prepare" it hid its module
+from exsampling_patch.nodes.sampler.rate import rate_for_takes
 from exsampling_patch.nodes.sampler.replay import ShowAudioError, live_xruns, read_show, remapper, render_show
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, MidiInput, push_midi
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_ON
@@ -31,10 +32,6 @@ from exsampling_patch.nodes.sampler.shared import SharedState
 from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, audition_notes, note_table
 from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
 from exsampling_patch.ports import CONTROL, MIDI, SLOT, TAKE
-
-#: Seconds the node waits at most for its audio process to say the device's sample rate or end: a guard
-#: against a hang, not a start-up time (7-27 s seen under load; a take prepared at an assumed rate plays off pitch).
-RATE_WAIT = 120.0
 
 UPCOMING_KEEP = 4
 """Takes sent ahead (``upcoming``) and kept for their assignment; older ones are dropped unused."""
@@ -174,22 +171,9 @@ class Sampler(Node):
 
     @property
     def sample_rate_used(self) -> int:
-        """The stream's sample rate, which takes are resampled to; the device's own is known once the audio
-        process has asked for it: waited for here until it says it, or it ends first, at most :data:`RATE_WAIT` s;
-        then 48 kHz is assumed until the process says otherwise (a silent process costs that wait once, not on every
-        take). At the node's stop the wait ends quietly: what it returns then is loaded nowhere. A handler waiting here
-        past ``hang_after`` (30 s) is told hung, which it is (the device does not answer); its limit is not lengthened
-        for the wait: an edit of the node (rebuild, removal) waits for a busy handler until it counts as hung."""
-        from exsampling_patch.nodes.sampler.host import wait_for_rate
-
-        audio = self.audio
-        why = wait_for_rate(audio.rate_known, audio.rate_untold, self.stop_event, RATE_WAIT)
-        if why:
-            self.report_error(f"the sampler's audio process has not said its sample rate ({why}); assuming 48000 Hz: "
-                              "takes loaded until it says play off pitch on a device of another rate")
-            audio.sample_rate = 48000
-            audio.rate_known.set()
-        return audio.sample_rate or 48000
+        """The stream's sample rate, which takes are resampled to: the device's once the audio process has said it,
+        48000 until then. Never waits: a take's handler waits for the device's (:func:`.rate.rate_for_takes`)."""
+        return self.audio.sample_rate or 48000
 
     def stop(self) -> None:
         self.stop_event.set()  # first: a handler waiting for the rate then ends quietly, not on the process's end
@@ -305,7 +289,7 @@ class Sampler(Node):
         settle(self, answer)
 
     def on_upcoming(self, take: Take) -> None:
-        buffer = prepare_buffer(take, self.sample_rate_used, None, self.max_seconds, guarded=self.audio.guarded)
+        buffer = prepare_buffer(take, rate_for_takes(self), None, self.max_seconds, guarded=self.audio.guarded)
         with self._records_lock:
             self._upcoming[take.take_id] = buffer
             self.audio.stage(buffer)
@@ -338,7 +322,7 @@ class Sampler(Node):
         else:
             if ahead is not None:
                 self.audio.unstage(ahead)
-            buffer = replace(prepare_buffer(take, self.sample_rate_used, label, self.max_seconds, now=now,
+            buffer = replace(prepare_buffer(take, rate_for_takes(self), label, self.max_seconds, now=now,
                                             serial=self._serial, guarded=self.audio.guarded), due=due)
         previous, self.buffers[index] = self.buffers[index], buffer
         self._played.loaded(buffer.serial, take.take_id)
@@ -484,7 +468,8 @@ class Sampler(Node):
 
     def stats(self) -> dict[str, Any]:
         """Audio statistics: callbacks, xruns, notes started, voices stolen, callback time (median/max ms) over
-        the recent callbacks, and where the audio runs."""
+        the recent callbacks, the stream's sample rate (0 until the audio process has said it: never waited for) and
+        where the audio runs."""
         times = self.state.recent_callback_seconds()
         if times.size == 0:
             times = np.zeros(1)
@@ -493,5 +478,5 @@ class Sampler(Node):
                 "late_dropped": self.state.late_dropped, "unstarted_dropped": self.state.unstarted_dropped,
                 "output_latency_ms": self.state.output_latency * 1000.0,
                 "callback_ms_median": float(np.median(times) * 1000), "callback_ms_max": float(times.max() * 1000),
-                "sample_rate": self.sample_rate_used, "audio_process": self.core is None}
+                "sample_rate": self.audio.sample_rate, "audio_process": self.core is None}
 

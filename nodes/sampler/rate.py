@@ -1,0 +1,38 @@
+"""The sample rate a sampler's takes are prepared at: its device's, which the audio process says once it has asked
+the device (7-27 s seen under load, at the normal priority; a JACK server hung at start holds it before it says it).
+
+A take's handler waits for it (:func:`rate_for_takes`): a take prepared at an assumed rate plays off pitch on a device
+of another rate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Seconds a take waits at most for the audio process to say the device's sample rate or end: a guard against a hang,
+#: not a start-up time (7-27 s seen under load).
+RATE_WAIT = 120.0
+
+ASSUMED_RATE = 48000
+
+
+def rate_for_takes(node: Any) -> int:
+    """The rate to prepare a take at for ``node`` (a :class:`~exsampling_patch.nodes.sampler.Sampler`): the
+    device's, waited for until the audio process says it, or ends first, at most :data:`RATE_WAIT` s; then
+    :data:`ASSUMED_RATE` is assumed, and said, until the process says otherwise (a silent process costs that wait
+    once, not on every take). At the node's stop the wait ends quietly: what it returns then is loaded
+    nowhere.
+
+    A handler waiting here past ``hang_after`` (30 s) is told hung, which it is (the device does not answer); an edit
+    of the node waits for a busy handler until it counts as hung, then stops the node, which ends this wait."""
+    from exsampling_patch.nodes.sampler.host import wait_for_rate
+
+    audio = node.audio
+    why = wait_for_rate(audio.rate_known, audio.rate_untold, node.stop_event, RATE_WAIT)
+    if why:
+        audio.sample_rate = ASSUMED_RATE
+        audio.rate_known.set()
+        text = (f"the sampler's audio process has not said its sample rate ({why}); assuming {ASSUMED_RATE} Hz: takes "
+                "loaded until it says play off pitch on a device of another rate")
+        node.report_error(text)
+    return audio.sample_rate or ASSUMED_RATE
