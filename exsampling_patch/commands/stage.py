@@ -148,6 +148,7 @@ class StageConsole:
         #: The latest takes whose line is out (a node's status after it, "loaded after all", names one again): no
         #: error on one is left for its line to tell. Insertion-ordered, the oldest dropped past ENDED_KEPT.
         self._ended: dict[str, None] = {}
+        self._stop_began = False  # (under ``_lock``) the takes on their way may never end, nor their lines come
         self._opened: dict[str, set[str]] = {}  # node id -> what of it was announced (url, device...)
         #: the live node for an id (the run's engine.node), to read what a node knows beyond its status
         self.node: Any = lambda node_id: None
@@ -199,8 +200,8 @@ class StageConsole:
 
     def _take_named(self, error: str) -> str | None:
         """The take on its way that ``error`` names, whose own line is to tell its end (normal mode: quiet prints no
-        take lines, and tells each error); None. Under ``_lock``."""
-        if self.mode != "normal":
+        take lines, and tells each error; before the stop, which may cut it off); None. Under ``_lock``."""
+        if self.mode != "normal" or self._stop_began:
             return None
         return next((take_id for take_id in self._takes if take_id not in self._ended
                      if re.search(rf"(?<![\w-]){re.escape(take_id)}(?![\w-])", error)), None)
@@ -216,6 +217,7 @@ class StageConsole:
         (:meth:`.RepeatedErrors.stop_began`); :meth:`flush_errors` tells the count."""
         with self._lock:
             self.repeats.stop_began()
+            self._stop_began = True
 
     def flush_errors(self) -> None:
         """Say the counts of repeated errors not told yet (the run has stopped: before its summary)."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from exsampling_patch.commands.error_repeats import RepeatedErrors
 from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.patch import Patch
-from exsampling_patch.runtime import NodeError
+from exsampling_patch.runtime import NodeError, NodeStatus
 from tests.stage.helpers import Run
 
 PLUGIN = '''
@@ -60,9 +60,12 @@ def error(node_id: str, text: str, during: str = "") -> NodeError:
 def test_each_node_has_its_first_error_of_the_stop_told_and_its_stop_failing_always() -> None:
     console = StageConsole(Patch(), err=io.StringIO())
     console.repeats = RepeatedErrors(every=3600.0)  # no count due meanwhile, however slow the host
+    for take_id in ("take-00", "take-01"):
+        console(NodeStatus("phones", status={"take": take_id, "recorder": "Ana"}, time=time.monotonic()))
     console(error("live", "nothing listens on 127.0.0.1:9000"))
     console(error("sampler", "take-00 not loaded into slot HH: the audio process did not answer"))  # before: told
     console.stopping()
+    # on a take on its way, as the last, but told: its line may never come (the stop cuts it off)
     console(error("sampler", "take-01 not loaded into slot BD: the sampler has stopped"))
     console(error("sampler", "take-02 not loaded into slot TT: the sampler has stopped"))
     console(error("live", "take-02 not sent: the node has stopped"))
