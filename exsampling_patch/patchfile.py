@@ -366,7 +366,7 @@ def _read_links(links: Any, parsed: ParsedPatch) -> None:
             unknown = [key for key in item if key not in _LINK_KEYS] if isinstance(item, dict) else []
             close = [match for key in unknown for match in difflib.get_close_matches(str(key), _LINK_KEYS, n=1)]
             colon = (f"{next(iter(item))}{LINK_ARROW}{next(iter(item.values()))}"  # '- a.out: b.take'
-                     if isinstance(item, dict) and len(item) == 1 and not close
+                     if isinstance(item, dict) and len(item) == 1 and not close and not set(item) & set(_LINK_KEYS)
                      and all(isinstance(end, str) for end in (*item, *item.values())) else "")
             arrowed = [n for n in patch.nodes if LINK_ARROW.strip() in n and isinstance(item, str) and n in item]
             problems.append(source.problem(

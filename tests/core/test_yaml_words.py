@@ -44,3 +44,11 @@ def test_a_parameter_with_no_value_names_its_default_as_yaml_writes_it(tmp_path:
     assert [(p.line, p.message) for p in check_file(patch)] == [
         (7, "node 'inbox': parameter 'include_existing' has no value: give it one, or leave it out for its default, "
             "false")]
+
+
+@pytest.mark.parametrize("written", ["{to: a.message}", "{from: a.message}"])
+def test_a_link_mapping_with_one_end_is_not_told_to_be_an_arrow_of_its_key(written: str) -> None:
+    # Before: "a colon makes it a mapping, not a link: did you mean 'to -> a.message'?", the key taken for a node.
+    [problem] = loads_patch(f"exsampling_patch: 1\nnodes:\n{LOG}links:\n- {written}\n", "p.yaml").problems
+    assert (problem.line, problem.message, problem.hint) == (
+        6, "a link must be 'node.output -> node.input'", "or '{from: node.output, to: node.input}'")
