@@ -176,7 +176,7 @@ class Sampler(Node):
         return self.audio.sample_rate or 48000
 
     def stop(self) -> None:
-        self.stop_event.set()  # first: a handler waiting for the rate then ends quietly, not on the process's end
+        self.stop_event.set()  # first: a take waiting for the rate then ends not loaded, sent to no process (.rate)
         if getattr(self, "audio", None) is not None:
             from exsampling_patch.nodes import clock as clocks
 
@@ -289,7 +289,11 @@ class Sampler(Node):
         settle(self, answer)
 
     def on_upcoming(self, take: Take) -> None:
-        buffer = prepare_buffer(take, rate_for_takes(self), None, self.max_seconds, guarded=self.audio.guarded)
+        try:
+            rate = rate_for_takes(self)
+        except SamplesNotShared:  # stopped: nothing is sent ahead (its assignment says what becomes of the take)
+            return
+        buffer = prepare_buffer(take, rate, None, self.max_seconds, guarded=self.audio.guarded)
         with self._records_lock:
             self._upcoming[take.take_id] = buffer
             self.audio.stage(buffer)

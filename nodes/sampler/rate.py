@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from exsampling_patch.nodes.sampler.handoff import SamplesNotShared
+
 #: Seconds a take waits at most for the audio process to say the device's sample rate or end: a guard against a hang,
 #: not a start-up time (7-27 s seen under load).
 RATE_WAIT = 120.0
+
+#: A take's handler waiting for the rate when the node stopped (an edit rebuilt or removed it): not loaded.
+STOPPED_WAITING = "the sampler stopped before its audio process said the device's sample rate"
 
 ASSUMED_RATE = 48000
 
@@ -20,8 +25,9 @@ def rate_for_takes(node: Any) -> int:
     """The rate to prepare a take at for ``node`` (a :class:`~exsampling_patch.nodes.sampler.Sampler`): the
     device's, waited for until the audio process says it, or ends first, at most :data:`RATE_WAIT` s; then
     :data:`ASSUMED_RATE` is assumed, and said, until the process says otherwise (a silent process costs that wait
-    once, not on every take). At the node's stop the wait ends quietly: what it returns then is loaded
-    nowhere.
+    once, not on every take). Raises :class:`.handoff.SamplesNotShared` (:data:`STOPPED_WAITING`) where the node
+    stops first: nothing is prepared or sent for a take then, and its handler tells it not loaded. Before, 48 kHz was
+    returned then, quietly, and the take went on to the process whose stop had begun.
 
     A handler waiting here past ``hang_after`` (30 s) is told hung, which it is (the device does not answer); an edit
     of the node waits for a busy handler until it counts as hung, then stops the node, which ends this wait."""
@@ -29,6 +35,8 @@ def rate_for_takes(node: Any) -> int:
 
     audio = node.audio
     why = wait_for_rate(audio.rate_known, audio.rate_untold, node.stop_event, RATE_WAIT)
+    if why == "":
+        raise SamplesNotShared(STOPPED_WAITING)
     if why:
         audio.sample_rate = ASSUMED_RATE
         audio.rate_known.set()

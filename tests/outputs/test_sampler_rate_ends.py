@@ -1,6 +1,9 @@
 """How a take's wait for the sampler's sample rate ends, and what waits behind it (JACK dummy server, the audio
 process held with SIGSTOP before it says the device's rate, as a JACK server hung at start holds it).
 
+- The node's stop ends the wait: the take is told not loaded, and nothing of it goes to the process. Before, the wait
+  returned 48 kHz quietly and the take went on to the process whose stop had begun: one it still answered was told
+  loaded into a sampler an edit was taking out.
 - ``stats()`` never waits for the rate: it waited as long as a take (up to 120 s), then assumed one.
 """
 
@@ -13,8 +16,37 @@ import signal
 import pytest
 
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.sampler.rate import STOPPED_WAITING
+from tests.sampler_start import HANG_GUARD_SECONDS
 
-from .test_sampler_rate_wait import held_before_its_rate
+from .test_sampler_rate_wait import assigning, held_before_its_rate
+
+
+@pytest.mark.jack
+def test_a_take_whose_wait_for_the_rate_the_stop_ends_is_not_loaded_nor_sent() -> None:
+    from exsampling_patch.nodes.sampler import Sampler
+
+    context = NodeContext()
+    sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
+    sampler.start()
+    pid = None
+    try:
+        pid = held_before_its_rate(sampler)
+        assigned = assigning(sampler)
+        assigned.join(0.5)
+        # The first thing the node's stop does, before it stops the process (which may still answer what it is sent)
+        sampler.stop_event.set()
+        assigned.join(HANG_GUARD_SECONDS)
+        assert not assigned.is_alive()
+        assert context.fates == [("not_loaded", f"not loaded into sampler 'smp': {STOPPED_WAITING}")]
+        assert sampler.buffers[1].take is None and sampler.audio.buffers == {}  # nothing prepared, nothing sent
+        assert [port for port, _ in context.emitted] == []
+        assert not any("assuming 48000 Hz" in error for error in context.errors), context.errors
+    finally:
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        sampler.stop()
 
 
 @pytest.mark.jack

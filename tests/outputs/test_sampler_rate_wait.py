@@ -4,8 +4,9 @@ The process says its device's rate once it has imported what it plays with, at t
 machine that took 7-27 s. The node waited 10 s, then assumed 48 kHz and prepared the take at that rate, which plays off
 pitch on a device of another rate; it now waits for the process's answer, or for its end. Not for its first error:
 its device not open within ``open_notice`` may be told while it still asks for the rate (the wait then ended there,
-with the rate assumed all the same). A stop ends the wait quietly. A handler waiting past the node's ``hang_after`` is
-told hung (the device does not answer): an edit of the sampler goes on past it then, as past any hung handler.
+with the rate assumed all the same). A stop ends the wait: the take is not loaded. A handler waiting past the node's
+``hang_after`` is told hung (the device does not answer): an edit of the sampler goes on past it then, as past any hung
+handler.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import pytest
 
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import Node, NodeContext
+from exsampling_patch.nodes.sampler.rate import STOPPED_WAITING
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine
+from exsampling_patch.runtime import Engine, TakeEnded
 from exsampling_patch.runtime.events import Event, NodeError, NodeHung
 from exsampling_patch.runtime.parts import hang_limit
 from tests.jack_tools import jack_command
@@ -150,8 +152,9 @@ def test_a_stop_while_waiting_for_the_rate_ends_the_wait_without_a_word_of_the_r
             os.kill(pid, signal.SIGCONT)
         stopping.join(HANG_GUARD_SECONDS)
         assert not stopping.is_alive()
-        assert not any("sample rate" in error for error in context.errors), context.errors
+        assert not any("assuming 48000 Hz" in error for error in context.errors), context.errors
         assert sampler.buffers[1].take is None  # loaded nowhere: the sampler had stopped
+        assert context.fates == [("not_loaded", f"not loaded into sampler 'smp': {STOPPED_WAITING}")]
     finally:
         if not stopped:
             sampler.stop()
@@ -172,7 +175,7 @@ def test_an_edit_of_a_sampler_whose_process_has_not_said_its_rate_goes_on_once_i
     edited.add_node(NodeSpec("smp", "sampler", {"virtual_port": "", "blocksize": 512}))
     engine = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
     told: list[Event] = []
-    engine.events.subscribe(told.append, NodeError, NodeHung)
+    engine.events.subscribe(told.append, NodeError, NodeHung, TakeEnded)
     engine.start(patch)
     pid = None
     try:
@@ -196,9 +199,15 @@ def test_an_edit_of_a_sampler_whose_process_has_not_said_its_rate_goes_on_once_i
         updating.join(HANG_GUARD_SECONDS)
         assert updated, "the edit waited for the handler that waits for the held process's rate"
         assert engine.node("smp") is not sampler
+        # The take ends not loaded, named in no output's loaded, and said why; nothing was sent to the process
+        assert wait_for(lambda: any(isinstance(event, TakeEnded) for event in told), HANG_GUARD_SECONDS), told
+        (end,) = [event for event in told if isinstance(event, TakeEnded)]
+        assert (end.fate, end.reason, end.loaded) == (
+            "slot", f"slot Snare, not loaded into sampler 'smp': {STOPPED_WAITING}", ())
+        assert sampler.audio.buffers == {}
     finally:
         if pid is not None:
             with contextlib.suppress(ProcessLookupError):  # ended by the old node's stop
                 os.kill(pid, signal.SIGCONT)
         engine.stop()
-    assert not any(isinstance(event, NodeError) and "sample rate" in event.error for event in told), told
+    assert not any(isinstance(event, NodeError) and "assuming 48000 Hz" in event.error for event in told), told
