@@ -22,6 +22,7 @@ from exsampling_patch.nodes.midi_follow import MidiClockTimeline
 from exsampling_patch.nodes.midi_sender import sender_tag, sent_message
 from exsampling_patch.nodes.pattern_gate import gate_seconds, slot_index, step_beat
 from exsampling_patch.nodes.pattern_handover import give_handover, regrid, take_handover
+from exsampling_patch.nodes.pattern_master import MasterWatch, master_fields
 from exsampling_patch.nodes.pattern_steps import NOTE_NAMES as NOTE_NAMES  # where they were
 from exsampling_patch.nodes.pattern_steps import VELOCITIES as VELOCITIES
 from exsampling_patch.nodes.pattern_steps import SlotPattern as SlotPattern
@@ -182,7 +183,7 @@ class Pattern(Node):
             if handed.get("tempo") != self.tempo and self.timeline.capture().tempo != self.tempo:
                 self.set_tempo(self.tempo)  # as control does: Link's for the session, its own after the steps sent
         self._started_session = False
-        self._master_gone: float | None = None  # when the MIDI clock master's last tick came, since it went silent
+        self._master = MasterWatch(self.report_status)  # the MIDI clock master's silence and return, said
         # the groove stopped, or not started on a timeline of its own: it starts from the top, beat 0 one lookahead
         # later, the steps before it silent (sent from half a lookahead ahead, they came first: the loop's last ones)
         self._stopped = not self._play or self._own_timeline
@@ -310,7 +311,7 @@ class Pattern(Node):
                 self._started_session = True
             clock = self._schedule(now, clock)
             if isinstance(self.timeline, MidiClockTimeline):
-                self._tell_master(self.timeline, now)
+                self._master.tell(self.timeline, now)
             # Playing once the groove plays, by the timeline as it starts it: stopped by its control (play 0), the
             # sampler's swap loads a take at once; held for its sampler, a midi_clock sends no start yet (it sent one
             # on the bar the node began with, a second before the groove, then stopped and started its slave again).
@@ -322,38 +323,8 @@ class Pattern(Node):
                 self.report_status(tempo=round(clock.tempo, 2), beat=round(clock.beat_at(now), 2), peers=clock.peers,
                                    playing=clock.playing and self._play, link=clock.link, late_steps=self.late_steps,
                                    follows=self.clock or ("MIDI clock" if self.follow_midi_clock else ""),
-                                   # the master's own transport apart from play (the console tells what the master
-                                   # did, not the play control), and where it started (0) or continued from
-                                   **({"master_playing": clock.playing} if self.follow_midi_clock else {}),
-                                   **({"from_beat": clock.start_beat} if self.follow_midi_clock and clock.playing
-                                      else {}))
+                                   **(master_fields(clock) if self.follow_midi_clock else {}))
             self.stop_event.wait(TICK_SECONDS)
-
-    def _tell_master(self, timeline: MidiClockTimeline, now: float) -> None:
-        """Say when the MIDI clock master goes silent while playing, and when its ticks come back: before, the
-        groove stopped and came back without a word, and the status only read playing false meanwhile. And when
-        nothing of MIDI clock came at all since the node began: the groove waited for ever without a word."""
-        unheard = timeline.unheard_since(now)
-        if unheard is not None and not timeline.told_unheard:
-            timeline.told_unheard = True
-            self.report_status(warning=f"no MIDI clock on sync in {now - unheard:.0f} s: the groove waits for the "
-                               "master's clock and its start (is the master's clock out on, and its port the one "
-                               "the midi_in linked to sync reads?)")
-        elif unheard is None and timeline.told_unheard and timeline.last_tick() > -math.inf:
-            timeline.told_unheard = False
-            self.report_status(warning="", midi_clock_back="MIDI clock from the master on sync at last: the groove "
-                               "follows it, from the master's start")
-        gone = timeline.gone_since(now)
-        if gone is not None and self._master_gone is None:
-            self._master_gone = gone
-            self.report_status(warning=f"no MIDI clock from the master on sync for {now - gone:.1f} s while it "
-                               "played (its cable out, or it quit): the groove stopped; it goes on where the master "
-                               "is when its clock comes back")
-        elif gone is None and self._master_gone is not None:
-            gone_at, self._master_gone = self._master_gone, None
-            back = timeline.last_tick() > gone_at  # else it stopped (a stop came, no tick)
-            self.report_status(warning="", midi_clock_back=f"the MIDI clock master is back after {now - gone_at:.1f} "
-                               "s without a tick: the groove goes on where the master is" if back else "")
 
     def _players_ready(self, now: float) -> bool:
         """Whether the samplers that play this clock can play (see :func:`clocks.add_player`). Before, the steps
