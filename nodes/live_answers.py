@@ -84,6 +84,7 @@ class LiveLink:
         self.replies = threading.Event()  # set at each answer to a load
         self.silent = False  # Live left a load (or a ping) unanswered, and has not answered since
         self._silent_since = 0.0  # when that was sent (monotonic)
+        self._went_silent = ""  # the clock time of the silence Live came back from last, said of its takes put back
         self._answered_ever = False  # Live answered something: a silence from then on is Live gone mid-show
         self._pinged = float("-inf")
         self._pings: dict[int, float] = {}  # a ping's id -> when it was sent, until its pong
@@ -286,9 +287,12 @@ class LiveLink:
                 self.node.report_error("Live: " + " ".join(params))
             else:
                 why = " ".join(params[1:])
-                if found[0].restore:  # no take in flight (its end told long ago): the set Live reopened refused it
-                    self.node.report_error(f"could not put back {found[0].name}, {found[0].slot}'s take before Live "
-                                           f"closed: {why}")
+                if found[0].restore:  # no take in flight (its end told long ago): the set Live has now refused it
+                    # Whether Live had closed (its set reopened) or was only busy (another set loaded meanwhile) the
+                    # node cannot tell: "before Live closed" was said of a busy Live too.
+                    self.node.report_error(f"{found[0].name}, {found[0].slot}'s take when Live went silent at "
+                                           f"{self._went_silent}, was sent again in case Live had reopened its set "
+                                           f"without it, and refused: {why}")
                 else:
                     if not found[1]:  # one told overdue was closed then
                         self.close(found[0], f"not loaded into Live's track '{found[0].slot}': {why}")
@@ -338,6 +342,9 @@ class LiveLink:
         # takes the newer loads that went nowhere out of those waiting: those go again below, and the older take
         # sent after them would be loaded over them.
         held = self.answers.held() if came_back else []
+        if came_back:
+            self._went_silent = time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic()
+                                                                                          - self._silent_since)))
         again = self.answers.to_send_again(before=sent_at)
         lost, passed = self.answers.missed(before=sent_at) if pong else ([], [])
         if not self.silent and not again and not lost and not passed:

@@ -10,6 +10,7 @@ looked at: the loaded one was sent again after the newer one, and Live, reopened
 
 from __future__ import annotations
 
+import re
 import select
 import time
 from collections.abc import Callable
@@ -154,6 +155,10 @@ def test_a_node_stopped_before_a_live_back_answers_a_take_sent_again_warns_of_no
         back.disconnect()
 
 
+PUT_BACK = (r"knock, HH's take when Live went silent at \d\d:\d\d:\d\d, was sent again in case Live had reopened its "
+            r"set without it, and refused: no track named 'HH' \(tracks: Kick\)")
+
+
 def test_a_take_a_live_back_refuses_to_get_again_is_told_as_not_put_back(tmp_path: Path) -> None:
     # Before, the set Live reopened lacking HH was told "knock not loaded into Live's track 'HH': ...", a fresh take
     # failure, for a take whose end was told long ago.
@@ -161,8 +166,34 @@ def test_a_take_a_live_back_refuses_to_get_again_is_told_as_not_put_back(tmp_pat
     _, link, back, _ = back_after_a_silence(tmp_path, context, ["Kick"])
     try:
         pump(link, back, lambda: len(context.errors) == 2)
-        assert context.errors[1].startswith("could not put back knock, HH's take before Live closed: "), context.errors
+        assert re.fullmatch(PUT_BACK, context.errors[1]), context.errors
         assert not [error for error in context.errors if "not loaded" in error], context.errors
     finally:
         link.sock.close()
         back.disconnect()
+
+
+def test_a_take_a_live_only_busy_refuses_to_get_again_is_not_said_to_be_of_a_live_that_closed(tmp_path: Path) -> None:
+    # Live never closed: busy past the silence told (its script's socket unread) while the performer loaded another
+    # set, one without HH. Before, its refusal of knock sent again read "could not put back knock, HH's take before
+    # Live closed: ...".
+    song = Song([Track("HH")])
+    surface = ableton_remote.ExSamplingSurface(CInstance(song), port=0)
+    context = NodeContext()
+    node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live")}, context)  # no loop
+    link = LiveLink(node, "127.0.0.1", surface.port, 60.0, StandingWarning())
+    try:
+        knock = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+        pump(link, surface, lambda: link._answered_ever)
+        link.load("HH", ["HH", str(knock.path), "knock", 0.0, 0, 0], "knock")
+        pump(link, surface, lambda: link.loaded == 1)
+        link._ping(time.monotonic() - link.quiet)  # Live busy: its first ping unanswered went that long ago
+        link._silence(time.monotonic())
+        assert link.silent and len(context.errors) == 1, context.errors
+        song.tracks[:] = [Track("Kick")]  # the set it loads meanwhile
+        link._ping(time.monotonic())
+        pump(link, surface, lambda: len(context.errors) == 2)  # the same script answers all that came meanwhile
+        assert re.fullmatch(PUT_BACK, context.errors[1]), context.errors
+    finally:
+        link.sock.close()
+        surface.disconnect()
