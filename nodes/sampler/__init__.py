@@ -267,6 +267,12 @@ class Sampler(Node):
             self.tell_fate(assignment, "not_loaded", f"not loaded into sampler '{self.node_id}': {error.args[0]}")
             return
         record = self.records[index]
+        try:
+            if not record.locked:  # the wait for the rate is not under the records lock (see .rate)
+                rate_for_takes(self)
+        except SamplesNotShared as error:
+            self._not_loaded(assignment, record.name, error)
+            return
         with self._records_lock:
             if record.locked:
                 self.report_status(slot=record.name, skipped=assignment.take.take_id, locked=True)
@@ -275,8 +281,7 @@ class Sampler(Node):
             try:
                 self._load(index, assignment.take, assignment.label, self._swap_due())
             except SamplesNotShared as error:  # the slot keeps what it had
-                self.report_error(f"{assignment.take.name} not loaded into slot {record.name}: {error}")
-                self.tell_fate(assignment, "not_loaded", f"not loaded into sampler '{self.node_id}': {error}")
+                self._not_loaded(assignment, record.name, error)
                 return
             record.push(assignment.take, assignment.label, self.history)
             sent = self._asked.get(self.buffers[index].serial)
@@ -284,6 +289,10 @@ class Sampler(Node):
                 sent.assignment, sent.kept, sent.pushed = assignment, self.keep_open(assignment), True
                 return
         self.emit("loaded", assignment)
+
+    def _not_loaded(self, assignment: SlotAssignment, slot: str, error: SamplesNotShared) -> None:
+        self.report_error(f"{assignment.take.name} not loaded into slot {slot}: {error}")
+        self.tell_fate(assignment, "not_loaded", f"not loaded into sampler '{self.node_id}': {error}")
 
     def _answered(self, answer: Answer) -> None:
         settle(self, answer)
@@ -326,7 +335,7 @@ class Sampler(Node):
         else:
             if ahead is not None:
                 self.audio.unstage(ahead)
-            buffer = replace(prepare_buffer(take, rate_for_takes(self), label, self.max_seconds, now=now,
+            buffer = replace(prepare_buffer(take, self.sample_rate_used, label, self.max_seconds, now=now,
                                             serial=self._serial, guarded=self.audio.guarded), due=due)
         previous, self.buffers[index] = self.buffers[index], buffer
         self._played.loaded(buffer.serial, take.take_id)

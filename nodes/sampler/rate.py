@@ -2,7 +2,10 @@
 the device (7-27 s seen under load, at the normal priority; a JACK server hung at start holds it before it says it).
 
 A take's handler waits for it (:func:`rate_for_takes`): a take prepared at an assumed rate plays off pitch on a device
-of another rate.
+of another rate. The wait is not under the node's records lock, which the audio process's answers (``answers.settle``)
+and callers of ``clear()`` and ``rollback()`` take: they went on only once the take's wait was over (up to
+:data:`RATE_WAIT` s). Later takes of the sampler wait all the same: its handlers run one at a time, and each needs the
+rate the first one waits for.
 """
 
 from __future__ import annotations
