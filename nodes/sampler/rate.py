@@ -10,6 +10,7 @@ rate the first one waits for.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from exsampling_patch.nodes.sampler.handoff import SamplesNotShared
@@ -45,5 +46,8 @@ def rate_for_takes(node: Any) -> int:
         audio.rate_known.set()
         text = (f"the sampler's audio process has not said its sample rate ({why}); assuming {ASSUMED_RATE} Hz: takes "
                 "loaded until it says play off pitch on a device of another rate")
-        node.report_error(text)
+        # Told from a thread of its own: told on the handler's, the runtime takes it for the error of the take in hand
+        # (as if the handler had raised), and that take, loaded at the assumed rate, ended not counted as loaded. It
+        # is the device's error: it stands until the device opens.
+        threading.Thread(target=node.report_error, args=(text,), name=f"{node.node_id}-rate", daemon=True).start()
     return audio.sample_rate or ASSUMED_RATE

@@ -6,6 +6,7 @@ process held with SIGSTOP before it says the device's rate, as a JACK server hun
   loaded into a sampler an edit was taking out.
 - The wait is not under the node's records lock: ``clear()`` and the process's answers went on only once it was over.
 - ``stats()`` never waits for the rate: it waited as long as a take (up to 120 s), then assumed one.
+- The "assuming 48000 Hz" error is the device's, not the take's: the take it loads ended named loaded nowhere.
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ import threading
 
 import pytest
 
+from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.sampler.rate import STOPPED_WAITING
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine, NodeError, TakeEnded
 from tests.sampler_start import HANG_GUARD_SECONDS
 from tests.waiting import wait_for
 
+from .helpers import sine_take
 from .test_sampler_rate_wait import assigning, held_before_its_rate
 
 
@@ -99,3 +105,32 @@ def test_stats_before_the_rate_is_said_do_not_wait_for_it() -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGCONT)
         sampler.stop()
+
+
+@pytest.mark.jack
+def test_a_take_loaded_at_an_assumed_rate_ends_named_loaded() -> None:
+    spec = NodeSpec("smp", "sampler", {"virtual_port": "", "blocksize": 256})
+    patch = Patch()
+    patch.add_node(spec)
+    engine = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
+    ended: list[TakeEnded] = []
+    errors: list[NodeError] = []
+    engine.events.subscribe(ended.append, TakeEnded)
+    engine.events.subscribe(errors.append, NodeError)
+    engine.start(patch)
+    try:
+        sampler = engine.node("smp")
+        pid = held_before_its_rate(sampler)
+        take = sine_take(220.0, seconds=1.0, rate=44100)
+        engine.inject("smp", "assign", SlotAssignment("Snare", take))
+        assert wait_for(lambda: any(state.busy is not None and state.busy[0] is sampler
+                                    for state in engine._states), HANG_GUARD_SECONDS)
+        os.kill(pid, signal.SIGKILL)  # it ends before its rate: the take is loaded at 48 kHz, assumed and said
+        assert wait_for(lambda: bool(ended), HANG_GUARD_SECONDS), errors
+        (end,) = ended
+        assert (end.fate, end.reason, end.loaded) == ("slot", "slot Snare", ("smp",))
+        # said all the same, as the device's error (no port: not the take's)
+        assert wait_for(lambda: any("assuming 48000 Hz" in error.error and error.port is None for error in errors),
+                        HANG_GUARD_SECONDS), errors
+    finally:
+        engine.stop()
