@@ -407,7 +407,7 @@ class AbletonLive(Node):
 
     @property
     def loaded(self) -> int:
-        """Loads Live has said it did."""
+        """Takes Live has said it loaded, each once (one sent again and answered again is not counted twice)."""
         return self.link.loaded
 
     @property

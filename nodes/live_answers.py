@@ -79,7 +79,8 @@ class LiveLink:
         self.sent_log = sent_log
         self.where = f"{host}:{port}"
         self.answers = LiveAnswers(within)
-        self.loaded = 0
+        self.loaded = 0  # takes Live said it loaded, each once (:meth:`_count`)
+        self._counted: dict[str, str] = {}  # slot -> the path of the take last counted loaded there
         self.last_reply: tuple[str, list[Any]] | None = None  # the last answer to a load
         self.replies = threading.Event()  # set at each answer to a load
         self.silent = False  # Live left a load (or a ping) unanswered, and has not answered since
@@ -298,8 +299,8 @@ class LiveLink:
                         self.close(found[0], f"not loaded into Live's track '{found[0].slot}': {why}")
                     self.node.report_error(f"{found[0].name} not loaded into Live's track '{found[0].slot}': {why}")
         elif address == "/exsampling/loaded":
-            self.loaded += 1
             found = self.answers.answered(params[0], params[1]) if len(params) > 1 else None
+            self._count(params, found)
             if found is not None and found[0].key and self.sent_log is not None:
                 self.sent_log.add(found[0].key)
             if found is not None and not found[1]:
@@ -314,6 +315,17 @@ class LiveLink:
             return
         if found is not None:
             self._heard(found[0].sent_at)
+
+    def _count(self, params: list[str], found: tuple[Waiting, bool] | None) -> None:
+        """Count a load Live answered, unless it answers a take counted already, sent again: put back after a silence
+        (loaded anew into a reopened set, or left as it was: ``already``), or its first answer read late. Before,
+        each answer counted, and ``live_loaded`` said 2 for one take Live kept through a silence."""
+        slot, path = (params[0], params[1]) if len(params) > 1 else ("", "")
+        again = (found is not None and found[0].restore) or (bool(params) and params[-1] == "already")
+        if not (again and path and self._counted.get(slot) == path):
+            self.loaded += 1
+        if path:
+            self._counted[slot] = path
 
     def _tell_old_script(self, version: str) -> None:
         """Which ping a pong answers is what tells a load Live missed (a set loading) at once: without it, sent at

@@ -1,5 +1,6 @@
 """``ableton_live`` sends each slot's take again to a Live that quit and was opened again: Live reopens its set as
-last saved, without the takes loaded since, while the console said the slots held them.
+last saved, without the takes loaded since, while the console said the slots held them. A take so sent again is
+counted loaded once (``live_loaded``), whether Live loads it anew or kept it.
 
 Over real UDP; Live's side is the remote script against ``live_standin`` (the one mock the project allows), its
 datagrams handled here as Live's display timer would. Before, only the takes Live had not answered went again at
@@ -19,6 +20,16 @@ from exsampling_patch.takes import write_take
 from .helpers import sine_take, wait_for
 from .live_standin import CInstance, Song, Track
 from .test_ableton_live_gone import pings
+
+
+def answers(context: NodeContext) -> int:
+    """How many loads Live answered loaded (each answer's status carries ``live_loaded``)."""
+    return sum("live_loaded" in status for status in context.statuses)
+
+
+def last_count(context: NodeContext) -> object:
+    """The takes loaded into Live as the node's last status said it."""
+    return [status["live_loaded"] for status in context.statuses if "live_loaded" in status][-1]
 
 
 def test_a_live_opened_again_gets_each_slots_take_it_had_loaded(tmp_path: Path) -> None:
@@ -49,7 +60,9 @@ def test_a_live_opened_again_gets_each_slots_take_it_had_loaded(tmp_path: Path) 
         assert tracks[1].clip_slots[0].clip is None
         told = [s["live_answers"] for s in context.statuses if "live_answers" in s]
         assert told == [f"127.0.0.1:{port}; sent again in case Live reopened its set without them: {knock.name} (HH)"]
-        wait_for(lambda: node.loaded == 3)
+        wait_for(lambda: answers(context) == 3)  # the one put back answered too
+        # Loaded anew into the reopened set, knock is still one take: before, live_loaded said 3 takes
+        assert node.loaded == 2 and last_count(context) == 2
         assert len(context.errors) == 1, context.errors  # the silence only
     finally:
         node.stop()
@@ -77,9 +90,10 @@ def test_a_live_that_kept_its_set_through_a_silence_is_left_as_it_is(tmp_path: P
         wait_for(lambda: bool(context.errors))
         wait_for(lambda: any("live_answers" in s for s in context.statuses), tick=surface.update_display)
         pings(surface, 2)
-        wait_for(lambda: node.loaded == 2)  # answered "already": the same clip, not launched again
+        wait_for(lambda: answers(context) == 2)  # answered "already": the same clip, not launched again
         assert tracks[0].clip_slots[0].clip is first and tracks[0].clip_slots[0].fired == 1
         assert node.last_reply is not None and node.last_reply[1][-1] == "already"
+        assert node.loaded == 1 and last_count(context) == 1  # before, live_loaded said 2 takes for knock alone
     finally:
         node.stop()
         surface.disconnect()
