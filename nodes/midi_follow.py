@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from exsampling_patch.nodes.clock import BeatClock
 from exsampling_patch.nodes.tick_line import MIN_FIT, TICKS_PER_BEAT, TickLine
@@ -27,6 +27,15 @@ GONE_TICKS = 6.0  # no tick for this many ticks' time (and GONE_SECONDS at least
 GONE_SECONDS = 0.25
 #: Nothing of MIDI clock on sync this long since the follower began: said (a master's clock out is often off)
 UNHEARD_SECONDS = 5.0
+
+
+class Transport(NamedTuple):
+    """The master's transport as it sent it, for the node's status (see :meth:`MidiClockTimeline.transport`)."""
+
+    playing: bool  # since its start or continue, until its stop: through a silence too (a cable out)
+    starts: int  # its starts and continues so far
+    from_beat: float  # where the last one went on from (0: a start)
+    tempo_ticks: int  # the ticks the tempo is read from (0: the last tempo known: too few since they began or a gap)
 
 
 class MidiClockTimeline:
@@ -162,6 +171,12 @@ class MidiClockTimeline:
         """When the follower began, where no MIDI clock message has come since, for :data:`UNHEARD_SECONDS` at
         least; None once one came (or before then)."""
         return None if self._heard or now - self._began < UNHEARD_SECONDS else self._began
+
+    def transport(self) -> Transport:
+        """What the master itself did: a silence stops the clock (:meth:`capture`) and is no stop of the master's."""
+        with self._lock:
+            return Transport(self._playing, self.starts, self._start_beat,
+                             self._ticks.fitted if self._ticks.count >= MIN_FIT else 0)
 
     def last_tick(self) -> float:
         """When the last tick arrived (-inf: none yet)."""

@@ -7,15 +7,20 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from exsampling_patch.nodes.clock import BeatClock
 from exsampling_patch.nodes.midi_follow import MidiClockTimeline
 
 
-def master_fields(clock: BeatClock) -> dict[str, Any]:
-    """The status fields of the master, by the clock its ticks give: ``master_playing`` (apart from the node's play
-    control: the console tells what the master did, not the performer's play), and while it plays ``from_beat``
-    (where it started, 0, or continued from)."""
-    return {"master_playing": clock.playing, **({"from_beat": clock.start_beat} if clock.playing else {})}
+def master_fields(timeline: MidiClockTimeline) -> dict[str, Any]:
+    """The status fields of the master: ``master_playing`` (its own transport: not the node's play control, nor a
+    silence, which stops the groove and is told by its warning: the console read it as the master's stop, and its
+    ticks back as a continue), ``master_starts`` (a start while playing is bar 1 again, told too), ``tempo_ticks``
+    (how many ticks the tempo is read from), and while it plays ``from_beat`` (0 after a start)."""
+    transport = timeline.transport()
+    fields: dict[str, Any] = {"master_playing": transport.playing, "master_starts": transport.starts,
+                              "tempo_ticks": transport.tempo_ticks}
+    if transport.playing:
+        fields["from_beat"] = transport.from_beat
+    return fields
 
 
 class MasterWatch:

@@ -81,6 +81,11 @@ class TickLine:
         """When the last tick arrived (-inf: none since the clear)."""
         return self._ticks[-1] if self._ticks else -math.inf
 
+    @property
+    def fitted(self) -> int:
+        """How many ticks :meth:`fit` reads its tempo from (0: too few for a line, the tempo given)."""
+        return len(self._ticks) if len(self._ticks) >= self._least else 0
+
     def copy(self) -> TickLine:
         """A line of the same ticks that goes on apart from this one."""
         other = TickLine()
