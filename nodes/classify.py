@@ -25,6 +25,7 @@ from exsampling_patch.nodes.slot_table import (
     slot_scores,
 )
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
+from exsampling_patch.wording import counted
 
 if TYPE_CHECKING:
     from exsampling_patch.models.classifier import Classifier
@@ -396,9 +397,13 @@ class SlotMap(SlotTableRows, Node):
                 ". A take whose prediction the gate rejected is let go only with the gate's 'rejected' linked to this "
                 "node's 'rejected'")
             besides = f" (besides {recovered} from the last run)" if recovered else ""
+            # Only the side that waits: "and 0 predictions for their takes" told a performer nothing but a puzzle.
+            waiting = [f"{counted(count, noun)} {'waits' if count == 1 else 'wait'} for "
+                       f"{'its' if count == 1 else 'their'} {other if count == 1 else other + 's'}"
+                       for count, noun, other in ((takes, "take", "prediction"), (predictions, "prediction", "take"))
+                       if count]
             self.report_status(warning=(
-                f"{takes} takes wait for their predictions and {predictions} predictions for their takes{besides}, "
-                f"more than max_waiting ({self.max_waiting}); all are kept{hint}"))
+                f"{' and '.join(waiting)}{besides}, more than max_waiting ({self.max_waiting}); all are kept{hint}"))
         elif self._warned and not (takes or predictions):
             self.report_status(warning="")  # the backlog has cleared
         if over or not (takes or predictions):

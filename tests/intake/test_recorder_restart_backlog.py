@@ -71,7 +71,7 @@ def test_the_takes_a_restart_hands_over_are_no_overload_a_real_one_is_said(tmp_p
         for take in fresh:
             node.handle("take", take)
         (warning,) = warnings(seen)
-        assert warning.startswith("9 takes wait for their predictions and 0 predictions for their takes (besides 9 "
+        assert warning.startswith("9 takes wait for their predictions (besides 9 "
                                   "from the last run), more than max_waiting (8)"), warning
         for take in recovered + fresh:
             node.handle("prediction", Prediction(take, (Score("dog", 0.9),)))
