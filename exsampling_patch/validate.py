@@ -11,8 +11,7 @@ import difflib
 import os
 from dataclasses import replace
 from pathlib import Path
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.context import patch_path
@@ -31,9 +30,14 @@ from exsampling_patch.registry import PluginProblem, Registry
 from exsampling_patch.slot_takers import SLOT_TAKERS, slot_takers_fed, slots_of
 from exsampling_patch.yaml_syntax import quoting_hint
 
+if TYPE_CHECKING:  # networkx is imported only for a patch with a cycle: 0.1-0.3 s of every run's and check's start
+    import networkx as nx
+
 
 def patch_graph(patch: Patch) -> nx.DiGraph:
     """The patch as a networkx graph of node ids, nodes in file order, one edge per linked pair."""
+    import networkx as nx
+
     graph = nx.DiGraph()
     graph.add_nodes_from(patch.nodes)
     graph.add_edges_from((ln.source.node, ln.target.node) for ln in patch.links)
@@ -73,6 +77,8 @@ def find_cycle(patch: Patch) -> list[str] | None:
     """The node ids on one cycle of the patch's links, or None if it has none."""
     if topological_order(patch) is not None:  # far faster than find_cycle's search when acyclic
         return None
+    import networkx as nx
+
     try:
         edges = nx.find_cycle(patch_graph(patch))
     except nx.NetworkXNoCycle:
