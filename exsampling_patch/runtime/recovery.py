@@ -94,9 +94,10 @@ class ErrorBook:
         """Forget each of ``node_id``'s errors that ``sign`` ends (:func:`clears_error`; ``opened``: the status keys
         that opened); whether none stands now (where one still does, :meth:`current` is the latest of those). A
         ``handled`` message ends the finishing of a failed one, and ends the error only if it did not fail itself:
-        ``failed`` says so (the engine knows, counting the errors told while the handler ran, from any thread). A
-        ``rebuilt`` node's failed message goes with the old node; an ``opened`` one ends nothing while a failed
-        message is finished."""
+        ``failed`` says so (the engine knows, counting the node's errors of handling a message told while the handler
+        ran: raised, told by a handler, or a hung handler's; one another thread tells, with no port, does not make it
+        failed, and stands until its own end). A ``rebuilt`` node's failed message goes with the old node; an
+        ``opened`` one ends nothing while a failed message is finished."""
         if sign is None:
             return False
         with self.lock:
