@@ -1,10 +1,14 @@
-"""The stage console's lines for a pattern node following a MIDI clock master (``follow_midi_clock``): when the
-master starts, stops or continues, and when its tempo changes markedly. The node tells these only in its status,
-twice a second (``master_playing``, ``tempo``, ``follows``, and ``from_beat`` while the master plays: 0 after a start,
-where the master went on from after a continue), which the console printed none of: a performer in time with a drum
-machine had no word of the groove starting, stopping or changing tempo with it. The master's own ``master_playing``,
-not ``playing``: that one is false while the node's ``play`` control is 0 too, and the performer's play 0 and 1 read
-as the master stopping and starting again (and a start with ``playing: false`` went untold)."""
+"""The stage console's lines for a pattern node following a MIDI clock master (``follow_midi_clock``): when the master
+starts, stops or continues, and when its tempo changes markedly. The node tells these only in its status, twice a
+second (``master_playing``, ``tempo``, ``tempo_ticks``, ``follows``, and ``from_beat`` while the master plays: 0
+after a start, where the master went on from after a continue), which the console printed none of: a performer in
+time with a drum machine had no word of the groove starting, stopping or changing tempo with it. The master's own
+``master_playing``, not ``playing``: that one is false while the node's ``play`` control is 0 too, and the
+performer's play 0 and 1 read as the master stopping and starting again (and a start with ``playing: false`` went
+untold). Nor the clock's: a master gone silent (its cable out) is no stop of the master's, its warning says it
+(before, "stopped" and, back, "continued" beside it). A tempo is told once it is read from a full line of ticks
+(``tempo_ticks``): read from the few after a start without clock running, or after a silence, it was up to 2 BPM off
+(or the node's own tempo, for the first six)."""
 
 from __future__ import annotations
 
@@ -14,18 +18,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from exsampling_patch.nodes.tick_line import FIT_TICKS
+
 #: A tempo told again once it is this far (BPM) from the whole BPM last told: half a BPM (it rounds to another one)
 #: and the ticks' jitter (+/- 0.3 BPM read from a steady master), so that jitter is not told, while a reading told
 #: in the midst of a change (91 on the way to 90) is put right by the next ones.
 TEMPO_STEP = 0.8
 #: At most one tempo line in this many seconds a node (a master ramping its tempo would say one a status otherwise).
 TEMPO_EVERY = 1.0
+#: A tempo read from this many ticks or more is told: two beats' read within 0.3 BPM, where ticks arrive on JACK's
+#: 10.7 ms periods (at 120 BPM, simulated: one beat's up to 1.7 BPM off, six ticks' up to 14).
+STEADY_TICKS = FIT_TICKS
 
 
 @dataclass
 class _Heard:
     playing: bool = False
-    tempo: float = 0.0  # the tempo last told
+    tempo: float | None = None  # the tempo last told (None: none since the start, which told none)
     told_at: float = -math.inf  # when (the events' time.monotonic())
 
 
@@ -38,22 +47,32 @@ class MasterNews:
 
     def line(self, node_id: str, status: Mapping[str, Any], at: float) -> str:
         """What ``status`` of node ``node_id`` (at ``at``, monotonic seconds) says of its master that was not said:
-        "started at 120 BPM", "continued at 120 BPM", "stopped", "tempo 90 BPM", or ''."""
+        "started at 120 BPM", "continued at 120 BPM", "stopped", "tempo 90 BPM", "started" (its tempo not read well
+        yet: a tempo line follows once it is), or ''."""
         tempo, playing = status.get("tempo"), status.get("master_playing")
         if (status.get("follows") != "MIDI clock" or not isinstance(tempo, int | float)
                 or not isinstance(playing, bool)):
             return ""
+        ticks = status.get("tempo_ticks")
+        steady = not isinstance(ticks, int) or ticks >= STEADY_TICKS  # a status without it: taken as read well
         with self._lock:
             heard = self._nodes.setdefault(node_id, _Heard())
             if playing != heard.playing:
                 heard.playing = playing
                 if not playing:
                     return "stopped"
-                heard.tempo, heard.told_at = tempo, at
                 from_beat = status.get("from_beat")
                 went_on = isinstance(from_beat, int | float) and from_beat > 0  # a song position of 0 is a start
-                return f"{'continued' if went_on else 'started'} at {round(tempo)} BPM"
-            if playing and abs(tempo - round(heard.tempo)) >= TEMPO_STEP and at - heard.told_at >= TEMPO_EVERY:
+                what = "continued" if went_on else "started"
+                if not steady:
+                    heard.tempo = None
+                    return what
+                heard.tempo, heard.told_at = tempo, at
+                return f"{what} at {round(tempo)} BPM"
+            if not (playing and steady):
+                return ""
+            if heard.tempo is None or (abs(tempo - round(heard.tempo)) >= TEMPO_STEP
+                                       and at - heard.told_at >= TEMPO_EVERY):
                 heard.tempo, heard.told_at = tempo, at
                 return f"tempo {round(tempo)} BPM"
             return ""

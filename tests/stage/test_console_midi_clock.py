@@ -19,13 +19,12 @@ from typing import Any
 
 import pytest
 
-from exsampling_patch.commands.master_news import MasterNews
+from exsampling_patch.commands.master_news import STEADY_TICKS, MasterNews
 from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.context import NodeContext
 from exsampling_patch.messages import ControlValue
 from exsampling_patch.nodes.midi import MidiIn
 from exsampling_patch.nodes.pattern import Pattern
-from exsampling_patch.nodes.tick_line import FIT_TICKS
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import NodeStatus
 from tests.outputs.test_pattern_follow import Into
@@ -178,7 +177,7 @@ def groove(playing: bool = True, tempo: float = 120.0) -> tuple[Pattern, ToConso
 
 
 def steady(s: Status) -> bool:
-    return bool(s.get("tempo_ticks", 0) >= FIT_TICKS)  # the tempo read from a full line of ticks
+    return bool(s.get("tempo_ticks", 0) >= STEADY_TICKS)
 
 
 def playing(s: Status) -> bool:
@@ -261,22 +260,45 @@ def test_a_master_gone_silent_and_back_is_its_warnings_not_a_stop_and_a_continue
     assert right(said), said
 
 
+@pytest.mark.jack
+def test_a_start_with_no_clock_before_tells_its_tempo_once_read_well() -> None:
+    """A master that sends its clock only while it plays, at 60 BPM (the node's own tempo 120): the start line said
+    the tempo of the first few ticks (2 BPM off), or the node's own one till six came. Now "started", and the tempo
+    once two beats of ticks give it."""
+    def run(attempt: int) -> tuple[io.StringIO, float]:
+        pattern, context, err = groove()
+        late = steer(pattern, context, f"exs-news-read-{os.getpid()}-{attempt}", "60 0", [
+            ("start", playing), ("", steady), ("stop", stopped)])
+        return err, late
+
+    expected = ["started", "tempo 60 BPM", "stopped"]
+    said = told(run, lambda said: said == expected)
+    assert said == expected, said
+
+
 def test_a_tempo_is_told_once_it_moved_a_bpm_and_at_most_once_a_second() -> None:
     news = MasterNews()
 
     def at(t: float, tempo: float, playing: bool = True, **more: Any) -> str:
-        return news.line("g", {"tempo": tempo, "master_playing": playing, "follows": "MIDI clock", **more}, t)
+        status = {"tempo": tempo, "master_playing": playing, "follows": "MIDI clock", "tempo_ticks": STEADY_TICKS}
+        return news.line("g", status | more, t)
 
-    assert at(0.0, 120.0, False) == ""  # nothing to say before the master starts
-    assert at(0.5, 120.2, from_beat=0.0) == "started at 120 BPM"
+    assert at(0.0, 120.0, False, master_starts=0) == ""  # nothing to say before the master starts
+    assert at(0.5, 120.2, from_beat=0.0, master_starts=1) == "started at 120 BPM"
     assert [at(1.0 + i / 2, 120.0 + (0.7 if i % 2 else -0.7)) for i in range(6)] == [""] * 6  # jitter across 120.5
     assert at(4.0, 121.3) == "tempo 121 BPM"
     assert at(4.5, 125.0) == ""  # within the second of the last line
     assert at(5.0, 125.0) == "tempo 125 BPM"
     assert at(6.0, 124.4) == ""  # not below 124.2: as likely 125 with the ticks' jitter
     assert at(7.0, 124.0) == "tempo 124 BPM"  # a reading amid a change (125), put right
-    assert at(7.5, 124.0, False) == "stopped"
-    assert at(8.0, 124.0, from_beat=16.0) == "continued at 124 BPM"
+    assert at(8.0, 127.0, tempo_ticks=3) == ""  # nor one read from the few ticks since a change
+    assert at(8.5, 124.0, False, master_starts=1) == "stopped"
+    assert at(9.0, 124.0, from_beat=16.0, master_starts=2) == "continued at 124 BPM"
+    # a start with its tempo not read well yet: "started", then the tempo once it is, at once
+    assert at(10.5, 124.0, False) == "stopped"
+    assert at(11.0, 118.0, from_beat=0.0, master_starts=4, tempo_ticks=0) == "started"
+    assert at(11.5, 96.6, tempo_ticks=20) == ""
+    assert at(12.0, 96.1) == "tempo 96 BPM"
     assert news.line("own", {"tempo": 120.0, "master_playing": True, "follows": ""}, 0.0) == ""  # no master
     # the master's start, the node's play off: told (its playing is the clock's and play's together)
     off = {"tempo": 120.0, "playing": False, "master_playing": True, "follows": "MIDI clock", "from_beat": 0.0}
