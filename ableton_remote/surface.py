@@ -37,14 +37,13 @@ class LoadError(Exception):
 
 
 def find_track(song, slot):
-    """The track named ``slot`` (case-insensitive), else one whose name starts with ``slot`` and a space."""
+    """The track named ``slot`` (case-insensitive, spaces at its ends aside), and no other. Not one whose name starts
+    with ``slot`` and a space, as before: this script is not told the patch's slots, so it cannot tell HH's track
+    named ``HH Open`` from slot ``HH Open``'s, and with no track named ``HH``, HH's takes went into HH Open's track."""
     tracks = list(song.tracks)
     wanted = slot.strip().lower()
     for track in tracks:
         if track.name.strip().lower() == wanted:
-            return track
-    for track in tracks:
-        if track.name.strip().lower().startswith(wanted + " "):
             return track
     raise LoadError("no track named '{}' (tracks: {})".format(slot, ", ".join(t.name for t in tracks) or "none"))
 
