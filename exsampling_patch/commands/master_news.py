@@ -1,14 +1,15 @@
-"""The stage console's lines for a pattern node following a MIDI clock master (``follow_midi_clock``): when the master
-starts, stops or continues, and when its tempo changes markedly. The node tells these only in its status, twice a
-second (``master_playing``, ``tempo``, ``tempo_ticks``, ``follows``, and ``from_beat`` while the master plays: 0
-after a start, where the master went on from after a continue), which the console printed none of: a performer in
-time with a drum machine had no word of the groove starting, stopping or changing tempo with it. The master's own
-``master_playing``, not ``playing``: that one is false while the node's ``play`` control is 0 too, and the
-performer's play 0 and 1 read as the master stopping and starting again (and a start with ``playing: false`` went
-untold). Nor the clock's: a master gone silent (its cable out) is no stop of the master's, its warning says it
-(before, "stopped" and, back, "continued" beside it). A tempo is told once it is read from a full line of ticks
-(``tempo_ticks``): read from the few after a start without clock running, or after a silence, it was up to 2 BPM off
-(or the node's own tempo, for the first six)."""
+"""The stage console's lines for a pattern node following a MIDI clock master (``follow_midi_clock``): when the
+master starts, stops, starts again or continues, and when its tempo changes markedly. The node tells these only in
+its status, twice a second (``master_playing``, ``master_starts``, ``tempo``, ``tempo_ticks``, ``follows``, and
+``from_beat`` while the master plays: 0 after a start, where the master went on from after a continue), which the
+console printed none of: a performer in time with a drum machine had no word of the groove starting, stopping or
+changing tempo with it. The master's own ``master_playing``, not ``playing``: that one is false while the node's
+``play`` control is 0 too, and the performer's play 0 and 1 read as the master stopping and starting again (and a
+start with ``playing: false`` went untold). Nor the clock's: a master gone silent (its cable out) is no stop of the
+master's, its warning says it (before, "stopped" and, back, "continued" beside it). A start while the master plays
+is told by ``master_starts`` (before, no line). A tempo is told once it is read from a full line of ticks
+(``tempo_ticks``): read from the few after a start without clock running, or after a silence, it was up to 2 BPM
+off (or the node's own tempo, for the first six)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ STEADY_TICKS = FIT_TICKS
 @dataclass
 class _Heard:
     playing: bool = False
+    starts: int = 0  # the master's starts and continues last seen
     tempo: float | None = None  # the tempo last told (None: none since the start, which told none)
     told_at: float = -math.inf  # when (the events' time.monotonic())
 
@@ -47,23 +49,28 @@ class MasterNews:
 
     def line(self, node_id: str, status: Mapping[str, Any], at: float) -> str:
         """What ``status`` of node ``node_id`` (at ``at``, monotonic seconds) says of its master that was not said:
-        "started at 120 BPM", "continued at 120 BPM", "stopped", "tempo 90 BPM", "started" (its tempo not read well
-        yet: a tempo line follows once it is), or ''."""
+        "started at 120 BPM", "started again from bar 1 at 120 BPM", "continued at 120 BPM", "stopped", "tempo 90
+        BPM", "started" (its tempo not read well yet: a tempo line follows once it is), or ''."""
         tempo, playing = status.get("tempo"), status.get("master_playing")
         if (status.get("follows") != "MIDI clock" or not isinstance(tempo, int | float)
                 or not isinstance(playing, bool)):
             return ""
-        ticks = status.get("tempo_ticks")
+        starts, ticks = status.get("master_starts"), status.get("tempo_ticks")
         steady = not isinstance(ticks, int) or ticks >= STEADY_TICKS  # a status without it: taken as read well
         with self._lock:
             heard = self._nodes.setdefault(node_id, _Heard())
-            if playing != heard.playing:
+            # started again while playing (or stopped and started between two statuses): bar 1 again, no stop seen
+            again = playing and heard.playing and isinstance(starts, int) and starts > heard.starts
+            if isinstance(starts, int):
+                heard.starts = starts
+            if playing != heard.playing or again:
                 heard.playing = playing
                 if not playing:
                     return "stopped"
                 from_beat = status.get("from_beat")
                 went_on = isinstance(from_beat, int | float) and from_beat > 0  # a song position of 0 is a start
-                what = "continued" if went_on else "started"
+                what = ("continued again" if again else "continued") if went_on else (
+                    "started again from bar 1" if again else "started")
                 if not steady:
                     heard.tempo = None
                     return what

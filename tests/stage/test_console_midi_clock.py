@@ -261,6 +261,22 @@ def test_a_master_gone_silent_and_back_is_its_warnings_not_a_stop_and_a_continue
 
 
 @pytest.mark.jack
+def test_a_master_started_again_while_playing_is_said() -> None:
+    """A second start while it plays is bar 1 again for the groove: before, the console said nothing of it (the
+    master never stopped, to its status)."""
+    def run(attempt: int) -> tuple[io.StringIO, float]:
+        pattern, context, err = groove()
+        late = steer(pattern, context, f"exs-news-again-{os.getpid()}-{attempt}", "120 1", [
+            ("", steady), ("start", lambda s: playing(s) and steady(s)),
+            ("start", lambda s: playing(s) and s.get("master_starts") == 2), ("stop", stopped)])
+        return err, late
+
+    expected = ["started at 120 BPM", "started again from bar 1 at 120 BPM", "stopped"]
+    said = told(run, lambda said: said == expected)
+    assert said == expected, said
+
+
+@pytest.mark.jack
 def test_a_start_with_no_clock_before_tells_its_tempo_once_read_well() -> None:
     """A master that sends its clock only while it plays, at 60 BPM (the node's own tempo 120): the start line said
     the tempo of the first few ticks (2 BPM off), or the node's own one till six came. Now "started", and the tempo
@@ -294,6 +310,9 @@ def test_a_tempo_is_told_once_it_moved_a_bpm_and_at_most_once_a_second() -> None
     assert at(8.0, 127.0, tempo_ticks=3) == ""  # nor one read from the few ticks since a change
     assert at(8.5, 124.0, False, master_starts=1) == "stopped"
     assert at(9.0, 124.0, from_beat=16.0, master_starts=2) == "continued at 124 BPM"
+    # started again while playing (or stopped and started between two statuses): bar 1 again
+    assert at(9.5, 124.0, from_beat=0.0, master_starts=3) == "started again from bar 1 at 124 BPM"
+    assert at(10.0, 124.0, from_beat=0.0, master_starts=3) == ""
     # a start with its tempo not read well yet: "started", then the tempo once it is, at once
     assert at(10.5, 124.0, False) == "stopped"
     assert at(11.0, 118.0, from_beat=0.0, master_starts=4, tempo_ticks=0) == "started"
