@@ -29,6 +29,9 @@ CONTROL = PortType("control", "a named control value (a number)")
 ANY = PortType("any", "any message: the port passes through whatever it is given")
 
 PORT_TYPES: dict[str, PortType] = {t.name: t for t in (TAKE, PREDICTION, SLOT, MIDI, CONTROL, ANY)}
+#: The port type of each message class (``exsampling_patch.messages``, ``mido.Message``), by the class's name.
+_PORT_OF_CLASS = {"Take": "take", "Prediction": "prediction", "SlotAssignment": "slot", "ControlValue": "control",
+                  "Message": "midi"}
 
 
 def port_type(value: object) -> PortType:
@@ -38,9 +41,14 @@ def port_type(value: object) -> PortType:
     if isinstance(value, PortType):
         return value
     known = ", ".join(name.upper() for name in PORT_TYPES)
-    close = difflib.get_close_matches(str(value).lower(), list(PORT_TYPES), n=1) if isinstance(value, str) else []
+    # A class (Input(Take, ...): the message's class for its port type) was told as "<class
+    # 'exsampling_patch.messages.Take'>", with no word of the TAKE meant.
+    name = value.__name__ if isinstance(value, type) else value if isinstance(value, str) else ""
+    close = ([_PORT_OF_CLASS[name]] if isinstance(value, type) and name in _PORT_OF_CLASS
+             else difflib.get_close_matches(name.lower(), list(PORT_TYPES), n=1) if name else [])
     hint = f"; did you mean {close[0].upper()}?" if close else ""
-    raise TypeError(f"a port's type must be one of {known} (from exsampling_patch), not {value!r}{hint}")
+    given = f"the class {name}" if isinstance(value, type) else repr(value)
+    raise TypeError(f"a port's type must be one of {known} (from exsampling_patch), not {given}{hint}")
 
 
 def link_problem(source: PortType, target: PortType) -> str | None:

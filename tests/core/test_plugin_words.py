@@ -1,0 +1,26 @@
+"""A plugin developer's slips, told in words that say what was meant: each from a node file in a real folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.registry import Registry
+
+
+def told(folder: Path) -> dict[str, str]:
+    registry = Registry.default([folder], entry_points=False)
+    return {problem.origin: problem.error for problem in registry.problems}
+
+
+@pytest.mark.parametrize(("given", "meant"),
+                         [("Take", "TAKE"), ("SlotAssignment", "SLOT"), ("Prediction", "PREDICTION")])
+def test_a_port_typed_with_a_message_class_names_the_port_type_meant(tmp_path: Path, given: str, meant: str) -> None:
+    # Before: "not <class 'exsampling_patch.messages.Take'>", no word of the TAKE meant.
+    (tmp_path / "rev.py").write_text(
+        f"from exsampling_patch import Input, Node\nfrom exsampling_patch.messages import {given}\n\n\n"
+        f"class Rev(Node):\n    \"\"\"Reverse.\"\"\"\n\n    take = Input({given}, 'the take')\n", encoding="utf-8")
+    error = told(tmp_path)[f"{tmp_path / 'rev.py'}:8"]
+    assert error.endswith(f"not the class {given}; did you mean {meant}?")
+    assert "<class" not in error
