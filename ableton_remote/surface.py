@@ -72,13 +72,15 @@ def load_take(song, slot, path, label="", fire=False, once=False, loads=None):
     ``loads``: the (track name, file) of the loads done before, which this one is added to. A track no longer holds
     a take once a later take of its slot was loaded: a patch killed with both sent and unanswered redoes both, and
     without them each was loaded again (the older over the newer, then the newer)."""
-    if not os.path.isfile(path):
-        raise LoadError(f"file not found: {path}")
     track = find_track(song, slot)
     simpler = find_simpler(track)
     key = (track.name.strip().lower(), path)
     if once and (holds(track, simpler, path) or (loads is not None and key in loads)):
+        # Its file is not read: one removed since (the patch keeps a few copies per slot) is no reason to answer an
+        # error, which the node told as a take not loaded that Live had loaded
         return "already"
+    if not os.path.isfile(path):
+        raise LoadError(f"file not found: {path}")
     how = _load(track, simpler, path, own_label(slot, label), fire)
     if loads is not None:
         loads[key] = None
