@@ -24,3 +24,14 @@ def test_a_port_typed_with_a_message_class_names_the_port_type_meant(tmp_path: P
     error = told(tmp_path)[f"{tmp_path / 'rev.py'}:8"]
     assert error.endswith(f"not the class {given}; did you mean {meant}?")
     assert "<class" not in error
+
+
+def test_a_misspelt_name_imported_from_the_package_says_which_was_meant(tmp_path: Path) -> None:
+    # Python 3.11 says only "cannot import name 'TAEK'": the TAKE meant was left to find by eye.
+    (tmp_path / "rev.py").write_text("from exsampling_patch import TAEK, Input, Node\n", encoding="utf-8")
+    (tmp_path / "gain.py").write_text("from exsampling_patch import Imput\n", encoding="utf-8")
+    (tmp_path / "far.py").write_text("from exsampling_patch import Zebra\n", encoding="utf-8")
+    errors = told(tmp_path)
+    assert errors[f"{tmp_path / 'rev.py'}:1"].endswith("; did you mean 'TAKE'?")
+    assert errors[f"{tmp_path / 'gain.py'}:1"].endswith("; did you mean 'Input'?")
+    assert "did you mean" not in errors[f"{tmp_path / 'far.py'}:1"]
