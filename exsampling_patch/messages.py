@@ -285,7 +285,10 @@ def message_problem(port_type: str, message: Any) -> str | None:
     told at its own emit, not as an AttributeError in whichever node the message reached."""
     expected = _MESSAGE_CLASSES.get(port_type)
     if expected is not None and not isinstance(message, expected):
-        return f"carries {port_type} messages ({expected.__name__}), not {type(message).__name__}"
+        # Samples sent as they are (self.emit("out", take.samples[::-1])): said how they go out as a take.
+        samples = "; send the samples as a take: take.derive(samples)" if expected is Take and isinstance(
+            message, np.ndarray) else ""
+        return f"carries {port_type} messages ({expected.__name__}), not {type(message).__name__}{samples}"
     # mido imported only if used; a subclass of mido's (a message tagged with its sender) is one too
     if port_type == "midi" and all(c.__module__.split(".")[0] != "mido" for c in type(message).__mro__):
         return f"carries midi messages (mido.Message), not {type(message).__name__}"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from exsampling_patch import TAKE, Input, Node, Output, Take
 from exsampling_patch.registry import Registry
 
 
@@ -35,3 +37,18 @@ def test_a_misspelt_name_imported_from_the_package_says_which_was_meant(tmp_path
     assert errors[f"{tmp_path / 'rev.py'}:1"].endswith("; did you mean 'TAKE'?")
     assert errors[f"{tmp_path / 'gain.py'}:1"].endswith("; did you mean 'Input'?")
     assert "did you mean" not in errors[f"{tmp_path / 'far.py'}:1"]
+
+
+def test_samples_emitted_on_a_take_output_say_how_to_send_them() -> None:
+    class Reverse(Node):
+        """Play a take backwards, but send its samples."""
+
+        take = Input(TAKE, "in")
+        out = Output(TAKE, "out")
+
+        def on_take(self, take: Take) -> None:
+            self.emit("out", take.samples[::-1])
+
+    node = Reverse("rev")
+    with pytest.raises(TypeError, match=r"not ndarray; send the samples as a take: take\.derive\(samples\)$"):
+        node.handle("take", Take(np.zeros(4, dtype=np.float32), 8000))
