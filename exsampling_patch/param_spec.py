@@ -144,7 +144,13 @@ class Param(Generic[T]):
             raise ValueError("a choice parameter needs its choices: choices=[...]")
         if default is _NO_DEFAULT:
             if not required:
-                raise ValueError("a parameter needs a default unless it is required=True")
+                # "needs a default" alone: Param(float, doc="...") looked whole, and the call meant was left to guess.
+                written = repr(kind) if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+                example = {"int": "0", "float": "0.0", "bool": "False", "table": "{}", "list": "[]"}.get(
+                    self.kind_name, repr(next(iter(choices))) if choices else '""')
+                raise ValueError(f"a parameter needs a default after its kind: Param({written}, {example}, \"what it "
+                                 f"sets\"{', choices=[...]' if choices else ''}), or required=True for one that every "
+                                 "patch sets")
             default = None
         elif default is None and not required:
             # Loaded as an "optional" parameter nothing else knew of: the node got None, which it took for a number.

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from exsampling_patch import TAKE, Input, Node, Output, Take
+from exsampling_patch import TAKE, Input, Node, Output, Param, Take
 from exsampling_patch.registry import Registry
 
 
@@ -52,3 +52,16 @@ def test_samples_emitted_on_a_take_output_say_how_to_send_them() -> None:
     node = Reverse("rev")
     with pytest.raises(TypeError, match=r"not ndarray; send the samples as a take: take\.derive\(samples\)$"):
         node.handle("take", Take(np.zeros(4, dtype=np.float32), 8000))
+
+
+def test_a_parameter_without_a_default_shows_the_call_meant(tmp_path: Path) -> None:
+    # Before: "a parameter needs a default unless it is required=True", Param(float, doc=...) looking whole.
+    (tmp_path / "gain.py").write_text(
+        "from exsampling_patch import Node, Param\n\n\nclass Gain(Node):\n    \"\"\"Gain.\"\"\"\n\n"
+        "    gain_db = Param(float, doc='gain in decibels')\n    mode = Param('choice', choices=['soft', 'hard'])\n",
+        encoding="utf-8")
+    assert told(tmp_path)[f"{tmp_path / 'gain.py'}:7"] == (
+        "ValueError: a parameter needs a default after its kind: Param(float, 0.0, \"what it sets\"), or "
+        "required=True for one that every patch sets")
+    with pytest.raises(ValueError, match=r"Param\('choice', 'soft', \"what it sets\", choices=\[\.\.\.\]\)"):
+        Param("choice", choices=["soft", "hard"])
