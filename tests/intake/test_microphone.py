@@ -16,6 +16,7 @@ from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import LevelCutter, Microphone
 from tests.intake.tone_bursts import BurstPlayer
 from tests.jack_tools import jack_command
+from tests.waiting import wait_for
 
 RATE = 48000
 
@@ -145,16 +146,21 @@ def test_audio_lost_to_a_slow_assembly_is_a_warning_not_a_standing_error(tmp_pat
         time.sleep(0.05)
         if mic._ring.written < target:  # the input process's callback stored its count over ours meanwhile
             mic._ring.counts[0] += jump
-        deadline = time.monotonic() + 10
-        while mic.overruns == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.2)  # whatever the assembly thread tells of it is published by now
-        warnings = [e.status["warning"] for e in events if isinstance(e, NodeStatus) and "warning" in e.status]
+
+        def warnings() -> list[str]:
+            # The assembly's own: on a busy host the input process may also tell "the input stream dropped audio".
+            return [e.status["warning"] for e in list(events) if isinstance(e, NodeStatus)
+                    and str(e.status.get("warning", "")).startswith("take assembly")]
+
+        # Waited for, not a fixed 0.2 s after the overrun counted: the assembly thread tells it after.
+        assert wait_for(warnings), mic.overruns
+        time.sleep(0.2)  # a second warning would come now
         assert mic.overruns == 1
         assert engine.errors == {}, engine.errors
         assert [e for e in events if isinstance(e, NodeError)] == []
-        assert len(warnings) == 1 and re.fullmatch(
-            r"take assembly fell \d+ frames behind; audio was lost \(1 time so far\)", warnings[0]), warnings
+        told = warnings()
+        assert len(told) == 1 and re.fullmatch(
+            r"take assembly fell \d+ frames behind; audio was lost \(1 time so far\)", told[0]), told
     finally:
         engine.stop()
 
