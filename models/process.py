@@ -263,7 +263,7 @@ class ClassifierProcess:
         with self._lock:
             self._wait_ready(timeout)
 
-    def _wait_ready(self, timeout: float = START_TIMEOUT) -> None:
+    def _wait_ready(self, timeout: float = START_TIMEOUT, again: bool = False) -> None:
         if self._ready:
             return
         connection, process = self._child.connection, self._child.process
@@ -283,7 +283,18 @@ class ClassifierProcess:
                 reply = connection.recv()
         except (OSError, EOFError):
             code = self._child.end()
-            reply = Failed(f"the classifier's process ended while starting (exit status {code})")
+            if self.restarts == 0 and not self._stopping.is_set():
+                # Killed as it loaded (by the OOM killer as the patch's other processes start, or by hand): the
+                # show's first start tries once more, or the whole show went on without a classifier.
+                self.restarts += 1
+                self._spawn()
+                if self._on_restart is not None:
+                    self._on_restart(f"the classifier's process ended while starting (exit status {code}); started "
+                                     "again")
+                return self._wait_ready(timeout, again=True)
+            reply = Failed(f"the classifier's process ended while starting{', twice' if again else ''} (exit status "
+                           f"{code})" + ("; the rest of the patch runs without it: stop the run and start it again"
+                                         if again else ""))
         if not isinstance(reply, Ready):
             self._close()
             self._failure = reply.text
