@@ -197,8 +197,12 @@ class AudioProcess:
 
     def stage(self, buffer: SlotBuffer) -> None:
         """Send ``buffer``'s samples ahead of its assignment; the process keeps them until :meth:`load` of a
-        buffer with the same ``data`` puts them in a slot, or :meth:`unstage` drops them."""
+        buffer with the same ``data`` puts them in a slot, or :meth:`unstage` drops them. Nothing once the sampler is
+        stopping, as :meth:`load`: a hung ``upcoming`` handler going on past the stop copied the samples into the arena
+        and sent them to a process told to stop, which never uses them."""
         with self._send_lock:
+            if self._stopping.is_set():
+                return
             key = next(self._stage_keys)
             with self._blocks_lock:  # before the send: the process may answer at once
                 self._held[key] = (self._posted + 1, None)
