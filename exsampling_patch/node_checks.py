@@ -31,6 +31,9 @@ class TypeProblem:
         return f"{self.file}:{self.line}: {self.message}"
 
 
+#: The editor's palette groups (``editor.palette.FAMILY_ORDER``, and ``misc`` for a type that names none).
+FAMILIES = ("sources", "storage", "processing", "classify", "routing", "outputs", "utility", "misc")
+
 #: What other node frameworks call a node's handler (besides ``handle_<input>`` and ``process_<input>``).
 _OTHER_HANDLERS = ("process", "__call__", "on_message", "on_input")
 
@@ -62,6 +65,11 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
     if not isinstance(cls.family, str) or not cls.family.strip():  # None ended `nodes` and the palette so
         return [TypeProblem(file, _assigned_line(body, "family"), f"{name}: family must be a name (the palette's "
                                                                   f"group: 'processing', ...), not {cls.family!r}")]
+    meant = _family_meant(cls.family)
+    if meant:  # "procesing": a palette group of its own, beside the one meant, with nothing said
+        problems.append(TypeProblem(file, _assigned_line(body, "family"), f"{name}: family {cls.family!r} is no "
+                                    f"palette group; did you mean {meant!r}? (a group of your own needs a name unlike "
+                                    f"{', '.join(FAMILIES)})"))
     if "handle" not in {n for klass in cls.__mro__ if klass is not Node for n in vars(klass)}:
         handlers = {n[3:] for n in dir(cls) if n.startswith("on_") and callable(getattr(cls, n, None))}
         for port in cls.inputs:
@@ -121,6 +129,14 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
                 hint = f" ({_bare_type(port, vars(cls)[port], 'Output')})"
             problems.append(TypeProblem(file, call.lineno, f"{name}: emit to unknown output '{port}'{hint}"))
     return problems
+
+
+def _family_meant(family: str) -> str:
+    """The palette group ``family`` likely misspells ("procesing", "output", "Sources"), or ''."""
+    if family in FAMILIES:
+        return ""
+    close = difflib.get_close_matches(family.lower(), FAMILIES, n=1, cutoff=0.75)
+    return close[0] if close else ""
 
 
 def _bases_wrong(specs: dict[str, Param[Any]]) -> dict[str, str]:

@@ -65,3 +65,28 @@ def test_a_parameter_without_a_default_shows_the_call_meant(tmp_path: Path) -> N
         "required=True for one that every patch sets")
     with pytest.raises(ValueError, match=r"Param\('choice', 'soft', \"what it sets\", choices=\[\.\.\.\]\)"):
         Param("choice", choices=["soft", "hard"])
+
+
+def test_a_misspelt_family_is_told_with_the_palette_group_meant(tmp_path: Path) -> None:
+    # Before: "procesing" loaded as a palette group of its own, beside "processing", with nothing said.
+    (tmp_path / "rev.py").write_text(
+        "from exsampling_patch import TAKE, Input, Node\n\n\nclass Rev(Node):\n    \"\"\"Reverse.\"\"\"\n\n"
+        "    family = 'procesing'\n    take = Input(TAKE, 'in')\n\n    def on_take(self, take):\n        pass\n",
+        encoding="utf-8")
+    (tmp_path / "echo.py").write_text(
+        "from exsampling_patch import TAKE, Input, Node\n\n\nclass Echo(Node):\n    \"\"\"Echo.\"\"\"\n\n"
+        "    family = 'effects'\n    take = Input(TAKE, 'in')\n\n    def on_take(self, take):\n        pass\n",
+        encoding="utf-8")
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert "rev" not in registry and registry.get("echo").family == "effects"  # a group of one's own is fine
+    (problem,) = registry.problems
+    assert problem.origin == f"{tmp_path / 'rev.py'}:7"
+    assert problem.error.startswith("Rev: family 'procesing' is no palette group; did you mean 'processing'?")
+
+
+def test_the_families_checked_are_the_palette_s() -> None:
+    from exsampling_patch.editor.palette import FAMILY_ORDER
+    from exsampling_patch.node_checks import FAMILIES
+
+    assert set(FAMILY_ORDER) <= set(FAMILIES)
+    assert {node_type.family for node_type in Registry.default(entry_points=False)} <= set(FAMILIES)
