@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from .conftest import microphone_wav, probe_of, rec_of, recorder_engine, run_phone
+from .conftest import microphone, probe_of, rec_of, recorder_engine, run_phone
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
+# One Chromium for the module (phone_browsers), each script in a context of its own: not one launched per test.
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright", "phone_browsers")]
 
 NO_PROGRESS_MS = 15000  # a try that has not moved this long is given up (upload.js)
 LONGEST_RETRY_MS = 7500  # the page's longest wait between two tries of an upload (tests/browser/phone.js)
@@ -33,13 +34,13 @@ def silent_tries(tmp_path: Path, most: int, sent_whole: bool = False, **params: 
     """upload_wait.js against a recorder with ``params``: its uploads unanswered until a try was waited on for the
     recorder's deadline, or ``most`` of them were; held before the network, or ``sent_whole`` (read whole by a server
     that never answers). Each is given up by then: the take was received."""
-    fed = microphone_wav(tmp_path / "mic.wav")
+    fed, browser = microphone()
     engine = recorder_engine(tmp_path, **params)
     try:
         recorder = rec_of(engine)
         result: dict[str, Any] = run_phone("upload_wait.js", recorder.local_url, fed, str(recorder.header_timeout),
                                            str(recorder.request_timeout), str(recorder.min_upload_kbps), str(most),
-                                           *([tmp_path / "state"] if sent_whole else []), timeout=150)
+                                           *([tmp_path / "state"] if sent_whole else []), timeout=150, env=browser)
         assert result["info"].startswith("Received"), result
         assert len(result["triesAtMs"]) == len(result["waitsMs"]) + 1, result  # each given up, then sent again
         assert len(probe_of(engine).wait_for(1)) == 1
@@ -109,10 +110,10 @@ def test_an_upload_moving_slowly_but_steadily_is_not_given_up(tmp_path: Path) ->
     sent and saying the network was too slow, where the recorder would have taken it. The upload is paced at 16 kB/s
     (Chromium's network emulation, upload_slow.js) while the page's clock runs 5 times as fast: by the page's clock it
     takes well past the old wait, moving all along. It is sent once, never given up, and received."""
-    fed = microphone_wav(tmp_path / "mic.wav")
+    fed, browser = microphone()
     engine = recorder_engine(tmp_path)
     try:
-        result = run_phone("upload_slow.js", rec_of(engine).local_url, fed, "16000", "5", timeout=150)
+        result = run_phone("upload_slow.js", rec_of(engine).local_url, fed, "16000", "5", timeout=150, env=browser)
         assert result["tries"] == 1 and result["givenUp"] == 0, result  # never cut, never sent again
         assert result["tookMs"] > short_wait_ms(result["bytes"]), result  # past the old wait's first give-up
         assert result["longestStillMs"] < NO_PROGRESS_MS, result  # it moved all along
