@@ -160,6 +160,10 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     fates: dict[str, int] = {}  # by the runtime's fate, as the JSON record's "takes" always counted them
     told: dict[str, int] = {}  # by the words of the take lines (summary_word): the summary line's counts
     not_loaded = [0]  # of told's "slot": those no output loaded
+    # A take told not loaded for want of its sampler's answer (the audio process stopped, hung) that the sampler then
+    # loaded after all (its status's loaded_after_all): counted loaded. Its end may come before or after that word.
+    not_loaded_ids: set[str] = set()  # counted in not_loaded
+    loaded_late: set[str] = set()  # loaded after all, their end not come yet
     started_nodes: set[str] = set()
     start_errors: dict[str, str] = {}  # node id -> the first error it reported before it started
     # takes stored by the last run and passed on again at this start (a kill -9, a stop mid-burst): the summary
@@ -172,12 +176,24 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             fates[event.fate] = fates.get(event.fate, 0) + 1
             word = summary_word(event.fate, event.reason)
             told[word] = told.get(word, 0) + 1
-            not_loaded[0] += no_output_has(event)  # counted apart, as its line says it ("no output has it")
+            if no_output_has(event):  # counted apart, as its line says it ("no output has it")
+                if event.take_id in loaded_late:
+                    loaded_late.discard(event.take_id)
+                else:
+                    not_loaded[0] += 1
+                    not_loaded_ids.add(event.take_id)
             if event.take_id in recovering:
                 recovering.discard(event.take_id)
                 recovered.append(event.take_id)
         elif isinstance(event, NodeStatus) and event.status.get("recovered") and event.status.get("take"):
             recovering.add(str(event.status["take"]))
+        elif isinstance(event, NodeStatus) and event.status.get("loaded_after_all"):
+            late = str(event.status["loaded_after_all"])
+            if late in not_loaded_ids:
+                not_loaded_ids.discard(late)
+                not_loaded[0] -= 1
+            else:
+                loaded_late.add(late)
         elif isinstance(event, NodeStatus) and event.status.get("refused_take"):
             # a take the web recorder refused for good never flows, so never ends: counted, or lost from the summary
             fates["refused"] = fates.get("refused", 0) + 1

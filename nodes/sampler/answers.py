@@ -238,5 +238,7 @@ def _loaded_after_all(node: Any, record: SlotRecord, answer: Answer) -> None:
             record.push(buffer.take, buffer.label, node.history)
         status = {"slot": record.name, "take": buffer.take_id, "label": buffer.label or ""}
     name = buffer.take.name if buffer.take is not None else "a take"
+    if buffer.take is not None:  # the take's id, as its end named it: the run's summary counts it loaded after all
+        status["loaded_after_all"] = buffer.take_id
     node.report_status(**status, warning=f"{name} was loaded into slot {record.name} after all, {answer.late:.1f} s "
                                          "after it was sent (its end said not loaded)")
