@@ -111,6 +111,14 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
     problems += [TypeProblem(file, _assigned_line(body, param_name), f"{name}: {told}")
                  for param_name, told in _bases_wrong(cls.param_specs).items()]
     problems += _declared_again(file, body, name)
+    for method, where, line, owner in _unimplemented(cls):
+        if owner is cls:
+            problems.append(TypeProblem(where, line, f"{name}: {method}() raises NotImplementedError: a base that "
+                                        "other node types share sets abstract = True (it is then no type itself), "
+                                        f"and each of its types defines {method}()"))
+        else:  # a type of a shared base that left one of its methods out: told at its own class, not the base's
+            problems.append(TypeProblem(file, body.lineno, f"{name}: defines no {method}(), and {owner.__name__}'s "
+                                        f"raises NotImplementedError (at {where}:{line}): define {method}() in {name}"))
     # `take = TAKE` beside its on_take: no input was declared, the type loaded as a source, and a patch's link to
     # it was refused ("has no input 'take'; its inputs: none") with nothing said of the class.
     problems += [TypeProblem(file, _assigned_line(body, port), f"{name}: {_bare_type(port, value, 'Input')}")
@@ -129,6 +137,35 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
                 hint = f" ({_bare_type(port, vars(cls)[port], 'Output')})"
             problems.append(TypeProblem(file, call.lineno, f"{name}: emit to unknown output '{port}'{hint}"))
     return problems
+
+
+def _unimplemented(cls: type[Node]) -> list[tuple[str, str, int, type]]:
+    """The methods of ``cls`` whose whole body raises ``NotImplementedError`` (name, file, ``def`` line, the class
+    defining it): a shared base without ``abstract = True`` loaded as a type that failed on every take, and so did a
+    type of it that left one of its methods out."""
+    import ast
+    import textwrap
+
+    found = []
+    for method in sorted({n for klass in cls.__mro__ if klass not in (Node, object) for n in vars(klass)}):
+        value = inspect.getattr_static(cls, method)
+        function = inspect.unwrap(getattr(value, "__func__", value))
+        if "NotImplementedError" not in getattr(getattr(function, "__code__", None), "co_names", ()):
+            continue
+        try:
+            (statement,) = ast.parse(textwrap.dedent(inspect.getsource(function))).body
+            file = inspect.getsourcefile(function) or ""
+        except (OSError, TypeError, SyntaxError, ValueError):
+            continue
+        steps = [s for s in getattr(statement, "body", []) if not (isinstance(s, ast.Expr)
+                                                                     and isinstance(s.value, ast.Constant))]
+        raised = steps[0].exc if len(steps) == 1 and isinstance(steps[0], ast.Raise) else None
+        if isinstance(raised, ast.Call):
+            raised = raised.func
+        if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
+            owner = next(klass for klass in cls.__mro__ if method in vars(klass))
+            found.append((method, file, function.__code__.co_firstlineno, owner))
+    return found
 
 
 def _family_meant(family: str) -> str:

@@ -90,3 +90,37 @@ def test_the_families_checked_are_the_palette_s() -> None:
 
     assert set(FAMILY_ORDER) <= set(FAMILIES)
     assert {node_type.family for node_type in Registry.default(entry_points=False)} <= set(FAMILIES)
+
+
+def test_a_shared_base_without_abstract_and_a_type_missing_its_method_are_told(tmp_path: Path) -> None:
+    # Before: the base loaded as a type of its own, and it and a type that left apply() out failed on every take.
+    (tmp_path / "effects.py").write_text(
+        "from exsampling_patch import TAKE, Input, Node, Output\n\n\n"
+        "class Effect(Node):\n    \"\"\"A take effect.\"\"\"\n\n    take = Input(TAKE, 'in')\n"
+        "    out = Output(TAKE, 'out')\n\n    def on_take(self, take):\n"
+        "        self.emit('out', take.derive(self.apply(take.samples)))\n\n"
+        "    def apply(self, samples):\n        \"\"\"The changed samples.\"\"\"\n"
+        "        raise NotImplementedError\n\n\n"
+        "class Invert(Effect):\n    \"\"\"Invert polarity.\"\"\"\n\n    def apply(self, samples):\n"
+        "        return -samples\n\n\n"
+        "class Forgot(Effect):\n    \"\"\"Left apply out.\"\"\"\n", encoding="utf-8")
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert "invert" in registry and "effect" not in registry and "forgot" not in registry
+    errors = {problem.origin: problem.error for problem in registry.problems}
+    file = tmp_path / "effects.py"
+    assert errors[f"{file}:13"].startswith("Effect: apply() raises NotImplementedError: a base that other node types "
+                                           "share sets abstract = True")
+    assert errors[f"{file}:25"].startswith(f"Forgot: defines no apply(), and Effect's raises NotImplementedError (at "
+                                           f"{file}:13): define apply() in Forgot")
+
+
+def test_a_shared_base_with_abstract_loads_its_types_alone(tmp_path: Path) -> None:
+    (tmp_path / "effects.py").write_text(
+        "from exsampling_patch import TAKE, Input, Node, Output\n\n\n"
+        "class Effect(Node):\n    abstract = True\n    take = Input(TAKE, 'in')\n    out = Output(TAKE, 'out')\n\n"
+        "    def on_take(self, take):\n        self.emit('out', take.derive(self.apply(take.samples)))\n\n"
+        "    def apply(self, samples):\n        raise NotImplementedError('each effect says how')\n\n\n"
+        "class Invert(Effect):\n    \"\"\"Invert polarity.\"\"\"\n\n    def apply(self, samples):\n"
+        "        return -samples\n", encoding="utf-8")
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert registry.problems == [] and "invert" in registry and "effect" not in registry
