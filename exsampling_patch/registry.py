@@ -102,6 +102,13 @@ class Registry:
         """Known type names that look like ``type_name`` (for "did you mean" hints)."""
         return difflib.get_close_matches(type_name, list(self.types), n=n, cutoff=0.5)
 
+    def shadow_hint(self, type_name: str) -> str:
+        """'not loaded: ...' with the types of ``type_name`` ignored because another had the name, or '': a patch
+        meant for a plugin's ``trim`` got the built-in's, and its parameters were told as the built-in's lacks with
+        the plugin's warning lines away from it."""
+        ignored = [str(p) for p in self.problems if p.type_name == type_name and "is already defined by" in p.error]
+        return f"not loaded: {'; '.join(ignored)}" if ignored and type_name in self.types else ""
+
     def unknown_hint(self, type_name: str) -> str:
         """Why ``type_name`` may be unknown, for a problem's hint: its type was refused when registered, or the
         closest known names and the plugins that failed to load and could have defined it (:func:`could_define`; a

@@ -123,8 +123,9 @@ def check_patch(
                     source.node_line(node_id, "params", name),
                     hint=f"'{name}' is the node's own, not a parameter: write it as far in as 'type:', above "
                     "'params:'" if name in NODE_KEYS
-                    else f"did you mean '{close[0]}'?" if close
-                    else f"its parameters: {', '.join(node_type.param_specs) or 'none'}",
+                    else "; ".join(filter(None, (f"did you mean '{close[0]}'?" if close else
+                                                 f"its parameters: {', '.join(node_type.param_specs) or 'none'}",
+                                                 registry.shadow_hint(spec.type)))),
                 ))
                 continue
             try:

@@ -9,6 +9,7 @@ import pytest
 
 from exsampling_patch import TAKE, Input, Node, Output, Param, Take
 from exsampling_patch.registry import Registry
+from exsampling_patch.validate import check_file
 
 
 def told(folder: Path) -> dict[str, str]:
@@ -124,3 +125,24 @@ def test_a_shared_base_with_abstract_loads_its_types_alone(tmp_path: Path) -> No
         "        return -samples\n", encoding="utf-8")
     registry = Registry.default([tmp_path], entry_points=False)
     assert registry.problems == [] and "invert" in registry and "effect" not in registry
+
+
+def test_a_parameter_of_a_plugin_that_a_built_in_shadows_names_the_plugin_ignored(tmp_path: Path) -> None:
+    # Before: "trim has no parameter 'gain' (its parameters: top_db, ...)", the built-in's, with the plugin's own
+    # warning line (its trim ignored) printed apart from it.
+    nodes = tmp_path / "my-nodes"
+    nodes.mkdir()
+    (nodes / "trim.py").write_text(
+        "from exsampling_patch import TAKE, Input, Node, Param\n\n\nclass Trim(Node):\n    \"\"\"My trim.\"\"\"\n\n"
+        "    take = Input(TAKE, 'in')\n    gain = Param(float, 1.0, 'gain')\n\n    def on_take(self, take):\n"
+        "        pass\n", encoding="utf-8")
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: t\n  type: trim\n  params: {gain: 0.5}\n", encoding="utf-8")
+    (problem,) = check_file(patch, [str(nodes)])
+    assert problem.message == "node 't': trim has no parameter 'gain'"
+    assert problem.hint.endswith(f"; not loaded: {nodes / 'trim.py'}:4: Trim: node type 'trim' is already defined by "
+                                 "built-in; this one is ignored (give it a type_name of its own)")
+    assert problem.hint.startswith("its parameters: top_db")
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: t\n  type: trim\n  params: {gian: 0.5}\n", encoding="utf-8")
+    (problem,) = check_file(patch)  # no plugin of the name: the hint as before
+    assert problem.hint.startswith("its parameters: top_db") and "not loaded" not in problem.hint
