@@ -48,6 +48,8 @@ def rate_for_takes(node: Any) -> int:
                 "loaded until it says play off pitch on a device of another rate")
         # Told from a thread of its own: told on the handler's, the runtime takes it for the error of the take in hand
         # (as if the handler had raised), and that take, loaded at the assumed rate, ended not counted as loaded. It
-        # is the device's error: it stands until the device opens.
-        threading.Thread(target=node.report_error, args=(text,), name=f"{node.node_id}-rate", daemon=True).start()
+        # is the device's error: told about it, it stands until the device opens (told about nothing, any opening
+        # ended it: a MIDI keyboard plugged back in, while takes still played off pitch).
+        threading.Thread(target=node.report_error, args=(text,), kwargs={"about": "device"},
+                         name=f"{node.node_id}-rate", daemon=True).start()
     return audio.sample_rate or ASSUMED_RATE
