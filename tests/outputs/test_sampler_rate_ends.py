@@ -14,12 +14,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 
 import pytest
 
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.sampler.host import wait_for_rate
 from exsampling_patch.nodes.sampler.rate import STOPPED_WAITING
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
@@ -29,6 +31,16 @@ from tests.waiting import wait_for
 
 from .helpers import sine_take
 from .test_sampler_rate_wait import assigning, held_before_its_rate
+
+
+def waiting_for_the_rate(thread: threading.Thread) -> bool:
+    """Whether ``thread`` is inside the wait for the audio process's rate (``host.wait_for_rate``) now."""
+    frame = sys._current_frames().get(thread.ident or 0)
+    while frame is not None:
+        if frame.f_code is wait_for_rate.__code__:
+            return True
+        frame = frame.f_back
+    return False
 
 
 @pytest.mark.jack
@@ -42,7 +54,7 @@ def test_a_take_whose_wait_for_the_rate_the_stop_ends_is_not_loaded_nor_sent() -
     try:
         pid = held_before_its_rate(sampler)
         assigned = assigning(sampler)
-        assigned.join(0.5)
+        assert wait_for(lambda: waiting_for_the_rate(assigned), HANG_GUARD_SECONDS)
         # The first thing the node's stop does, before it stops the process (which may still answer what it is sent)
         sampler.stop_event.set()
         assigned.join(HANG_GUARD_SECONDS)
@@ -69,7 +81,8 @@ def test_a_take_waiting_for_the_rate_does_not_hold_a_clear_of_another_slot() -> 
     try:
         pid = held_before_its_rate(sampler)
         assigned = assigning(sampler)
-        assigned.join(0.5)
+        # Inside the wait, not before it: a clear that went first passed whether the wait held the lock or not
+        assert wait_for(lambda: waiting_for_the_rate(assigned), HANG_GUARD_SECONDS)
         # From a thread of its own, as the process's answers take the same lock (answers.settle)
         clearing = threading.Thread(target=sampler.clear, args=("HH",), daemon=True)
         clearing.start()
