@@ -24,6 +24,7 @@ from typing import Any, cast
 from exsampling_patch.node import DeclarationError, Node, Param, PortSpec
 from exsampling_patch.node_checks import type_problems
 from exsampling_patch.node_files import NODE_FOLDERS, import_file, own_helpers
+from exsampling_patch.plugin_hints import name_meant
 from exsampling_patch.thread_prints import prints_to_stderr
 from exsampling_patch.wording import counted
 
@@ -343,7 +344,7 @@ class Registry:
                        if isinstance(error, SystemExit)
                        # A DeclarationError is told as the TypeError it is (its class carries the declaration's line)
                        else f"{'TypeError' if isinstance(error, DeclarationError) else type(error).__name__}: "
-                            f"{error.msg if isinstance(error, SyntaxError) else error}{_name_meant(error)}")
+                            f"{error.msg if isinstance(error, SyntaxError) else error}{name_meant(error)}")
             where = _user_line(error)
             if where and where[0] == origin:
                 origin = f"{origin}:{where[1]}"
@@ -379,17 +380,6 @@ def _load(entry: metadata.EntryPoint) -> Any:
         if close and not hasattr(module, wanted):
             raise AttributeError(f"{error}; did you mean '{close[0]}'?") from error
         raise
-
-
-def _name_meant(error: BaseException) -> str:
-    """'; did you mean 'TAKE'?' for an ``ImportError`` of a name its module lacks (``from exsampling_patch import
-    TAEK``), or '': Python 3.11 says only "cannot import name", and a port type misspelt there is a usual slip."""
-    wanted = re.match(r"cannot import name '(\w+)'", str(error)) if isinstance(error, ImportError) else None
-    module = sys.modules.get(error.name or "") if isinstance(error, ImportError) else None
-    if wanted is None or module is None or "did you mean" in str(error).lower():  # a later Python's own hint
-        return ""
-    close = difflib.get_close_matches(wanted[1], [name for name in vars(module) if not name.startswith("_")], n=1)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def could_define(problem: PluginProblem, type_name: str) -> bool:

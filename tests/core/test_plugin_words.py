@@ -146,3 +146,18 @@ def test_a_parameter_of_a_plugin_that_a_built_in_shadows_names_the_plugin_ignore
     patch.write_text("exsampling_patch: 1\nnodes:\n- id: t\n  type: trim\n  params: {gian: 0.5}\n", encoding="utf-8")
     (problem,) = check_file(patch)  # no plugin of the name: the hint as before
     assert problem.hint.startswith("its parameters: top_db") and "not loaded" not in problem.hint
+
+
+def test_a_keyword_a_declaration_does_not_take_says_which_was_meant(tmp_path: Path) -> None:
+    # Python 3.11 says only "Param.__init__() got an unexpected keyword argument 'min'".
+    (tmp_path / "gain.py").write_text(
+        "from exsampling_patch import TAKE, Input, Node, Param\n\n\nclass Gain(Node):\n    \"\"\"Gain.\"\"\"\n\n"
+        "    take = Input(TAKE, 'in')\n    gain_db = Param(float, 0.0, 'gain', min=-60.0)\n", encoding="utf-8")
+    (tmp_path / "mix.py").write_text(
+        "from exsampling_patch import TAKE, Input, Node\n\n\nclass Mix(Node):\n    \"\"\"Mix.\"\"\"\n\n"
+        "    takes = Input(TAKE, 'in', many=True)\n", encoding="utf-8")
+    errors = told(tmp_path)
+    assert errors[f"{tmp_path / 'gain.py'}:8"] == ("TypeError: Param.__init__() got an unexpected keyword argument "
+                                                   "'min'; did you mean 'minimum'?")
+    assert errors[f"{tmp_path / 'mix.py'}:7"] == ("TypeError: Input.__init__() got an unexpected keyword argument "
+                                                  "'many' (it takes type, doc, multiple)")

@@ -1,0 +1,33 @@
+"""What a plugin that failed to import likely meant, for the registry's warning: Python 3.11 says only "cannot
+import name 'TAEK'" or "got an unexpected keyword argument 'min'", leaving the name meant to be found by eye.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+import sys
+
+
+def name_meant(error: BaseException) -> str:
+    """'; did you mean 'TAKE'?' for an ``ImportError`` of a name its module lacks (``from exsampling_patch import
+    TAEK``), or for a keyword that a declaration of the node API does not take (``Param(float, 0.0, "", min=0)``);
+    else '': Python 3.11 says only "cannot import name" or "got an unexpected keyword argument"."""
+    text = str(error)
+    if "did you mean" in text.lower():  # a later Python's own hint
+        return ""
+    if isinstance(error, ImportError):
+        wanted = re.match(r"cannot import name '(\w+)'", text)
+        module = sys.modules.get(error.name or "")
+        names = [name for name in vars(module) if not name.startswith("_")] if module is not None else []
+        close = difflib.get_close_matches(wanted[1], names, n=1) if wanted else []
+        return f"; did you mean '{close[0]}'?" if close else ""
+    wanted = re.match(r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'", text)
+    declares = getattr(sys.modules["exsampling_patch"], wanted[1], None) if isinstance(error, TypeError) and wanted \
+        else None
+    if not (wanted and inspect.isclass(declares) and declares.__module__.startswith("exsampling_patch.")):
+        return ""
+    names = [name for name in inspect.signature(declares).parameters if name != "self"]
+    close = difflib.get_close_matches(wanted[2], names, n=1)
+    return f"; did you mean '{close[0]}'?" if close else f" (it takes {', '.join(names)})"
