@@ -66,6 +66,14 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -c "import torch" 2>/dev/null \
     || .venv/bin/pip install -q --no-deps --index-url "$TORCH_INDEX" "torch==$TORCH_VERSION"
   .venv/bin/pip install -q -e ".$EXTRAS"
+  # librosa's onset detection and pyin, compiled by numba now into its cache beside librosa: on a clean machine the
+  # first process that used them compiled them, 20 s of CPU (a show's first take split at its onsets waited that; in
+  # the test suite, each worker's first such test). Only a wait saved: where it fails, the first use compiles.
+  .venv/bin/python -c "import numpy as np
+from exsampling_patch.nodes.processing import estimate_pitch, onset_positions
+noise = np.random.default_rng(0).standard_normal(48000).astype(np.float32) * 0.1
+onset_positions(noise, 48000, 0.1, 16)
+estimate_pitch(noise, 48000, 'pyin', 40.0, 2000.0, 0.5)" || echo "note: librosa not compiled ahead (see above)" >&2
   rm -f .venv/.installed-"$USE"-*
   touch "$stamp"
 fi
