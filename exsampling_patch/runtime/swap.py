@@ -53,6 +53,7 @@ from exsampling_patch.runtime.divert import Diverts
 from exsampling_patch.runtime.events import STOP_NEWS_KEYS, NodeStarted, PlanSwapped
 from exsampling_patch.runtime.ledger import TakeLedger
 from exsampling_patch.runtime.parts import Cell, Entry, Failed, built_whole, error_text
+from exsampling_patch.runtime.path_errors import with_folder_param
 from exsampling_patch.runtime.plan import Plan
 from exsampling_patch.runtime.recovery import Sign
 from exsampling_patch.runtime.rollback import RollBack
@@ -282,7 +283,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
                 with self._calling_now(node_id, "start"):
                     cell.node.start()
             except Exception as error:
-                self._record_error(node_id, error, during="start")
+                self._record_error(node_id, with_folder_param(cell.node, error), during="start")
             else:
                 self._never_started.discard(node_id)
                 if not isinstance(cell.node, Failed):  # a stand-in "starts" only to bypass: the node never did
