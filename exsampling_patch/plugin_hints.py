@@ -1,5 +1,6 @@
-"""What a plugin that failed to import likely meant, for the registry's warning: Python 3.11 says only "cannot
-import name 'TAEK'" or "got an unexpected keyword argument 'min'", leaving the name meant to be found by eye.
+"""What a plugin that failed to load likely meant, for the registry's warning: Python 3.11 says only "cannot
+import name 'TAEK'" or "got an unexpected keyword argument 'min'", leaving the name meant to be found by eye; and
+what an entry point named, in words (not "<function helper at 0x7f...>").
 """
 
 from __future__ import annotations
@@ -31,3 +32,13 @@ def name_meant(error: BaseException) -> str:
     names = [name for name in inspect.signature(declares).parameters if name != "self"]
     close = difflib.get_close_matches(wanted[2], names, n=1)
     return f"; did you mean '{close[0]}'?" if close else f" (it takes {', '.join(names)})"
+
+
+def described(value: object) -> str:
+    """``value`` as a plugin's author names it: "the class mypkg.Helper", "the function mypkg.helper", "the str
+    'gain'" (a repr's "<class 'mypkg.Helper'>" or "<function helper at 0x7f...>" read as Python's, not the plugin's)."""
+    kind = "class" if inspect.isclass(value) else "function" if inspect.isroutine(value) else ""
+    if kind:
+        return f"the {kind} {getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', value)}"
+    text = repr(value)
+    return f"the {type(value).__name__} {text if len(text) <= 60 else text[:57] + '...'}"

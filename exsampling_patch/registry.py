@@ -24,7 +24,7 @@ from typing import Any, cast
 from exsampling_patch.node import DeclarationError, Node, Param, PortSpec
 from exsampling_patch.node_checks import type_problems
 from exsampling_patch.node_files import NODE_FOLDERS, import_file, own_helpers
-from exsampling_patch.plugin_hints import name_meant
+from exsampling_patch.plugin_hints import described, name_meant
 from exsampling_patch.thread_prints import prints_to_stderr
 from exsampling_patch.wording import counted
 
@@ -196,7 +196,8 @@ class Registry:
         mistakes that would only show at its first message (an input without its handler, an ``emit`` to an
         unknown output: :func:`~exsampling_patch.node_checks.type_problems`), each with its file and line."""
         if not (inspect.isclass(node_type) and issubclass(node_type, Node)) or node_type is Node:
-            raise TypeError(f"{node_type!r} is not a Node subclass")
+            raise TypeError(f"{described(node_type)} is not a Node subclass" + (
+                f" (write class {node_type.__name__}(Node):)" if inspect.isclass(node_type) else ""))
         name = node_type.type_name
         # Built-ins are checked by the tests (tests/core/test_node_checks.py), not at every start.
         mistakes = type_problems(node_type) if origin != "built-in" else []
@@ -326,7 +327,7 @@ class Registry:
             for item in obj:
                 self.register(cast(type[Node], item), origin)
         else:
-            raise TypeError(f"entry point must name a Node subclass, a list of them or a module, not {obj!r}")
+            raise TypeError(f"entry point must name a Node subclass, a list of them or a module, not {described(obj)}")
 
     def _guarded(self, origin: str, load: Any, file: str = "") -> None:
         plugin, key = not origin.startswith("built-in "), origin

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -161,3 +164,20 @@ def test_a_keyword_a_declaration_does_not_take_says_which_was_meant(tmp_path: Pa
                                                    "'min'; did you mean 'minimum'?")
     assert errors[f"{tmp_path / 'mix.py'}:7"] == ("TypeError: Input.__init__() got an unexpected keyword argument "
                                                   "'many' (it takes type, doc, multiple)")
+
+
+def test_an_entry_point_naming_no_node_type_says_what_it_names(tmp_path: Path) -> None:
+    # Before: "not <function helper at 0x7f...>" and "<class 'badep.NotNode'> is not a Node subclass".
+    dist = tmp_path / "badep-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: badep\nVersion: 0.1\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text("[exsampling_patch.nodes]\nfn = badep:helper\nplain = badep:NotNode\n",
+                                           encoding="utf-8")
+    (tmp_path / "badep.py").write_text("def helper():\n    pass\n\n\nclass NotNode:\n    pass\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "exsampling_patch", "nodes", "log"], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(tmp_path)}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert ("warning: plugin entry point fn (badep:helper) of package badep 0.1: TypeError: entry point must name a "
+            "Node subclass, a list of them or a module, not the function badep.helper\n") in result.stderr
+    assert ("warning: plugin entry point plain (badep:NotNode) of package badep 0.1: TypeError: the class "
+            "badep.NotNode is not a Node subclass (write class NotNode(Node):)\n") in result.stderr
