@@ -17,6 +17,11 @@ FORMAT_VERSION = 1
 VERSION_KEY = "exsampling_patch"
 #: How a link is written: ``- inbox.take -> writer.take`` (one scalar: a third of the parsing of a mapping).
 LINK_ARROW = " -> "
+#: The keys of a patch file, of a node in it and of a link's long form (``{from: a.out, to: b.in}``, also read): the
+#: reader's (:mod:`.patchfile`) and the YAML syntax hints' (:mod:`.yaml_syntax`), one list for both.
+TOP_KEYS = (VERSION_KEY, "name", "description", "node_dirs", "nodes", "links")
+NODE_KEYS = ("id", "type", "position", "params")  # a node's own keys; its parameters go under ``params``
+LINK_KEYS = ("from", "to")
 
 
 def id_problems(node_id: str) -> list[str]:

@@ -33,7 +33,18 @@ import yaml
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.errors import Problem
 from exsampling_patch.param_spec import value_words
-from exsampling_patch.patch import FORMAT_VERSION, LINK_ARROW, VERSION_KEY, Link, NodeSpec, Patch, PortRef
+from exsampling_patch.patch import (
+    FORMAT_VERSION,
+    LINK_ARROW,
+    LINK_KEYS,
+    NODE_KEYS,
+    TOP_KEYS,
+    VERSION_KEY,
+    Link,
+    NodeSpec,
+    Patch,
+    PortRef,
+)
 from exsampling_patch.patch_hints import arrow_meant, did_you_mean, params_hint, version_hint
 from exsampling_patch.patch_unreadable import closest_existing as closest_existing
 from exsampling_patch.patch_unreadable import unacceptable_character, unreadable
@@ -49,11 +60,6 @@ from exsampling_patch.yaml_limits import (
     construct_within_limits,
 )
 from exsampling_patch.yaml_syntax import quoting_hint, syntax_problem
-
-_TOP_KEYS = (VERSION_KEY, "name", "description", "node_dirs", "nodes", "links")
-#: A node's own keys; its parameters go under ``params``.
-NODE_KEYS = ("id", "type", "position", "params")
-_LINK_KEYS = ("from", "to")  # the long form of a link, also read
 
 Path_ = tuple[Any, ...]
 
@@ -235,9 +241,9 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
         return ParsedPatch(patch, source, problems)
 
     for key in data:
-        if key not in _TOP_KEYS:
+        if key not in TOP_KEYS:
             problems.append(source.problem(f"unknown top-level key {_key_words(key)}", key, hint=quoting_hint(
-                "str", key) if isinstance(key, bool) else did_you_mean(str(key), _TOP_KEYS, "known keys:")))
+                "str", key) if isinstance(key, bool) else did_you_mean(str(key), TOP_KEYS, "known keys:")))
     version = data.get(VERSION_KEY)
     if version is None:
         problems.append(source.problem(f"missing '{VERSION_KEY}: <format version>'",
@@ -293,7 +299,7 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
                 problems.append(source.problem(
                     f"unknown node key {_key_words(key)}", *where, key,
                     hint=f"'{key}' is a top-level key: write it at the margin, with no spaces before it"
-                    if key in _TOP_KEYS else quoting_hint("str", key) if isinstance(key, bool)
+                    if key in TOP_KEYS else quoting_hint("str", key) if isinstance(key, bool)
                     else did_you_mean(str(key), NODE_KEYS, "a node has")))
                 if isinstance(item.get("type"), str):
                     parsed.stray_keys.append((problems[-1], item["type"], str(key)))
@@ -356,19 +362,19 @@ def _read_links(links: Any, parsed: ParsedPatch) -> None:
         written, meant = arrow_meant(item) if isinstance(item, str) else ("", "")
         if isinstance(item, str) and item.count(LINK_ARROW.strip()) == 1 and not meant:
             ends = [end.strip() for end in item.split(LINK_ARROW.strip())]
-        elif isinstance(item, dict) and set(item) == set(_LINK_KEYS):
+        elif isinstance(item, dict) and set(item) == set(LINK_KEYS):
             ends = [item["from"], item["to"]]
-            wrong = next((key for key in _LINK_KEYS if not isinstance(item[key], str)), None)
+            wrong = next((key for key in LINK_KEYS if not isinstance(item[key], str)), None)
             if wrong is not None:  # `from: ~` was "'None' is not of the form node_id.port"
                 problems.append(source.problem(f"bad link: '{wrong}' must be 'node.port', got "
                                                f"{value_words(item[wrong])}", *where, wrong,
                                                hint=quoting_hint("str", item[wrong])))
                 continue
         else:
-            unknown = [key for key in item if key not in _LINK_KEYS] if isinstance(item, dict) else []
-            close = [match for key in unknown for match in difflib.get_close_matches(str(key), _LINK_KEYS, n=1)]
+            unknown = [key for key in item if key not in LINK_KEYS] if isinstance(item, dict) else []
+            close = [match for key in unknown for match in difflib.get_close_matches(str(key), LINK_KEYS, n=1)]
             colon = (f"{next(iter(item))}{LINK_ARROW}{next(iter(item.values()))}"  # '- a.out: b.take'
-                     if isinstance(item, dict) and len(item) == 1 and not close and not set(item) & set(_LINK_KEYS)
+                     if isinstance(item, dict) and len(item) == 1 and not close and not set(item) & set(LINK_KEYS)
                      and all(isinstance(end, str) for end in (*item, *item.values())) else "")
             arrowed = [n for n in patch.nodes if LINK_ARROW.strip() in n and isinstance(item, str) and n in item]
             problems.append(source.problem(

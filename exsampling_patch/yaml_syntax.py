@@ -15,6 +15,7 @@ from typing import NamedTuple
 import yaml
 
 from exsampling_patch.errors import Problem
+from exsampling_patch.patch import LINK_KEYS, NODE_KEYS, TOP_KEYS
 from exsampling_patch.wording import counted
 
 #: Contexts of constructs that run on until they are closed: their start is where the mistake is.
@@ -163,10 +164,9 @@ def _run_on(error: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str] | No
     return start, len(lead), f"this line has no colon after its key: write '{fixed}'"
 
 
-#: The keys of a patch and of its nodes and links (patchfile's, which imports this module): one of them after a
-#: key's value on its line is a second key (``- id: a  type: log``), not text to quote.
-_PATCH_KEYS = ("exsampling_patch", "name", "description", "node_dirs", "nodes", "links", "id", "type", "position",
-               "params", "from", "to")
+#: The keys of a patch and of its nodes and links (those the reader knows): one of them after a key's value on its
+#: line is a second key (``- id: a  type: log``), not text to quote.
+_PATCH_KEYS = (*TOP_KEYS, *NODE_KEYS, *LINK_KEYS)
 
 #: The keys of a patch whose values are lists or mappings, never text.
 _HOLDERS = ("nodes", "links", "node_dirs", "params", "position")
