@@ -177,11 +177,12 @@ class _Builder:
             mapping: dict[Any, Any] = {}
             seen: dict[Any, int] = {}
             for key_node, value_node in node.value:
-                key = self.build(key_node, (*path, "<key>")) if isinstance(key_node, yaml.ScalarNode) else None
                 line = key_node.start_mark.line + 1
-                if key is None or isinstance(key, list | dict):
+                if not isinstance(key_node, yaml.ScalarNode):
                     self.problems.append(Problem("keys must be plain text", self.file, line))
                     continue
+                # `~:` is a key, null: its line is noted as any other's (the reader tells it, at its line)
+                key = self.build(key_node, (*path, "<key>"))
                 if key in seen:
                     # rows `yes: Bass` and `on: HH` of a table are both the key true to YAML: "remove one of them"
                     # left the composer with two labels of a model and no way to write both

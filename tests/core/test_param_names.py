@@ -1,6 +1,6 @@
 """A parameter's name YAML reads as no text (``on: 1`` is the key true, ``1: x`` a number, ``null: x`` nothing):
 check matched it against the node type's names and ended in a traceback ("TypeError: 'bool' object is not
-iterable"); it is told at its line, with how to write it."""
+iterable"); it is told at its line, with how to write it. A null name was told at the line of ``params:``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ PATCH = "exsampling_patch: 1\nnodes:\n- id: a\n  type: log\n  params:\n    prefi
     ("on", 7, "got true (YAML reads yes, no, on, off, true and false unquoted as true or false: put the text in "
               "quotes)"),
     ("1", 7, "got the number 1 (YAML reads digits unquoted as a number, 1.10 as 1.1: put the text in quotes)"),
-    ("null", 5, "got nothing (YAML reads null and ~ unquoted as nothing: put the name in quotes)"),
+    ("null", 7, "got nothing (YAML reads null and ~ unquoted as nothing: put the name in quotes)"),
 ])
 def test_a_parameter_name_that_is_no_text_is_told_at_its_line(
         key: str, line: int, told: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,6 +1,7 @@
 """What YAML reads as no text (``on`` and ``yes`` as true, ``~`` as nothing, ``1.5`` as a number), named in a
 patch's words where a key or an end of a link is told: it said "unknown node key 'True'", "got True", "'None' is not
-of the form node_id.port", Python's words for what the file does not show."""
+of the form node_id.port", Python's words for what the file does not show. A null key (``~:``) is told at its own
+line: it was told at the line of the mapping that holds it (the file's first line at the top)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ LOG = "- id: a\n  type: log\n"
 @pytest.mark.parametrize(("text", "line", "message", "hint"), [
     (f"exsampling_patch: 1\non: 1\nnodes:\n{LOG}links: []\n", 2, "unknown top-level key true", BOOL_HINT),
     (f"exsampling_patch: 1\nnodes:\n{LOG}  yes: 1\nlinks: []\n", 5, "unknown node key true", BOOL_HINT),
-    (f"exsampling_patch: 1\nnodes:\n{LOG}  ~: 1\nlinks: []\n", 3, "unknown node key null",
+    (f"exsampling_patch: 1\nnodes:\n{LOG}  ~: 1\nlinks: []\n", 5, "unknown node key null",
      "a node has id, type, position, params"),
+    (f"exsampling_patch: 1\n~: x\nnodes:\n{LOG}links: []\n", 2, "unknown top-level key null",
+     "known keys: exsampling_patch, name, description, node_dirs, nodes, links"),
     (f"exsampling_patch: 1\n3: 1\nnodes:\n{LOG}links: []\n", 2, "unknown top-level key '3'",
      "known keys: exsampling_patch, name, description, node_dirs, nodes, links"),
     (f"exsampling_patch: yes\nnodes:\n{LOG}links: []\n", 1, "'exsampling_patch' must be a positive whole number, got "
