@@ -8,6 +8,7 @@ first line said "1 nodes, 0 links" (test_run_counts). Imports nothing of the pro
 from __future__ import annotations
 
 import re
+import time
 
 
 def counted(count: int, noun: str, plural: str | None = None) -> str:
@@ -41,3 +42,9 @@ def named_label(end: str) -> str | None:
     end names it; a test of the text ("hat 50%" in "not sure (hihat 50%)") dropped a label the end did not name."""
     found = _NOT_SURE.search(end)
     return found[2] if found else None
+
+
+def clock_text(at: float) -> str:
+    """The wall clock (HH:MM:SS) of the ``time.monotonic()`` instant ``at``: what the console and the nodes say an
+    error or a silence began at (the monotonic clock is what they keep, as the wall clock may jump)."""
+    return time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic() - at)))

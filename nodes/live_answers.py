@@ -37,7 +37,7 @@ from exsampling_patch.node import Node, StandingWarning
 from exsampling_patch.nodes.live_waiting import OVERDUE_KEPT, LiveAnswers, Waiting
 from exsampling_patch.nodes.osc import osc_datagram
 from exsampling_patch.nodes.sent_log import SentLog, read_unloaded, write_unloaded
-from exsampling_patch.wording import counted
+from exsampling_patch.wording import clock_text, counted
 
 #: Seconds between pings (a few bytes each way, answered on Live's display timer)
 PING_EVERY = 1.0
@@ -355,8 +355,7 @@ class LiveLink:
         # sent after them would be loaded over them.
         held = self.answers.held() if came_back else []
         if came_back:
-            self._went_silent = time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic()
-                                                                                          - self._silent_since)))
+            self._went_silent = clock_text(self._silent_since)
         again = self.answers.to_send_again(before=sent_at)
         lost, passed = self.answers.missed(before=sent_at) if pong else ([], [])
         if not self.silent and not again and not lost and not passed:

@@ -31,10 +31,10 @@ the show log need (:mod:`exsampling_patch.runtime.recovery`).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from exsampling_patch.runtime import NodeError
+from exsampling_patch.wording import clock_text as clock_text
 from exsampling_patch.wording import counted
 
 #: Seconds between the first error's line and the first line telling how often it came again.
@@ -45,11 +45,6 @@ LONGEST_EVERY = 60.0
 QUIET_SPELL = 30.0
 #: The key's text for every error on a take of one node: all alike to the count, whatever each says.
 ON_TAKES = "\0on takes"
-
-
-def clock_text(at: float) -> str:
-    """The wall clock (HH:MM:SS) of the ``time.monotonic()`` instant ``at``."""
-    return time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic() - at)))
 
 
 def error_line(event: NodeError) -> str:
