@@ -33,6 +33,7 @@ import numpy as np
 
 from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text, error_line
 from exsampling_patch.commands.master_news import MasterNews
+from exsampling_patch.commands.take_words import take_name
 from exsampling_patch.messages import summarize
 from exsampling_patch.patch import Patch
 from exsampling_patch.qr import terminal_text
@@ -478,6 +479,6 @@ class StageConsole:
             if f"'{node_id}'" not in event.reason and f"in {node_id}:" not in event.reason:  # not said by its end
                 fate += f"; error in node '{node_id}': {error}"
         file_name = known.get("file_name")  # a file a source read (a folder's): its name says more than an id
-        name = (str(file_name) if file_name else event.take_id if event.take_id.startswith("take")
-                else f"take {event.take_id}")
+        # A recorder's take by its id's last part ("take 0001dff0 from Bo"): the show log keeps the whole id
+        name = str(file_name) if file_name else take_name(event.take_id, event.recorder)
         self.say(f"{_clock(event)} {name}{who}{length}: {fate} ({event.seconds * 1e3:.0f} ms)")
