@@ -34,13 +34,19 @@ def drop(folder: Path, name: str) -> Path:
     return path
 
 
-def read_files(folder: Path, **params: object) -> list[str]:
-    """The files a folder source started on ``folder`` passes on, without a runtime (each done once passed on)."""
+def read_files(folder: Path, expected: int, **params: object) -> list[str]:
+    """The files a folder source started on ``folder`` passes on, without a runtime (each done once passed on), once
+    it has passed on ``expected`` of them (or 20 s on) and 0.4 s more for any others."""
     context = NodeContext(folder)
     node = FolderSource("inbox", {"folder": str(folder), **FAST, **params}, context)
     node.start()
     try:
-        time.sleep(0.4)  # files there at start are read once unchanged for settle_time
+        # Files there at start are read once unchanged for settle_time: waited for, as a fixed 0.4 s may end before
+        # a busy host read them.
+        deadline = time.monotonic() + 20.0
+        while len(context.emitted) < expected and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.4)  # any more would come now
     finally:
         node.stop()
     assert context.errors == []
@@ -109,8 +115,8 @@ def test_a_take_in_flight_when_the_process_is_killed_is_read_again_at_the_next_s
     inbox.mkdir()
     drop(inbox, "before.wav")  # there before any run: handled, as without include_existing ever
     killed_with_a_take_in_flight(tmp_path, inbox)
-    assert read_files(inbox) == ["cut.wav"]  # include_existing: false, the default
-    assert read_files(inbox) == []  # its end told this time (no runtime: once passed on)
+    assert read_files(inbox, 1) == ["cut.wav"]  # include_existing: false, the default
+    assert read_files(inbox, 0) == []  # its end told this time (no runtime: once passed on)
 
 
 def test_a_take_that_ended_in_the_runtime_is_not_read_again_with_include_existing(tmp_path: Path) -> None:
@@ -128,16 +134,16 @@ def test_a_take_that_ended_in_the_runtime_is_not_read_again_with_include_existin
         engine.stop()
     assert engine.errors == {}
     drop(tmp_path, "snare.wav")  # new since: read
-    assert read_files(tmp_path, include_existing=True) == ["snare.wav"]
-    assert read_files(tmp_path, include_existing=True) == []
+    assert read_files(tmp_path, 1, include_existing=True) == ["snare.wav"]
+    assert read_files(tmp_path, 0, include_existing=True) == []
 
 
 def test_a_file_changed_since_its_take_ended_is_read_again_with_include_existing(tmp_path: Path) -> None:
     """Exported again over the old one while the patch was stopped: another recording."""
     drop(tmp_path, "kick.wav")
-    assert read_files(tmp_path, include_existing=True) == ["kick.wav"]
+    assert read_files(tmp_path, 1, include_existing=True) == ["kick.wav"]
     sf.write(tmp_path / "kick.wav", np.full(1600, 0.5, np.float32), RATE, subtype="PCM_16")
-    assert read_files(tmp_path, include_existing=True) == ["kick.wav"]
+    assert read_files(tmp_path, 1, include_existing=True) == ["kick.wav"]
     assert len(journal_lines(tmp_path)) == 2  # the old stamp's lines went at the start: the file is not as then
 
 
