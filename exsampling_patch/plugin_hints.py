@@ -5,6 +5,7 @@ what an entry point named, in words (not "<function helper at 0x7f...>").
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import inspect
 import re
@@ -13,8 +14,9 @@ import sys
 
 def name_meant(error: BaseException) -> str:
     """'; did you mean 'TAKE'?' for an ``ImportError`` of a name its module lacks (``from exsampling_patch import
-    TAEK``), or for a keyword that a declaration of the node API does not take (``Param(float, 0.0, "", min=0)``);
-    else '': Python 3.11 says only "cannot import name" or "got an unexpected keyword argument"."""
+    TAEK``), a name not defined (``Input(TAEK)``; ``TAKE`` not imported) or a keyword that a declaration of the node
+    API does not take (``Param(float, 0.0, "", min=0)``); else '': Python 3.11 says only "cannot import name", "name
+    'TAEK' is not defined" or "got an unexpected keyword argument" (its "Did you mean" is in tracebacks alone)."""
     text = str(error)
     if "did you mean" in text.lower():  # a later Python's own hint
         return ""
@@ -24,6 +26,8 @@ def name_meant(error: BaseException) -> str:
         names = [name for name in vars(module) if not name.startswith("_")] if module is not None else []
         close = difflib.get_close_matches(wanted[1], names, n=1) if wanted else []
         return f"; did you mean '{close[0]}'?" if close else ""
+    if isinstance(error, NameError) and error.name:
+        return _name_undefined(error, error.name)
     wanted = re.match(r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'", text)
     declares = getattr(sys.modules["exsampling_patch"], wanted[1], None) if isinstance(error, TypeError) and wanted \
         else None
@@ -32,6 +36,21 @@ def name_meant(error: BaseException) -> str:
     names = [name for name in inspect.signature(declares).parameters if name != "self"]
     close = difflib.get_close_matches(wanted[2], names, n=1)
     return f"; did you mean '{close[0]}'?" if close else f" (it takes {', '.join(names)})"
+
+
+def _name_undefined(error: NameError, name: str) -> str:
+    """The import a name of the node API needs (``Input(TAKE)`` with ``TAKE`` not imported), or the name of the
+    plugin's code closest to it, from where it was looked up."""
+    package = vars(sys.modules["exsampling_patch"])
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    scope = frame.tb_frame if frame is not None else None  # the class body or function the name was looked up in
+    known = {**vars(builtins), **(scope.f_globals if scope else {}), **(scope.f_locals if scope else {})}
+    if name in package and not name.startswith("_") and name not in known:
+        return f" (import it: from exsampling_patch import {name})"
+    close = difflib.get_close_matches(name, [n for n in known if not n.startswith("_")], n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def described(value: object) -> str:

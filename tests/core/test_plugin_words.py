@@ -181,3 +181,17 @@ def test_an_entry_point_naming_no_node_type_says_what_it_names(tmp_path: Path) -
             "Node subclass, a list of them or a module, not the function badep.helper\n") in result.stderr
     assert ("warning: plugin entry point plain (badep:NotNode) of package badep 0.1: TypeError: the class "
             "badep.NotNode is not a Node subclass (write class NotNode(Node):)\n") in result.stderr
+
+
+def test_a_name_not_defined_says_what_to_import_or_which_was_meant(tmp_path: Path) -> None:
+    # Python 3.11 says only "name 'TAKE' is not defined": its "Did you mean" is in a traceback, not in the error.
+    head = ("from exsampling_patch import {}\n\n\nclass Rev(Node):\n    \"\"\"Reverse.\"\"\"\n\n"
+            "    take = Input({}, 'in')\n")
+    (tmp_path / "unimported.py").write_text(head.format("Input, Node", "TAKE"), encoding="utf-8")
+    (tmp_path / "misspelt.py").write_text(head.format("TAKE, Input, Node", "TAEK"), encoding="utf-8")
+    (tmp_path / "unknown.py").write_text(head.format("Input, Node", "ZEBRA"), encoding="utf-8")
+    errors = told(tmp_path)
+    assert errors[f"{tmp_path / 'unimported.py'}:7"] == ("NameError: name 'TAKE' is not defined (import it: from "
+                                                         "exsampling_patch import TAKE)")
+    assert errors[f"{tmp_path / 'misspelt.py'}:7"] == "NameError: name 'TAEK' is not defined; did you mean 'TAKE'?"
+    assert errors[f"{tmp_path / 'unknown.py'}:7"] == "NameError: name 'ZEBRA' is not defined"
