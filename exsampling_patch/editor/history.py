@@ -146,7 +146,11 @@ class MoveNodes(Command):
 @dataclass
 class AddLink(Command):
     link: Link
-    label: str = "link"
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        # Named: a link refused, then Ctrl+Z to be rid of it, undid the last link made, and "undid link" hid which.
+        self.label = self.label or f"link {self.link}"
 
     def apply(self, model: Editable) -> None:
         model._insert_link(self.link)
@@ -158,8 +162,12 @@ class AddLink(Command):
 @dataclass
 class RemoveLinks(Command):
     links: list[Link]
-    label: str = "unlink"
+    label: str = ""
     _indices: list[tuple[int, Link]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.label = self.label or (f"unlink {self.links[0]}" if len(self.links) == 1
+                                    else f"unlink {len(self.links)} links")
 
     def apply(self, model: Editable) -> None:
         self._indices = sorted((model.patch.links.index(ln), ln) for ln in self.links)
