@@ -37,10 +37,12 @@ links: []
         for take_id in ("a", "b"):
             engine.inject("sampler", "assign", SlotAssignment("HH", Take(np.zeros(480, np.float32), 48000,
                                                                           take_id=take_id)))
-        engine.wait_idle(2.0)
+        # Asserted, with a hang's limit: a wait of 2 s whose answer went unread could let the lock go ahead of b's
+        # load on a busy host, the log's lines then in another order.
+        assert engine.wait_idle(10)
         assert slot_control(engine, "sampler", "HH", "lock", 1.0) is None
         assert slot_control(engine, "sampler", "HH", "rollback", 1.0) is None
-        engine.wait_idle(2.0)
+        assert engine.wait_idle(10)
     finally:
         runner.stop()
     logs = sorted((tmp_path / "shows").glob("*.jsonl"))
@@ -86,8 +88,8 @@ def test_a_show_log_that_cannot_write_a_take_is_said_in_the_status_bar(tmp_path:
         show.audio_dir.write_text("a file where the takes' folder goes", encoding="utf-8")
         engine.inject("sampler", "assign", SlotAssignment("HH", Take(np.zeros(480, np.float32), 48000,
                                                                       take_id="a")), source="test")
-        engine.wait_idle(2.0)
-        deadline = time.monotonic() + 5.0
+        assert engine.wait_idle(10)
+        deadline = time.monotonic() + 10.0
         while "could not write" not in dpg.get_value("statusbar") and time.monotonic() < deadline:
             time.sleep(0.02)  # the log writes on its own thread
             app.frame()
