@@ -33,7 +33,7 @@ import numpy as np
 
 from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text, error_line
 from exsampling_patch.commands.master_news import MasterNews
-from exsampling_patch.commands.take_words import take_name
+from exsampling_patch.commands.take_words import LiveWords, take_name
 from exsampling_patch.messages import summarize
 from exsampling_patch.patch import Patch
 from exsampling_patch.qr import terminal_text
@@ -48,7 +48,7 @@ from exsampling_patch.runtime import (
     TakeEnded,
 )
 from exsampling_patch.runtime.events import opened_keys
-from exsampling_patch.runtime.ledger import not_loaded_of
+from exsampling_patch.runtime.ledger import not_loaded_of, slots_text
 from exsampling_patch.stop_news import no_output_has
 from exsampling_patch.wording import end_in_words, label_words, named_label
 
@@ -161,6 +161,7 @@ class StageConsole:
         self._repeats_timer: threading.Timer | None = None
         self._out_gone = False  # JSON mode: its reader closed the pipe, or the last line went (under ``_lock``)
         self.master_news = MasterNews()  # a MIDI clock master's start, stop and tempo, for the groove following it
+        self.live_words = LiveWords(patch)  # Live's reason for the takes it has not, said once (under ``_lock``)
 
     def kinds(self) -> tuple[type[Event], ...]:
         # Whether a node is back is the engine's word, on the status that opened it (NodeStatus.back): the console
@@ -299,6 +300,9 @@ class StageConsole:
         # Quiet too for the web recorder's, start-up notices that qualify the URL quiet keeps (on no network: its
         # 127.0.0.1 is no phone's way here; a new token or certificate: the phones scan or accept it again).
         spec_of = self.patch.nodes.get(event.node_id)
+        if spec_of is not None:
+            with self._lock:
+                self.live_words.status(spec_of.type, status, event.back)
         pairing = self.mode in ("quiet", "json") and spec_of is not None and spec_of.type == "web_recorder"
         # A lasting warning given the node line back (Live's old script, after each "not loaded yet") was told once.
         back = status.get("warning_back") is True
@@ -455,11 +459,16 @@ class StageConsole:
             # The reason goes on after its slots with what an output did not load ("slot HH, not loaded into Live:
             # ..."): said after the label's arrow too, on the take's own line.
             not_loaded = not_loaded_of(event)
-            told = f", {not_loaded}" if not_loaded else ""
+            with self._lock:  # Live's lasting reason as "not in Live", said once on its node's line, first
+                told, live_lines = self.live_words.shorten(not_loaded) if not_loaded else ("", [])
+                for line in live_lines:
+                    print(f"{_clock(event)} {line}", file=self.err, flush=True)
+            told = f", {told}" if told else ""
             # "-> HH, not loaded into Live" read alike where the sampler beside had it and where no output had it
             # (Live alone linked): the second is said so
             nowhere = "; no output has it" if no_output_has(event) else ""  # the summary counts it apart by the same
-            fate = (f"{heard} -> {', '.join(event.slots)}{told}" if heard else event.reason) + nowhere
+            fate = (f"{heard} -> {', '.join(event.slots)}{told}" if heard
+                    else f"{slots_text(event.slots)}{told}" if not_loaded else event.reason) + nowhere
             if known.get("rejected"):  # the gate's fallback slot (the map said why): "kick 97% -> Chorus" said none
                 fate += f" (gate's fallback: {end_in_words(str(known['rejected']))})"
         else:

@@ -38,7 +38,8 @@ links:
         assert run.wait(60) == 0, run.output()
         runs[json_lines] = run
     err = "".join(runs[False].stderr)
-    assert re.search(r"tone0\.wav.*: slot HH, not loaded into Live: .*; no output has it", err), err
+    assert re.search(r"tone0\.wav.*: slot HH, not in Live; no output has it", err), err  # its reason on Live's line
+    assert re.search(r"ableton_live 'live': not loaded into Live: .*; take lines say \"not in Live\"", err), err
     summary = re.search(r"^stopped after .*$", err, re.M)
     assert summary and re.search(r" running; 1 take in its slot but loaded by no output(;|$)", summary.group(0)), err
     record = [json.loads(line) for line in runs[True].stdout if line.strip()][-1]
