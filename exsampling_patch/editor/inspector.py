@@ -390,9 +390,20 @@ class Inspector:
         reason = self.model.set_param(self.node_id, name, value)
         tag = f"{self._tag(name)}:error"
         if dpg.does_item_exist(tag):
-            dpg.set_value(tag, reason or "")
+            dpg.set_value(tag, self._kept(name, reason) if reason else "")
             dpg.configure_item(tag, show=reason is not None)
         return reason
+
+    def _kept(self, name: str, reason: str) -> str:
+        """``reason`` and the value the patch keeps instead: the widget still shows the refused one (a slider at
+        7.000), and with Ctrl+Z saying "nothing to undo" and Ctrl+S "saved", the composer took it for set."""
+        if self.node_id is None:
+            return reason
+        kept = self.model.param_value(self.node_id, name)
+        if isinstance(kept, dict):  # a table's rows: too long to say, and its own rows show them
+            return reason
+        said = format_value(kept) if isinstance(kept, list) else "no value" if kept in (None, "") else kept
+        return f"{reason}; the patch keeps {said}"
 
     def _on_widget(self, sender: Any, app_data: Any, user_data: str) -> None:
         if self.node_id is None:

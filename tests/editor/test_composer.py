@@ -25,3 +25,11 @@ def test_undo_after_a_refused_link_names_the_link_it_undid(result: dict[str, Any
     assert result["undone"] == ["classifier.prediction -> gate.prediction"], result
     assert result["redo"] == "redid link trim.out -> classifier.take", result
 
+
+@pytest.mark.display
+def test_a_refused_value_says_what_the_patch_keeps(result: dict[str, Any]) -> None:
+    assert result["inspector"] == "gate", result
+    assert result["shown"] == pytest.approx(7.0), result  # the slider still shows what was typed
+    assert "above its maximum" in result["error"], result
+    assert result["error"].endswith("; the patch keeps 0.4"), result
+    assert result["saved"] == 0.4, result
