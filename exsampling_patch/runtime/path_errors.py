@@ -4,6 +4,7 @@ another user's, a card's lock switch): told with the parameter and what to do. T
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def folder_param_text(node: Node, error: BaseException) -> str:
         folder = node.resolve_path(value)
         if failed == folder or folder in failed.parents or failed in folder.parents:
             at = "" if failed == folder else f": {failed}"
+            remedy = "free space on its disk" if error.errno == errno.ENOSPC else "make it writable by this user"
             return (f"the folder of parameter '{name}', {folder}, cannot be made or written ({error.strerror}{at}): "
-                    f"make it writable by this user, or set '{name}' to another folder")
+                    f"{remedy}, or set '{name}' to another folder")
     return ""

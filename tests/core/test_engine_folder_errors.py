@@ -6,7 +6,9 @@ way (the check refuses that one in a patch file; a patch started unchecked, as h
 
 from __future__ import annotations
 
+import errno
 import inspect
+import os
 from pathlib import Path
 
 from exsampling_patch.node import Node, Param
@@ -62,3 +64,29 @@ def test_a_plugins_folder_is_told_with_its_parameter_and_where_its_code_raised(t
         (f"the folder of parameter 'cache_folder', {tmp_path / 'card' / 'cache' / 'deep'}, cannot be made or written "
          "(Not a directory): make it writable by this user, or set 'cache_folder' to another folder",
          f"{__file__}:{line} in start")]
+
+
+class FillsItsFolder(MakesItsFolder):
+    """A plugin's node whose first file in its folder finds the disk full."""
+
+    type_name = "fills_its_folder"
+
+    def start(self) -> None:
+        folder = self.resolve_path(self.cache_folder)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "index.json"))
+
+
+def test_a_full_disk_under_a_folder_says_to_free_space(tmp_path: Path) -> None:
+    registry = Registry.default(entry_points=False)
+    registry.register(FillsItsFolder, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("filler", "fills_its_folder", {"cache_folder": "cache"}))
+    errors: list[Event] = []
+    engine = Engine(registry, base_dir=tmp_path)
+    engine.events.subscribe(errors.append, NodeError)
+    engine.start(patch, checked=True)
+    engine.stop()
+    assert [e.error for e in errors if isinstance(e, NodeError)] == [
+        f"the folder of parameter 'cache_folder', {tmp_path / 'cache'}, cannot be made or written (No space left on "
+        f"device: {tmp_path / 'cache' / 'index.json'}): free space on its disk, or set 'cache_folder' to another "
+        "folder"]
