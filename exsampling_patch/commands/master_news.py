@@ -19,8 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from exsampling_patch.nodes.tick_line import FIT_TICKS
-
 #: A tempo told again once it is this far (BPM) from the whole BPM last told: half a BPM (it rounds to another one)
 #: and the ticks' jitter (+/- 0.3 BPM read from a steady master), so that jitter is not told, while a reading told
 #: in the midst of a change (91 on the way to 90) is put right by the next ones.
@@ -29,7 +27,9 @@ TEMPO_STEP = 0.8
 TEMPO_EVERY = 1.0
 #: A tempo read from this many ticks or more is told: two beats' read within 0.3 BPM, where ticks arrive on JACK's
 #: 10.7 ms periods (at 120 BPM, simulated: one beat's up to 1.7 BPM off, six ticks' up to 14).
-STEADY_TICKS = FIT_TICKS
+#: The pattern node's full tick line (``nodes/tick_line.FIT_TICKS``, kept equal by a test: the core imports no node
+#: module).
+STEADY_TICKS = 48
 
 
 @dataclass

@@ -25,6 +25,7 @@ from exsampling_patch.context import NodeContext
 from exsampling_patch.messages import ControlValue
 from exsampling_patch.nodes.midi import MidiIn
 from exsampling_patch.nodes.pattern import Pattern
+from exsampling_patch.nodes.tick_line import FIT_TICKS
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import NodeStatus
 from tests.outputs.test_pattern_follow import Into
@@ -322,3 +323,9 @@ def test_a_tempo_is_told_once_it_moved_a_bpm_and_at_most_once_a_second() -> None
     # the master's start, the node's play off: told (its playing is the clock's and play's together)
     off = {"tempo": 120.0, "playing": False, "master_playing": True, "follows": "MIDI clock", "from_beat": 0.0}
     assert news.line("off", off, 0.0) == "started at 120 BPM"
+
+
+def test_the_console_reads_a_tempo_steady_from_the_ticks_the_node_fits_its_line_to() -> None:
+    """The console keeps its own count of a full tick line (the core imports no node module): the node's it must be,
+    or tempos read from a part line are told, or full ones never."""
+    assert STEADY_TICKS == FIT_TICKS
