@@ -31,6 +31,7 @@ import importlib
 import mmap
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -434,6 +435,10 @@ def serve(connection: Connection) -> int:
         importlib.import_module("scipy.fft")
     except Exception as error:  # told to the node once it sends its Setup
         failed_import: Exception | None = error
+        if isinstance(error, ModuleNotFoundError) and error.name:  # "No module named torch" said not what to do
+            failed_import = ModuleNotFoundError(
+                f"the classifier needs the package '{error.name.split('.')[0]}', not installed for {sys.executable}: "
+                "`make install` installs what the patch needs (README, \"Set-up\")")
     else:
         failed_import = None
     try:
