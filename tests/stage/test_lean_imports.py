@@ -1,6 +1,7 @@
 """The default patch's own process stays lean: torch is the classifier's process's, PortAudio the sampler's audio
 process's, and scipy, librosa and numba (1-2 s of imports each time the patch starts, before they left it) are
-imported by no node of the default patch here; networkx (0.1-0.3 s) only for a patch whose links form a cycle. What start-up costs is in docs/performance.md ("Start-up")."""
+imported by no node of the default patch here; networkx (0.1-0.3 s) only for a patch whose links form a cycle.
+What start-up costs is in docs/performance.md ("Start-up")."""
 
 from __future__ import annotations
 
