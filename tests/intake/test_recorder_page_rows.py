@@ -21,9 +21,10 @@ from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 from exsampling_patch.runtime.engine import Engine
 from tests.stage.helpers import free_port
 
-from .conftest import make_full, microphone_wav, probe_of, rec_of, recorder_engine, registry, run_phone, sine
+from .conftest import make_full, microphone, probe_of, rec_of, recorder_engine, registry, run_phone, sine
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
+# One Chromium for the module (phone_browsers), each script in a context of its own: not one launched per test.
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright", "phone_browsers")]
 
 
 class ClosedHihat(Node):
@@ -66,10 +67,10 @@ def labelled_engine(folder: Path) -> Engine:
     return engine
 
 
-def record_take(folder: Path, url: str) -> dict[str, Any]:
+def record_take(url: str) -> dict[str, Any]:
     """record_take.js: Chromium as a phone records a 1 s take and sends it; its JSON report."""
-    fed = microphone_wav(folder / "mic.wav")
-    result: dict[str, Any] = run_phone("record_take.js", url, fed, "48.8584", "2.2945", "1", "Labelled")
+    fed, browser = microphone()
+    result: dict[str, Any] = run_phone("record_take.js", url, fed, "48.8584", "2.2945", "1", "Labelled", env=browser)
     return result
 
 
@@ -77,7 +78,7 @@ def test_a_takes_label_is_shown_in_words_not_as_the_models_identifier(tmp_path: 
     """The row and the info line said "hihat_closed 52% → HH": the model's identifier, not words."""
     engine = labelled_engine(tmp_path)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url)
+        result = record_take(rec_of(engine).local_url)
         assert result["infoAfter"] == "Received: hihat closed 52% → HH. Tap REC for another.", result
         assert len(result["rows"]) == 1 and result["rows"][0].endswith("hihat closed 52% → HH"), result
     finally:
@@ -92,7 +93,7 @@ def test_a_take_kept_by_an_earlier_page_with_its_own_key_has_its_end_shown(tmp_p
     take = tmp_path / "take.wav"
     sf.write(take, sine(440.0, 0.5, 48000, 0.4), 48000, subtype="PCM_16")
     try:
-        result = run_phone("kept_other_key.js", rec_of(engine).local_url, take)
+        result = run_phone("kept_other_key.js", rec_of(engine).local_url, take, env=microphone()[1])
         assert probe_of(engine).wait_for(1)[0].source == "Kept Before"
         assert len(result["rows"]) == 1 and "done (probe)" in result["rows"][0], result
         assert "0123456789abcdef0123456789abcdef" in result["listKeys"], result
@@ -135,7 +136,7 @@ def test_a_take_live_did_not_load_is_said_not_loaded_not_received_into_its_slot(
     Real ableton_live, real UDP to a port where no Live listens."""
     engine = live_engine(tmp_path)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url)
+        result = record_take(rec_of(engine).local_url)
         row = rec_of(engine).takes("Labelled")[0]  # as the page's take list is answered; newest first
     finally:
         engine.stop()
@@ -157,7 +158,7 @@ def test_a_take_no_output_loaded_is_red_one_the_sampler_has_amber(tmp_path: Path
     it (the take above). Real sampler beside a real ableton_live where no Live listens; a real headless Chromium."""
     engine = live_engine(tmp_path, sampler=True)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url)
+        result = record_take(rec_of(engine).local_url)
         row = rec_of(engine).takes("Labelled")[0]
     finally:
         engine.stop()
@@ -175,7 +176,7 @@ def test_a_take_live_missed_beside_ableton_osc_is_red(tmp_path: Path) -> None:
     ableton_osc over real UDP where nothing listens; a real headless Chromium."""
     engine = live_engine(tmp_path, aosc=True)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url)
+        result = record_take(rec_of(engine).local_url)
         row = rec_of(engine).takes("Labelled")[0]
     finally:
         engine.stop()
@@ -212,7 +213,7 @@ def test_a_take_in_its_slot_that_live_missed_is_amber_not_red(tmp_path: Path) ->
     (state / ENDS_FILE).write_text("".join(json.dumps({"p": digest, "r": {**common, **row}}) + "\n" for row in rows))
     engine = recorder_engine(tmp_path, state)
     try:
-        result = run_phone("list_rows.js", rec_of(engine).local_url, phone_key, "4")
+        result = run_phone("list_rows.js", rec_of(engine).local_url, phone_key, "4", env=microphone()[1])
     finally:
         engine.stop()
     assert result["errors"] == [], result
@@ -241,7 +242,7 @@ def test_a_rejected_takes_label_is_shown_in_words_not_as_the_models_identifier(t
     engine = Engine(reg, base_dir=tmp_path)
     engine.start(patch)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url)
+        result = record_take(rec_of(engine).local_url)
         row = rec_of(engine).takes("Labelled")[0]
     finally:
         engine.stop()
@@ -258,7 +259,7 @@ def test_a_takes_row_the_recorder_could_not_save_says_its_disk_is_full(tmp_path:
     engine = labelled_engine(tmp_path)
     try:
         make_full(tmp_path / "state" / ENDS_FILE)
-        result = record_take(tmp_path, rec_of(engine).local_url)
+        result = record_take(rec_of(engine).local_url)
     finally:
         engine.stop()
     told = "(the recorder's disk is full: this list may lose it at a restart; the take is kept)"
@@ -282,7 +283,7 @@ def test_a_take_whose_row_has_no_length_is_listed_and_so_are_the_others(tmp_path
     (state / ENDS_FILE).write_text("".join(json.dumps({"p": digest, "r": {**common, **row}}) + "\n" for row in rows))
     engine = recorder_engine(tmp_path, state)
     try:
-        result = run_phone("list_rows.js", rec_of(engine).local_url, phone_key, "2")
+        result = run_phone("list_rows.js", rec_of(engine).local_url, phone_key, "2", env=microphone()[1])
     finally:
         engine.stop()
     assert result["errors"] == [], result
@@ -301,7 +302,8 @@ def test_a_kept_take_without_a_length_is_listed_and_so_are_the_others(tmp_path: 
              "refused": "not a WAV file (not kept)"}]
     engine = recorder_engine(tmp_path)
     try:
-        result = run_phone("list_rows.js", rec_of(engine).local_url, phone_key, "2", json.dumps(kept))
+        result = run_phone("list_rows.js", rec_of(engine).local_url, phone_key, "2", json.dumps(kept),
+                           env=microphone()[1])
     finally:
         engine.stop()
     assert result["errors"] == [], result
