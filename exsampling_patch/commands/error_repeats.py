@@ -15,8 +15,9 @@ The stop thins them further (:meth:`RepeatedErrors.stop_began`): a Ctrl+C in a b
 the sampler, stopped under them, failed each with an error of its own ("take ... not loaded into slot Bass: the
 sampler has stopped", then Snare's, ...): a dozen lines, each a new error, between "stopping" and the summary, where
 the summary counts those takes as passed on at the next start. From the stop on, a node's first error is told in full
-and the rest, whatever they say, are counted, told as one line before the summary (but the node's stop() failing,
-told in full).
+and the rest that name a take, or say what one told already (:func:`gist`), are counted, told as one line before the
+summary; a different error of the node is told in full (so is the node's stop() failing): counted, its text was left
+to the show log alone.
 
 Errors on takes are thinned as one: a sampler whose audio process stopped answering in a burst failed each take with
 an error of its own ("Bo-... not loaded into slot Piano: the audio process did not answer within 3 s", then Wind's,
@@ -31,6 +32,7 @@ the show log need (:mod:`exsampling_patch.runtime.recovery`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from exsampling_patch.runtime import NodeError
@@ -45,6 +47,12 @@ LONGEST_EVERY = 60.0
 QUIET_SPELL = 30.0
 #: The key's text for every error on a take of one node: all alike to the count, whatever each says.
 ON_TAKES = "\0on takes"
+
+
+def gist(error: str) -> str:
+    """What an error says, without what it was about: the words after its last ": " ("the sampler has stopped" of
+    "take-01 not loaded into slot BD: the sampler has stopped"), or the whole where it has none."""
+    return error.rsplit(": ", 1)[-1]
 
 
 def error_line(event: NodeError) -> str:
@@ -78,6 +86,8 @@ class RepeatedErrors:
         self._told: dict[str, _Told] = {}
         #: From the stop on (None before): node -> its errors since its first of the stop, and when the latest came.
         self._stopping: dict[str, tuple[int, float]] | None = None
+        #: node -> the gists of its errors told in full since the stop began
+        self._stop_told: dict[str, set[str]] = {}
 
     def stop_began(self) -> None:
         """The run is stopping: from now on each node's errors after its first are counted (:meth:`flush` tells
@@ -85,16 +95,19 @@ class RepeatedErrors:
         if self._stopping is None:
             self._stopping = {}
 
-    def lines(self, event: NodeError, on_take: bool = False) -> list[str]:
+    def lines(self, event: NodeError, on_take: bool = False, names_take: bool = False) -> list[str]:
         """The lines to say now for ``event``: none for a repeat counted for later. ``on_take``: the error names a
-        take whose own line tells its end (the node's errors on takes count as one error)."""
+        take whose own line tells its end (the node's errors on takes count as one error); ``names_take``: it names a
+        take on its way, whose line the stop may cut off (thinned from the stop on)."""
         # A node's own stop() (or another call of the runtime's) failing is no take's: always told.
         if self._stopping is not None and not event.during:
-            if event.node_id in self._stopping:
+            told_gists = self._stop_told.setdefault(event.node_id, set())
+            if event.node_id in self._stopping and (names_take or on_take or gist(event.error) in told_gists):
                 count, latest = self._stopping[event.node_id]
                 self._stopping[event.node_id] = (count + 1, max(latest, event.time))
                 return []
-            self._stopping[event.node_id] = (0, event.time)
+            self._stopping.setdefault(event.node_id, (0, event.time))
+            told_gists.add(gist(event.error))
         key = (ON_TAKES if on_take else event.error, event.where, event.during)
         told = self._told.get(event.node_id)
         if told is not None and told.key == key and (told.pending or event.time - told.latest < self.quiet):
@@ -124,8 +137,16 @@ class RepeatedErrors:
         told = self._told.pop(node_id, None)
         return [self._count(node_id, told, now)] if told is not None and told.pending else []
 
-    def flush(self, now: float) -> list[str]:
-        """Every count not told yet (the run stops)."""
+    def flush(self, now: float, cut_off: Iterable[NodeError] = ()) -> list[str]:
+        """Every count not told yet (the run stops). ``cut_off``: errors on takes left for their take's line, which
+        the stop cut off: told as the stop's (the node's first in full, the rest counted), and not counted as "each
+        said on its take's line" (the latest errors on takes are those of the takes still on their way)."""
+        left: dict[str, list[NodeError]] = {}
+        for event in sorted(cut_off, key=lambda event: event.time):
+            left.setdefault(event.node_id, []).append(event)
+        for node_id, told in self._told.items():
+            if told.key[0] == ON_TAKES:
+                told.pending -= min(told.pending, len(left.get(node_id, ())))
         lines = [self._count(node_id, told, now) for node_id, told in self._told.items() if told.pending]
         stopping = self._stopping or {}
         for node_id, (count, latest) in stopping.items():
@@ -133,6 +154,11 @@ class RepeatedErrors:
                 lines.append(f"{clock_text(latest)} error in node '{node_id}': {counted(count, 'more error')} as "
                              "the run stopped")
                 stopping[node_id] = (0, latest)  # told: not again at a second flush
+        for node_id, events in left.items():
+            lines.append(error_line(events[0]))
+            if len(events) > 1:
+                lines.append(f"{clock_text(events[-1].time)} error in node '{node_id}': "
+                             f"{counted(len(events) - 1, 'more error')} on takes whose lines the stop cut off")
         return lines
 
     def _count(self, node_id: str, told: _Told, now: float) -> str:

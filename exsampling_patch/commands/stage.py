@@ -31,7 +31,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text, error_line
+from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text, error_line, gist
 from exsampling_patch.commands.master_news import MasterNews
 from exsampling_patch.commands.take_words import LiveWords, take_name
 from exsampling_patch.messages import summarize
@@ -187,9 +187,12 @@ class StageConsole:
             if self.mode != "json":
                 with self._lock:  # decided and printed in one go: a count never lands after the next error's line
                     take_id = self._take_named(event.error)
-                    lines = self.repeats.lines(event, on_take=take_id is not None)
-                    if take_id is not None and error_line(event) not in lines:  # counted: its take's line tells it
-                        self._takes[take_id].setdefault("errors", []).append((event.node_id, event.error))
+                    # Its take's line is to tell it (normal mode: quiet prints no take lines, and tells each error;
+                    # before the stop, which may cut that line off)
+                    on_take = take_id is not None and self.mode == "normal" and not self._stop_began
+                    lines = self.repeats.lines(event, on_take=on_take, names_take=take_id is not None)
+                    if take_id is not None and on_take and error_line(event) not in lines:  # counted: its line tells
+                        self._takes[take_id].setdefault("errors", []).append(event)
                     for line in lines:
                         print(line, file=self.err, flush=True)
                     self._arm_repeats()
@@ -201,12 +204,9 @@ class StageConsole:
                      f"{summarize(event.message)}")
 
     def _take_named(self, error: str) -> str | None:
-        """The take on its way that ``error`` names, whose own line is to tell its end (normal mode: quiet prints no
-        take lines, and tells each error; before the stop, which may cut it off); None. Under ``_lock``, on the
-        engine thread: a pattern built for each take on its way, past the 512 Python caches, cost 17 ms an error at
-        600 takes; the substring test first leaves the pattern to the few the error may name."""
-        if self.mode != "normal" or self._stop_began:
-            return None
+        """The take on its way that ``error`` names; None. Under ``_lock``, on the engine thread that reports the
+        error: a pattern built for each take on its way, past the 512 Python caches, cost 17 ms an error at 600
+        takes; the substring test first leaves the pattern to the few the error may name."""
         return next((take_id for take_id in self._takes if take_id in error and take_id not in self._ended
                      if re.search(rf"(?<![\w-]){re.escape(take_id)}(?![\w-])", error)), None)
 
@@ -224,12 +224,16 @@ class StageConsole:
             self._stop_began = True
 
     def flush_errors(self) -> None:
-        """Say the counts of repeated errors not told yet (the run has stopped: before its summary)."""
+        """Say the counts of repeated errors not told yet (the run has stopped: before its summary), and the errors
+        left for the lines of takes that never ended: the run stopped, and those lines never come."""
         with self._lock:
             if self._repeats_timer is not None:
                 self._repeats_timer.cancel()
                 self._repeats_timer = None
-            for line in self.repeats.flush(time.monotonic()):
+            cut_off: list[NodeError] = []
+            for known in self._takes.values():
+                cut_off += known.pop("errors", ())  # popped: told once, not again at a second flush
+            for line in self.repeats.flush(time.monotonic(), cut_off):
                 print(line, file=self.err, flush=True)
 
     def _arm_repeats(self) -> None:
@@ -488,9 +492,9 @@ class StageConsole:
                 reason += f"; stored as {', '.join(stored)}"
             # The label once where the reason names it: not where its text is in the reason's ("hat" in "hihat")
             fate = f"{heard}, {reason}" if heard and named_label(reason) != label_words(str(label)) else reason
-        for node_id, error in known.get("errors", ()):  # its errors the console counted rather than told
-            if f"'{node_id}'" not in event.reason and f"in {node_id}:" not in event.reason:  # not said by its end
-                fate += f"; error in node '{node_id}': {error}"
+        for error in known.get("errors", ()):  # its errors the console counted rather than told
+            if error.error not in event.reason and gist(error.error) not in event.reason:  # not said by its end
+                fate += f"; error in node '{error.node_id}': {error.error}"
         file_name = known.get("file_name")  # a file a source read (a folder's): its name says more than an id
         # A recorder's take by its id's last part ("take 0001dff0 from Bo"): the show log keeps the whole id
         name = str(file_name) if file_name else take_name(event.take_id, event.recorder)

@@ -110,4 +110,7 @@ def test_errors_on_takes_on_their_way_are_counted_and_quiet_tells_every_one() ->
                          "error in node 'sampler': Ana-0001 not loaded into slot TT: no answer",
                          "error in node 'sampler': Ana-00031 not loaded into slot TT: no answer",
                          "error in node 'sampler': Ana-0003 not loaded into slot BD: no answer",
-                         "error in node 'sampler': Ana-0001 rolled back from slot TT: no answer"], (mode, lines)
+                         "error in node 'sampler': Ana-0001 rolled back from slot TT: no answer",
+                         # Ana-0002's line never came (the run stopped): its error is told at the flush
+                         *(["error in node 'sampler': Ana-0002 not loaded into slot HH: no answer"]
+                           if mode == "normal" else [])], (mode, lines)

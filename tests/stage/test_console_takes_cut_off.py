@@ -2,7 +2,9 @@
 
 A take named by a status after its line ("loaded after all") was put back among the takes on their way, for good:
 5000 such takes, 5000 kept; and once the oldest was no longer remembered as ended, an error naming it was counted
-"1 more error on takes, each said on its take's line" and never printed.
+"1 more error on takes, each said on its take's line" and never printed. An error counted on a take just before a
+Ctrl+C was left for a line the stop cut off. From the stop on, a node's second error was counted whatever it said:
+its text survived in the show log alone.
 """
 
 from __future__ import annotations
@@ -54,3 +56,68 @@ def test_takes_loaded_after_all_are_not_kept_and_an_error_on_an_old_one_is_told(
     assert [line for line in said(console) if "error in node" in line] == [
         "error in node 'sampler': Ana-late not loaded into slot HH: no answer",
         "error in node 'sampler': Ana-00000 rolled back from slot HH: no answer"]
+
+
+def test_errors_left_for_lines_the_stop_cut_off_are_told_at_the_flush() -> None:
+    console = console_of()
+    for take_id in ("Ana-1", "Ana-2", "Ana-3", "Ana-4", "Ana-5"):
+        console(arrived(take_id))
+    console(error("sampler", "Ana-1 not loaded into slot HH: no answer"))  # told
+    console(error("sampler", "Ana-2 not loaded into slot BD: no answer"))  # counted: its line is to tell it
+    console(ended("Ana-2", reason="slot BD"))
+    console(error("sampler", "Ana-3 not loaded into slot TT: no answer"))  # counted, and its line never comes
+    console(error("sampler", "Ana-4 not loaded into slot SN: no answer"))  # so neither
+    console.stopping()
+    console.flush_errors()
+    console.flush_errors()  # a second flush tells nothing again
+    assert said(console) == [
+        "error in node 'sampler': Ana-1 not loaded into slot HH: no answer",
+        "take Ana-2 from Ana, 2.0 s: slot BD; error in node 'sampler': Ana-2 not loaded into slot BD: no answer (0 ms)",
+        "error in node 'sampler': 1 more error on takes, each said on its take's line",
+        "error in node 'sampler': Ana-3 not loaded into slot TT: no answer",
+        "error in node 'sampler': 1 more error on takes whose lines the stop cut off"]
+
+
+def test_an_error_on_the_last_take_before_a_stop_is_not_said_to_be_on_its_line() -> None:
+    console = console_of()
+    for take_id in ("Ana-1", "Ana-2"):
+        console(arrived(take_id))
+    console(error("sampler", "Ana-1 not loaded into slot HH: no answer"))
+    console(error("sampler", "Ana-2 not loaded into slot BD: no answer"))
+    console.stopping()
+    console.flush_errors()
+    assert said(console) == ["error in node 'sampler': Ana-1 not loaded into slot HH: no answer",
+                             "error in node 'sampler': Ana-2 not loaded into slot BD: no answer"]
+
+
+def test_a_take_line_tells_its_error_where_its_reason_names_the_node_for_something_else() -> None:
+    console = console_of()
+    for take_id in ("Ana-1", "Ana-2", "Ana-3"):
+        console(arrived(take_id))
+    console(error("sampler", "Ana-1 not loaded into slot HH: no answer"))
+    console(error("sampler", "Ana-2 not loaded into slot BD: its file is not a sound"))
+    console(error("sampler", "Ana-3 not loaded into slot BD: no answer"))
+    console(ended("Ana-2", reason="slot BD, not loaded into sampler 'sampler': the sampler has stopped"))
+    console(ended("Ana-3", reason="slot BD, not loaded into sampler 'sampler': no answer"))  # said by its end
+    lines = [line for line in said(console) if line.startswith("take ")]
+    assert lines == ["take Ana-2 from Ana, 2.0 s: slot BD, not loaded into sampler 'sampler': the sampler has stopped; "
+                     "error in node 'sampler': Ana-2 not loaded into slot BD: its file is not a sound (0 ms)",
+                     "take Ana-3 from Ana, 2.0 s: slot BD, not loaded into sampler 'sampler': no answer (0 ms)"], lines
+
+
+def test_a_different_error_as_the_run_stops_is_told_and_takes_and_repeats_are_counted() -> None:
+    console = console_of()
+    for take_id in ("Ana-1", "Ana-2"):
+        console(arrived(take_id))
+    console.stopping()
+    console(error("sampler", "Ana-1 not loaded into slot HH: the sampler has stopped"))  # its first: told
+    console(error("sampler", "the JACK server is gone"))  # another error: told
+    console(error("sampler", "Ana-2 not loaded into slot BD: the audio process did not answer"))  # a take's
+    console(error("sampler", "the JACK server is gone"))  # said already
+    console(error("sampler", "slot BD not emptied: the sampler has stopped"))  # says what its first said
+    console(error("sampler", "the port midi-in is gone"))  # another: told
+    console.flush_errors()
+    assert said(console) == ["error in node 'sampler': Ana-1 not loaded into slot HH: the sampler has stopped",
+                             "error in node 'sampler': the JACK server is gone",
+                             "error in node 'sampler': the port midi-in is gone",
+                             "error in node 'sampler': 3 more errors as the run stopped"]
