@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from exsampling_patch.commands.start_watch import import_notices
 from exsampling_patch.registry import loaded_in_part, not_loaded
 from exsampling_patch.validate import check_file_with_warnings
 from exsampling_patch.wording import counted
@@ -29,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
     failed = False
     warned: set[str] = set()  # a plugin shared by several patches (an entry point, a common folder): told once
     for path in args.patches:
-        problems, plugins, warnings = check_file_with_warnings(path, args.nodes)
+        with import_notices("stops the check"):
+            problems, plugins, warnings = check_file_with_warnings(path, args.nodes)
         for problem in problems:
             print(problem)
         for warning in warnings:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from exsampling_patch.commands.arg_types import at_least
+from exsampling_patch.commands.start_watch import import_notices
 from exsampling_patch.editor.screen import x11_library
 from exsampling_patch.errors import PatchError
 from exsampling_patch.patchfile import closest_existing
@@ -66,17 +67,18 @@ def run(args: argparse.Namespace) -> int:
     from exsampling_patch.editor.model import EditorModel
     from exsampling_patch.registry import Registry
 
-    model = EditorModel(Registry.default(args.nodes))
-    if args.patch:
-        if os.path.exists(args.patch):
-            try:
-                model.open(args.patch)
-            except PatchError as error:
-                for problem in error.problems:
-                    print(problem, file=sys.stderr)
-                return 1
-        else:
-            model.path = Path(args.patch)  # a new patch, saved there
+    with import_notices("quits the editor"):  # the patch's node_dirs are imported as it opens
+        model = EditorModel(Registry.default(args.nodes))
+        if args.patch:
+            if os.path.exists(args.patch):
+                try:
+                    model.open(args.patch)
+                except PatchError as error:
+                    for problem in error.problems:
+                        print(problem, file=sys.stderr)
+                    return 1
+            else:
+                model.path = Path(args.patch)  # a new patch, saved there
     noise_to_log(args.log)
     dpg.create_context()
     try:

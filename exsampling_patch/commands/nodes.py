@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from exsampling_patch.commands.arg_parser import closest
+from exsampling_patch.commands.start_watch import import_notices
 from exsampling_patch.patchfile import ParsedPatch, read_patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.validate import at_node_dirs_lines, node_dirs_of
@@ -76,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
             return 1
         node_dirs += node_dirs_of(parsed.patch, path)  # then each patch's node_dirs
         read.append((parsed, path))
-    registry = Registry.default(node_dirs)
+    with import_notices("stops the listing"):
+        registry = Registry.default(node_dirs)
     plugins = list(registry.problems)
     for parsed, path in read:  # a node_dirs folder that is not there, at its patch line as check tells it
         plugins = at_node_dirs_lines(plugins, parsed, path)

@@ -1,4 +1,5 @@
-"""Which node is still starting, for ``exsampling run``'s console.
+"""Which node is still starting, for ``exsampling run``'s console; which node plugin is still being imported, for
+``run``, ``nodes``, ``check`` and ``edit`` alike.
 
 Start-up prints nothing of its own until every node has started: a node whose ``start()`` hangs (a device that
 never answers, a model on a network drive gone away) left the terminal blank for as long as it hung, with nothing
@@ -9,9 +10,11 @@ run ends.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 #: Seconds into one node's start() at which the console names it: a first notice while a performer still waits
 #: patiently, another when it is clearly stuck.
@@ -65,10 +68,11 @@ class StartWatch:
 
 
 def watch_imports(done: threading.Event, importing: Callable[[], str | None], first_notice: float,
-                  say: Callable[[str], None]) -> None:
+                  say: Callable[[str], None], ctrl_c: str = "stops the run") -> None:
     """Name the node plugin whose import has not returned (``importing``: its file or entry point, None between
     them) at the times a node's start is named, until ``done``: a plugin that waits for a device or a network as
-    it is imported left the terminal blank before a single line, with nothing to say which file to look at."""
+    it is imported left the terminal blank before a single line, with nothing to say which file to look at.
+    ``ctrl_c``: what Ctrl+C does meanwhile, for the line."""
     notices = (first_notice, *(when for when in NOTICES[1:] if when > first_notice))
     current: str | None = None
     since, told = 0.0, 0
@@ -82,4 +86,21 @@ def watch_imports(done: threading.Event, importing: Callable[[], str | None], fi
         if now - since >= due:
             told += 1
             say(f"{time.strftime('%H:%M:%S')} node plugin {name} is still being imported, {now - since:.0f} s in: "
-                "its module's code has not returned (Ctrl+C stops the run)")
+                f"its module's code has not returned (Ctrl+C {ctrl_c})")
+
+
+@contextmanager
+def import_notices(ctrl_c: str, first_notice: float = NOTICES[0]) -> Iterator[None]:
+    """Within it, a node plugin whose import has not returned is named on stderr as ``exsampling run`` names it
+    (:func:`watch_imports`): ``nodes``, ``check`` and ``edit`` waited on one in silence. ``ctrl_c``: what Ctrl+C
+    does meanwhile ("stops the check")."""
+    from exsampling_patch.registry import IMPORTING  # edit's own imports wait until it is past its display checks
+
+    done = threading.Event()
+    threading.Thread(target=watch_imports, name="exsampling-import-watch", daemon=True, args=(
+        done, lambda: next(iter(IMPORTING[-1:]), None), first_notice,  # popped meanwhile: no IndexError
+        lambda text: print(text, file=sys.stderr, flush=True), ctrl_c)).start()
+    try:
+        yield
+    finally:
+        done.set()
