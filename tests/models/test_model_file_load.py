@@ -1,0 +1,26 @@
+"""Loading a model file builds its network with no random initial weights: the file's replace them at once, and
+drawing them (torch's random initialisation of every convolution) was a tenth of a second of the classifier
+process's start, the floor of the default patch's start-up (docs/performance.md, "Ready for the show")."""
+
+from __future__ import annotations
+
+import torch
+
+from exsampling_patch.models.model_file import MODEL_FORMAT, MODEL_VERSION, SHIPPED_MODEL, _read_blob, load_model_file
+from exsampling_patch.models.network import SoundNet, float32_state
+
+
+def test_loading_the_model_draws_no_random_numbers_and_gives_the_files_weights() -> None:
+    torch.manual_seed(1234)
+    before = torch.random.get_rng_state()
+    loaded = load_model_file(SHIPPED_MODEL).model
+    assert torch.equal(torch.random.get_rng_state(), before)  # nothing drawn
+    tensors = list(loaded.parameters()) + list(loaded.buffers())
+    assert all(t.device.type == "cpu" and t.dtype != torch.float16 for t in tensors)
+    assert all(p.requires_grad for p in loaded.parameters())  # as in a network built the usual way
+    blob = _read_blob(SHIPPED_MODEL, "model", MODEL_FORMAT, MODEL_VERSION)
+    usual = SoundNet(len(blob["labels"]))  # built with random weights, then the file's copied in
+    usual.load_state_dict(float32_state(blob["state_dict"]))
+    spec = torch.rand(1, 64, loaded.n_bands)
+    with torch.no_grad():
+        assert torch.equal(loaded.eval()(spec), usual.eval()(spec))
