@@ -17,6 +17,8 @@ from exsampling_patch.validate import at_node_dirs_lines, node_dirs_of
 
 #: A mapping default of more rows than this is summed up on the text listing (--json gives it whole).
 SHOWN_ROWS = 8
+#: The text listing's doc of a node type whose class has no docstring (--json gives its doc as "").
+NO_DOC = "(no description: give the class a docstring)"
 
 
 def _default_text(param: dict[str, Any]) -> str:
@@ -99,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
             gap = "" if family is None else "\n"  # between families, not above the first
             print(f"{gap}== {row['family']}")
             family = row["family"]
-        print(f"{row['type']}: {row['doc']}")
+        # A class without a docstring printed "name: " and nothing after, as if the listing had been cut short.
+        print(f"{row['type']}: {row['doc'] or NO_DOC}")
         if row["origin"] != "built-in":  # which plugin it is (a folder's file, an entry point): one of a name taken
             print(f"    from {row['origin']}")  # by another plugin was listed as if it were yours
         for port in row["inputs"]:
