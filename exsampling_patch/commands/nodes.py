@@ -12,7 +12,7 @@ from typing import Any
 from exsampling_patch.commands.arg_parser import closest
 from exsampling_patch.commands.start_watch import import_notices
 from exsampling_patch.patchfile import ParsedPatch, read_patch
-from exsampling_patch.registry import Registry
+from exsampling_patch.registry import PluginProblem, Registry
 from exsampling_patch.validate import at_node_dirs_lines, node_dirs_of
 
 #: A mapping default of more rows than this is summed up on the text listing (--json gives it whole).
@@ -39,12 +39,20 @@ def _is_type_name(word: str) -> bool:
     return not path.exists() and path.suffix.lower() not in (".yaml", ".yml") and len(path.parts) == 1
 
 
-def _only(rows: list[dict[str, Any]], asked: list[str]) -> list[dict[str, Any]]:
+def _only(rows: list[dict[str, Any]], asked: list[str], problems: list[PluginProblem]) -> list[dict[str, Any]]:
     """The rows of the types ``asked``, in the listing's order; each name no type has is told on stderr, with the
-    type it most likely misspells. None where any name is unknown."""
+    type it most likely misspells, or why its type was refused at load (``problems``). None where any name is
+    unknown."""
     types = [row["type"] for row in rows]
     unknown = [name for name in asked if name not in types]
     for name in unknown:
+        # A type refused at load (an input without its handler) was "no node type of that name", its reason on a
+        # warning line above that read as unrelated.
+        refused = [str(p).removesuffix(f"; node type '{name}' is not loaded") for p in problems if p.type_name == name]
+        if refused:
+            print(f"{name}: a node type of that name was found but refused at load: {'; '.join(refused)}",
+                  file=sys.stderr)
+            continue
         meant = closest(name, types)
         hint = f"did you mean '{meant}'?" if meant else "'exsampling nodes' lists them all"
         print(f"{name}: no node type of that name, nor a patch file ({hint})", file=sys.stderr)
@@ -88,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: plugin {problem}", file=sys.stderr)
     rows = registry.describe()
     if asked:
-        rows = _only(rows, asked)
+        rows = _only(rows, asked, registry.problems)
         if not rows:
             return 1
     if args.json:

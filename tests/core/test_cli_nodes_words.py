@@ -1,4 +1,4 @@
-"""`exsampling nodes` words for what a plugin developer meets: a class without a docstring."""
+"""`exsampling nodes` words for what a plugin developer meets: a class without a docstring, a type refused at load."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ NO_DOC = '''from exsampling_patch import Node, Param
 class NoDoc(Node):
     gain = Param(float, 1.0, "how loud")
 '''
+REFUSED = '''from exsampling_patch import TAKE, Input, Node
+
+
+class Refused(Node):
+    """Takes nothing: its input has no handler."""
+
+    take = Input(TAKE, "takes")
+'''
 
 
 def test_a_type_without_a_docstring_is_listed_with_what_to_do(tmp_path: Path,
@@ -26,3 +34,13 @@ def test_a_type_without_a_docstring_is_listed_with_what_to_do(tmp_path: Path,
     assert main(["nodes", "--json", "--nodes", str(tmp_path), "no_doc"]) == 0
     assert '"doc": ""' in capsys.readouterr().out  # scripts get the docstring as it is
 
+
+def test_a_type_refused_at_load_is_said_to_be_found_and_why(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """It said "no node type of that name", the reason on a warning line above that read as another matter."""
+    (tmp_path / "refused.py").write_text(REFUSED, encoding="utf-8")
+    assert main(["nodes", "--nodes", str(tmp_path), "refused"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == (f"refused: a node type of that name was found but refused at load: {tmp_path}/refused.py:7: "
+                       "Refused: input 'take' has no handler on_take"), err
+    assert not any("no node type of that name" in line for line in err), err
