@@ -47,6 +47,8 @@ class EngineSide(Protocol):
 
     def _ended(self, ended: TakeEnded) -> None: ...
 
+    def _loaded_after_all(self, take_id: str, node_id: str) -> None: ...
+
 
 class EngineContext(NodeContext):
     """A node's context in a running engine: each call passed on to the engine (see :class:`EngineSide`)."""
@@ -85,6 +87,8 @@ class EngineContext(NodeContext):
             event = dataclasses.replace(event, back=True)
         if self._engine.events.wants(NodeStatus):
             self._engine.events.publish(event)
+        if status.get("loaded_after_all"):  # a take its end told not loaded: its source's phone shows it loaded now
+            self._engine._loaded_after_all(str(status["loaded_after_all"]), node_id)
 
     tracks_takes = True
 

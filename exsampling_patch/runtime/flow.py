@@ -253,3 +253,20 @@ class MessageFlow:
             # Let through, it ended the worker thread it ran on, or an edit's drops of the takes after this one (a
             # removed node's, a rolled-back edit's hand-back), leaving those in flight.
             self._record_error(ended.source, error, details=traceback.format_exc(), during="take_ended")
+
+    def _loaded_after_all(self, take_id: str, node_id: str) -> None:
+        """Output ``node_id`` loaded a take after all, past its end that said not loaded: the nodes that show takes'
+        ends (a web recorder's phone list, ``take_loaded_after_all``) are told; its end is not told again."""
+        by = self._cells.get(node_id)
+        kind = by.node.type_name if by is not None else ""
+        for cell in list(self._cells.values()):
+            tell = getattr(cell.node, "take_loaded_after_all", None)
+            if not callable(tell):
+                continue
+            try:
+                tell(take_id, node_id, kind)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as error:  # on the output's thread: told on the node it came from
+                self._record_error(cell.node.node_id, error, details=traceback.format_exc(),
+                                   during="take_loaded_after_all")

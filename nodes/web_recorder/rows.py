@@ -5,10 +5,15 @@ written down by an earlier run (:func:`saved_row`)."""
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 from typing import Any
 
 from exsampling_patch.messages import Take
+
+#: Where a row's ``not_loaded`` goes on with another output's word ("not loaded into sampler 'smp': ..., not
+#: delivered to Live: ..."; then a node's error on it): each word, told apart.
+_NEXT_WORD = re.compile(r", (?=not (?:loaded into|delivered to|sent to) |error in )")
 
 
 def sidecar_meta(data: dict[str, Any]) -> dict[str, Any]:
@@ -70,3 +75,18 @@ def _not_loaded_in(row: dict[str, Any]) -> str:
         found = [at for at in (end.find(", not loaded "), end.find(", error in ")) if at >= 0]
         return end[min(found) + 2:] if found else ""
     return ""
+
+
+def loaded_after_all(row: dict[str, Any], by: str, kind: str) -> dict[str, Any]:
+    """The fields of an ended take's row once output ``by`` (a node of type ``kind``) loaded it after all: ``by``
+    among the outputs that have it, and its word left out of what was not loaded (a sampler's names it, "not loaded
+    into sampler 'smp': ..."; Live's says "not loaded into Live"). The phone's page then shows the row plain, or amber
+    where another output's word is left."""
+    words = [word for word in _NEXT_WORD.split(str(row.get("not_loaded") or ""))
+             if word and not _said_by(word.split(": ", 1)[0], by, kind)]
+    loaded = [str(output) for output in row.get("loaded") or () if output != by]
+    return {"not_loaded": ", ".join(words), "loaded": [*loaded, by]}
+
+
+def _said_by(head: str, by: str, kind: str) -> bool:
+    return f"'{by}'" in head or (kind == "ableton_live" and head.startswith("not loaded into Live"))
