@@ -121,14 +121,18 @@ class Classifier:
 
     def __init__(self, loaded: LoadedModel, threads: int | None = None, int8: bool = True) -> None:
         self._loaded = loaded
-        self._model = fuse_batch_norm(loaded.model)
-        self.int8 = False
+        trunk = None
         if int8 and loaded.int8_trunk:
             try:
-                self._model.trunk = load_int8_trunk(loaded.int8_trunk, self._model.n_bands)  # type: ignore[assignment]
-                self.int8 = True
+                trunk = load_int8_trunk(loaded.int8_trunk, loaded.model.n_bands)
             except Exception:  # no quantised engine on this CPU, or another torch: stay in float32
-                self.int8 = False
+                trunk = None
+        self.int8 = trunk is not None
+        if trunk is not None:  # the float trunk goes whole: folding its batch norms first was work thrown away
+            self._model = loaded.model.eval()
+            self._model.trunk = trunk  # type: ignore[assignment]
+        else:
+            self._model = fuse_batch_norm(loaded.model)
         self._labels = tuple(loaded.labels)
         self._lock = threading.Lock()
         self.threads = threads

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import torch
 
+from exsampling_patch.models.classifier import Classifier
 from exsampling_patch.models.model_file import MODEL_FORMAT, MODEL_VERSION, SHIPPED_MODEL, _read_blob, load_model_file
 from exsampling_patch.models.network import SoundNet, float32_state
 
@@ -24,3 +25,20 @@ def test_loading_the_model_draws_no_random_numbers_and_gives_the_files_weights()
     spec = torch.rand(1, 64, loaded.n_bands)
     with torch.no_grad():
         assert torch.equal(loaded.eval()(spec), usual.eval()(spec))
+
+
+def test_a_classifier_on_the_int8_trunk_leaves_the_float_trunk_it_drops_unfolded() -> None:
+    """The float trunk's batch norms were folded into new convolutions (each drawn with random weights first), then
+    the trunk was dropped for the int8 one: work thrown away at each classifier start. Folded now only where the
+    float trunk is the one used."""
+    for int8 in (True, False):
+        loaded = load_model_file(SHIPPED_MODEL)
+        float_trunk = loaded.model.trunk
+        classifier = Classifier(loaded, int8=int8)
+        norms = [type(getattr(block, name)) for block in (float_trunk.conv_block1, float_trunk.conv_block4)
+                 for name in ("bn1", "bn2")]
+        if classifier.int8:
+            assert int8 and norms == [torch.nn.BatchNorm2d] * 4
+        else:
+            assert norms == [torch.nn.Identity] * 4
+    assert classifier.int8 is False
