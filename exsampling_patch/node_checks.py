@@ -111,12 +111,21 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
     problems += [TypeProblem(file, _assigned_line(body, param_name), f"{name}: {told}")
                  for param_name, told in _bases_wrong(cls.param_specs).items()]
     problems += _declared_again(file, body, name)
+    # Only a stub that fails the type's messages: a handler, a base's method its types are meant to define (it has
+    # types), one of those a type left out. A type's own stub of anything else (an export_settings() to come) loads.
+    shared = [klass.__name__ for klass in cls.__subclasses__() if issubclass(klass, Node)]
     for method, where, line, owner in _unimplemented(cls):
-        if owner is cls:
+        handler = method == "handle" or (method.startswith("on_") and method[3:] in cls.inputs)
+        if owner is cls and handler:
+            on = f"'{method[3:]}'" if method != "handle" else "any input"
+            problems.append(TypeProblem(where, line, f"{name}: {method}() only raises NotImplementedError: every "
+                                        f"message on {on} would fail; write the handler (a base that other node types "
+                                        "share sets abstract = True, and each of its types defines it)"))
+        elif owner is cls and shared:
             problems.append(TypeProblem(where, line, f"{name}: {method}() raises NotImplementedError: a base that "
                                         "other node types share sets abstract = True (it is then no type itself), "
-                                        f"and each of its types defines {method}()"))
-        else:  # a type of a shared base that left one of its methods out: told at its own class, not the base's
+                                        f"and each of its types defines {method}() (its types: {', '.join(shared)})"))
+        elif owner is not cls:  # a type of a shared base that left one of its methods out: told at its own class
             problems.append(TypeProblem(file, body.lineno, f"{name}: defines no {method}(), and {owner.__name__}'s "
                                         f"raises NotImplementedError (at {where}:{line}): define {method}() in {name}"))
     # `take = TAKE` beside its on_take: no input was declared, the type loaded as a source, and a patch's link to
@@ -142,7 +151,7 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
 def _unimplemented(cls: type[Node]) -> list[tuple[str, str, int, type]]:
     """The methods of ``cls`` whose whole body raises ``NotImplementedError`` (name, file, ``def`` line, the class
     defining it): a shared base without ``abstract = True`` loaded as a type that failed on every take, and so did a
-    type of it that left one of its methods out."""
+    type of it that left one of its methods out (:func:`type_problems` says which of them matter)."""
     import ast
     import textwrap
 
