@@ -37,6 +37,7 @@ from exsampling_patch.node import Node, StandingWarning
 from exsampling_patch.nodes.live_waiting import OVERDUE_KEPT, LiveAnswers, Waiting
 from exsampling_patch.nodes.osc import osc_datagram
 from exsampling_patch.nodes.sent_log import SentLog, read_unloaded, write_unloaded
+from exsampling_patch.runtime.ledger import take_key
 from exsampling_patch.wording import clock_text, counted
 
 #: Seconds between pings (a few bytes each way, answered on Live's display timer)
@@ -308,7 +309,11 @@ class LiveLink:
             self.node.report_status(live_loaded=self.loaded, live_method=params[-1] if params else "")
             if found is not None and found[1]:
                 late = time.monotonic() - found[0].sent_at
-                self.node.report_status(warning=f"{found[0].name} was loaded into '{found[0].slot}' after all, "
+                # The take its end told not loaded, by its id as the sampler names one: the run's summary and --json
+                # count it loaded, and its phone's row shows it so (a warning's text alone counted it not loaded)
+                take_id = take_key(found[0].kept) if found[0].kept is not None else None
+                self.node.report_status(**({"loaded_after_all": take_id} if take_id else {}),
+                                        warning=f"{found[0].name} was loaded into '{found[0].slot}' after all, "
                                                 f"{late:.1f} s after it was sent")
                 self.warning.told()  # the next take sent ends it
         else:
