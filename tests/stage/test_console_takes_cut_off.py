@@ -47,7 +47,7 @@ def test_takes_loaded_after_all_are_not_kept_and_an_error_on_an_old_one_is_told(
         take_id = f"Ana-{number:05d}"
         console(arrived(take_id))
         console(ended(take_id))
-        console(NodeStatus("sampler", status={"take": take_id, "slot": "HH", "loaded_after_all": "HH"},
+        console(NodeStatus("sampler", status={"take": take_id, "slot": "HH", "loaded_after_all": take_id},
                            time=time.monotonic()))
     assert len(console._takes) == 0  # none is on its way
     console(arrived("Ana-late"))
