@@ -191,7 +191,8 @@ class FolderSource(JournalStart):
         self.watching = "close events" if self._closes else "quiet time"
         # The folder as resolved (a patch's relative folder is its own folder's): the stage console names it, where a
         # performer drops the takes; "folder: ../takes/inbox" in the patch did not say where that is.
-        self.report_status(watching=self.watching, folder=str(self._root), left_alone=self._left_alone)
+        self.report_status(watching=self.watching, folder=str(self._root), left_alone=self._left_alone,
+                           taken_before=self._taken_before, journal=str(self._lock_key))
 
     _closes: CloseWatch | None = None
     _left_alone = 0  # files there before the node's first start on the folder, not read (no include_existing)

@@ -26,6 +26,8 @@ class JournalStart(Node):
     _arrived: set[Path]
     _redone: dict[Path, tuple[Stamp, str | None]]
     _left_alone: int
+    #: Files there at start whose takes ended in an earlier run, not read again though include_existing is on.
+    _taken_before = 0
     #: The folder's clock at start (ns), as the journal's time says it, written then; None where not written.
     _folder_clock: int | None = None
 
@@ -76,6 +78,7 @@ class JournalStart(Node):
     def _sort_out(self, there: dict[Path, Stamp], record: Record, kept: dict[Entry, bool], seen: set[Entry]) -> None:
         """Mark the files ``there`` at start that need nothing, or are read again, as ``record`` has them; ``kept``
         gets the journal's lines to keep, ``seen`` the files left alone."""
+        self._taken_before = 0
         for path, stamp in there.items():
             entry = (self._file_name(path), stamp)
             ended = record.ended.get(entry)
@@ -85,6 +88,8 @@ class JournalStart(Node):
                 # it went through the patch twice (loaded twice), told as recovered from the last run.
                 if ended or entry in record.in_flight:
                     self._done[path] = (stamp, None)
+                    if ended and self.include_existing:  # taking none of them was not said: told at start
+                        self._taken_before += 1
                 else:
                     self._redone[path] = (stamp, record.takes.get(entry))
             elif entry in record.seen or not record.lists_all:  # there before its first start (or journal)

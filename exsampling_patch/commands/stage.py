@@ -32,6 +32,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text, error_line, gist
+from exsampling_patch.commands.folder_words import folder_line
 from exsampling_patch.commands.master_news import MasterNews
 from exsampling_patch.commands.take_words import LiveWords, take_name
 from exsampling_patch.messages import summarize
@@ -343,7 +344,7 @@ class StageConsole:
                      f"{kept} take{'s' if kept != 1 else ''} kept unsent at its last stop to {status.get('kept_to')}")
         folder = status.get("folder")
         if isinstance(folder, str) and folder and "watching" in status and self.mode == "normal":
-            self._say_folder(event.node_id, folder, status.get("left_alone"))
+            self._say_folder(event.node_id, folder, status)
         opened = opened_keys(status)
         if not opened:
             return
@@ -374,22 +375,17 @@ class StageConsole:
             return
         self._say_opened(node_id, status, back, event)
 
-    def _say_folder(self, node_id: str, folder: str, left_alone: Any = 0) -> None:
+    def _say_folder(self, node_id: str, folder: str, status: dict[str, Any]) -> None:
         """Where a folder source takes its takes from, once: the console named the recorder's URL and the sound
         devices, never the folder, and a performer had to read the patch (and resolve its path) to find it. With the
-        files there before its first start that it leaves alone: copied in before the show, they went unplayed
-        without a word."""
+        files there it leaves alone (:func:`folder_line`)."""
         with self._lock:
             said = self._opened.setdefault(node_id, set())
             if "folder" in said:
                 return
             said.add("folder")
         spec = self.patch.nodes.get(node_id)
-        alone = (f" ({left_alone} file{'s' if left_alone != 1 else ''} there before its first start "
-                 f"{'are' if left_alone != 1 else 'is'} left alone: include_existing reads them)"
-                 if isinstance(left_alone, int) and left_alone > 0 else "")
-        self.say(f"{spec.type if spec is not None else 'node'} '{node_id}': takes from the audio files put in "
-                 f"{folder}{alone}")
+        self.say(folder_line(spec.type if spec is not None else "node", node_id, folder, status))
 
     def _say_opened(self, node_id: str, status: dict[str, Any], back: bool, event: Event) -> None:
         line = self._opened_line(node_id, status, back)
