@@ -137,8 +137,9 @@ class FileActions:
         if self.runner.running:
             self.runner.stop()
         self.model.new()
-        # What the status bar said was of the patch left: "the patch is larger than the view", over an empty one.
-        self.say("new patch: click a type in the palette, or right-click the canvas, to add a node")
+        # What the status bar said was of the patch left ("the patch is larger than the view", over an empty one)
+        # goes; the navigator says how to begin once the empty patch opens (Navigator.settle).
+        self.say("")
 
     def open(self, path: str | os.PathLike[str]) -> bool:
         """Open a patch, problems and all (call through :meth:`request` to keep unsaved changes safe).

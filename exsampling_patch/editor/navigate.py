@@ -22,6 +22,8 @@ WHEEL_STEP = 80.0
 MARGIN = 30.0
 #: Pixels kept between a node added with no mouse spot and the others, and the step its spot is looked for in.
 ROOM_GAP, ROOM_STEP = 20.0, 20.0
+#: How to begin an empty patch, said once it opens.
+BEGIN = "click a type in the palette, or right-click the canvas, to add a node"
 EDGE_GAP = 8.0  # pixels kept between a node added at a spot of the composer's (or pasted) and the canvas's edges
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom (patch units)
@@ -274,6 +276,11 @@ class Navigator:
         if not (self.opening or self.refit):
             return None
         nodes = list(self.view.model.patch.nodes)
+        if not nodes and self.opening:
+            # `exsampling edit` on a new file opened on a blank grid without a word of how to begin.
+            self.opening = self.refit = False
+            path = self.view.model.path
+            return f"{'new' if path is None or not path.exists() else 'an empty'} patch: {BEGIN}"
         try:
             drawn = self.view.screen_rect()[2] > 0 and (not nodes or any(
                 dpg.get_item_rect_size(f"node:{n}")[0] > 0 for n in nodes))
