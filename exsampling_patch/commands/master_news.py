@@ -9,7 +9,8 @@ start with ``playing: false`` went untold). Nor the clock's: a master gone silen
 master's, its warning says it (before, "stopped" and, back, "continued" beside it). A start while the master plays
 is told by ``master_starts`` (before, no line). A tempo is told once it is read from a full line of ticks
 (``tempo_ticks``): read from the few after a start without clock running, or after a silence, it was up to 2 BPM
-off (or the node's own tempo, for the first six)."""
+off (or the node's own tempo, for the first six); amid a ramp, where the node's line never grows full, from a beat of
+them."""
 
 from __future__ import annotations
 
@@ -23,13 +24,23 @@ from typing import Any
 #: and the ticks' jitter (+/- 0.3 BPM read from a steady master), so that jitter is not told, while a reading told
 #: in the midst of a change (91 on the way to 90) is put right by the next ones.
 TEMPO_STEP = 0.8
-#: At most one tempo line in this many seconds a node (a master ramping its tempo would say one a status otherwise).
+#: At most one tempo line in this many seconds a node: a master ramping its tempo is told as it goes (from
+#: :data:`RAMP_TICKS`), and would be a line a status otherwise.
 TEMPO_EVERY = 1.0
 #: A tempo read from this many ticks or more is told: two beats' read within 0.3 BPM, where ticks arrive on JACK's
 #: 10.7 ms periods (at 120 BPM, simulated: one beat's up to 1.7 BPM off, six ticks' up to 14).
 #: The pattern node's full tick line (``nodes/tick_line.FIT_TICKS``, kept equal by a test: the core imports no node
 #: module).
 STEADY_TICKS = 48
+#: A tempo read from this many ticks (a beat) is told where the node's line stayed short of :data:`STEADY_TICKS`
+#: longer than they take to come: the node starts its line again at each tempo change it finds, so amid a ramp it
+#: never holds 48 (simulated, 120 -> 90 BPM over 32 beats with exact ticks: 17 to 41 throughout, 48 two beats after
+#: the ramp's end) and the performer heard the tempo move and read nothing. A single change fills the line in time.
+RAMP_TICKS = 24
+#: MIDI clock's ticks a beat.
+TICKS_PER_BEAT = 24
+#: Seconds a status may come late (they come twice a second): a line is taken as short too long only past this.
+STATUS_SLACK = 0.5
 
 
 @dataclass
@@ -38,6 +49,7 @@ class _Heard:
     starts: int = 0  # the master's starts and continues last seen
     tempo: float | None = None  # the tempo last told (None: none since the start, which told none)
     told_at: float = -math.inf  # when (the events' time.monotonic())
+    short_since: float = math.inf  # since when the node's line is short of STEADY_TICKS, ticks coming (inf: full)
 
 
 class MasterNews:
@@ -59,6 +71,13 @@ class MasterNews:
         steady = not isinstance(ticks, int) or ticks >= STEADY_TICKS  # a status without it: taken as read well
         with self._lock:
             heard = self._nodes.setdefault(node_id, _Heard())
+            if steady or not ticks:  # full, or too few ticks for a line (a start or a gap): no run of changes
+                heard.short_since = math.inf
+            else:
+                heard.short_since = min(heard.short_since, at)
+            # short longer than a full line's ticks take to come: the node keeps finding changes, the master ramps
+            ramping = (isinstance(ticks, int) and ticks >= RAMP_TICKS and tempo > 0
+                       and at - heard.short_since > STEADY_TICKS / TICKS_PER_BEAT * 60.0 / tempo + STATUS_SLACK)
             # started again while playing (or stopped and started between two statuses): bar 1 again, no stop seen
             again = playing and heard.playing and isinstance(starts, int) and starts > heard.starts
             if isinstance(starts, int):
@@ -76,7 +95,7 @@ class MasterNews:
                     return what
                 heard.tempo, heard.told_at = tempo, at
                 return f"{what} at {round(tempo)} BPM"
-            if not (playing and steady):
+            if not (playing and (steady or ramping)):
                 return ""
             if heard.tempo is None or (abs(tempo - round(heard.tempo)) >= TEMPO_STEP
                                        and at - heard.told_at >= TEMPO_EVERY):
