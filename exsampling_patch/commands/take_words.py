@@ -23,8 +23,10 @@ _LIVE_WORDS = {"not delivered to Live": ("ableton_max",), "not loaded into Live"
 _LIVE_WORD = re.compile(r"^(not delivered to Live|not loaded into Live): (.+)$", re.S)
 #: Reasons that are the take's own, not Live's state (its file deleted, a newer take sent instead): said in full.
 _TAKES_OWN = re.compile(r"^(its file .* is gone|a newer take of )")
-#: Status keys by which a Live node says Live is back (nodes/ableton.py).
-_LIVE_BACK = ("device_listens", "live_answers", "abletonosc_answers")
+#: Status keys by which a Live node says Live is back (nodes/ableton.py), or answered a load (``live_loaded``): a
+#: timeout while Live was busy ("did not answer within 2 s") is ended by Live's late answer, told only so, and the
+#: next timeout's take line said "not in Live" with its reason said takes before, or never since Live answered.
+_LIVE_BACK = ("device_listens", "live_answers", "abletonosc_answers", "live_loaded")
 #: How a take line says a take Live does not have, its reason said on the node's line.
 NOT_IN_LIVE = "not in Live"
 
