@@ -13,7 +13,7 @@ from exsampling_patch.errors import PatchError
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, Event, MessageHop, NodeStarted, NodeTiming, PlanSwapped
-from tests.core.engine_nodes import LIFECYCLE, Held, chain, engine_registry, taken_out_from_between
+from tests.core.engine_nodes import LIFECYCLE, Held, all_sent, chain, engine_registry, taken_out_from_between
 
 
 @pytest.fixture
@@ -25,9 +25,7 @@ def test_order_and_completeness(registry: Registry) -> None:
     engine = Engine(registry, workers=3)
     engine.start(chain(5, count=300))
     sink = engine.node("sink")
-    assert engine.wait_idle(5, settle=0.2)
-    time.sleep(0.3)
-    assert engine.wait_idle(5, settle=0.1)
+    assert all_sent(engine) and engine.wait_idle(5, settle=0.1)
     assert sink.received == list(range(300))  # type: ignore[attr-defined]
     engine.stop()
 
@@ -311,8 +309,7 @@ def test_events_are_published(registry: Registry) -> None:
     engine = Engine(registry)
     engine.events.subscribe(seen.append)
     engine.start(chain(1, count=3))
-    time.sleep(0.1)
-    engine.wait_idle()
+    assert all_sent(engine) and engine.wait_idle()
     engine.stop()
     kinds = {type(e) for e in seen}
     assert {NodeStarted, MessageHop, NodeTiming, PlanSwapped} <= kinds

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 
 import pytest
 
@@ -12,7 +11,7 @@ from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, NodeStopped
 from tests.core import engine_nodes
-from tests.core.engine_nodes import engine_registry
+from tests.core.engine_nodes import all_sent, engine_registry
 
 
 @pytest.fixture
@@ -31,8 +30,7 @@ def test_failing_node_is_bypassed_and_reported(registry: Registry) -> None:
     engine = Engine(registry)
     engine.events.subscribe(errors.append, NodeError)
     engine.start(patch)
-    time.sleep(0.2)
-    assert engine.wait_idle(5, settle=0.05)
+    assert all_sent(engine) and engine.wait_idle(5, settle=0.05)
     received = engine.node("sink").received  # type: ignore[attr-defined]
     engine.stop()
     # 3 and 7 went round the failing node unchanged; everything else got one added
@@ -56,7 +54,7 @@ def test_a_plugin_nodes_error_says_where_its_code_raised(registry: Registry) -> 
     engine = Engine(registry)
     engine.events.subscribe(errors.append, NodeError)
     engine.start(patch)
-    assert engine.wait_idle(5, settle=0.05)
+    assert all_sent(engine) and engine.wait_idle(5, settle=0.05)
     engine.stop()
     where = {e.node_id: e.where for e in errors}
     here = re.escape(engine_nodes.__file__)  # where the failing nodes' code is
@@ -108,8 +106,7 @@ def test_node_that_cannot_start_does_not_stop_the_show(registry: Registry) -> No
     engine = Engine(registry)
     engine.events.subscribe(errors.append, NodeError)
     engine.start(patch)
-    time.sleep(0.1)
-    assert engine.wait_idle(5, settle=0.05)
+    assert all_sent(engine) and engine.wait_idle(5, settle=0.05)
     assert engine.node("sink").received == [0, 1, 2, 3, 4]  # type: ignore[attr-defined]
     assert [(e.node_id, e.error) for e in errors] == [("bad", "OSError: no such device")]
     # the messages it handled since say nothing of its device: the error stands (test_engine_recovery.py)

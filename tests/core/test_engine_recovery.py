@@ -16,7 +16,7 @@ from exsampling_patch.editor.live import RuntimeObserver
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, Event, NodeError
-from tests.core.engine_nodes import engine_registry
+from tests.core.engine_nodes import all_sent, engine_registry
 
 
 class Grumbles(Node):
@@ -91,7 +91,7 @@ def test_a_message_handled_after_a_failure_clears_the_error_and_keeps_the_count(
     engine.events.subscribe(errors.append, NodeError)
     engine.start(patch)
     try:
-        assert engine.wait_idle(5, settle=0.05)
+        assert all_sent(engine) and engine.wait_idle(5, settle=0.05)
         assert [e.node_id for e in errors].count("recovers") == 2
         assert set(engine.errors) == {"fails_last"} and "cannot add one to 5" in engine.errors["fails_last"]
         # the count is the history: `exsampling run`'s "nodes with errors" still names the node that recovered

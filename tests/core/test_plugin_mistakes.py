@@ -21,7 +21,7 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeError
 from exsampling_patch.runtime.parts import error_text
 from exsampling_patch.validate import check_patch
-from tests.core.engine_nodes import engine_registry
+from tests.core.engine_nodes import all_sent, engine_registry
 
 
 class NoSuperInit(Node):
@@ -56,8 +56,7 @@ def run_between(node_type: type[Node], node_id: str, count: int) -> tuple[list[A
     engine = Engine(registry, workers=2)
     engine.events.subscribe(errors.append, NodeError)
     engine.start(patch)
-    time.sleep(0.1)
-    assert engine.wait_idle(5, settle=0.05)
+    assert all_sent(engine) and engine.wait_idle(5, settle=0.05)
     received = engine.node("sink").received  # type: ignore[attr-defined]
     engine.stop()
     return received, errors
