@@ -9,8 +9,8 @@ start with ``playing: false`` went untold). Nor the clock's: a master gone silen
 master's, its warning says it (before, "stopped" and, back, "continued" beside it). A start while the master plays
 is told by ``master_starts`` (before, no line). A tempo is told once it is read from a full line of ticks
 (``tempo_ticks``): read from the few after a start without clock running, or after a silence, it was up to 2 BPM
-off (or the node's own tempo, for the first six); amid a ramp, where the node's line never grows full, from a beat of
-them."""
+off (or the node's own tempo, for the first six); amid a ramp, where the node's line never grows full, from half a
+beat of them."""
 
 from __future__ import annotations
 
@@ -32,11 +32,13 @@ TEMPO_EVERY = 1.0
 #: The pattern node's full tick line (``nodes/tick_line.FIT_TICKS``, kept equal by a test: the core imports no node
 #: module).
 STEADY_TICKS = 48
-#: A tempo read from this many ticks (a beat) is told where the node's line stayed short of :data:`STEADY_TICKS`
-#: longer than they take to come: the node starts its line again at each tempo change it finds, so amid a ramp it
-#: never holds 48 (simulated, 120 -> 90 BPM over 32 beats with exact ticks: 17 to 41 throughout, 48 two beats after
-#: the ramp's end) and the performer heard the tempo move and read nothing. A single change fills the line in time.
-RAMP_TICKS = 24
+#: A tempo read from this many ticks (half a beat) is told where the node's line stayed short of
+#: :data:`STEADY_TICKS` longer than they take to come: the node starts its line again at each tempo change it finds,
+#: so amid a ramp it never holds 48 (120 -> 90 BPM over 32 beats with exact ticks, through the node's timeline: 17 to
+#: 41 throughout, 18 to 23 in its last five seconds, which a beat's worth told nothing of; 48 two beats after its end)
+#: and the performer heard the tempo move and read nothing. A single change fills the line in time. Ticks on JACK's
+#: periods, jittered, show the node no change amid a ramp: their full line is told.
+RAMP_TICKS = 12
 #: MIDI clock's ticks a beat.
 TICKS_PER_BEAT = 24
 #: Seconds a status may come late (they come twice a second): a line is taken as short too long only past this.
