@@ -172,7 +172,7 @@ class LiveLink:
             # load goes all the same (a Live back answers it: "loaded after all"), and it goes again at Live's pong.
             # Told before the send: a Live back at that moment answers on the reply loop at once, and told after,
             # "not loaded" followed its "loaded after all".
-            since = time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic() - self._silent_since)))
+            since = clock_text(self._silent_since)
             self.close(waiting, f"not loaded into Live: Live is not answering since {since}")
             self.node.report_error(f"{name} (slot {slot}) not loaded: Live is not answering on {self.where} since "
                                    f"{since}; {ASK} ({again_unless(slot)})")
@@ -220,7 +220,7 @@ class LiveLink:
                 self._silent_since = asked
                 self.silent = True
                 if self._answered_ever:  # Live quit (or hangs) mid-show: told now, before the next take
-                    since = time.strftime("%H:%M:%S", time.localtime(time.time() - (now - asked)))
+                    since = clock_text(asked)
                     self.node.report_error(f"Live has not answered on {self.where} for {self.quiet:g} s (since "
                                            f"{since}): busy (loading or saving a set) or quit; {ASK} (asked every "
                                            "second; the newest take of each slot is sent once it answers)")
