@@ -206,8 +206,8 @@ class StageConsole:
 
     def _take_named(self, error: str) -> str | None:
         """The take on its way that ``error`` names; None. Under ``_lock``, on the engine thread that reports the
-        error: a pattern built for each take on its way, past the 512 Python caches, cost 17 ms an error at 600
-        takes; the substring test first leaves the pattern to the few the error may name."""
+        error: a pattern built for each take on its way outgrew the 512 Python caches under a burst, and each error
+        compiled them all again; the substring test first leaves the pattern to the few the error may name."""
         return next((take_id for take_id in self._takes if take_id in error and take_id not in self._ended
                      if re.search(rf"(?<![\w-]){re.escape(take_id)}(?![\w-])", error)), None)
 
