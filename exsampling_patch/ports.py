@@ -24,7 +24,7 @@ class PortType:
 TAKE = PortType("take", "an audio take: samples, sample rate and metadata")
 PREDICTION = PortType("prediction", "a classifier's labels with probabilities, with the take they describe")
 SLOT = PortType("slot", "a take assigned to a named sampler slot")
-MIDI = PortType("midi", "a MIDI message (mido.Message)")
+MIDI = PortType("midi", "a MIDI message: a note, a control change, a clock tick...")
 CONTROL = PortType("control", "a named control value (a number)")
 ANY = PortType("any", "any message: the port passes through whatever it is given")
 
