@@ -26,11 +26,11 @@ from exsampling_patch.commands.patch_watch import (
     watch_patch_file,
 )
 from exsampling_patch.commands.stage import StageConsole, default_log_path, library_noise_to
-from exsampling_patch.commands.start_watch import NOTICES, REMIND_EVERY, StartWatch, watch_imports
+from exsampling_patch.commands.start_watch import NOTICES, REMIND_EVERY, StartWatch, import_notices
 from exsampling_patch.errors import PatchError
 from exsampling_patch.node import Node
 from exsampling_patch.patch import Patch
-from exsampling_patch.registry import IMPORTING, Registry
+from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, NodeStatus, TakeEnded, showlog
 from exsampling_patch.runtime.parts import running_at
 from exsampling_patch.stop_news import (  # the summary's words: imported from here by tests and tools too
@@ -112,20 +112,15 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, out: TextIO) -> int:
     """The run; with ``--json``, its JSON lines on ``out``, the process's ``sys.stdout`` on entry."""
     read = file_stamp(args.patch)  # an edit saved from here on is told (patch_watch): the run plays what it read
-    loaded = threading.Event()
-    threading.Thread(target=watch_imports, name="exsampling-import-watch", daemon=True, args=(
-        loaded, lambda: IMPORTING[-1] if IMPORTING else None, args.start_notice,
-        lambda text: print(text, file=sys.stderr, flush=True))).start()
     try:
-        patch, registry, warnings, plugins = load_patch_with_warnings(args.patch, extra_node_dirs=args.nodes)
+        with import_notices("stops the run", args.start_notice):
+            patch, registry, warnings, plugins = load_patch_with_warnings(args.patch, extra_node_dirs=args.nodes)
     except PatchError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         for plugin in error.plugins:  # a plugin that failed to import may be why the patch fails
             print(f"warning: plugin {plugin}", file=sys.stderr)
         return 1
-    finally:
-        loaded.set()
     for warning in warnings:  # as check tells them: the show runs, but likely not as meant
         print(f"warning: {warning}", file=sys.stderr)
     for plugin_problem in plugins:
