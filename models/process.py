@@ -284,9 +284,10 @@ class ClassifierProcess:
                 reply = connection.recv()
         except (OSError, EOFError):
             code = self._child.end()
-            if self.restarts == 0 and not self._stopping.is_set():
+            if code is not None and code < 0 and self.restarts == 0 and not self._stopping.is_set():
                 # Killed as it loaded (by the OOM killer as the patch's other processes start, or by hand): the
-                # show's first start tries once more, or the whole show went on without a classifier.
+                # show's first start tries once more, or the whole show went on without a classifier. Not one that
+                # exited by itself (status > 0: its Python failed before it could say why), which would again.
                 self.restarts += 1
                 self._spawn()
                 if self._on_restart is not None:

@@ -1,6 +1,7 @@
 """A child process run in place of the classifier's (:mod:`exsampling_patch.models.process`) that is killed
 (SIGKILL, as the OOM killer does) before it says its model loaded, the first ``EXS_DIES_TIMES`` times it is started;
-the starts are counted in the file ``EXS_DIES_COUNT``. Started after that, it says its model loaded and answers the
+the starts are counted in the file ``EXS_DIES_COUNT``. With ``EXS_DIES_HOW=exit`` it exits with status 1 instead
+(its Python failing before it could say why). Started after that, it says its model loaded and answers the
 Stop."""
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ def serve(connection: Connection) -> int:
     starts = int(count.read_text(encoding="utf-8") or 0) + 1 if count.exists() else 1
     count.write_text(str(starts), encoding="utf-8")
     if starts <= int(os.environ["EXS_DIES_TIMES"]):
+        if os.environ.get("EXS_DIES_HOW") == "exit":
+            os._exit(1)
         os.kill(os.getpid(), signal.SIGKILL)
     os.close(recv_handle(connection))  # the take buffer's descriptor, sent after the setup
     connection.send(Ready(("dog", "rooster"), "exs-test.pt", {}))

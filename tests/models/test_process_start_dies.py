@@ -46,3 +46,18 @@ def test_a_process_killed_twice_at_its_start_is_told_and_not_started_a_third_tim
         assert (tmp_path / "starts").read_text(encoding="utf-8") == "2"
     finally:
         process.stop()
+
+
+def test_a_process_that_exits_by_itself_at_its_start_is_not_started_again(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Status 1: its own Python failed (a broken install) and would again: a second start only doubled the wait."""
+    monkeypatch.setenv("EXS_DIES_HOW", "exit")
+    process, said = started(tmp_path, monkeypatch, dies=1)
+    try:
+        with pytest.raises(ClassifierProcessError) as raised:
+            process.wait_ready()
+        assert str(raised.value) == "the classifier's process ended while starting (exit status 1)"
+        assert said == []
+        assert (tmp_path / "starts").read_text(encoding="utf-8") == "1"
+    finally:
+        process.stop()
