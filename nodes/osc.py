@@ -223,7 +223,8 @@ class OscSend(Node):
         self.lock: FolderLock | None = None
         self._files: TakeFiles | None = None  # made by the first take that needs a copy (take_files)
         self._warning = StandingWarning()
-        self.target = OscTarget(self.host, self.port, self.report_error)
+        # Not told by the target (once per distinct problem): each message that does not go tells it (on_message).
+        self.target = OscTarget(self.host, self.port)
 
     def take_files(self) -> TakeFiles:
         """The folder of copies of changed takes, with its lock, taken by the first take that needs a copy: a node
@@ -280,7 +281,11 @@ class OscSend(Node):
             files.assigned(message.slot if isinstance(message, SlotAssignment) else None, file)
         if sent:
             self.report_status(sent=self.target.sent, **self._warning.ended())
-        elif isinstance(take, Take):  # reported once on the node; each take that did not go says so at its end
+            return
+        # Each message that did not go tells its error: told once, the next message handled ended it (the engine's
+        # rule for a handler's error) while sends still failed, and the node showed none. The first that goes ends it.
+        self.report_error(self.target.error)
+        if isinstance(take, Take):
             self.tell_fate(message, "error", f"not sent: {self.target.error}")
 
 

@@ -11,6 +11,7 @@ from exsampling_patch.nodes.osc import OscSend
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, TakeEnded
+from exsampling_patch.runtime.events import NodeError, NodeRecovered
 from exsampling_patch.takes import write_take
 
 from .helpers import sine_take
@@ -49,3 +50,30 @@ def test_an_assignment_that_could_not_be_sent_says_so_beside_its_slot(tmp_path: 
     # as for a copy that could not be written: noted for its end (the runtime's 'slot' outranks it there)
     assert [fate for fate, _ in sender.context.fates] == ["error"]
     assert "failed" in sender.context.fates[0][1]
+
+
+def test_the_node_stays_in_its_error_while_its_sends_fail(tmp_path: Path) -> None:
+    # Before, the error was told once: the next message handled ended it, as the engine ends a handler's error, and
+    # the node (and the editor's status bar) showed none while every send failed.
+    patch = Patch()
+    patch.add_node(NodeSpec("tx", "osc_send", {"host": REFUSED, "port": 9, "folder": str(tmp_path / "osc")}))
+    engine = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
+    ended: list[TakeEnded] = []
+    told: list[NodeError] = []
+    back: list[NodeRecovered] = []
+    engine.events.subscribe(ended.append, TakeEnded)
+    engine.events.subscribe(told.append, NodeError)
+    engine.events.subscribe(back.append, NodeRecovered)
+    engine.start(patch)
+    try:
+        for name in ("kick", "snare", "hat"):
+            engine.inject("tx", "message", write_take(sine_take(220.0, seconds=0.05), tmp_path / f"{name}.wav"))
+        deadline = time.monotonic() + 5.0
+        while len(ended) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(ended) == 3
+        assert f"OSC to {REFUSED}:9 failed" in engine.errors.get("tx", "")
+    finally:
+        engine.stop()
+    assert back == []
+    assert len(told) == 3  # one a message: the editor counts them on the node
