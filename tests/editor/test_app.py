@@ -198,16 +198,18 @@ def test_a_node_that_restarts_slowly_does_not_hold_up_the_editor(app: EditorApp)
     call("menu:run")
     assert app.runner.running, app.status
     assert app.model.set_param(node_id, "seconds", 1.0) is None  # the node restarts, for a second
-    frame_times, saw_swapping = [], False
+    within, saw_swapping = 0, False
     deadline = time.monotonic() + 10
     while "applied to the running patch" not in app.status and time.monotonic() < deadline:
-        started = time.perf_counter()
+        began_swapping = app.runner.swapping
         app.frame()
-        frame_times.append(time.perf_counter() - started)
+        within += began_swapping and app.runner.swapping  # a frame begun and ended during the restart
         saw_swapping = saw_swapping or "applying the edit" in dpg.get_value("statusbar")
         time.sleep(0.01)
     assert "applied to the running patch" in app.status and saw_swapping
-    assert max(frame_times) < 0.5 and len(frame_times) > 20  # it kept drawing through the restart
+    # It kept drawing through the restart: a frame that waited for it would end with the restart over. Counted in
+    # frames, not timed (a frame under 0.5 s and more than 20 in the restart's second were a busy host's to break).
+    assert within >= 2, within
     engine = app.runner.engine
     assert engine is not None and engine.node(node_id).seconds == 1.0  # type: ignore[attr-defined]
 
