@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from exsampling_patch.commands.arg_types import at_least, positive_seconds
+from exsampling_patch.commands.late_loads import NotLoadedCount
 from exsampling_patch.commands.patch_watch import (
     file_stamp,
     model_edited_text,
@@ -36,7 +37,6 @@ from exsampling_patch.runtime.parts import running_at
 from exsampling_patch.stop_news import (  # the summary's words: imported from here by tests and tools too
     arriving_parts,
     ends_text,
-    no_output_has,
     phones_parts,
     recovered_text,
     summary_word,
@@ -154,11 +154,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
     fates: dict[str, int] = {}  # by the runtime's fate, as the JSON record's "takes" always counted them
     told: dict[str, int] = {}  # by the words of the take lines (summary_word): the summary line's counts
-    not_loaded = [0]  # of told's "slot": those no output loaded
-    # A take told not loaded for want of its sampler's answer (the audio process stopped, hung) that the sampler then
-    # loaded after all (its status's loaded_after_all): counted loaded. Its end may come before or after that word.
-    not_loaded_ids: set[str] = set()  # counted in not_loaded
-    loaded_late: set[str] = set()  # loaded after all, their end not come yet
+    not_loaded = NotLoadedCount()  # of told's "slot": those no output loaded, less those loaded after all
     started_nodes: set[str] = set()
     start_errors: dict[str, str] = {}  # node id -> the first error it reported before it started
     # takes stored by the last run and passed on again at this start (a kill -9, a stop mid-burst): the summary
@@ -171,24 +167,14 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             fates[event.fate] = fates.get(event.fate, 0) + 1
             word = summary_word(event.fate, event.reason)
             told[word] = told.get(word, 0) + 1
-            if no_output_has(event):  # counted apart, as its line says it ("no output has it")
-                if event.take_id in loaded_late:
-                    loaded_late.discard(event.take_id)
-                else:
-                    not_loaded[0] += 1
-                    not_loaded_ids.add(event.take_id)
+            not_loaded.ended(event)  # counted apart where its line says "no output has it"
             if event.take_id in recovering:
                 recovering.discard(event.take_id)
                 recovered.append(event.take_id)
         elif isinstance(event, NodeStatus) and event.status.get("recovered") and event.status.get("take"):
             recovering.add(str(event.status["take"]))
         elif isinstance(event, NodeStatus) and event.status.get("loaded_after_all"):
-            late = str(event.status["loaded_after_all"])
-            if late in not_loaded_ids:
-                not_loaded_ids.discard(late)
-                not_loaded[0] -= 1
-            else:
-                loaded_late.add(late)
+            not_loaded.loaded_after_all(str(event.status["loaded_after_all"]))
         elif isinstance(event, NodeStatus) and event.status.get("refused_take"):
             # a take the web recorder refused for good never flows, so never ends: counted, or lost from the summary
             fates["refused"] = fates.get("refused", 0) + 1
@@ -324,7 +310,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     print((f"stopped during start-up, {time.monotonic() - starting:.1f} s in" if interrupted
            else f"stopped after {ran:.1f} s running")
           + ("" if clean else f" (some work did not finish in time{unfinished_text(engine)})")
-          + (f"; {ends_text(told, not_loaded[0])}" if told else "")
+          + (f"; {ends_text(told, not_loaded.count)}" if told else "")
           + (recovered_text(len(recovered), sum(told.values())) if recovered else "")
           + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
           + cut_off, file=sys.stderr, flush=True)
@@ -343,7 +329,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         console.json_line("RunStopped", time.time(), {
             "seconds": round(time.monotonic() - starting if interrupted else ran, 3), "during_start_up": interrupted,
             "clean": clean, "takes": dict(sorted(fates.items())), "takes_told": dict(sorted(told.items())),
-            "not_loaded": not_loaded[0], "recovered": len(recovered),
+            "not_loaded": not_loaded.count, "recovered": len(recovered),
             "node_errors": failed,
             "never_started": {node_id: places[node_id] + start_errors[node_id] if start_errors.get(node_id)
                               else "the run was stopped first" if interrupted else "" for node_id in never},
