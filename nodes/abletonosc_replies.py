@@ -1,8 +1,10 @@
 """``ableton_osc``'s asks for Live's track names, and AbletonOSC's answers (UDP, on the node's ``reply_port``).
 
-Asked every ``ask_every`` s, answered or not. Until the first answer (a Live opened after the patch) a silence is a
-warning, told once; after it, two asks unanswered are an error, which the next answer ends ("is back"): before, it
-stopped asking once answered, and a Live that quit mid-show missed the takes without a word.
+Asked every ``ask_every`` s, answered or not. A silence from the start (Live not running yet) is an error, told
+once, which the first answer ends ("is back"), as ``ableton_live``'s and ``ableton_max``'s: takes do not reach Live
+meanwhile (it was a warning, grey and cut short on the node, which the editor's status bar left out). After an answer,
+two asks unanswered are an error, which the next answer ends: before, it stopped asking once answered, and a Live that
+quit mid-show missed the takes without a word.
 """
 
 from __future__ import annotations
@@ -39,9 +41,8 @@ class TrackNames:
                 self.target.send("/live/song/get/track_names", [])
             if heard is None and not told and now - started >= ask_every:
                 told = True
-                node.report_status(warning=f"AbletonOSC does not answer on {where} (no track names on port "
-                                           f"{self.reply_port}): is Live running, with AbletonOSC as its Control "
-                                           "Surface? Until it answers, slot N goes to track N")
+                node.report_error(f"AbletonOSC does not answer on {where}: is Live running, with AbletonOSC as its "
+                                  "Control Surface? Takes are lost until it answers")
             elif heard is not None and not self.gone and now - heard >= 2 * ask_every:
                 self.gone = True
                 since = time.strftime("%H:%M:%S", time.localtime(time.time() - (now - heard)))
@@ -60,8 +61,8 @@ class TrackNames:
                 continue
             if message.address == "/live/song/get/track_names":
                 names = [str(a) for a in message.params]
-                if self.gone:  # "port", an opened key: the error ends, and the console says AbletonOSC is back
-                    node.report_status(port=self.port, abletonosc_answers=where, tracks=len(names))
+                if self.gone or (told and heard is None):  # "port", an opened key: the error ends, and the console
+                    node.report_status(port=self.port, abletonosc_answers=where, tracks=len(names))  # says it is back
                 elif heard is None or names != self.names:  # the first names, or tracks renamed in Live
-                    node.report_status(tracks=len(names), **({"warning": ""} if told and heard is None else {}))
+                    node.report_status(tracks=len(names))
                 self.names, heard, self.gone = names, time.monotonic(), False

@@ -52,20 +52,23 @@ def test_a_silent_abletonosc_is_told_and_asked_again(tmp_path: Path, monkeypatch
     node = AbletonOsc("aosc", {"port": port, "reply_port": reply_port, "folder": str(tmp_path / "live")}, context)
     node.start()
     try:
-        wait_for(lambda: any(s.get("warning") for s in context.statuses))
-        assert [s["warning"] for s in context.statuses if s.get("warning")] == [
-            f"AbletonOSC does not answer on 127.0.0.1:{port} (no track names on port {reply_port}): is Live "
-            "running, with AbletonOSC as its Control Surface? Until it answers, slot N goes to track N"]
+        # an error, as ableton_live's and ableton_max's: it was a warning, grey and cut short on the node
+        wait_for(lambda: bool(context.errors))
+        assert [str(error) for error in context.errors] == [
+            f"AbletonOSC does not answer on 127.0.0.1:{port}: is Live running, with AbletonOSC as its Control "
+            "Surface? Takes are lost until it answers"]
+        assert not any(s.get("warning") for s in context.statuses)
         live.settimeout(5)
         asks = [OscMessage(live.recv(65536)).address for _ in range(2)]  # asked again, not once
         assert asks == ["/live/song/get/track_names"] * 2
         SimpleUDPClient("127.0.0.1", reply_port).send_message("/live/song/get/track_names", ["Drums", "HH"])
         wait_for(lambda: node.track_names == ["Drums", "HH"])
-        assert {"tracks": 2, "warning": ""} in context.statuses  # the warning ends
+        # "port", an opened key: the error ends (the console says it is back)
+        assert {"port": port, "abletonosc_answers": f"127.0.0.1:{port}", "tracks": 2} in context.statuses
         assert node.track_index("HH") == 1
         live.settimeout(5)  # asked on after the answer: a Live that quits later is told (below)
         assert OscMessage(live.recv(65536)).address == "/live/song/get/track_names"
-        assert len([s for s in context.statuses if s.get("warning")]) == 1
+        assert len(context.errors) == 1
     finally:
         node.stop()
         live.close()
@@ -183,3 +186,33 @@ def test_a_take_sent_while_abletonosc_is_gone_goes_again_at_its_redo(
             node.stop()
     finally:
         live.close()
+
+
+def test_abletonosc_silent_from_the_start_is_the_node_s_error_until_it_answers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, a Live not running yet was a warning: the node's title stayed grey and no error was counted, unlike
+    # ableton_live's and ableton_max's, though its takes were lost.
+    monkeypatch.setattr(ableton, "ASK_EVERY", 0.2, raising=False)  # 2 s on stage; the test's time
+    live = AbletonOscStandin(["Drums"])
+    live.answering.clear()  # Live not opened yet
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    live.reply_port = int(probe.getsockname()[1])
+    probe.close()
+    patch = Patch()
+    patch.add_node(NodeSpec("aosc", "ableton_osc", {"port": live.port, "reply_port": live.reply_port,
+                                                    "folder": str(tmp_path / "live")}))
+    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+    err = io.StringIO()
+    engine.events.subscribe(StageConsole(patch, err=err), NodeError, NodeStatus)
+    engine.start(patch)
+    try:
+        wait_for(lambda: "does not answer" in engine.errors.get("aosc", ""))
+        live.answering.set()  # Live opened
+        wait_for(lambda: engine.status.get("aosc", {}).get("tracks") == 1)
+        wait_for(lambda: "is back" in err.getvalue())
+        assert "aosc" not in engine.errors
+    finally:
+        engine.stop()
+        live.close()
+    assert f" error in node 'aosc': AbletonOSC does not answer on 127.0.0.1:{live.port}: " in err.getvalue()
