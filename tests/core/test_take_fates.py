@@ -226,7 +226,7 @@ def test_two_hung_nodes_do_not_stop_the_patch_and_their_takes_are_not_done(regis
         started = time.monotonic()
         for i in range(20):
             phone.push(f"next{i}")
-        while len(keep.got) < 21 and time.monotonic() - started < 3:
+        while len(keep.got) < 21 and time.monotonic() - started < 10:  # a hang's limit, not a busy host's 3 s
             time.sleep(0.01)
         assert len(keep.got) == 21, "the rest of the patch stopped"
         assert not [e for e in events if isinstance(e, TakeEnded)]  # their takes wait at the hung nodes
