@@ -21,6 +21,7 @@ from exsampling_patch.midi_ports import API_CHOICES
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes.sampler.answers import Answer, Sent, settle
 from exsampling_patch.nodes.sampler.handoff import SamplesNotShared
+from exsampling_patch.nodes.sampler.meter import OutputMeter
 from exsampling_patch.nodes.sampler.played import PlayedReader
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, take_pitch
 from exsampling_patch.nodes.sampler.prepare import prepare as prepare_buffer  # as "prepare" it hid its module
@@ -167,6 +168,7 @@ class Sampler(Node):
             from exsampling_patch.nodes import clock as clocks
 
             clocks.add_player(self.node_id, self.clock, self.audio.opened)
+            self.run_thread(OutputMeter(self.state, self.report_status, self.stop_event).run, "sampler-level")
         self.audio.start()
 
     @property
