@@ -64,6 +64,7 @@ from exsampling_patch.nodes.folder_journal_start import JournalStart
 from exsampling_patch.nodes.mp3_length import unfinished_mp3
 from exsampling_patch.nodes.osc_outbox import FolderInUse
 from exsampling_patch.nodes.sent_log import FolderLock
+from exsampling_patch.nodes.take_level import take_level
 from exsampling_patch.nodes.wav_length import unfinished
 from exsampling_patch.phone_formats import PHONE_PATTERNS, convert_hint, sndfile_why, unreadable_recording
 from exsampling_patch.ports import TAKE
@@ -416,7 +417,7 @@ class FolderSource(JournalStart):
             self._journal_write(self._journal.passed_on, take.take_id, (file_name, stamp))
         self.report_status(last_file=file_name, takes=self._takes_read, take=take.take_id,
                            file_name=file_name, duration=round(take.duration, 2), **self._arrival(path, stamp),
-                           **recovered)
+                           level=take_level(take), **recovered)
         self.emit("take", take)
         if self._journal is not None and not self.context.tracks_takes:  # no runtime tells this node its end
             self._journal_write(self._journal.ended, take.take_id)

@@ -15,6 +15,7 @@ import numpy as np
 
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.nodes.take_level import take_level
 from exsampling_patch.ports import TAKE
 
 from .yin import yin
@@ -293,7 +294,8 @@ class Trim(Node):
             start = max(0, end - shortest)
         trimmed = take.derive(take.samples[start:end], meta={"trim_start_s": start / take.sample_rate,
                                                              "trim_db": self.top_db})
-        self.report_status(take=take.take_id, label=f"{take.duration:.2f} -> {trimmed.duration:.2f} s")
+        self.report_status(take=take.take_id, label=f"{take.duration:.2f} -> {trimmed.duration:.2f} s",
+                           level=take_level(trimmed))
         self.emit("out", trimmed)
 
 
@@ -328,8 +330,9 @@ class Normalize(Node):
             gain_db = 0.0 if math.isinf(loudness) else self.loudness_lufs - loudness
         gain_db = min(gain_db, self.ceiling_db - peak_now, self.max_gain_db)
         gain = np.float32(10 ** (gain_db / 20))
-        self.report_status(take=take.take_id, label=f"{gain_db:+.1f} dB")
-        self.emit("out", take.derive(take.samples * gain, meta={"gain_db": round(gain_db, 3)}))
+        normalized = take.derive(take.samples * gain, meta={"gain_db": round(gain_db, 3)})
+        self.report_status(take=take.take_id, label=f"{gain_db:+.1f} dB", level=take_level(normalized))
+        self.emit("out", normalized)
 
 
 class OnsetSplit(Node):

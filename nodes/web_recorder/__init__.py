@@ -35,6 +35,7 @@ from exsampling_patch.node import NodeContext, Output, Param, StandingWarning
 from exsampling_patch.nodes.microphone_ids import free_take_id
 from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.nodes.passed_takes import ending, passed_from, passing_on, storing
+from exsampling_patch.nodes.take_level import take_level
 from exsampling_patch.nodes.web_recorder.limits import (
     upload_limit_problems,
     upload_limit_warnings,
@@ -493,5 +494,6 @@ class WebRecorder(TakeRecovery):
         # Only the notice itself: not a warning told since, as a disk filling up (told as this very take came in).
         ended = self._notice_stands.ended() if self.shown_warning == self._notice_told else {}
         self.report_status(take=stored.take_id, takes=number, recorders=len(self._recorders),
-                           label=f"{recorder}: {stored.duration:.1f} s", duration=round(stored.duration, 2), **ended)
+                           label=f"{recorder}: {stored.duration:.1f} s", duration=round(stored.duration, 2),
+                           level=take_level(stored), **ended)
         return {"status": "received", **row}
