@@ -51,7 +51,7 @@ from .process_restart import Backoff, ModelCopy, lock_unless, private_copy, wait
 if TYPE_CHECKING:
     from .prediction import Prediction
 
-__all__ = ["ClassifierProcess", "ClassifierProcessError", "warm_up_take"]
+__all__ = ["ClassifierProcess", "ClassifierProcessError", "MissingPackage", "missing_package", "warm_up_take"]
 
 INITIAL_BUFFER_BYTES = 16 << 20  # 40 s of 48 kHz stereo float32; grows (doubling) for longer takes
 STOP_POLL = 0.05  # seconds between looks at a stop() while the model loads
@@ -135,6 +135,20 @@ def warm_up_take() -> np.ndarray:
 
 class ClassifierProcessError(RuntimeError):
     """The classifier's process could not start, or failed on a take."""
+
+
+class MissingPackage(ModuleNotFoundError):
+    """A package the classifier needs is not installed: the message names it, for which Python, and what to do."""
+
+
+def missing_package(error: Exception) -> Exception:
+    """``error`` as :class:`MissingPackage` where it is a package not installed ("No module named 'torch'" said not
+    what to do), in the node's process as in the classifier's own; else ``error`` itself."""
+    if not isinstance(error, ModuleNotFoundError) or not error.name:
+        return error
+    package = error.name.split(".")[0]
+    return MissingPackage(f"the classifier needs the package '{package}', not installed for {sys.executable}: "
+                          "`make install` installs what the patch needs (README, \"Set-up\")", name=package)
 
 
 class _Buffer:
@@ -435,11 +449,7 @@ def serve(connection: Connection) -> int:
 
         importlib.import_module("scipy.fft")
     except Exception as error:  # told to the node once it sends its Setup
-        failed_import: Exception | None = error
-        if isinstance(error, ModuleNotFoundError) and error.name:  # "No module named torch" said not what to do
-            failed_import = ModuleNotFoundError(
-                f"the classifier needs the package '{error.name.split('.')[0]}', not installed for {sys.executable}: "
-                "`make install` installs what the patch needs (README, \"Set-up\")")
+        failed_import: Exception | None = missing_package(error)
     else:
         failed_import = None
     try:

@@ -94,6 +94,7 @@ class SoundClassifier(Node):
             WARM_UP_RATE,
             ClassifierProcess,
             ClassifierProcessError,
+            missing_package,
             warm_up_take,
         )
 
@@ -108,10 +109,16 @@ class SoundClassifier(Node):
                     return
                 raise
             return
-        from exsampling_patch.models import load_classifier
-
         path = self.resolve_path(self.model) if self.model else None
-        self._classifier = load_classifier(path, threads=self.threads)
+        try:
+            from exsampling_patch.models import load_classifier
+
+            self._classifier = load_classifier(path, threads=self.threads)
+        except ModuleNotFoundError as error:  # the words of the classifier's own process, for the same cause
+            told = missing_package(error)
+            if told is error:
+                raise
+            raise told from error
         self._classifier.predict(warm_up_take(), WARM_UP_RATE, **self._scoring())
 
     def stop(self) -> None:
