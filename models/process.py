@@ -31,7 +31,6 @@ import importlib
 import mmap
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -46,6 +45,7 @@ import numpy as np
 from exsampling_patch.child_process import STOP_ANSWER_SECONDS, Child, Stop, Stopping, start_spare, take_spare
 from exsampling_patch.shared_memory import anonymous_file, map_shared
 
+from .missing_package import MissingPackage, missing_package
 from .process_restart import Backoff, ModelCopy, lock_unless, private_copy, wait_for_end
 
 if TYPE_CHECKING:
@@ -135,20 +135,6 @@ def warm_up_take() -> np.ndarray:
 
 class ClassifierProcessError(RuntimeError):
     """The classifier's process could not start, or failed on a take."""
-
-
-class MissingPackage(ModuleNotFoundError):
-    """A package the classifier needs is not installed: the message names it, for which Python, and what to do."""
-
-
-def missing_package(error: Exception) -> Exception:
-    """``error`` as :class:`MissingPackage` where it is a package not installed ("No module named 'torch'" said not
-    what to do), in the node's process as in the classifier's own; else ``error`` itself."""
-    if not isinstance(error, ModuleNotFoundError) or not error.name:
-        return error
-    package = error.name.split(".")[0]
-    return MissingPackage(f"the classifier needs the package '{package}', not installed for {sys.executable}: "
-                          "`make install` installs what the patch needs (README, \"Set-up\")", name=package)
 
 
 class _Buffer:
