@@ -9,10 +9,11 @@
 // body goes out at once, as a small take's does into a phone's socket buffer, and no answer ever comes; the page's
 // clock is then moved on through its wait for each (15 s and 1 ms per 50 bytes, twice as long each try given up, at
 // most the recorder's own deadline for it and 15 s, from the settings the page loaded: upload.js, answerWaitMs and
-// uploadWaitMs) rather than waited out; the report says how many uploads the page had given up
-// a second before that wait's end ("givenUpEarly") and in all ("givenUp"). PHONE_SILENT_NETWORK=1: the page's asks for its take list go unanswered too, from the first
-// upload until the one after the silent ones (the whole network silent, not only slow). The report gives the info line
-// and the take's row as each upload went ("atUploads").
+// uploadWaitMs) rather than waited out, and so is its wait before it sends the take again; the report says how
+// many uploads the page had given up a second before that wait's end ("givenUpEarly") and in all ("givenUp").
+// PHONE_SILENT_NETWORK=1: the page's asks for its take list go unanswered too, from the first upload until the one
+// after the silent ones (the whole network silent, not only slow). The report gives the info line and the take's row
+// as each upload went ("atUploads").
 // PHONE_SILENT_LIST=1: from the upload's 201 on, the page's asks for its take list go unanswered for 2.5 s (a network
 // gone silent); the page's clock is then moved on 10.5 s. The report says whether the take's end was then shown within
 // 10 s ("endShown") and how many asks went unanswered ("stalledLists").
@@ -85,12 +86,19 @@ async function main() {
           return Math.min((15000 + n / 50) * 2 ** before,
                           (c.headerTimeout + c.requestTimeout) * 1000 + n * 8 / c.minUploadKbps + 15000);
         }, [bytes, stalled - 1]);
+        const sent = uploadsAt.length;
         (async () => {
           await new Promise((r) => setTimeout(r, 300));  // the body sent on
           await page.clock.fastForward(Math.round(wait) - 1000);
           await new Promise((r) => setTimeout(r, 300));
           givenUpEarly.push(givenUp);
           await page.clock.fastForward(1100);
+          // Given up: the page's wait before it sends the take again (and, on a silent network, for its list ask)
+          // goes by on its clock too, 500 ms a step, as a busy answer's does below; waited out, it took seconds.
+          for (let step = 0; step < 600 && uploadsAt.length === sent && !finished; step++) {
+            await new Promise((r) => setTimeout(r, 20));
+            await page.clock.fastForward(500);
+          }
         })().catch((error) => log.push(`clock: ${error.message}`));
         const { port } = unanswering.address();
         return route.continue({ url: route.request().url().replace(/\/\/[^/]+\//, `//127.0.0.1:${port}/`) });
