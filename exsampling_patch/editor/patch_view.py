@@ -79,6 +79,8 @@ class PatchView(CanvasGeometry):
         self.compact = False
         self.scale = 1.0
         self.badges = LiveBadges(self._theme_for)
+        #: node id -> the frame :meth:`_raise` hid it at, for a frame, to be drawn on top
+        self._hidden: dict[str, int] = {}
         model.listen(self._on_change)
 
     # -- building -----------------------------------------------------------------------------------------------
@@ -111,6 +113,7 @@ class PatchView(CanvasGeometry):
         self._link_items.clear()
         self._positions.clear()
         self._placed.clear()
+        self._hidden.clear()  # drawn anew, shown
         self.badges.drawn_anew()
         linked: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
         for link in self.model.patch.links:
@@ -222,6 +225,7 @@ class PatchView(CanvasGeometry):
         for attr in [a for a, ref in self._ports.items() if ref.node == node_id]:
             del self._ports[attr]
         self.badges.drawn_anew(node_id)
+        self._hidden.pop(node_id, None)  # drawn anew, shown
         if dpg.does_item_exist(f"node:{node_id}"):
             dpg.delete_item(f"node:{node_id}")
         self._add_node(node_id)
@@ -229,6 +233,37 @@ class PatchView(CanvasGeometry):
             if node_id in (link.source.node, link.target.node):
                 self._add_link(link)
         self.refresh_problems()
+
+    def _raise(self, node_id: str) -> None:
+        """Draw a node that grew (its error, a refused link's reason) over its neighbours: the one placed below it
+        covered its error. imnodes puts a node it first meets on top and forgets one not drawn for a frame, so it is
+        hidden for a frame (:meth:`frame` shows it again); made anew at once, it kept its depth (imnodes moves its
+        newest node into the place of the one it forgets). A selected node is on top already (a click raises it)."""
+        tag = f"node:{node_id}"
+        if node_id in self._hidden or node_id in self.selected_nodes() or not dpg.does_item_exist(tag):
+            return
+        self._hidden[node_id] = dpg.get_frame_count()
+        dpg.configure_item(tag, show=False)
+        for link, item in self._links.items():
+            if node_id in (link.source.node, link.target.node) and dpg.does_item_exist(item):
+                dpg.configure_item(item, show=False)  # drawn to pins imnodes does not know this frame
+
+    def frame(self) -> None:
+        """Show again the nodes :meth:`_raise` hid a frame ago (and their links), where they were."""
+        for node_id, frame in list(self._hidden.items()):
+            if dpg.get_frame_count() <= frame + 1:
+                continue
+            del self._hidden[node_id]
+            tag = f"node:{node_id}"
+            if not dpg.does_item_exist(tag):  # removed meanwhile
+                continue
+            pos = dpg.get_item_pos(tag)  # where it is now (a move meanwhile included): imnodes meets it anew at 0, 0
+            if pos:
+                dpg.set_item_pos(tag, [int(pos[0]), int(pos[1])])
+            dpg.configure_item(tag, show=True)
+            for link, item in self._links.items():
+                if node_id in (link.source.node, link.target.node) and dpg.does_item_exist(item):
+                    dpg.configure_item(item, show=True)
 
     def _renamed(self, old: str, new: str) -> None:
         """Draw a renamed node under its new id, where it was, with its links."""
@@ -320,6 +355,7 @@ class PatchView(CanvasGeometry):
                     dpg.delete_item(item)
         elif what == "refused":
             self._show_refusal(subject.target)
+            self._raise(subject.target.node)
         if what in ("node_added", "node_removed", "link_added", "link_removed", "param_changed", "problems"):
             self.refresh_problems()
 
@@ -431,8 +467,12 @@ class PatchView(CanvasGeometry):
     # -- live state (live_badges.py) ------------------------------------------------------------------------------
 
     def show_live(self, node_id: str, live: NodeLive | None) -> None:
-        """Draw a node's level, last label and confidence, slot, latency and error badge."""
+        """Draw a node's level, last label and confidence, slot, latency and error badge; a node that comes into
+        an error is raised over its neighbours, so that its error is read whole."""
+        failed = live is not None and bool(live.error) and not self.badges.has_error(node_id)
         self.badges.show(node_id, live)
+        if failed and self.badges.has_error(node_id):
+            self._raise(node_id)
 
     def clear_live(self) -> None:
         for node_id in self.model.patch.nodes:

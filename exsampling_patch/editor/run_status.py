@@ -90,6 +90,7 @@ class RunStatus:
 
     def frame(self, changed: set[str]) -> None:
         """After the frame applied the runtime's events (``changed``: the nodes they were about)."""
+        self.patch_view.frame()  # a node raised over its neighbours (its error) is shown again
         if self.runner.running or self.stop_said is None:
             for node_id in changed:
                 self.patch_view.show_live(node_id, self.observer.nodes.get(node_id))
