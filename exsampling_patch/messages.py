@@ -291,7 +291,7 @@ def message_problem(port_type: str, message: Any) -> str | None:
         return f"carries {port_type} messages ({expected.__name__}), not {type(message).__name__}{samples}"
     # mido imported only if used; a subclass of mido's (a message tagged with its sender) is one too
     if port_type == "midi" and all(c.__module__.split(".")[0] != "mido" for c in type(message).__mro__):
-        return f"carries midi messages (mido.Message), not {type(message).__name__}"
+        return f"carries MIDI messages (a note, a control change, a clock tick...), not {type(message).__name__}"
     return None
 
 
