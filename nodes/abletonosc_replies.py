@@ -62,7 +62,9 @@ class TrackNames:
             if message.address == "/live/song/get/track_names":
                 names = [str(a) for a in message.params]
                 if self.gone or (told and heard is None):  # "port", an opened key: the error ends, and the console
-                    node.report_status(port=self.port, abletonosc_answers=where, tracks=len(names))  # says it is back
+                    # says it is back: "answers again" only where it had answered before (gone, and back)
+                    again = {"abletonosc_again": True} if self.gone else {}
+                    node.report_status(port=self.port, abletonosc_answers=where, tracks=len(names), **again)
                 elif heard is None or names != self.names:  # the first names, or tracks renamed in Live
                     node.report_status(tracks=len(names))
                 self.names, heard, self.gone = names, time.monotonic(), False

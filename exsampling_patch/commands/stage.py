@@ -431,8 +431,9 @@ class StageConsole:
         if "live_answers" in status:  # ableton_live: Live answered after a silence (with the takes sent again)
             again = " again" if status.get("live_again") else ""  # it had answered before: gone, and back
             return f"{kind} '{node_id}': Live answers{again} on {status['live_answers']}"
-        if "abletonosc_answers" in status:  # ableton_osc: AbletonOSC answered again after it had stopped
-            return f"{kind} '{node_id}': AbletonOSC answers again on {status['abletonosc_answers']}"
+        if "abletonosc_answers" in status:  # ableton_osc: AbletonOSC's first answer, or its first after it stopped
+            again = " again" if status.get("abletonosc_again") else ""
+            return f"{kind} '{node_id}': AbletonOSC answers{again} on {status['abletonosc_answers']}"
         if "port" in status and kind == "osc_receive":
             return f"{kind} '{node_id}': OSC in on {params.get('host', '127.0.0.1')}:{status['port']} (UDP)"
         return ""
