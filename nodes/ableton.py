@@ -350,10 +350,10 @@ class AbletonOsc(Node):
         if "fire" in self.actions:
             messages.append(("/live/clip_slot/fire", [track, self.clip]))
         if self.target.send_many(messages):
-            # Not written down as sent while AbletonOSC is known gone (told as the node's error): Live did not get
-            # it, and a redo after a restart (Live opened again) sends it rather than skipping it as sent.
-            gone = self.replies is not None and self.replies.gone
-            if (key := sent_key(assignment)) and self.sent is not None and not gone:
+            # Not written down as sent while AbletonOSC has not answered yet or is known gone (told as the node's
+            # error): Live did not get it, and a redo after a restart (Live opened) sends it rather than skipping it.
+            unheard = self.replies is not None and self.replies.unheard
+            if (key := sent_key(assignment)) and self.sent is not None and not unheard:
                 self.sent.add(key)
             self.report_status(slot=assignment.slot, label=label, track=track, **assignment.take.latency_status())
 

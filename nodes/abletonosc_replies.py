@@ -26,6 +26,12 @@ class TrackNames:
         self.where = f"{host}:{port}"
         self.names: list[str] = []
         self.gone = False
+        self.answered = False  # set at its first answer: a take sent before it is not known to have reached Live
+
+    @property
+    def unheard(self) -> bool:
+        """True while a take sent may not reach Live: AbletonOSC has not answered yet, or has stopped answering."""
+        return self.gone or not self.answered
 
     def run(self) -> None:
         """Ask and read answers until the node stops (or its listener is closed)."""
@@ -67,4 +73,4 @@ class TrackNames:
                     node.report_status(port=self.port, abletonosc_answers=where, tracks=len(names), **again)
                 elif heard is None or names != self.names:  # the first names, or tracks renamed in Live
                     node.report_status(tracks=len(names))
-                self.names, heard, self.gone = names, time.monotonic(), False
+                self.names, heard, self.gone, self.answered = names, time.monotonic(), False, True
