@@ -17,6 +17,29 @@ from exsampling_patch.takes import AUDIO_SUFFIXES, file_stem, write_take
 _STEM_BYTES = 200
 
 
+#: What a message that is no take is, in words, by its class's name (the take writer's error names what it got).
+_KINDS = {"Prediction": "a prediction", "SlotAssignment": "a slot assignment", "ControlValue": "a control value",
+          "Message": "a MIDI message"}
+
+
+class NotATake(TypeError):
+    """Something other than a take reached a take writer (through a port of type any): told in words, not as an
+    AttributeError of the first thing the writer asked of it."""
+
+
+def not_a_take(node_id: str, message: object) -> NotATake:
+    """The error for ``message``, not a take, on take writer ``node_id``'s take input."""
+    if isinstance(message, str):
+        got = f"the text {message[:40]!r}"
+    elif isinstance(message, bool | int | float):
+        got = f"the number {message}"
+    else:
+        got = next((words for cls in type(message).__mro__ if (words := _KINDS.get(cls.__name__))),
+                   f"a {type(message).__name__}")
+    return NotATake(f"take writer '{node_id}' got {got}, not a take: it stores takes (audio); what feeds its "
+                    "'take' input through a port that passes anything (a relay, a plugin's) sent it")
+
+
 class TakeWriter(Node):
     """Write each take to a folder (atomically, flushed to disk) and pass it on with its path."""
 
@@ -62,6 +85,8 @@ class TakeWriter(Node):
         return target
 
     def on_take(self, take: Take) -> None:
+        if not isinstance(take, Take):  # a link from a port of type any: no link check stopped it
+            raise not_a_take(self.node_id, take)
         subtype = None if self.subtype == "same" else self.subtype
         stored = write_take(take, self._target(take), subtype)
         self._count += 1
