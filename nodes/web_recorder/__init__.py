@@ -36,6 +36,7 @@ from exsampling_patch.nodes.microphone_ids import free_take_id
 from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.nodes.passed_takes import ending, passed_from, passing_on, storing
 from exsampling_patch.nodes.take_level import take_level
+from exsampling_patch.nodes.web_recorder.late_loads import LateLoads
 from exsampling_patch.nodes.web_recorder.limits import (
     upload_limit_problems,
     upload_limit_warnings,
@@ -43,7 +44,7 @@ from exsampling_patch.nodes.web_recorder.limits import (
 )
 from exsampling_patch.nodes.web_recorder.phones import PhoneLists, phone_in_sidecar
 from exsampling_patch.nodes.web_recorder.recovery import TakeRecovery
-from exsampling_patch.nodes.web_recorder.rows import loaded_after_all, take_row
+from exsampling_patch.nodes.web_recorder.rows import take_row
 from exsampling_patch.ports import TAKE
 from exsampling_patch.runtime.ledger import not_loaded_of
 from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore, remove_dead_parts, take_metadata
@@ -167,7 +168,7 @@ class WebRecorder(TakeRecovery):
         self._lock = threading.Lock()
         self._done_at_emit = not self.context.tracks_takes  # no runtime to tell us a take's end
         self._phones = PhoneLists()  # each phone's take ids (by its key's digest), for its page's list
-        self._loaded_late: dict[str, list[tuple[str, str]]] = {}  # take id -> (output, its type) loaded after all
+        self._late = LateLoads(self._board.get, self._save_end, self._board.update)  # loaded after all
         self._count = 0
         self._accepting = 0  # uploads read whole and being checked and stored (the stop says those it leaves)
         self._recorders: set[str] = set()
@@ -298,9 +299,8 @@ class WebRecorder(TakeRecovery):
         if phone and row:  # the phone's list shows it after a restart too; one not saved says so with its end
             fields.update(self._save_end(phone, {**row, **fields}))
         self._board.update(ended.take_id, **fields)
-        with self._lock:
-            late = self._loaded_late.pop(ended.take_id, ())
-        for by, kind in late:  # loaded after all before its end came (another output kept it open meanwhile)
+        # Loaded after all before its end came (another output kept it open meanwhile)
+        for by, kind in self._late.ended(ended.take_id):
             self.take_loaded_after_all(ended.take_id, by, kind)
         self._write_down(ended.take_id)
 
@@ -310,15 +310,7 @@ class WebRecorder(TakeRecovery):
         phone = self._phones.phone_of(take_id) if hasattr(self, "_phones") else None
         if phone is None:  # not started, or another recorder's take
             return
-        with self._lock:  # take_ended looks for these once its row has its end
-            row = self._board.get(take_id) or {}
-            if row.get("fate") is None:  # its end is still to come
-                self._loaded_late.setdefault(take_id, []).append((by, kind))
-                return
-        if row.get("fate") == "slot" and isinstance(row.get("loaded"), list):
-            fields = loaded_after_all(row, by, kind)
-            fields.update(self._save_end(phone, {**row, **fields}))  # the phone's list after a restart too
-            self._board.update(take_id, **fields)
+        self._late.loaded(take_id, phone, by, kind)
 
     def _phone_elsewhere(self, take_id: str) -> str | None:
         """The phone of a take passed on from another folder (a live edit changed the folder since: this node knows
