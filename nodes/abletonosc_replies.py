@@ -1,7 +1,7 @@
 """``ableton_osc``'s asks for Live's track names, and AbletonOSC's answers (UDP, on the node's ``reply_port``).
 
 Asked every ``ask_every`` s, answered or not. A silence from the start (Live not running yet) is an error, told
-once, which the first answer ends ("is back"), as ``ableton_live``'s and ``ableton_max``'s: takes do not reach Live
+once, which the first answer ends ("is back"), as ``ableton_live``'s and ``ableton_max``'s: takes may not reach Live
 meanwhile (it was a warning, grey and cut short on the node, which the editor's status bar left out). After an answer,
 two asks unanswered are an error, which the next answer ends: before, it stopped asking once answered, and a Live that
 quit mid-show missed the takes without a word.
@@ -47,8 +47,11 @@ class TrackNames:
                 self.target.send("/live/song/get/track_names", [])
             if heard is None and not told and now - started >= ask_every:
                 told = True
-                node.report_error(f"AbletonOSC does not answer on {where}: is Live running, with AbletonOSC as its "
-                                  "Control Surface? Takes are lost until it answers")
+                # Takes still go, by position: an AbletonOSC whose answers miss reply_port (another port, or that
+                # one taken) gets them, so "lost" would lie; the reply port is the hint at that case.
+                node.report_error(f"AbletonOSC does not answer on {where} (no track names on port {self.reply_port}): "
+                                  "is Live running, with AbletonOSC as its Control Surface? Until it answers, slot "
+                                  "N's takes go to track N and may not reach Live")
             elif heard is not None and not self.gone and now - heard >= 2 * ask_every:
                 self.gone = True
                 since = time.strftime("%H:%M:%S", time.localtime(time.time() - (now - heard)))

@@ -55,8 +55,9 @@ def test_a_silent_abletonosc_is_told_and_asked_again(tmp_path: Path, monkeypatch
         # an error, as ableton_live's and ableton_max's: it was a warning, grey and cut short on the node
         wait_for(lambda: bool(context.errors))
         assert [str(error) for error in context.errors] == [
-            f"AbletonOSC does not answer on 127.0.0.1:{port}: is Live running, with AbletonOSC as its Control "
-            "Surface? Takes are lost until it answers"]
+            f"AbletonOSC does not answer on 127.0.0.1:{port} (no track names on port {reply_port}): is Live running, "
+            "with AbletonOSC as its Control Surface? Until it answers, slot N's takes go to track N and may not reach "
+            "Live"]  # not "Takes are lost": they go by position, and an AbletonOSC answering elsewhere gets them
         assert not any(s.get("warning") for s in context.statuses)
         live.settimeout(5)
         asks = [OscMessage(live.recv(65536)).address for _ in range(2)]  # asked again, not once
@@ -191,7 +192,7 @@ def test_a_take_sent_while_abletonosc_is_gone_goes_again_at_its_redo(
 def test_abletonosc_silent_from_the_start_is_the_node_s_error_until_it_answers(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Before, a Live not running yet was a warning: the node's title stayed grey and no error was counted, unlike
-    # ableton_live's and ableton_max's, though its takes were lost.
+    # ableton_live's and ableton_max's, though its takes may not reach Live.
     monkeypatch.setattr(ableton, "ASK_EVERY", 0.2, raising=False)  # 2 s on stage; the test's time
     live = AbletonOscStandin(["Drums"])
     live.answering.clear()  # Live not opened yet
@@ -215,4 +216,5 @@ def test_abletonosc_silent_from_the_start_is_the_node_s_error_until_it_answers(
     finally:
         engine.stop()
         live.close()
-    assert f" error in node 'aosc': AbletonOSC does not answer on 127.0.0.1:{live.port}: " in err.getvalue()
+    assert (f" error in node 'aosc': AbletonOSC does not answer on 127.0.0.1:{live.port} (no track names on port "
+            f"{live.reply_port}): ") in err.getvalue()
