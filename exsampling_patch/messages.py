@@ -282,19 +282,59 @@ def message_problem(port_type: str, message: Any) -> str | None:
     """Why ``message`` cannot go out of an output of type ``port_type`` (a port type's name), or None.
 
     :meth:`Node.emit` asks, so that a node emitting the wrong thing (a take's samples instead of the take) is
-    told at its own emit, not as an AttributeError in whichever node the message reached."""
+    told at its own emit, not as an AttributeError in whichever node the message reached. Told in words, with what
+    to send: the one who meets it is writing a node, and "not str" named neither."""
     expected = _MESSAGE_CLASSES.get(port_type)
     if expected is not None and not isinstance(message, expected):
-        # Samples sent as they are (self.emit("out", take.samples[::-1])): said how they go out as a take.
-        samples = "; send the samples as a take: take.derive(samples)" if expected is Take and isinstance(
-            message, np.ndarray) else ""
-        return f"carries {port_type} messages ({expected.__name__}), not {type(message).__name__}{samples}"
-    # mido imported only if used; a subclass of mido's (a message tagged with its sender) is one too
-    if port_type == "midi" and all(c.__module__.split(".")[0] != "mido" for c in type(message).__mro__):
-        return f"carries MIDI messages (a note, a control change, a clock tick...), not {type(message).__name__}"
+        return f"carries {_CARRIES[port_type]}; emit got {_what_got(message)}"
+    if port_type == "midi" and not _is_mido(message):
+        return f"carries {_CARRIES['midi']}; emit got {_what_got(message)}"
     return None
+
+
+def _is_mido(message: Any) -> bool:
+    # mido imported only if used; a subclass of mido's (a message tagged with its sender) is one too
+    return any(c.__module__.split(".")[0] == "mido" for c in type(message).__mro__)
+
+
+def _what_got(message: Any) -> str:
+    """What a node emitted, in words: its type's name is Python's."""
+    if message is None:
+        return "nothing (None)"
+    if isinstance(message, str):
+        return f"text {message[:40] + '...' if len(message) > 40 else message!r}"
+    if isinstance(message, bool):
+        return f"a yes/no ({message})"
+    if isinstance(message, (int, float, np.number)):
+        return f"a number ({message})"
+    if isinstance(message, np.ndarray):
+        return f"an array of samples ({' x '.join(map(str, message.shape))})"
+    if isinstance(message, (bytes, bytearray)):
+        return f"bytes ({len(message)})"
+    if isinstance(message, (list, tuple)):
+        return f"a list of {len(message)} items"
+    if isinstance(message, dict):
+        return f"a mapping of {len(message)} keys"
+    for kind, words in _MESSAGE_WORDS.items():
+        if isinstance(message, kind):
+            return words
+    if _is_mido(message):
+        return "a MIDI message"
+    return f"an object of your class {type(message).__name__}"  # a node's own class: its name is all there is
 
 
 _MESSAGE_CLASSES: dict[str, type] = {
     "take": Take, "prediction": Prediction, "slot": SlotAssignment, "control": ControlValue,
+}
+_MESSAGE_WORDS: dict[type, str] = {
+    Take: "a take", Prediction: "a prediction", SlotAssignment: "a slot assignment", ControlValue: "a control value",
+}
+# What each output carries, and how a node makes one: a constructor to call is words enough for a node's writer.
+_CARRIES: dict[str, str] = {
+    "take": "takes (a sound with its samples and rate: pass on the take received, or take.derive(samples) for new "
+            "samples)",
+    "prediction": "predictions (a take's labels and scores: made with Prediction(take, scores))",
+    "slot": "slot assignments (a take for a slot: made with SlotAssignment(slot, take, label, confidence))",
+    "control": "control values (a name and a number: made with ControlValue(name, value))",
+    "midi": "MIDI messages (a note, a control change, a clock tick...: made with mido.Message)",
 }
