@@ -25,8 +25,16 @@ REPO = Path(__file__).resolve().parents[2]
 #: clicks there (the inspector's right column) first moves the window to (0, 0), as combo_keys_scenario.py does.
 VIEWPORT = (1280, 1000)
 #: Frames after a step of a drag, then the last step's (before the release, or a block that reads the drag): a
-#: frame takes each move in and the callbacks settle after it; the last has the frames any event has.
-STEP_FRAMES = (1, 3)
+#: frame takes each move in and the callbacks settle after it; the last has the frames any event has (None: until
+#: the frame it is seen in).
+STEP_FRAMES: tuple[int | None, int | None] = (1, None)
+#: The most frames an event is waited for where its frame cannot be seen (the pointer stopped at the display's edge,
+#: a key no state shows): the fixed count every event had before.
+EVENT_FRAMES = 3
+#: Dear PyGui's numbers for ``xdotool``'s mouse buttons (1 left, 2 middle, 3 right), and its modifier keys.
+_BUTTONS = {1: dpg.mvMouseButton_Left, 2: dpg.mvMouseButton_Middle, 3: dpg.mvMouseButton_Right}
+_MODIFIERS = {"ctrl": dpg.mvKey_ModCtrl, "control": dpg.mvKey_ModCtrl, "shift": dpg.mvKey_ModShift,
+              "alt": dpg.mvKey_ModAlt}
 
 
 class Driver:
@@ -56,13 +64,40 @@ class Driver:
         if not xinput.send(*args):
             raise RuntimeError(f"xinput cannot send {' '.join(map(str, args))!r} (no display, or no key types it)")
 
-    def input(self, *args: object, frames: int = 3) -> None:
-        """The event of the ``xdotool`` command ``args``, sent as :meth:`send` sends it, then ``frames`` frames."""
+    def input(self, *args: object, frames: int | None = None) -> None:
+        """The event of the ``xdotool`` command ``args``, sent as :meth:`send` sends it, then ``frames`` frames, or
+        with none given the frames until the editor has seen it (:meth:`seen`); then the settling's."""
         # No sleep before the frames: both ways end with a round trip (XSync; xdotool's when it closes its display
         # on exit) after which the server has handled the event and queued what it sends the window, so the next
         # frame's poll reads it.
         self.send(*args)
-        self.frames(frames)
+        self._frames_after(args, frames, EVENT_FRAMES)
+
+    def seen(self, *args: object, most: int = EVENT_FRAMES) -> None:
+        """Frames until the one in which Dear PyGui has taken the event of ``args`` (the pointer where it was sent,
+        a button or a modifier down or up: what the editor's handlers read each frame), one at least; ``most`` where
+        it cannot tell. A fixed 3 frames an event, before the settling's, drew 1,600 frames for the keys scenario,
+        most of its CPU in the software renderer."""
+        done = self._taken(args)
+        for _ in range(most):
+            self.app.render(1)
+            if done is not None and done():
+                return
+
+    def _taken(self, args: tuple[object, ...]) -> Callable[[], bool] | None:
+        """What tells that the event of ``args`` is taken; None for one no state shows (a click, a key)."""
+        what = args[0]
+        if what == "mousemove" and len(args) == 3:
+            want = [float(str(args[1])) - self.origin[0], float(str(args[2])) - self.origin[1]]
+            return lambda: list(dpg.get_mouse_pos(local=False)) == want
+        down = what in ("mousedown", "keydown")
+        if what in ("mousedown", "mouseup") and str(args[1]).isdigit() and int(str(args[1])) in _BUTTONS:
+            button = _BUTTONS[int(str(args[1]))]
+            return lambda: bool(dpg.is_mouse_button_down(button)) == down
+        if what in ("keydown", "keyup") and str(args[1]).lower() in _MODIFIERS:
+            key = _MODIFIERS[str(args[1]).lower()]
+            return lambda: bool(dpg.is_key_down(key)) == down
+        return None
 
     def frames(self, count: int) -> None:
         """``count`` frames, then until the callbacks queued so far have run (see :meth:`settle`)."""
@@ -70,16 +105,24 @@ class Driver:
         self.settle()
 
     @contextmanager
-    def holding(self, key: str, frames: int = 3, after: int = 5) -> Iterator[None]:
+    def holding(self, key: str, frames: int | None = None, after: int | None = None) -> Iterator[None]:
         """``key`` held down through the block (XTEST: xinput.holding), ``frames`` frames after the press and
-        ``after`` after the release; let go also when the block raises, or it stayed down on the test display for
-        the scenarios after this one."""
+        ``after`` after the release, or with none given until the editor has seen each (a modifier; 3 and 5 frames
+        for another key), then the settling's; let go also when the block raises, or it stayed down on the test
+        display for the scenarios after this one."""
         try:
             with xinput.holding(key):
-                self.frames(frames)
+                self._frames_after(("keydown", key), frames, EVENT_FRAMES)
                 yield
         finally:
-            self.frames(after)
+            self._frames_after(("keyup", key), after, 5)
+
+    def _frames_after(self, event: tuple[object, ...], frames: int | None, most: int) -> None:
+        if frames is None:
+            self.seen(*event, most=most)
+            self.settle()
+        else:
+            self.frames(frames)
 
     def settle(self, most: int = 2000) -> None:
         """Render until every callback queued so far has run, then a frame that draws what they did. Key and mouse
@@ -106,7 +149,7 @@ class Driver:
     def _released(self, *_: object) -> None:
         self._releases += 1
 
-    def move(self, point: tuple[float, float], frames: int = 3) -> None:
+    def move(self, point: tuple[float, float], frames: int | None = None) -> None:
         self.input("mousemove", self.origin[0] + int(point[0]), self.origin[1] + int(point[1]), frames=frames)
 
     def drag(self, start: tuple[float, float], delta: tuple[float, float], button: int = 1) -> None:
@@ -114,7 +157,7 @@ class Driver:
         self.input("mousedown", button)
         for step in range(1, 9):
             self.move((start[0] + delta[0] * step / 8, start[1] + delta[1] * step / 8), frames=STEP_FRAMES[step == 8])
-        self.input("mouseup", button, frames=5)
+        self.input("mouseup", button)
 
     def drag_to(self, start: tuple[float, float], end: tuple[float, float], steps: int = 10) -> None:
         """Press at ``start``, move to ``end`` in ``steps`` even steps and let go (a link dragged pin to pin)."""
@@ -141,12 +184,12 @@ class Driver:
             yield
         finally:
             walk(range(pause + 1, steps + 1))
-            self.input("mouseup", 1, frames=8)
+            self.input("mouseup", 1)
 
     def click(self, point: tuple[float, float]) -> None:
         self.move(point)
         self.input("mousedown", 1)
-        self.input("mouseup", 1, frames=5)
+        self.input("mouseup", 1)
 
     def double_click(self, point: tuple[float, float]) -> None:
         """Two clicks with no frame between them (XTEST): ImGui takes one event a frame, so the second click comes
@@ -156,23 +199,27 @@ class Driver:
             self.send("click", 1)
         self.frames(8)
 
-    def type(self, text: str, frames: int = 3) -> None:
-        """``text`` typed, a tap of its key for each character (XTEST; Shift around a shifted one), with ``frames``
-        frames after each and then the settling's (one at least), as a person types: Dear ImGui takes a key again
+    def type(self, text: str, frames: int = 0) -> None:
+        """``text`` typed, a tap of its key for each character (XTEST; Shift around a shifted one), each taken as
+        :meth:`key` takes it, ``frames`` frames more after each, as a person types: Dear ImGui takes a key again
         only in a later frame."""
         for char in text:
             # X names a character's key symbol by its code point too ("U002E" is period).
             self.key(char if char.isascii() and char.isalnum() else f"U{ord(char):04X}", frames=frames)
 
-    def key(self, key: str, *modifiers: str, frames: int = 3) -> None:
-        """A tap of ``key``, ``modifiers`` held down first, then ``frames`` frames and more until the editor has
-        taken the key: its release handled (behind the press's handler), the callbacks settled and drawn (see
-        :meth:`settle`). The press and the release go together: ImGui takes the press in one frame and the release
-        in the next, so no repeat comes of it however slow the frames. Held for frames, on a loaded machine they
-        outlasted ImGui's key repeat delay (0.275 s): 'b' typed twice in a file name, Ctrl+V pasted twice."""
+    def key(self, key: str, *modifiers: str, frames: int = 0) -> None:
+        """A tap of ``key``, ``modifiers`` held down first (each until the editor has seen it), then ``frames``
+        frames and more until the editor has taken the key: its release handled (behind the press's handler), the
+        callbacks settled and drawn (see :meth:`settle`). The press and the release go together: ImGui takes the
+        press in one frame and the release in the next, so no repeat comes of it however slow the frames. Held for
+        frames, on a loaded machine they outlasted ImGui's key repeat delay (0.275 s): 'b' typed twice in a file
+        name, Ctrl+V pasted twice."""
         with ExitStack() as held:
             for modifier in modifiers:
                 held.enter_context(self.holding(modifier))
+            # A frame first: a field the last event's callbacks gave the keyboard (dpg.focus_item: Rename...) takes it
+            # a frame after the one that asks; on a loaded machine a key sent sooner was lost ("sink" typed "ink").
+            self.app.render(1)
             taken = self._releases
             self.send("keydown", key)
             self.send("keyup", key)

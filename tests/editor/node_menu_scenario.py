@@ -76,6 +76,12 @@ def main() -> dict[str, Any]:
             right_click(driver, title_point("log"))
             driver.click(press_point("node_menu:rename"))
             out["inspector_on_rename"] = app.inspector.node_id
+            # The id field takes the keyboard a frame or two after the click's callback asks (dpg.focus_item): on a
+            # loaded machine "sink" typed sooner lost its "s".
+            for _ in range(30):
+                if dpg.is_item_active(f"{app.inspector.tag}:id"):
+                    break
+                app.render(1)
             driver.type("sink")  # the old id was selected: typed over, as in other editors
             driver.key("Return", frames=6)
             out["after_rename"] = sorted(app.model.patch.nodes)
