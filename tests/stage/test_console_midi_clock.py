@@ -184,10 +184,12 @@ def _bpm(line: str) -> tuple[str, int | None]:
 
 def like(said: list[str], expected: Sequence[str | re.Pattern[str]]) -> bool:
     """Whether ``said`` is ``expected``'s lines in their order, as a run disturbed by load says them: each tempo
-    within :data:`DISTURBED_BPM`, or none ("continued": late ticks found the node a change, its line short yet), and
-    a "tempo N BPM" line as one or more (readings amid the change, the last one near N). A pattern stands for a line
-    it matches."""
-    at = 0
+    within :data:`DISTURBED_BPM`; a "tempo N BPM" line as one or more, readings amid the change that move from the
+    tempo said before towards N, none within :data:`DISTURBED_BPM` of the one before (the ticks' jitter around it is
+    never told), the last one near N; a start or a continue without its tempo (late ticks found the node a change,
+    its line short yet), as the console says it until two beats of ticks read it, and then at once: a tempo line
+    near it next, or none before the next event. A pattern stands for a line it matches."""
+    at, before = 0, None  # before: the tempo the master was said at last
     for want in expected:
         if isinstance(want, re.Pattern):
             if at >= len(said) or not want.search(said[at]):
@@ -195,21 +197,50 @@ def like(said: list[str], expected: Sequence[str | re.Pattern[str]]) -> bool:
             at += 1
             continue
         text, bpm = _bpm(want)
-        end = at + 1
-        if text == "tempo N BPM":  # amid the change, more lines
+        if text == "tempo N BPM":
+            end = at
             while end < len(said) and _bpm(said[end])[0] == text:
                 end += 1
-        if end > len(said):
+            if bpm is None or not _towards([_bpm(line)[1] or 0 for line in said[at:end]], before, bpm):
+                return False
+            at, before = end, bpm
+            continue
+        if at >= len(said):
             return False
-        got_text, got = _bpm(said[end - 1])
-        unread = text != "tempo N BPM" and said[end - 1] == text.removesuffix(" at N BPM")
-        if not unread and (got_text != text or (bpm is None) != (got is None)
-                           or (bpm is not None and got is not None and abs(got - bpm) > DISTURBED_BPM)):
+        got_text, got = _bpm(said[at])
+        at += 1
+        if got_text == text and (bpm is None) == (got is None):
+            if bpm is not None and got is not None and abs(got - bpm) > DISTURBED_BPM:
+                return False
+        elif bpm is None or said[at - 1] != text.removesuffix(" at N BPM"):
             return False
-        if end - at > 1 and any(_bpm(line)[0] != text for line in said[at:end]):
-            return False
-        at = end
+        else:  # its tempo read well only later: told then, before anything else
+            end = at
+            while end < len(said) and _near(said[end], bpm):
+                end += 1
+            if end == at and at < len(said) and _bpm(said[at])[0] == "tempo N BPM":
+                return False  # another tempo told first: the one it started (or went on) at was never
+            at = end
+        before = bpm if bpm is not None else before
     return at == len(said)
+
+
+def _near(line: str, bpm: int) -> bool:
+    text, got = _bpm(line)
+    return text == "tempo N BPM" and got is not None and abs(got - bpm) <= DISTURBED_BPM
+
+
+def _towards(tempos: list[int], old: int | None, new: int) -> bool:
+    """Whether the tempo lines told amid a change from ``old`` (None: none told before) to ``new`` move towards it:
+    none near ``old``, each as near ``new`` as the one before or within :data:`DISTURBED_BPM` of it, the last so."""
+    if not tempos or abs(tempos[-1] - new) > DISTURBED_BPM:
+        return False
+    if old is None:
+        return all(abs(tempo - new) <= DISTURBED_BPM for tempo in tempos)
+    low, high = min(old, new) - DISTURBED_BPM, max(old, new) + DISTURBED_BPM
+    if any(abs(tempo - old) <= DISTURBED_BPM or not low <= tempo <= high for tempo in tempos):
+        return False
+    return all(abs(b - new) <= max(abs(a - new), DISTURBED_BPM) for a, b in itertools.pairwise(tempos))
 
 
 def groove(playing: bool = True, tempo: float = 120.0) -> tuple[Pattern, ToConsole, io.StringIO]:
@@ -395,3 +426,29 @@ def test_the_console_reads_a_tempo_steady_from_the_ticks_the_node_fits_its_line_
     """The console keeps its own count of a full tick line (the core imports no node module): the node's it must be,
     or tempos read from a part line are told, or full ones never."""
     assert STEADY_TICKS == FIT_TICKS
+
+
+def test_a_disturbed_runs_lines_are_held_to_the_change_and_the_start_tempo() -> None:
+    """The judge of a run disturbed by load took the ticks' jitter around 120 for the change to 90, and a start
+    without its tempo followed by the new tempo's line for a start at 120: lines the console must never say."""
+    expected = ["started at 120 BPM", "tempo 90 BPM", "stopped", "continued at 90 BPM", "stopped"]
+    assert like(expected, expected)
+    assert like(["started at 121 BPM", "tempo 104 BPM", "tempo 91 BPM", "stopped", "continued at 89 BPM", "stopped"],
+                expected)
+    # its tempo read well only after the start (or continue): told at once, or not before the next event
+    assert like(["started", "tempo 120 BPM", "tempo 90 BPM", "stopped", "continued", "stopped"], expected)
+    assert like(["started", "tempo 121 BPM", "tempo 90 BPM", "stopped", "continued", "tempo 90 BPM", "stopped"],
+                expected)
+    assert not like(["started at 120 BPM", "tempo 121 BPM", "tempo 119 BPM", "tempo 91 BPM", "stopped",
+                     "continued at 90 BPM", "stopped"], expected)  # jitter around 120 told
+    assert not like(["started", "tempo 90 BPM", "stopped", "continued", "stopped"], expected)  # 120 never told
+    assert not like(["started at 120 BPM", "tempo 95 BPM", "tempo 105 BPM", "tempo 90 BPM", "stopped",
+                     "continued at 90 BPM", "stopped"], expected)  # away from 90 amid the change
+    assert not like(["started at 120 BPM", "tempo 93 BPM", "stopped", "continued at 90 BPM", "stopped"], expected)
+    assert not like(["started at 120 BPM", "tempo 90 BPM", "stopped", "continued", "tempo 95 BPM", "stopped"],
+                    expected)
+    # a start the console can only say bare (no clock before it): its tempo once read, near the master's
+    bare = ["started", "tempo 60 BPM", "stopped"]
+    assert like(["started", "tempo 61 BPM", "tempo 60 BPM", "stopped"], bare)
+    assert not like(["started", "tempo 64 BPM", "tempo 60 BPM", "stopped"], bare)
+    assert not like(["started at 60 BPM", "stopped"], bare)
