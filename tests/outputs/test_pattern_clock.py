@@ -30,37 +30,59 @@ def sent(node: Pattern, kind: str = "note_on") -> list[Any]:
     return [m for port, m in list(node.context.emitted) if port == "midi" and m.type == kind]
 
 
+def published(name: str, seconds: float = 10.0, **fields: Any) -> float:
+    """Waits until clock ``name`` is published with ``fields`` (tempo, playing); returns when that was seen. A
+    follower's thread goes by what is published, on its next tick: on a busy host, well after the change was made."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        clock = clocks.current(name)
+        if clock is not None and all(getattr(clock, key) == value for key, value in fields.items()):
+            return time.perf_counter()
+        time.sleep(0.002)
+    raise AssertionError(f"clock {name!r} was not published with {fields} within {seconds} s: {clocks.current(name)}")
+
+
 def test_a_pattern_on_anothers_clock_joins_on_its_next_bar_and_keeps_to_its_grid() -> None:
     # the leader: a hi-hat every sixteenth, the bass drum on each bar (one second at 240 BPM)
     leader = make("pat-leader", tempo=240.0, patterns={"HH": "x", "BD": "x... .... .... ...."})
     follower = None
     try:
+        published("pat-leader", playing=True)  # its thread has put its beat 0
         time.sleep(0.35)  # mid-bar
         before = leader.beat_clock()
         follower = make("pat-follower", clock="pat-leader", tempo=90.0, steps_per_beat=3, patterns={"Snare": "x.."})
         time.sleep(1.5)
         leader.handle("control", ControlValue("tempo", 300.0))
-        changed = time.perf_counter()
+        clock = leader.beat_clock()
+        assert clock.tempo == 300.0
+        changed = clock.t0  # where its 300 BPM begins: after the last step it sent ahead
+        followed = published("pat-leader", tempo=300.0)
         time.sleep(0.8)
-        leader.handle("control", ControlValue("play", 0.0))
         stopped = time.perf_counter()
+        leader.handle("control", ControlValue("play", 0.0))
+        told = published("pat-leader", playing=False)
         time.sleep(0.4)
     finally:
         for node in (follower, leader):
             if node is not None:
                 node.stop()
     hits = [m.time for m in sent(follower)]
-    steps = [m.time for m in sent(leader) if m.channel == 0]
     assert len(hits) >= 5
     # on the leader's bar line, not its own tempo's (90) nor where it started
     beat = before.beat_at(hits[0])
     assert beat == pytest.approx(round(beat), abs=1e-6) and round(beat) % 4 == 0
     # each on a beat of the leader, sent with the very time of its sixteenth there: before its tempo change and after
-    for hit in [h for h in hits if h < changed or h > changed + 0.2]:
-        assert min(abs(hit - step) for step in steps) < 1e-9, hit
-    assert [h for h in hits if h > changed + 0.2]  # at 300 BPM, still on its beats
+    # (the steps it sent ahead by the old clock until the new one was published, up to a lookahead after that, are
+    # off the new grid: a window from the leader's own clock and the moment seen, not a fixed 0.2 s). The sixteenths
+    # are the leader's clock's: the leader's own steps had gaps where a busy host stalled its thread (late steps).
+    lookahead = follower.lookahead_ms / 1000.0
+    for hit in [h for h in hits if h <= changed or h > followed + lookahead]:
+        grid = before if hit <= changed else clock
+        sixteenth = round(grid.beat_at(hit) * 4) / 4
+        assert abs(grid.time_at(sixteenth) - hit) < 1e-9, (hit, grid)
+    assert [h for h in hits if h > followed + lookahead]  # at 300 BPM, still on its beats
     # stopped with the leader: nothing after the steps sent ahead, and those void (an all-notes-off of its own)
-    assert not [h for h in hits if h > stopped + follower.lookahead_ms / 1000.0]
+    assert not [h for h in hits if h > told + lookahead]
     assert [m for m in sent(follower, "control_change") if m.control == 123 and m.time >= stopped - 0.03]
 
 
@@ -184,7 +206,7 @@ def test_a_tempo_sent_to_a_pattern_on_anothers_clock_is_told_once() -> None:
     leader = make("pat-tempo-leader", tempo=120.0, patterns={"BD": "x..."})
     follower = make("pat-tempo-follower", clock="pat-tempo-leader", tempo=90.0, patterns={"HH": "x."})
     try:
-        time.sleep(0.2)  # the leader's clock published
+        published("pat-tempo-leader", playing=True)
         for bpm in (90.0, 100.0, 110.0):
             follower.handle("control", ControlValue("tempo", bpm))
         tempo = follower.beat_clock().tempo
@@ -218,9 +240,12 @@ def test_a_sampler_on_any_clock_goes_by_the_groove_that_plays() -> None:
     waiting = make("pat-any-waiting", follow_midi_clock=True, patterns={"HH": "x"})
     playing = None
     try:
-        time.sleep(0.1)  # published first, stopped
+        published("pat-any-waiting", playing=False)  # published first, stopped
         playing = make("pat-any-playing", tempo=240.0, patterns={"BD": "x"})
-        time.sleep(0.3)
+        deadline = time.monotonic() + 10.0
+        while not sent(playing) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        published("pat-any-playing", playing=True)
         assert sent(playing) and not sent(waiting)
         clock = clocks.current("")
         assert clock is not None and clock.playing and clock.tempo == 240.0
