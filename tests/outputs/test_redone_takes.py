@@ -49,14 +49,16 @@ class AssignHH(Node):
 
 
 class Slow(Node):
-    """Holds each take for a second: a stop meanwhile is unclean, and the take does not end."""
+    """Holds each take until the engine's stop comes to this node (after its wait for the takes to end ran out): the
+    stop is unclean, and the take does not end. Held a fixed second, it ended cleanly before the stop wherever the
+    Live outputs took longer than that to deliver (run_once waits up to 5 s for them)."""
 
     type_name = "test_slow"
     family = "test"
     take = Input(TAKE, "takes")
 
     def on_take(self, take: Take) -> None:
-        time.sleep(1.0)
+        self.stop_event.wait(60.0)  # a hang's limit: stop() sets it
 
 
 class Listener:
