@@ -33,17 +33,17 @@ def test_editor_lock_and_roll_back_are_in_the_show_log(live: tuple[Engine, Any, 
     engine, node, show, path = live
     engine.inject("sampler", "assign", SlotAssignment("HH", sine(440.0, 0.5, 0.5, "a")), source="test")
     engine.inject("sampler", "assign", SlotAssignment("HH", sine(330.0, 0.5, 0.5, "b")), source="test")
-    engine.wait_idle(2.0)
+    assert engine.wait_idle(10.0)
     assert slot_control(engine, "sampler", "HH", "lock", 1.0) is None
-    engine.wait_idle(2.0)
+    assert engine.wait_idle(10.0)
     engine.inject("sampler", "assign", SlotAssignment("HH", sine(220.0, 0.5, 0.5, "c")), source="test")  # skipped
-    engine.wait_idle(2.0)
+    assert engine.wait_idle(10.0)
     assert slot_control(engine, "sampler", "HH", "lock", 0.0) is None
     assert slot_control(engine, "sampler", "HH", "rollback", 1.0) is None
-    engine.wait_idle(2.0)
+    assert engine.wait_idle(10.0)
     time.sleep(0.05)
     engine.inject("sampler", "midi", mido.Message("note_on", channel=0, note=69, velocity=127), source="test")
-    engine.wait_idle(2.0)
+    assert engine.wait_idle(10.0)
     time.sleep(0.05)
     show.close()
     lines = lines_of(path)
@@ -61,11 +61,11 @@ def test_editor_lock_and_roll_back_are_in_the_show_log(live: tuple[Engine, Any, 
 def test_an_audition_from_the_editor_is_in_the_show_log(live: tuple[Engine, Any, showlog.ShowLog, Path]) -> None:
     engine, node, show, path = live
     engine.inject("sampler", "assign", SlotAssignment("Snare", sine(220.0, 0.5, 0.5, "a")), source="test")
-    engine.wait_idle(2.0)
+    assert engine.wait_idle(10.0)
     slots = read_slots(node)
     assert slots is not None
     assert audition(engine, "sampler", slots[1], seconds=0.1) is None
-    engine.wait_idle(2.0)
+    assert engine.wait_idle(10.0)
     show.close()
     midi = [(m["type"], m["channel"], "due" in m) for m in lines_of(path) if m["event"] == "midi"]
     assert midi == [("note_on", 1, False), ("note_off", 1, True)]

@@ -45,7 +45,7 @@ def test_replay_matches_the_live_callback_frame_for_frame(live: tuple[Engine, An
 
     def send(port: str, message: Any) -> None:
         engine.inject("sampler", port, message, source="test")
-        engine.wait_idle(2.0)
+        assert engine.wait_idle(10.0)
 
     callback(4)
     send("assign", SlotAssignment("HH", sine(440.0, 0.5, 0.5, "a")))
@@ -101,7 +101,7 @@ def test_gain_and_mute_changes_replay_at_the_block_the_callback_applied_them(
 
     def send(port: str, message: Any) -> None:
         engine.inject("sampler", port, message, source="test")
-        engine.wait_idle(2.0)
+        assert engine.wait_idle(10.0)
 
     callback(2)
     send("assign", SlotAssignment("HH", sine(440.0, 1.0, 0.5, "a")))
@@ -147,9 +147,9 @@ def test_xruns_are_logged_with_their_frame_and_the_replay_reports_them(
     node.report_status(device="test", sample_rate=RATE, blocksize=BLOCK, output_latency_ms=0.0,
                        block_time=time.perf_counter(), block_frame=0)
     engine.inject("sampler", "assign", SlotAssignment("HH", sine(440.0, 0.5, 0.5, "a")), source="test")
-    engine.wait_idle(2.0)
+    assert engine.wait_idle(10.0)
     engine.inject("sampler", "midi", mido.Message("note_on", channel=0, note=69, velocity=100), source="test")
-    engine.wait_idle(2.0)
+    assert engine.wait_idle(10.0)
     out = np.zeros((BLOCK, 2), np.float32)
     state = node.state
     for block in range(12):

@@ -42,11 +42,11 @@ def test_a_senders_all_notes_off_replays_on_its_own_notes(live: tuple[Engine, An
 
     def send(message: Any) -> None:
         engine.inject("sampler", "midi", message, source="test")
-        engine.wait_idle(2.0)
+        assert engine.wait_idle(10.0)
 
     callback(4)
     engine.inject("sampler", "assign", SlotAssignment("HH", sine(440.0, 1.0, 0.5, "a")), source="test")
-    engine.wait_idle(2.0)
+    assert engine.wait_idle(10.0)
     callback(3)
     send(mido.Message("note_on", channel=0, note=69, velocity=100))  # a keyboard's, held
     callback(3)
@@ -81,7 +81,7 @@ def test_from_the_midi_lines_a_senders_all_notes_off_ends_its_own_notes(
 
     def send(port: str, message: Any) -> None:
         engine.inject("sampler", port, message, source="test")
-        engine.wait_idle(2.0)
+        assert engine.wait_idle(10.0)
 
     send("assign", SlotAssignment("HH", sine(440.0, 1.0, 0.5, "a")))
     send("midi", mido.Message("note_on", channel=0, note=69, velocity=100))  # a keyboard's, held
