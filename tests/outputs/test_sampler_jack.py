@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import NodeContext
 from tests.jack_tools import jack_command
 from tests.sampler_start import opened_or_told
@@ -131,6 +131,16 @@ def play(sender: Any, recorder: Recorder, note: int, velocity: int, seconds: flo
     return recorder.since(start)
 
 
+def assign(sampler: Any, take: Take, *rest: Any) -> None:
+    """Assigns ``take`` to slot HH and waits until the audio process plays it there (a fixed 0.1 s assumed it had
+    taken it up: a busy host's notes then played the slot's old take, or none)."""
+    sampler.on_assign(SlotAssignment("HH", take, *rest))
+    deadline = time.monotonic() + 10.0
+    while sampler.sounding("HH") != take.take_id and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert sampler.sounding("HH") == take.take_id, "the audio process did not take up the take within 10 s"
+
+
 def sounding(signal: np.ndarray, threshold: float = 0.02) -> np.ndarray:
     """The part of ``signal`` after its onset and before its release."""
     loud = np.flatnonzero(np.abs(signal) > threshold)
@@ -140,8 +150,7 @@ def sounding(signal: np.ndarray, threshold: float = 0.02) -> np.ndarray:
 
 def test_midi_note_over_jack_plays_the_take_at_pitch_and_velocity(rig: Any) -> None:
     sampler, recorder, sender, context = rig
-    sampler.on_assign(SlotAssignment("HH", sine_take(220.0, seconds=3.0, amplitude=0.5), "hi-hat", 0.9))
-    time.sleep(0.1)
+    assign(sampler, sine_take(220.0, seconds=3.0, amplitude=0.5), "hi-hat", 0.9)
     loud = sounding(play(sender, recorder, 69, 127, 0.5))  # A4 on a 220 Hz take: an octave up
     soft = sounding(play(sender, recorder, 62, 64, 0.5))  # D4: 293.66 Hz at half velocity
     assert dominant_hz(loud, RATE) == pytest.approx(440.0, rel=0.02)
@@ -156,8 +165,7 @@ def test_midi_note_over_jack_plays_the_take_at_pitch_and_velocity(rig: Any) -> N
 
 def test_slot_swap_under_sustained_playback_has_no_discontinuity(rig: Any) -> None:
     sampler, recorder, sender, _ = rig
-    sampler.on_assign(SlotAssignment("HH", sine_take(220.0, seconds=4.0, amplitude=0.5)))
-    time.sleep(0.1)
+    assign(sampler, sine_take(220.0, seconds=4.0, amplitude=0.5))
     new_take = sine_take(330.0, seconds=4.0, amplitude=0.3, phase=2.0)
     swapped = threading.Event()
 
@@ -172,8 +180,7 @@ def test_slot_swap_under_sustained_playback_has_no_discontinuity(rig: Any) -> No
         signal = sounding(play(sender, recorder, 69, 127, 1.0, during=swap))
         if sampler.stats()["xruns"] == xruns and recorder.overflows == overflows:
             break
-        sampler.on_assign(SlotAssignment("HH", sine_take(220.0, seconds=4.0, amplitude=0.5)))
-        time.sleep(0.1)
+        assign(sampler, sine_take(220.0, seconds=4.0, amplitude=0.5))
     assert swapped.is_set()
     # Judge the stretch around the swap (where the level falls from 0.5 to 0.3), so that a JACK xrun
     # elsewhere in the recording cannot pass for the sampler's click.
