@@ -203,8 +203,9 @@ class Phones:
         return None
 
 
-def wait_ready(port: int, patch: Patch, timeout: float = 30.0) -> None:
-    """Until the recorder answers over HTTPS (certificate and all)."""
+def wait_ready(port: int, patch: Patch, timeout: float = 120.0) -> None:
+    """Until the recorder answers over HTTPS (certificate and all). The limit is a hang's: a restart loads the
+    classifier, which under pytest -n 2 on two busy cores can take longer than 30 s."""
     deadline = time.monotonic() + timeout
     cafile = patch.patch.parent / "state" / "recorder-cert.pem"
     while time.monotonic() < deadline:
@@ -223,9 +224,10 @@ def wait_ready(port: int, patch: Patch, timeout: float = 30.0) -> None:
     raise AssertionError(f"the recorder did not answer in {timeout:g} s: {patch.output()}")
 
 
-def wait_run_busy(phones: Phones, device: Device, before: int, patch: Patch, timeout: float = 30.0) -> None:
-    """Until this run has acknowledged a take for each phone (``before``: the takes acknowledged before it) and one
-    acknowledged take has no /label yet: uploads stored, in flight in the patch and half-sent at a kill now."""
+def wait_run_busy(phones: Phones, device: Device, before: int, patch: Patch, timeout: float = 120.0) -> None:
+    """Until this run has acknowledged as many takes as there are phones (``before``: the takes acknowledged
+    before it; not necessarily one from each phone) and one acknowledged take has no /label yet: uploads stored, in
+    flight in the patch and half-sent at a kill now. The limit is a hang's (see :func:`wait_ready`)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with phones.lock:
