@@ -59,13 +59,14 @@ def test_a_take_no_output_has_is_said_so_as_the_console_says_it(tmp_path: Path) 
     # The sampler has it: said as before, and as the console says it.
     had = seen["both"]
     assert last_take_text(had).endswith(f": slot HH, {missed}")
-    assert f": slot HH, {missed} (" in both_line
+    # The console names Live's reason once, on a line of Live's own (4c759b2): its take lines say only "not in Live"
+    assert ": slot HH, not in Live (" in both_line
     assert fate_word(had.fate, had.end, had.not_loaded, had.loaded) == missed
     assert fate_cell(had.fate, had.end, had.not_loaded, had.loaded, 18) == "not loaded into..."
     # No output has it: the console's words, and the row's cell says so first (cut, both read "not loaded into...").
     none = seen["alone"]
     assert last_take_text(none).endswith(f": slot HH, {missed}; no output has it")
-    assert f": slot HH, {missed}; no output has it (" in alone_line
+    assert ": slot HH, not in Live; no output has it (" in alone_line
     assert fate_word(none.fate, none.end, none.not_loaded, none.loaded) == f"{missed}; no output has it"
     assert fate_cell(none.fate, none.end, none.not_loaded, none.loaded, 18) == "no output has it"
     assert fate_text("knock-1", none.fate, none.end, none.not_loaded, none.loaded).endswith("; no output has it")

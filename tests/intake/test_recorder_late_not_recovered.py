@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from exsampling_patch.commands.take_words import take_name
 from exsampling_patch.runtime.events import NodeStatus
 
 from .conftest import probe_of
@@ -34,4 +35,5 @@ def test_a_take_handed_on_late_in_an_edit_is_not_told_recovered(tmp_path: Path, 
     assert not taken[0].meta.get("recovered")
     assert not [e for e in events if isinstance(e, NodeStatus) and e.status.get("recovered")]
     printed = console_text(edited, events)
-    assert take_id in printed and "recovered" not in printed, printed
+    # the take's line names it by its id's last part (14696df)
+    assert f"{take_name(take_id, 'Mika')} from Mika" in printed and "recovered" not in printed, printed

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from exsampling_patch.commands.take_words import take_name
 from exsampling_patch.nodes.web_recorder import WebRecorder
 from exsampling_patch.runtime.events import NodeStatus
 
@@ -50,4 +51,5 @@ def test_a_take_stored_after_the_stop_and_before_the_new_listing_is_not_told_rec
     assert not taken[0].meta.get("recovered")
     assert not [e for e in events if isinstance(e, NodeStatus) and e.status.get("recovered")]
     printed = console_text(edited, events)
-    assert take_id in printed and "recovered" not in printed, printed
+    # the take's line names it by its id's last part (14696df)
+    assert f"{take_name(take_id, 'Mika')} from Mika" in printed and "recovered" not in printed, printed
