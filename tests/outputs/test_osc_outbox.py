@@ -103,6 +103,10 @@ def test_a_patch_killed_right_after_the_hand_over_sends_the_take_once(tmp_path: 
         out = ""
         try:
             out, _ = patch.communicate(timeout=60)
+            err.seek(0)
+            assert patch.returncode == -signal.SIGKILL, err.read()
+            # Read before the sender goes on: continued first, it could send before this looked (it did, once).
+            assert not select.select([receiver], [], [], 0)[0]  # nothing went before the patch died
         except subprocess.TimeoutExpired:
             os.killpg(patch.pid, signal.SIGKILL)
             out, _ = patch.communicate()
@@ -110,9 +114,6 @@ def test_a_patch_killed_right_after_the_hand_over_sends_the_take_once(tmp_path: 
         finally:
             if out.strip():  # the sender, stopped or not: let it go on (and end), whatever the asserts say
                 os.kill(int(out), signal.SIGCONT)
-        err.seek(0)
-        assert patch.returncode == -signal.SIGKILL, err.read()
-    assert not select.select([receiver], [], [], 0)[0]  # nothing went before the patch died
     wait_for(lambda: ended(int(out)))  # it sent what its pipe held, and exited as the pipe closed
     assert len(receive_all(receiver, first=10.0)) == 1  # the sender outlived the kill and sent it, once
     log = live / ".sent-live.txt"
