@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -305,7 +306,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         show.close()
     failed = dict(engine.error_counts)  # one C call: a node still running may add to it
     never = [node_id for node_id in patch.nodes if node_id not in started_nodes]
-    # FILE:LINE of a classifier's model that stopped its start, for the line and the JSON alike
+    # FILE:LINE of a classifier's model or a folder parameter that stopped its start, for the line and the JSON alike
     places = {node_id: model_place(args.patch, patch, node_id, start_errors.get(node_id, "")) for node_id in never}
     print((f"stopped during start-up, {time.monotonic() - starting:.1f} s in" if interrupted
            else f"stopped after {ran:.1f} s running")
@@ -342,14 +343,22 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 def model_place(patch_file: str, patch: Patch, node_id: str, why: str) -> str:
     """``FILE:LINE: `` of a classifier's ``model`` (its node's line where not written) when its start failed on that
     file (one check cannot tell, or changed after it), as `classify --patch` tells it: the line to change was left
-    to find; '' otherwise."""
+    to find; so of a folder parameter the system refused (:mod:`..runtime.path_errors`: a read-only disk, no check
+    tells it), whose line was left to find as well; '' otherwise."""
     from exsampling_patch.patchfile import read_patch
 
     spec = patch.nodes.get(node_id)
-    if spec is None or spec.type != "classifier" or not why.startswith("not a readable model file"):
+    folder = re.search(r"the folder of parameter '([^']+)'", why)
+    if spec is None:
+        return ""
+    if spec.type == "classifier" and why.startswith("not a readable model file"):
+        param = "model"
+    elif folder is not None:
+        param = folder.group(1)
+    else:
         return ""
     source = read_patch(patch_file).source_map  # read again: only here, where a line is told
-    line = source.node_line(node_id, "params", "model") or source.node_line(node_id)
+    line = source.node_line(node_id, "params", param) or source.node_line(node_id)
     return f"{patch_file}:{line}: " if line else ""
 
 
