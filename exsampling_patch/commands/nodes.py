@@ -19,6 +19,10 @@ from exsampling_patch.validate import at_node_dirs_lines, node_dirs_of
 SHOWN_ROWS = 8
 #: The text listing's doc of a node type whose class has no docstring (--json gives its doc as "").
 NO_DOC = "(no description: give the class a docstring)"
+#: The same for a port or parameter declared without its doc, by what declared it (--json gives its doc as "").
+NO_PORT_DOC = {"in": '(no description: give it one, Input(TYPE, "..."))',
+               "out": '(no description: give it one, Output(TYPE, "..."))',
+               "param": '(no description: give it one, Param(kind, default, "..."))'}
 
 
 def _default_text(param: dict[str, Any]) -> str:
@@ -113,10 +117,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"{row['type']}: {row['doc'] or NO_DOC}")
         if row["origin"] != "built-in":  # which plugin it is (a folder's file, an entry point): one of a name taken
             print(f"    from {row['origin']}")  # by another plugin was listed as if it were yours
+        # Like the class's: a port or parameter without a doc ended its line at "): ", as if cut short.
         for port in row["inputs"]:
-            print(f"    in  {port['name']} ({port['type']}{', many' if port['multiple'] else ''}): {port['doc']}")
+            many = ", many" if port["multiple"] else ""
+            print(f"    in  {port['name']} ({port['type']}{many}): {port['doc'] or NO_PORT_DOC['in']}")
         for port in row["outputs"]:
-            print(f"    out {port['name']} ({port['type']}): {port['doc']}")
+            print(f"    out {port['name']} ({port['type']}): {port['doc'] or NO_PORT_DOC['out']}")
         for param in row["params"]:
             limits = ""
             if "choices" in param:
@@ -127,5 +133,6 @@ def run(args: argparse.Namespace) -> int:
                 limits += f" {param['unit']}" if limits.startswith(", in [") else f", in {param['unit']}"
             # A required parameter's default (None) is what a patch must not leave it at.
             default = "required" if param.get("required") else f"default {_default_text(param)}"
-            print(f"    param {param['name']} ({param['type']}, {default}{limits}): {param['doc']}")
+            doc = param["doc"] or NO_PORT_DOC["param"]
+            print(f"    param {param['name']} ({param['type']}, {default}{limits}): {doc}")
     return 0

@@ -44,3 +44,32 @@ def test_a_type_refused_at_load_is_said_to_be_found_and_why(tmp_path: Path,
     assert err[-1] == (f"refused: a node type of that name was found but refused at load: {tmp_path}/refused.py:7: "
                        "Refused: input 'take' has no handler on_take"), err
     assert not any("no node type of that name" in line for line in err), err
+
+
+UNDOCUMENTED_PORTS = '''from exsampling_patch import TAKE, Input, Node, Output, Param
+
+
+class Bare(Node):
+    """Ports and a parameter declared without their docs."""
+
+    take = Input(TAKE)
+    out = Output(TAKE)
+    gain = Param(float, 1.0)
+
+    def on_take(self, take):
+        self.emit("out", take)
+'''
+
+
+def test_ports_and_parameters_without_a_doc_are_listed_with_what_to_do(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Each line ended at "): " with nothing after it, as the class's had before it said to give a docstring."""
+    (tmp_path / "bare.py").write_text(UNDOCUMENTED_PORTS, encoding="utf-8")
+    assert main(["nodes", "--nodes", str(tmp_path), "bare"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[3:] == ['    in  take (take): (no description: give it one, Input(TYPE, "..."))',
+                       '    out out (take): (no description: give it one, Output(TYPE, "..."))',
+                       '    param gain (float, default 1.0): (no description: give it one, Param(kind, default, "..."))'
+                       ], out
+    assert main(["nodes", "--json", "--nodes", str(tmp_path), "bare"]) == 0
+    assert capsys.readouterr().out.count('"doc": ""') == 3  # scripts get the docs as they are
