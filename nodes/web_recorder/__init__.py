@@ -102,6 +102,7 @@ class WebRecorder(TakeRecovery):
         self._early_ends: list[Any] | None = []
         self._early_lock = threading.Lock()
         self._no_tables = False  # its start failed before it made them: an end is only written down (take_ended)
+        self._phones_made = False  # its phones' lists and late loads both made (take_loaded_after_all looks at both)
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
@@ -169,6 +170,7 @@ class WebRecorder(TakeRecovery):
         self._done_at_emit = not self.context.tracks_takes  # no runtime to tell us a take's end
         self._phones = PhoneLists()  # each phone's take ids (by its key's digest), for its page's list
         self._late = LateLoads(self._board.get, self._save_end, self._board.update)  # loaded after all
+        self._phones_made = True  # after both: a load told between the two found the one and not the other
         self._count = 0
         self._accepting = 0  # uploads read whole and being checked and stored (the stop says those it leaves)
         self._recorders: set[str] = set()
@@ -307,7 +309,7 @@ class WebRecorder(TakeRecovery):
     def take_loaded_after_all(self, take_id: str, by: str, kind: str) -> None:
         """Output ``by`` (of type ``kind``) loaded a take after all (its status's ``loaded_after_all``), which its end
         told not loaded: the phone's row, saved once at the end, stayed red though the take played."""
-        phone = self._phones.phone_of(take_id) if hasattr(self, "_phones") else None
+        phone = self._phones.phone_of(take_id) if self._phones_made else None
         if phone is None:  # not started, or another recorder's take
             return
         self._late.loaded(take_id, phone, by, kind)
