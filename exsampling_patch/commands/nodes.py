@@ -52,15 +52,23 @@ def _only(rows: list[dict[str, Any]], asked: list[str], problems: list[PluginPro
     for name in unknown:
         # A type refused at load (an input without its handler) was "no node type of that name", its reason on a
         # warning line above that read as unrelated.
-        refused = [str(p).removesuffix(f"; node type '{name}' is not loaded") for p in problems if p.type_name == name]
+        refused = _refused(name, problems)
         if refused:
-            print(f"{name}: a node type of that name was found but refused at load: {'; '.join(refused)}",
-                  file=sys.stderr)
+            print(f"{name}: a node type of that name was found but refused at load: {refused}", file=sys.stderr)
             continue
-        meant = closest(name, types)
+        # A refused type is meant too: `nodes refusd` for the refused 'refused' suggested nothing.
+        meant = closest(name, [*types, *(p.type_name for p in problems if p.type_name and p.type_name not in types)])
         hint = f"did you mean '{meant}'?" if meant else "'exsampling nodes' lists them all"
+        if meant and meant not in types:
+            hint += f" It was found but refused at load: {_refused(meant, problems)}"
         print(f"{name}: no node type of that name, nor a patch file ({hint})", file=sys.stderr)
     return [] if unknown else [row for row in rows if row["type"] in asked]
+
+
+def _refused(name: str, problems: list[PluginProblem]) -> str:
+    """Why the type ``name`` was refused at load (each of its problems, '; ' between), or '' for none."""
+    told = f"; node type '{name}' is not loaded"
+    return "; ".join(str(p).removesuffix(told) for p in problems if p.type_name == name)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -73,3 +73,13 @@ def test_ports_and_parameters_without_a_doc_are_listed_with_what_to_do(tmp_path:
                        ], out
     assert main(["nodes", "--json", "--nodes", str(tmp_path), "bare"]) == 0
     assert capsys.readouterr().out.count('"doc": ""') == 3  # scripts get the docs as they are
+
+
+def test_a_misspelt_refused_type_is_suggested_with_why_it_was_refused(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """`nodes refusd` suggested nothing: suggestions came from the types that loaded alone."""
+    (tmp_path / "refused.py").write_text(REFUSED, encoding="utf-8")
+    assert main(["nodes", "--nodes", str(tmp_path), "refusd"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == ("refusd: no node type of that name, nor a patch file (did you mean 'refused'? It was found but "
+                       f"refused at load: {tmp_path}/refused.py:7: Refused: input 'take' has no handler on_take)"), err
