@@ -187,7 +187,7 @@ class _Builder:
                     # rows `yes: Bass` and `on: HH` of a table are both the key true to YAML: "remove one of them"
                     # left the composer with two labels of a model and no way to write both
                     self.problems.append(Problem(
-                        f"key '{key}' appears twice (first on line {seen[key]})", self.file, line,
+                        f"key {_key_words(key)} appears twice (first on line {seen[key]})", self.file, line,
                         key_node.start_mark.column + 1, hint=quoting_hint("str", key) or "remove one of them"))
                 seen[key] = line
                 mapping[key] = self.build(value_node, (*path, key))

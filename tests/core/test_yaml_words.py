@@ -55,3 +55,14 @@ def test_a_link_mapping_with_one_end_is_not_told_to_be_an_arrow_of_its_key(writt
     [problem] = loads_patch(f"exsampling_patch: 1\nnodes:\n{LOG}links:\n- {written}\n", "p.yaml").problems
     assert (problem.line, problem.message, problem.hint) == (
         6, "a link must be 'node.output -> node.input'", "or '{from: node.output, to: node.input}'")
+
+
+@pytest.mark.parametrize(("keys", "message"), [
+    ("  ~: 1\n  null: 2\n", "key null appears twice (first on line 5)"),
+    ("  on: 1\n  yes: 2\n", "key true appears twice (first on line 5)"),
+    ("  3: 1\n  3: 2\n", "key '3' appears twice (first on line 5)"),
+])
+def test_a_key_that_appears_twice_is_named_in_yamls_words(keys: str, message: str) -> None:
+    # Before: "key 'None' appears twice", "key 'True' appears twice", Python's words for `~:` and `on:`.
+    problems = loads_patch(f"exsampling_patch: 1\nnodes:\n{LOG}{keys}links: []\n", "p.yaml").problems
+    assert [(p.line, p.message) for p in problems if "twice" in p.message] == [(6, message)]
