@@ -22,9 +22,9 @@ from exsampling_patch.node import ParamError
 from exsampling_patch.note_checks import note_problems
 from exsampling_patch.param_checks import node_type_problems, patch_warnings
 from exsampling_patch.param_values import value_in_effect
-from exsampling_patch.patch import Link, Patch, PortRef, fixed_id, id_problems
+from exsampling_patch.patch import NODE_KEYS, Link, Patch, PortRef, fixed_id, id_problems
 from exsampling_patch.patch_hints import invisible_character, visible
-from exsampling_patch.patchfile import NODE_KEYS, ParsedPatch, SourceMap, read_patch
+from exsampling_patch.patchfile import ParsedPatch, SourceMap, read_patch
 from exsampling_patch.path_checks import path_problem, read_path_problems
 from exsampling_patch.registry import PluginProblem, Registry
 from exsampling_patch.slot_takers import SLOT_TAKERS, slot_takers_fed, slots_of
