@@ -55,9 +55,11 @@ class TrackNames:
             elif heard is not None and not self.gone and now - heard >= 2 * ask_every:
                 self.gone = True
                 since = time.strftime("%H:%M:%S", time.localtime(time.time() - (now - heard)))
+                # Takes still go, to the tracks it last named: a Live that only answers late (busy), or whose
+                # answers no longer reach reply_port, gets them, so "lost" would lie.
                 node.report_error(f"AbletonOSC stopped answering on {where} (no track names on port "
-                                  f"{self.reply_port} since {since}): has Live quit? Its takes are lost until it "
-                                  f"answers, asked every {ask_every:g} s")
+                                  f"{self.reply_port} since {since}): has Live quit? Until it answers (asked every "
+                                  f"{ask_every:g} s), takes go to the tracks it last named and may not reach Live")
             try:
                 data, _ = self.listener.recvfrom(65536)
             except TimeoutError:
