@@ -114,10 +114,12 @@ def check_patch(
             ))
             continue
         node_type = registry.get(spec.type)
+        meant: set[str] = set()  # parameters a misspelling was told to mean: not told missing too
         for name, value in spec.params.items():
             param = node_type.param_specs.get(name)
             if param is None:
                 close = difflib.get_close_matches(name, list(node_type.param_specs), n=1)
+                meant.update(close if name not in NODE_KEYS else ())
                 problems.append(Problem(
                     f"node '{node_id}': {spec.type} has no parameter '{name}'", source.file,
                     source.node_line(node_id, "params", name),
@@ -145,7 +147,7 @@ def check_patch(
                         hint=f"'{name}' names a {param.path_kind or 'path'}: {param.doc}",
                     ))
         for name, param in node_type.param_specs.items():
-            if param.required and spec.params.get(name) is None:
+            if param.required and spec.params.get(name) is None and name not in meant:
                 problems.append(Problem(
                     f"node '{node_id}': required parameter '{name}' is missing", source.file,
                     source.node_line(node_id), hint=f"add '{name}: ...' under params ({param.doc})",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from exsampling_patch.cli import main
+from exsampling_patch.validate import check_file
 
 PATCH = "exsampling_patch: 1\nnodes:\n- id: a\n  type: log\n  params:\n    prefix: x\n    {0}: 1\nlinks: []\n"
 
@@ -28,3 +29,16 @@ def test_a_parameter_name_that_is_no_text_is_told_at_its_line(
         captured = capsys.readouterr()
         assert f"{patch}:{line}: node 'a': a parameter's name must be text, {told}\n" in captured.out + captured.err
         assert "Traceback" not in captured.err, captured.err
+
+
+def test_a_misspelt_required_parameter_is_told_once_as_a_misspelling(tmp_path: Path) -> None:
+    # Before: "did you mean 'folder'?" at the misspelling, and also "required parameter 'folder' is missing" at the
+    # node: one slip told twice, the second sending the reader to add a line the first says is there.
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: inbox\n  type: folder_source\n  params:\n    fodler: in\n"
+                     "- id: mic\n  type: folder_source\n  params:\n    pol_interval: 1\nlinks: []\n", encoding="utf-8")
+    assert [(p.line, p.message, p.hint) for p in check_file(patch)] == [
+        (6, "node 'inbox': folder_source has no parameter 'fodler'", "did you mean 'folder'?"),
+        (7, "node 'mic': required parameter 'folder' is missing",
+         "add 'folder: ...' under params (the folder to watch)"),
+        (10, "node 'mic': folder_source has no parameter 'pol_interval'", "did you mean 'poll_interval'?")]
