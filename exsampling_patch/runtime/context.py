@@ -62,11 +62,12 @@ class EngineContext(NodeContext):
 
     def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:
         # Told by its handler, on the message in hand: that message's error, as if the handler had raised (the
-        # next message handled without one ends it); told from elsewhere (start(), a device thread), no port.
+        # next message handled without one ends it; one told ``about`` an output stands until that output opens:
+        # told once, not at each message while it fails); told from elsewhere (start(), a device thread), no port.
         state = getattr(self._engine._local, "worker", None)
         busy = state.busy if state is not None else None
         port = busy[1] if busy is not None and busy[0].node_id == node_id else None
-        self._engine._record_error(node_id, error, port=port, about="" if port else about)
+        self._engine._record_error(node_id, error, port=port, about=about)
 
     def is_linked(self, node_id: str, port: str) -> bool:
         plan = self._engine._plan

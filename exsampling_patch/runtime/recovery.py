@@ -6,14 +6,17 @@ error was told, by any thread, while a handler ran.
 
 What ends an error depends on what it was. One of handling a message (a :class:`NodeError` with a ``port``: the
 handler raised, hung, or told it while the message was in hand) ends with the next message the node handles
-without one. Any other (its ``start()`` failed to open a sound device or a port, its device thread found the
-device gone, it told one from a thread of its own) ends only once its device, port or URL opens again after its
-start, or once a live edit rebuilds the node: a sampler with no JACK server still takes its takes in, keeping
-them for when the device is back, and is silent meanwhile. An error told ``about`` one of the node's devices (its
-``device``, its ``midi_port``) ends only when that one opens: each of a node's standing errors ends by its own
-recovery, and the node is back once none stands. An opening of one of ``ABOUT_ONLY_KEYS`` (a recorder's take
-folder's disk with room again) ends only the errors told about it. A node's count of errors is never cleared (the
-end-of-show summary names a node that failed and recovered).
+without one, unless the handler told it ``about`` one of the node's devices or outputs (below): an output that
+fails at each message (an ``osc_send`` whose target refuses) tells it once, and it stands through the messages
+that follow until that output opens again. Any other (its ``start()`` failed to open a sound device or a port, its
+device thread found the device gone, it told one from a thread of its own) ends only once its device, port or URL
+opens again after its start, or once a live edit rebuilds the node: a sampler with no JACK server still takes its
+takes in, keeping them for when the device is back, and is silent meanwhile. An error told ``about`` one of the
+node's devices or outputs (its ``device``, its ``midi_port``, its ``port``) ends only when that one opens (a status
+carrying that key): each of a node's standing errors ends by its own recovery, and the node is back once none
+stands. An opening of one of ``ABOUT_ONLY_KEYS`` (a recorder's take folder's disk with room again) ends only the
+errors told about it. A node's count of errors is never cleared (the end-of-show summary names a node that failed
+and recovered).
 """
 
 from __future__ import annotations
@@ -34,16 +37,16 @@ def clears_error(error: NodeError, sign: Sign, opened: Sequence[str] = ()) -> bo
     message that failed is not over until its handler returns: :class:`ErrorBook` holds every sign back until
     then."""
     if sign == "handled":
-        return error.port is not None
+        return error.port is not None and not error.about
     if sign == "opened":
         return error.about in opened if error.about else any(key not in ABOUT_ONLY_KEYS for key in opened)
     return True
 
 
 def _kind(error: NodeError) -> str:
-    """Errors of one kind replace each other (a device told missing at each retry stands once): a handler's, or
-    one about each device, or one about nothing said."""
-    return "\0handler" if error.port is not None else error.about
+    """Errors of one kind replace each other (a device told missing at each retry stands once): one about each
+    device or output (a handler's too), or a handler's about nothing said, or one about nothing said."""
+    return error.about or ("\0handler" if error.port is not None else "")
 
 
 def sign_of(event: NodeStatus) -> Sign | None:
