@@ -6,6 +6,8 @@ import os
 import threading
 from pathlib import Path
 
+import numpy as np
+
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.ports import TAKE
@@ -33,9 +35,18 @@ def not_a_take(node_id: str, message: object) -> NotATake:
         got = f"the text {message[:40]!r}"
     elif isinstance(message, bool | int | float):
         got = f"the number {message}"
+    elif message is None:
+        got = "nothing (None)"
+    elif isinstance(message, np.ndarray):  # a take's samples sent without their take
+        got = f"an array of samples ({' x '.join(map(str, message.shape))})"
+    elif isinstance(message, list | tuple):
+        got = f"a list of {len(message)} items"
+    elif isinstance(message, dict):
+        got = f"a mapping of {len(message)} keys"
     else:
+        # Else a plugin's own kind of message: its class's name is the one clue to which plugin sent it
         got = next((words for cls in type(message).__mro__ if (words := _KINDS.get(cls.__name__))),
-                   f"a {type(message).__name__}")
+                   f"a {type(message).__name__} object (a plugin's own kind of message)")
     return NotATake(f"take writer '{node_id}' got {got}, not a take: it stores takes (audio); what feeds its "
                     "'take' input through a port that passes anything (a relay, a plugin's) sent it")
 
