@@ -16,8 +16,8 @@ A take the patch changed (trimmed, ...: no file of its own) is written to ``osc_
 path sent (docs/osc.md).
 
 ``osc_receive`` (:mod:`~exsampling_patch.nodes.osc_receive`) reads the same messages back.
-An unreachable or unknown host never stops the patch: the node reports the error and goes on; each take that did
-not go ends as an error.
+An unreachable or unknown host never stops the patch: the node reports the error once and goes on, in that error
+while its sends fail, until one goes (a status with ``port``); each take that did not go ends as an error.
 """
 
 from __future__ import annotations
@@ -223,8 +223,10 @@ class OscSend(Node):
         self.lock: FolderLock | None = None
         self._files: TakeFiles | None = None  # made by the first take that needs a copy (take_files)
         self._warning = StandingWarning()
-        # Not told by the target (once per distinct problem): each message that does not go tells it (on_message).
-        self.target = OscTarget(self.host, self.port)
+        self._failing = False  # the last send failed: the next that goes reports the target open again
+        # Told by the target once per distinct problem, about the node's "port": it stands while sends fail (the
+        # messages handled meanwhile do not end it) and ends at the first that goes, which reports that key.
+        self.target = OscTarget(self.host, self.port, lambda text: self.report_error(text, about="port"))
 
     def take_files(self) -> TakeFiles:
         """The folder of copies of changed takes, with its lock, taken by the first take that needs a copy: a node
@@ -280,11 +282,12 @@ class OscSend(Node):
             # the takes sent as /take: a history of their own (None), which no slot's name can share
             files.assigned(message.slot if isinstance(message, SlotAssignment) else None, file)
         if sent:
-            self.report_status(sent=self.target.sent, **self._warning.ended())
+            # The first to go after sends failed: its destination works again, which ends the target's error.
+            again = {"port": self.port} if self._failing else {}
+            self._failing = False
+            self.report_status(sent=self.target.sent, **again, **self._warning.ended())
             return
-        # Each message that did not go tells its error: told once, the next message handled ended it (the engine's
-        # rule for a handler's error) while sends still failed, and the node showed none. The first that goes ends it.
-        self.report_error(self.target.error)
+        self._failing = True
         if isinstance(take, Take):
             self.tell_fate(message, "error", f"not sent: {self.target.error}")
 
