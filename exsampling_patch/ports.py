@@ -55,7 +55,9 @@ def link_problem(source: PortType, target: PortType) -> str | None:
     """Return why an output of type ``source`` may not feed an input of type ``target``, or None if it may.
 
     A link is allowed when both ends carry the same type, or when either end is ``any``
-    (a pass-through node forwards whatever it receives, so its output is checked where it lands).
+    (a pass-through node forwards whatever it receives). What an ``any`` output sends is checked nowhere (a typed
+    output's is, at its emit) but in the take writer, which tells what reached it that is not a take: any other node
+    gets it as it is.
     """
     if source == target or ANY in (source, target):
         return None
