@@ -10,7 +10,9 @@ from __future__ import annotations
 import difflib
 import inspect
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from exsampling_patch.class_source import assigned_line as _assigned_line
@@ -113,18 +115,16 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
     problems += _declared_again(file, body, name)
     # Only a stub that fails the type's messages: a handler, a base's method its types are meant to define (it has
     # types), one of those a type left out. A type's own stub of anything else (an export_settings() to come) loads.
-    shared = [klass.__name__ for klass in cls.__subclasses__() if issubclass(klass, Node)]
+    shared = _derived(cls, cls.__subclasses__())
     for method, where, line, owner in _unimplemented(cls):
-        handler = method == "handle" or (method.startswith("on_") and method[3:] in cls.inputs)
+        handler = _is_handler(cls, method)
         if owner is cls and handler:
             on = f"'{method[3:]}'" if method != "handle" else "any input"
             problems.append(TypeProblem(where, line, f"{name}: {method}() only raises NotImplementedError: every "
                                         f"message on {on} would fail; write the handler (a base that other node types "
                                         "share sets abstract = True, and each of its types defines it)"))
         elif owner is cls and shared:
-            problems.append(TypeProblem(where, line, f"{name}: {method}() raises NotImplementedError: a base that "
-                                        "other node types share sets abstract = True (it is then no type itself), "
-                                        f"and each of its types defines {method}() (its types: {', '.join(shared)})"))
+            problems.append(_shared_stub(cls, method, where, line, shared))
         elif owner is not cls:  # a type of a shared base that left one of its methods out: told at its own class
             problems.append(TypeProblem(file, body.lineno, f"{name}: defines no {method}(), and {owner.__name__}'s "
                                         f"raises NotImplementedError (at {where}:{line}): define {method}() in {name}"))
@@ -146,6 +146,45 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
                 hint = f" ({_bare_type(port, vars(cls)[port], 'Output')})"
             problems.append(TypeProblem(file, call.lineno, f"{name}: emit to unknown output '{port}'{hint}"))
     return problems
+
+
+def shared_base_problems(cls: type[Node], types: Iterable[type]) -> list[TypeProblem]:
+    """The methods of ``cls`` that only raise ``NotImplementedError``, its handlers aside, where some of ``types``
+    derive from it: a base that other node types share, to set ``abstract = True``. For the registry once a folder's
+    files are all imported: a base's types in a file loaded after it (or importing its file by name, a second copy
+    of the class) were no subclasses of it when it was registered, and it loaded as a type that failed on use."""
+    shared = _derived(cls, types)
+    if not shared:
+        return []
+    return [_shared_stub(cls, method, where, line, shared) for method, where, line, owner in _unimplemented(cls)
+            if owner is cls and not _is_handler(cls, method)]
+
+
+def _derived(cls: type[Node], types: Iterable[type]) -> list[str]:
+    """The names of the classes of ``types`` that derive from ``cls``, or from another copy of it: a node file that
+    another imports by its name (``from effect_base import Effect``) is a second module of the same file."""
+    where = _source_file(cls)
+    return [klass.__name__ for klass in types if klass is not cls and issubclass(klass, Node)
+            and any(base is cls or (base.__qualname__ == cls.__qualname__ and where and _source_file(base) == where)
+                    for base in klass.__mro__[1:])]
+
+
+def _source_file(cls: type) -> str:
+    try:
+        file = inspect.getsourcefile(cls)
+    except (OSError, TypeError):
+        return ""
+    return str(Path(file).resolve()) if file else ""
+
+
+def _is_handler(cls: type[Node], method: str) -> bool:
+    return method == "handle" or (method.startswith("on_") and method[3:] in cls.inputs)
+
+
+def _shared_stub(cls: type[Node], method: str, where: str, line: int, shared: list[str]) -> TypeProblem:
+    return TypeProblem(where, line, f"{cls.__name__}: {method}() raises NotImplementedError: a base that other node "
+                       "types share sets abstract = True (it is then no type itself), and each of its types defines "
+                       f"{method}() (its types: {', '.join(shared)})")
 
 
 def _unimplemented(cls: type[Node]) -> list[tuple[str, str, int, type]]:

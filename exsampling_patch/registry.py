@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any, cast
 
 from exsampling_patch.node import DeclarationError, Node, Param, PortSpec
-from exsampling_patch.node_checks import type_problems
+from exsampling_patch.node_checks import shared_base_problems, type_problems
 from exsampling_patch.node_files import NODE_FOLDERS, import_file, own_helpers
 from exsampling_patch.plugin_hints import described, name_meant
 from exsampling_patch.thread_prints import prints_to_stderr
@@ -276,6 +276,22 @@ class Registry:
                 if file.name.startswith("_"):
                     continue
                 self._guarded(str(file), lambda file=file: self._register_file(file), file=str(file))
+        self._refuse_shared_bases()
+
+    def _refuse_shared_bases(self) -> None:
+        """Refuse a plugin type that other types loaded since derive from, and that leaves a method to them
+        (:func:`~exsampling_patch.node_checks.shared_base_problems`): registered before them, it loaded as a type
+        that failed on use."""
+        for name, node_type in list(self.types.items()):
+            mistakes = [] if self.origins[name] == "built-in" else shared_base_problems(node_type, self.types.values())
+            if not mistakes:
+                continue
+            del self.types[name]
+            plugin = self.origins.pop(name)
+            self.problems += [PluginProblem(f"{m.file}:{m.line}", f"{m.message}; node type '{name}' is not loaded",
+                                            type_name=name, plugin=plugin) for m in mistakes]
+            loaded = plugin in self.origins.values()  # the file's other types, if any, still loaded
+            self.problems = [replace(p, loaded=loaded) if p.plugin == plugin else p for p in self.problems]
 
     def _register_file(self, file: Path) -> None:
         """Register the node types of a node folder's ``file``, and tell each class in it that declares ports or
