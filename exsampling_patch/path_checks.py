@@ -102,7 +102,8 @@ def read_path_problems(patch: Patch, registry: Registry, source: SourceMap, base
                 missing = f"does not exist; did you mean '{shown}'?"
             elif missing:
                 missing += from_patch_folder(value, base_dir, read.path_kind)
-            reason = f"'{value}' {missing}" if missing else content_problem(spec.type, name, path)
+            reason = f"'{value}' {missing}" if missing else as_named(content_problem(spec.type, name, path), value,
+                                                                      path, base_dir)
             if reason:
                 problems.append(Problem(f"node '{node_id}': parameter '{name}': {reason}", source.file,
                                         source.node_line(node_id, "params", name), hint=f"'{name}': {read.doc}"))
@@ -119,6 +120,24 @@ def content_problem(type_name: str, name: str, path: Path) -> str | None:
     except OSError:
         return None  # not there: missing_path tells it
     return _model_problem(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def as_named(reason: str | None, value: str, path: Path, base_dir: Path) -> str | None:
+    """``reason`` with the paths of ``path`` (read for the patch's ``value``) and of the files beside it written as
+    the patch would name them, from the patch's folder, in quotes as the other path messages write them: a model
+    card's "/home/.../my.md is the card of the model /home/.../my.pt" named neither as the patch does."""
+    if reason is None or Path(value).expanduser().is_absolute():
+        return reason
+    folder = os.path.join(path.parent, "")
+    if folder not in reason:
+        return reason
+    try:
+        names = sorted((n for n in os.listdir(path.parent) if folder + n in reason), key=len, reverse=True)
+    except OSError:
+        names = [path.name] if str(path) in reason else []
+    for name in names:  # the longest first: my.pt.bak is not my.pt followed by .bak
+        reason = reason.replace(folder + name, f"'{os.path.relpath(path.parent / name, base_dir)}'")
+    return reason
 
 
 def shipped_model_problem() -> str | None:

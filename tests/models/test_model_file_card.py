@@ -65,6 +65,14 @@ def test_check_tells_a_patchs_model_that_is_a_card_at_its_line(tmp_path: Path,
                      encoding="utf-8")
     assert main(["check", str(patch)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith(f"{patch}:6: node 'sorter': parameter 'model': {card} is the card of the model {model}, "
-                             f"not a model file: give {model} ("), out
+    # The paths as the patch names them, from its folder, as the other path messages tell them (they were absolute).
+    assert out[0].startswith(f"{patch}:6: node 'sorter': parameter 'model': 'models/my_model.md' is the card of the "
+                             "model 'models/my_model.pt', not a model file: give 'models/my_model.pt' ("), out
     assert len(out) == 1, out
+
+    (tmp_path / "sets").mkdir()  # a patch in a folder of its own: from its folder, up one
+    patch = patch.replace(tmp_path / "sets" / "show.yaml")
+    patch.write_text(patch.read_text(encoding="utf-8").replace("models/", "../models/"), encoding="utf-8")
+    assert main(["check", str(patch)]) == 1
+    assert "'../models/my_model.md' is the card of the model '../models/my_model.pt', not a model file: give " \
+           "'../models/my_model.pt' (" in capsys.readouterr().out
