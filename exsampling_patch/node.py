@@ -280,7 +280,9 @@ class Node:
         ``about``: for a node with more than one device, which one the error is about, named by the status key
         that tells it open again (``"device"``, ``"midi_port"``, ``"disk"``: ``runtime.events.OPENED_KEYS``): the
         error stands until that one opens, whatever else does. Without it, any opening ends it but ``"disk"``'s,
-        which ends only the errors told about the disk."""
+        which ends only the errors told about the disk. Inside a handler too: an output that keeps failing (its
+        ``"port"``) is told once and stands through the messages handled, until a status with that key ends it;
+        without ``about``, a handler's error ends at the next message handled without one."""
         if about:
             self.context.report_error(self.node_id, error, about=about)
         else:  # as before ``about``: a context of a plugin's tests that takes (node_id, error) still works

@@ -60,10 +60,11 @@ class NodeError(Event):
     #: ``__init__``, ``prepare``, ``start``, ``stop`` or ``take_ended``; '' for a handler or a reported error.
     #: ``where`` names the deepest line of the node's code, often a helper: this says what was going on.
     during: str = ""
-    #: Outside a handler: which of the node's devices it is about, as the status that tells it open again names it
-    #: (one of :data:`OPENED_KEYS`: a sampler's ``device`` or its ``midi_port``, a recorder's ``disk``); '' where not
-    #: told. An error about one ends only when that one opens again: a sampler without its MIDI keyboard and its sound
-    #: card is not back when the keyboard alone is.
+    #: Which of the node's devices or outputs it is about, as the status that tells it open again names it (one of
+    #: :data:`OPENED_KEYS`: a sampler's ``device`` or its ``midi_port``, a recorder's ``disk``, an output's ``port``);
+    #: '' where not told. Told inside a handler too: such an error is not ended by the next message handled cleanly.
+    #: An error about one ends only when that one opens again: a sampler without its MIDI keyboard and its sound card
+    #: is not back when the keyboard alone is.
     about: str = ""
 
 
