@@ -64,13 +64,14 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
         return [TypeProblem(file, _assigned_line(body, "type_name"), f"{name}: type_name {cls.type_name!r} cannot "
                             "be written as a patch's type (a space at either end, a line break or a tab): say "
                             f"{' '.join(cls.type_name.split())!r}")]
+    family_file, family_line, base = _written_at(cls, "family", file, body)
     if not isinstance(cls.family, str) or not cls.family.strip():  # None ended `nodes` and the palette so
-        return [TypeProblem(file, _assigned_line(body, "family"), f"{name}: family must be a name (the palette's "
-                                                                  f"group: 'processing', ...), not {cls.family!r}")]
+        return [TypeProblem(family_file, family_line, f"{name}: family{base} must be a name (the palette's group: "
+                                                      f"'processing', ...), not {cls.family!r}")]
     meant = _family_meant(cls.family)
     if meant:  # "procesing": a palette group of its own, beside the one meant, with nothing said
-        problems.append(TypeProblem(file, _assigned_line(body, "family"), f"{name}: family {cls.family!r} is no "
-                                    f"palette group; did you mean {meant!r}? (a group of your own needs a name unlike "
+        problems.append(TypeProblem(family_file, family_line, f"{name}: family {cls.family!r}{base} is no palette "
+                                    f"group; did you mean {meant!r}? (a group of your own needs a name unlike "
                                     f"{', '.join(FAMILIES)})"))
     if "handle" not in {n for klass in cls.__mro__ if klass is not Node for n in vars(klass)}:
         handlers = {n[3:] for n in dir(cls) if n.startswith("on_") and callable(getattr(cls, n, None))}
@@ -214,6 +215,16 @@ def _unimplemented(cls: type[Node]) -> list[tuple[str, str, int, type]]:
             owner = next(klass for klass in cls.__mro__ if method in vars(klass))
             found.append((method, file, function.__code__.co_firstlineno, owner))
     return found
+
+
+def _written_at(cls: type[Node], attribute: str, file: str, body: Any) -> tuple[str, int, str]:
+    """The file and line that wrote ``attribute`` of ``cls``, and " (from BASE)" where a base of it did: a misspelt
+    family a base wrote was told at its type's class line, which has none (the class line where none is found)."""
+    owner = next((klass for klass in cls.__mro__ if attribute in vars(klass)), cls)
+    found = _class_source(owner) if owner not in (cls, Node) else None
+    if found is None:
+        return file, _assigned_line(body, attribute), ""
+    return found[0], _assigned_line(found[1], attribute), f" (from {owner.__name__})"
 
 
 def _family_meant(family: str) -> str:
