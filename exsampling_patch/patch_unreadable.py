@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import difflib
 import glob
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -25,6 +27,43 @@ def unacceptable_character(error: yaml.reader.ReaderError, file: str, text: str)
     return Problem(f"a control character YAML does not allow, U+{code:04X}", file,
                    before.count("\n") + 1, error.position - (before.rfind("\n") + 1) + 1,
                    hint="remove it: a stray key pasted from a terminal?")
+
+
+def not_a_patch(problem: Problem, text: str) -> Problem:
+    """``problem``, YAML's syntax error in ``text`` (the file ``problem.file``), told as what the file is where it
+    is Markdown: a README or a model card given for the patch was told a YAML slip to fix ("check the indentation and
+    quoting on this line") in a file that holds no patch. Its line and column stay: where the YAML reader stopped."""
+    if not _looks_like_markdown(problem.file, text):
+        return problem
+    stopped = problem.message.removeprefix("YAML syntax error: ")
+    return replace(problem, message="not a patch (a YAML file with nodes: and links:): it looks like Markdown",
+                   hint=f"name the patch file, a .yaml; the YAML reader stopped here: {stopped}")
+
+
+#: A Markdown heading (``# Title``, ``## Data``); a patch's comment starts so too, hence :data:`_PATCH_KEY`.
+_HEADING = re.compile(r"#{1,6} \S")
+
+#: A line of a patch's top level, outside a Markdown code block: a patch with a comment at its top and a YAML slip
+#: below is a patch still.
+_PATCH_KEY = re.compile(r"(exsampling_patch|nodes|links)\s*:")
+
+
+def _looks_like_markdown(file: str, text: str) -> bool:
+    """Whether the text of ``file``, which YAML does not read, is Markdown: named .md, or opening with a heading and
+    holding no line of a patch's top level outside its code blocks."""
+    if Path(file).suffix.lower() in (".md", ".markdown"):
+        return True
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    if not _HEADING.match(first):
+        return False
+    fenced = False
+    for line in lines:
+        if line.startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and _PATCH_KEY.match(line):
+            return False
+    return True
 
 
 #: What a patch file that holds NUL bytes is: a recording, a model, a take given for the patch.

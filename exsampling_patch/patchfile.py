@@ -47,7 +47,7 @@ from exsampling_patch.patch import (
 )
 from exsampling_patch.patch_hints import arrow_meant, did_you_mean, params_hint, version_hint
 from exsampling_patch.patch_unreadable import closest_existing as closest_existing
-from exsampling_patch.patch_unreadable import unacceptable_character, unreadable
+from exsampling_patch.patch_unreadable import not_a_patch, unacceptable_character, unreadable
 from exsampling_patch.patchwrite import dumps_patch as dumps_patch
 from exsampling_patch.patchwrite import patch_to_data as patch_to_data
 from exsampling_patch.patchwrite import save_patch as save_patch
@@ -223,7 +223,7 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
         return ParsedPatch(patch, source, [Problem(str(error), file, error.mark.line + 1, error.mark.column + 1,
                                                    hint=error.hint)])
     except yaml.MarkedYAMLError as error:
-        return ParsedPatch(patch, source, [syntax_problem(error, file, text)])
+        return ParsedPatch(patch, source, [not_a_patch(syntax_problem(error, file, text), text)])
     except yaml.reader.ReaderError as error:
         return ParsedPatch(patch, source, [unacceptable_character(error, file, text)])
     except yaml.YAMLError as error:
