@@ -82,6 +82,10 @@ class LiveLink:
         self.answers = LiveAnswers(within)
         self.loaded = 0  # takes Live said it loaded, each once (:meth:`_count`)
         self._counted: dict[str, str] = {}  # slot -> the path of the take last counted loaded there
+        #: (slot, path) -> the id of a take its end told not loaded: Live's answer to its load, however late or sent
+        #: again (kept open no more), names it loaded after all. The latest ``OVERDUE_KEPT`` only.
+        self._told_not: dict[tuple[str, str], str] = {}
+        self._told_lock = threading.Lock()
         self.last_reply: tuple[str, list[Any]] | None = None  # the last answer to a load
         self.replies = threading.Event()  # set at each answer to a load
         self.silent = False  # Live left a load (or a ping) unanswered, and has not answered since
@@ -189,6 +193,12 @@ class LiveLink:
     def close(self, waiting: Waiting, not_loaded: str = "") -> None:
         """Let the take kept open for ``waiting`` end (``not_loaded``: why Live did not get it)."""
         if waiting.kept is not None:
+            take_id = take_key(waiting.kept) if not_loaded else None
+            if take_id:
+                with self._told_lock:
+                    self._told_not[(waiting.slot, waiting.path)] = take_id
+                    while len(self._told_not) > OVERDUE_KEPT:
+                        del self._told_not[next(iter(self._told_not))]
             self.node.close_take(waiting.kept, not_loaded)
 
     def run(self) -> None:
@@ -304,14 +314,16 @@ class LiveLink:
             self._count(params, found)
             if found is not None and found[0].key and self.sent_log is not None:
                 self.sent_log.add(found[0].key)
+            # The take its end told not loaded, by its id as the sampler names one: the run's summary and --json
+            # count it loaded, and its phone's row shows it so (a warning's text alone counted it not loaded). Its
+            # load sent again once Live answered is held open no more: before, only a held one was named.
+            take_id = self._loaded_after_all(found[0]) if found is not None else None
             if found is not None and not found[1]:
                 self.close(found[0])
-            self.node.report_status(live_loaded=self.loaded, live_method=params[-1] if params else "")
+            self.node.report_status(live_loaded=self.loaded, live_method=params[-1] if params else "",
+                                    **({"loaded_after_all": take_id} if take_id and found and not found[1] else {}))
             if found is not None and found[1]:
                 late = time.monotonic() - found[0].sent_at
-                # The take its end told not loaded, by its id as the sampler names one: the run's summary and --json
-                # count it loaded, and its phone's row shows it so (a warning's text alone counted it not loaded)
-                take_id = take_key(found[0].kept) if found[0].kept is not None else None
                 self.node.report_status(**({"loaded_after_all": take_id} if take_id else {}),
                                         warning=f"{found[0].name} was loaded into '{found[0].slot}' after all, "
                                                 f"{late:.1f} s after it was sent")
@@ -320,6 +332,14 @@ class LiveLink:
             return
         if found is not None:
             self._heard(found[0].sent_at)
+
+    def _loaded_after_all(self, waiting: Waiting) -> str | None:
+        """The id of the take Live's answer to ``waiting`` loaded after its end told it not loaded, else None (a
+        slot's take put back after a silence had been loaded: its end said so)."""
+        if waiting.restore:
+            return None
+        with self._told_lock:
+            return self._told_not.pop((waiting.slot, waiting.path), None)
 
     def _count(self, params: list[str], found: tuple[Waiting, bool] | None) -> None:
         """Count a load Live answered, unless it answers a take counted already, sent again: put back after a silence
