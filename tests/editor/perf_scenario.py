@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import dearpygui.dearpygui as dpg
@@ -22,6 +23,7 @@ import numpy as np
 import soundfile as sf
 
 from exsampling_patch.editor.app import EditorApp
+from exsampling_patch.editor.perf_view import PerformanceView
 from exsampling_patch.editor.slots import AUDITION_S
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.nodes.pattern import Pattern
@@ -38,13 +40,66 @@ def tone(seconds: float = 1.0, rate: int = 48000) -> np.ndarray:
     return (0.5 * np.sin(2 * np.pi * 220.0 * t)).astype(np.float32)
 
 
+#: The pause between the frames of a wait on other threads (the engine, a swap, a take's classifying): frames drawn
+#: as fast as they could be cost CPU (software rendering under Xvfb) that those threads wait for.
+PAUSE_S = 0.015
+#: The most frames a wait for the performance view's refresh draws: the app refreshes it every 10th frame at least.
+REFRESH_FRAMES = 50
+
+
 def wait_for(app: EditorApp, check: Any, seconds: float = 10.0) -> bool:
+    """Frames, with a pause between them, until ``check()`` holds after one (True), or ``seconds`` have passed."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while True:
         app.render()
         if check():
             return True
-    return False
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(PAUSE_S)
+
+
+def frames_for(app: EditorApp, seconds: float) -> None:
+    """Frames for ``seconds``, a pause between them (a key held): ImGui repeats a held key's press every 50 ms from
+    0.275 s, and a frame each 20-30 ms still takes each repeat, as the 60-80 frames drawn as fast as they could be
+    in a hold of 0.8 s did."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        app.render(1)
+        time.sleep(PAUSE_S)
+
+
+def count_refreshes(view: PerformanceView) -> Callable[[], int]:
+    """How many times ``view`` has refreshed so far: its ``refresh``, which the app calls by name in the frames it
+    refreshes the view in (each 10th, and those with the runtime's news), counts its calls."""
+    count = 0
+    refresh = view.refresh
+
+    def counted() -> None:
+        nonlocal count
+        refresh()
+        count += 1
+
+    view.refresh = counted  # type: ignore[method-assign]
+    return lambda: count
+
+
+def refreshing(app: EditorApp, refreshes: Callable[[], int]) -> Iterator[None]:
+    """Frame by frame (each yielded after it is drawn) until the performance view has refreshed once: then it shows
+    the sampler and the runtime as they are now, the fewest frames that do. A fixed 12 frames (one refresh, two at
+    times) drew 264 of the scenario's 560 frames."""
+    start = refreshes()
+    for _ in range(REFRESH_FRAMES):
+        app.render()
+        yield
+        if refreshes() > start:
+            return
+    raise RuntimeError(f"the performance view did not refresh in {REFRESH_FRAMES} frames")
+
+
+def refreshed(app: EditorApp, refreshes: Callable[[], int]) -> None:
+    for _ in refreshing(app, refreshes):
+        pass
 
 
 def until_note_off(played_by: float) -> None:
@@ -56,14 +111,15 @@ def until_note_off(played_by: float) -> None:
 LAMPS = ("HH", "Snare", "Bass")  # the default patch's sampler's slots
 
 
-def lamps_lit(app: EditorApp, frames: int = 12, colour_of: str = "") -> tuple[list[str], list[float] | None]:
-    """Render ``frames`` frames; the slots whose MIDI lamp was lit in any of them, and the colour the lamp of slot
+def lamps_lit(app: EditorApp, refreshes: Callable[[], int],
+              colour_of: str = "") -> tuple[list[str], list[float] | None]:
+    """Frames until the performance view has refreshed (the notes were counted before: the refresh sees them and
+    lights their lamps); the slots whose MIDI lamp was lit in any of them, and the colour the lamp of slot
     ``colour_of`` was drawn in the first frame it was lit (None where it never was). A lamp stays lit 0.25 s from
     the frame that sees the note: read once after the frames, it had gone out when they took longer than that (a
     loaded machine), and the lamp tests failed."""
     view, lit, colour = app.perf_view, set(), None
-    for _ in range(frames):
-        app.render()
+    for _ in refreshing(app, refreshes):
         now = {name for name in LAMPS if view.midi_lit("sampler", name)}
         if colour_of in now and colour is None:
             colour = list(dpg.get_item_configuration(view._slot_tag("sampler", colour_of, "midi"))["color"])
@@ -86,6 +142,7 @@ def main() -> dict[str, Any]:
         model = app.model
         view = app.perf_view
         tag = view._slot_tag
+        refreshes = count_refreshes(view)
         assert app.run_patch(), app.status
         engine = app.runner.engine
         assert engine is not None
@@ -99,7 +156,7 @@ def main() -> dict[str, Any]:
         engine.inject("sampler", "assign", SlotAssignment("Bass", take, "dog", 0.9))
         assert wait_for(app, lambda: dpg.get_value(tag("sampler", "Bass", "take")) == "tone-1"), "no take in Bass"
         core.render(block, at=time.perf_counter())
-        app.render(12)
+        refreshed(app, refreshes)
 
         # 1. Meters: level, voices and MIDI activity per slot.
         result["meters_before"] = {
@@ -111,7 +168,7 @@ def main() -> dict[str, Any]:
         assert engine.wait_idle(5)
         for _ in range(4):
             core.render(block, at=time.perf_counter())
-        lit, colour = lamps_lit(app, colour_of="Bass")
+        lit, colour = lamps_lit(app, refreshes, colour_of="Bass")
         result["meters_playing"] = {
             "level": dpg.get_value(tag("sampler", "Bass", "level")),
             "voices": dpg.get_value(tag("sampler", "Bass", "voices")),
@@ -121,7 +178,7 @@ def main() -> dict[str, Any]:
             "other_voices": dpg.get_value(tag("sampler", "HH", "voices")),
         }
         wait_for(app, lambda: not view.midi_lit("sampler", "Bass"), 5)  # lit 0.25 s from the frame that saw it
-        app.render(12)
+        refreshed(app, refreshes)
         result["midi_after"] = view.midi_lit("sampler", "Bass")
 
         # 2. Audition: a click on a slot's play button plays it through the sampler's MIDI input.
@@ -138,7 +195,7 @@ def main() -> dict[str, Any]:
         assert engine.wait_idle(5)
         for _ in range(4):
             core.render(block, at=time.perf_counter())
-        lit, _ = lamps_lit(app)
+        lit, _ = lamps_lit(app, refreshes)
         result["audition"] = {
             "voices": dpg.get_value(tag("sampler", "Snare", "voices")),
             "midi": "Snare" in lit,
@@ -148,7 +205,7 @@ def main() -> dict[str, Any]:
         until_note_off(played)
         for _ in range(40):
             core.render(block, at=time.perf_counter())
-        app.render(12)
+        refreshed(app, refreshes)
         result["audition_after"] = dpg.get_value(tag("sampler", "Snare", "voices"))
 
         # 2b. Keys: 2 plays slot 2 (Snare) at its note; a click on Bass's name selects it, and Space plays it.
@@ -159,12 +216,12 @@ def main() -> dict[str, Any]:
             assert engine.wait_idle(5)
             for _ in range(4):
                 core.render(block, at=time.perf_counter())
-            lit, _ = lamps_lit(app)
+            lit, _ = lamps_lit(app, refreshes)
             found = {"notes": sampler.stats()["notes"] - notes, "message": view.message, "lit": lit}
             until_note_off(played)  # the lamp (0.25 s) is out before it
             for _ in range(40):
                 core.render(block, at=time.perf_counter())
-            app.render(12)
+            refreshed(app, refreshes)
             return found
 
         result["key_2"] = heard("2")
@@ -185,9 +242,7 @@ def main() -> dict[str, Any]:
         notes = sampler.stats()["notes"]
         with driver.holding("2", after=3):
             played = time.perf_counter()  # pressed, and its frames drawn: the key's audition was sent
-            held_until = time.monotonic() + 0.8
-            while time.monotonic() < held_until:
-                app.render(1)
+            frames_for(app, 0.8)
         assert engine.wait_idle(5)
         for _ in range(4):
             core.render(block, at=time.perf_counter())
@@ -195,7 +250,7 @@ def main() -> dict[str, Any]:
         until_note_off(played)
         for _ in range(40):
             core.render(block, at=time.perf_counter())
-        app.render(12)
+        refreshed(app, refreshes)
         result["key_2_after_held"] = heard("2")["notes"]  # released, the key plays again
         # 2b''. The same, the key handlers running late (a loaded machine; a slow callback before them): held while
         # Dear PyGui's callback thread waits, let go, then the thread goes on. The repeats queued while it was held
@@ -205,9 +260,7 @@ def main() -> dict[str, Any]:
         try:
             with xinput.holding("2"):  # not driver.holding: its frames wait for the callback thread
                 app.render(2)  # the press's frame, and the frame callback's: the callback thread waits from here
-                held_until = time.monotonic() + 0.8
-                while time.monotonic() < held_until:
-                    app.render(1)
+                frames_for(app, 0.8)
             app.render(3)  # the release's frames: its handler queued behind the repeats
         finally:
             gate.set()
@@ -220,7 +273,7 @@ def main() -> dict[str, Any]:
         until_note_off(played)
         for _ in range(40):
             core.render(block, at=time.perf_counter())
-        app.render(12)
+        refreshed(app, refreshes)
         result["key_2_after_held_late"] = heard("2")["notes"]
 
         # 2c. The sampler's sound device and MIDI port: a click on refresh lists what is present (a real
@@ -233,7 +286,7 @@ def main() -> dict[str, Any]:
         w, h = dpg.get_item_rect_size(refresh)
         driver.click((x + w / 2, y + h / 2))
         present.wait()
-        app.render(12)
+        refreshed(app, refreshes)
         listing = present.listing or {}
         result["devices"] = {
             "listed_again": present.version > version, "error": present.error,
@@ -258,7 +311,7 @@ def main() -> dict[str, Any]:
         driver.click((x + w / 2, y + h / 2))
         result["hh_after_click"] = model.param_value("groove", "patterns")["HH"]
         wait_for(app, lambda: app.observer.plan_version > version and not app.runner.swapping, 20)
-        app.render(12)
+        refreshed(app, refreshes)
         result["hh_step1_label_after"] = dpg.get_item_label(grid.step_tag("groove", "HH", 1))
         groove = engine.node("groove")
         assert isinstance(groove, Pattern), type(groove)
@@ -275,7 +328,7 @@ def main() -> dict[str, Any]:
             engine.inject("trim", "take", Take(audio, rate, take_id=take_id, source="Ana"))
             assert wait_for(app, lambda: app.observer.takes.get(take_id) is not None
                             and app.observer.takes[take_id].end is not None, 60), f"{take_id} never ended"
-            app.render(12)
+            refreshed(app, refreshes)
 
         dog("dog-1")
         result["fate_loaded"] = dpg.get_value(tag("sampler", "Bass", "fate"))
