@@ -313,9 +313,12 @@ def read_take(path: str | os.PathLike[str], source: str = "") -> Take:
 class TakeStore:
     """A session's take folder: stores takes durably and remembers which ones are done."""
 
-    def __init__(self, folder: str | os.PathLike[str], suffix: str = ".wav") -> None:
+    def __init__(self, folder: str | os.PathLike[str], suffix: str = ".wav", make: bool = True) -> None:
+        """``make``: make the folder now; not where the caller makes it (a web recorder whose folder the system
+        refused at start, made at a take since)."""
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        if make:
+            self.folder.mkdir(parents=True, exist_ok=True)
         self.suffix = suffix
         self._lock = threading.Lock()
         self._journal = self.folder / PROCESSED_JOURNAL

@@ -27,6 +27,7 @@ import logging
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ from exsampling_patch.nodes.microphone_ids import free_take_id
 from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.nodes.passed_takes import ending, passed_from, passing_on, storing
 from exsampling_patch.nodes.take_level import take_level
+from exsampling_patch.nodes.web_recorder.folders import TakeFolder, remove_spare, state_folder
 from exsampling_patch.nodes.web_recorder.late_loads import LateLoads
 from exsampling_patch.nodes.web_recorder.limits import (
     upload_limit_problems,
@@ -165,7 +167,12 @@ class WebRecorder(TakeRecovery):
 
         self._gate.open()
         self._board = BOARD
-        self._store = TakeStore(self.resolve_path(self.folder))
+        #: The page's settings, as the server sends them: the take folder's state among them (:mod:`.folders`)
+        self._page: dict[str, Any] = {"maxSeconds": self.max_seconds, "headerTimeout": self.header_timeout,
+                                      "requestTimeout": self.request_timeout, "minUploadKbps": self.min_upload_kbps}
+        self._folder = TakeFolder(self, self.resolve_path(self.folder), self._page)
+        unmade = self._folder.make_at_start()  # '', or why it cannot be made: it starts all the same, refusing takes
+        self._store = TakeStore(self._folder.folder, make=False)
         self._lock = threading.Lock()
         self._done_at_emit = not self.context.tracks_takes  # no runtime to tell us a take's end
         self._phones = PhoneLists()  # each phone's take ids (by its key's digest), for its page's list
@@ -176,8 +183,8 @@ class WebRecorder(TakeRecovery):
         self._recorders: set[str] = set()
         self._notice_stands = StandingWarning()  # a start-up notice (new certificate, new token), until the first take
         self._notice_told = ""  # the last notice told (:meth:`_notice`)
-        state = self.resolve_path(self.state_folder)
-        state.mkdir(parents=True, exist_ok=True)
+        # None, or this run's own state folder, told: the system refused the one named
+        state, self._spare = state_folder(self, self.resolve_path(self.state_folder), self.report_error)
         # Temporary files of its state a kill left (a killed writer's only: another run may share the folder).
         if swept := remove_dead_parts(state, (SEEN_FILE, ENDS_FILE, *STATE_FILES)):
             log.info("removed %d temporary files a killed run left in %s", len(swept), state)
@@ -187,18 +194,23 @@ class WebRecorder(TakeRecovery):
             self._board.add(row["take_id"], str(row.get("recorder", "")), **row)
             self._board.update(row["take_id"], status=row.get("status", "received"))  # add sets "received"
             self._phones.add(phone, row["take_id"])
-        finish_interrupted(self._store.folder)  # a take whose storing a kill cut between its two renames
-        self._store.remove_leftovers()  # then what a kill mid-store left that is no take (temporary files)
+        if self._folder.made:
+            finish_interrupted(self._store.folder)  # a take whose storing a kill cut between its two renames
+            self._store.remove_leftovers()  # then what a kill mid-store left that is no take (temporary files)
         self._serving = False  # until its recovery thread is started: a take handed on late waits for that thread
         with listing(self._store.folder, self._take_late):  # one stored late by the node this one replaced: here or
-            self._unfinished = self._know_unfinished()  # handed on (before the server listens: a retry is a duplicate)
+            # handed on (before the server listens: a retry is a duplicate)
+            self._unfinished = self._know_unfinished() if self._folder.made else deque()
         with self._early_lock:
             early, self._early_ends = self._early_ends or [], None
         for ended in early:
             self.take_ended(ended)
         self._disk = DiskWatch(self._store.folder, self.warn_free_mb, self.min_free_mb, self.report_error,
                                self.report_status, shown=lambda: self.shown_warning)
-        self._disk.check_at_start()
+        if unmade:
+            self._disk.cannot_write(unmade)  # ended as a folder made writable again: at the next take stored
+        else:
+            self._disk.check_at_start()
         public = self.public_host or (lan_address() if self.host in ("0.0.0.0", "", "::") else self.host)
         if public == "127.0.0.1" and not self.public_host and self.host in ("0.0.0.0", "", "::"):
             # Started before the laptop joined the venue's Wi-Fi: the URL and its QR code named 127.0.0.1, which
@@ -216,9 +228,7 @@ class WebRecorder(TakeRecovery):
         with naming_busy_port(self, "port", self.port, "TCP"):
             self.server = RecorderServer(
                 (self.host, self.port), token, telling_refusals(self._accept, refused_take), self.phone_takes,
-                {"maxSeconds": self.max_seconds, "headerTimeout": self.header_timeout,
-                 "requestTimeout": self.request_timeout, "minUploadKbps": self.min_upload_kbps},
-                int(self.max_upload_mb * 1e6), tls,
+                self._page, int(self.max_upload_mb * 1e6), tls,
                 max_connections=self.max_connections, max_unauthenticated=self.max_unauthenticated,
                 header_timeout=self.header_timeout, request_timeout=self.request_timeout,
                 min_upload_rate=self.min_upload_kbps * 1e3 / 8,
@@ -271,6 +281,7 @@ class WebRecorder(TakeRecovery):
         for table in (getattr(self, "_seen", None), getattr(self, "_ends", None)):
             if table is not None:
                 table.close()
+        remove_spare(getattr(self, "_spare", None))
 
     def take_ended(self, ended: Any) -> None:
         """Show the phone how the take ended (``not_loaded`` apart: never said loaded), and write it down as done.
@@ -426,6 +437,7 @@ class WebRecorder(TakeRecovery):
         if seconds > self.max_seconds + 1.0:
             raise UploadError(413, f"the take is {seconds:.1f} s long; this recorder takes at most "
                                    f"{self.max_seconds:g} s")
+        self._folder.make()  # refused (507, the reason) while it cannot be made
         self._disk.check(len(upload.body))
         meta: dict[str, Any] = {"recorder": recorder, "client_take_id": key[2] if key else "",
                                 "has_location": location is not None, "received_at": upload.received_at,

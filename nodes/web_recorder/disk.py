@@ -157,7 +157,7 @@ class DiskWatch:
             self._erred, self._unwritable, self._wanted, self._too_large = False, False, 0, -1
             self._status(**{DISK: "; ".join(said)})
 
-    def _cannot_write(self, line: str) -> None:
+    def cannot_write(self, line: str) -> None:
         """Tell that the take folder cannot be written, an error the next take stored ends (:meth:`held`)."""
         with self._held_lock:
             self._unwritable = True
@@ -182,7 +182,7 @@ class DiskWatch:
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
             self._error(line)
         elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-            self._cannot_write(line)
+            self.cannot_write(line)
         else:
             self._report_error(line, "")
         return self.full_on_write(error)
@@ -237,6 +237,6 @@ class DiskWatch:
         try:
             tempfile.TemporaryFile(dir=self.folder).close()  # nameless where the system can: a kill leaves nothing
         except OSError as error:
-            self._cannot_write(f"the take folder {self.folder} cannot be written ({error.strerror or error}): takes "
-                               "from phones are refused until it can be (each phone keeps its takes and sends them "
-                               "again); make it writable, or set the parameter 'folder' to another folder")
+            self.cannot_write(f"the take folder {self.folder} cannot be written ({error.strerror or error}): takes "
+                              "from phones are refused until it can be (each phone keeps its takes and sends them "
+                              "again); make it writable, or set the parameter 'folder' to another folder")

@@ -2,8 +2,8 @@
 // with the take's own location. The take list merges local upload states with the status the patch reports.
 // page.js: the shared parts; keep.js: the takes kept on the phone; record.js: the microphone, the takes and their WAV;
 // upload.js: the uploads and their tries; takes.js: the take list and the info line's news.
-import { $, PAIRED_AGAIN, cleanName, config, local, madeUpName, nameInput, recButton, state, store, stored }
-  from "./page.js";
+import { $, PAIRED_AGAIN, cleanName, config, local, madeUpName, nameInput, recButton, showNotStoring, state, store,
+  stored } from "./page.js";
 import { keeping, kept } from "./keep.js";
 import { GESTURES, currentAudio, start, stop, warmUp } from "./record.js";
 import { retryDelay, sendKept } from "./upload.js";
@@ -12,6 +12,7 @@ import { poll, refresh, takeList } from "./takes.js";
 const DOUBLE_TAP_MS = 400;  // a tap on STOP sooner than this after REC is the same finger's double tap
 
 $("max").textContent = config.maxSeconds;
+showNotStoring(config.notStoring);
 nameInput.value = cleanName(stored("exsampling-recorder-name")) || madeUpName;
 nameInput.addEventListener("change", () => {
   nameInput.value = cleanName(nameInput.value) || madeUpName;  // shown as the takes will carry it

@@ -20,6 +20,14 @@ export const state = {
   listAnsweredAt: 0,  // when the recorder last answered the take list (Date.now()): it is within reach
 };
 
+export function showNotStoring(text) {
+  // The recorder cannot store takes now (its take folder cannot be made), and why, until it can: before, no page was
+  // served at all, and the phone could not even learn why.
+  const shown = $("notStoring");
+  shown.hidden = !text;
+  shown.textContent = text ? `${text} Takes recorded here are kept on this phone and sent once it can.` : "";
+}
+
 export function cleanName(text) {
   // The name as the recorder takes it (letters and digits of any script with their marks, spaces and . ' @ ( ) + -,
   // at most 40): a take is never refused, and dropped, for the name typed. "Zoë & Ana" becomes "Zoë Ana".

@@ -1,7 +1,7 @@
 // The take list: the recorder's answers for this phone's takes, merged with the uploads on their way, rendered; the
 // info line's news of the newest take's end; the recorder's settings followed as it runs.
-import { PAIRED_AGAIN, UNPAIRED, UNPAIRED_KEPT, $, config, info, list, local, phoneKey, say, state, tell, token }
-  from "./page.js";
+import { PAIRED_AGAIN, UNPAIRED, UNPAIRED_KEPT, $, config, info, list, local, phoneKey, say, showNotStoring, state, tell,
+  token } from "./page.js";
 
 const LIST_WAIT_MS = 10000;  // the longest an ask for the take list is waited on
 let serverTakes = [];
@@ -74,6 +74,8 @@ function follow(settings) {
   for (const name of ["headerTimeout", "requestTimeout", "minUploadKbps"]) {
     if (settings && typeof settings[name] === "number" && settings[name] > 0) config[name] = settings[name];
   }
+  // So is whether it can store takes: said while it cannot, gone once its take folder is made.
+  if (settings) showNotStoring(typeof settings.notStoring === "string" ? settings.notStoring : "");
 }
 
 function unused(t) {

@@ -1,0 +1,111 @@
+"""The web recorder's folders when the system refuses to make them (a read-only disk, a card's lock switch, a file
+where the folder should be, a folder of another user's above it).
+
+A take folder or state folder that could not be made failed the recorder's start: no page was served, so the phones
+could not even learn why, while an existing take folder that cannot be written left it running, refusing takes with a
+reason. A failing node must not stop the show, and the console must say what happened: the recorder now starts. Its
+take folder not made, it serves its page saying that it cannot store takes and why (:data:`NOT_STORING`, in the
+page's settings, which the page follows as it runs), refuses each upload with that reason (507: its phone keeps the
+take and sends it again, counted as held on the phones), and tells the error on its node; the folder is made again
+at each upload, and once it is, takes are stored and the error ends as a folder made writable again does
+(:class:`~.disk.DiskWatch`). Its state folder not made, its certificate, pairing token and the phones' lists are kept
+for this run only, in a private temporary folder, told: phones accept the certificate and scan the QR code again at
+the next start.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from exsampling_patch.node import Node
+from exsampling_patch.nodes.web_recorder.upload import UploadError
+from exsampling_patch.runtime.path_errors import folder_param_text
+
+#: The page's setting that says why the recorder stores no takes now ('' while it stores them).
+NOT_STORING = "notStoring"
+
+
+def refused_words(node: Node, error: OSError) -> str:
+    """The console's words for a folder parameter of ``node`` the system refused (which, why, what to do)."""
+    return folder_param_text(node, error) or f"{error.strerror or error}: {error.filename}"
+
+
+def _why(folder: Path, error: OSError) -> str:
+    """The phone's words for a take folder that cannot be made: the folder and the system's reason; a file in its
+    place (or above it) said as such, which the system's "File exists" did not."""
+    for path in (*reversed(folder.parents), folder):
+        if os.path.lexists(path) and not path.is_dir():
+            what = "is a file" if path.is_file() else "is no folder"
+            return f"its take folder {folder} cannot be made: {path} {what}"
+    failed = Path(os.fsdecode(error.filename)) if isinstance(error.filename, (str, bytes, os.PathLike)) else folder
+    at = "" if failed == folder else f", at {failed}"
+    return f"its take folder {folder} cannot be made ({error.strerror or error}{at})"
+
+
+class TakeFolder:
+    """The take folder of ``node``, made at its start or, where the system refused it, at an upload since."""
+
+    def __init__(self, node: Node, folder: Path, page: dict[str, Any]) -> None:
+        self.node = node
+        self.folder = folder
+        self._page = page  # the page's settings, as the server sends them (from its request threads)
+        # Always there, '' while takes are stored: a key added or removed as another thread sends the settings
+        # failed that answer ("dictionary changed size during iteration").
+        page.setdefault(NOT_STORING, "")
+        self._lock = threading.Lock()  # made by one upload at a time (request threads)
+        self.made = False
+
+    def make_at_start(self) -> str:
+        """Make the folder; where it cannot be, the console's line that says why (the page says it too)."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            self._page[NOT_STORING] = f"The recorder cannot store takes: {_why(self.folder, error)}."
+            return (f"{refused_words(self.node, error)}; takes from phones are refused until it can be made (each "
+                    "phone keeps its takes and sends them again)")
+        self.made = True
+        return ""
+
+    def make(self) -> None:
+        """Before a take is stored: the folder made now if it was not, else :class:`UploadError` 507 with why (its
+        phone keeps the take and sends it again)."""
+        if self.made:
+            return
+        with self._lock:
+            if self.made:
+                return
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                why = _why(self.folder, error)
+                self._page[NOT_STORING] = f"The recorder cannot store takes: {why}."
+                raise UploadError(507, f"the recorder cannot store takes: {why}; the take is kept on the phone and "
+                                       "sent again, stored once the folder can be made; tell the performer") from error
+            self._page[NOT_STORING] = ""
+            self.made = True
+
+
+def state_folder(node: Node, folder: Path, tell: Callable[[str], Any]) -> tuple[Path, Path | None]:
+    """``folder`` made, and None; where the system refused it, a private temporary folder for this run as both, told
+    (``tell``: the certificate and pairing token are new at each start then)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        spare = Path(tempfile.mkdtemp(prefix="exsampling-recorder-"))
+        tell(f"{refused_words(node, error)}; the recorder runs with its certificate, pairing token and the phones' "
+             f"lists kept for this run only, in {spare}: at the next start phones accept a new certificate and scan "
+             "a new QR code")
+        return spare, spare
+    return folder, None
+
+
+def remove_spare(folder: Path | None) -> None:
+    """Remove the temporary state folder of a run (:func:`state_folder`), if it had one."""
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
