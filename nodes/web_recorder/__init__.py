@@ -21,7 +21,6 @@ and their status.
 
 from __future__ import annotations
 
-import errno
 import itertools
 import logging
 import secrets
@@ -37,6 +36,7 @@ from exsampling_patch.nodes.microphone_ids import free_take_id
 from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.nodes.passed_takes import ending, passed_from, passing_on, storing
 from exsampling_patch.nodes.take_level import take_level
+from exsampling_patch.nodes.web_recorder.ends import save_end
 from exsampling_patch.nodes.web_recorder.folders import TakeFolder, remove_spare, state_folder
 from exsampling_patch.nodes.web_recorder.late_loads import LateLoads
 from exsampling_patch.nodes.web_recorder.limits import (
@@ -349,19 +349,8 @@ class WebRecorder(TakeRecovery):
                                   "it is passed on again at the next start")
 
     def _save_end(self, phone: str, row: dict[str, Any]) -> dict[str, Any]:
-        """Save a take's ended row for its phone's list after a restart. Not saved (a full disk), it is said naming the
-        take (it was an OSError naming none, once per take), and the fields returned say it on the phone's row."""
-        try:
-            self._ends.write(phone, row)
-        except OSError as error:
-            full = error.errno == errno.ENOSPC
-            why = "the disk is full" if full else error.strerror or str(error)
-            self.report_error(f"take {row['take_id']} ended, but its row in its phone's list could not be saved "
-                              f"({why}: {self._ends.path}); the phone's list may not show it after the next start "
-                              "(the take is kept)")
-            said = "the recorder's disk is full" if full else "not saved"
-            return {"unsaved": f"{said}: this list may lose it at a restart; the take is kept"}
-        return {}
+        """Save a take's ended row for its phone's list after a restart (:func:`~.ends.save_end`)."""
+        return save_end(self._ends, phone, row, self.report_error)
 
     # -- observers -------------------------------------------------------------------------------------------
 

@@ -13,9 +13,11 @@ it holds more than twice as many. A row that cannot be written (a full disk) lea
 
 from __future__ import annotations
 
+import errno
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +114,18 @@ class TakeEnds:
 
 def _line(phone: str, row: dict[str, Any]) -> str:
     return json.dumps({"p": phone, "r": row}, separators=(",", ":")) + "\n"
+
+
+def save_end(ends: TakeEnds, phone: str, row: dict[str, Any], report_error: Callable[[str], None]) -> dict[str, Any]:
+    """Save a take's ended row for its phone's list after a restart. Not saved (a full disk), it is said naming the
+    take (it was an OSError naming none, once per take), and the fields returned say it on the phone's row."""
+    try:
+        ends.write(phone, row)
+    except OSError as error:
+        full = error.errno == errno.ENOSPC
+        why = "the disk is full" if full else error.strerror or str(error)
+        report_error(f"take {row['take_id']} ended, but its row in its phone's list could not be saved "
+                     f"({why}: {ends.path}); the phone's list may not show it after the next start (the take is kept)")
+        said = "the recorder's disk is full" if full else "not saved"
+        return {"unsaved": f"{said}: this list may lose it at a restart; the take is kept"}
+    return {}
