@@ -92,7 +92,8 @@ class LiveAnswers:
         """The load an answer is for, and whether it had been handed out as overdue; None for one unknown.
 
         ``path`` is given by ``/exsampling/loaded``; ``/exsampling/error`` names the slot alone, and the script
-        answers a slot's loads in the order they came, so it is the oldest load of that slot."""
+        answers a slot's loads in the order they came, so it is the oldest load of that slot. A load answered loaded
+        takes the take's other copies for the slot with it (:meth:`_drop_copies`)."""
         with self._lock:
             for queue, told in ((self._waiting, False), (self._overdue, True)):
                 for waiting in queue:
@@ -100,12 +101,28 @@ class LiveAnswers:
                         queue.remove(waiting)
                         if self._again.get(slot) == waiting:
                             del self._again[slot]
+                        if path:
+                            self._drop_copies(slot, path)
                         # loaded ("/exsampling/loaded"): an older load of the slot is not wanted there
                         if path and waiting.sent_at >= self._loaded_at.get(slot, float("-inf")):
                             self._loaded_at[slot] = waiting.sent_at
                             self._loaded[slot] = waiting
                         return waiting, told
         return None
+
+    def _drop_copies(self, slot: str, path: str) -> None:
+        """Live loaded ``path`` into ``slot``: the take's other loads there are answered with it. The answer may be
+        matched to one and come for another (a late answer goes to the oldest, the one its take was held open for,
+        while Live got the copy sent again once it answered): left queued, that copy went again at Live's next pong
+        and was kept "not sent to Live" at the stop. Kept are a copy that holds its take open, not told overdue yet
+        (its own answer ends it), and a slot's take put back after a silence (its answer counts apart)."""
+        again = self._again.get(slot)
+        if again is not None and again.path == path:
+            del self._again[slot]
+        for queue, told in ((self._waiting, False), (self._overdue, True)):
+            for copy in [waiting for waiting in queue if waiting.slot == slot and waiting.path == path
+                         and (told or waiting.kept is None) and not waiting.restore]:
+                queue.remove(copy)
 
     def to_send_again(self, before: float) -> list[Waiting]:
         """The newest unanswered load of each slot sent before ``before``, each once. Live answers in the order
