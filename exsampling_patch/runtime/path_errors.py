@@ -62,12 +62,12 @@ def _refused_text(name: str, folder: Path, failed: Path, error: OSError) -> str:
         return f"{refused}: its disk is read-only: make the disk writable, {other}"
     if error.errno in _FULL:
         return f"{refused}: free space on its disk, {other}"
-    blocker = _not_a_folder(folder) if error.errno in _NOT_A_FOLDER else None
+    blocker = not_a_folder(folder) if error.errno in _NOT_A_FOLDER else None
     if blocker == folder:
-        return f"the folder of parameter '{name}', {folder}, {_what(blocker)}: move it away, {other}"
+        return f"the folder of parameter '{name}', {folder}, {what_it_is(blocker)}: move it away, {other}"
     if blocker is not None:
-        return (f"the folder of parameter '{name}', {folder}, cannot be made: {blocker}, above it, {_what(blocker)}: "
-                f"move it away, {other}")
+        return (f"the folder of parameter '{name}', {folder}, cannot be made: {blocker}, above it, "
+                f"{what_it_is(blocker)}: move it away, {other}")
     # A file the node's code looked for and did not find, a read error: the system's words say it; the parameter
     # says where that is, no remedy guessed.
     if failed == folder:
@@ -78,7 +78,7 @@ def _refused_text(name: str, folder: Path, failed: Path, error: OSError) -> str:
     return f"{error.strerror}: {paths} ({where})"
 
 
-def _not_a_folder(folder: Path) -> Path | None:
+def not_a_folder(folder: Path) -> Path | None:
     """The first path from the root down to ``folder`` that is there and is no folder; None where there is none."""
     for path in (*reversed(folder.parents), folder):
         if os.path.lexists(path) and not path.is_dir():
@@ -86,7 +86,8 @@ def _not_a_folder(folder: Path) -> Path | None:
     return None
 
 
-def _what(path: Path) -> str:
+def what_it_is(path: Path) -> str:
+    """What ``path``, which is there and is no folder, is: "is a file", "is a link to nothing", "is not a folder"."""
     if path.is_file():
         return "is a file"
     if path.is_symlink() and not path.exists():

@@ -25,7 +25,7 @@ from typing import Any
 
 from exsampling_patch.node import Node
 from exsampling_patch.nodes.web_recorder.upload import UploadError
-from exsampling_patch.runtime.path_errors import folder_param_text
+from exsampling_patch.runtime.path_errors import folder_param_text, not_a_folder, what_it_is
 
 #: The page's setting that says why the recorder stores no takes now ('' while it stores them).
 NOT_STORING = "notStoring"
@@ -39,10 +39,9 @@ def refused_words(node: Node, error: OSError) -> str:
 def _why(folder: Path, error: OSError) -> str:
     """The phone's words for a take folder that cannot be made: the folder and the system's reason; a file in its
     place (or above it) said as such, which the system's "File exists" did not."""
-    for path in (*reversed(folder.parents), folder):
-        if os.path.lexists(path) and not path.is_dir():
-            what = "is a file" if path.is_file() else "is no folder"
-            return f"its take folder {folder} cannot be made: {path} {what}"
+    blocker = not_a_folder(folder)
+    if blocker is not None:
+        return f"its take folder {folder} cannot be made: {blocker} {what_it_is(blocker)}"
     failed = Path(os.fsdecode(error.filename)) if isinstance(error.filename, (str, bytes, os.PathLike)) else folder
     at = "" if failed == folder else f", at {failed}"
     return f"its take folder {folder} cannot be made ({error.strerror or error}{at})"
