@@ -230,7 +230,10 @@ def test_a_follower_goes_on_with_its_leader_from_a_masters_continue_mid_bar() ->
     steps = [m.time for m in sent(leader)]
     hits = [m.time for m in sent(follower)]
     assert len(steps) >= 6 and hits, (steps, hits)
-    assert hits[0] == pytest.approx(steps[0], abs=1e-9), (steps[:2], hits[:2])  # from beat 1.5, not bar 2
+    # From beat 1.5, not bar 2 (2.5 beats on): within half a step, as the leader's clock read from ticks a busy host
+    # delivered late can move its steps after the follower read it (8 ms apart once, under load).
+    half_step = (steps[1] - steps[0]) / 2
+    assert hits[0] == pytest.approx(steps[0], abs=half_step), (steps[:2], hits[:2])
 
 
 def test_a_sampler_on_any_clock_goes_by_the_groove_that_plays() -> None:
