@@ -226,8 +226,9 @@ def test_classify_patch_tells_a_model_that_is_no_model_file_at_its_line(
     sf.write(take, np.full(4800, 0.1, dtype=np.float32), 48000)
     assert main(["classify", "--patch", str(patch), str(take)]) == 2
     said = capsys.readouterr().err
+    # the model named as the patch names it (735e4a9)
     assert said.startswith(f"error: {patch}:6: node 'clf': parameter 'model': not a readable model file: "
-                           f"{tmp_path / 'notes.pt'} ("), said
+                           "'notes.pt' ("), said
 
 
 def test_classify_with_a_patch_refuses_max_seconds_as_it_refuses_window(esc50: Path) -> None:
