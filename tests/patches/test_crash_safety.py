@@ -203,9 +203,8 @@ class Phones:
         return None
 
 
-def wait_ready(port: int, patch: Patch, timeout: float = 120.0) -> None:
-    """Until the recorder answers over HTTPS (certificate and all). The limit is a hang's: a restart loads the
-    classifier, which under pytest -n 2 on two busy cores can take longer than 30 s."""
+def wait_ready(port: int, patch: Patch, timeout: float = 30.0) -> None:
+    """Until the recorder answers over HTTPS (certificate and all)."""
     deadline = time.monotonic() + timeout
     cafile = patch.patch.parent / "state" / "recorder-cert.pem"
     while time.monotonic() < deadline:
@@ -222,22 +221,6 @@ def wait_ready(port: int, patch: Patch, timeout: float = 120.0) -> None:
                 pass
         time.sleep(0.1)
     raise AssertionError(f"the recorder did not answer in {timeout:g} s: {patch.output()}")
-
-
-def wait_run_busy(phones: Phones, device: Device, before: int, patch: Patch, timeout: float = 120.0) -> None:
-    """Until this run has acknowledged as many takes as there are phones (``before``: the takes acknowledged
-    before it; not necessarily one from each phone) and one acknowledged take has no /label yet: uploads stored, in
-    flight in the patch and half-sent at a kill now. The limit is a hang's (see :func:`wait_ready`)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with phones.lock:
-            acked = set(phones.acked)
-        if len(acked) >= before + PHONES and acked - set(device.count()):
-            return
-        assert patch.process is not None and patch.process.poll() is None, patch.output()
-        time.sleep(0.05)
-    raise AssertionError(f"run {patch.runs} acknowledged {len(acked) - before} takes in {timeout:g} s, all labelled: "
-                         f"{patch.output()}")
 
 
 def wait_labels(device: Device, wanted: set[str], timeout: float) -> set[str]:
@@ -290,22 +273,18 @@ def test_every_acknowledged_take_gives_one_label_through_a_burst_and_kill_9(tmp_
                 i += 1
                 time.sleep(0.25)
 
-        before = len(phones.acked)  # the takes acknowledged before this run's phones upload
         threads = [threading.Thread(target=phone, args=(n,)) for n in range(PHONES)]
         for t in threads:
             t.start()
         for kill in range(KILLS):
-            # Until the run is busy, not a fixed 2-3.4 s: that span's uploads only added to the CPU the patch takes.
-            wait_run_busy(phones, device, before, patch)
+            time.sleep(2.0 + 0.7 * kill)  # uploads stored, in flight in the patch and half-sent at the kill
             if kill % 2 == 1:  # the worst moment: a take's /label has just gone out, its bookkeeping not yet
                 device.labelled.clear()
                 device.labelled.wait(5)
             patch.kill()
-            with phones.lock:  # all the killed run acknowledged: from here on, the next run's
-                before = len(phones.acked)
             patch.start()
             wait_ready(port, patch)
-        wait_run_busy(phones, device, before, patch)  # the last run takes uploads too
+        time.sleep(2.0)
         stop.set()
         for t in threads:
             t.join(60)
