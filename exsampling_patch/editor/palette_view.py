@@ -29,6 +29,10 @@ class PaletteView:
         # inspector is rebuilt under an open combo (Ctrl+A with a slot's list open), and Enter then added a
         # folder_source, without its folder, to the running patch.
         self._typed_in = False
+        # The mouse buttons down in the frame whose handlers run (see _on_mouse_down): the handlers run on Dear PyGui's
+        # callback thread, behind the frames on a loaded machine, and a click elsewhere let go by the time
+        # _on_deactivated ran, read live, left the field counted as typed in.
+        self._down_then: set[int] = set()
 
     def build(self) -> None:
         """The search field and the list, in the container being built; Enter in the field adds the first type
@@ -39,16 +43,28 @@ class PaletteView:
         with dpg.handler_registry(tag=f"{self.search}:keys"):
             dpg.add_key_press_handler(dpg.mvKey_Return, callback=self._on_enter)
             dpg.add_key_press_handler(dpg.mvKey_NumPadEnter, callback=self._on_enter)
+            # A frame queues the handler registries' handlers before the items' own (the field's deactivated one)
+            dpg.add_mouse_down_handler(button=dpg.mvMouseButton_Left, callback=self._on_mouse_down)
+            dpg.add_mouse_down_handler(button=dpg.mvMouseButton_Right, callback=self._on_mouse_down)
         with dpg.item_handler_registry(tag=f"{self.search}:handlers"):
             dpg.add_item_activated_handler(callback=self._on_activated)
             dpg.add_item_deactivated_handler(callback=self._on_deactivated)
+            dpg.add_item_visible_handler(callback=self._end_frame)  # after the others: the frame's last
         dpg.bind_item_handler_registry(self.search, f"{self.search}:handlers")
 
     def _on_activated(self, sender: Any = None, app_data: Any = None) -> None:
         self._typed_in = True
 
+    def _on_mouse_down(self, sender: Any = None, app_data: Any = None) -> None:
+        """A mouse-down handler: Dear PyGui queues it each frame a button is down (``app_data``: the button and how
+        long it has been down, read when the handler runs)."""
+        self._down_then.add(int(app_data[0]))
+
+    def _end_frame(self, sender: Any = None, app_data: Any = None) -> None:
+        self._down_then = set()
+
     def _on_deactivated(self, sender: Any = None, app_data: Any = None) -> None:
-        if any(dpg.is_mouse_button_down(button) for button in (dpg.mvMouseButton_Left, dpg.mvMouseButton_Right)):
+        if self._down_then & {dpg.mvMouseButton_Left, dpg.mvMouseButton_Right}:
             self._typed_in = False  # left by a click elsewhere, not by Enter
 
     def _on_enter(self, sender: Any = None, app_data: Any = None) -> None:
