@@ -301,8 +301,17 @@ def test_a_classifier_whose_model_fails_at_start_is_told_at_the_model_line(
                      "links: []\n", encoding="utf-8")
     assert main(["run", str(patch), "--for", "0.1", "--log", "-", "--show-log", "none"]) == 3  # never started
     err = capsys.readouterr().err
-    assert (f"{patch}:6: node 'clf' never started: not a readable model file: {tmp_path / 'notes.pt'} (not a model "
+    # The model named as the patch names it, as check names it (735e4a9): it was the absolute path.
+    assert (f"{patch}:6: node 'clf' never started: not a readable model file: 'notes.pt' (not a model "
             "file: it holds something other than weights)\n" in err), err
+
+    # So does `classify --patch`, where the same start refuses it.
+    take = tmp_path / "take.wav"
+    sf.write(take, np.full(4800, 0.1, dtype=np.float32), 48000)
+    assert main(["classify", "--patch", str(patch), str(take)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {patch}:6: node 'clf': parameter 'model': not a readable model file: 'notes.pt' "
+                          "(not a model file: it holds something other than weights)"), err
 
 
 def test_the_json_summary_tells_a_classifiers_model_refused_at_start_at_the_model_line(
