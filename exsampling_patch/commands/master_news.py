@@ -64,7 +64,8 @@ class MasterNews:
     def line(self, node_id: str, status: Mapping[str, Any], at: float) -> str:
         """What ``status`` of node ``node_id`` (at ``at``, monotonic seconds) says of its master that was not said:
         "started at 120 BPM", "started again from bar 1 at 120 BPM", "continued at 120 BPM", "stopped", "tempo 90
-        BPM", "started" (its tempo not read well yet: a tempo line follows once it is), or ''."""
+        BPM", "started" (its tempo not read well yet: a tempo line follows once it is), "started and stopped" (both
+        between two statuses), or ''."""
         tempo, playing = status.get("tempo"), status.get("master_playing")
         if (status.get("follows") != "MIDI clock" or not isinstance(tempo, int | float)
                 or not isinstance(playing, bool)):
@@ -82,8 +83,12 @@ class MasterNews:
                        and at - heard.short_since > STEADY_TICKS / TICKS_PER_BEAT * 60.0 / tempo + STATUS_SLACK)
             # started again while playing (or stopped and started between two statuses): bar 1 again, no stop seen
             again = playing and heard.playing and isinstance(starts, int) and starts > heard.starts
+            # started and stopped between two statuses (a tap on play and stop): each read stopped, nothing was said
+            brief = not playing and not heard.playing and isinstance(starts, int) and starts > heard.starts
             if isinstance(starts, int):
                 heard.starts = starts
+            if brief:
+                return "started and stopped"
             if playing != heard.playing or again:
                 heard.playing = playing
                 if not playing:
