@@ -137,8 +137,12 @@ def _unknown_rows(patch: Patch, registry: Registry, source: SourceMap, map_id: s
         unseen = invisible_character(str(row), source.line_text(line))
         # `yes: Bass` is the row True to YAML: "row 'True' is no label" did not say that quotes make it the label yes
         unquoted = quoting_hint("str", row) if not isinstance(row, str) else ""
+        # ... and the row is named as the file writes it, with what YAML read it as: "row 'True'" is in no file
+        written = source.line_text(line).split(":", 1)[0].strip() if unquoted else ""
+        read_as = (str(row).lower() if isinstance(row, bool) else f"the number {row}") if unquoted else ""
+        named = f"{written or row} (to YAML, unquoted, {read_as})" if unquoted else f"'{row}'"
         warnings.append(Problem(
-            f"node '{map_id}': table row '{row}' is no label of {whose}, so it changes nothing"
+            f"node '{map_id}': table row {named} is no label of {whose}, so it changes nothing"
             + (f": did you mean '{close[0]}'?" if close and not unquoted else ""),
             source.file, line, unseen and unseen[1], hint=unseen[0] if unseen else unquoted or ("" if close else
             f"its labels: {', '.join(labels[:8])}" + (f" and {len(labels) - 8} more" if len(labels) > 8 else "")),

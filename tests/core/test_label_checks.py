@@ -138,8 +138,13 @@ def test_a_label_yaml_reads_as_true_is_told_to_be_quoted(tmp_path: Path) -> None
         (6, "node 'clf': 2 of the 3 labels of its model have no slot in the table of 'map', which has no fallback: "
             "on, yes", "takes heard as them go to its 'unmapped' output, in no slot: give them rows in its table "
             "('on': Snare, ...) or set its fallback"),
-        (11, "node 'map': table row 'True' is no label of the model of 'clf', so it changes nothing", quote)]
+        (11, "node 'map': table row yes (to YAML, unquoted, true) is no label of the model of 'clf', so it changes "
+             "nothing", quote)]
     assert check("      yes: Bass\n      on: HH\n")[0] == [(12, quote)]
+    # A row of digits likewise: it was "table row '1.1'", where the file says 1.10.
+    assert check("      1.10: Bass\n      808: BD\n      'on': HH\n      'yes': TT\n")[1] == [
+        (11, "node 'map': table row 1.10 (to YAML, unquoted, the number 1.1) is no label of the model of 'clf', so it "
+             "changes nothing", "YAML reads digits unquoted as a number, 1.10 as 1.1: put the text in quotes")]
     assert check("      'yes': Bass\n      'on': HH\n      808: BD\n") == ([], [])
 
 def test_a_table_row_that_no_label_of_the_model_meets_is_warned_of_at_its_line(tmp_path: Path) -> None:
