@@ -436,6 +436,9 @@ class StageConsole:
             return f"{kind} '{node_id}': AbletonOSC answers{again} on {status['abletonosc_answers']}"
         if "port" in status and kind == "osc_receive":
             return f"{kind} '{node_id}': OSC in on {params.get('host', '127.0.0.1')}:{status['port']} (UDP)"
+        # osc_send's first send that went after its error (its line at start came from its parameters)
+        if "port" in status and kind == "osc_send" and back:
+            return f"{kind} '{node_id}': OSC to {params.get('host', '127.0.0.1')}:{status['port']} (UDP)"
         return ""
 
     # -- takes ---------------------------------------------------------------------------------------------------
