@@ -9,6 +9,10 @@ never passed on again), and its end, in the same run, was told as that take's, t
 random part made that unlikely, not impossible. Now an id goes on past one whose audio or sidecar is in the folder, or
 that was given out in this process (a take still being stored on a slow disk by the node replaced: no file yet).
 Compared as file names (:func:`file_stem`): node ids 'mic 1' and 'mic_1' name the same files.
+
+The ends offered are tried :data:`MAX_TRIES` at most: the web recorder's are random, 65,536 of them a second, and with
+every one taken its request thread looped for ever (the lock held, every recorder and microphone of the process stuck
+with it). It is told as an error instead, naming the folder; the phone's take is refused and sent again.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ from collections.abc import Iterable
 
 from exsampling_patch.takes import TakeStore, file_stem, sidecar_path
 
-__all__ = ["free_take_id", "new_take_id"]
+__all__ = ["MAX_TRIES", "free_take_id", "new_take_id"]
+
+#: The most ends of one call looked at: far past any second's takes of one name, a few milliseconds of looks.
+MAX_TRIES = 10_000
 
 #: A name's file stem -> the second of the last take id given out under it, and the ids' file stems given out in it.
 _GIVEN: dict[str, tuple[str, set[str]]] = {}
@@ -35,7 +42,7 @@ def new_take_id(store: TakeStore, node_id: str, count: int) -> str:
 
 def free_take_id(store: TakeStore, name: str, ends: Iterable[str]) -> str:
     """The first take id ``<name>-<this second>-<end>``, of ``ends`` in turn, free in ``store``'s folder and not
-    given out in this process within this second."""
+    given out in this process within this second. :class:`ValueError` once :data:`MAX_TRIES` are taken."""
     key = file_stem(name)
     with _LOCK:  # the second read under the lock: read before, a caller of the next second could be undone by it
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -43,11 +50,12 @@ def free_take_id(store: TakeStore, name: str, ends: Iterable[str]) -> str:
         if last != stamp:  # ids of an earlier second cannot be given again: forgotten
             given = set()
             _GIVEN[key] = (stamp, given)
-        for end in ends:
+        for end in itertools.islice(ends, MAX_TRIES):
             take_id = f"{name}-{stamp}-{end}"
             stem = file_stem(take_id)
             audio = store.folder / f"{stem}{store.suffix}"
             if stem not in given and not audio.exists() and not sidecar_path(audio).exists():
                 given.add(stem)
                 return take_id
-    raise ValueError(f"no free take id for {name!r} in {store.folder}: every one offered is taken")
+    raise ValueError(f"no free take id for {name!r} in the take folder {store.folder}: the {MAX_TRIES} tried in the "
+                     f"second {stamp} are all taken by its files or by takes given out in it")
