@@ -33,7 +33,7 @@ the show log need (:mod:`exsampling_patch.runtime.recovery`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from exsampling_patch.runtime import NodeError
 from exsampling_patch.wording import clock_text as clock_text
@@ -75,6 +75,9 @@ class _Told:
     latest: float = 0.0
     #: Seconds from that line until the next count line may come (doubled by each count line).
     every: float = REPEAT_EVERY
+    #: The repeats in ``pending`` that are errors on takes: a take's line the stop cuts off takes its error off the
+    #: count at the flush, but only one counted since the last count line (an earlier line counted it already).
+    counted: set[NodeError] = field(default_factory=set)
 
 
 class RepeatedErrors:
@@ -113,6 +116,8 @@ class RepeatedErrors:
         if told is not None and told.key == key and (told.pending or event.time - told.latest < self.quiet):
             told.pending += 1
             told.latest = max(told.latest, event.time)
+            if on_take:
+                told.counted.add(event)
             due = event.time - told.said_at >= told.every
             return [self._count(event.node_id, told, event.time)] if due else []
         # Another error (the last one's count first), or this one after none for a long while: the whole of it says
@@ -140,13 +145,13 @@ class RepeatedErrors:
     def flush(self, now: float, cut_off: Iterable[NodeError] = ()) -> list[str]:
         """Every count not told yet (the run stops). ``cut_off``: errors on takes left for their take's line, which
         the stop cut off: told as the stop's (the node's first in full, the rest counted), and not counted as "each
-        said on its take's line" (the latest errors on takes are those of the takes still on their way)."""
+        said on its take's line" where no count line told them yet."""
         left: dict[str, list[NodeError]] = {}
         for event in sorted(cut_off, key=lambda event: event.time):
             left.setdefault(event.node_id, []).append(event)
         for node_id, told in self._told.items():
             if told.key[0] == ON_TAKES:
-                told.pending -= min(told.pending, len(left.get(node_id, ())))
+                told.pending -= sum(event in told.counted for event in left.get(node_id, ()))
         lines = [self._count(node_id, told, now) for node_id, told in self._told.items() if told.pending]
         stopping = self._stopping or {}
         for node_id, (count, latest) in stopping.items():
@@ -163,6 +168,7 @@ class RepeatedErrors:
 
     def _count(self, node_id: str, told: _Told, now: float) -> str:
         count, told.pending, told.said_at = told.pending, 0, now
+        told.counted.clear()
         told.every = min(told.every * 2, max(self.longest, self.every))
         what = (f"{counted(count, 'more error')} on takes, each said on its take's line" if told.key[0] == ON_TAKES
                 else f"the same error {counted(count, 'more time')}")

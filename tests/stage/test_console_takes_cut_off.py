@@ -121,3 +121,30 @@ def test_a_different_error_as_the_run_stops_is_told_and_takes_and_repeats_are_co
                              "error in node 'sampler': the JACK server is gone",
                              "error in node 'sampler': the port midi-in is gone",
                              "error in node 'sampler': 3 more errors as the run stopped"]
+
+
+def test_errors_counted_on_a_count_line_before_the_stop_do_not_take_later_ones_off_the_flushs_count() -> None:
+    """The flush took every cut-off error off the count not told yet, those a count line had told among them: the
+    errors on takes whose lines told them after that count line went untold ("1 more error" short)."""
+    console = StageConsole(Patch(), err=io.StringIO())
+    console.repeats = RepeatedErrors(every=1.0)
+    at = time.monotonic() + 1e6  # the count lines come from these times alone: no timer's count is due meanwhile
+
+    def error_at(seconds: float, text: str) -> NodeError:
+        return NodeError("sampler", error=text, port="take", time=at + seconds)
+
+    for take_id in ("Ana-1", "Ana-2", "Ana-3", "Ana-4"):
+        console(arrived(take_id))
+    console(error_at(0.0, "Ana-1 not loaded into slot HH: no answer"))  # told
+    console(error_at(0.1, "Ana-2 not loaded into slot BD: no answer"))  # counted, and its line never comes
+    console(error_at(1.5, "Ana-3 not loaded into slot TT: no answer"))  # counted too: the count line is due
+    console(error_at(1.6, "Ana-4 not loaded into slot SN: no answer"))  # counted after that line: its line tells it
+    console(ended("Ana-4", reason="slot SN"))
+    console.stopping()
+    console.flush_errors()
+    lines = said(console)
+    assert lines[:2] == ["error in node 'sampler': Ana-1 not loaded into slot HH: no answer",
+                         "error in node 'sampler': 2 more errors on takes, each said on its take's line"], lines
+    assert lines[3:] == ["error in node 'sampler': 1 more error on takes, each said on its take's line",
+                         "error in node 'sampler': Ana-2 not loaded into slot BD: no answer",
+                         "error in node 'sampler': 1 more error on takes whose lines the stop cut off"], lines
