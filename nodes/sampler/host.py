@@ -51,7 +51,8 @@ class AudioProcess:
                  report_status: Callable[..., None], report_about: Callable[[str, str], None] | None = None,
                  on_answer: Callable[[Answer], None] | None = None) -> None:
         self.config, self.state = config, state
-        self.report_error, self.report_status, self.report_about = report_error, report_status, report_about
+        self.report_error, self.report_status = report_error, report_status
+        self.report_about = report_about or (lambda text, about: self.report_error(text))
         self.opened = threading.Event()
         self.ready = threading.Event()
         self.jack_client: str | None = None
@@ -385,7 +386,8 @@ class AudioProcess:
                     return
             else:
                 self._restarted = f"audio process restarted after exit status {code}"
-                self.report_error(f"the sampler's audio process ended (exit status {code}); restarting it")
+                # Until the new process opens the device, not until any opening (a MIDI keyboard plugged in)
+                self.report_about(f"the sampler's audio process ended (exit status {code}); restarting it", "device")
                 if self._stopping.wait(RESTART_SECONDS):
                     return
             if not self._spawn_until_started():
@@ -413,7 +415,7 @@ class AudioProcess:
         elif isinstance(message, msg.Error):
             if message.text != self._last_error:
                 self._last_error = message.text
-                if message.about and self.report_about is not None:
+                if message.about:
                     self.report_about(message.text, message.about)
                 else:
                     self.report_error(message.text)
