@@ -3,9 +3,10 @@
 OSC in (UDP, port 10600 unless ``EXSAMPLING_LIVE_PORT`` says otherwise), answered to the sender:
 
 - ``/exsampling/load <slot> <path> [<label> <pitch_hz> <fire> <once>]`` -> ``/exsampling/loaded <slot> <path> <how>``
-  or ``/exsampling/error <slot> <reason>``; with ``once`` (a take sent again: redone after a crash, or missed while
-  Live was silent), a track that holds ``path`` already, or that this script loaded it into before, is left as it
-  is, answered ``already``
+  or ``/exsampling/error <slot> <reason> <path>`` (the path: two takes of a slot in flight, the sender tells the one
+  refused; before, the error named the slot alone); with ``once`` (a take sent again: redone after a crash, or
+  missed while Live was silent), a track that holds ``path`` already, or that this script loaded it into before, is
+  left as it is, answered ``already``
 - ``/exsampling/ping [<id>]`` -> ``/exsampling/pong <version> [<id>]``
 
 Loading uses what the running Live offers: a Simpler on the track (``SimplerDevice.replace_sample``),
@@ -255,10 +256,10 @@ class ExSamplingSurface:
         try:
             how = load_take(self._c.song(), slot, path, label, fire, once, self._loads)
         except LoadError as error:
-            self._reply(sender, "/exsampling/error", [slot, str(error)])
+            self._reply(sender, "/exsampling/error", [slot, str(error), path])
             return
         except Exception as error:  # Live's API raised: say so, keep the script alive
-            self._reply(sender, "/exsampling/error", [slot, f"Live refused: {error}"])
+            self._reply(sender, "/exsampling/error", [slot, f"Live refused: {error}", path])
             return
         if how == "already":
             self._reply(sender, "/exsampling/loaded", [slot, path, how])

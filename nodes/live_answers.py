@@ -294,11 +294,15 @@ class LiveLink:
         self.last_reply = (address, raw)
         self.replies.set()
         if address == "/exsampling/error":
-            found = self.answers.answered(params[0]) if params else None
+            # ``<slot> <reason> <path>``: the take refused, though an older load of its slot waits (one that went
+            # nowhere: Live loading a set); a script installed before names no path: the slot's oldest load
+            named = len(params) > 2
+            found = (self.answers.answered(params[0], params[2], refused=True) if named
+                     else self.answers.answered(params[0]) if params else None)
             if found is None:
-                self.node.report_error("Live: " + " ".join(params))
+                self.node.report_error("Live: " + " ".join(params[:2]))
             else:
-                why = " ".join(params[1:])
+                why = params[1] if named else " ".join(params[1:])
                 if found[0].restore:  # no take in flight (its end told long ago): the set Live has now refused it
                     # Whether Live had closed (its set reopened) or was only busy (another set loaded meanwhile) the
                     # node cannot tell: "before Live closed" was said of a busy Live too.

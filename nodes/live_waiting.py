@@ -88,12 +88,14 @@ class LiveAnswers:
             self._overdue.extend(late)
         return late
 
-    def answered(self, slot: str, path: str = "") -> tuple[Waiting, bool] | None:
+    def answered(self, slot: str, path: str = "", refused: bool = False) -> tuple[Waiting, bool] | None:
         """The load an answer is for, and whether it had been handed out as overdue; None for one unknown.
 
-        ``path`` is given by ``/exsampling/loaded``; ``/exsampling/error`` names the slot alone, and the script
-        answers a slot's loads in the order they came, so it is the oldest load of that slot. A load answered loaded
-        takes the take's other copies for the slot with it (:meth:`_drop_copies`)."""
+        ``path`` is given by ``/exsampling/loaded``, and by ``/exsampling/error`` (``refused``) of a script that names
+        it; an older script's error names the slot alone, and the script answers a slot's loads in the order they
+        came, so it is taken as the oldest load of that slot (wrong where that one's load went nowhere). A load
+        answered loaded takes the take's other copies for the slot with it (:meth:`_drop_copies`)."""
+        loaded = bool(path) and not refused
         with self._lock:
             for queue, told in ((self._waiting, False), (self._overdue, True)):
                 for waiting in queue:
@@ -101,10 +103,10 @@ class LiveAnswers:
                         queue.remove(waiting)
                         if self._again.get(slot) == waiting:
                             del self._again[slot]
-                        if path:
+                        if loaded:
                             self._drop_copies(slot, path)
                         # loaded ("/exsampling/loaded"): an older load of the slot is not wanted there
-                        if path and waiting.sent_at >= self._loaded_at.get(slot, float("-inf")):
+                        if loaded and waiting.sent_at >= self._loaded_at.get(slot, float("-inf")):
                             self._loaded_at[slot] = waiting.sent_at
                             self._loaded[slot] = waiting
                         return waiting, told

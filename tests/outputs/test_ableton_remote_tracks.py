@@ -66,7 +66,8 @@ def test_a_slot_without_its_own_track_does_not_take_the_track_of_a_slot_named_lo
     try:
         take = write_take(sine_take(440.0), tmp_path / "hat.wav")
         address, args = drive(surface, node, SlotAssignment("HH", take, "hat", 0.9))
-        assert (address, args) == ("/exsampling/error", ["HH", "no track named 'HH' (tracks: HH Open, Snare)"])
+        assert (address, args) == ("/exsampling/error", ["HH", "no track named 'HH' (tracks: HH Open, Snare)",
+                                                         args[2]])
         assert tracks[0].clip_slots[0].clip is None and surface.loaded == 0
         # HH Open's own take goes into its track, and a slot's track is found whatever its case and end spaces
         tracks[1].name = " snare "
@@ -93,7 +94,7 @@ def test_a_take_sent_again_that_its_track_holds_is_already_there_though_its_file
     assert snare.fired == (1 if slot == "Snare" else 0)  # not loaded nor fired again
     # Not sent again (no ``once``): a load, which needs the file
     reply = live.ask("/exsampling/load", [slot, str(path), "knock", 440.0, 1, 0])
-    assert reply == ("/exsampling/error", [slot, f"file not found: {path}"])
+    assert reply == ("/exsampling/error", [slot, f"file not found: {path}", str(path)])
 
 
 def test_a_take_sent_again_that_a_later_take_replaced_is_already_there_though_its_file_is_gone(
