@@ -16,6 +16,8 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -43,8 +45,10 @@ def waiting_for_the_rate(thread: threading.Thread) -> bool:
     return False
 
 
-@pytest.mark.jack
-def test_a_take_whose_wait_for_the_rate_the_stop_ends_is_not_loaded_nor_sent() -> None:
+@contextlib.contextmanager
+def held_sampler() -> Iterator[tuple[Any, NodeContext, int]]:
+    """A sampler of its own (no runtime) whose audio process is held before it says its rate: the node, its context
+    and the process's pid; let go and stopped after."""
     from exsampling_patch.nodes.sampler import Sampler
 
     context = NodeContext()
@@ -53,8 +57,25 @@ def test_a_take_whose_wait_for_the_rate_the_stop_ends_is_not_loaded_nor_sent() -
     pid = None
     try:
         pid = held_before_its_rate(sampler)
-        assigned = assigning(sampler)
-        assert wait_for(lambda: waiting_for_the_rate(assigned), HANG_GUARD_SECONDS)
+        yield sampler, context, pid
+    finally:
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        sampler.stop()
+
+
+def assigned_and_waiting(sampler: Any) -> threading.Thread:
+    """A take assigned to slot Snare, its handler inside the wait for the rate (not before it)."""
+    assigned = assigning(sampler)
+    assert wait_for(lambda: waiting_for_the_rate(assigned), HANG_GUARD_SECONDS)
+    return assigned
+
+
+@pytest.mark.jack
+def test_a_take_whose_wait_for_the_rate_the_stop_ends_is_not_loaded_nor_sent() -> None:
+    with held_sampler() as (sampler, context, _):
+        assigned = assigned_and_waiting(sampler)
         # The first thing the node's stop does, before it stops the process (which may still answer what it is sent)
         sampler.stop_event.set()
         assigned.join(HANG_GUARD_SECONDS)
@@ -63,26 +84,12 @@ def test_a_take_whose_wait_for_the_rate_the_stop_ends_is_not_loaded_nor_sent() -
         assert sampler.buffers[1].take is None and sampler.audio.buffers == {}  # nothing prepared, nothing sent
         assert [port for port, _ in context.emitted] == []
         assert not any("assuming 48000 Hz" in error for error in context.errors), context.errors
-    finally:
-        if pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGCONT)
-        sampler.stop()
 
 
 @pytest.mark.jack
 def test_a_take_waiting_for_the_rate_does_not_hold_a_clear_of_another_slot() -> None:
-    from exsampling_patch.nodes.sampler import Sampler
-
-    context = NodeContext()
-    sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
-    sampler.start()
-    pid = None
-    try:
-        pid = held_before_its_rate(sampler)
-        assigned = assigning(sampler)
-        # Inside the wait, not before it: a clear that went first passed whether the wait held the lock or not
-        assert wait_for(lambda: waiting_for_the_rate(assigned), HANG_GUARD_SECONDS)
+    with held_sampler() as (sampler, context, pid):
+        assigned = assigned_and_waiting(sampler)  # a clear that went before the wait passed whether it held the lock
         # From a thread of its own, as the process's answers take the same lock (answers.settle)
         clearing = threading.Thread(target=sampler.clear, args=("HH",), daemon=True)
         clearing.start()
@@ -93,31 +100,14 @@ def test_a_take_waiting_for_the_rate_does_not_hold_a_clear_of_another_slot() -> 
         assigned.join(HANG_GUARD_SECONDS)
         assert not assigned.is_alive()
         assert wait_for(lambda: sampler.sounding("Snare") is not None, HANG_GUARD_SECONDS), context.errors
-    finally:
-        if pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGCONT)
-        sampler.stop()
 
 
 @pytest.mark.jack
 def test_stats_before_the_rate_is_said_do_not_wait_for_it() -> None:
-    from exsampling_patch.nodes.sampler import Sampler
-
-    context = NodeContext()
-    sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
-    sampler.start()
-    pid = None
-    try:
-        pid = held_before_its_rate(sampler)
+    with held_sampler() as (sampler, context, _):
         assert sampler.stats()["sample_rate"] == 0  # not said yet
         assert not sampler.audio.rate_known.is_set()
         assert context.errors == []
-    finally:
-        if pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGCONT)
-        sampler.stop()
 
 
 @pytest.mark.jack
