@@ -319,6 +319,22 @@ class Registry:
             self.register(value, str(file))
         if shims:
             return
+        # A shared base in a file of its own (the guide's `from effect_base import Effect`) was told "no subclass of
+        # Node": one set abstract = True is told nothing, one abstract for a method left undefined is told so.
+        bases = [value for value in vars(module).values() if inspect.isclass(value) and issubclass(value, Node)
+                 and value is not Node and value.__module__ == module.__name__]
+        unsaid = [base for base in bases if not vars(base).get("abstract", False)]
+        if bases and not unsaid:
+            return
+        if unsaid:
+            names = ", ".join(base.__name__ + (f" (abstract: {', '.join(sorted(base.__abstractmethods__))} not "
+                                               "defined)" if getattr(base, "__abstractmethods__", None) else "")
+                              for base in unsaid[:3])
+            self.problems.append(PluginProblem(
+                _class_line(unsaid[0]) or str(file), f"defines no node type, only the base class "
+                f"{names}: a base other node types share is fine here, and sets abstract = True to say so; a type "
+                "of its own defines those methods", file=str(file)))
+            return
         # A helper module or a test file beside the node files was imported without a word, as a node file.
         why = "; ".join(f"{value.__name__} is imported from {value.__module__}" for value in imported[:3])
         self.problems.append(PluginProblem(
