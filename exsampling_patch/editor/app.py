@@ -70,8 +70,11 @@ class EditorApp:
         self._frame = 0
         self._title = ""
         self._selected: list[str] = []  # the canvas's selection, as last seen
+        # A menu of the menu bar lies over the canvas too: its item's click, the menu gone by the time the release's
+        # handler ran, also cleared the canvas's selection
         self.clicks = CanvasClicks(model, self.patch_view, self.link_hints, self.inspector, self._select,
-                                   self._clear_canvas_selection, lambda: self.modal_open() or self.popup_shown(),
+                                   self._clear_canvas_selection,
+                                   lambda: self.modal_open() or self.popup_shown() or self.shortcuts.menu_open(),
                                    self.shortcuts.was_down)
         model.listen(self._on_change)
 
