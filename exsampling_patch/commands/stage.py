@@ -1,10 +1,10 @@
 """The stage console of ``exsampling run``: what a performer reads while the patch runs.
 
-At start, one line per input and output as each opens (the recorder's URL and QR code, the sound device or JACK
-server with its rate and block size, MIDI ports, OSC targets, the folder a folder source reads); then one line per
-take with its fate (``12:03:41 take 7 from Mika, 2.9 s: hi-hat 94% -> HH (14 ms)``, or why it went nowhere), a line
-when a node fails (the same error again is counted: :mod:`.error_repeats`) or comes back, and one when a node warns
-(its status's ``warning``: a backlog, nothing failed).
+At start, one line per input and output as each opens (:mod:`.opened_lines`: the recorder's URL and QR code, the
+sound device or JACK server with its rate and block size, MIDI ports, OSC targets; the folder a folder source reads,
+:mod:`.folder_words`); then one line per take with its fate (``12:03:41 take 7 from Mika, 2.9 s: hi-hat 94% -> HH
+(14 ms)``, or why it went nowhere), a line when a node fails (the same error again is counted: :mod:`.error_repeats`)
+or comes back, and one when a node warns (its status's ``warning``: a backlog, nothing failed).
 ``quiet`` prints only failures, recoveries, the recorder's URL and QR code (phones cannot pair without them) with its
 warnings (on no network, a new token) and the summary; ``verbose`` adds every hop between nodes; ``json``
 prints one JSON object per event instead (on stdout; a person's lines go to stderr: the recorder's URL and QR code
@@ -34,10 +34,10 @@ import numpy as np
 from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text, error_line, gist
 from exsampling_patch.commands.folder_words import folder_line
 from exsampling_patch.commands.master_news import MasterNews
+from exsampling_patch.commands.opened_lines import opened_line
 from exsampling_patch.commands.take_words import LiveWords, take_name
 from exsampling_patch.messages import summarize
 from exsampling_patch.patch import Patch
-from exsampling_patch.qr import terminal_text
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import (
     Event,
@@ -388,58 +388,12 @@ class StageConsole:
         self.say(folder_line(spec.type if spec is not None else "node", node_id, folder, status))
 
     def _say_opened(self, node_id: str, status: dict[str, Any], back: bool, event: Event) -> None:
-        line = self._opened_line(node_id, status, back)
+        spec = self.patch.nodes.get(node_id)
+        client = getattr(getattr(self.node(node_id), "audio", None), "jack_client", None)
+        line = opened_line(spec.type if spec is not None else "node", node_id, spec.params if spec is not None else {},
+                           status, back, client, self.qr_wanted.get(node_id, True))
         if line:
             self.say(f"{_clock(event)} {node_id} is back: {line}" if back else line)
-
-    def _opened_line(self, node_id: str, status: dict[str, Any], back: bool = False) -> str:
-        spec = self.patch.nodes.get(node_id)
-        kind = spec.type if spec is not None else "node"
-        params = spec.params if spec is not None else {}
-        if "disk" in status:  # web_recorder: its take folder's disk was full (nodes/web_recorder/disk.py)
-            return f"{kind} '{node_id}': {status['disk']}"
-        if "url" in status:
-            text = f"{kind} '{node_id}': phones open {status['url']}"
-            if kind == "web_recorder" and str(status["url"]).startswith("https:") and not back:
-                # Its own print (under edit) says so; a run prints the URL in its place (print_qr off), and a phone
-                # that meets its self-signed certificate's warning unannounced looks like an attack to the performer.
-                text += " (accept the certificate warning once on each phone)"
-            qr = status.get("qr")
-            if qr and self.qr_wanted.get(node_id, True):
-                text += "\n" + terminal_text(qr)
-            return text
-        if "device" in status:
-            rate = status.get("sample_rate")
-            block = f"block {params.get('blocksize') or status.get('blocksize') or 'as the device sets it'}"
-            device = str(status["device"])
-            if status.get("device_name") and status["device_name"] != device:  # an index: named as `devices` lists it
-                device += f" '{status['device_name']}'"
-            client = getattr(getattr(self.node(node_id), "audio", None), "jack_client", None)
-            server = os.environ.get("JACK_DEFAULT_SERVER", "default")
-            jack = f" (JACK server '{server}', client {client})" if client else ""
-            latency = f", output latency {status['output_latency_ms']} ms" if "output_latency_ms" in status else ""
-            return (f"{kind} '{node_id}': sound device {device}{jack} at {rate:g} Hz, {block}{latency}"
-                    if isinstance(rate, int | float) else f"{kind} '{node_id}': sound device {device}{jack}")
-        if "midi_port" in status:
-            return f"{kind} '{node_id}': MIDI port {status['midi_port']}"
-        if "sending_again" in status:  # its folder's lock, which another run held (nodes/osc_outbox.py)
-            return f"{kind} '{node_id}': OSC to Live again, the folder {status['sending_again']} is free"
-        if "sender_restarted" in status:  # its sender process stopped and was started again (nodes/osc_outbox.py)
-            return f"{kind} '{node_id}': OSC to Live again, its sender started again"
-        if "device_listens" in status:  # ableton_max: its port refused takes (Live not running), and no longer does
-            return f"{kind} '{node_id}': the device listens again on {status['device_listens']}"
-        if "live_answers" in status:  # ableton_live: Live answered after a silence (with the takes sent again)
-            again = " again" if status.get("live_again") else ""  # it had answered before: gone, and back
-            return f"{kind} '{node_id}': Live answers{again} on {status['live_answers']}"
-        if "abletonosc_answers" in status:  # ableton_osc: AbletonOSC's first answer, or its first after it stopped
-            again = " again" if status.get("abletonosc_again") else ""
-            return f"{kind} '{node_id}': AbletonOSC answers{again} on {status['abletonosc_answers']}"
-        if "port" in status and kind == "osc_receive":
-            return f"{kind} '{node_id}': OSC in on {params.get('host', '127.0.0.1')}:{status['port']} (UDP)"
-        # osc_send's first send that went after its error (its line at start came from its parameters)
-        if "port" in status and kind == "osc_send" and back:
-            return f"{kind} '{node_id}': OSC to {params.get('host', '127.0.0.1')}:{status['port']} (UDP)"
-        return ""
 
     # -- takes ---------------------------------------------------------------------------------------------------
 
