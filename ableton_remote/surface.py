@@ -18,6 +18,7 @@ its socket there (never blocking), so every Live API call happens on Live's main
 import contextlib
 import errno
 import os
+import re
 import socket
 from collections import OrderedDict
 
@@ -46,7 +47,16 @@ def find_track(song, slot):
     for track in tracks:
         if track.name.strip().lower() == wanted:
             return track
-    raise LoadError("no track named '{}' (tracks: {})".format(slot, ", ".join(t.name for t in tracks) or "none"))
+    told = "no track named '{}' (tracks: {})".format(slot, ", ".join(t.name for t in tracks) or "none")
+    # A track renamed per take (ableton_osc's 'name' action: "Snare dog") is no longer found: say why, or the
+    # performer sees the track there, named after the slot as far as the eye goes
+    word = re.compile(rf"(^|\s){re.escape(wanted)}(\s|$)")
+    like = [f"'{t.name}'" for t in tracks if wanted and word.search(t.name.lower())]
+    if like:
+        told += (f"; {', '.join(like)} {'is' if len(like) == 1 else 'are'} not taken for it: only a track named "
+                 f"exactly '{slot}' is (renamed by ableton_osc's 'name' action? leave 'name' out of its actions "
+                 "beside ableton_live)")
+    raise LoadError(told)
 
 
 def find_simpler(track):
