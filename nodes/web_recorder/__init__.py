@@ -171,7 +171,7 @@ class WebRecorder(TakeRecovery):
         self._page: dict[str, Any] = {"maxSeconds": self.max_seconds, "headerTimeout": self.header_timeout,
                                       "requestTimeout": self.request_timeout, "minUploadKbps": self.min_upload_kbps}
         self._folder = TakeFolder(self, self.resolve_path(self.folder), self._page)
-        unmade = self._folder.make_at_start()  # '', or why it cannot be made: it starts all the same, refusing takes
+        unmade = self._folder.make_at_start()  # '', or why it cannot be made or written: it starts, refusing takes
         self._store = TakeStore(self._folder.folder, make=False)
         self._lock = threading.Lock()
         self._done_at_emit = not self.context.tracks_takes  # no runtime to tell us a take's end
@@ -209,7 +209,7 @@ class WebRecorder(TakeRecovery):
                                self.report_status, shown=lambda: self.shown_warning)
         if unmade:
             self._disk.cannot_write(unmade)  # ended as a folder made writable again: at the next take stored
-        else:
+        if self._folder.made:
             self._disk.check_at_start()
         public = self.public_host or (lan_address() if self.host in ("0.0.0.0", "", "::") else self.host)
         if public == "127.0.0.1" and not self.public_host and self.host in ("0.0.0.0", "", "::"):
@@ -456,7 +456,7 @@ class WebRecorder(TakeRecovery):
             stored = error.stored
         except OSError as error:
             # Told; the disk filled up since the check: a 507 as the check's (its phone keeps it, counted as held).
-            full = self._disk.write_failed(error)
+            full = self._disk.write_failed(error) or self._folder.write_failed(error)  # unwritable: 507, and why
             if full is not None:
                 raise full from error
             raise

@@ -43,7 +43,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -228,15 +227,8 @@ class DiskWatch:
                                    "tell the performer")
 
     def check_at_start(self) -> None:
-        """:meth:`check`, told but not raised: a full disk refuses takes, it does not keep the recorder down. So is a
-        take folder that cannot be written (a read-only disk, a card's lock switch, a folder of another user's): the
-        recorder started as if all was well, its URL and QR code shown, and the console said nothing until the first
-        phone's take failed, mid-show."""
+        """:meth:`check`, told but not raised: a full disk refuses takes, it does not keep the recorder down. (A take
+        folder that cannot be written is tried by :meth:`~.folders.TakeFolder.make_at_start`, and told with
+        :meth:`cannot_write`.)"""
         with contextlib.suppress(UploadError):
             self.check(0)
-        try:
-            tempfile.TemporaryFile(dir=self.folder).close()  # nameless where the system can: a kill leaves nothing
-        except OSError as error:
-            self.cannot_write(f"the take folder {self.folder} cannot be written ({error.strerror or error}): takes "
-                              "from phones are refused until it can be (each phone keeps its takes and sends them "
-                              "again); make it writable, or set the parameter 'folder' to another folder")

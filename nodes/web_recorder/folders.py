@@ -11,10 +11,17 @@ at each upload, and once it is, takes are stored and the error ends as a folder 
 (:class:`~.disk.DiskWatch`). Its state folder not made, its certificate, pairing token and the phones' lists are kept
 for this run only, in a private temporary folder, told: phones accept the certificate and scan the QR code again at
 the next start.
+
+A take folder that exists but cannot be written (a card's lock switch, a disk mounted read-only, permissions), found at
+the start or by a take's failed write, was told on the node only: the page said nothing, and each upload was answered
+500 ("could not be stored"), which the phone shows as a failure, not as its take kept for later. It is now told as a
+folder not made is: the page says the recorder cannot store takes and why, each upload is refused 507 with that reason
+(the folder tried again, with an empty nameless file, at each upload), and the notice ends once a take is stored.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -47,6 +54,15 @@ def _why(folder: Path, error: OSError) -> str:
     return f"its take folder {folder} cannot be made ({error.strerror or error}{at})"
 
 
+def _unwritable(folder: Path, error: OSError) -> str:
+    """The phone's words for a take folder there that cannot be written: the folder and the system's reason."""
+    return f"its take folder {folder} cannot be written ({error.strerror or error})"
+
+
+#: The errors of a write that say the folder cannot be written (not the disk's room, nor one file's name).
+NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
 class TakeFolder:
     """The take folder of ``node``, made at its start or, where the system refused it, at an upload since."""
 
@@ -59,9 +75,11 @@ class TakeFolder:
         page.setdefault(NOT_STORING, "")
         self._lock = threading.Lock()  # made by one upload at a time (request threads)
         self.made = False
+        self._unwritable = False  # there, but a write in it failed (at the start's try, or a take's): tried again
 
     def make_at_start(self) -> str:
-        """Make the folder; where it cannot be, the console's line that says why (the page says it too)."""
+        """Make the folder and try a write in it; where either fails, the console's line that says why (the page
+        says it too)."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -69,25 +87,64 @@ class TakeFolder:
             return (f"{refused_words(self.node, error)}; takes from phones are refused until it can be made (each "
                     "phone keeps its takes and sends them again)")
         self.made = True
+        try:
+            self._try_write()
+        except OSError as error:
+            self._refuse(error)
+            return (f"the take folder {self.folder} cannot be written ({error.strerror or error}): takes from phones "
+                    "are refused until it can be (each phone keeps its takes and sends them again); make it "
+                    "writable, or set the parameter 'folder' to another folder")
         return ""
+
+    def _try_write(self) -> None:
+        """A write in the folder, or OSError: nameless where the system can, so that a kill leaves nothing."""
+        tempfile.TemporaryFile(dir=self.folder).close()
+
+    def _refuse(self, error: OSError) -> str:
+        """The folder found not writable (``error``): said on the page until a write in it succeeds; the phone's
+        words."""
+        why = _unwritable(self.folder, error)
+        self._unwritable = True
+        self._page[NOT_STORING] = f"The recorder cannot store takes: {why}."
+        return why
+
+    def write_failed(self, error: OSError) -> UploadError | None:
+        """A take's write failed with ``error``: where it says the folder cannot be written, said on the page and the
+        507 to answer (its phone keeps the take and sends it again); else None."""
+        if error.errno not in NOT_WRITABLE:
+            return None
+        with self._lock:
+            why = self._refuse(error)
+        return _refused(why, "written")
 
     def make(self) -> None:
         """Before a take is stored: the folder made now if it was not, else :class:`UploadError` 507 with why (its
         phone keeps the take and sends it again)."""
-        if self.made:
+        if self.made and not self._unwritable:
             return
         with self._lock:
-            if self.made:
+            if self.made and not self._unwritable:
                 return
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 why = _why(self.folder, error)
                 self._page[NOT_STORING] = f"The recorder cannot store takes: {why}."
-                raise UploadError(507, f"the recorder cannot store takes: {why}; the take is kept on the phone and "
-                                       "sent again, stored once the folder can be made; tell the performer") from error
+                raise _refused(why, "made") from error
+            if self._unwritable:
+                try:
+                    self._try_write()
+                except OSError as error:
+                    raise _refused(self._refuse(error), "written") from error
             self._page[NOT_STORING] = ""
-            self.made = True
+            self.made, self._unwritable = True, False
+
+
+def _refused(why: str, until: str) -> UploadError:
+    """The 507 of an upload refused for its take folder (``why``, the phone's words), stored once it can be
+    ``until`` (made, written)."""
+    return UploadError(507, f"the recorder cannot store takes: {why}; the take is kept on the phone and sent again, "
+                            f"stored once the folder can be {until}; tell the performer")
 
 
 def state_folder(node: Node, folder: Path, tell: Callable[[str], Any]) -> tuple[Path, Path | None]:

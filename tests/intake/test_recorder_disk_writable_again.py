@@ -51,7 +51,7 @@ def locked_takes(tmp_path: Path) -> Iterator[Any]:
 def test_a_take_folder_made_writable_ends_its_error_at_the_next_take(tmp_path: Path, recorder_state: Path,
                                                                      locked_takes: Any,
                                                                      sent_while_locked: bool) -> None:
-    """Its error told by the start's check, or since by a take's failed write (its phone keeps it, answered 500)."""
+    """Its error told by the start's check, or since by a take refused (its phone keeps it, answered 507)."""
     events: list[Any] = []
     engine = recorder_engine(tmp_path, recorder_state, check=False, events=events, warn_free_mb=0.0,
                              min_free_mb=0.0)
@@ -61,8 +61,8 @@ def test_a_take_folder_made_writable_ends_its_error_at_the_next_take(tmp_path: P
         client = Client(engine, recorder_state / "recorder-cert.pem")
         wav = encode_wav_pcm16(sine(), 48000)
         if sent_while_locked:
-            assert client.upload(wav, take_id="t1")[0] == 500  # still locked: its phone keeps it
-            assert f"could not be stored in {folder}: " in engine.errors.get("rec", ""), engine.errors
+            assert client.upload(wav, take_id="t1")[0] == 507  # still locked: its phone keeps it
+            assert f"the take folder {folder} cannot be written (" in engine.errors.get("rec", ""), engine.errors
         locked_takes()
         assert client.upload(wav, take_id="t1")[0] == 201
         assert list(folder.glob("*.wav")), list(folder.iterdir())  # stored, for real

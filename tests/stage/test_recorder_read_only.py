@@ -67,7 +67,8 @@ def test_a_take_folder_that_cannot_be_written_is_told_at_the_start(tmp_path: Pat
 
 def test_a_phone_is_told_why_its_take_was_not_stored_in_words(tmp_path: Path, read_only_takes: Path) -> None:
     """Before, the phone was answered "the take could not be stored: [Errno 30] Read-only file system:
-    '/.../takes/.Phone-...part'": Python's repr, and a path of the recorder's machine no phone needs."""
+    '/.../takes/.Phone-...part'": Python's repr, and a file of the recorder's no phone needs. Now it is refused 507
+    (kept on the phone), its take folder and the system's reason named, as a take folder not made is."""
     port = free_port()
     patch = tmp_path / "recorder.yaml"
     patch.write_text(yaml.safe_dump({
@@ -92,6 +93,7 @@ def test_a_phone_is_told_why_its_take_was_not_stored_in_words(tmp_path: Path, re
     finally:
         run.signal_group()
         run.wait(30)
-    assert status == 500, body
-    assert body["error"].startswith("the take could not be stored: Read-only file system ("), body
-    assert "Errno" not in body["error"] and str(tmp_path) not in body["error"], body
+    assert status == 507, body  # refused, kept on the phone: the folder is tried before the take is written
+    assert body["error"].startswith("the recorder cannot store takes: its take folder "), body
+    assert "cannot be written (Read-only file system)" in body["error"], body
+    assert "Errno" not in body["error"] and ".part" not in body["error"], body
