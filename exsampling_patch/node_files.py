@@ -33,14 +33,17 @@ class _HelperFinder(importlib.abc.MetaPathFinder):
 
 @contextlib.contextmanager
 def own_helpers(folder: Path) -> Iterator[None]:
-    """While ``folder``'s node files are imported, ``from _util import ...`` finds ``folder``'s own ``_util.py``.
+    """While ``folder``'s node files are imported, ``from _util import ...`` finds ``folder``'s own ``_util.py`` (and
+    ``from effect_base import ...`` its own node file ``effect_base.py``).
 
     Helpers are imported by bare name from the node folders on ``sys.path``: a second folder's ``_util.py`` was the
     first one's (cached in ``sys.modules``, and first on the path), so its nodes failed to load or ran the other
     folder's code. A helper that something installed provides by that name is left to it, as before.
     """
     installed = [entry for entry in sys.path if entry not in NODE_FOLDERS]
-    found = {file.stem for file in folder.glob("_*.py")} | {file.parent.name for file in folder.glob("_*/__init__.py")}
+    # Its node files too: one imported by name (a shared base, `from effect_base import Effect`) was the first
+    # folder's effect_base for every later folder that has one, in `exsampling edit` and in a test run alike.
+    found = {file.stem for file in folder.glob("*.py")} | {file.parent.name for file in folder.glob("*/__init__.py")}
     names = {name for name in found if name.isidentifier() and name != "__init__"
              and name not in sys.builtin_module_names
              and importlib.machinery.PathFinder.find_spec(name, installed) is None}
