@@ -15,16 +15,8 @@ from typing import Any
 
 import pytest
 
-import exsampling_ableton_remote as ableton_remote
-from exsampling_patch.messages import SlotAssignment
-from exsampling_patch.nodes.ableton import AbletonLive
-from exsampling_patch.takes import write_take
-from tests.stage.helpers import free_port
-
-from .helpers import sine_take, wait_for
-from .live_standin import CInstance, Song, Track
-from .test_ableton_live_loaded_after_all import KeepsAndTells
-from .test_ableton_live_sent_again_loaded import HeldLoads
+from .helpers import wait_for
+from .live_sent_again import HeldLoads, KeepsAndTells, sent_again_to_live_back
 
 
 class CountedLoads(HeldLoads):
@@ -65,37 +57,15 @@ def _sent_again_and_loaded(tmp_path: Path, late: bool, pongs_after: bool) -> tup
     ``answer_within``, told "not loaded yet" first), then (``pongs_after``) Live's answer to a ping sent after it,
     and the node's stop. Without ``pongs_after`` the pings from the release on reach no Live: its stop follows the
     answer with none between. Returns what the node told and its socket."""
-    port = free_port(socket.SOCK_DGRAM)
-    context = KeepsAndTells()
-    folder = tmp_path / "live"
-    node = AbletonLive("live", {"port": port, "answer_within": 0.3, "folder": str(folder)}, context)
-    node.start()
-    surface = None
-    try:
-        first = SlotAssignment("HH", write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav"), "knock", 0.9)
-        node.on_assignment(first)
-        name = first.take.name
-        wait_for(lambda: any(told.startswith(f"error: {name} (slot HH) not loaded: ") for told in context.told))
-        sock = node.link.sock = CountedLoads(node.link.sock)
-        tracks = [Track("HH")]
-        surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=port)
-        # Live answers a ping: the take goes again (held back, Live busy with it)
-        wait_for(lambda: any("live_answers" in status for status in context.statuses) and bool(sock.held),
-                 tick=surface.update_display)
-        if late:
-            wait_for(lambda: sum(f"{name} (slot HH) not loaded" in told for told in context.told) == 2,
-                     tick=surface.update_display)
+    with sent_again_to_live_back(tmp_path, late, held=CountedLoads) as again:
+        sock, tick = again.sock, again.surface.update_display
         sock.pings = pongs_after
         sock.release()
-        wait_for(lambda: node.loaded == 1 and tracks[0].clip_slots[0].clip is not None, tick=surface.update_display)
+        wait_for(lambda: again.node.loaded == 1 and again.tracks[0].clip_slots[0].clip is not None, tick=tick)
         if pongs_after:
             answered = sock.reads
-            wait_for(lambda: sock.pong_acted_on_after(answered), tick=surface.update_display)
-    finally:
-        node.stop()
-        if surface is not None:
-            surface.disconnect()
-    return context, sock
+            wait_for(lambda: sock.pong_acted_on_after(answered), tick=tick)
+    return again.context, sock
 
 
 @pytest.mark.parametrize("late", [True, False], ids=["late", "in_time"])
