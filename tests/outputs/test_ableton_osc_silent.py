@@ -12,8 +12,10 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -106,6 +108,14 @@ class AbletonOscStandin:
         self.sock.close()
 
 
+class OnConsole(NamedTuple):
+    """What :func:`abletonosc_not_open_yet` started: the patch's engine, AbletonOSC's stand-in, the console's lines."""
+
+    engine: Engine
+    live: AbletonOscStandin
+    err: io.StringIO
+
+
 def test_abletonosc_that_stops_answering_is_told_and_back_when_it_answers(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Before, once AbletonOSC had answered the node asked no more: a Live that quit mid-show was never told.
@@ -190,11 +200,12 @@ def test_a_take_sent_while_abletonosc_is_gone_goes_again_at_its_redo(
         live.close()
 
 
-def test_abletonosc_silent_from_the_start_is_the_node_s_error_until_it_answers(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Before, a Live not running yet was a warning: the node's title stayed grey and no error was counted, unlike
-    # ableton_live's and ableton_max's, though its takes may not reach Live.
-    monkeypatch.setattr(ableton, "ASK_EVERY", 0.2, raising=False)  # 2 s on stage; the test's time
+@contextmanager
+def abletonosc_not_open_yet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OnConsole]:
+    """An ableton_osc node 'aosc' started with its stage console's lines in ``err``, before Live opened: the
+    AbletonOSC stand-in answers nothing until its ``answering`` is set. Asked every 0.2 s (2 s on stage: the test's
+    time). The patch stops and the stand-in closes at the end."""
+    monkeypatch.setattr(ableton, "ASK_EVERY", 0.2, raising=False)
     live = AbletonOscStandin(["Drums"])
     live.answering.clear()  # Live not opened yet
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -209,13 +220,21 @@ def test_abletonosc_silent_from_the_start_is_the_node_s_error_until_it_answers(
     engine.events.subscribe(StageConsole(patch, err=err), NodeError, NodeStatus)
     engine.start(patch)
     try:
+        yield OnConsole(engine, live, err)
+    finally:
+        engine.stop()
+        live.close()
+
+
+def test_abletonosc_silent_from_the_start_is_the_node_s_error_until_it_answers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, a Live not running yet was a warning: the node's title stayed grey and no error was counted, unlike
+    # ableton_live's and ableton_max's, though its takes may not reach Live.
+    with abletonosc_not_open_yet(tmp_path, monkeypatch) as (engine, live, err):
         wait_for(lambda: "does not answer" in engine.errors.get("aosc", ""))
         live.answering.set()  # Live opened
         wait_for(lambda: engine.status.get("aosc", {}).get("tracks") == 1)
         wait_for(lambda: "is back" in err.getvalue())
         assert "aosc" not in engine.errors
-    finally:
-        engine.stop()
-        live.close()
     assert (f" error in node 'aosc': AbletonOSC does not answer on 127.0.0.1:{live.port} (no track names on port "
             f"{live.reply_port}): ") in err.getvalue()
