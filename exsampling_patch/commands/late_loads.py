@@ -4,7 +4,7 @@ A take told not loaded for want of its output's answer (the sampler's audio proc
 output then loaded after all (its status's ``loaded_after_all``) is counted loaded. That word may come after the
 take's end, or before it (another branch still had the take). The ids the count kept grew for the whole run: each
 take counted not loaded, and each take loaded after all whose end came loaded (nothing took it out again). Now a
-take's id goes at its end where it needs no keeping, and only the latest :data:`KEPT` are kept at all.
+take's id goes at its end where it needs no keeping, and only the latest :data:`TAKES_KEPT` are kept at all.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 from exsampling_patch.runtime import TakeEnded
 from exsampling_patch.stop_news import no_output_has
 
-#: Takes remembered (the latest): as many as the console keeps ended takes for the same late word (its ENDED_KEPT),
-#: far more than a burst's takes a hung output leaves unanswered.
-KEPT = 4096
+#: Takes remembered (the latest), here and by the stage console (its ended takes, for the same late word, and its
+#: takes on their way): far more than a burst's takes a hung output leaves unanswered.
+TAKES_KEPT = 4096
 
 _COUNTED = "counted"  # ended "no output has it", counted: a late word takes it off the count
 _EARLY = "early"  # loaded after all before its end came: that end is not counted
@@ -26,7 +26,7 @@ class NotLoadedCount:
     takes ended in their slots that no output has, as their lines say it ("no output has it"). Not thread-safe: the
     run feeds it from its event handler alone."""
 
-    def __init__(self, kept: int = KEPT) -> None:
+    def __init__(self, kept: int = TAKES_KEPT) -> None:
         self.count = 0
         self.kept = kept
         self._takes: dict[str, str] = {}  # take id -> what is known of it; insertion-ordered, the oldest dropped

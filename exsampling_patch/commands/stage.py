@@ -33,6 +33,7 @@ import numpy as np
 
 from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text, error_line, gist
 from exsampling_patch.commands.folder_words import folder_line
+from exsampling_patch.commands.late_loads import TAKES_KEPT
 from exsampling_patch.commands.master_news import MasterNews
 from exsampling_patch.commands.opened_lines import opened_line
 from exsampling_patch.commands.take_words import LiveWords, take_name
@@ -53,8 +54,6 @@ from exsampling_patch.runtime.ledger import not_loaded_of, slots_text
 from exsampling_patch.stop_news import no_output_has
 from exsampling_patch.wording import end_in_words, label_words, named_label
 
-#: How many of the latest ended takes the console remembers as ended (a show's takes number in the hundreds).
-ENDED_KEPT = 4096
 #: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
 OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")
 
@@ -148,8 +147,9 @@ class StageConsole:
         self._lock = threading.Lock()
         self._takes: dict[str, dict[str, Any]] = {}  # take id -> what nodes said of it (duration, label...)
         #: The latest takes whose line is out (a node's status after it, "loaded after all", names one again): no
-        #: error on one is left for its line to tell. Insertion-ordered, the oldest dropped past ENDED_KEPT.
+        #: error on one is left for its line to tell. Insertion-ordered, the oldest dropped past TAKES_KEPT.
         self._ended: dict[str, None] = {}
+        self._left_over: list[NodeError] = []  # errors left for the lines of takes no longer kept (under ``_lock``)
         self._stop_began = False  # (under ``_lock``) the takes on their way may never end, nor their lines come
         self._opened: dict[str, set[str]] = {}  # node id -> what of it was announced (url, device...)
         #: the live node for an id (the run's engine.node), to read what a node knows beyond its status
@@ -231,7 +231,7 @@ class StageConsole:
             if self._repeats_timer is not None:
                 self._repeats_timer.cancel()
                 self._repeats_timer = None
-            cut_off: list[NodeError] = []
+            cut_off, self._left_over = self._left_over, []
             for known in self._takes.values():
                 cut_off += known.pop("errors", ())  # popped: told once, not again at a second flush
             for line in self.repeats.flush(time.monotonic(), cut_off):
@@ -292,9 +292,7 @@ class StageConsole:
         take_id = status.get("take")
         if take_id:
             with self._lock:
-                # A take named again after its line ("loaded after all") is not on its way: kept, it stayed for good
-                # (5000 such takes, 5000 entries), and an error naming it waited for a line that never came.
-                known = self._takes.setdefault(str(take_id), {}) if str(take_id) not in self._ended else {}
+                known = self._on_its_way(str(take_id))
                 for key in ("duration", "recorder", "label", "confidence", "slot", "rejected", "recovered",
                             "file_name", "arrived_while_stopped"):
                     if key in status and not (key == "label" and "confidence" not in status):
@@ -397,11 +395,27 @@ class StageConsole:
 
     # -- takes ---------------------------------------------------------------------------------------------------
 
+    def _on_its_way(self, take_id: str) -> dict[str, Any]:
+        """What is known of ``take_id``, a take on its way; {} (kept nowhere) where its line is out. Under ``_lock``.
+
+        A take named again after its line ("loaded after all") is not on its way: kept, it stayed for good (5000 such
+        takes, 5000 entries), and an error naming it waited for a line that never came. One no longer remembered as
+        ended (TAKES_KEPT takes ended since: a late load, the take a slot still plays) cannot be told from a new one:
+        kept, but as the oldest of at most TAKES_KEPT, since no take on its way waits out as many newer ones (a
+        burst's are dozens). Errors left for the line of one let go are told at the flush, with those the stop cut
+        off."""
+        if take_id in self._ended:
+            return {}
+        known = self._takes.setdefault(take_id, {})
+        if len(self._takes) > TAKES_KEPT:
+            self._left_over += self._takes.pop(next(iter(self._takes))).get("errors", [])
+        return known
+
     def _take(self, event: TakeEnded) -> None:
         with self._lock:
             known = self._takes.pop(event.take_id, {})
             self._ended[event.take_id] = None
-            if len(self._ended) > ENDED_KEPT:
+            if len(self._ended) > TAKES_KEPT:
                 del self._ended[next(iter(self._ended))]
         if self.mode in ("quiet", "json"):
             return

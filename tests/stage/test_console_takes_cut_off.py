@@ -13,7 +13,8 @@ import io
 import time
 
 from exsampling_patch.commands.error_repeats import RepeatedErrors
-from exsampling_patch.commands.stage import ENDED_KEPT, StageConsole
+from exsampling_patch.commands.late_loads import TAKES_KEPT
+from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.patch import Patch
 from exsampling_patch.runtime import NodeError, NodeStatus, TakeEnded
 
@@ -43,7 +44,7 @@ def said(console: StageConsole) -> list[str]:
 
 def test_takes_loaded_after_all_are_not_kept_and_an_error_on_an_old_one_is_told() -> None:
     console = console_of()
-    for number in range(ENDED_KEPT + 10):
+    for number in range(TAKES_KEPT + 10):
         take_id = f"Ana-{number:05d}"
         console(arrived(take_id))
         console(ended(take_id))
@@ -148,3 +149,25 @@ def test_errors_counted_on_a_count_line_before_the_stop_do_not_take_later_ones_o
     assert lines[3:] == ["error in node 'sampler': 1 more error on takes, each said on its take's line",
                          "error in node 'sampler': Ana-2 not loaded into slot BD: no answer",
                          "error in node 'sampler': 1 more error on takes whose lines the stop cut off"], lines
+
+
+def test_late_words_on_takes_no_longer_remembered_ended_keep_no_more_than_takes_kept() -> None:
+    """A late word ("loaded after all", the take a slot plays) on a take TAKES_KEPT takes ended since read as a take
+    on its way, kept for good: one entry a take named so. Now at most TAKES_KEPT; an error left for the line of one
+    let go is told at the flush."""
+    console = console_of()
+    for number in range(3 * TAKES_KEPT):
+        console(arrived(f"Ana-{number:05d}"))
+        console(ended(f"Ana-{number:05d}"))
+    for number in range(2 * TAKES_KEPT):  # each forgotten as ended: TAKES_KEPT takes ended since
+        take_id = f"Ana-{number:05d}"
+        late = {"take": take_id, "slot": "HH", "label": "kick", "loaded_after_all": take_id}
+        console(NodeStatus("sampler", status=late, time=time.monotonic()))
+        if number < 2:
+            console(error("sampler", f"{take_id} rolled back from slot HH: no answer"))  # the first told, then counted
+    assert len(console._takes) == TAKES_KEPT
+    console.stopping()
+    console.flush_errors()
+    assert [line for line in said(console) if "error in node" in line] == [
+        "error in node 'sampler': Ana-00000 rolled back from slot HH: no answer",
+        "error in node 'sampler': Ana-00001 rolled back from slot HH: no answer"]
