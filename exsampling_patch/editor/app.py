@@ -70,6 +70,7 @@ class EditorApp:
         self._frame = 0
         self._title = ""
         self._selected: list[str] = []  # the canvas's selection, as last seen
+        self._refusal_said: str | None = None  # the last link refusal's reason put in the status bar
         # A menu of the menu bar lies over the canvas too: its item's click, the menu gone by the time the release's
         # handler ran, also cleared the canvas's selection
         self.clicks = CanvasClicks(model, self.patch_view, self.link_hints, self.inspector, self._select,
@@ -295,7 +296,9 @@ class EditorApp:
 
     def _on_change(self, what: str, subject: Any) -> None:
         if what == "refused" and subject.target in self.model.refusals:
-            self.status = self.model.refusals[subject.target][1]
+            self.status = self._refusal_said = self.model.refusals[subject.target][1]
+        elif what == "refused" and self.status == self._refusal_said:
+            self.status = ""  # gone from the node: left in the status bar, it read as said of a node moved since
         elif what == "link_added":
             self.status = f"linked {subject}"
         elif what == "link_removed":  # a Ctrl+click took it away: say so (Delete, undo and redo say more after)

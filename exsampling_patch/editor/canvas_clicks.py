@@ -116,6 +116,7 @@ class CanvasClicks:
         if (self.canvas_under(self.mouse_then()) and not self.patch_view.selected_nodes()
                 and self.pressed_on is None):
             self.patch_view.choose([])  # a click on empty canvas or a link: no marked node is selected any more
+            self.model.clear_refusals()  # as a click elsewhere dismisses a message: the refused link is done with
             # A click on a link selects it alone (the Delete key took the marked nodes with it), yet is no click on
             # empty canvas: the inspector shows what it showed.
             if not self.patch_view.selected_links() and self.inspector.node_id is not None:

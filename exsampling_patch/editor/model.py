@@ -195,13 +195,18 @@ class EditorModel:
 
     # -- edits (each one a command) ----------------------------------------------------------------------------
 
+    # Every edit, undo and redo takes the refusals shown away: the composer has moved on from the link refused, and
+    # its reason, left on the node (a node dragged, Ctrl+Z), read as said of what was done since.
     def execute(self, command: Command) -> None:
+        self._clear_refusals()
         self.history.push(command, self)
 
     def undo(self) -> Command | None:
+        self._clear_refusals()
         return self.history.undo(self)
 
     def redo(self) -> Command | None:
+        self._clear_refusals()
         return self.history.redo(self)
 
     def add_node(self, type_name: str, position: Position | None = None,
@@ -248,7 +253,8 @@ class EditorModel:
         return None
 
     def connect(self, source: str | PortRef, target: str | PortRef) -> Link | None:
-        """Add a link if it fits; else record why in :attr:`refusals` (shown until the links change), return None."""
+        """Add a link if it fits; else record why in :attr:`refusals` (shown until the next edit, undo or redo, a
+        click on empty canvas or Run), return None."""
         link = Link(source if isinstance(source, PortRef) else PortRef.parse(source),
                     target if isinstance(target, PortRef) else PortRef.parse(target))
         reason = self.link_problem(link)
@@ -260,7 +266,7 @@ class EditorModel:
         return link
 
     def clear_refusals(self) -> None:
-        """Take every refusal shown away (the patch is run: the wiring they were about is over)."""
+        """Take every refusal shown away (the patch is run, a click on empty canvas: that wiring is over)."""
         self._clear_refusals()
 
     def _clear_refusals(self) -> None:
