@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
+import io
 import os
 import queue
 import signal
@@ -14,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import soundfile as sf
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,6 +44,19 @@ def default_patch(tmp_path: Path, **params: dict[str, Any]) -> Path:
     path = folder / "exsampling.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
+
+
+def upload_tone(port: int, recorder: str, token: str = "the-current-token-0123456789") -> None:
+    """Send a phone's take (0.1 s of a 220 Hz tone, WAV) to the web recorder on ``port``, as ``recorder``."""
+    body = io.BytesIO()
+    sf.write(body, (0.3 * np.sin(2 * np.pi * 220 * np.arange(4800) / 48000)).astype(np.float32), 48000, format="WAV",
+             subtype="PCM_16")
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("POST", f"/api/takes?token={token}", body=body.getvalue(), headers={"X-Recorder": recorder})
+        assert connection.getresponse().status in (200, 201, 202)
+    finally:
+        connection.close()
 
 
 class Run:

@@ -4,19 +4,15 @@ said once, on its node's line, each take's line saying "not in Live" until Live 
 
 from __future__ import annotations
 
-import http.client
 import io
 import re
 import socket
 from pathlib import Path
 
-import numpy as np
-import soundfile as sf
-
 from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import NodeStatus, TakeEnded
-from tests.stage.helpers import Run, free_port
+from tests.stage.helpers import Run, free_port, upload_tone
 
 NOBODY = "not delivered to Live: nothing listens on 127.0.0.1:11000"
 
@@ -81,19 +77,6 @@ def test_a_takes_own_reason_and_the_samplers_are_still_said_on_its_line() -> Non
     ]
 
 
-def _upload(port: int, recorder: str) -> None:
-    body = io.BytesIO()
-    sf.write(body, (0.3 * np.sin(2 * np.pi * 220 * np.arange(4800) / 48000)).astype(np.float32), 48000, format="WAV",
-             subtype="PCM_16")
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request("POST", "/api/takes?token=the-current-token-0123456789", body=body.getvalue(),
-                           headers={"X-Recorder": recorder})
-        assert connection.getresponse().status in (200, 201, 202)
-    finally:
-        connection.close()
-
-
 def test_a_run_with_live_absent_says_its_reason_once_and_each_take_not_in_live(tmp_path: Path) -> None:
     port, live = free_port(), free_port(socket.SOCK_DGRAM)  # nothing listens on Live's port: Live not running
     patch = tmp_path / "patch.yaml"
@@ -113,7 +96,7 @@ links:
     try:
         run.wait_for("phones open http://")
         for _ in range(3):
-            _upload(port, "Bo")
+            upload_tone(port, "Bo")
             run.wait_for(" from Bo, ")
     finally:
         run.signal_group()

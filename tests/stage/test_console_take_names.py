@@ -4,19 +4,15 @@ beside its phone ("take 0001dff0 from Bo"), which the show log's whole id ends w
 
 from __future__ import annotations
 
-import http.client
 import io
 import json
 import re
 from pathlib import Path
 
-import numpy as np
-import soundfile as sf
-
 from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.patch import Patch
 from exsampling_patch.runtime import NodeStatus, TakeEnded
-from tests.stage.helpers import Run, free_port
+from tests.stage.helpers import Run, free_port, upload_tone
 
 
 def _line(take_id: str, recorder: str) -> str:
@@ -39,19 +35,6 @@ def test_other_take_ids_keep_their_names() -> None:
     assert _line("Bo-20261206-143333-0001dff0", "").startswith("take Bo-20261206-143333-0001dff0, ")  # no phone said
 
 
-def _upload(port: int, recorder: str) -> None:
-    body = io.BytesIO()
-    sf.write(body, (0.3 * np.sin(2 * np.pi * 220 * np.arange(4800) / 48000)).astype(np.float32), 48000, format="WAV",
-             subtype="PCM_16")
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request("POST", "/api/takes?token=the-current-token-0123456789", body=body.getvalue(),
-                           headers={"X-Recorder": recorder})
-        assert connection.getresponse().status in (200, 201, 202)
-    finally:
-        connection.close()
-
-
 def test_a_runs_take_lines_name_the_phones_takes_short_and_the_show_log_has_their_whole_ids(tmp_path: Path) -> None:
     port = free_port()
     patch = tmp_path / "patch.yaml"
@@ -72,7 +55,7 @@ links:
     try:
         run.wait_for("phones open http://")
         for _ in range(2):
-            _upload(port, "Bo")
+            upload_tone(port, "Bo")
             run.wait_for(" from Bo, ")
     finally:
         run.signal_group()
