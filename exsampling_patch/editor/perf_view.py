@@ -1,4 +1,4 @@
-"""The performance view: sampler slots, the takes' map and the pairing URL with its QR code.
+"""The performance view: sampler slots, the takes' map and the pairing URL with its QR code (``pairing.py``).
 
 Slots are read from running nodes that expose ``slot_states()`` (see :mod:`exsampling_patch.editor.slots`);
 without one, the slot assignments seen flowing are shown read-only. Takes with a location are points
@@ -19,6 +19,7 @@ from exsampling_patch.editor import geo
 from exsampling_patch.editor.history import UNSET
 from exsampling_patch.editor.live import Runner, RuntimeObserver, TakePoint, envelope
 from exsampling_patch.editor.live_badges import meter_fill
+from exsampling_patch.editor.pairing import PairingPane
 from exsampling_patch.editor.pattern_grid import PatternPanel
 from exsampling_patch.editor.present_combo import COMBOS, PresentCombos
 from exsampling_patch.editor.slot_history import chosen_index, followed_choice, history_choices, shown_takes
@@ -42,8 +43,6 @@ WAVE_W, WAVE_H = 96, 32
 #: The slot rows' text, cut to so many characters (the full text in a tooltip): the whole table fits the tab of a
 #: 1280 px wide window with the palette and the inspector beside it, lock, gain and history in sight.
 TAKE_CHARS, LABEL_CHARS = 18, 11
-QR_CELL = 3
-FRAME_PAD_X = 4  # ImGui's frame padding: a field's text starts this far in from its edges
 MIDI_LIT_S = 0.25  # how long a slot's MIDI lamp stays lit after a note reached it
 LAMP_ON, LAMP_OFF = (255, 200, 60), (70, 70, 80)
 
@@ -95,9 +94,9 @@ class PerformanceView:
         self._notes_seen: dict[tuple[str, str], int] = {}
         self._lit_until: dict[tuple[str, str], float] = {}
         self._map_signature: Any = None
-        self._pairing_signature: Any = None
         self.message = ""
         self.patterns = PatternPanel(runner.model, observer, f"{tag}:patterns")
+        self.pairing = PairingPane(observer, f"{tag}:pairing")
         self.devices: PresentCombos = COMBOS
         self._device_nodes: list[str] | None = None
         self.selected: tuple[str, str] | None = None  # the slot Space plays
@@ -159,7 +158,7 @@ class PerformanceView:
         dpg.set_value(f"{self.tag}:message", message)
         dpg.configure_item(f"{self.tag}:message", show=bool(message))
         self._draw_map()
-        self._draw_pairing()
+        self.pairing.draw()
 
     # -- the samplers' sound device and MIDI port ----------------------------------------------------------------
 
@@ -449,52 +448,4 @@ class PerformanceView:
 
     def url_tag(self, node_id: str, part: str = "url") -> str:
         """The pairing URL's field of a recorder node (``part="more"``: the line saying that it goes on)."""
-        return f"{self.tag}:pairing:{node_id}:{part}"
-
-    def _draw_pairing(self) -> None:
-        found = [(node_id, live.get("url"), live.get("qr")) for node_id, live in self.observer.nodes.items()
-                 if isinstance(live.get("url"), str)]
-        signature = [(n, u, tuple(q) if isinstance(q, list) else None) for n, u, q in found]
-        if signature == self._pairing_signature:
-            self._tell_cut_urls([node_id for node_id, _, _ in found])
-            return
-        self._pairing_signature = signature
-        parent = f"{self.tag}:pairing"
-        dpg.delete_item(parent, children_only=True)
-        if not found:
-            dpg.add_text("No recorder page is running.", parent=parent, color=(150, 150, 150))
-            return
-        for node_id, url, qr in found:
-            dpg.add_text(f"{node_id}: open on the phone", parent=parent)
-            # As wide as the pane (not wider: cut at its edge, the field's own scrolling would not reach the end);
-            # a URL longer than that is said to go on, under the field, and shown whole in its tooltip.
-            dpg.add_input_text(default_value=str(url), readonly=True, width=-1, parent=parent,
-                               tag=self.url_tag(node_id))
-            with dpg.tooltip(self.url_tag(node_id)):
-                dpg.add_text(str(url), wrap=400)
-            dpg.add_text("... goes on: click it and press End; Ctrl+A, Ctrl+C copies it whole", wrap=0, show=False,
-                         color=(150, 150, 150), tag=self.url_tag(node_id, "more"), parent=parent)
-            if isinstance(qr, list) and qr:
-                size = (max(len(row) for row in qr) + 8) * QR_CELL
-                with dpg.drawlist(size, size, parent=parent) as draw:
-                    # White quiet zone of 4 modules around, as scanners expect.
-                    dpg.draw_rectangle((0, 0), (size, size), color=(255, 255, 255), fill=(255, 255, 255))
-                    for r, row in enumerate(qr):
-                        for c, cell in enumerate(row):
-                            if cell == "#":
-                                x, y = (c + 4) * QR_CELL, (r + 4) * QR_CELL
-                                dpg.draw_rectangle((x, y), (x + QR_CELL, y + QR_CELL), color=(0, 0, 0),
-                                                   fill=(0, 0, 0), thickness=0, parent=draw)
-
-    def _tell_cut_urls(self, node_ids: list[str]) -> None:
-        """Show, under each pairing URL wider than its field, that it goes on (once the field is drawn)."""
-        for node_id in node_ids:
-            field, more = self.url_tag(node_id), self.url_tag(node_id, "more")
-            if not dpg.does_item_exist(field) or not dpg.is_item_visible(field):
-                continue
-            text = dpg.get_text_size(str(dpg.get_value(field)))
-            if text is None:
-                continue
-            cut = text[0] + 2 * FRAME_PAD_X > dpg.get_item_rect_size(field)[0]
-            if cut != dpg.is_item_shown(more):
-                dpg.configure_item(more, show=cut)
+        return self.pairing.url_tag(node_id, part)
