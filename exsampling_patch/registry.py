@@ -327,8 +327,8 @@ class Registry:
         if bases and not unsaid:
             return
         if unsaid:
-            names = ", ".join(base.__name__ + (f" (abstract: {', '.join(sorted(base.__abstractmethods__))} not "
-                                               "defined)" if getattr(base, "__abstractmethods__", None) else "")
+            names = ", ".join(base.__name__ + (f" (abstract: {', '.join(sorted(methods))} not defined)"
+                                               if (methods := getattr(base, "__abstractmethods__", None)) else "")
                               for base in unsaid[:3])
             self.problems.append(PluginProblem(
                 _class_line(unsaid[0]) or str(file), f"defines no node type, only the base class "
