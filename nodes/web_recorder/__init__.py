@@ -150,7 +150,7 @@ class WebRecorder(TakeRecovery):
         from exsampling_patch.devices import naming_busy_port
         from exsampling_patch.nodes.web_recorder.disk import DiskWatch
         from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE, TakeEnds
-        from exsampling_patch.nodes.web_recorder.late import listing
+        from exsampling_patch.nodes.web_recorder.late import listing, listing_state
         from exsampling_patch.nodes.web_recorder.refused import RefusedPhones, refusing_unread, telling_refusals
         from exsampling_patch.nodes.web_recorder.seen import SEEN_FILE, SeenTakes
         from exsampling_patch.nodes.web_recorder.server import RecorderServer
@@ -185,22 +185,25 @@ class WebRecorder(TakeRecovery):
         self._notice_told = ""  # the last notice told (:meth:`_notice`)
         # None, or this run's own state folder, told: the system refused the one named
         state, self._spare = state_folder(self, self.resolve_path(self.state_folder), self.report_error)
-        # Temporary files of its state a kill left (a killed writer's only: another run may share the folder).
-        if swept := remove_dead_parts(state, (SEEN_FILE, ENDS_FILE, *STATE_FILES)):
-            log.info("removed %d temporary files a killed run left in %s", len(swept), state)
-        self._seen = SeenTakes(state, tell=self.report_error)  # (recorder, phone, its id) -> reply, across restarts
-        self._ends = TakeEnds(state)  # the phones' lists of ended takes, across restarts
-        for phone, row in self._ends.rows():
-            self._board.add(row["take_id"], str(row.get("recorder", "")), **row)
-            self._board.update(row["take_id"], status=row.get("status", "received"))  # add sets "received"
-            self._phones.add(phone, row["take_id"])
-        if self._folder.made:
-            finish_interrupted(self._store.folder)  # a take whose storing a kill cut between its two renames
-            self._store.remove_leftovers()  # then what a kill mid-store left that is no take (temporary files)
-        self._serving = False  # until its recovery thread is started: a take handed on late waits for that thread
-        with listing(self._store.folder, self._take_late):  # one stored late by the node this one replaced: here or
-            # handed on (before the server listens: a retry is a duplicate)
-            self._unfinished = self._know_unfinished() if self._folder.made else deque()
+        self._state = state
+        # One stored late in another take folder by the node this one replaced: handed on once its folder is listed
+        with listing_state(state, self._take_late):
+            # Temporary files of its state a kill left (a killed writer's only: another run may share the folder).
+            if swept := remove_dead_parts(state, (SEEN_FILE, ENDS_FILE, *STATE_FILES)):
+                log.info("removed %d temporary files a killed run left in %s", len(swept), state)
+            self._seen = SeenTakes(state, tell=self.report_error)  # (recorder, phone, its id) -> reply, across restarts
+            self._ends = TakeEnds(state)  # the phones' lists of ended takes, across restarts
+            for phone, row in self._ends.rows():
+                self._board.add(row["take_id"], str(row.get("recorder", "")), **row)
+                self._board.update(row["take_id"], status=row.get("status", "received"))  # add sets "received"
+                self._phones.add(phone, row["take_id"])
+            if self._folder.made:
+                finish_interrupted(self._store.folder)  # a take whose storing a kill cut between its two renames
+                self._store.remove_leftovers()  # then what a kill mid-store left that is no take (temporary files)
+            self._serving = False  # until its recovery thread is started: a take handed on late waits for that
+            with listing(self._store.folder, self._take_late):  # one stored late by the node this one replaced:
+                # here or handed on (before the server listens: a retry is a duplicate)
+                self._unfinished = self._know_unfinished() if self._folder.made else deque()
         with self._early_lock:
             early, self._early_ends = self._early_ends or [], None
         for ended in early:
@@ -262,10 +265,12 @@ class WebRecorder(TakeRecovery):
         self.report_status(warning=text)
 
     def stop(self) -> None:
-        from exsampling_patch.nodes.web_recorder.late import leave
+        from exsampling_patch.nodes.web_recorder.late import leave, leave_state
 
         if hasattr(self, "_store"):
             leave(self._store.folder, self._take_late)
+        if hasattr(self, "_state"):
+            leave_state(self._state, self._take_late)
         server = getattr(self, "server", None)
         if server is not None:
             server.shutdown()
@@ -468,9 +473,10 @@ class WebRecorder(TakeRecovery):
             # Stored after the stop (a request the server's stop gave up waiting for): received, left on disk, not
             # done; the next start lists it, remembers its phone take id (a retry is its duplicate) and passes it on.
             if not open_:
-                # Unless a recorder started since on this take folder (an edit rebuilt this one), which takes it on now.
+                # Unless a recorder started since on this take folder or state folder (an edit rebuilt this one), which
+                # takes it on now (:mod:`.late`).
                 if stored.path is not None:
-                    hand_on(self._store.folder, stored.path, take_metadata(stored))
+                    hand_on(self._store.folder, self._state, stored.path, take_metadata(stored))
                 return {"status": "received", **row}
             if key is not None:  # before it flows on: a retry after a crash from here on gets this reply
                 self._seen.remember_told(key, {"status": "received", **row})

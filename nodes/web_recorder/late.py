@@ -6,18 +6,35 @@ started on the same folder meanwhile (a live edit rebuilt it; the editor's Stop,
 unfinished takes before that take was there: the take stayed on disk, its phone told it was received, passed on only
 at the start after, if any. It is now handed on to the recorder running on that folder, which passes it on as one it
 had found at its start.
+
+A live edit that changed the take folder left no recorder running on the old one: the take waited there, not done, for
+the next run on that folder, while its phone, unanswered, sent it again to the rebuilt recorder, which stored it anew
+in the new folder: one take, stored twice, through the patch twice. A take no recorder runs on the folder of is now
+handed on to the one running on the recorder's state folder (whose table of takes seen holds the phone's take ids:
+the retry is then its duplicate), which passes it on from where it is stored (written down as done there). That
+recorder holds such hand-ons off from before its tables are read until its folder is listed (:func:`listing_state`).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from exsampling_patch.nodes.late_takers import LateTakers
 
-__all__ = ["hand_on", "leave", "listing"]
+__all__ = ["hand_on", "leave", "leave_state", "listing", "listing_state"]
 
 #: Take folder -> the running recorder's taker of late takes (the stored audio, its sidecar's data).
 _TAKERS: LateTakers[dict[str, Any]] = LateTakers()
 listing = _TAKERS.listing
 leave = _TAKERS.leave
-hand_on = _TAKERS.hand_on
+#: State folder -> the running recorder's taker of late takes stored in a take folder no recorder runs on.
+_BY_STATE: LateTakers[dict[str, Any]] = LateTakers()
+listing_state = _BY_STATE.listing
+leave_state = _BY_STATE.leave
+
+
+def hand_on(folder: Path, state: Path, audio: Path, about: dict[str, Any]) -> bool:
+    """Hand a take stored late in ``folder`` (``audio``, its sidecar's data ``about``) to the recorder running on that
+    folder, else to the one on the state folder ``state``; False: none runs on either (it waits on disk)."""
+    return _TAKERS.hand_on(folder, audio, about) or _BY_STATE.hand_on(state, audio, about)

@@ -92,16 +92,22 @@ class TakeRecovery(Node):
                     return
                 # Told with its length (the console's line, the editor): before it flows on.
                 self.report_status(take=take.take_id, duration=round(take.duration, 2), **recovered)
-                with passing_on(self.context, take.take_id, self._store):
+                with passing_on(self.context, take.take_id, self._store_of(path)):
                     self.emit("take", take)
             if self._done_at_emit:
-                self._store.mark_processed(take)
+                self._store_of(path).mark_processed(take)
             log.info("recovered take %s stored before a restart" if recovered else "passed on take %s again, stored in "
                      "this run", take.take_id)
 
+    def _store_of(self, path: Path) -> TakeStore:
+        """The store of a take's audio ``path``: this node's, or, for a take handed on from the take folder of the
+        recorder this one replaced (an edit changed the folder: :mod:`.late`), that folder's, where it is written down
+        as done (written down here, it was passed on again at the next run on its own folder)."""
+        return self._store if path.parent == self._store.folder else TakeStore(path.parent, make=False)
+
     def _take_late(self, audio: Path, data: dict[str, Any]) -> None:
-        """A take stored after the stop of the recorder this one replaced (:mod:`.late`): passed on as one found at
-        start, unless this start found it (stored before its listing)."""
+        """A take stored after the stop of the recorder this one replaced (:mod:`.late`), in this take folder or
+        another: passed on as one found at start, unless this start found it (stored before its listing)."""
         from exsampling_patch.nodes.web_recorder.unfinished import know_one
 
         if self._board.get(str(data["take_id"])) is None:
@@ -119,9 +125,10 @@ class TakeRecovery(Node):
         reason = f"stored take unreadable: {error}"
         if key is not None:  # before it is moved aside: a crash in between finds it again, and withdraws again
             self._seen.forget_told(key, take_id)
+        store = self._store_of(path)
         try:
-            moved = self._store.set_aside(path, take_id, reason)
-            where = f"moved to {moved.relative_to(self._store.folder)}"
+            moved = store.set_aside(path, take_id, reason)
+            where = f"moved to {moved.relative_to(store.folder)}"
         except OSError as move_error:
             where = f"could not be moved aside: {move_error}"
         again = "; the phone's retry of it is taken as a new take" if key is not None else ""
