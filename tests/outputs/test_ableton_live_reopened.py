@@ -11,15 +11,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import exsampling_ableton_remote as ableton_remote
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes import live_answers
 from exsampling_patch.nodes.ableton import AbletonLive
 from exsampling_patch.takes import write_take
 
 from .helpers import sine_take, wait_for
 from .live_standin import CInstance, Song, Track
 from .test_ableton_live_gone import pings
+
+
+@pytest.fixture(autouse=True)
+def quick_silence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live's silence told after twice ``answer_within`` (0.8 s here), not five times: 1.6 s of each test, not 4 s.
+    No shorter: the test answers the node's pings and loads without a gap meanwhile, and a gap past 0.8 s (a load's
+    own wait) fails it already. And a ping every 0.25 s, not every second: the test waits for pings it answers."""
+    monkeypatch.setattr(live_answers, "QUIET_TIMES", 2)
+    monkeypatch.setattr(live_answers, "PING_EVERY", 0.25)
 
 
 def answers(context: NodeContext) -> int:
@@ -37,7 +49,7 @@ def test_a_live_opened_again_gets_each_slots_take_it_had_loaded(tmp_path: Path) 
     port = surface.port
     context = NodeContext()
     node = AbletonLive("live", {"port": port, "folder": str(tmp_path / "live"), "fire": True,
-                                 "answer_within": 0.8}, context)  # its silence told after 4 s, not 10 s
+                                 "answer_within": 0.8}, context)
     node.start()
     back = None
     try:
@@ -76,7 +88,7 @@ def test_a_live_that_kept_its_set_through_a_silence_is_left_as_it_is(tmp_path: P
     surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=0)
     context = NodeContext()
     node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live"), "fire": True,
-                                 "answer_within": 0.8}, context)  # its silence told after 4 s, not 10 s
+                                 "answer_within": 0.8}, context)
     node.start()
     try:
         knock = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
