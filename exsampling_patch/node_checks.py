@@ -64,13 +64,14 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
         return [TypeProblem(file, _assigned_line(body, "type_name"), f"{name}: type_name {cls.type_name!r} cannot "
                             "be written as a patch's type (a space at either end, a line break or a tab): say "
                             f"{' '.join(cls.type_name.split())!r}")]
-    family_file, family_line, base = _written_at(cls, "family", file, body)
+    # Told as the class that wrote it (a base: the same words for each of its types, which the registry tells once)
+    family_file, family_line, writer = _written_at(cls, "family", file, body)
     if not isinstance(cls.family, str) or not cls.family.strip():  # None ended `nodes` and the palette so
-        return [TypeProblem(family_file, family_line, f"{name}: family{base} must be a name (the palette's group: "
+        return [TypeProblem(family_file, family_line, f"{writer}: family must be a name (the palette's group: "
                                                       f"'processing', ...), not {cls.family!r}")]
     meant = _family_meant(cls.family)
     if meant:  # "procesing": a palette group of its own, beside the one meant, with nothing said
-        problems.append(TypeProblem(family_file, family_line, f"{name}: family {cls.family!r}{base} is no palette "
+        problems.append(TypeProblem(family_file, family_line, f"{writer}: family {cls.family!r} is no palette "
                                     f"group; did you mean {meant!r}? (a group of your own needs a name unlike "
                                     f"{', '.join(FAMILIES)})"))
     if "handle" not in {n for klass in cls.__mro__ if klass is not Node for n in vars(klass)}:
@@ -218,13 +219,14 @@ def _unimplemented(cls: type[Node]) -> list[tuple[str, str, int, type]]:
 
 
 def _written_at(cls: type[Node], attribute: str, file: str, body: Any) -> tuple[str, int, str]:
-    """The file and line that wrote ``attribute`` of ``cls``, and " (from BASE)" where a base of it did: a misspelt
-    family a base wrote was told at its type's class line, which has none (the class line where none is found)."""
+    """The file and line that wrote ``attribute`` of ``cls``, and the name of the class that did (a base of it, or
+    ``cls``): a misspelt family a base wrote was told at its type's class line, which has none (the class line where
+    none is found)."""
     owner = next((klass for klass in cls.__mro__ if attribute in vars(klass)), cls)
     found = _class_source(owner) if owner not in (cls, Node) else None
     if found is None:
-        return file, _assigned_line(body, attribute), ""
-    return found[0], _assigned_line(found[1], attribute), f" (from {owner.__name__})"
+        return file, _assigned_line(body, attribute), cls.__name__
+    return found[0], _assigned_line(found[1], attribute), owner.__name__
 
 
 def _family_meant(family: str) -> str:

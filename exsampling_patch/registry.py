@@ -43,9 +43,15 @@ class PluginProblem:
     file: str = ""  # the node file that failed to import, where it is one (its text says which types it may define)
     plugin: str = ""  # the node file or entry point it came from, as loaded: one key for all its problems
     loaded: bool = False  # that plugin loaded other node types (this one refused): not a plugin that did not load
+    others: tuple[str, ...] = ()  # more node types refused for this one mistake (their base's), told in this problem
 
     def __str__(self) -> str:
         return f"{self.origin}: {self.error}"
+
+    def refused_for(self, type_name: str) -> str:
+        """Why ``type_name`` was refused, from this problem (its "node type ... not loaded" end left out), or ''."""
+        told = re.sub(r"; node types? '[^;]*' (is|are) not loaded$", "", str(self))
+        return told if type_name in (self.type_name, *self.others) else ""
 
 
 def _folder_meant(path: Path) -> str:
@@ -115,8 +121,7 @@ class Registry:
         closest known names and the plugins that failed to load and could have defined it (:func:`could_define`; a
         syntax error in the file that defines it: before, `check` and `run` said only "unknown node type" and the
         plugin's error was not shown), the others counted."""
-        refused = [str(p).removesuffix(f"; node type '{type_name}' is not loaded")
-                   for p in self.problems if p.type_name == type_name]
+        refused = [told for told in (p.refused_for(type_name) for p in self.problems) if told]
         if refused:
             return f"not loaded: {'; '.join(refused)}"
         close = self.closest(type_name)
@@ -201,11 +206,17 @@ class Registry:
         name = node_type.type_name
         # Built-ins are checked by the tests (tests/core/test_node_checks.py), not at every start.
         mistakes = type_problems(node_type) if origin != "built-in" else []
+        for mistake in mistakes:  # a base's misspelt family, every type's of it: told once, at its line, naming all
+            at, said = f"{mistake.file}:{mistake.line}", f"{mistake.message}; node type"
+            n = next((n for n, p in enumerate(self.problems) if p.origin == at and p.error.startswith(said)
+                      and p.type_name and name not in (p.type_name, *p.others)), None)
+            if n is None:
+                self.problems.append(PluginProblem(at, f"{said} '{name}' is not loaded", type_name=name))
+                continue
+            merged, others = self.problems[n], (*self.problems[n].others, name)
+            self.problems[n] = replace(merged, others=others, error=f"{said}s " + ", ".join(
+                f"'{t}'" for t in (merged.type_name, *others)) + " are not loaded")
         if mistakes:
-            for mistake in mistakes:
-                self.problems.append(PluginProblem(f"{mistake.file}:{mistake.line}",
-                                                   f"{mistake.message}; node type '{name}' is not loaded",
-                                                   type_name=name))
             return
         if name in self.types and self.types[name] is not node_type:
             # Two entry points of one name are two packages: each named, the developer knows which two clash.

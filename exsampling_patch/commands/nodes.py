@@ -57,7 +57,8 @@ def _only(rows: list[dict[str, Any]], asked: list[str], problems: list[PluginPro
             print(f"{name}: a node type of that name was found but refused at load: {refused}", file=sys.stderr)
             continue
         # A refused type is meant too: `nodes refusd` for the refused 'refused' suggested nothing.
-        meant = closest(name, [*types, *(p.type_name for p in problems if p.type_name and p.type_name not in types)])
+        refused_types = [t for p in problems for t in (p.type_name, *p.others) if t and t not in types]
+        meant = closest(name, [*types, *refused_types])
         hint = f"did you mean '{meant}'?" if meant else "'exsampling nodes' lists them all"
         if meant and meant not in types:
             hint += f" It was found but refused at load: {_refused(meant, problems)}"
@@ -67,8 +68,7 @@ def _only(rows: list[dict[str, Any]], asked: list[str], problems: list[PluginPro
 
 def _refused(name: str, problems: list[PluginProblem]) -> str:
     """Why the type ``name`` was refused at load (each of its problems, '; ' between), or '' for none."""
-    told = f"; node type '{name}' is not loaded"
-    return "; ".join(str(p).removesuffix(told) for p in problems if p.type_name == name)
+    return "; ".join(told for told in (p.refused_for(name) for p in problems) if told)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
