@@ -10,7 +10,8 @@ take and sends it again, counted as held on the phones), and tells the error on 
 at each upload, and once it is, takes are stored and the error ends as a folder made writable again does
 (:class:`~.disk.DiskWatch`). Its state folder not made, its certificate, pairing token and the phones' lists are kept
 for this run only, in a private temporary folder, told: phones accept the certificate and scan the QR code again at
-the next start.
+the next start. Its state folder there but not writable, the same, with a copy of its files: the phones keep their
+certificate and pairing token for the run.
 
 A take folder that exists but cannot be written (a card's lock switch, a disk mounted read-only, permissions), found at
 the start or by a take's failed write, was told on the node only: the page said nothing, and each upload was answered
@@ -21,6 +22,7 @@ folder not made is: the page says the recorder cannot store takes and why, each 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -149,7 +151,9 @@ def _refused(why: str, until: str) -> UploadError:
 
 def state_folder(node: Node, folder: Path, tell: Callable[[str], Any]) -> tuple[Path, Path | None]:
     """``folder`` made, and None; where the system refused it, a private temporary folder for this run as both, told
-    (``tell``: the certificate and pairing token are new at each start then)."""
+    (``tell``: the certificate and pairing token are new at each start then). Where ``folder`` is there but cannot
+    be written (a read-only disk), its files are copied into the temporary folder: the phones keep their certificate
+    and pairing token. That start failed, when its table of takes seen could not be opened: no page, no QR code."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -157,6 +161,19 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any]) -> tuple[
         tell(f"{refused_words(node, error)}; the recorder runs with its certificate, pairing token and the phones' "
              f"lists kept for this run only, in {spare}: at the next start phones accept a new certificate and scan "
              "a new QR code")
+        return spare, spare
+    try:
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as error:
+        spare = Path(tempfile.mkdtemp(prefix="exsampling-recorder-"))
+        for item in folder.iterdir() if folder.is_dir() else ():
+            with contextlib.suppress(OSError):  # one it cannot read is made anew
+                if item.is_file():
+                    shutil.copy2(item, spare / item.name)
+        # The folder, not the nameless file tried in it, in the words
+        words = refused_words(node, OSError(error.errno, error.strerror, str(folder)))
+        tell(f"{words}; the recorder runs with a copy of its certificate, pairing token and the phones' lists, kept "
+             f"for this run only, in {spare}: what this run adds to them is lost at its end")
         return spare, spare
     return folder, None
 

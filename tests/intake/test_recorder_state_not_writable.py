@@ -1,0 +1,86 @@
+"""A web recorder whose state folder is there but cannot be written (a read-only disk, permissions) starts all the
+same, with a copy of its state.
+
+Before, its table of takes seen could not be opened and its start failed: no page, no QR code, and the end of a take
+told to it meanwhile was only written down, its phone's row never given its end. A state folder that cannot be made
+already ran on a temporary one (60a0e1a5); one that cannot be written now does too, its files copied there: the phones
+keep their certificate and pairing token, and a phone's retry of a take of the last run is still its duplicate.
+
+Locked by its mode without root; as root (which writes whatever the mode) by a tmpfs remounted read-only, skipped
+only where that mount fails.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
+
+from .conftest import Client, probe_of, rec_of, recorder_engine, sine
+
+
+@pytest.fixture
+def lockable_state(tmp_path: Path) -> Iterator[tuple[Path, Callable[[], None]]]:
+    """The state folder ``tmp_path/state``, made and writable, and how to lock it."""
+    folder = tmp_path / "state"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        yield folder, lambda: folder.chmod(0o555)
+        folder.chmod(0o755)
+        return
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(folder)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("running as root, a folder's mode does not stop a write, and mounting a tmpfs failed")
+
+    def lock() -> None:
+        done = subprocess.run(["mount", "-o", "remount,ro", str(folder)], capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"remounting the tmpfs read-only failed: {done.stderr.strip()}")
+
+    try:
+        yield folder, lock
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_state_folder_that_cannot_be_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               lockable_state: tuple[Path, Callable[[], None]]) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # the run's own state folder, under tmp_path
+    (tmp_path / "temp").mkdir()
+    state, lock = lockable_state
+    wav = encode_wav_pcm16(sine(), 48000)
+    engine = recorder_engine(tmp_path, state)
+    try:
+        token = rec_of(engine).server.token
+        phone = Client(engine, state / "recorder-cert.pem")
+        first = phone.upload(wav, take_id="last-run")
+        assert first[0] == 201, first
+        assert len(probe_of(engine).wait_for(1)) == 1
+    finally:
+        engine.stop()
+    lock()
+    engine = recorder_engine(tmp_path, state, check=False)
+    try:
+        error = engine.errors.get("rec", "")
+        spare = rec_of(engine)._spare
+        assert spare is not None and spare.parent == tmp_path / "temp", engine.errors
+        assert error.startswith(f"the folder of parameter 'state_folder', {state}, cannot be made or written ("), error
+        assert f"a copy of its certificate, pairing token and the phones' lists, kept for this run only, in {spare}" \
+            in error, error
+        assert rec_of(engine).server.token == token  # the phones' link still works
+        client = Client(engine, state / "recorder-cert.pem")  # and their certificate
+        client.phone_key = phone.phone_key
+        again = client.upload(wav, take_id="last-run")  # its reply lost: the same phone sends it again
+        assert client.upload(wav, take_id="this-run")[0] == 201
+        assert len(probe_of(engine).wait_for(1)) == 1
+    finally:
+        engine.stop()
+    assert not spare.exists()
+    assert again[0] == 200 and again[1].get("duplicate") is True, again  # the table of takes seen, copied
+    assert again[1]["take_id"] == first[1]["take_id"], again
