@@ -187,7 +187,7 @@ class WebRecorder(TakeRecovery):
         state, self._spare = state_folder(self, self.resolve_path(self.state_folder), self.report_error)
         self._state = state
         # One stored late in another take folder by the node this one replaced: handed on once its folder is listed
-        with listing_state(state, self._take_late):
+        with listing_state(state, self.node_id, self._take_late):
             # Temporary files of its state a kill left (a killed writer's only: another run may share the folder).
             if swept := remove_dead_parts(state, (SEEN_FILE, ENDS_FILE, *STATE_FILES)):
                 log.info("removed %d temporary files a killed run left in %s", len(swept), state)
@@ -270,7 +270,7 @@ class WebRecorder(TakeRecovery):
         if hasattr(self, "_store"):
             leave(self._store.folder, self._take_late)
         if hasattr(self, "_state"):
-            leave_state(self._state, self._take_late)
+            leave_state(self._state, self.node_id, self._take_late)
         server = getattr(self, "server", None)
         if server is not None:
             server.shutdown()
@@ -476,7 +476,7 @@ class WebRecorder(TakeRecovery):
                 # Unless a recorder started since on this take folder or state folder (an edit rebuilt this one), which
                 # takes it on now (:mod:`.late`).
                 if stored.path is not None:
-                    hand_on(self._store.folder, self._state, stored.path, take_metadata(stored))
+                    hand_on(self._store.folder, self._state, self.node_id, stored.path, take_metadata(stored))
                 return {"status": "received", **row}
             if key is not None:  # before it flows on: a retry after a crash from here on gets this reply
                 self._seen.remember_told(key, {"status": "received", **row})

@@ -10,13 +10,15 @@ had found at its start.
 A live edit that changed the take folder left no recorder running on the old one: the take waited there, not done, for
 the next run on that folder, while its phone, unanswered, sent it again to the rebuilt recorder, which stored it anew
 in the new folder: one take, stored twice, through the patch twice. A take no recorder runs on the folder of is now
-handed on to the one running on the recorder's state folder (whose table of takes seen holds the phone's take ids:
+handed on to the recorder of its id running on its state folder (whose table of takes seen holds the phone's take ids:
 the retry is then its duplicate), which passes it on from where it is stored (written down as done there). That
 recorder holds such hand-ons off from before its tables are read until its folder is listed (:func:`listing_state`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +32,26 @@ listing = _TAKERS.listing
 leave = _TAKERS.leave
 #: State folder -> the running recorder's taker of late takes stored in a take folder no recorder runs on.
 _BY_STATE: LateTakers[dict[str, Any]] = LateTakers()
-listing_state = _BY_STATE.listing
-leave_state = _BY_STATE.leave
 
 
-def hand_on(folder: Path, state: Path, audio: Path, about: dict[str, Any]) -> bool:
-    """Hand a take stored late in ``folder`` (``audio``, its sidecar's data ``about``) to the recorder running on that
-    folder, else to the one on the state folder ``state``; False: none runs on either (it waits on disk)."""
-    return _TAKERS.hand_on(folder, audio, about) or _BY_STATE.hand_on(state, audio, about)
+def _of_node(state: Path, node_id: str) -> Path:
+    """The key of recorder ``node_id`` on the state folder ``state``: a take goes to the node an edit rebuilt, not to
+    another recorder sharing the state folder, whose outputs lead elsewhere. Never made on disk."""
+    return state / "late-takers" / node_id.replace("/", "_")
+
+
+def listing_state(state: Path, node_id: str, take: Callable[[Path, dict[str, Any]], None]) -> ContextManager[None]:
+    """:meth:`LateTakers.listing` of the late takes of recorder ``node_id`` on ``state`` stored in another folder."""
+    return _BY_STATE.listing(_of_node(state, node_id), take)
+
+
+def leave_state(state: Path, node_id: str, take: Callable[[Path, dict[str, Any]], None]) -> None:
+    """:meth:`LateTakers.leave` of :func:`listing_state`'s."""
+    _BY_STATE.leave(_of_node(state, node_id), take)
+
+
+def hand_on(folder: Path, state: Path, node_id: str, audio: Path, about: dict[str, Any]) -> bool:
+    """Hand a take stored late in ``folder`` (``audio``, its sidecar's data ``about``) by recorder ``node_id`` to the
+    recorder running on that folder, else to the one of that id on the state folder ``state``; False: none runs on
+    either (it waits on disk)."""
+    return _TAKERS.hand_on(folder, audio, about) or _BY_STATE.hand_on(_of_node(state, node_id), audio, about)
