@@ -20,6 +20,7 @@ from exsampling_patch.messages import ControlValue, SlotAssignment, Take
 from exsampling_patch.midi_ports import API_CHOICES
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes.sampler.answers import Answer, Sent, settle
+from exsampling_patch.nodes.sampler.assign import assign as assign_take  # as "assign" it hid its module
 from exsampling_patch.nodes.sampler.handoff import SamplesNotShared
 from exsampling_patch.nodes.sampler.meter import OutputMeter
 from exsampling_patch.nodes.sampler.played import PlayedReader
@@ -262,39 +263,7 @@ class Sampler(Node):
             raise KeyError(f"no slot named {slot!r}; slots are {', '.join(self.names)}") from None
 
     def on_assign(self, assignment: SlotAssignment) -> None:
-        try:
-            index = self._slot_index(assignment.slot)
-        except KeyError as error:
-            self.report_error(str(error.args[0]))
-            self.tell_fate(assignment, "not_loaded", f"not loaded into sampler '{self.node_id}': {error.args[0]}")
-            return
-        record = self.records[index]
-        try:
-            if not record.locked:  # the wait for the rate is not under the records lock (see .rate)
-                rate_for_takes(self)
-        except SamplesNotShared as error:
-            self._not_loaded(assignment, record.name, error)
-            return
-        with self._records_lock:
-            if record.locked:
-                self.report_status(slot=record.name, skipped=assignment.take.take_id, locked=True)
-                self.tell_fate(assignment, "skipped", f"skipped: slot {record.name} locked")
-                return
-            try:
-                self._load(index, assignment.take, assignment.label, self._swap_due())
-            except SamplesNotShared as error:  # the slot keeps what it had
-                self._not_loaded(assignment, record.name, error)
-                return
-            record.push(assignment.take, assignment.label, self.history)
-            sent = self._asked.get(self.buffers[index].serial)
-            if sent is not None:  # its status, ``loaded`` and end wait for the audio process's word (answers.settle)
-                sent.assignment, sent.kept, sent.pushed = assignment, self.keep_open(assignment), True
-                return
-        self.emit("loaded", assignment)
-
-    def _not_loaded(self, assignment: SlotAssignment, slot: str, error: SamplesNotShared) -> None:
-        self.report_error(f"{assignment.take.name} not loaded into slot {slot}: {error}")
-        self.tell_fate(assignment, "not_loaded", f"not loaded into sampler '{self.node_id}': {error}")
+        assign_take(self, assignment)
 
     def _answered(self, answer: Answer) -> None:
         settle(self, answer)
