@@ -182,27 +182,45 @@ def test_follows_a_peers_tempo_within_a_beat_and_shares_its_phase() -> None:
 
 def test_an_edit_of_the_tempo_sets_the_sessions_tempo() -> None:
     """The runtime rebuilds an edited node, which takes over the old one's Link peer: the tempo the edit gives is
-    the session's, for the other peers too (before, the edit was ignored while the node played with Link)."""
+    the session's, for the other peers too (before, the edit was ignored while the node played with Link).
+
+    Another test run on this machine may join the session over loopback and change its tempo (to 150 once, between
+    the edit and the check). An attempt that went wrong while such a peer was in the session proves nothing either way
+    and is made again; one that went wrong with only the node and this test's peer in it fails."""
     peer = Peer()
     node = Pattern("pat-link-edit", {"patterns": {"HH": "x"}, "link": True, "tempo": 120.0}, NodeContext())
     node.start()
-    edited: Pattern | None = None
+    running = node
     try:
         wait_for_peers(node, peer)
-        # a tempo the session does not have (it may not be 120: the peer came first, or another session ran here)
-        tempo = 133.0 if node.beat_clock().tempo != pytest.approx(133.0) else 141.0
-        node.stop()
-        edited = Pattern("pat-link-edit", {"patterns": {"HH": "x"}, "link": True, "tempo": tempo}, NodeContext())
-        edited.start()
-        assert edited.timeline is node.timeline  # the same peer: the groove goes on
-        assert edited.beat_clock().tempo == pytest.approx(tempo)
-        deadline = time.monotonic() + 10
-        while float(peer.ask("session_tempo")) != pytest.approx(tempo) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert float(peer.ask("session_tempo")) == pytest.approx(tempo)
+        for _attempt in range(3):
+            # a tempo the session does not have (it may not be 120: the peer came first, or another session ran here)
+            before = running.beat_clock().tempo
+            tempo = 133.0 if before != pytest.approx(133.0) else 141.0
+            running.stop()
+            edited = Pattern("pat-link-edit", {"patterns": {"HH": "x"}, "link": True, "tempo": tempo}, NodeContext())
+            edited.start()
+            assert edited.timeline is running.timeline  # the same peer: the groove goes on
+            running = edited
+            ours = edited.beat_clock().tempo
+            crowded = False  # another peer than the node seen in the session
+            deadline = time.monotonic() + 10
+            while True:
+                crowded = crowded or int(peer.ask("peers")) > 1
+                theirs = float(peer.ask("session_tempo"))
+                moved = crowded and theirs not in (pytest.approx(before), pytest.approx(tempo))
+                if theirs == pytest.approx(tempo) or moved or time.monotonic() > deadline:
+                    break
+                time.sleep(0.02)
+            if not crowded or (ours == pytest.approx(tempo) and theirs == pytest.approx(tempo)):
+                break
+        else:
+            pytest.skip("other Link peers on this machine joined the session and changed it during each attempt")
     finally:
-        (edited or node).stop()
+        running.stop()
         peer.close()
+    assert ours == pytest.approx(tempo), f"the edited node plays at {ours} BPM, not the edit's {tempo}"
+    assert theirs == pytest.approx(tempo), f"the session's tempo is {theirs} BPM, not the edit's {tempo}"
 
 
 def test_with_start_stop_sync_it_starts_on_the_bar_the_session_starts_on() -> None:
