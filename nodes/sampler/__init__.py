@@ -21,6 +21,7 @@ from exsampling_patch.midi_ports import API_CHOICES
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes.sampler.answers import Answer, Sent, settle
 from exsampling_patch.nodes.sampler.assign import assign as assign_take  # as "assign" it hid its module
+from exsampling_patch.nodes.sampler.assign import started, stopped
 from exsampling_patch.nodes.sampler.handoff import SamplesNotShared
 from exsampling_patch.nodes.sampler.meter import OutputMeter
 from exsampling_patch.nodes.sampler.played import PlayedReader
@@ -171,6 +172,10 @@ class Sampler(Node):
             clocks.add_player(self.node_id, self.clock, self.audio.opened)
             self.run_thread(OutputMeter(self.state, self.report_status, self.stop_event).run, "sampler-level")
         self.audio.start()
+        started(self)  # takes whose wait for the rate the stop of the sampler it replaces ended (.assign)
+
+    def leaving(self) -> None:
+        self.leaving_patch = True  # removed by an edit: a take its stop ends the wait of is told not loaded at once
 
     @property
     def sample_rate_used(self) -> int:
@@ -179,7 +184,8 @@ class Sampler(Node):
         return self.audio.sample_rate or 48000
 
     def stop(self) -> None:
-        self.stop_event.set()  # first: a take waiting for the rate then ends not loaded, sent to no process (.rate)
+        self.stop_event.set()  # first: a take waiting for the rate then ends its wait, sent to no process (.rate)
+        stopped(self)
         if getattr(self, "audio", None) is not None:
             from exsampling_patch.nodes import clock as clocks
 

@@ -1,48 +1,160 @@
-"""A take assigned to a sampler's slot (``Sampler.on_assign``): loaded, skipped (the slot locked) or told not loaded."""
+"""A take assigned to a sampler's slot (``Sampler.on_assign``), and a take whose wait for the sample rate (:mod:`.rate`)
+the node's stop ended, handed to the sampler an edit builds in its place.
+
+Why the hand-over: a parameter changed in the editor (or a patch file saved under ``--watch``) while the audio process
+starts rebuilds the sampler; the take's handler, waiting for the rate, is told hung, the edit stops the node, and the
+take ended "not loaded ... stopped" though a sampler of that id plays on. The runtime calls ``Node.handover()`` only
+where the old node's handler is not hung (it may still change the old node), and an edit stops a node whose handler
+waits for the rate only once that handler counts as hung: so the take is kept open (``keep_open``) and parked under
+its node's id and runtime, and the sampler of that id started in the same runtime next loads it. One an edit
+removes the sampler of, or that nobody takes within :data:`HAND_SECONDS`, ends not loaded, as before; one still kept
+when the patch stops is not done, and its source passes it on again at the next start.
+"""
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.nodes.sampler.handoff import SamplesNotShared
-from exsampling_patch.nodes.sampler.rate import rate_for_takes
+from exsampling_patch.nodes.sampler.rate import STOPPED_WAITING, StoppedWaiting, rate_for_takes
+
+#: Seconds a parked take waits for the sampler built in its node's place; an edit starts it well within.
+HAND_SECONDS = 30.0
 
 
-def assign(node: Any, assignment: SlotAssignment) -> None:
+def assign(node: Any, assignment: SlotAssignment, kept: bool = False) -> None:
     """Load ``assignment`` into ``node``'s slot (``node``: the :class:`~exsampling_patch.nodes.sampler.Sampler`), or
-    tell why not."""
+    tell why not. ``kept``: the take is kept open already (handed over, :func:`park`), closed here once told."""
     try:
         index = node._slot_index(assignment.slot)
     except KeyError as error:
         node.report_error(str(error.args[0]))
-        node.tell_fate(assignment, "not_loaded", f"not loaded into sampler '{node.node_id}': {error.args[0]}")
+        _not_loaded(node, assignment, None, str(error.args[0]), kept)
         return
     record = node.records[index]
     try:
         if not record.locked:  # the wait for the rate is not under the records lock (see .rate)
             rate_for_takes(node)
+    except StoppedWaiting as error:
+        if not park(node, assignment, kept):
+            _not_loaded(node, assignment, record.name, str(error), kept)
+        return
     except SamplesNotShared as error:
-        _not_loaded(node, assignment, record.name, error)
+        _not_loaded(node, assignment, record.name, str(error), kept)
         return
     with node._records_lock:
-        if record.locked:
-            node.report_status(slot=record.name, skipped=assignment.take.take_id, locked=True)
-            node.tell_fate(assignment, "skipped", f"skipped: slot {record.name} locked")
+        if record.locked or (kept and any(take.take_id not in node.handed_ids for take, _ in record.history)):
+            # Handed over: a take the new node was assigned itself came after this one
+            why = "locked" if record.locked else "a later take reached it first"
+            node.report_status(slot=record.name, skipped=assignment.take.take_id, locked=record.locked)
+            node.tell_fate(assignment, "skipped", f"skipped: slot {record.name} {why}")
+            if kept:
+                node.close_take(assignment)
             return
         try:
             node._load(index, assignment.take, assignment.label, node._swap_due())
         except SamplesNotShared as error:  # the slot keeps what it had
-            _not_loaded(node, assignment, record.name, error)
+            _not_loaded(node, assignment, record.name, str(error), kept)
             return
         record.push(assignment.take, assignment.label, node.history)
+        if kept:
+            node.handed_ids.add(assignment.take.take_id)
         sent = node._asked.get(node.buffers[index].serial)
         if sent is not None:  # its status, ``loaded`` and end wait for the audio process's word (answers.settle)
-            sent.assignment, sent.kept, sent.pushed = assignment, node.keep_open(assignment), True
+            sent.assignment, sent.kept, sent.pushed = assignment, kept or node.keep_open(assignment), True
             return
-    node.emit("loaded", assignment)
+    try:
+        node.emit("loaded", assignment)
+    finally:
+        if kept:
+            node.close_take(assignment)
 
 
-def _not_loaded(node: Any, assignment: SlotAssignment, slot: str, error: SamplesNotShared) -> None:
-    node.report_error(f"{assignment.take.name} not loaded into slot {slot}: {error}")
-    node.tell_fate(assignment, "not_loaded", f"not loaded into sampler '{node.node_id}': {error}")
+def _not_loaded(node: Any, assignment: SlotAssignment, slot: str | None, error: str, kept: bool) -> None:
+    """Tell ``assignment`` not loaded for ``error``: on the node, naming the take and ``slot`` (None: told already),
+    and on the take's end."""
+    if slot is not None:
+        node.report_error(f"{assignment.take.name} not loaded into slot {slot}: {error}")
+    why = f"not loaded into sampler '{node.node_id}': {error}"
+    if kept:
+        node.close_take(assignment, why)
+    else:
+        node.tell_fate(assignment, "not_loaded", why)
+
+
+@dataclass(eq=False)  # each parked take is itself: found in the list by identity
+class _Parked:
+    node: Any  # the stopped sampler that parked it
+    assignment: SlotAssignment
+    timer: threading.Timer = field(init=False)
+
+
+_lock = threading.Lock()
+_parked: list[_Parked] = []
+_running: dict[tuple[int, str], Any] = {}  # (id of its runtime's context, node id) -> the sampler started there
+
+
+def _key(node: Any) -> tuple[int, str]:
+    return id(node.context), str(node.node_id)
+
+
+def park(node: Any, assignment: SlotAssignment, kept: bool) -> bool:
+    """Keep ``assignment``, whose wait for the rate ``node``'s stop ended, for the sampler of its id its runtime
+    starts next (at once to one started already); False where none can take it (no runtime keeps takes open, or an
+    edit removes the node): the caller tells it not loaded."""
+    if getattr(node, "leaving_patch", False) or not (kept or node.keep_open(assignment)):
+        return False
+    if getattr(getattr(node.context, "_engine", None), "_stopping", False):
+        return True  # the patch stops: kept open past it, not done, passed on again at its next start (not parked)
+    with _lock:
+        successor = _running.get(_key(node))
+        if successor is None or successor is node or successor.stop_event.is_set():
+            parked = _Parked(node, assignment)
+            parked.timer = threading.Timer(HAND_SECONDS, _unclaimed, (parked,))
+            parked.timer.daemon = True
+            _parked.append(parked)
+            parked.timer.start()
+            return True
+    _load_handed(successor, [assignment])
+    return True
+
+
+def started(node: Any) -> None:
+    """``node`` has started: it loads the takes its stopped predecessor parked, and those parked from now on."""
+    node.handed_ids = set()  # the takes handed to it it loaded: a later one handed goes over them
+    with _lock:
+        _running[_key(node)] = node
+        mine = [p for p in _parked if p.node is not node and _key(p.node) == _key(node)]
+        for parked in mine:
+            parked.timer.cancel()
+            _parked.remove(parked)
+    if mine:
+        _load_handed(node, [parked.assignment for parked in mine])
+
+
+def stopped(node: Any) -> None:
+    """``node`` is stopping: takes are no longer handed to it."""
+    with _lock:
+        if _running.get(_key(node)) is node:
+            del _running[_key(node)]
+
+
+def _load_handed(node: Any, assignments: list[SlotAssignment]) -> None:
+    """Load the handed ``assignments`` into ``node`` on a thread of its own: each waits for the rate, as the node's
+    handlers do, and the edit that started the node does not."""
+    def load() -> None:
+        for assignment in assignments:
+            assign(node, assignment, kept=True)
+
+    threading.Thread(target=load, name=f"{node.node_id}-handed", daemon=True).start()
+
+
+def _unclaimed(parked: _Parked) -> None:
+    with _lock:
+        if parked not in _parked:
+            return
+        _parked.remove(parked)
+    _not_loaded(parked.node, parked.assignment, parked.assignment.slot, STOPPED_WAITING, kept=True)

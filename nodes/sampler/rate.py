@@ -25,12 +25,18 @@ STOPPED_WAITING = "the sampler stopped before its audio process said the device'
 ASSUMED_RATE = 48000
 
 
+class StoppedWaiting(SamplesNotShared):
+    """A take's wait for the rate ended by the node's stop (:data:`STOPPED_WAITING`): nothing of it was prepared or
+    sent, and the sampler an edit builds in the node's place may take it (.assign)."""
+
+
 def rate_for_takes(node: Any) -> int:
     """The rate to prepare a take at for ``node`` (a :class:`~exsampling_patch.nodes.sampler.Sampler`): the
     device's, waited for until the audio process says it, or ends first, at most :data:`RATE_WAIT` s; then
     :data:`ASSUMED_RATE` is assumed, and said, until the process says otherwise (a silent process costs that wait
-    once, not on every take). Raises :class:`.handoff.SamplesNotShared` (:data:`STOPPED_WAITING`) where the node
-    stops first: nothing is prepared or sent for a take then, and its handler tells it not loaded. Before, 48 kHz was
+    once, not on every take). Raises :class:`StoppedWaiting` (:data:`STOPPED_WAITING`) where the node
+    stops first: nothing is prepared or sent for a take then; its handler hands it to the sampler an edit builds in
+    the node's place, or tells it not loaded (.assign). Before, 48 kHz was
     returned then, quietly, and the take went on to the process whose stop had begun.
 
     A handler waiting here past ``hang_after`` (30 s) is told hung, which it is (the device does not answer); an edit
@@ -40,7 +46,7 @@ def rate_for_takes(node: Any) -> int:
     audio = node.audio
     why = wait_for_rate(audio.rate_known, audio.rate_untold, node.stop_event, RATE_WAIT)
     if why == "":
-        raise SamplesNotShared(STOPPED_WAITING)
+        raise StoppedWaiting(STOPPED_WAITING)
     if why:
         audio.sample_rate = ASSUMED_RATE
         audio.rate_known.set()

@@ -6,7 +6,7 @@ pitch on a device of another rate; it now waits for the process's answer, or for
 its device not open within ``open_notice`` may be told while it still asks for the rate (the wait then ended there,
 with the rate assumed all the same). A stop ends the wait: the take is not loaded. A handler waiting past the node's
 ``hang_after`` is told hung (the device does not answer): an edit of the sampler goes on past it then, as past any hung
-handler.
+handler, and the sampler it builds loads the take.
 """
 
 from __future__ import annotations
@@ -166,7 +166,9 @@ def test_an_edit_of_a_sampler_whose_process_has_not_said_its_rate_goes_on_once_i
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A JACK server hung at start holds the process before its rate: the take's handler waits for it up to
     RATE_WAIT. Picking another device rebuilds the sampler; the rebuild waits for a busy handler until it counts as
-    hung, which was RATE_WAIT past ``hang_after`` (150 s): the editor's update() and every later edit held as long."""
+    hung, which was RATE_WAIT past ``hang_after`` (150 s): the editor's update() and every later edit held as long.
+    The old node's stop ends the take's wait: it ended "not loaded ... stopped", lost, though a sampler of that id
+    played on; the one built in its place loads it now."""
     from exsampling_patch.nodes.sampler import Sampler
 
     monkeypatch.setattr(Node, "hang_after", 1.0)  # the limit the sampler has as any node (30 s), shortened here
@@ -199,13 +201,15 @@ def test_an_edit_of_a_sampler_whose_process_has_not_said_its_rate_goes_on_once_i
             os.kill(pid, signal.SIGCONT)
         updating.join(HANG_GUARD_SECONDS)
         assert updated, "the edit waited for the handler that waits for the held process's rate"
-        assert engine.node("smp") is not sampler
-        # The take ends not loaded, named in no output's loaded, and said why; nothing was sent to the process
+        rebuilt = engine.node("smp")
+        assert isinstance(rebuilt, Sampler) and rebuilt is not sampler
+        # Nothing was sent to the old process; the take lands in the sampler built in its place (before, it ended
+        # "not loaded ... stopped" though a sampler of that id played on)
+        assert sampler.audio.buffers == {}
         assert wait_for(lambda: any(isinstance(event, TakeEnded) for event in told), HANG_GUARD_SECONDS), told
         (end,) = [event for event in told if isinstance(event, TakeEnded)]
-        assert (end.fate, end.reason, end.loaded) == (
-            "slot", f"slot Snare, not loaded into sampler 'smp': {STOPPED_WAITING}", ())
-        assert sampler.audio.buffers == {}
+        assert (end.fate, end.reason, end.loaded) == ("slot", "slot Snare", ("smp",)), told
+        assert wait_for(lambda: rebuilt.sounding("Snare") is not None, HANG_GUARD_SECONDS), told
     finally:
         if pid is not None:
             with contextlib.suppress(ProcessLookupError):  # ended by the old node's stop
