@@ -193,11 +193,21 @@ class Driver:
 
     def double_click(self, point: tuple[float, float]) -> None:
         """Two clicks with no frame between them (XTEST): ImGui takes one event a frame, so the second click comes
-        4 frames after the first; an ``xdotool click --repeat`` process put its own start-up and delay before them."""
+        4 frames after the first; an ``xdotool click --repeat`` process put its own start-up and delay before them.
+        Frames until the frames have seen the button go down, up, down and up (8 at most, the fixed count it had),
+        then the settling's."""
         self.move(point)
         for _ in range(2):
             self.send("click", 1)
-        self.frames(8)
+        button, last, changes = _BUTTONS[1], False, 0
+        for _ in range(8):
+            self.app.render(1)
+            down = bool(dpg.is_mouse_button_down(button))
+            changes += down != last
+            last = down
+            if changes >= 4:
+                break
+        self.settle()
 
     def type(self, text: str, frames: int = 0) -> None:
         """``text`` typed, a tap of its key for each character (XTEST; Shift around a shifted one), each taken as
