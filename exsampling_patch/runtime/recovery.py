@@ -45,7 +45,11 @@ def clears_error(error: NodeError, sign: Sign, opened: Sequence[str] = ()) -> bo
 
 def _kind(error: NodeError) -> str:
     """Errors of one kind replace each other (a device told missing at each retry stands once): one about each
-    device or output (a handler's too), or a handler's about nothing said, or one about nothing said."""
+    device or output (a handler's too), or a handler's about nothing said, or one about nothing said. Of two errors
+    about one device, both true (a sampler's "assuming 48000 Hz" and "restarting it"), the latest stands, which
+    :meth:`ErrorBook.current` gives the editor: the device's opening ends both, so it is true while it stands (the
+    console printed each); kept side by side, each new wording of a failure told again would stand beside the last
+    until the device opened."""
     return error.about or ("\0handler" if error.port is not None else "")
 
 
