@@ -5,7 +5,8 @@ runs.
 Ctrl+A marks every node as the selection; the View menu is opened and its Minimap on/off clicked, aimed at the part of
 the item that lies over empty canvas; the callback thread waits on a frame callback from before the press until the
 mouse has moved on, over the canvas. By the time the release handler ran, the menu was gone and the mouse elsewhere:
-the click was taken for one on empty canvas too, and cleared the selection.
+the click was taken for one on empty canvas too, and cleared the selection. A wheel notch on the item before, its
+handler run once the mouse had moved on, panned the canvas under the menu.
 
 Run as ``python -m tests.editor.menubar_click_scenario`` (needs DISPLAY; see test_menubar_click.py). Prints one JSON
 object.
@@ -52,8 +53,14 @@ def main() -> dict[str, Any]:
             out["menu_open"] = app.shortcuts.menu_open()
             spot = empty_spot((0, 0))
             assert spot is not None
-            late(driver, [("mousedown", 1), ("mouseup", 1),
-                          ("mousemove", driver.origin[0] + int(spot[0]), driver.origin[1] + int(spot[1]))])
+            to_spot = ("mousemove", driver.origin[0] + int(spot[0]), driver.origin[1] + int(spot[1]))
+            # A wheel notch on the item, the mouse moved on before its handler runs: the menu's, not the canvas's.
+            pan = app.patch_view.pan
+            late(driver, [("click", 5), to_spot])
+            out["wheel_moved"] = [a - b for a, b in zip(app.patch_view.pan, pan, strict=True)]
+            out["menu_open_after_wheel"] = app.shortcuts.menu_open()
+            driver.move(point)
+            late(driver, [("mousedown", 1), ("mouseup", 1), to_spot])
             out["menu_open_after"] = app.shortcuts.menu_open()
             out["minimap_toggled"] = app.patch_view.minimap != minimap
             out["selection"] = sorted(app.selection())
