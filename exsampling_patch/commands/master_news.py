@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 #: A tempo told again once it is this far (BPM) from the whole BPM last told: half a BPM (it rounds to another one)
@@ -43,6 +43,19 @@ RAMP_TICKS = 12
 TICKS_PER_BEAT = 24
 #: Seconds a status may come late (they come twice a second): a line is taken as short too long only past this.
 STATUS_SLACK = 0.5
+#: A tempo told is the mean of the node's readings over this many beats (and a second at least, and a quarter of one
+#: for the statuses' own jitter): ticks on JACK's 10.7 ms periods read 117.2-119.0 from a master at 118 BPM, two
+#: periods a tick beating against the master's tick every 72 ticks, and each reading was told (simulated, 1 ms of
+#: jitter: 120 -> 118 BPM said 119, 117, 119, 117 ... for ever); their mean over 1.5 s reads 117.9-118.1.
+SMOOTH_BEATS = 2.0
+SMOOTH_SECONDS = 1.0
+SMOOTH_SLACK = 0.25
+#: A change is told once its mean settles (its means over the same beats within this, BPM), as the node's two beats'
+#: line and the mean go over from the old tempo to the new one: a step told on the way said 119 then 118.
+SETTLE_BPM = 0.5
+#: ... or once it has gone on this many beats away from the tempo told without settling: a master ramping its tempo,
+#: whose ticks on JACK's periods keep the node's line full (not short, as :data:`RAMP_TICKS` finds), told as it goes.
+MOVING_BEATS = 3.0
 
 
 @dataclass
@@ -52,6 +65,11 @@ class _Heard:
     tempo: float | None = None  # the tempo last told (None: none since the start, which told none)
     told_at: float = -math.inf  # when (the events' time.monotonic())
     short_since: float = math.inf  # since when the node's line is short of STEADY_TICKS, ticks coming (inf: full)
+    readings: list[tuple[float, float]] = field(default_factory=list)  # (at, tempo) of the last SMOOTH_BEATS
+    mean: float | None = None  # their mean (None: none since a change the node found)
+    means: list[tuple[float, float]] = field(default_factory=list)  # (at, mean) over the same beats
+    ramp: bool = False  # the mean went on moving past a step's time: told as it goes till it settles
+    away_since: float = math.inf  # since when the mean is TEMPO_STEP or more from the tempo told (inf: it is not)
 
 
 class MasterNews:
@@ -89,6 +107,12 @@ class MasterNews:
                 heard.starts = starts
             if brief:
                 return "started and stopped"
+            if steady or ramping:  # read while stopped too (a master's clock runs), for its start's tempo
+                _read(heard, tempo, at)
+            else:  # the node found a change (its line started again) or reads none: a mean anew
+                heard.readings.clear()
+                heard.means.clear()
+                heard.mean = None
             if playing != heard.playing or again:
                 heard.playing = playing
                 if not playing:
@@ -97,15 +121,44 @@ class MasterNews:
                 went_on = isinstance(from_beat, int | float) and from_beat > 0  # a song position of 0 is a start
                 what = ("continued again" if again else "continued") if went_on else (
                     "started again from bar 1" if again else "started")
+                heard.away_since, heard.ramp = math.inf, False
                 if not steady:
                     heard.tempo = None
                     return what
-                heard.tempo, heard.told_at = tempo, at
-                return f"{what} at {round(tempo)} BPM"
+                heard.tempo, heard.told_at = heard.mean if heard.mean is not None else tempo, at
+                return f"{what} at {round(heard.tempo)} BPM"
             if not (playing and (steady or ramping)):
                 return ""
-            if heard.tempo is None or (abs(tempo - round(heard.tempo)) >= TEMPO_STEP
-                                       and at - heard.told_at >= TEMPO_EVERY):
-                heard.tempo, heard.told_at = tempo, at
-                return f"tempo {round(tempo)} BPM"
-            return ""
+            return _tempo_line(heard, tempo, at, ramping)
+
+
+def _read(heard: _Heard, tempo: float, at: float) -> None:
+    """Take in the node's reading of ``tempo`` at ``at``: the readings of the last :data:`SMOOTH_BEATS`, their mean,
+    and the means over as long."""
+    heard.readings.append((at, tempo))
+    window = max(SMOOTH_BEATS * 60.0 / tempo, SMOOTH_SECONDS) + SMOOTH_SLACK if tempo > 0 else SMOOTH_SECONDS
+    heard.readings = [(when, bpm) for when, bpm in heard.readings if at - when <= window]
+    heard.mean = sum(bpm for _, bpm in heard.readings) / len(heard.readings)
+    heard.means = [(when, mean) for when, mean in heard.means if at - when <= window] + [(at, heard.mean)]
+
+
+def _tempo_line(heard: _Heard, tempo: float, at: float, ramping: bool) -> str:
+    """The tempo line for a reading of ``tempo`` at ``at`` (the master playing, the node's line full or ramping), or
+    '': the mean of the last readings, told once it is :data:`TEMPO_STEP` from the last told and settled, or moving on
+    (a ramp), at most once in :data:`TEMPO_EVERY`."""
+    mean = heard.mean if heard.mean is not None else tempo
+    if heard.tempo is None:  # a start whose tempo was not read well yet: told at once now it is
+        heard.tempo, heard.told_at, heard.away_since = mean, at, math.inf
+        return f"tempo {round(mean)} BPM"
+    means = [bpm for _, bpm in heard.means]
+    settled = not means or max(means) - min(means) < SETTLE_BPM  # one: a full line since a change the node found
+    if abs(mean - round(heard.tempo)) < TEMPO_STEP:
+        heard.away_since = math.inf
+        heard.ramp = heard.ramp and not settled  # a ramp ends where the tempo settles at the one told
+        return ""
+    heard.away_since = min(heard.away_since, at)
+    heard.ramp = heard.ramp or (at - heard.away_since >= MOVING_BEATS * 60.0 / tempo if tempo > 0 else False)
+    if (settled or heard.ramp or ramping) and at - heard.told_at >= TEMPO_EVERY:
+        heard.tempo, heard.told_at, heard.away_since = mean, at, math.inf
+        return f"tempo {round(mean)} BPM"
+    return ""
