@@ -128,13 +128,17 @@ class Pattern(Node):
         if self.link and not clocks.link_available():
             self.report_error("link: the Link library is not installed (pip install LinkPython-extern); playing "
                               "on its own tempo")
+        edited = handed is not None and handed.get("context") is self.context  # not a patch run again
         if self.clock:  # several pattern nodes on one grid, whatever drives the one they follow
-            # an edit goes on by the last clock it had (the followed node rebuilt too may not have published yet)
-            reuse = handed.get("timeline") if handed else None
+            # an edit goes on by the last clock it had (the followed node rebuilt too may not have published yet); a
+            # patch run again played by the last run's, playing when it stopped, till its own followed node published
+            reuse = handed.get("timeline") if handed and edited else None
             self.timeline = (reuse if isinstance(reuse, clocks.FollowedTimeline) and reuse.name == self.clock
                              else clocks.FollowedTimeline(self.clock, self.tempo, self.quantum))
         elif self.follow_midi_clock:  # an edit goes on with the position and tempo the master's ticks gave
-            reuse = handed.get("timeline") if handed else None
+            # a patch run again hears the master afresh: what it did meanwhile (a stop, a start) reached no node, and
+            # the last run's transport had the groove play on the ticks of a master stopped between the runs
+            reuse = handed.get("timeline") if handed and edited else None
             self.timeline = reuse if isinstance(reuse, MidiClockTimeline) else MidiClockTimeline(self.tempo,
                                                                                                  self.quantum)
             self.timeline.set_quantum(self.quantum)
@@ -155,7 +159,7 @@ class Pattern(Node):
             if handed.get("timeline") is not self.timeline and handed.get("timeline") is not None:
                 handed["timeline"].close()
             self._handed = None
-            same_run = handed.get("context") is self.context
+            same_run = edited
             # given another's clock: its steps count from that beat 0, it joins on its bar (not each step to it late)
             joins = isinstance(self.timeline, clocks.FollowedTimeline) and handed.get("timeline") is not self.timeline
             if same_run and not joins:
