@@ -1,7 +1,7 @@
 """The node registry: built-in node types, plugins from entry points, and folders of user nodes.
 
-A plugin that fails to import is recorded in :attr:`Registry.problems` with its name and error; the
-other plugins still load.
+A plugin that fails to import is recorded in :attr:`Registry.problems` with its name and error (a
+:class:`~exsampling_patch.plugin_problems.PluginProblem`); the other plugins still load.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ import difflib
 import importlib
 import inspect
 import pkgutil
-import re
 import sys
 import traceback
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
@@ -25,33 +24,12 @@ from exsampling_patch.node import DeclarationError, Node, Param, PortSpec
 from exsampling_patch.node_checks import shared_base_problems, type_problems
 from exsampling_patch.node_files import NODE_FOLDERS, import_file, own_helpers
 from exsampling_patch.plugin_hints import described, name_meant
+from exsampling_patch.plugin_problems import PluginProblem, alike, could_define, letters, not_loaded, plugin_of
 from exsampling_patch.thread_prints import prints_to_stderr
 from exsampling_patch.wording import counted
 
 ENTRY_POINT_GROUP = "exsampling_patch.nodes"
 BUILTIN_PACKAGE = "exsampling_patch.nodes"
-
-
-@dataclass(frozen=True)
-class PluginProblem:
-    """A plugin or user-node file that could not be loaded."""
-
-    origin: str  # "entry point NAME (VALUE)" (one that failed: "... of package DIST VERSION") or a file path
-    error: str
-    details: str = ""
-    type_name: str = ""  # the node type it is about, where one is known (not for a file that failed to import)
-    file: str = ""  # the node file that failed to import, where it is one (its text says which types it may define)
-    plugin: str = ""  # the node file or entry point it came from, as loaded: one key for all its problems
-    loaded: bool = False  # that plugin loaded other node types (this one refused): not a plugin that did not load
-    others: tuple[str, ...] = ()  # more node types refused for this one mistake (their base's), told in this problem
-
-    def __str__(self) -> str:
-        return f"{self.origin}: {self.error}"
-
-    def refused_for(self, type_name: str) -> str:
-        """Why ``type_name`` was refused, from this problem (its "node type ... not loaded" end left out), or ''."""
-        told = re.sub(r"; node types? '[^;]*' (is|are) not loaded$", "", str(self))
-        return told if type_name in (self.type_name, *self.others) else ""
 
 
 def _folder_meant(path: Path) -> str:
@@ -131,7 +109,7 @@ class Registry:
         named = [str(p) for p in failed if could_define(p, type_name)]
         # Plugins, not problems, and every one a 'warning: plugin' line names: a type refused for a mistake was not
         # counted, and a file with two classes that do not subclass Node was counted twice.
-        told = {_plugin(p) for p in failed if could_define(p, type_name)}
+        told = {plugin_of(p) for p in failed if could_define(p, type_name)}
         # Nor one that loaded its other types ("already defined ..., this one is ignored"): it did load.
         others = len(not_loaded(self.problems) - told)
         said = [*named[:3], f"and {len(named) - 3} more"] if len(named) > 3 else [*named]
@@ -164,7 +142,7 @@ class Registry:
                      if file.parent not in self._loaded_dirs  # helpers, caches, hidden folders (a .venv) left out
                      and not any(part.startswith(("_", ".")) for part in file.relative_to(folder).parts)]
             for file in files:
-                if (_alike(_letters(file.stem), _letters(type_name)) if len(files) > 200
+                if (alike(letters(file.stem), letters(type_name)) if len(files) > 200
                         else could_define(PluginProblem(str(file), "", file=str(file)), type_name)):
                     return file
         return None
@@ -426,44 +404,6 @@ def _load(entry: metadata.EntryPoint) -> Any:
         raise
 
 
-def could_define(problem: PluginProblem, type_name: str) -> bool:
-    """Whether the plugin that failed to load in ``problem`` may be where ``type_name`` is defined: a node file
-    named like it, or whose text declares it (``type_name = "reverb"``, or ``class Reverb``, whose type name it
-    is by default); an entry point named like it; a node folder that is not there (it may hold anything)."""
-    wanted = _letters(type_name)
-    if problem.file:
-        if _alike(_letters(Path(problem.file).stem), wanted):
-            return True
-        try:
-            text = Path(problem.file).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return False
-        declared = re.findall(r"""\btype_name\b[^=\n]*=\s*['"]([^'"]+)['"]""", text)
-        classes = re.findall(r"^\s*class\s+(\w+)", text, re.M)
-        return type_name in declared or any(_letters(name) == wanted for name in classes)
-    if problem.origin.startswith(("entry point ", "built-in module ")):
-        words = re.split(r"[^A-Za-z0-9]+", problem.origin.removeprefix("entry point ").removeprefix("built-in module "))
-        return any(_alike(_letters(word), wanted) for word in words)
-    return True
-
-
-def _plugin(problem: PluginProblem) -> str:
-    """The plugin ``problem`` is about: the one it was loaded from, its node file, or its origin without a line
-    (``FILE:LINE`` of a type refused in it)."""
-    return problem.plugin or problem.file or re.sub(r":\d+$", "", problem.origin)
-
-
-def not_loaded(problems: Iterable[PluginProblem]) -> set[str]:
-    """The plugins ``problems`` are about that loaded no node type, each once (:func:`_plugin`): one that loaded its
-    other types, a type of it refused ("already defined by ..."), is not one."""
-    return {_plugin(p) for p in problems if not p.loaded}
-
-
-def loaded_in_part(problems: Iterable[PluginProblem]) -> set[str]:
-    """The plugins ``problems`` are about that loaded some of their node types, not all."""
-    return {_plugin(p) for p in problems if p.loaded}
-
-
 def _declares_entry_point(folder: Path) -> bool:
     """Whether ``folder`` holds a Python project (``pyproject.toml``, ``setup.cfg``, ``setup.py``) that declares an
     entry point of the node group."""
@@ -472,16 +412,6 @@ def _declares_entry_point(folder: Path) -> bool:
             if ENTRY_POINT_GROUP in (folder / name).read_text(encoding="utf-8", errors="replace"):
                 return True
     return False
-
-
-def _alike(name: str, wanted: str) -> bool:
-    """One name is the other, or holds it (``reverb`` and ``reverbtail``), where that is no mere letter or two."""
-    return name == wanted or (min(len(name), len(wanted)) >= 3 and (name in wanted or wanted in name))
-
-
-def _letters(name: str) -> str:
-    """``name`` lowercased, letters and digits only: ``ReverbTail``, ``reverb_tail`` and ``reverb-tail`` alike."""
-    return re.sub(r"[\W_]", "", name.casefold())
 
 
 def _class_line(node_type: type) -> str:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from exsampling_patch.commands.start_watch import import_notices
-from exsampling_patch.registry import loaded_in_part, not_loaded
+from exsampling_patch.plugin_problems import loaded_in_part, not_loaded
 from exsampling_patch.validate import check_file_with_warnings
 from exsampling_patch.wording import counted
 
