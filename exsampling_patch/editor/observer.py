@@ -25,6 +25,7 @@ from exsampling_patch.runtime import (
     NodeError,
     NodeRecovered,
     NodeStatus,
+    NodeStillInError,
     NodeTiming,
     PlanSwapped,
 )
@@ -134,7 +135,7 @@ class _ErrorsSoFar(Event):
 class RuntimeObserver:
     """Queues runtime events from any thread; :meth:`apply` folds them into :attr:`nodes` on the GUI thread."""
 
-    KINDS = (NodeError, NodeRecovered, NodeStatus, NodeTiming, MessageHop, PlanSwapped, TakeEnded)
+    KINDS = (NodeError, NodeRecovered, NodeStillInError, NodeStatus, NodeTiming, MessageHop, PlanSwapped, TakeEnded)
 
     def __init__(self, max_queued: int = 50_000, max_takes: int = 500) -> None:
         # A bounded deque: if the GUI stalls, the oldest events go, never the show.
@@ -224,6 +225,11 @@ class RuntimeObserver:
                 recovered = self.nodes.get(node_id)
                 if recovered is not None and recovered.error is not None:
                     recovered.error, recovered.error_event = None, None
+                    changed.add(node_id)
+            elif isinstance(event, NodeStillInError):  # one of its errors ended: its badge shows the one left
+                still = self.nodes.get(node_id)
+                if still is not None and still.error is not None:
+                    still.error, still.error_event = event.error.error, event.error
                     changed.add(node_id)
             elif isinstance(event, NodeTiming):
                 live = self.nodes.setdefault(node_id, NodeLive())

@@ -35,6 +35,7 @@ from exsampling_patch.runtime.events import (
     EventBus,
     NodeError,
     NodeRecovered,
+    NodeStillInError,
     NodeTiming,
 )
 from exsampling_patch.runtime.flow import MessageFlow
@@ -422,9 +423,10 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         stands; an error another thread told meanwhile has no port, and stands by its own end), it reported its
         device or port opened after its start (``opened``, the status keys it opened, each ending only the errors
         about it; not while a message it failed on is being finished), or a live edit rebuilds it (``rebuilt``).
-        Whether it did: a node in two errors is back only once both ended. The one decider: observers follow its
-        :class:`NodeRecovered` (published under the book's lock, as each NodeError is, so that they see the two in
-        the book's order), and one that joins late reads :meth:`error_state`."""
+        Whether it did: a node in two errors is back only once both ended (one ended: :class:`NodeStillInError`
+        tells the one that stands). The one decider: observers follow its :class:`NodeRecovered` (published under the
+        book's lock, as each NodeError is, so that they see the two in the book's order), and one that joins late
+        reads :meth:`error_state`."""
         book = self._error_book
         if node_id not in self.errors and node_id not in book.finishing:
             return False  # the usual case, without the lock
@@ -432,9 +434,16 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             # Not by the node's count of all errors: a device thread's told meanwhile kept an earlier message's error
             # from ending, which stood as the node's error again once the device's ended.
             failed = sign == "handled" and self._handler_errors.get(node_id, 0) != errors_before
-            if not book.ends(node_id, sign, failed, opened):
-                if (standing := book.current(node_id)) is not None:
-                    self.errors[node_id] = standing.error  # one of its errors ended: the one it is still in
+            ended = book.ends(node_id, sign, failed, opened)
+            if not ended:
+                return False
+            if (standing := book.current(node_id)) is not None:
+                # One of its errors ended: the one it is still in is told, else the editor's badge kept the text of
+                # the one that ended.
+                self.errors[node_id] = standing.error
+                if self.events.wants(NodeStillInError):
+                    self.events.publish(NodeStillInError(node_id, how=sign, error=standing,
+                                                         ended=tuple(error.error for error in ended)))
                 return False
             del self.errors[node_id]
             if self.events.wants(NodeRecovered):

@@ -146,6 +146,19 @@ class NodeRecovered(Event):
 
 
 @dataclass(frozen=True)
+class NodeStillInError(Event):
+    """The engine ended one or more of ``node_id``'s errors (``how``, as :class:`NodeRecovered`'s), and another, told
+    earlier about something else, still stands: ``error``, as it was published, is the node's error now. Observers
+    show it in place of the one that ended (``ended``: their texts), which is no longer true: a sampler's MIDI
+    keyboard back while its sound card is still missing. Published in order with the node's :class:`NodeError`
+    events, as :class:`NodeRecovered` is; the node is back only at its NodeRecovered."""
+
+    how: str
+    error: NodeError
+    ended: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TakeEnded(Event):
     """A take reached its end in the patch: nothing of it is in flight any more (``node_id``: where it ended).
 

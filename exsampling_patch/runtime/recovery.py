@@ -97,31 +97,33 @@ class ErrorBook:
             if error.port is not None:
                 self.finishing.add(error.node_id)
 
-    def ends(self, node_id: str, sign: Sign | None, failed: bool = False, opened: Sequence[str] = ()) -> bool:
+    def ends(self, node_id: str, sign: Sign | None, failed: bool = False,
+             opened: Sequence[str] = ()) -> list[NodeError]:
         """Forget each of ``node_id``'s errors that ``sign`` ends (:func:`clears_error`; ``opened``: the status keys
-        that opened); whether none stands now (where one still does, :meth:`current` is the latest of those). A
+        that opened); those it ended, oldest first (where one still stands, :meth:`current` is the latest of those). A
         ``handled`` message ends the finishing of a failed one, and ends the error only if it did not fail itself:
         ``failed`` says so (the engine knows, counting the node's errors of handling a message told while the handler
         ran: raised, told by a handler, or a hung handler's; one another thread tells, with no port, does not make it
         failed, and stands until its own end). A ``rebuilt`` node's failed message goes with the old node; an
         ``opened`` one ends nothing while a failed message is finished."""
         if sign is None:
-            return False
+            return []
         with self.lock:
             if sign == "handled":
                 self.finishing.discard(node_id)
                 if failed:
-                    return False
+                    return []
             elif sign == "rebuilt":
                 self.finishing.discard(node_id)
             elif node_id in self.finishing:
-                return False
+                return []
             standing = self.standing.get(node_id, [])
+            ended = [error for error in standing if clears_error(error, sign, opened)]
+            if not ended:
+                return []
             left = [error for error in standing if not clears_error(error, sign, opened)]
-            if not standing or len(left) == len(standing):
-                return False
             if left:
                 self.standing[node_id] = left
-                return False
-            del self.standing[node_id]
-            return True
+            else:
+                del self.standing[node_id]
+            return ended
