@@ -33,6 +33,19 @@
 const { brokenIndexedDB, isUpload, launchPhoneBrowser, microphoneRunning, phoneContext,
         unansweringServer } = require("./phone");
 
+// Whether the page has had an answer to its take list since `since` (by its clock), as the page itself judges that
+// (state.listAnsweredAt, page.js: the module the page runs, imported again), within `ms` (or until `over()`).
+async function listAnsweredSince(page, since, ms, over) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const answered = await page.evaluate(
+      async (t) => (await import("/static/page.js")).state.listAnsweredAt >= t, since);
+    if (answered) return true;
+    if (over() || Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function main() {
   const [url, wav, lat, lon, seconds, name] = process.argv.slice(2);
   const browser = await launchPhoneBrowser(wav);
@@ -89,9 +102,24 @@ async function main() {
         const sent = uploadsAt.length;
         (async () => {
           await new Promise((r) => setTimeout(r, 300));  // the body sent on
-          await page.clock.fastForward(Math.round(wait) - 1000);
-          await new Promise((r) => setTimeout(r, 300));
+          // The page's clock is stopped 3 s before its wait ends (from the upload, by its clock), then moved on 250 ms
+          // at a time until the recorder has answered a take list the page asked for (every 2 s; the jump, past an
+          // ask's 10 s, gave up one on its way), and stopped a second before the end until then: the page takes it for
+          // within reach by that answer. Left to flow, the clock ended the wait 0.7 s after the jump whatever came,
+          // and on a loaded host the answer came later: the page said "Cannot reach the recorder". None comes on a
+          // silent network.
+          const since = uploadsAt[sent - 1], end = since + Math.round(wait) - 1000;
+          let at = silentNetwork ? end : end - 2000;
+          await page.clock.pauseAt(at);
+          while (!silentNetwork && at < end && !await listAnsweredSince(page, since, 250, () => finished)) {
+            at = Math.min(at + 250, end);
+            await page.clock.pauseAt(at);
+          }
+          await page.clock.pauseAt(end);
+          if (!silentNetwork) await listAnsweredSince(page, since, 30000, () => finished);
+          await new Promise((r) => setTimeout(r, 300));  // an upload given up by now has been told (requestfailed)
           givenUpEarly.push(givenUp);
+          await page.clock.resume();
           await page.clock.fastForward(1100);
           // Given up: the page's wait before it sends the take again (and, on a silent network, for its list ask)
           // goes by on its clock too, 500 ms a step, as a busy answer's does below; waited out, it took seconds.
