@@ -21,6 +21,8 @@ class PluginProblem:
     plugin: str = ""  # the node file or entry point it came from, as loaded: one key for all its problems
     loaded: bool = False  # that plugin loaded other node types (this one refused): not a plugin that did not load
     others: tuple[str, ...] = ()  # more node types refused for this one mistake (their base's), told in this problem
+    #: The plugins of ``others`` that are not this one's (their files), each with whether it loaded other types.
+    other_plugins: tuple[tuple[str, bool], ...] = ()
 
     def __str__(self) -> str:
         return f"{self.origin}: {self.error}"
@@ -61,12 +63,17 @@ def plugin_of(problem: PluginProblem) -> str:
 def not_loaded(problems: Iterable[PluginProblem]) -> set[str]:
     """The plugins ``problems`` are about that loaded no node type, each once (:func:`plugin_of`): one that loaded
     its other types, a type of it refused ("already defined by ..."), is not one."""
-    return {plugin_of(p) for p in problems if not p.loaded}
+    problems = list(problems)
+    # A type refused for its base's mistake, told once in another file's problem, leaves its own file unloaded too
+    return {plugin_of(p) for p in problems if not p.loaded} | {
+        plugin for p in problems for plugin, loaded in p.other_plugins if not loaded}
 
 
 def loaded_in_part(problems: Iterable[PluginProblem]) -> set[str]:
     """The plugins ``problems`` are about that loaded some of their node types, not all."""
-    return {plugin_of(p) for p in problems if p.loaded}
+    problems = list(problems)
+    return {plugin_of(p) for p in problems if p.loaded} | {
+        plugin for p in problems for plugin, loaded in p.other_plugins if loaded}
 
 
 def alike(name: str, wanted: str) -> bool:

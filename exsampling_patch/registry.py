@@ -280,7 +280,7 @@ class Registry:
             self.problems += [PluginProblem(f"{m.file}:{m.line}", f"{m.message}; node type '{name}' is not loaded",
                                             type_name=name, plugin=plugin) for m in mistakes]
             loaded = plugin in self.origins.values()  # the file's other types, if any, still loaded
-            self.problems = [replace(p, loaded=loaded) if p.plugin == plugin else p for p in self.problems]
+            self.problems = [_loaded_now(p, plugin, loaded) for p in self.problems]
 
     def _register_file(self, file: Path) -> None:
         """Register the node types of a node folder's ``file``, and tell each class in it that declares ports or
@@ -353,6 +353,7 @@ class Registry:
     def _guarded(self, origin: str, load: Any, file: str = "") -> None:
         plugin, key = not origin.startswith("built-in "), origin
         problems, types = len(self.problems), len(self.types)
+        merged = [len(p.others) for p in self.problems]  # a type of this plugin's told in a problem already there
         if plugin:  # read by `exsampling run` from another thread: an import that never returns is named
             IMPORTING.append(origin)
         try:
@@ -379,6 +380,18 @@ class Registry:
             # An entry point's import failure and a type refused in it (told at the type's file) are one plugin.
             loaded = len(self.types) > types
             self.problems[problems:] = [replace(p, plugin=key, loaded=loaded) for p in self.problems[problems:]]
+            # A base's mistake told once, in its first type's plugin: this one refused a type too, and is counted so
+            # (it was counted as loaded, and `check` said "1 plugin did not load" of two files that loaded nothing).
+            self.problems[:problems] = [
+                replace(p, other_plugins=(*p.other_plugins, (key, loaded))) if len(p.others) > merged[n] else p
+                for n, p in enumerate(self.problems[:problems])]
+
+
+def _loaded_now(problem: PluginProblem, plugin: str, loaded: bool) -> PluginProblem:
+    """``problem`` with ``plugin`` told as ``loaded`` (or not), where the problem is about it (its own or another of
+    its types' plugin)."""
+    return replace(problem, loaded=loaded if problem.plugin == plugin else problem.loaded, other_plugins=tuple(
+        (other, loaded if other == plugin else was) for other, was in problem.other_plugins))
 
 
 def _node_type(value: object) -> bool:
