@@ -45,6 +45,14 @@ class NodeContext:
         #: Inputs that count as linked (:meth:`Node.is_linked`) outside a runtime: tests fill it.
         self.linked_inputs: set[str] = set()
 
+    @property
+    def patch_stopping(self) -> bool:
+        """Whether the whole patch is stopping (the run's stop), not an edit that stops or rebuilds this node alone:
+        True from when the stop reaches the nodes that take messages in. What such a node handles, or is stopped in
+        the middle of, from then on is not done: a take it keeps open stays in flight, and its source passes it on
+        again at the next start, where an edit's stop would hand it on or end it. Without a runtime, never."""
+        return False
+
     def emit(self, node_id: str, port: str, message: Any) -> None:
         self.emitted.append((port, message))
 

@@ -57,6 +57,10 @@ class EngineContext(NodeContext):
         super().__init__(base_dir)
         self._engine = engine
 
+    @property
+    def patch_stopping(self) -> bool:
+        return self._engine._stopping
+
     def emit(self, node_id: str, port: str, message: Any) -> None:
         self._engine._emit(node_id, port, message)
 

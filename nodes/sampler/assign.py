@@ -107,7 +107,7 @@ def park(node: Any, assignment: SlotAssignment, kept: bool) -> bool:
     edit removes the node): the caller tells it not loaded."""
     if getattr(node, "leaving_patch", False) or not (kept or node.keep_open(assignment)):
         return False
-    if getattr(getattr(node.context, "_engine", None), "_stopping", False):
+    if node.context.patch_stopping:
         return True  # the patch stops: kept open past it, not done, passed on again at its next start (not parked)
     with _lock:
         successor = _running.get(_key(node))
