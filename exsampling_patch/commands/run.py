@@ -79,8 +79,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="print one JSON object per event on stdout (event, at, node_id, ...), for scripts: "
                         "NodeStarted, NodeStatus, NodeError, NodeHung, TakeEnded (MessageHop with --trace); the last "
                         "line is RunStopped, the summary's counts (seconds, during_start_up, clean, takes by fate, "
-                        "not_loaded, recovered, node_errors, never_started, cut_off, unsent, held_on_phones, "
-                        "uploads_cut_off, uploads_arriving, signal, exit_status); on stderr: the web "
+                        "takes_told by what each take's line says, not_loaded, recovered, node_errors, never_started, "
+                        "cut_off, unsent, held_on_phones, uploads_cut_off, uploads_arriving, signal, exit_status); on "
+                        "stderr: the web "
                         "recorder's URL and QR code (for phones to pair) with its warnings, and the summary")
     parser.add_argument("--takes", action="store_true", help=argparse.SUPPRESS)  # now the default
     parser.add_argument("--log", metavar="FILE", default=None,
