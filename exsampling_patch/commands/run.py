@@ -56,7 +56,8 @@ STOP_SECONDS = 0.4  # for queued work to finish at stop; each node's own stop co
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "run", help="run a patch headless", description="Run a patch without the editor. Exits 1 if the "
+        "run", help="run a patch without the editor (on stage)",
+        description="Run a patch without the editor. Exits 1 if the "
         "patch has problems (printed as FILE:LINE: message). A node that fails while running is reported "
         "(the same error again is counted, not printed each time) and bypassed; the rest of the patch goes on. "
         "Exit status: 0, or 3 when the run ended with a node that never started (each is named, with why), or "
