@@ -17,7 +17,6 @@ a request's body is read before its token is checked):
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import json
 import logging
@@ -30,6 +29,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from exsampling_patch.nodes.web_recorder import headers as fields
+from exsampling_patch.nodes.web_recorder.bodies import BodyReader, late_text
 from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, JSON_TYPE, BusyAnswers
 from exsampling_patch.nodes.web_recorder.door import Door
 from exsampling_patch.nodes.web_recorder.pages import (
@@ -48,9 +48,6 @@ MAX_NAME = fields.MAX_NAME
 #: A body refused for its token (a phone with an old link) is read and dropped, so that the 401 arrives,
 #: if it is no larger than an upload may be, for this long at most.
 STRANGER_DRAIN_SECONDS = 2.0
-#: An upload answered before its body was all read (408, past its deadline) is read and dropped for this long at most,
-#: so that the phone, which sends it whole before it reads, gets the answer rather than a reset (see _linger).
-LINGER_SECONDS = 30.0
 #: The stop waits this long at most for the requests that showed the token to be answered (a take being stored: a
 #: flush to a slow card takes a second or two); one that takes longer reports after the stop, unsaid in its summary.
 STOP_WAIT = 3.0
@@ -182,6 +179,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._expect_continue = False
         self._sent_on = False
         super().setup()
+        self._body = BodyReader(self.server.door, self.request, self.connection, self.rfile, self.server.read_timeout,
+                                self.client_address[0])
         if isinstance(self.connection, ssl.SSLSocket):
             self._sent_on = sent_on(self.connection)  # plain HTTP (an address typed without https://): redirected
             if not self._sent_on:
@@ -238,7 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.request_version = self.protocol_version
         super().send_error(code, message, explain)
         if getattr(self, "headers", None) is not None:  # parsed: its body may be on its way
-            self._drop_body(self.server.max_upload_bytes, STRANGER_DRAIN_SECONDS)
+            self._body.drop(self.headers, self._expect_continue, self.server.max_upload_bytes, STRANGER_DRAIN_SECONDS)
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
@@ -255,7 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
         if unread:
-            self._drop_body(self.server.max_upload_bytes, STRANGER_DRAIN_SECONDS)
+            self._body.drop(self.headers, self._expect_continue, self.server.max_upload_bytes, STRANGER_DRAIN_SECONDS)
 
     def _json(self, status: int, data: Any, close: bool = False) -> None:
         self._send(status, json.dumps(data).encode(), JSON_TYPE, close)
@@ -370,7 +369,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response_only(100)
             self.end_headers()
         started = time.monotonic()
-        body, late = self._read_body(length)
+        body, late = self._body.read(length)
         if not self.server.door.body_read(self.request):  # cut by the stop, counted there: its phone sends it again
             self.close_connection = True
             return
@@ -379,9 +378,9 @@ class _Handler(BaseHTTPRequestHandler):
             # 408 either way, never a final 4xx: the take is whole on the phone, only its way here broke (a Wi-Fi
             # drop, a phone that slept), so the page keeps it and sends it again.
             if late:
-                self._error(408, _late_text(late, len(body), length, time.monotonic() - started,
+                self._error(408, late_text(late, len(body), length, time.monotonic() - started,
                                             self.server.door.min_rate, self.server.read_timeout), close=True)
-                self._linger()
+                self._body.linger()
             else:
                 self._error(408, f"the upload was cut short: {len(body)} of {length} bytes arrived; send it again",
                             close=True)
@@ -411,90 +410,4 @@ class _Handler(BaseHTTPRequestHandler):
         get a reset connection instead of the answer: closing a socket with unread data resets it.
         """
         self._error(status, message, close=True)
-        self._drop_body(drain_bytes, drain_seconds)
-
-    def _drop_body(self, drain_bytes: int | None, drain_seconds: float | None) -> None:
-        self.server.door.answered(self.request)  # what it tells is told: the stop does not wait for its body
-        if self._expect_continue:
-            return  # the client waits for "100 Continue" before it sends the body: there is none to drop
-        try:
-            announced = fields.content_length(self.headers.get_all("Content-Length")) or 0
-        except UploadError:
-            return
-        if drain_bytes is not None and announced > drain_bytes:
-            return  # too much to take in: the connection is closed after the answer
-        left = announced
-        if drain_seconds is not None:
-            self.server.door.cap(self.request, drain_seconds)
-        try:
-            while left > 0:
-                chunk = self.rfile.read(min(left, 1 << 16))
-                if not chunk:
-                    break
-                left -= len(chunk)
-        except OSError:
-            pass
-
-    def _linger(self) -> None:
-        """End the answer and read what the phone still sends, until it closes or ``LINGER_SECONDS`` pass.
-
-        A phone sends its body whole before it reads the answer: closed on the rest of a body still coming (a 408
-        past the deadline), the connection was reset under its send, and a stack that drops what it had received
-        when the reset comes never showed the 408. Half-closed, the phone reads the answer's end; it closes once it
-        has read it.
-        """
-        self.server.door.answered(self.request)  # the stop does not wait for the rest
-        with contextlib.suppress(OSError):  # the plain socket's, as the door's: the TLS state stays for reading
-            socket.socket.shutdown(self.connection, socket.SHUT_WR)
-        self.server.door.cap(self.request, LINGER_SECONDS)
-        try:
-            while True:
-                remaining = self.server.door.remaining(self.request)
-                if remaining is not None and remaining <= 0:
-                    break
-                self.connection.settimeout(max(min(self.server.read_timeout, remaining or LINGER_SECONDS), 0.001))
-                # The socket's own read: the buffered reader is spent once a read of it timed out.
-                if not self.connection.recv(1 << 16):
-                    break
-        except (OSError, ValueError):  # a reset, the deadline, a TLS error: nothing more to wait for
-            pass
-        finally:
-            self.connection.settimeout(self.server.read_timeout)
-
-    def _read_body(self, length: int) -> tuple[bytes, str]:
-        """Up to ``length`` bytes of body, read at the door's pace (:meth:`Door.reading`); with why time ran out:
-        "slow" (behind the pace), "stalled" (nothing for ``read_timeout``), or "" (it did not)."""
-        door = self.server.door
-        chunks: list[bytes] = []
-        left, started, stalling = length, time.monotonic(), False
-        try:
-            while left > 0:
-                door.reading(self.request, started, length - left)
-                remaining = door.remaining(self.request)
-                if remaining is not None and remaining <= 0:
-                    return b"".join(chunks), "slow"
-                stalling = remaining is None or remaining > self.server.read_timeout
-                timeout = self.server.read_timeout if remaining is None else min(self.server.read_timeout, remaining)
-                self.connection.settimeout(max(timeout, 0.001))
-                chunk = self.rfile.read1(min(left, 1 << 20))  # one read: each waits no longer than the deadline
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                left -= len(chunk)
-        except TimeoutError:
-            return b"".join(chunks), "stalled" if stalling else "slow"
-        except OSError as error:  # a reset, a TLS error: what arrived is short
-            log.info("upload from %s interrupted: %s", self.client_address[0], error)
-        finally:
-            self.connection.settimeout(self.server.read_timeout)
-        return b"".join(chunks), ""
-
-
-def _late_text(why: str, received: int, length: int, seconds: float, min_rate: float, read_timeout: float) -> str:
-    """The 408's words for an upload whose time ran out: the phone's page shows them to the performer."""
-    got = f"{received / 1e6:.2f} of {length / 1e6:.2f} MB arrived in {seconds:.0f} s"
-    if why == "stalled":
-        return f"the upload stalled, nothing came for {read_timeout:g} s: {got}; send it again"
-    return (f"the upload came too slowly: {got}, under the {min_rate * 8 / 1e3:g} kbit/s the recorder waits for; "
-            "try again on a better connection")
-
+        self._body.drop(self.headers, self._expect_continue, drain_bytes, drain_seconds)
