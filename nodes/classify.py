@@ -90,6 +90,27 @@ class SoundClassifier(Node):
         return {"window": self.window, "pooling": self.pooling, "max_seconds": self.max_seconds}
 
     def start(self) -> None:
+        from exsampling_patch.models.model_header import ModelFileError
+        from exsampling_patch.models.process import ClassifierProcessError
+
+        try:
+            self._start()
+        except (ModelFileError, ClassifierProcessError) as error:
+            # Named as the patch names the model, as check, run's summary and classify --patch name it (735e4a9):
+            # the console's "error in node 'clf' in start()" told the absolute path the node loads.
+            named = self._as_named(str(error))
+            if named == str(error):
+                raise
+            raise type(error)(named) from error
+
+    def _as_named(self, said: str) -> str:
+        from exsampling_patch.path_checks import as_named
+
+        if not self.model:
+            return said
+        return as_named(said, self.model, self.resolve_path(self.model), self.context.base_dir) or said
+
+    def _start(self) -> None:
         from exsampling_patch.models.process import (
             WARM_UP_RATE,
             ClassifierProcess,

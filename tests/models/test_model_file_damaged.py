@@ -86,7 +86,7 @@ def test_the_classifier_refuses_at_its_start_a_model_damaged_after_check(tmp_pat
     try:
         with pytest.raises(ModelFileError) as raised:
             chain.start()
-        assert str(raised.value) == told
+        assert str(raised.value) == f"not a readable model file: '{model.name}' ({DAMAGED})"  # as the patch names it
     finally:
         chain.stop()
     process = ClassifierProcess(model, threads=1)
