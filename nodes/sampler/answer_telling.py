@@ -1,0 +1,94 @@
+"""How the sampler's audio process's answers are told: what became of each take sent (loaded, not loaded and why,
+a clear not cleared), in the order the process said it, on a thread of its own (``on_answer`` may wait on the node's
+locks; the reader must not). A take unanswered in time is told not loaded, once for a silent process. Methods of
+:class:`~exsampling_patch.nodes.sampler.host.AudioProcess`, whose ``__init__`` sets what they use."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+
+from exsampling_patch.nodes.sampler import protocol as msg
+from exsampling_patch.nodes.sampler.answers import Answer, LoadBook, cleared
+from exsampling_patch.nodes.sampler.prepare import SlotBuffer
+
+
+class AnswerTelling:
+    """The audio process host's telling of answers (a base of it)."""
+
+    on_answer: Callable[[Answer], None] | None
+    report_error: Callable[[str], None]
+    book: LoadBook
+    buffers: dict[int, SlotBuffer]
+    epoch: int
+    answer_within: float
+    _answers: queue.SimpleQueue[tuple[int, msg.Loaded | msg.Unread | Answer | str]]
+    _send_lock: threading.Lock
+    _silent: bool
+
+    def _answer(self) -> None:
+        """Tell ``on_answer`` what became of each take sent, in the order the process said it (its answers, queued by
+        the reader), until the stop; a take unanswered for :attr:`answer_within` s is told not loaded (the process
+        hung, or stopped), a clear not cleared, and its answer, if it comes, is told late."""
+        while True:
+            try:
+                epoch, said = self._answers.get(timeout=min(0.25, self.answer_within / 4))
+            except queue.Empty:
+                epoch, said = self.epoch, "due"
+            errors: list[str] = []  # told once _send_lock is released: report_error may take other locks
+            with self._send_lock:  # a load() that sent the take has noted it in the book
+                if said == "stopped":
+                    answers = self.book.stopped(self.buffers)
+                elif said == "restarted":
+                    answers = self.book.restarted(epoch, self.buffers)
+                elif said == "due":
+                    answers = []
+                elif isinstance(said, Answer):  # a slot not re-sent to a restarted process
+                    answers = [said]
+                elif isinstance(said, msg.Unread):
+                    answers = [self.book.unread(epoch, said.position, self.buffers)]
+                else:
+                    assert isinstance(said, msg.Loaded)
+                    if not self.book.knows(said.slot, said.serial) and said.why:  # not sent by load(): none to name
+                        errors.append(f"the audio process did not take what was sent to slot {said.slot}: {said.why}")
+                    answers = [self.book.answered(epoch, said.slot, said.serial, said.why, self.buffers)]
+                if said not in ("due", "stopped"):
+                    self._silent = False  # it answers (or is a new process)
+                late = self.book.overdue(self.answer_within, self.buffers) if said != "stopped" else []
+                if late and not self._silent:
+                    self._silent = True
+                    errors.append(not_answering(self.answer_within, late))
+            for error in errors:
+                self.report_error(error)
+            for answer in [*answers, *late]:  # not under _send_lock: on_answer takes the node's lock, held at load()
+                if answer is not None:
+                    self._tell(answer)
+            if said == "stopped":
+                return
+
+    def _tell(self, answer: Answer) -> None:
+        if self.on_answer is not None:
+            try:
+                self.on_answer(answer)
+            except Exception as error:  # the next answers are told all the same
+                self.report_error(f"the sampler could not take its audio process's answer: {error!r}")
+        elif answer.why and cleared(answer.buffer):
+            self.report_error(f"slot {answer.slot} was not cleared: {answer.why}")
+        elif answer.why:
+            self.report_error(f"the take for slot {answer.slot} was not loaded: {answer.why}")
+
+
+def not_answering(within: float, late: list[Answer]) -> str:
+    """The error that tells the audio process silent, ``late`` unanswered for ``within`` s: takes, clears, or both
+    (a clear is no take: before, one alone was told as 'the takes sent to it', 'loaded after all')."""
+    clears = [cleared(answer.buffer) for answer in late]
+    if all(clears):
+        sent, each = "the clears", "each is told not cleared, and cleared after all"
+    elif any(clears):
+        sent = "the takes and clears"
+        each = "each take is told not loaded and each clear not cleared, and loaded or cleared after all"
+    else:
+        sent, each = "the takes", "each is told not loaded, and loaded after all"
+    return (f"the sampler's audio process is not answering: no word within {within:g} s on {sent} sent to it (hung, "
+            f"or stopped); {each} if it answers later")
