@@ -18,6 +18,7 @@ from exsampling_patch.label_checks import (
     label_warnings,
     same_label_warnings,
 )
+from exsampling_patch.live_track_checks import renamed_track_warnings
 from exsampling_patch.node import a_kind
 from exsampling_patch.node_checks import hook_where
 from exsampling_patch.note_checks import slot_order_warnings
@@ -50,15 +51,16 @@ def patch_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
     needs that gets nothing (:func:`~exsampling_patch.flow_checks.unfed_warnings`), an input a switch parameter makes
     a node go by that gets nothing (:func:`~exsampling_patch.flow_checks.switched_warnings`), a ``clock`` naming no
     pattern node (:func:`~exsampling_patch.flow_checks.clock_warnings`), an input fed both what a gate passed and
-    what it rejected (:func:`~exsampling_patch.flow_checks.bypass_warnings`) and what each node type warns of, in line
-    order.
+    what it rejected (:func:`~exsampling_patch.flow_checks.bypass_warnings`), an ``ableton_osc`` renaming the tracks an
+    ``ableton_live`` finds by name (:func:`~exsampling_patch.live_track_checks.renamed_track_warnings`) and what each
+    node type warns of, in line order.
     ``check`` prints them, ``run`` at start-up and the editor's problems panel list them."""
     warnings = (slot_order_warnings(patch, registry, source) + label_warnings(patch, registry, source)
                 + same_label_warnings(patch, registry, source)
                 + gate_table_warnings(patch, registry, source) + gate_calibration_warnings(patch, registry, source)
                 + unfed_warnings(patch, registry, source)
                 + switched_warnings(patch, registry, source) + clock_warnings(patch, registry, source)
-                + bypass_warnings(patch, registry, source))
+                + bypass_warnings(patch, registry, source) + renamed_track_warnings(patch, registry, source))
     for node_id, spec in patch.nodes.items():
         if spec.type in registry:
             warnings += node_type_warnings(patch, registry, source, node_id)
