@@ -1,0 +1,45 @@
+"""What README.md and docs/*.md send a reader to beyond files: the `make` targets they show, and the sections they
+name ("From a script" in docs/recording.md, "Start-up" below)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.core.test_docs import PAGES, ROOT
+
+
+def sections(page: Path) -> list[str]:
+    """A page's headings, and the bold words that open a paragraph or a list item (``**At the start**``)."""
+    text = page.read_text(encoding="utf-8")
+    return [*re.findall(r"^#{1,6} (.+)$", text, flags=re.M),
+            *(lead.rstrip(".:") for lead in re.findall(r"^(?:- )?\*\*([^*]+)\*\*", text, flags=re.M))]
+
+
+def has_section(page: Path, name: str) -> bool:
+    """``"Start-up"`` names the heading "Start-up (4 Dec)" too."""
+    return any(section.startswith(name) for section in sections(page))
+
+
+def test_every_make_target_the_docs_show_is_in_the_makefile() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([\w-]+):", makefile, flags=re.M))
+    wrong = [f"{page.name}: make {target}" for page in PAGES
+             for target in re.findall(r"`make ([\w-]+)", page.read_text(encoding="utf-8")) if target not in targets]
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_every_section_the_docs_name_is_a_heading_there() -> None:
+    # The README sends a reader to `docs/recording.md`, "From a script": a heading renamed leaves them searching.
+    wrong = []
+    for page in PAGES:
+        text = " ".join(page.read_text(encoding="utf-8").split())
+        for name, section in re.findall(r"`(?:docs/)?([\w-]+\.md)`,? \(?\"([^\"]+)\"", text):
+            target = ROOT / "docs" / name if page.parent == ROOT else page.parent / name
+            if target.exists() and not has_section(target, section):
+                wrong.append(f"{page.name}: {name}, \"{section}\"")
+        for section in re.findall(r"(?:\bsee |under )?\"([^\"]+)\" (?:below|above)|\(see \"([^\"]+)\"\)", text):
+            named = next(s for s in section if s)
+            if not has_section(page, named):
+                wrong.append(f"{page.name}: \"{named}\"")
+    assert wrong == [], "\n".join(wrong)
