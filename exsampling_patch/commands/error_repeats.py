@@ -24,7 +24,9 @@ an error of its own ("Bo-... not loaded into slot Piano: the audio process did n
 Bass's ...), each a new error, each line followed by its take's, which said the same ("-> Piano, not loaded into
 sampler 'sampler': the audio process did not answer within 3 s"): two lines a take. An error that names a take on its
 way (``on_take``: the console knows which are) is told in full the first time; the node's next ones on takes, whatever
-they say, are counted as repeats ("4 more errors on takes, each said on its take's line").
+they say, are counted as repeats ("4 more errors on takes, each said on its take's line"), each once its take's line
+has told it (:meth:`RepeatedErrors.said_on_line`): counted before, one whose line the stop then cut off was told
+again at the flush, and the count line's words were no longer true of it.
 
 Only the console's lines are thinned: the engine publishes each error, as its recovery rule, the editor's count and
 the show log need (:mod:`exsampling_patch.runtime.recovery`).
@@ -75,9 +77,13 @@ class _Told:
     latest: float = 0.0
     #: Seconds from that line until the next count line may come (doubled by each count line).
     every: float = REPEAT_EVERY
-    #: The repeats in ``pending`` that are errors on takes: a take's line the stop cuts off takes its error off the
-    #: count at the flush, but only one counted since the last count line (an earlier line counted it already).
-    counted: set[NodeError] = field(default_factory=set)
+    #: The repeats in ``pending`` that are errors on takes whose take's line has not told them yet: no count line
+    #: says them "each said on its take's line" until it has; one whose line never comes is told at the flush.
+    waiting: set[NodeError] = field(default_factory=set)
+
+    def countable(self) -> int:
+        """The repeats a count line may tell now."""
+        return self.pending - len(self.waiting)
 
 
 class RepeatedErrors:
@@ -117,41 +123,51 @@ class RepeatedErrors:
             told.pending += 1
             told.latest = max(told.latest, event.time)
             if on_take:
-                told.counted.add(event)
-            due = event.time - told.said_at >= told.every
+                told.waiting.add(event)
+            due = told.countable() and event.time - told.said_at >= told.every
             return [self._count(event.node_id, told, event.time)] if due else []
         # Another error (the last one's count first), or this one after none for a long while: the whole of it says
-        # more, and its count starts afresh (nothing pending: a pending count keeps the spell from being quiet).
-        said = [self._count(event.node_id, told, event.time)] if told is not None and told.pending else []
+        # more, and its count starts afresh (nothing pending: a pending count keeps the spell from being quiet). The
+        # errors on takes still waiting for their lines are left to those lines, or to the flush.
+        said = [self._count(event.node_id, told, event.time)] if told is not None and told.countable() else []
         self._told[event.node_id] = _Told(key, event.time, latest=event.time, every=self.every)
         return [*said, error_line(event)]
 
     def due(self, now: float) -> list[str]:
         """The counts whose line is due at ``now`` (``time.monotonic()``)."""
         return [self._count(node_id, told, now) for node_id, told in self._told.items()
-                if told.pending and now - told.said_at >= told.every]
+                if told.countable() and now - told.said_at >= told.every]
 
     def next_due(self) -> float | None:
         """When the next count's line is due (``time.monotonic()``); None while none waits."""
-        return min((told.said_at + told.every for told in self._told.values() if told.pending), default=None)
+        return min((told.said_at + told.every for told in self._told.values() if told.countable()), default=None)
+
+    def said_on_line(self, events: Iterable[NodeError]) -> None:
+        """``events``, errors on takes counted as repeats, have been told on their take's line: a count line may
+        tell them now."""
+        for event in events:
+            told = self._told.get(event.node_id)
+            if told is not None:
+                told.waiting.discard(event)
 
     def ended(self, node_id: str, now: float) -> list[str]:
         """``node_id`` is out of its error (its device or port opened again): the count of its repeats not told yet,
         and nothing kept of it. Kept, the same error after the recovery (the JACK server gone again a few seconds
         later) was a repeat: counted, "the same error 1 more time", where the performer must read it anew."""
         told = self._told.pop(node_id, None)
-        return [self._count(node_id, told, now)] if told is not None and told.pending else []
+        return [self._count(node_id, told, now)] if told is not None and told.countable() else []
 
     def flush(self, now: float, cut_off: Iterable[NodeError] = ()) -> list[str]:
         """Every count not told yet (the run stops). ``cut_off``: errors on takes left for their take's line, which
         the stop cut off: told as the stop's (the node's first in full, the rest counted), and not counted as "each
-        said on its take's line" where no count line told them yet."""
+        said on its take's line"."""
         left: dict[str, list[NodeError]] = {}
         for event in sorted(cut_off, key=lambda event: event.time):
             left.setdefault(event.node_id, []).append(event)
         for node_id, told in self._told.items():
             if told.key[0] == ON_TAKES:
-                told.pending -= sum(event in told.counted for event in left.get(node_id, ()))
+                told.pending -= sum(event in told.waiting for event in left.get(node_id, ()))
+            told.waiting.clear()  # the rest were told on their lines: the run has stopped, no line is on its way
         lines = [self._count(node_id, told, now) for node_id, told in self._told.items() if told.pending]
         stopping = self._stopping or {}
         for node_id, (count, latest) in stopping.items():
@@ -167,8 +183,7 @@ class RepeatedErrors:
         return lines
 
     def _count(self, node_id: str, told: _Told, now: float) -> str:
-        count, told.pending, told.said_at = told.pending, 0, now
-        told.counted.clear()
+        count, told.pending, told.said_at = told.countable(), len(told.waiting), now
         told.every = min(told.every * 2, max(self.longest, self.every))
         what = (f"{counted(count, 'more error')} on takes, each said on its take's line" if told.key[0] == ON_TAKES
                 else f"the same error {counted(count, 'more time')}")

@@ -466,4 +466,8 @@ class StageConsole:
         file_name = known.get("file_name")  # a file a source read (a folder's): its name says more than an id
         # A recorder's take by its id's last part ("take 0001dff0 from Bo"): the show log keeps the whole id
         name = str(file_name) if file_name else take_name(event.take_id, event.recorder)
-        self.say(f"{_clock(event)} {name}{who}{length}: {fate} ({event.seconds * 1e3:.0f} ms)")
+        with self._lock:  # its errors told here, a count line may say them now ("each said on its take's line")
+            print(f"{_clock(event)} {name}{who}{length}: {fate} ({event.seconds * 1e3:.0f} ms)", file=self.err,
+                  flush=True)
+            self.repeats.said_on_line(known.get("errors", ()))
+            self._arm_repeats()

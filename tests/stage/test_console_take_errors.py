@@ -103,10 +103,10 @@ def test_errors_on_takes_on_their_way_are_counted_and_quiet_tells_every_one() ->
         console.flush_errors()
         lines = [line.split(" ", 1)[1] for line in console.err.getvalue().splitlines()  # type: ignore[attr-defined]
                  if "error in node" in line]
-        second = ("error in node 'sampler': 1 more error on takes, each said on its take's line" if mode == "normal"
-                  else "error in node 'sampler': Ana-0002 not loaded into slot HH: no answer")
+        # Ana-0002's error is counted once its line tells it: no count of it before, which said it told there
+        second = [] if mode == "normal" else ["error in node 'sampler': Ana-0002 not loaded into slot HH: no answer"]
         assert lines == ["error in node 'sampler': the audio process is not answering",
-                         "error in node 'sampler': Ana-0001 not loaded into slot Bass: no answer", second,
+                         "error in node 'sampler': Ana-0001 not loaded into slot Bass: no answer", *second,
                          "error in node 'sampler': Ana-0001 not loaded into slot TT: no answer",
                          "error in node 'sampler': Ana-00031 not loaded into slot TT: no answer",
                          "error in node 'sampler': Ana-0003 not loaded into slot BD: no answer",
