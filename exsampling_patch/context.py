@@ -62,6 +62,13 @@ class NodeContext:
     def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:
         self.errors.append(error)
 
+    def report_message_error(self, node_id: str, error: BaseException | str, port: str) -> None:
+        """An error on a message that came in on ``port``, told from a thread of the node's own once its handler
+        returned (a take handed to the sampler an edit built): it ends at the next message the node handles without
+        one, as its handler's would. Told with :meth:`report_error` from there, it is the node's own (a device's)
+        and stands until a device of the node opens again."""
+        self.errors.append(error)
+
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:
         self.statuses.append(status)
 

@@ -41,7 +41,7 @@ class EngineSide(Protocol):
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = ...,
                       details: str = ..., during: str = ..., of: Node | type[Node] | None = ..., where: str = ...,
-                      about: str = ...) -> str: ...
+                      about: str = ..., later: bool = ...) -> str: ...
 
     def _recovered(self, node_id: str, sign: Sign, errors_before: int = ..., opened: Sequence[str] = ...) -> bool: ...
 
@@ -72,6 +72,14 @@ class EngineContext(NodeContext):
         busy = state.busy if state is not None else None
         port = busy[1] if busy is not None and busy[0].node_id == node_id else None
         self._engine._record_error(node_id, error, port=port, about=about)
+
+    def report_message_error(self, node_id: str, error: BaseException | str, port: str) -> None:
+        state = getattr(self._engine._local, "worker", None)
+        busy = state.busy if state is not None else None
+        if busy is not None and busy[0].node_id == node_id:  # its handler after all: that message's error
+            self._engine._record_error(node_id, error, port=busy[1])
+        else:
+            self._engine._record_error(node_id, error, port=port, later=True)
 
     def is_linked(self, node_id: str, port: str) -> bool:
         plan = self._engine._plan

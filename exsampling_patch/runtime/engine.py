@@ -475,9 +475,9 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
                       details: str = "", during: str = "", of: Node | type[Node] | None = None,
-                      where: str = "", about: str = "") -> str:
+                      where: str = "", about: str = "", later: bool = False) -> str:
         """Tell ``error`` on ``node_id``: its text, count and :class:`NodeError`, with where the code of ``of`` (by
-        default the node in its cell) raised it, unless ``where`` says it."""
+        default the node in its cell) raised it, unless ``where`` says it. ``later``: see :attr:`NodeError.later`."""
         text = error_text(error) if isinstance(error, BaseException) else str(error)
         log.debug("node %s failed: %s", node_id, text)
         if of is None and (cell := self._cells.get(node_id)) is not None:
@@ -487,11 +487,12 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         state = getattr(self._local, "worker", None)
         if state is not None and state.busy is not None and state.busy[0].node_id == node_id:
             self._local.erred = node_id  # its handler's, on the message in hand: that take's (see _handle)
-        event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during, about=about)
+        event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during, about=about,
+                          later=later and port is not None)
         with self._error_book.lock:  # published under it: see _recovered
             self.errors[node_id] = text
             self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
-            if port is not None:
+            if port is not None and not event.later:  # a handler's: the one running now failed (see _recovered)
                 self._handler_errors[node_id] = self._handler_errors.get(node_id, 0) + 1
             self._error_book.told(event)
             self.events.publish(event)

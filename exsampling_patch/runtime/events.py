@@ -49,8 +49,9 @@ class MessageHop(Event):
 class NodeError(Event):
     """A node raised (or reported) an error; a message it raised on was bypassed.
 
-    ``port``: the handler it failed in (it raised, hung, or told the error while the message was in hand); None
-    outside one (its start(), a device thread). What ends the error depends on which: :mod:`.recovery`."""
+    ``port``: the handler it failed in (it raised, hung, or told the error while the message was in hand), or, with
+    ``later``, the input of a message the node failed on after its handler returned; None outside one (its start(),
+    a device thread). What ends the error depends on which: :mod:`.recovery`."""
 
     error: str
     details: str = ""
@@ -66,6 +67,10 @@ class NodeError(Event):
     #: An error about one ends only when that one opens again: a sampler without its MIDI keyboard and its sound card
     #: is not back when the keyboard alone is.
     about: str = ""
+    #: Told on a thread of the node's own about a message that came in on ``port``, its handler done with it (a take
+    #: handed to the sampler an edit built: .nodes.sampler.assign): ends as a handler's error does, at the next
+    #: message handled without one, though no handler failed (one running meanwhile is not made to have).
+    later: bool = False
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,13 @@ badges, the stage console's "is back") do not replay it: they follow the engine'
 error was told, by any thread, while a handler ran.
 
 What ends an error depends on what it was. One of handling a message (a :class:`NodeError` with a ``port``: the
-handler raised, hung, or told it while the message was in hand) ends with the next message the node handles
-without one, unless the handler told it ``about`` one of the node's devices or outputs (below): an output that
-fails at each message (an ``osc_send`` whose target refuses) tells it once, and it stands through the messages
-that follow until that output opens again. Any other (its ``start()`` failed to open a sound device or a port, its
-device thread found the device gone, it told one from a thread of its own) ends only once its device, port or URL
+handler raised, hung, or told it while the message was in hand) ends with the next message the node handles without
+one, unless the handler told it ``about`` one of the node's devices or outputs (below): an output that fails at each
+message (an ``osc_send`` whose target refuses) tells it once, and it stands through the messages that follow until
+that output opens again. One a node tells on a thread of its own about a message it took in (a take handed over,
+``NodeError.later``) ends so too, at the next message handled: it stood for the rest of the show beside a sampler
+loading every take. Any other (its ``start()`` failed to open a sound device or a port, its device thread found the
+device gone, it told one from a thread of its own about nothing it took in) ends only once its device, port or URL
 opens again after its start, or once a live edit rebuilds the node: a sampler with no JACK server still takes its
 takes in, keeping them for when the device is back, and is silent meanwhile. An error told ``about`` one of the
 node's devices or outputs (its ``device``, its ``midi_port``, its ``port``) ends only when that one opens (a status
@@ -94,7 +96,7 @@ class ErrorBook:
         with self.lock:
             standing = [e for e in self.standing.get(error.node_id, []) if _kind(e) != _kind(error)]
             self.standing[error.node_id] = [*standing, error]
-            if error.port is not None:
+            if error.port is not None and not error.later:  # no message of it is being finished
                 self.finishing.add(error.node_id)
 
     def ends(self, node_id: str, sign: Sign | None, failed: bool = False,

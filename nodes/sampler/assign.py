@@ -31,7 +31,7 @@ def assign(node: Any, assignment: SlotAssignment, kept: bool = False) -> None:
     try:
         index = node._slot_index(assignment.slot)
     except KeyError as error:
-        node.report_error(str(error.args[0]))
+        _tell_error(node, str(error.args[0]), kept)
         _not_loaded(node, assignment, None, str(error.args[0]), kept)
         return
     record = node.records[index]
@@ -77,12 +77,22 @@ def _not_loaded(node: Any, assignment: SlotAssignment, slot: str | None, error: 
     """Tell ``assignment`` not loaded for ``error``: on the node, naming the take and ``slot`` (None: told already),
     and on the take's end."""
     if slot is not None:
-        node.report_error(f"{assignment.take.name} not loaded into slot {slot}: {error}")
+        _tell_error(node, f"{assignment.take.name} not loaded into slot {slot}: {error}", kept)
     why = f"not loaded into sampler '{node.node_id}': {error}"
     if kept:
         node.close_take(assignment, why)
     else:
         node.tell_fate(assignment, "not_loaded", why)
+
+
+def _tell_error(node: Any, error: str, kept: bool) -> None:
+    """Tell ``error`` on ``node``: a take handed over (``kept``) is loaded on a thread of the node's own, and its
+    error, told as the node's own, stood until the sound device opened again (for the rest of the show, beside a
+    sampler loading every take): told as one on its ``assign`` input, it ends as its handler's would."""
+    if kept:
+        node.context.report_message_error(node.node_id, error, "assign")
+    else:
+        node.report_error(error)
 
 
 @dataclass(eq=False)  # each parked take is itself: found in the list by identity
