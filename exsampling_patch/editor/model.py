@@ -1,4 +1,5 @@
-"""The editor model: a patch being edited, its file, its undo history, the clipboard and link refusals.
+"""The editor model: a patch being edited, its file (:mod:`.open_save`), its undo history, the clipboard and link
+refusals.
 
 The model is the editor's controller without widgets: the Dear PyGui views call its methods and redraw
 what its change notifications name. Every change of the patch goes through a command
@@ -28,19 +29,18 @@ from exsampling_patch.editor.history import (
     SetParam,
     SetType,
 )
+from exsampling_patch.editor.open_save import OpenSave
 from exsampling_patch.editor.palette import bridge_hint
 from exsampling_patch.editor.problem_words import problem_text
-from exsampling_patch.editor.rebase import rebase_history, rebase_path, rebased_paths, unsaved_path_problems
+from exsampling_patch.editor.rebase import unsaved_path_problems
 from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.node import ParamError
 from exsampling_patch.patch import Link, NodeSpec, Patch, PortRef, fixed_id, id_problems
-from exsampling_patch.patchfile import save_patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.validate import (
     check_link,
     check_patch,
     find_cycle,
-    open_patch,
     slot_takers_fed,
     slots_of,
     unnamed_plugins,
@@ -54,7 +54,7 @@ from exsampling_patch.wording import counted
 Listener = Callable[[str, Any], None]
 
 
-class EditorModel:
+class EditorModel(OpenSave):
     """A patch open in the editor. Views subscribe with :meth:`listen`."""
 
     def __init__(self, registry: Registry | None = None, patch: Patch | None = None,
@@ -85,77 +85,6 @@ class EditorModel:
     def _notify(self, what: str, subject: Any = None) -> None:
         for listener in list(self._listeners):
             listener(what, subject)
-
-    # -- files ----------------------------------------------------------------------------------------------
-
-    @property
-    def dirty(self) -> bool:
-        """Whether the patch has changes that are not saved."""
-        return self.history.revision != self._saved_revision
-
-    @property
-    def title(self) -> str:
-        name = self.path.name if self.path else "untitled"
-        return f"{'*' if self.dirty else ''}{name} - ExSampling Patch"
-
-    @property
-    def base_dir(self) -> Path:
-        """Where relative paths in parameters are taken from: the patch file's folder."""
-        return self.path.resolve().parent if self.path else Path.cwd()
-
-    def new(self) -> None:
-        self._replace(Patch(), None)
-
-    def open(self, path: str | os.PathLike[str]) -> list[Problem]:
-        """Open a patch file, problems and all, and return its problems (see :func:`open_patch`).
-
-        Raises :class:`PatchError` (the current patch stays) only if the file cannot be read as a patch.
-        """
-        patch, registry, problems = open_patch(path, self.registry)
-        self.registry = registry
-        fixable = {p.message for p in check_patch(patch, registry, base_dir=Path(path).resolve().parent)}
-        self._replace(patch, Path(path))
-        self.file_problems = [p for p in problems if p.message not in fixable]
-        self._notify("problems", None)
-        return problems
-
-    def _replace(self, patch: Patch, path: Path | None) -> None:
-        self.patch, self.path = patch, path
-        self.file_problems = []
-        self.history.clear()
-        self._saved_revision = 0
-        self.refusals.clear()
-        self._notify("reset")
-
-    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
-        """Save to ``path`` (save as) or to the current file; raises ValueError if there is neither."""
-        target = Path(path) if path is not None else self.path
-        if target is None:
-            raise ValueError("this patch has no file yet: use save as")
-        # Saved into another folder, relative paths are rewritten to name the same files (a new patch's are meant
-        # from where it is saved). The patch is changed only once the file is written.
-        old, new, unsaved = self.base_dir, target.resolve().parent, self.path is None
-        moved = {} if self.path is None else rebased_paths(self.patch, self.registry, old, new)
-        dirs = self.patch.node_dirs if self.path is None else [rebase_path(d, old, new) for d in self.patch.node_dirs]
-        written = self.patch.copy() if moved or dirs != self.patch.node_dirs else self.patch
-        for (node_id, name), value in moved.items():
-            written.nodes[node_id].params[name] = value
-        written.node_dirs = dirs
-        save_patch(written, target)
-        for (node_id, name), value in moved.items():
-            self.patch.nodes[node_id].params[name] = value
-        self.patch.node_dirs = dirs
-        if self.path is not None and old != new:  # undo and redo put back values that name the same files too
-            rebase_history(self.history, self.registry, old, new)
-        self.path = target
-        self._saved_revision = self.history.revision
-        if self.file_problems or unsaved:  # those of a patch with no file (relative paths) are gone too
-            self.file_problems = []  # what they named was not read, so it is not in the file any more
-            self._notify("problems", None)
-        for node_id, name in moved:
-            self._notify("param_changed", (node_id, name))
-        self._notify("saved", target)
-        return target
 
     # -- the unsaved-changes prompt --------------------------------------------------------------------------
 
