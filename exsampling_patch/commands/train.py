@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -381,4 +382,7 @@ def _train(args: argparse.Namespace) -> int:
     accuracy = "n/a" if report.val_accuracy is None else f"{report.val_accuracy:.1%}"
     print(f"wrote {report.model_path} (validation accuracy {accuracy} on {report.n_val} takes, "
           f"{report.seconds:.0f} s) and its card {report.card_path}")
+    # The end of a first training is where a newcomer asks what now: the two ways in, with this model's path.
+    print(f"use it: exsampling classify --model {shlex.quote(str(report.model_path))} FILE..., or in a patch the "
+          f"classifier node's parameter model: {report.model_path}")
     return 0
