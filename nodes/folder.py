@@ -408,7 +408,10 @@ class FolderSource(JournalStart):
         recovered = {"recovered": True} if redone_stamp == stamp else {}
         if recovered and redone_id and not self.take_in_flight(redone_id):
             take = take.derive(take_id=redone_id)
-        take = take.derive(meta={FOLDER_FILE: file_name, **recovered})
+        # "stored_at": the file is stored and its take, redone after a kill, keeps its id, so that ableton_max logs
+        # the take as sent and skips it then, as a recorder's; without it, a kill between the OSC send and the take's
+        # end sent it to the original device a second time at the next start.
+        take = take.derive(meta={FOLDER_FILE: file_name, "stored_at": time.monotonic(), **recovered})
         if short or self._short_told:  # told once, on the console; on the node's line until the next file
             self._short_told = bool(short)
             self.report_status(warning=short and f"{file_name}: read as it is, unchanged for {UNFINISHED_WAIT:g} s "
