@@ -43,3 +43,17 @@ def test_every_section_the_docs_name_is_a_heading_there() -> None:
             if not has_section(page, named):
                 wrong.append(f"{page.name}: \"{named}\"")
     assert wrong == [], "\n".join(wrong)
+
+
+def test_every_command_the_docs_show_to_type_is_the_venv_s() -> None:
+    # replay.md showed `exsampling replay ...`: after the README's `make run`, `exsampling` alone is no command (the
+    # venv is not activated), and a newcomer copying the line got "command not found".
+    from tests.core.test_docs import fenced
+
+    wrong = []
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        shown = [*fenced(text, "sh"), *re.findall(r"^ {4}((?:\S+/)?exsampling .*)$", text, flags=re.M)]
+        wrong += [f"{page.name}: {line.strip()}" for block in shown for line in block.splitlines()
+                  if re.match(r"(?:\S+/)?exsampling\s", line.strip()) and not line.strip().startswith(".venv/bin/")]
+    assert wrong == [], "\n".join(wrong)
