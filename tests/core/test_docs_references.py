@@ -57,3 +57,21 @@ def test_every_command_the_docs_show_to_type_is_the_venv_s() -> None:
         wrong += [f"{page.name}: {line.strip()}" for block in shown for line in block.splitlines()
                   if re.match(r"(?:\S+/)?exsampling\s", line.strip()) and not line.strip().startswith(".venv/bin/")]
     assert wrong == [], "\n".join(wrong)
+
+
+def anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces made '-'."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_s_anchor_is_a_heading_of_its_page() -> None:
+    # sampler.md links to recording.md#microphone: test_docs checks the page is there, not the heading.
+    wrong = []
+    for page in PAGES:
+        for target, name in re.findall(r"\]\(([^)#:]*)#([^)]+)\)", page.read_text(encoding="utf-8")):
+            linked = page.parent / target if target else page
+            if linked.exists() and name not in {anchor(h) for h in re.findall(r"^#{1,6} (.+)$",
+                                                                              linked.read_text(encoding="utf-8"),
+                                                                              flags=re.M)}:
+                wrong.append(f"{page.name}: {target}#{name}")
+    assert wrong == [], "\n".join(wrong)
