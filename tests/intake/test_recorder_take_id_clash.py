@@ -17,6 +17,7 @@ surely). Half as many files would leave it one chance in two."""
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import os
 import secrets
@@ -51,7 +52,11 @@ def local_time_reads(second: int) -> Iterator[None]:
     """For the block, the process's local time reads as UTC's ``second`` (since the epoch) from the real second begun
     now on: ``TZ`` set to the whole seconds between them."""
     begun = int(time.time()) + 1
-    time.sleep(max(0.0, begun - time.time()))
+    # Take ids are named by time.strftime, whose clock (time(2)) lags time.time()'s by up to a tick on Linux (5 ms
+    # here): waited for too. Before, an upload named in the second's first milliseconds read the second before, and
+    # most tries missed the second.
+    while calendar.timegm(time.gmtime()) < begun:
+        time.sleep(max(0.001, begun - time.time()))
     east = second - begun
     hours, rest = divmod(abs(east), 3600)
     was = os.environ.get("TZ")
