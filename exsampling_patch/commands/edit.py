@@ -23,8 +23,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR",
                         help="a folder of node files (*.py); give it again for another")
     parser.add_argument("--run", action="store_true", help="start the patch as soon as it is open")
-    parser.add_argument("--workers", type=at_least(1), default=None,
-                        help="worker threads (default: CPU count, >= 2)")
+    parser.add_argument("--workers", type=at_least(1), default=None, metavar="N",
+                        help="threads that run the nodes' work (default: one per CPU, at least 2)")
     parser.add_argument("--log", metavar="FILE", default=None,
                         help="where libraries' own messages (libjack, PortAudio) and the log go; default "
                         "~/.local/state/exsampling/edit.log; '-': the terminal")

@@ -95,8 +95,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         "show-2.jsonl, -3 ...")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR",
                         help="a folder of node files (*.py); give it again for another")
-    parser.add_argument("--workers", type=at_least(1), default=None,
-                        help="worker threads (default: CPU count, >= 2)")
+    parser.add_argument("--workers", type=at_least(1), default=None, metavar="N",
+                        help="threads that run the nodes' work (default: one per CPU, at least 2)")
     parser.add_argument("--start-notice", type=positive_seconds, default=NOTICES[0], metavar="SECONDS",
                         help=f"name a node on the console once its start (or, at the end, its stop; or a node plugin "
                         f"once its import) has taken "
