@@ -36,11 +36,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="replay through this patch's sampler and slot map instead of the show's")
     parser.add_argument("--sampler", default=None, help="which sampler node of the show (default: the first; "
                         "an id the show has not is refused, naming its samplers)")
-    parser.add_argument("--rate", type=at_least(0), default=0,
-                        help="sample rate (default: the show's). Another rate than the one the show's stream ran at "
-                        "is not replayed frame for frame from what the callback played: it falls back to the replay "
-                        "from logged times, placed to within a block (docs/replay.md)")
-    parser.add_argument("--block", type=at_least(1), default=256, help="frames per rendered block (default 256)")
+    parser.add_argument("--rate", type=at_least(0), default=0, metavar="HZ",
+                        help="sample rate of the WAV, in Hz (default: the show's). At another rate than the show's "
+                        "sound device ran at, the replay is not frame for frame as the show played: each event is "
+                        "placed by its logged time, to within a block (docs/replay.md)")
+    parser.add_argument("--block", type=at_least(1), default=256, metavar="FRAMES",
+                        help="frames per rendered block (default 256)")
     parser.set_defaults(func=replay)
 
 
