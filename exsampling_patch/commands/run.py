@@ -68,8 +68,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="stop this many seconds after the patch is running (start-up not counted; "
                         "default: run until Ctrl+C)")
     parser.add_argument("-q", "--quiet", action="store_true",
-                        help="print only failures, recoveries, the web recorder's URL and QR code (for phones to "
-                        "pair) and the summary (no line per take or per other port)")
+                        help="print only the line that the patch is running, failures, recoveries, the web recorder's "
+                        "URL and QR code (for phones to pair) and the summary (no line per take or per other port)")
     # -v means here what it means before the command (`exsampling -v run`): more detail in the log. It printed every
     # message hop instead, so that `exsampling -v run` and `exsampling run -v` did two different things.
     parser.add_argument("-v", "--verbose", dest="more_verbose", action="count", default=0,
