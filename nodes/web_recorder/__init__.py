@@ -25,13 +25,14 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from exsampling_patch.node import NodeContext, Output, Param, StandingWarning
 from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.nodes.passed_takes import ending, passed_from
 from exsampling_patch.nodes.web_recorder.ends import save_end
-from exsampling_patch.nodes.web_recorder.folders import TakeFolder, remove_spare, state_folder
+from exsampling_patch.nodes.web_recorder.folders import TakeFolder, remove_spare, spare_files, state_folder
 from exsampling_patch.nodes.web_recorder.intake import UploadIntake
 from exsampling_patch.nodes.web_recorder.late_loads import LateLoads
 from exsampling_patch.nodes.web_recorder.limits import (
@@ -95,6 +96,10 @@ class WebRecorder(UploadIntake):
         self._early_lock = threading.Lock()
         self._no_tables = False  # its start failed before it made them: an end is only written down (take_ended)
         self._phones_made = False  # its phones' lists and late loads both made (take_loaded_after_all looks at both)
+        #: The state folder named (resolved) and the files of the temporary folder that stood in for it, of the node an
+        #: edit rebuilt this one from (:meth:`take_over`): a start on the same folder that cannot be written goes on
+        #: with them
+        self._carried: tuple[Path, dict[str, bytes]] | None = None
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
@@ -174,14 +179,19 @@ class WebRecorder(UploadIntake):
         self._notice_stands = StandingWarning()  # a start-up notice (new certificate, new token), until the first take
         self._notice_told = ""  # the last notice told (:meth:`_notice`)
         # None, or this run's own state folder, told: the system refused the one named
-        state, self._spare = state_folder(self, self.resolve_path(self.state_folder), self.report_error)
-        self._state = state
+        named = self.resolve_path(self.state_folder)
+        carried = self._carried[1] if self._carried is not None and self._carried[0] == named.resolve() else None
+        state, self._spare = state_folder(self, named, self.report_error, carried)
+        # The folder named, not the temporary one standing in for it (new at each start): the key of the hand-on of a
+        # late take and of the takes being stored, which the recorder an edit rebuilt shares
+        self._state = named.resolve()
         # One stored late in another take folder by the node this one replaced: handed on once its folder is listed
-        with listing_state(state, self.node_id, self._take_late):
+        with listing_state(self._state, self.node_id, self._take_late):
             # Temporary files of its state a kill left (a killed writer's only: another run may share the folder).
             if swept := remove_dead_parts(state, (SEEN_FILE, ENDS_FILE, *STATE_FILES)):
                 log.info("removed %d temporary files a killed run left in %s", len(swept), state)
-            self._seen = SeenTakes(state, tell=self.report_error)  # (recorder, phone, its id) -> reply, across restarts
+            # (recorder, phone, its id) -> reply, across restarts
+            self._seen = SeenTakes(state, tell=self.report_error, named=self._state)
             self._ends = TakeEnds(state)  # the phones' lists of ended takes, across restarts
             for phone, row in self._ends.rows():
                 self._board.add(row["take_id"], str(row.get("recorder", "")), **row)
@@ -276,7 +286,19 @@ class WebRecorder(UploadIntake):
         for table in (getattr(self, "_seen", None), getattr(self, "_ends", None)):
             if table is not None:
                 table.close()
-        remove_spare(getattr(self, "_spare", None))
+        spare = getattr(self, "_spare", None)
+        if spare is not None:  # read before it is removed: the node an edit rebuilds from this one goes on with them
+            self._handed = (self._state, spare_files(spare))
+        remove_spare(spare)
+
+    def handover(self) -> tuple[Path, dict[str, bytes]] | None:
+        """The state folder named and the files of the temporary one that stood in for it, if any: the recorder an
+        edit rebuilds goes on with them (its table of takes seen: a phone's retry of a take of this run is its
+        duplicate)."""
+        return getattr(self, "_handed", None)
+
+    def take_over(self, handed: tuple[Path, dict[str, bytes]]) -> None:
+        self._carried = handed
 
     def take_ended(self, ended: Any) -> None:
         """Show the phone how the take ended (``not_loaded`` apart: never said loaded), and write it down as done.

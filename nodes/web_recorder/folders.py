@@ -11,7 +11,9 @@ at each upload, and once it is, takes are stored and the error ends as a folder 
 (:class:`~.disk.DiskWatch`). Its state folder not made, its certificate, pairing token and the phones' lists are kept
 for this run only, in a private temporary folder, told: phones accept the certificate and scan the QR code again at
 the next start. Its state folder there but not writable, the same, with a copy of its files: the phones keep their
-certificate and pairing token for the run.
+certificate and pairing token for the run. A recorder a live edit rebuilds goes on with the temporary folder's files of
+the one it replaces (handed over at its stop): the takes seen this run (a phone's retry of one is its duplicate), the
+phones' lists, the certificate and pairing token.
 
 A take folder that exists but cannot be written (a card's lock switch, a disk mounted read-only, permissions), found at
 the start or by a take's failed write, was told on the node only: the page said nothing, and each upload was answered
@@ -149,15 +151,18 @@ def _refused(why: str, until: str) -> UploadError:
                             f"stored once the folder can be {until}; tell the performer")
 
 
-def state_folder(node: Node, folder: Path, tell: Callable[[str], Any]) -> tuple[Path, Path | None]:
+def state_folder(node: Node, folder: Path, tell: Callable[[str], Any],
+                 carried: dict[str, bytes] | None = None) -> tuple[Path, Path | None]:
     """``folder`` made, and None; where the system refused it, a private temporary folder for this run as both, told
-    (``tell``: the certificate and pairing token are new at each start then). Where ``folder`` is there but cannot
-    be written (a read-only disk), its files are copied into the temporary folder: the phones keep their certificate
-    and pairing token. That start failed, when its table of takes seen could not be opened: no page, no QR code."""
+    (``tell``: the certificate and pairing token are new at each start of the patch then). Where ``folder`` is there
+    but cannot be written (a read-only disk), its files are copied into the temporary folder: the phones keep their
+    certificate and pairing token. That start failed, when its table of takes seen could not be opened: no page, no
+    QR code. ``carried``: the files of the temporary folder of the recorder an edit rebuilt this one from
+    (:func:`spare_files`), written over the copy: this run's takes seen, its phones' lists, its certificate go on."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        spare = Path(tempfile.mkdtemp(prefix="exsampling-recorder-"))
+        spare = _spare(folder, carried, copy=False)
         tell(f"{refused_words(node, error)}; the recorder runs with its certificate, pairing token and the phones' "
              f"lists kept for this run only, in {spare}: at the next start phones accept a new certificate and scan "
              "a new QR code")
@@ -165,17 +170,37 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any]) -> tuple[
     try:
         tempfile.TemporaryFile(dir=folder).close()
     except OSError as error:
-        spare = Path(tempfile.mkdtemp(prefix="exsampling-recorder-"))
-        for item in folder.iterdir() if folder.is_dir() else ():
-            with contextlib.suppress(OSError):  # one it cannot read is made anew
-                if item.is_file():
-                    shutil.copy2(item, spare / item.name)
+        spare = _spare(folder, carried, copy=True)
         # The folder, not the nameless file tried in it, in the words
         words = refused_words(node, OSError(error.errno, error.strerror, str(folder)))
         tell(f"{words}; the recorder runs with a copy of its certificate, pairing token and the phones' lists, kept "
              f"for this run only, in {spare}: what this run adds to them is lost at its end")
         return spare, spare
     return folder, None
+
+
+def _spare(folder: Path, carried: dict[str, bytes] | None, copy: bool) -> Path:
+    """A private temporary state folder standing in for ``folder``: with a copy of its files (``copy``), then those
+    ``carried`` over from the recorder an edit replaced."""
+    spare = Path(tempfile.mkdtemp(prefix="exsampling-recorder-"))
+    for item in folder.iterdir() if copy and folder.is_dir() else ():
+        with contextlib.suppress(OSError):  # one it cannot read is made anew
+            if item.is_file():
+                shutil.copy2(item, spare / item.name)
+    for name, data in (carried or {}).items():
+        (spare / name).write_bytes(data)
+    return spare
+
+
+def spare_files(folder: Path | None) -> dict[str, bytes]:
+    """The files of the temporary state folder of a run (:func:`state_folder`), if it had one, read before its
+    removal: a recorder rebuilt by an edit on the same folder goes on with them (its ``carried``)."""
+    files: dict[str, bytes] = {}
+    for item in folder.iterdir() if folder is not None and folder.is_dir() else ():
+        with contextlib.suppress(OSError):
+            if item.is_file():
+                files[item.name] = item.read_bytes()
+    return files
 
 
 def remove_spare(folder: Path | None) -> None:

@@ -35,8 +35,9 @@ _BY_STATE: LateTakers[dict[str, Any]] = LateTakers()
 
 
 def _of_node(state: Path, node_id: str) -> Path:
-    """The key of recorder ``node_id`` on the state folder ``state``: a take goes to the node an edit rebuilt, not to
-    another recorder sharing the state folder, whose outputs lead elsewhere. Never made on disk."""
+    """The key of recorder ``node_id`` on the state folder ``state`` (the one named, resolved: not the temporary copy
+    standing in for one it cannot write, new at each start): a take goes to the node an edit rebuilt, not to another
+    recorder sharing the state folder, whose outputs lead elsewhere. Never made on disk."""
     return state / "late-takers" / node_id.replace("/", "_")
 
 

@@ -37,7 +37,8 @@ KEEP_SEEN = 20_000
 
 Key = tuple[str, str, str]  # recorder, phone (digest of its key), the phone's take id
 
-#: A seen-takes file (resolved) -> the digests of the takes being stored under it now, by any recorder of this process.
+#: A seen-takes file (resolved; of the state folder named, not of a temporary copy standing in for it) -> the digests
+#: of the takes being stored under it now, by any recorder of this process.
 #: A recorder a live edit replaced may still be storing a take its stop gave up waiting for (``STOP_WAIT``) when its
 #: phone, unanswered, sends it again to the rebuilt recorder on the same state folder: each table alone took the take
 #: for new, and it was stored twice and passed on twice (the late copy handed on to the rebuilt recorder: ``.late``).
@@ -64,7 +65,10 @@ class SeenTakes:
     ``keep`` entries for the node's life.
     """
 
-    def __init__(self, folder: Path, keep: int = KEEP_SEEN, tell: Callable[[str], None] | None = None) -> None:
+    def __init__(self, folder: Path, keep: int = KEEP_SEEN, tell: Callable[[str], None] | None = None,
+                 named: Path | None = None) -> None:
+        """``named``: the state folder the recorder was given, where ``folder`` is a temporary copy standing in for it
+        (one it cannot write): the recorder an edit rebuilt has another copy, and shares the takes being stored."""
         self.path = folder / SEEN_FILE
         self.keep = keep
         self._tell = tell  # the recorder's error, for what cannot be written (remember_told, forget_told)
@@ -84,7 +88,7 @@ class SeenTakes:
         if lines > 2 * keep:
             self._rewrite()
         folder.mkdir(parents=True, exist_ok=True)
-        self._shared = self.path.resolve()  # its key in _STORING
+        self._shared = ((named / SEEN_FILE) if named is not None else self.path).resolve()  # its key in _STORING
         self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - held open while the node runs
 
     def _entries(self) -> Iterator[tuple[Key | None, dict[str, Any] | None]]:
