@@ -336,8 +336,14 @@ class TakeStore:
 
     def mark_done(self, take_id: str) -> None:
         """Record that a take is done: it ended in the patch (appends to the journal and flushes it to disk)."""
-        with self._lock, open(self._journal, "a", encoding="utf-8") as handle:
-            handle.write(take_id + "\n")
+        with self._lock, open(self._journal, "ab+") as handle:
+            # A last line a full disk cut short (no "\n"): this id, appended onto it, was read as part of it, and
+            # its take, ended, was passed on again at every start.
+            end = handle.seek(0, os.SEEK_END)
+            if end:
+                handle.seek(end - 1)
+            cut = end > 0 and handle.read(1) != b"\n"
+            handle.write(b"\n" * cut + take_id.encode("utf-8") + b"\n")
             handle.flush()
             os.fsync(handle.fileno())
 

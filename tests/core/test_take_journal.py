@@ -151,3 +151,36 @@ def test_set_asides_temporary_file_in_damaged_is_removed_once_old(tmp_path: Path
     assert removed == [part] and not part.exists() and young.exists()
     assert json.loads(sidecar_path(damaged / "broken.wav").read_text(encoding="utf-8"))["take_id"] == "broken"
     assert TakeStore(tmp_path).unfinished() == []
+
+
+CUT_SHORT = """
+import os, resource, signal, sys
+from exsampling_patch.takes import TakeStore
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write past the limit fails (EFBIG), as on a full disk
+size = os.path.getsize(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_FSIZE, (size + 5, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+try:
+    TakeStore(sys.argv[1]).mark_done("second-take")
+except OSError as error:
+    print(error.errno)
+"""
+
+
+def test_a_take_marked_done_after_a_line_cut_short_is_done(tmp_path: Path) -> None:
+    """A full disk cut the journal's last line short (the room for 5 of its bytes: a file size limit does it
+    here); the next id appended, once there was room again, was read as part of that line: its take, ended, was
+    passed on again at every start."""
+    import errno
+    import subprocess
+    import sys
+
+    store = TakeStore(tmp_path)
+    store.mark_done("first-take")
+    journal = tmp_path / ".processed"
+    cut = subprocess.run([sys.executable, "-c", CUT_SHORT, str(tmp_path), str(journal)], capture_output=True,
+                         text=True, check=True)
+    assert cut.stdout.split() == [str(errno.EFBIG)], cut
+    assert journal.read_bytes() == b"first-take\nsecon"
+    store.mark_done("third-take")
+    assert store.processed_ids() == {"first-take", "secon", "third-take"}
