@@ -189,8 +189,14 @@ class FolderJournal:
 
 
 def _append(path: Path, line: str) -> None:
-    with open(path, "a", encoding="utf-8", errors=_NAMES) as handle:
-        handle.write(line)
+    with open(path, "ab+") as handle:
+        # A last line a full disk cut short (no "\n"): this line, appended onto it, was read as part of it and
+        # skipped, and a take's end with it (passed on again at the next start).
+        end = handle.seek(0, os.SEEK_END)
+        if end:
+            handle.seek(end - 1)
+        cut = end > 0 and handle.read(1) != b"\n"
+        handle.write(b"\n" * cut + line.encode("utf-8", _NAMES))
         handle.flush()
         os.fsync(handle.fileno())
 
