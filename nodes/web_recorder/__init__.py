@@ -181,7 +181,7 @@ class WebRecorder(UploadIntake):
         # None, or this run's own state folder, told: the system refused the one named
         named = self.resolve_path(self.state_folder)
         carried = self._carried[1] if self._carried is not None and self._carried[0] == named.resolve() else None
-        state, self._spare = state_folder(self, named, self.report_error, carried)
+        state, self._spare = state_folder(self, named, self.report_error, (SEEN_FILE, ENDS_FILE), carried)
         # The folder named, not the temporary one standing in for it (new at each start): the key of the hand-on of a
         # late take and of the takes being stored, which the recorder an edit rebuilt shares
         self._state = named.resolve()

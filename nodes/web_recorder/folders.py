@@ -10,10 +10,11 @@ take and sends it again, counted as held on the phones), and tells the error on 
 at each upload, and once it is, takes are stored and the error ends as a folder made writable again does
 (:class:`~.disk.DiskWatch`). Its state folder not made, its certificate, pairing token and the phones' lists are kept
 for this run only, in a private temporary folder, told: phones accept the certificate and scan the QR code again at
-the next start. Its state folder there but not writable, the same, with a copy of its files: the phones keep their
-certificate and pairing token for the run. A recorder a live edit rebuilds goes on with the temporary folder's files of
-the one it replaces (handed over at its stop): the takes seen this run (a phone's retry of one is its duplicate), the
-phones' lists, the certificate and pairing token.
+the next start. Its state folder there but not writable, or one of the files it appends to not writable (root's after a
+``sudo`` run, locked), the same, with a copy of its files: the phones keep their certificate and pairing token for the
+run. A recorder a live edit rebuilds goes on with the temporary folder's files of the one it replaces (handed over at
+its stop): the takes seen this run (a phone's retry of one is its duplicate), the phones' lists, the certificate and
+pairing token.
 
 A take folder that exists but cannot be written (a card's lock switch, a disk mounted read-only, permissions), found at
 the start or by a take's failed write, was told on the node only: the page said nothing, and each upload was answered
@@ -151,14 +152,15 @@ def _refused(why: str, until: str) -> UploadError:
                             f"stored once the folder can be {until}; tell the performer")
 
 
-def state_folder(node: Node, folder: Path, tell: Callable[[str], Any],
+def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended: tuple[str, ...] = (),
                  carried: dict[str, bytes] | None = None) -> tuple[Path, Path | None]:
     """``folder`` made, and None; where the system refused it, a private temporary folder for this run as both, told
     (``tell``: the certificate and pairing token are new at each start of the patch then). Where ``folder`` is there
-    but cannot be written (a read-only disk), its files are copied into the temporary folder: the phones keep their
-    certificate and pairing token. That start failed, when its table of takes seen could not be opened: no page, no
-    QR code. ``carried``: the files of the temporary folder of the recorder an edit rebuilt this one from
-    (:func:`spare_files`), written over the copy: this run's takes seen, its phones' lists, its certificate go on."""
+    but cannot be written (a read-only disk), or one of its files ``appended`` to cannot be (root's after a ``sudo``
+    run, locked), its files are copied into the temporary folder: the phones keep their certificate and pairing token.
+    That start failed, when its table of takes seen could not be opened: no page, no QR code. ``carried``: the files
+    of the temporary folder of the recorder an edit rebuilt this one from (:func:`spare_files`), written over the copy:
+    this run's takes seen, its phones' lists, its certificate go on."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -169,10 +171,19 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any],
         return spare, spare
     try:
         tempfile.TemporaryFile(dir=folder).close()
+        failed: OSError | None = None
     except OSError as error:
+        failed = OSError(error.errno, error.strerror, str(folder))  # the folder, not the nameless file tried in it
+    for name in appended if failed is None else ():
+        try:  # a folder it can write may hold a file it cannot, which its table's open failed the start on
+            if (folder / name).is_file():
+                open(folder / name, "ab").close()
+        except OSError as error:
+            failed = error
+            break
+    if failed is not None:
         spare = _spare(folder, carried, copy=True)
-        # The folder, not the nameless file tried in it, in the words
-        words = refused_words(node, OSError(error.errno, error.strerror, str(folder)))
+        words = refused_words(node, failed)
         tell(f"{words}; the recorder runs with a copy of its certificate, pairing token and the phones' lists, kept "
              f"for this run only, in {spare}: what this run adds to them is lost at its end")
         return spare, spare
@@ -187,6 +198,7 @@ def _spare(folder: Path, carried: dict[str, bytes] | None, copy: bool) -> Path:
         with contextlib.suppress(OSError):  # one it cannot read is made anew
             if item.is_file():
                 shutil.copy2(item, spare / item.name)
+                (spare / item.name).chmod(item.stat().st_mode & 0o777 | 0o200)  # one left read-only is appended to
     for name, data in (carried or {}).items():
         (spare / name).write_bytes(data)
     return spare
