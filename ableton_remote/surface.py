@@ -24,8 +24,9 @@ from collections import OrderedDict
 
 from . import osc
 
-# 2: a pong names the ping it answers (1 did not: the node then warns that the installed script is old)
-VERSION = "2"
+# 2: a pong names the ping it answers; 3: an error names the take's path (the node warns of an installed script
+# older than its own: what is lost, and how to install this one)
+VERSION = "3"
 DEFAULT_PORT = 10600
 CLIP_SLOT = 0  # the scene a take goes into on an audio track
 LOADS_KEPT = 4096  # (track, file) loads remembered for ``once``: hours of a show's takes

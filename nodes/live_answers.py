@@ -46,6 +46,10 @@ PING_EVERY = 1.0
 #: a set, or a heavy plug-in, holds Live's main thread (and the script's answers) for seconds; a load's own answer is
 #: still waited for ``within`` only
 QUIET_TIMES = 5
+#: How the performer installs this ExSampling's script into Live (as docs/ableton.md gives it)
+INSTALL = ".venv/bin/exsampling ableton install"
+#: The script's first version whose ``/exsampling/error`` names the take's path
+PATH_IN_ERRORS = 3
 ASK = "is Live running, with 'ExSampling' as its Control Surface (Settings > Link, Tempo & MIDI)?"
 
 
@@ -65,6 +69,28 @@ def port_held(host: str, port: int) -> bool:
         except OSError as error:
             return error.errno == errno.EADDRINUSE
     return False
+
+
+def old_script_words(where: str, version: str, named: bool) -> str:
+    """The warning for a pong from Live's script of ``version`` (``named``: the pong named its ping), "" for one as
+    new as this ExSampling's. The script comes from the install command, so it stays old until that runs again,
+    whatever the takes: the performer is told what is lost, and how to mend it. A pong naming no ping is older than
+    version 2, whatever it says."""
+    lost = []
+    if not named:
+        # Which ping a pong answers tells a load Live missed (a set loading) at once: without it, sent at the newest
+        # ping's guess, a load Live is still to answer would go twice
+        lost.append("its pong names no ping, so a take Live misses while it loads a set goes again only after "
+                    "answer_within (told 'not loaded yet'), not at once")
+    if not named or (version.isdecimal() and int(version) < PATH_IN_ERRORS):
+        # Its refusal names the slot alone: matched to the slot's oldest load in flight, which may be another take
+        lost.append("its refusal of a take names no file, so with two takes of a slot on their way to Live, the "
+                    "older one is told refused (and not sent again) in place of the one refused")
+    if not lost:
+        return ""
+    its = f"version {version}, older" if version else "older"
+    return (f"the ExSampling script in Live (on {where}) is {its} than this ExSampling's (version {VERSION}): "
+            f"{'; '.join(lost)}; run '{INSTALL}' again, then restart Live")
 
 
 class LiveLink:
@@ -94,7 +120,7 @@ class LiveLink:
         self._answered_ever = False  # Live answered something: a silence from then on is Live gone mid-show
         self._pinged = float("-inf")
         self._pings: dict[int, float] = {}  # a ping's id -> when it was sent, until its pong
-        self._old_script = False  # a pong named no ping: told once, until one names its ping
+        self._old_script = ""  # the warning told of an old script in Live (:func:`old_script_words`), until it is not
         self._last_error = ""
         #: Held while a load or a ping is stamped and sent: the stamps' order is the datagrams', so that a pong says
         #: which loads Live got before its ping (:meth:`LiveAnswers.missed`). Reentrant: a take closed under it may
@@ -281,14 +307,16 @@ class LiveLink:
             # A script installed before pongs named their ping: the newest sent is the best guess (and no sure word
             # on the loads sent before it).
             sent = self._pings.pop(ping, None) if ping is not None else max(self._pings.values(), default=None)
-            if ping is None and not self._old_script:
-                self._old_script = True
-                self._tell_old_script(params[0] if params else "")
-            elif ping is not None and self._old_script:  # installed again and Live restarted, the patch running
-                self._old_script = False
-                ended = self.warning.lasting_ended()
-                if ended:
-                    self.node.report_status(**ended)
+            old = old_script_words(self.where, params[0] if params else "", named=ping is not None)
+            if old != self._old_script:  # told once: the same script answers each second
+                self._old_script = old
+                if old:
+                    self.node.report_status(warning=old)
+                    self.warning.told_lasting(old)  # no take ends it: the script is still old (the console keeps it)
+                else:  # installed again and Live restarted, the patch running
+                    ended = self.warning.lasting_ended()
+                    if ended:
+                        self.node.report_status(**ended)
             self._heard(time.monotonic() if sent is None else sent, pong=ping is not None and sent is not None)
             return
         self.last_reply = (address, raw)
@@ -355,18 +383,6 @@ class LiveLink:
             self.loaded += 1
         if path:
             self._counted[slot] = path
-
-    def _tell_old_script(self, version: str) -> None:
-        """Which ping a pong answers is what tells a load Live missed (a set loading) at once: without it, sent at
-        the newest ping's guess, a load Live is still to answer would go twice. The performer can mend it: the
-        script comes from 'exsampling ableton install', so it stays old until that runs again, whatever the takes."""
-        its = f" (version {version})" if version else ""
-        warning = (f"the ExSampling script in Live (on {self.where}) is older than this ExSampling's: its pong{its} "
-                   f"names no ping, where this ExSampling's (version {VERSION}) names it; a take Live misses while it "
-                   "loads a set goes again only after answer_within (told 'not loaded yet'), not at once; run "
-                   "'exsampling ableton install' again, then restart Live")
-        self.node.report_status(warning=warning)
-        self.warning.told_lasting(warning)  # no take ends it: the script is still old (the console keeps it too)
 
     def _heard(self, sent_at: float, pong: bool = False) -> None:
         """Live answered what was sent at ``sent_at``: after a silence, "port" (opened: the node's error ends), and

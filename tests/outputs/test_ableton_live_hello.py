@@ -104,10 +104,12 @@ def test_an_older_installed_script_is_told_once_with_what_to_do_and_stands(tmp_p
         # Two pings more sent by its reply loop, which reads a datagram between them: the three pongs were read.
         last = max(node.link._pings)
         wait_for(lambda: max(node.link._pings) >= last + 2, tick=surface.update_display)
-        told = (f"the ExSampling script in Live (on 127.0.0.1:{surface.port}) is older than this ExSampling's: its "
-                f"pong (version 1) names no ping, where this ExSampling's (version {VERSION}) names it; a take "
-                "Live misses while it loads a set goes again only after answer_within (told 'not loaded yet'), not "
-                "at once; run 'exsampling ableton install' again, then restart Live")
+        told = (f"the ExSampling script in Live (on 127.0.0.1:{surface.port}) is version 1, older than this "
+                f"ExSampling's (version {VERSION}): its pong names no ping, so a take Live misses while it loads a "
+                "set goes again only after answer_within (told 'not loaded yet'), not at once; its refusal of a take "
+                "names no file, so with two takes of a slot on their way to Live, the older one is told refused (and "
+                "not sent again) in place of the one refused; run '.venv/bin/exsampling ableton install' again, then "
+                "restart Live")
         warnings = [s["warning"] for s in context.statuses if "warning" in s]
         assert warnings == [told], warnings  # once, for three pongs
         take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
@@ -144,7 +146,7 @@ def test_the_old_script_warning_ends_once_a_pong_names_its_ping(tmp_path: Path) 
         seen = surface.answered
         wait_for(lambda: surface.answered >= seen + 2, tick=surface.update_display)
         warnings = [s["warning"] for s in context.statuses if "warning" in s]
-        assert len(warnings) == 2 and "is older than this ExSampling's" in warnings[0] and warnings[1] == "", warnings
+        assert len(warnings) == 2 and "is version 1, older than this" in warnings[0] and warnings[1] == "", warnings
         surface.old = True  # an older script again (another Live's): told again
         wait_for(lambda: [s["warning"] for s in context.statuses if "warning" in s][-1] == warnings[0],
                  tick=surface.update_display)
