@@ -297,15 +297,13 @@ def _load_patch(
     path: str | os.PathLike[str], registry: Registry | None, extra_node_dirs: list[str] | None, warnings: bool
 ) -> tuple[Patch, Registry, list[Problem], list[PluginProblem]]:
     parsed = read_patch(path)
-    if parsed.problems and not parsed.bare_ends and not parsed.stray_keys:
-        raise PatchError(parsed.problems)
+    if parsed.problems and not parsed.patch.nodes:
+        raise PatchError(in_file_order(parsed.problems))
     registry = _registry_for(parsed.patch, path, registry, extra_node_dirs)
-    # A plugin that failed to import may be why a patch fails: the error carries those no problem names, for the
-    # run to warn of as check does.
-    if parsed.problems:
-        problems = read_problems(parsed, registry)
-        raise PatchError(problems, at_node_dirs_lines(unnamed_plugins(parsed.patch, registry, problems), parsed, path))
-    problems = check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))
+    # Every problem check tells, not the reading's alone: `run` stopped at a misspelt 'tipe:' and the link to a
+    # misspelt node came out only after that was fixed. A plugin that failed to import may be why a patch fails:
+    # the error carries those no problem names, for the run to warn of as check does.
+    problems = patch_problems(parsed, registry, path)
     if problems:
         raise PatchError(problems, at_node_dirs_lines(unnamed_plugins(parsed.patch, registry, problems), parsed, path))
     if not warnings:  # load_patch's callers (classify, replay) tell none: no node type's check_warnings is run
@@ -358,9 +356,20 @@ def open_patch(
         if not parsed.readable:
             raise PatchError(parsed.problems)
         registry = _registry_for(parsed.patch, path, registry, extra_node_dirs)
-        problems = [*read_problems(parsed, registry),
-                    *check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))]
-    return parsed.patch, registry, sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
+        problems = patch_problems(parsed, registry, path)
+    return parsed.patch, registry, problems
+
+
+def patch_problems(parsed: ParsedPatch, registry: Registry, path: str | os.PathLike[str]) -> list[Problem]:
+    """Every problem of the patch read from ``path``, its reading's and its checks', in file order: the one list
+    ``check`` prints and ``run`` refuses to start with."""
+    return in_file_order([*read_problems(parsed, registry),
+                          *check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))])
+
+
+def in_file_order(problems: list[Problem]) -> list[Problem]:
+    """``problems`` by line and column, those of no line first."""
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
 def check_file(path: str | os.PathLike[str], extra_node_dirs: list[str] | None = None) -> list[Problem]:
@@ -384,11 +393,9 @@ def check_file_with_warnings(
     with collector_paused():
         parsed = read_patch(path)
         if parsed.problems and not parsed.patch.nodes:
-            return sorted(parsed.problems, key=lambda p: (p.line or 0, p.column or 0)), [], []  # file order, as below
+            return in_file_order(parsed.problems), [], []
         registry = Registry.default([*(extra_node_dirs or []), *node_dirs_of(parsed.patch, path)])
-        problems = sorted([*read_problems(parsed, registry), *check_patch(parsed.patch, registry, parsed.source_map,
-                                                                          _base_dir(path))],
-                          key=lambda p: (p.line or 0, p.column or 0))
+        problems = patch_problems(parsed, registry, path)
         warnings = [*([] if problems else no_nodes_warning(parsed)),
                     *patch_warnings(parsed.patch, registry, parsed.source_map)]
     plugins = at_node_dirs_lines(unnamed_plugins(parsed.patch, registry, problems), parsed, path)
