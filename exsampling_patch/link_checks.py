@@ -19,17 +19,17 @@ def check_link(patch: Patch, registry: Registry, link: Link, others: list[Link] 
     ``others`` are the links it must share inputs with (default: every other link of the patch). The
     editor calls this before drawing a link; :func:`check_patch` calls it for every link.
     """
-    ends = []
+    ends: list[PortSpec | None] = []
     for ref, kind in ((link.source, "output"), (link.target, "input")):
         spec = patch.nodes.get(ref.node)
-        if spec is None:
-            close = difflib.get_close_matches(ref.node, list(patch.nodes), n=1)
-            # Escaped: an id with a zero-width space printed as it is read the same as the one it was offered for.
-            hint = f"; did you mean '{shown_id(close[0])}'?" if close else ""
-            return (f"link {shown_id(str(link))}: no node with id '{shown_id(ref.node)}'{hint}"
-                    f"{unseen_note(ref.node, *close)}")
+        if spec is None:  # and the other end's node, where it is missing too
+            missing = [ref.node] + [link.target.node] * (kind == "output" and link.target.node not in patch.nodes)
+            return f"link {shown_id(str(link))}: {_no_nodes(patch, missing)}"
         if spec.type not in registry:
-            return None  # the unknown type is reported on the node itself
+            # The unknown type is reported on the node itself; the other end is still checked: 'trimm.out ->
+            # pitch.tkae' did not tell the misspelt input.
+            ends.append(None)
+            continue
         ports = registry.get(spec.type).outputs if kind == "output" else registry.get(spec.type).inputs
         if ref.port not in ports:
             backwards = _backwards(patch, registry, link)
@@ -44,14 +44,27 @@ def check_link(patch: Patch, registry: Registry, link: Link, others: list[Link] 
             return f"link {link}: '{ref.node}' ({spec.type}) has no {kind} '{ref.port}'{hint}"
         ends.append(ports[ref.port])
     source, target = ends
-    reason = link_problem(source.type, target.type)
+    reason = link_problem(source.type, target.type) if source is not None and target is not None else None
     if reason:
         return f"link {link}: {reason}"
-    if not target.multiple:
+    if target is not None and not target.multiple:
         taken = [ln for ln in (patch.links if others is None else others) if ln.target == link.target and ln != link]
         if taken:
             return f"link {link}: input {link.target} takes one link and already has {taken[0].source}"
     return None
+
+
+def _no_nodes(patch: Patch, missing: list[str]) -> str:
+    """Why a link whose ends name ``missing`` node ids (one or both) cannot be: each, with the id it may mean. A link
+    between two misspelt ids told the first alone, the second found only after it was fixed."""
+    parts, missing = [], list(dict.fromkeys(missing))  # 'a.out -> a.take': told once
+    for node in missing:
+        close = difflib.get_close_matches(node, list(patch.nodes), n=1)
+        # Escaped: an id with a zero-width space printed as it is read the same as the one it was offered for.
+        meant = f"did you mean '{shown_id(close[0])}'?" if close else ""
+        parts.append(f"'{shown_id(node)}'" + (f" ({meant})" if meant and len(missing) > 1 else f"; {meant}" if meant
+                                              else "") + unseen_note(node, *close))
+    return "no node with id " + ", nor with id ".join(parts)
 
 
 def _backwards(patch: Patch, registry: Registry, link: Link) -> str | None:
