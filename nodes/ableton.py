@@ -64,7 +64,7 @@ def held_sent_log(node: AbletonOsc | AbletonLive, folder: Path) -> SentLog:
     """``node``'s sent log in ``folder``, its lock held; else :class:`FolderInUse` (another run holds it), which
     ``node.refused`` keeps, for each take to raise rather than go to Live without the log."""
     try:
-        return SentLog(folder / f".sent-{node.node_id}.txt")
+        return SentLog(folder / f".sent-{node.node_id}.txt", report_error=node.report_error)
     except FolderInUse as error:
         node.refused = error
         raise

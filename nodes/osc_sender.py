@@ -8,6 +8,8 @@ Run as a script (``python -I -S osc_sender.py LOG``), standard library only: it 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -23,8 +25,8 @@ from pathlib import Path
 from queue import SimpleQueue
 from typing import IO, Any
 
-__all__ = ["BATCH", "BATCH_SECONDS", "KEEP", "QUIET_SECONDS", "Stop", "read_exactly", "read_sent", "send_datagram",
-           "serve"]
+__all__ = ["BATCH", "BATCH_SECONDS", "KEEP", "QUIET_SECONDS", "Stop", "append_key", "open_log", "read_exactly",
+           "read_sent", "send_datagram", "serve"]
 
 KEEP = 20_000
 """Keys read back from the log (the newest); the file is rewritten when it holds twice as many."""
@@ -50,6 +52,39 @@ def read_sent(log: Path, keep: int = KEEP) -> tuple[OrderedDict[str, None], int]
     except FileNotFoundError:
         return OrderedDict(), 0
     return OrderedDict.fromkeys(line for line in lines[-keep - 1:] if line), len(lines) - 1
+
+
+def open_log(log: Path) -> int:
+    """The sent log ``log`` opened for :func:`append_key` (made if need be): appended to, and its last byte read."""
+    return os.open(log, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+
+
+def append_key(fd: int, key: str, log: Path) -> None:
+    """Append ``key``'s line to the sent log ``log`` (open as ``fd``: :func:`open_log`), whole or not at all.
+
+    A full disk cut a line short and the write said nothing but its count: the next key ran on from the cut one,
+    neither was read back, and a take redone after a restart went to Live a second time. A line not written whole
+    is taken back (the file cut to its size before) and raises :class:`OSError`, its text naming the log and the
+    problem, for the node to tell; a last line cut short all the same (taking it back failed too) is ended first."""
+    line = f"{key}\n".encode()
+    end = os.lseek(fd, 0, os.SEEK_END)
+    if end and os.pread(fd, 1, end - 1) != b"\n":
+        line = b"\n" + line
+    done = 0
+    try:
+        while done < len(line):
+            wrote = os.write(fd, line[done:])
+            if not wrote:  # a regular file says so with ENOSPC; never loop on nothing written
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            done += wrote
+    except OSError as error:
+        if done:
+            with contextlib.suppress(OSError):  # the cut line is ended by the next append instead
+                os.ftruncate(fd, end)
+        full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+        why = "the disk is full" if full else (error.strerror or str(error))
+        raise OSError(error.errno, f"a take sent was not written to its sent log {log}: {why}; redone after a "
+                                   "restart, it goes again") from None
 
 
 def send_datagram(sock: socket.socket, datagram: bytes) -> None:
@@ -236,7 +271,7 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
             tmp = log.with_name(log.name + ".tmp")
             tmp.write_text("".join(f"{key}\n" for key in sent), encoding="utf-8")
             os.replace(tmp, log)
-        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = open_log(log)
         out.say("ready")
         sockets: dict[tuple[Any, ...], socket.socket] = {}
         refused: set[tuple[Any, ...]] = set()  # where nothing listened at the last send: told once, and its end
@@ -274,7 +309,10 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
                     (refused.add if nobody else refused.discard)(to)
                     out.say("refused" if nobody else "listening", f"{to[1]}:{to[2]}")
             if key:  # handled, sent or not: a redo would fail the same way, and Live may be back by then
-                os.write(fd, f"{key}\n".encode())
+                try:
+                    append_key(fd, key, log)
+                except OSError as error:  # sent all the same: skipped in this run, as Live has it
+                    out.error(str(error.strerror))
                 sent[key] = None
                 if len(sent) > keep:
                     sent.popitem(last=False)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 from exsampling_patch.nodes.osc_outbox import FolderInUse, in_use_text
-from exsampling_patch.nodes.osc_sender import KEEP, _holder, _say_holder, read_sent
+from exsampling_patch.nodes.osc_sender import KEEP, _holder, _say_holder, append_key, open_log, read_sent
 
 __all__ = ["FolderLock", "SentLog", "read_unloaded", "write_unloaded"]
 
@@ -56,11 +57,15 @@ class SentLog:
     log, and its rewrite of the file, would otherwise go unseen, and a take sent twice. Unlike the sender of
     ``ableton_max`` it cannot keep the takes until that run lets go: they would wait in the patch, which a kill
     reaches, and go late, when the performer has moved on.
+
+    ``report_error`` is told where a key could not be written (a full disk): its take went all the same, and is
+    skipped in this run only; without it, :meth:`add` raises that :class:`OSError`.
     """
 
-    def __init__(self, log: Path, keep: int = KEEP) -> None:
+    def __init__(self, log: Path, keep: int = KEEP, report_error: Callable[[str], None] | None = None) -> None:
         self.log = log
         self.keep = keep
+        self.report_error = report_error
         self._lock = FolderLock(log, "this node sends nothing to Live in this run")
         self._sent, self._lines = read_sent(log, keep)
         self._fd: int | None = None  # opened (and its folder made) with the first key: a node that sends no stored
@@ -77,11 +82,16 @@ class SentLog:
                 tmp = self.log.with_name(self.log.name + ".tmp")
                 tmp.write_text("".join(f"{k}\n" for k in self._sent), encoding="utf-8")
                 os.replace(tmp, self.log)
-            self._fd = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        os.write(self._fd, f"{key}\n".encode())
-        self._sent[key] = None
+            self._fd = open_log(self.log)
+        self._sent[key] = None  # written or not, the take went: skipped in this run
         if len(self._sent) > self.keep:
             self._sent.popitem(last=False)
+        try:
+            append_key(self._fd, key, self.log)
+        except OSError as error:
+            if self.report_error is None:
+                raise
+            self.report_error(str(error.strerror))
 
     def close(self) -> None:
         fd, self._fd, self._closed = self._fd, None, True
