@@ -141,6 +141,8 @@ class ParsedPatch:
     #: Unknown keys of a node, with its type as written: the problem, the type and the key. A parameter of that
     #: type is a line meant under ``params:`` and not indented (``validate`` says so; reading knows no types).
     stray_keys: list[tuple[Problem, str, str]] = field(default_factory=list)
+    #: Ids of nodes left out for having no type (``tipe:``): a link to one is no link to a missing node.
+    typeless: list[str] = field(default_factory=list)
 
 
 #: The step of a SourceMap path to a scalar's own line where it is not on its key's (``params:`` above it).
@@ -314,6 +316,7 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
         if not isinstance(type_name, str) or not type_name:
             problems.append(source.problem(f"node '{node_id}' needs a 'type'", *where,
                                            hint="`exsampling nodes` lists the types"))
+            parsed.typeless.append(node_id)
             continue
         if node_id in patch.nodes:
             first = source.node_line(node_id)

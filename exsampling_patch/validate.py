@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ from exsampling_patch.node import ParamError
 from exsampling_patch.note_checks import note_problems
 from exsampling_patch.param_checks import node_type_problems, patch_warnings
 from exsampling_patch.param_values import value_in_effect
-from exsampling_patch.patch import NODE_KEYS, Link, Patch, PortRef, fixed_id, id_problems
+from exsampling_patch.patch import NODE_KEYS, Link, NodeSpec, Patch, PortRef, fixed_id, id_problems
 from exsampling_patch.patch_hints import invisible_character, visible
 from exsampling_patch.patchfile import ParsedPatch, SourceMap, read_patch
 from exsampling_patch.path_checks import path_problem, read_path_problems
@@ -87,12 +88,14 @@ def find_cycle(patch: Patch) -> list[str] | None:
 
 
 def check_patch(
-    patch: Patch, registry: Registry, source: SourceMap | None = None, base_dir: Path | None = None
+    patch: Patch, registry: Registry, source: SourceMap | None = None, base_dir: Path | None = None,
+    typeless: Collection[str] = (),
 ) -> list[Problem]:
     """Every problem in ``patch``; lines come from ``source`` when the patch was read from a file.
 
     With ``base_dir`` (the patch file's folder, from which relative paths are taken) the ``path``
-    parameters are also checked on disk: see :func:`path_problem`.
+    parameters are also checked on disk: see :func:`path_problem`. ``typeless``: ids of nodes the file holds with
+    no type (``ParsedPatch.typeless``), whose links are checked at their other end alone.
     """
     source = source or SourceMap()
     problems: list[Problem] = []
@@ -154,12 +157,15 @@ def check_patch(
                 ))
         problems += node_type_problems(patch, registry, source, node_id)
 
+    # A node written with 'tipe:' is there, of no type: "no node with id 'inbox'" sent the performer looking for it.
+    linked = Patch({**patch.nodes, **{node_id: NodeSpec(node_id, "") for node_id in typeless
+                                      if node_id not in patch.nodes}}, patch.links) if typeless else patch
     first_into: dict[PortRef, Link] = {}
     sound = patch.copy()  # its links without the ones reported: a link that cannot be made closes no cycle
     for link in patch.links:
         # Only a later link into a single input is wrong: the first one holds the input.
         earlier = first_into.setdefault(link.target, link)
-        reason = check_link(patch, registry, link, others=[] if earlier is link else [earlier])
+        reason = check_link(linked, registry, link, others=[] if earlier is link else [earlier])
         if reason:
             problems.append(Problem(reason, source.file, source.link_line(link)))
             if not reason.endswith(f"already has {earlier.source}"):
@@ -364,7 +370,7 @@ def patch_problems(parsed: ParsedPatch, registry: Registry, path: str | os.PathL
     """Every problem of the patch read from ``path``, its reading's and its checks', in file order: the one list
     ``check`` prints and ``run`` refuses to start with."""
     return in_file_order([*read_problems(parsed, registry),
-                          *check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))])
+                          *check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path), parsed.typeless)])
 
 
 def in_file_order(problems: list[Problem]) -> list[Problem]:

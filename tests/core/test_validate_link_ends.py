@@ -44,3 +44,16 @@ def test_a_link_between_two_missing_nodes_names_both(tmp_path: Path) -> None:
         "mean 'log'?)",
         "11: link pich.out -> pich.take: no node with id 'pich'; did you mean 'pitch'?",  # one id: told once
     ]
+
+
+def test_a_link_of_a_node_written_without_a_type_is_checked_at_its_other_end(tmp_path: Path) -> None:
+    # Before: "no node with id 'inbox'" for a node the file holds (its 'tipe:' told on its own line), and the
+    # misspelt 'writr' not told.
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: inbox\n  tipe: folder_source\n- id: writer\n  type: log\n"
+                     "links:\n- inbox.take -> writr.message\n- inbox.take -> writer.message\n", encoding="utf-8")
+    assert [str(problem).removeprefix(f"{patch}:") for problem in check_file(patch)] == [
+        "3: node 'inbox' needs a 'type' (`exsampling nodes` lists the types)",
+        "4: unknown node key 'tipe' (did you mean 'type'? a node has id, type, position, params)",
+        "8: link inbox.take -> writr.message: no node with id 'writr'; did you mean 'writer'?",
+    ]
