@@ -20,6 +20,7 @@ from typing import Any
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.nodes.sampler.handoff import SamplesNotShared
 from exsampling_patch.nodes.sampler.rate import STOPPED_WAITING, StoppedWaiting, rate_for_takes
+from exsampling_patch.runtime.parts import error_text
 
 #: Seconds a parked take waits for the sampler built in its node's place; an edit starts it well within.
 HAND_SECONDS = 30.0
@@ -66,11 +67,16 @@ def assign(node: Any, assignment: SlotAssignment, kept: bool = False) -> None:
         if sent is not None:  # its status, ``loaded`` and end wait for the audio process's word (answers.settle)
             sent.assignment, sent.kept, sent.pushed = assignment, kept or node.keep_open(assignment), True
             return
+    if not kept:
+        node.emit("loaded", assignment)
+        return
     try:
         node.emit("loaded", assignment)
+    except Exception as error:  # loaded all the same: told on the node, and the take closed here once, as loaded
+        _tell_error(node, f"{assignment.take.name} loaded into slot {record.name}, but its 'loaded' output "
+                          f"failed: {error_text(error)}", kept)
     finally:
-        if kept:
-            node.close_take(assignment)
+        node.close_take(assignment)
 
 
 def _not_loaded(node: Any, assignment: SlotAssignment, slot: str | None, error: str, kept: bool) -> None:
@@ -157,7 +163,11 @@ def _load_handed(node: Any, assignments: list[SlotAssignment]) -> None:
     handlers do, and the edit that started the node does not."""
     def load() -> None:
         for assignment in assignments:
-            assign(node, assignment, kept=True)
+            try:
+                assign(node, assignment, kept=True)
+            except Exception as error:  # a MemoryError preparing a long take, a bug: raised on, it went to no node,
+                # its take stayed open till the stop (then passed on again) and the takes after it were never tried
+                _not_loaded(node, assignment, assignment.slot, error_text(error), kept=True)
 
     threading.Thread(target=load, name=f"{node.node_id}-handed", daemon=True).start()
 
