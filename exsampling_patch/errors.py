@@ -34,9 +34,12 @@ class Problem:
 
 class PatchError(Exception):
     """A patch that cannot be loaded or run; ``problems`` lists every problem found, in file order. ``plugins``:
-    the plugins that failed to load which no problem names, to warn of as ``exsampling check`` does."""
+    the plugins that failed to load which no problem names, and ``warnings`` what is likely a mistake besides, to
+    warn of as ``exsampling check`` does."""
 
-    def __init__(self, problems: list[Problem], plugins: Sequence[PluginProblem] = ()) -> None:
+    def __init__(self, problems: list[Problem], plugins: Sequence[PluginProblem] = (),
+                 warnings: Sequence[Problem] = ()) -> None:
         self.problems = sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or 0))
         self.plugins = list(plugins)
+        self.warnings = list(warnings)
         super().__init__("\n".join(str(p) for p in self.problems))

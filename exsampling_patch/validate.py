@@ -311,7 +311,9 @@ def _load_patch(
     # the error carries those no problem names, for the run to warn of as check does.
     problems = patch_problems(parsed, registry, path)
     if problems:
-        raise PatchError(problems, at_node_dirs_lines(unnamed_plugins(parsed.patch, registry, problems), parsed, path))
+        # With check's warnings too: a performer reading run's refusal missed what check told beside the problems.
+        raise PatchError(problems, at_node_dirs_lines(unnamed_plugins(parsed.patch, registry, problems), parsed, path),
+                         patch_warnings(parsed.patch, registry, parsed.source_map) if warnings else ())
     if not warnings:  # load_patch's callers (classify, replay) tell none: no node type's check_warnings is run
         return parsed.patch, registry, [], []
     told = [*no_nodes_warning(parsed), *patch_warnings(parsed.patch, registry, parsed.source_map)]

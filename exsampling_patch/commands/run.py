@@ -122,6 +122,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     except PatchError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
+        for warning in error.warnings:  # as check tells them beside the problems
+            print(f"warning: {warning}", file=sys.stderr)
         for plugin in error.plugins:  # a plugin that failed to import may be why the patch fails
             print(f"warning: plugin {plugin}", file=sys.stderr)
         return 1

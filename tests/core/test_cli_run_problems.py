@@ -48,3 +48,22 @@ def test_run_tells_a_link_problem_with_a_bare_link_end_as_check_does(
     checked = told(["check", str(patch)], capsys, "out")
     assert [line.split(": ")[0] for line in checked] == [f"{patch}:7", f"{patch}:9"], checked
     assert told(["run", str(patch), *RUN], capsys, "err") == checked
+
+
+def test_run_refusing_a_patch_tells_the_warnings_check_tells_beside_its_problems(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The refusal told the problems alone: the performer fixing them missed the renamed tracks until the next start.
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: live\n  type: ableton_live\n- id: aosc\n  type: ableton_osc\n"
+                     "  params:\n    reply_port: 0\n    actions: [name, color, fire]\n- id: log\n  type: log\n"
+                     "  params: {prefx: x}\nlinks: []\n", encoding="utf-8")
+
+    def warned() -> list[str]:
+        return [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+
+    assert main(["check", str(patch)]) == 1
+    checked = warned()
+    assert [line.split(": ")[1] for line in checked] == [f"{patch}:9"], checked
+    assert "'name' action renames each take's track" in checked[0]
+    assert main(["run", str(patch), *RUN]) == 1
+    assert warned() == checked
