@@ -150,11 +150,15 @@ class RepeatedErrors:
             if told is not None:
                 told.waiting.discard(event)
 
-    def ended(self, node_id: str, now: float) -> list[str]:
+    def ended(self, node_id: str, now: float, only: Iterable[str] | None = None) -> list[str]:
         """``node_id`` is out of its error (its device or port opened again): the count of its repeats not told yet,
         and nothing kept of it. Kept, the same error after the recovery (the JACK server gone again a few seconds
-        later) was a repeat: counted, "the same error 1 more time", where the performer must read it anew."""
-        told = self._told.pop(node_id, None)
+        later) was a repeat: counted, "the same error 1 more time", where the performer must read it anew. ``only``:
+        the texts of the errors that ended, another still standing; the one last told is forgotten if among them."""
+        told = self._told.get(node_id)
+        if told is None or (only is not None and told.key[0] not in set(only)):
+            return []
+        del self._told[node_id]
         return [self._count(node_id, told, now)] if told is not None and told.countable() else []
 
     def flush(self, now: float, cut_off: Iterable[NodeError] = ()) -> list[str]:

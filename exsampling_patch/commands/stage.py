@@ -47,6 +47,7 @@ from exsampling_patch.runtime import (
     NodeHung,
     NodeStarted,
     NodeStatus,
+    NodeStillInError,
     TakeEnded,
 )
 from exsampling_patch.runtime.events import opened_keys
@@ -167,7 +168,8 @@ class StageConsole:
     def kinds(self) -> tuple[type[Event], ...]:
         # Whether a node is back is the engine's word, on the status that opened it (NodeStatus.back): the console
         # keeps no errors of its own, and needs no event for each message handled.
-        base: tuple[type[Event], ...] = (NodeError, NodeStarted, TakeEnded, NodeHung, NodeStatus)
+        # One of a node's errors ended while another stands (NodeStillInError): the one that ended is new again.
+        base: tuple[type[Event], ...] = (NodeError, NodeStarted, TakeEnded, NodeHung, NodeStatus, NodeStillInError)
         return (*base, MessageHop) if self.hops else base
 
     hops = False  # set by the run for --trace: every hop costs an event
@@ -178,7 +180,7 @@ class StageConsole:
             print(text, file=self.err, flush=True)
 
     def __call__(self, event: Event) -> None:
-        if self.mode == "json":
+        if self.mode == "json" and not isinstance(event, NodeStillInError):  # the JSON lines stay as they were
             self._json(event)
         if isinstance(event, NodeStatus):
             self._status(event)
@@ -200,6 +202,8 @@ class StageConsole:
         elif isinstance(event, NodeHung) and event.recovered and self.mode != "json":
             self._error_ended(event.node_id)
             self.say(f"{_clock(event)} node '{event.node_id}' is back after {event.seconds:.1f} s")
+        elif isinstance(event, NodeStillInError) and self.mode != "json":
+            self._error_ended(event.node_id, event.ended)
         elif isinstance(event, MessageHop) and self.mode != "json":
             self.say(f"{_clock(event)} hop {event.node_id}.{event.port} -> {event.target}.{event.target_port}: "
                      f"{summarize(event.message)}")
@@ -211,10 +215,11 @@ class StageConsole:
         return next((take_id for take_id in self._takes if take_id in error and take_id not in self._ended
                      if re.search(rf"(?<![\w-]){re.escape(take_id)}(?![\w-])", error)), None)
 
-    def _error_ended(self, node_id: str) -> None:
-        """The node is back: its repeats' count now, and its error new again should it come back."""
+    def _error_ended(self, node_id: str, ended: tuple[str, ...] | None = None) -> None:
+        """The node is back (or out of the errors ``ended`` only): its repeats' count now, and its error new again
+        should it come back."""
         with self._lock:
-            for line in self.repeats.ended(node_id, time.monotonic()):
+            for line in self.repeats.ended(node_id, time.monotonic(), ended):
                 print(line, file=self.err, flush=True)
 
     def stopping(self) -> None:

@@ -172,3 +172,27 @@ def test_the_same_error_after_its_node_came_back_is_told_in_full() -> None:
         "sampler is back: node 'sampler': MIDI port exsampling sampler",
         f"error in node 'sampler': {gone}",
     ]
+
+
+def test_an_error_that_ended_while_another_stands_is_told_in_full_when_it_comes_back() -> None:
+    """A sampler whose sound card and MIDI keyboard are both gone: the keyboard back (the engine's NodeStillInError,
+    the sound card's error standing) and gone again was a repeat of the error told last, counted ("the same error 1
+    more time"): the console forgot an error only once its node was back from all of them."""
+    from exsampling_patch.runtime import NodeStillInError
+
+    err = io.StringIO()
+    console = StageConsole(Patch(), err=err)
+    card = NodeError("sampler", error="the sound card 'USB' is gone", port=None)
+    keys = "the MIDI keyboard 'Keystep' is gone"
+    console(card)
+    console(NodeError("sampler", error=keys, port=None))
+    console(NodeError("sampler", error=keys, port=None))
+    console(NodeStillInError("sampler", how="opened", error=card, ended=(keys,)))
+    console(NodeError("sampler", error=keys, port=None))
+    console.flush_errors()
+    assert said(err.getvalue().splitlines()) == [
+        "error in node 'sampler': the sound card 'USB' is gone",
+        f"error in node 'sampler': {keys}",
+        "error in node 'sampler': the same error 1 more time",
+        f"error in node 'sampler': {keys}",
+    ]
