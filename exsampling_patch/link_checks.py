@@ -6,6 +6,7 @@ one link has no other. The editor calls it before drawing a link; ``validate.che
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 
 from exsampling_patch.node import PortSpec
 from exsampling_patch.patch import LINK_ARROW, Link, Patch, PortRef, shown_id, unseen_note
@@ -81,9 +82,10 @@ def _backwards(patch: Patch, registry: Registry, link: Link) -> str | None:
     return None
 
 
-def bare_end_hint(patch: Patch, registry: Registry, source: str, target: str) -> str:
+def bare_end_hint(patch: Patch, registry: Registry, source: str, target: str, typeless: Collection[str] = ()) -> str:
     """What a link with a bare node id for an end (``from: rec``, read as no link) may mean: the port, where one
-    alone fits the other end, else the ports that do. '' where the types are not known."""
+    alone fits the other end, else the ports that do. '' where the types are not known. ``typeless``: ids of nodes
+    the file holds with no type (``ParsedPatch.typeless``), not in ``patch``."""
     options: list[list[tuple[PortRef, PortSpec | None]]] = []
     bare: list[bool] = []
     for text, kind in ((source, "output"), (target, "input")):
@@ -91,10 +93,19 @@ def bare_end_hint(patch: Patch, registry: Registry, source: str, target: str) ->
         if not (node and port):  # 'rec', or 'rec.'
             node, dot, port = text.strip("."), "", ""
         if node not in patch.nodes:  # misspelt too: the suggestion takes the closest id
-            close = difflib.get_close_matches(node, list(patch.nodes), n=1)
+            close = difflib.get_close_matches(node, [*patch.nodes, *typeless], n=1)
             if not close:
                 return f"no node with id '{shown_id(node)}'{unseen_note(node)}"
             node = close[0]
+        if node not in patch.nodes:
+            # Written with 'tipe:': "no node with id 'inbox'" (or another node's port) for a node that is there. Its
+            # ports are not known: a port written at its end is taken as it is, for the other end's suggestion.
+            if not dot:
+                return f"'{shown_id(node)}' has no type yet, so no ports to name: give it its type, then write " \
+                       f"'{shown_id(node)}.PORT'"
+            bare.append(False)
+            options.append([(PortRef(node, port), None)])
+            continue
         spec = patch.nodes[node]
         if spec.type not in registry:
             return ""

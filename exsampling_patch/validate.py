@@ -260,7 +260,7 @@ def slot_problems(patch: Patch, registry: Registry, source: SourceMap) -> list[P
 def read_problems(parsed: ParsedPatch, registry: Registry) -> list[Problem]:
     """``parsed``'s problems, a link with a bare node id for an end (``from: rec``) with the port it may mean: its
     reading knows no node types, and said only "not of the form node_id.port"."""
-    hints = {id(problem): bare_end_hint(parsed.patch, registry, source, target)
+    hints = {id(problem): bare_end_hint(parsed.patch, registry, source, target, parsed.typeless)
              for problem, source, target in parsed.bare_ends}
     for problem, type_name, key in parsed.stray_keys:
         if type_name in registry and key in registry.get(type_name).param_specs:

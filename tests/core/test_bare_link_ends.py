@@ -51,3 +51,35 @@ def test_run_and_the_editor_say_it_too(tmp_path: Path) -> None:
     assert [p.hint for p in raised.value.problems] == ["did you mean 'inbox.take'?"]
     _, _, problems = open_patch(path)
     assert [p.hint for p in problems] == ["did you mean 'inbox.take'?"]
+
+
+TYPELESS = """exsampling_patch: 1
+nodes:
+- id: inbox
+  tipe: folder_source
+  params: {folder: in}
+- id: inbox2
+  type: folder_source
+  params: {folder: in}
+- id: log
+  type: log
+links:
+"""
+
+
+@pytest.mark.parametrize("link", ["{from: inbox, to: log.message}", "inbox -> log"])
+def test_a_bare_end_at_a_node_written_without_a_type_is_told_so(tmp_path: Path, link: str) -> None:
+    # It was "did you mean 'inbox2.take'?", another node's port (without 'inbox2': "no node with id 'inbox'"), for a
+    # node that is in the file, its 'tipe:' told at its own line.
+    (tmp_path / "in").mkdir()
+    path = tmp_path / "show.yaml"
+    path.write_text(TYPELESS + f"- {link}\n", encoding="utf-8")
+    hints = [p.hint for p in check_file(path) if p.line == 12]
+    assert hints == ["'inbox' has no type yet, so no ports to name: give it its type, then write 'inbox.PORT'"]
+
+
+def test_a_port_written_at_a_node_without_a_type_leaves_the_other_end_suggested(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    path = tmp_path / "show.yaml"
+    path.write_text(TYPELESS + "- inbox.take -> log\n", encoding="utf-8")
+    assert [p.hint for p in check_file(path) if p.line == 12] == ["did you mean 'log.message'?"]
