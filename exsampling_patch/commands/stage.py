@@ -198,6 +198,8 @@ class StageConsole:
                         self._takes[take_id].setdefault("errors", []).append(event)
                     for line in lines:
                         print(line, file=self.err, flush=True)
+                    if (spec := self.patch.nodes.get(event.node_id)) is not None:
+                        self.live_words.error(spec.type, event.error)  # told in full, or a repeat of one told
                     self._arm_repeats()
         elif isinstance(event, NodeHung) and event.recovered and self.mode != "json":
             self._error_ended(event.node_id)

@@ -48,6 +48,10 @@ class LiveWords:
     def __init__(self, patch: Patch) -> None:
         self.patch = patch
         self._told: dict[str, str] = {}  # Live's word ("not delivered to Live") -> the reason its node line said
+        #: Live's word -> its node's error told on the console: where that error said the reason, no line says it
+        #: again ("nothing listens on 127.0.0.1:10500: ... is Live running ...?", then the same reason on a line of
+        #: its own: twice, where the performer needs it once, in the node's fuller words).
+        self._node_said: dict[str, str] = {}
 
     def shorten(self, not_loaded: str) -> tuple[str, list[str]]:
         """``not_loaded`` (a slot end's words after its slots) with each lasting Live reason as "not in Live", and
@@ -62,7 +66,9 @@ class LiveWords:
             said, reason = live.group(1), live.group(2)
             if self._told.get(said) != reason:
                 self._told[said] = reason
-                lines.append(f"{self._node_of(said)}: {word}; take lines say \"{NOT_IN_LIVE}\" while it lasts")
+                error = self._node_said.get(said, "")
+                if error != reason and not error.startswith(f"{reason}: "):
+                    lines.append(f"{self._node_of(said)}: {word}; take lines say \"{NOT_IN_LIVE}\" while it lasts")
             if NOT_IN_LIVE not in words:  # two Live nodes, both without it: said once
                 words.append(NOT_IN_LIVE)
         return ", ".join(words), lines
@@ -74,6 +80,14 @@ class LiveWords:
         for said, types in _LIVE_WORDS.items():
             if node_type in types:
                 self._told.pop(said, None)
+                self._node_said.pop(said, None)
+
+    def error(self, node_type: str, error: str) -> None:
+        """A node's error, told on the console: a Live node's that says Live's reason leaves it unsaid on a line of
+        its own."""
+        for said, types in _LIVE_WORDS.items():
+            if node_type in types:
+                self._node_said[said] = error
 
     def _node_of(self, said: str) -> str:
         """The node that says ``said``, as the console names nodes ("ableton_max 'live'"); "Live" where several

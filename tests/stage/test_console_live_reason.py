@@ -11,7 +11,7 @@ from pathlib import Path
 
 from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.runtime import NodeStatus, TakeEnded
+from exsampling_patch.runtime import NodeError, NodeStatus, TakeEnded
 from tests.stage.helpers import Run, free_port, upload_tone
 
 NOBODY = "not delivered to Live: nothing listens on 127.0.0.1:11000"
@@ -62,6 +62,25 @@ def test_lives_reason_is_said_again_once_live_was_back_or_gives_another() -> Non
     assert len([line for line in lines if line.endswith("not in Live; no output has it (14 ms)")]) == 3, lines
 
 
+def test_lives_reason_its_node_told_as_an_error_is_not_said_again() -> None:
+    """Without Live, the node's error said why ("nothing listens on ...: ... is Live running ...?") and the console
+    said the same reason again on a line of its own: twice, where README says once. The take lines say "not in Live"
+    after the node's line; a reason the node did not tell has its line still."""
+    console, err = _console()
+    told = ("nothing listens on 127.0.0.1:11000: takes sent there are lost until something does; is Live running, "
+            "with the ExSampling device in its set?")
+    console(NodeError("live", error=told, port=None))
+    _end(console, "Bo-20261206-143333-0001dff0", f"slot HH, {NOBODY}")
+    failed = "not delivered to Live: OSC to 127.0.0.1:11000 failed"
+    _end(console, "Bo-20261206-143334-0002a1b2", f"slot HH, {failed}")
+    assert _lines(err) == [
+        f"error in node 'live': {told}",
+        "take 0001dff0 from Bo, 1.2 s: snare 88% -> HH, not in Live; no output has it (14 ms)",
+        f"ableton_max 'live': {failed}; take lines say \"not in Live\" while it lasts",
+        "take 0002a1b2 from Bo, 1.2 s: snare 88% -> HH, not in Live; no output has it (14 ms)",
+    ]
+
+
 def test_a_takes_own_reason_and_the_samplers_are_still_said_on_its_line() -> None:
     console, err = _console()
     gone = "not delivered to Live: its file /show/live/HH-1.wav is gone (deleted before it went)"
@@ -105,5 +124,9 @@ links:
     takes = re.findall(r"^\d\d:\d\d:\d\d take ([0-9a-f]{8}) from Bo, [0-9.]+ s: slot HH, not in Live; no output has "
                        r"it \(\d+ ms\)$", err, re.M)
     assert len(takes) == 3, err
-    reason = f"ableton_max 'live': not delivered to Live: nothing listens on 127.0.0.1:{live}; take lines say"
-    assert err.count(reason) == 1, err
+    # Said once, by the node, in its own words (before, once more on a line of the console's: "ableton_max 'live': not
+    # delivered to Live: nothing listens on ...; take lines say ...").
+    assert err.count(f"nothing listens on 127.0.0.1:{live}") == 1, err
+    told = (rf"^\d\d:\d\d:\d\d error in node 'live': nothing listens on 127.0.0.1:{live}: takes sent there are lost "
+            r"until something does; is Live running, with the ExSampling device in its set\?$")
+    assert re.search(told, err, re.M), err
