@@ -334,10 +334,12 @@ def no_nodes_warning(parsed: ParsedPatch) -> list[Problem]:
 
 def unnamed_plugins(patch: Patch, registry: Registry, problems: list[Problem]) -> list[PluginProblem]:
     """The plugins that failed to load which none of ``problems`` names: a type refused at load that ``patch``
-    uses is unknown there, and that problem's hint names why."""
+    uses is unknown there, and that problem's hint names why. A problem refusing several types (their base's mistake)
+    is named so by any of them: a patch of its second type was told it twice, on the node and as a plugin warning."""
     hints = " ".join(problem.hint for problem in problems)
     unknown = {spec.type for spec in patch.nodes.values() if spec.type and spec.type not in registry}
-    return [plugin for plugin in registry.problems if str(plugin) not in hints and plugin.type_name not in unknown]
+    return [plugin for plugin in registry.problems
+            if str(plugin) not in hints and not unknown & {plugin.type_name, *plugin.others}]
 
 
 def _registry_for(patch: Patch, path: str | os.PathLike[str], registry: Registry | None,
