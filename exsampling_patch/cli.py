@@ -42,8 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="exsampling",
         description="ExSampling Patch: field recordings become playable instruments, wired as a node patch.",
-        epilog="To begin, in the project's folder: 'exsampling run patches/exsampling.yaml' (README.md, 'The first "
-        "five minutes'). Each command tells more with its own --help: 'exsampling run --help'.",
+        epilog="To begin, in the project's folder: '.venv/bin/exsampling run patches/exsampling.yaml' (README.md, "
+        "'The first five minutes'). Each command tells more with its own --help: '.venv/bin/exsampling run --help'.",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="more detail in the log (-vv: debug), on stderr; 'run' and 'edit' write it to their --log "

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
               + (f" (did you mean '{meant}'?)" if meant else ""), file=sys.stderr)
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
         # Dear PyGui aborts the whole process without a display; say so instead.
-        print("exsampling edit needs a display (DISPLAY is not set); on a server, use `exsampling run` "
+        print("exsampling edit needs a display (DISPLAY is not set); on a server, use `.venv/bin/exsampling run` "
               "or start Xvfb and set DISPLAY", file=sys.stderr)
         return 2
     display = os.environ.get("DISPLAY", "")
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         # A DISPLAY whose server is gone (an Xvfb stopped, an ssh -X session closed) aborts Dear PyGui the same
         # way, in a C assertion: a core dump, and no word of the display.
         print(f"exsampling edit cannot open the display {display!r} (DISPLAY): no X server answers there; "
-              "on a server, use `exsampling run` or start Xvfb and set DISPLAY", file=sys.stderr)
+              "on a server, use `.venv/bin/exsampling run` or start Xvfb and set DISPLAY", file=sys.stderr)
         return 2
     import dearpygui.dearpygui as dpg
 

@@ -33,7 +33,7 @@ def _default_text(param: dict[str, Any]) -> str:
         return repr(default)
     # A table that changes a base (``base_table``) is shown with its rows merged onto the shipped ones.
     what = "the shipped table" if param.get("base") else "a table"
-    return f"{what}, {len(default)} rows (exsampling nodes --json lists them)"
+    return f"{what}, {len(default)} rows (.venv/bin/exsampling nodes --json lists them)"
 
 
 def _is_type_name(word: str) -> bool:
@@ -59,7 +59,7 @@ def _only(rows: list[dict[str, Any]], asked: list[str], problems: list[PluginPro
         # A refused type is meant too: `nodes refusd` for the refused 'refused' suggested nothing.
         refused_types = [t for p in problems for t in (p.type_name, *p.others) if t and t not in types]
         meant = closest(name, [*types, *refused_types])
-        hint = f"did you mean '{meant}'?" if meant else "'exsampling nodes' lists them all"
+        hint = f"did you mean '{meant}'?" if meant else "'.venv/bin/exsampling nodes' lists them all"
         if meant and meant not in types:
             hint += f" It was found but refused at load: {_refused(meant, problems)}"
         print(f"{name}: no node type of that name, nor a patch file ({hint})", file=sys.stderr)
@@ -75,8 +75,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "nodes", help="list node types", description="List every node type (built-in, entry-point plugins, "
         "--nodes folders and the node_dirs of the patches named) with its ports, parameters and docs, or only the "
-        "types named ('exsampling nodes sampler'). A plugin that does not load is a warning on stderr, 'warning: "
-        "plugin FILE:LINE: error', as check and run say it.",
+        "types named ('.venv/bin/exsampling nodes sampler'). A plugin that does not load is a warning on stderr, "
+        "'warning: plugin FILE:LINE: error', as check and run say it.",
     )
     parser.add_argument("patches", nargs="*", metavar="PATCH|TYPE",
                         help="patch files whose node_dirs (folders of user nodes) are listed too; node type names "

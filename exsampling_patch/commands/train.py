@@ -23,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "label (audio files inside), or a folder in ESC-50's layout (audio/ and meta/esc50.csv, or a CSV beside "
         "audio/). The data is checked before training starts; a share of each label is held out for validation. "
         "Writes the model file and, beside it, its card (.md) with the validation accuracy and a confusion matrix "
-        "(PNG). Use the model with `exsampling classify --model MODEL` or the classifier node's `model` parameter.",
+        "(PNG). Use the model with `.venv/bin/exsampling classify --model MODEL` or the classifier node's `model` "
+        "parameter.",
     )
     parser.add_argument("data", metavar="DATA", help="folder of labelled takes")
     parser.add_argument("--out", default="my_model.pt", metavar="MODEL",
@@ -383,6 +384,6 @@ def _train(args: argparse.Namespace) -> int:
     print(f"wrote {report.model_path} (validation accuracy {accuracy} on {report.n_val} takes, "
           f"{report.seconds:.0f} s) and its card {report.card_path}")
     # The end of a first training is where a newcomer asks what now: the two ways in, with this model's path.
-    print(f"use it: exsampling classify --model {shlex.quote(str(report.model_path))} FILE..., or in a patch the "
-          f"classifier node's parameter model: {report.model_path}")
+    print(f"use it: .venv/bin/exsampling classify --model {shlex.quote(str(report.model_path))} FILE..., or in a "
+          f"patch the classifier node's parameter model: {report.model_path}")
     return 0

@@ -106,8 +106,8 @@ def test_nodes_text_sums_up_the_slot_tables_default_and_json_keeps_it_whole(
 
     assert main(["nodes"]) == 0
     out = capsys.readouterr().out
-    shown = f"    param table (table, default the shipped table, {len(DEFAULT_SLOT_TABLE)} rows (exsampling nodes " \
-            "--json lists them)): "
+    shown = f"    param table (table, default the shipped table, {len(DEFAULT_SLOT_TABLE)} rows (.venv/bin/" \
+            "exsampling nodes --json lists them)): "
     assert out.count(shown) == 2 and "'clock_tick'" not in out  # slot map and gate; no row printed
     assert "param slots (list, default ['HH', 'Snare'," in out  # a short default is shown as before
     assert main(["nodes", "--json"]) == 0
@@ -134,4 +134,4 @@ def test_nodes_of_a_mistyped_type_name_names_the_type_meant(capsys: pytest.Captu
     assert captured.err.splitlines() == ["trimm: no node type of that name, nor a patch file (did you mean 'trim'?)"]
     assert main(["nodes", "xyzzy"]) == 1
     assert capsys.readouterr().err.splitlines() == [
-        "xyzzy: no node type of that name, nor a patch file ('exsampling nodes' lists them all)"]
+        "xyzzy: no node type of that name, nor a patch file ('.venv/bin/exsampling nodes' lists them all)"]

@@ -26,8 +26,8 @@ def test_train_ends_with_a_classify_command_that_uses_its_model(tmp_path: Path) 
     done = subprocess.run([*EXE, "train", str(tmp_path / "takes"), "--out", str(out), "--threads", "1"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    said = re.search(r"^use it: exsampling (classify .*) FILE\.\.\., or in a patch the classifier node's parameter "
-                     r"model: (.*)$", done.stdout, flags=re.M)
+    said = re.search(r"^use it: \.venv/bin/exsampling (classify .*) FILE\.\.\., or in a patch the classifier node's "
+                     r"parameter model: (.*)$", done.stdout, flags=re.M)
     assert said, done.stdout
     assert said.group(2) == str(out)
     take = tmp_path / "takes" / "hum" / "0.wav"

@@ -145,7 +145,8 @@ def test_the_help_lists_the_commands_in_the_readmes_order_and_points_at_theirs(
     out = capsys.readouterr().out
     listed = re.findall(r"^    (\w+) +\w", out, flags=re.M)
     assert listed == shown, out
-    assert " ".join(out.split()).endswith("Each command tells more with its own --help: 'exsampling run --help'."), out
+    assert " ".join(out.split()).endswith(
+        "Each command tells more with its own --help: '.venv/bin/exsampling run --help'."), out
 
 
 def test_the_help_says_where_to_begin_with_a_patch_that_is_there(capsys: pytest.CaptureFixture[str]) -> None:
@@ -154,7 +155,8 @@ def test_the_help_says_where_to_begin_with_a_patch_that_is_there(capsys: pytest.
     with pytest.raises(SystemExit):
         main(["--help"])
     out = " ".join(capsys.readouterr().out.split())
-    begin = re.search(r"To begin, in the project's folder: 'exsampling (run (\S+))' \(README.md, '([^']+)'\)", out)
+    begin = re.search(r"To begin, in the project's folder: '\.venv/bin/exsampling (run (\S+))' "
+                      r"\(README.md, '([^']+)'\)", out)
     assert begin, out
     assert (root / begin.group(2)).is_file()
     assert f"## {begin.group(3)}\n" in (root / "README.md").read_text(encoding="utf-8")

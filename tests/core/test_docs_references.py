@@ -56,7 +56,7 @@ def test_every_command_the_docs_show_to_type_is_the_venv_s() -> None:
         text = page.read_text(encoding="utf-8")
         shown = [*fenced(text, "sh"), *re.findall(r"^ {4}((?:\S+/)?exsampling .*)$", text, flags=re.M)]
         prose = " ".join(text.split())  # a span may go on over a line break
-        shown += re.findall(r"\b[Rr]un [`']((?:\S+/)?exsampling [^`']+)[`']", prose)
+        shown += re.findall(r"\b(?:[Rr]un|[Uu]se) [`']((?:\S+/)?exsampling [^`']+)[`']", prose)
         shown += re.findall(r"[`']((?:\S+/)?exsampling [^`']+)[`'] runs?\b", prose)
         wrong += [f"{page.name}: {line.strip()}" for block in shown for line in block.splitlines()
                   if re.match(r"(?:\S+/)?exsampling\s", line.strip()) and not line.strip().startswith(".venv/bin/")]

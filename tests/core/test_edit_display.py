@@ -21,6 +21,8 @@ def test_no_display_is_told(tmp_path: Path) -> None:
     done = edit_with({}, tmp_path)
     assert done.returncode == 2, done.stderr
     assert "exsampling edit needs a display (DISPLAY is not set)" in done.stderr
+    # the command to type, as the README gives it: `exsampling` alone is on no PATH after its `make`
+    assert "on a server, use `.venv/bin/exsampling run`" in done.stderr, done.stderr
 
 
 def test_a_display_no_server_answers_is_told_not_a_core_dump(tmp_path: Path) -> None:
@@ -30,3 +32,4 @@ def test_a_display_no_server_answers_is_told_not_a_core_dump(tmp_path: Path) -> 
     done = edit_with({"DISPLAY": ":987"}, tmp_path)
     assert done.returncode == 2, done.stderr
     assert "exsampling edit cannot open the display ':987' (DISPLAY): no X server answers there" in done.stderr
+    assert "on a server, use `.venv/bin/exsampling run`" in done.stderr, done.stderr
