@@ -14,6 +14,7 @@ import textwrap
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from exsampling_patch.messages import ControlValue
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import clock as clocks
 from exsampling_patch.nodes.pattern import Pattern
+from exsampling_patch.nodes.pattern_handover import take_handover
 
 pytest.importorskip("link")
 pytestmark = pytest.mark.slow
@@ -133,13 +135,59 @@ def raw_to_perf() -> float:
     return (before + time.perf_counter()) / 2 - raw
 
 
+def leave_session(node: Pattern) -> None:
+    """Stops the node, and closes the Link peer it keeps for an edit to take over (for 5 s): left in the session, it
+    was another peer to the next test, which took it for another test run's (``Crowd``)."""
+    node.stop()
+    handed = take_handover(node.node_id)
+    if handed is not None:
+        handed["timeline"].close()
+
+
+class Crowd:
+    """Whether a Link peer other than the node and this test's peer process was seen in the session: another test run
+    on this machine joins it over loopback (Link has no port or interface to choose) and may change its tempo, start
+    or stop it, or move its beats."""
+
+    def __init__(self, peer: Peer | None) -> None:
+        self.peer = peer
+        self.seen = False
+
+    def look(self, node: Pattern | None = None) -> bool:
+        """Looks once more, through the peer process and ``node`` (while it runs); returns whether one was seen."""
+        ours = self.peer is not None  # the peers the node has with nobody else in the session
+        if node is not None:
+            self.seen = self.seen or node.beat_clock().peers > ours
+        if self.peer is not None:
+            self.seen = self.seen or int(self.peer.ask("peers")) > 1
+        return self.seen
+
+
+def made_again_if_crowded(attempt: Callable[[Crowd], None], peer: Peer | None = None) -> None:
+    """Makes ``attempt`` up to 3 times. One whose assertion failed while another Link peer was in the session (as its
+    ``Crowd`` saw) proves nothing either way and is made again; one that failed with nobody else in it fails the test.
+    All 3 failed so: skipped."""
+    for _attempt in range(3):
+        crowd = Crowd(peer)
+        try:
+            attempt(crowd)
+            return
+        except AssertionError:
+            if not crowd.look():
+                raise
+    pytest.skip("other Link peers on this machine joined the session and changed it during each attempt")
+
+
 def test_follows_a_peers_tempo_within_a_beat_and_shares_its_phase() -> None:
+    """Another test run on this machine may join the session and change its tempo or move its beats while this one
+    measures: such an attempt is made again (``made_again_if_crowded``)."""
     peer = Peer()
     node = Pattern("pat-link", {"patterns": {"HH": "x"}, "link": True, "tempo": 120.0, "quantum": 4.0},
                    NodeContext())
     node.start()
-    try:
-        wait_for_peers(node, peer)
+
+    def attempt(crowd: Crowd) -> None:
+        crowd.look(node)
         time.sleep(0.5)
 
         # phase: both say which beat it is at the same instants
@@ -151,32 +199,41 @@ def test_follows_a_peers_tempo_within_a_beat_and_shares_its_phase() -> None:
         ours = [clock.beat_at(t + offset) for t in instants]
         errors_ms = [((a - b + 2.0) % 4.0 - 2.0) * 60.0 / clock.tempo * 1000.0 for a, b in zip(ours, theirs,
                                                                                                  strict=True)]
+        crowd.look(node)
         assert max(abs(e) for e in errors_ms) < 1.0, errors_ms
 
-        # tempo: the peer changes it; the node follows within a beat (0.4 s at 150 BPM)
+        # tempo: the peer changes it; the node follows within a beat (0.4 s at 150 BPM); a tempo the session does
+        # not have (an attempt before, or another run, may have left 150)
+        tempo = 150.0 if clock.tempo != pytest.approx(150.0) else 125.0
         node.context.emitted.clear()
-        changed = int(peer.ask("tempo 150")) / 1e6 + raw_to_perf()
-        while node.beat_clock().tempo != pytest.approx(150.0) and time.perf_counter() < changed + 2.0:
+        changed = int(peer.ask(f"tempo {tempo}")) / 1e6 + raw_to_perf()
+        while node.beat_clock().tempo != pytest.approx(tempo) and time.perf_counter() < changed + 2.0:
             time.sleep(0.002)
         followed = time.perf_counter() - changed
-        assert followed < 60.0 / 150.0, f"followed after {followed * 1000:.0f} ms"
+        crowd.look(node)
+        assert followed < 60.0 / tempo, f"followed after {followed * 1000:.0f} ms"
         time.sleep(1.0)
+        crowd.look(node)
         late = [m.time for port, m in list(node.context.emitted) if m.type == "note_on" and m.time > changed + 0.5]
         steps = [b - a for a, b in itertools.pairwise(late)]
-        # 16ths at 150 BPM; Link's timeline converts beats to whole microseconds and each capture maps Link's
-        # clock onto perf_counter anew (a busy 2-core machine moved that by 40 us once), so a step can be
-        # tens of us off: far inside the 1 ms the issue asks
-        assert steps and all(s == pytest.approx(0.1, abs=1e-4) for s in steps), steps
+        # 16ths; Link's timeline converts beats to whole microseconds and each capture maps Link's clock onto
+        # perf_counter anew (a busy 2-core machine moved that by 40 us once), so a step can be tens of us off: far
+        # inside the 1 ms the issue asks
+        assert steps and all(s == pytest.approx(15.0 / tempo, abs=1e-4) for s in steps), steps
         clock = node.beat_clock()
         offset = raw_to_perf()
         now_raw = time.clock_gettime(time.CLOCK_MONOTONIC_RAW)
         theirs = [float(peer.ask(f"beat {int(now_raw * 1e6)}"))]
         ours = [clock.beat_at(now_raw + offset)]
-        assert abs(((ours[0] - theirs[0] + 2.0) % 4.0 - 2.0) * 400.0) < 1.0  # still in phase, in ms
+        assert abs(((ours[0] - theirs[0] + 2.0) % 4.0 - 2.0) * 60000.0 / tempo) < 1.0  # still in phase, in ms
         report: dict[str, Any] = {"phase_ms_max": max(abs(e) for e in errors_ms), "followed_ms": followed * 1000}
         print(report)
+
+    try:
+        wait_for_peers(node, peer)
+        made_again_if_crowded(attempt, peer)
     finally:
-        node.stop()
+        leave_session(node)
         peer.close()
 
 
@@ -217,7 +274,7 @@ def test_an_edit_of_the_tempo_sets_the_sessions_tempo() -> None:
         else:
             pytest.skip("other Link peers on this machine joined the session and changed it during each attempt")
     finally:
-        running.stop()
+        leave_session(running)
         peer.close()
     assert ours == pytest.approx(tempo), f"the edited node plays at {ours} BPM, not the edit's {tempo}"
     assert theirs == pytest.approx(tempo), f"the session's tempo is {theirs} BPM, not the edit's {tempo}"
@@ -253,7 +310,7 @@ def test_with_start_stop_sync_it_starts_on_the_bar_the_session_starts_on() -> No
         else:
             pytest.skip("other Link peers on this machine moved the session during each attempt")
     finally:
-        node.stop()
+        leave_session(node)
         peer.close()
     # two beats at least between the press and the bar (not 120 BPM: another run may have left another tempo)
     assert (bar - pressed) * float(session[3]) / 60.0 > 1.8
@@ -262,33 +319,44 @@ def test_with_start_stop_sync_it_starts_on_the_bar_the_session_starts_on() -> No
 
 def test_with_start_stop_sync_its_play_control_starts_and_stops_the_session() -> None:
     """The control input's play is the node's transport button: with start_stop_sync it starts and stops the whole
-    session, as Live's does. Before, it only silenced the node; the other peers played on."""
+    session, as Live's does. Before, it only silenced the node; the other peers played on.
+
+    Another test run on this machine may join the session and start or stop it between the node's play and the check
+    (the play was once not seen so): such an attempt is made again (``made_again_if_crowded``)."""
     peer = Peer()
     assert peer.ask("sync") == "ok"
     node = Pattern("pat-link-play", {"patterns": {"HH": "x"}, "link": True, "start_stop_sync": True, "tempo": 120.0},
                    NodeContext())
     node.start()
 
-    def peer_sees(playing: bool) -> bool:
+    def peer_sees(playing: bool, crowd: Crowd) -> bool:
         deadline = time.monotonic() + 10
         while peer.ask("playing") != str(playing) and time.monotonic() < deadline:
+            crowd.look(node)
             time.sleep(0.02)
         return peer.ask("playing") == str(playing)
 
-    try:
-        wait_for_peers(node, peer)
+    def attempt(crowd: Crowd) -> None:
+        crowd.look(node)
         stop_session(node, peer)
+        node.context.emitted.clear()
         node.handle("control", ControlValue("play", 1.0))
-        assert peer_sees(True), "the node's play did not start the session"
+        assert peer_sees(True, crowd), "the node's play did not start the session"
         deadline = time.monotonic() + 10
         while not [m for port, m in list(node.context.emitted) if m.type == "note_on"] and time.monotonic() < deadline:
+            crowd.look(node)
             time.sleep(0.01)
         assert [m for port, m in list(node.context.emitted) if m.type == "note_on"], "the node did not play"
         node.handle("control", ControlValue("play", 0.0))
-        assert peer_sees(False), "the node's play 0 did not stop the session"
+        assert peer_sees(False, crowd), "the node's play 0 did not stop the session"
+        crowd.look(node)
         assert not node.beat_clock().playing
+
+    try:
+        wait_for_peers(node, peer)
+        made_again_if_crowded(attempt, peer)
     finally:
-        node.stop()
+        leave_session(node)
         peer.close()
 
 
@@ -314,55 +382,74 @@ def test_edits_that_toggle_start_stop_sync_release_the_peers_they_replace() -> N
 def test_after_waiting_for_its_sampler_it_starts_on_the_sessions_next_bar() -> None:
     """In a Link session the node cannot move beat 0: after waiting for its sampler's stream it starts on the
     session's next bar. A bar line more than two beats ahead read as the session's beat jumping back, and the node
-    started at once, mid-bar."""
-    can_play = threading.Event()
-    clocks.add_player("smp-link-wait", "pat-link-wait", can_play)  # a sampler whose stream is not open yet
-    node = Pattern("pat-link-wait", {"patterns": {"HH": "x"}, "link": True, "tempo": 120.0, "quantum": 4.0},
-                   NodeContext())
-    node.start()
-    try:
-        time.sleep(0.3)
-        assert not node.context.emitted
-        deadline = time.monotonic() + 10
-        while not 0.2 <= node.beat_clock().beat_at(time.perf_counter()) % 4.0 < 0.6 and time.monotonic() < deadline:
-            time.sleep(0.002)
-        can_play.set()  # early in a bar: its next bar line is more than three beats away
-        opened = node.beat_clock().beat_at(time.perf_counter())
-        deadline = time.monotonic() + 10
-        while not node.context.emitted and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.3)
-        clock = node.beat_clock()
-        ons = [clock.beat_at(m.time) for port, m in list(node.context.emitted) if m.type == "note_on"]
-    finally:
-        node.stop()
-        clocks.remove_player("smp-link-wait", can_play)
-    assert ons and ons[0] == pytest.approx(math.ceil(opened / 4.0) * 4.0, abs=1e-3), (opened, ons[:4])
-    assert node.late_steps == 0
+    started at once, mid-bar.
+
+    Another test run on this machine may join the session and move its beats or tempo in between: such an attempt is
+    made again (``made_again_if_crowded``), each with a node of its own."""
+    tries = itertools.count()
+
+    def attempt(crowd: Crowd) -> None:
+        name = f"pat-link-wait-{next(tries)}"  # not the last attempt's Link peer, which an equal id would take over
+        can_play = threading.Event()
+        clocks.add_player("smp-link-wait", name, can_play)  # a sampler whose stream is not open yet
+        node = Pattern(name, {"patterns": {"HH": "x"}, "link": True, "tempo": 120.0, "quantum": 4.0}, NodeContext())
+        node.start()
+        try:
+            time.sleep(0.3)
+            assert not node.context.emitted
+            deadline = time.monotonic() + 10
+            while not 0.2 <= node.beat_clock().beat_at(time.perf_counter()) % 4.0 < 0.6 and time.monotonic() < deadline:
+                time.sleep(0.002)
+            can_play.set()  # early in a bar: its next bar line is more than three beats away
+            opened = node.beat_clock().beat_at(time.perf_counter())
+            deadline = time.monotonic() + 10
+            while not node.context.emitted and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.3)
+            clock = node.beat_clock()
+            ons = [clock.beat_at(m.time) for port, m in list(node.context.emitted) if m.type == "note_on"]
+            crowd.look(node)
+        finally:
+            leave_session(node)
+            clocks.remove_player("smp-link-wait", can_play)
+        assert ons and ons[0] == pytest.approx(math.ceil(opened / 4.0) * 4.0, abs=1e-3), (opened, ons[:4])
+        assert node.late_steps == 0
+
+    made_again_if_crowded(attempt)
 
 
 def test_an_edit_does_not_start_a_session_its_play_control_stopped() -> None:
     """Alone in the session with start_stop_sync the node starts it; a node rebuilt by an edit did so again after the
     performer had stopped it with play 0 (the session played on with nobody playing, and play 1 then came in
-    mid-bar instead of starting it)."""
-    run = NodeContext()
-    params: dict[str, Any] = {"patterns": {"HH": "x"}, "link": True, "start_stop_sync": True, "tempo": 120.0}
-    node = Pattern("pat-link-edit-stopped", params, run)
-    node.start()
-    edited: Pattern | None = None
-    try:
-        deadline = time.monotonic() + 10
-        while not node.beat_clock().playing and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if node.beat_clock().peers:
-            pytest.skip("another Link peer is on this network: the node is not alone in the session")
-        node.handle("control", ControlValue("play", 0.0))
-        assert not node.beat_clock().playing
-        node.stop()
-        run.emitted.clear()
-        edited = Pattern("pat-link-edit-stopped", {**params, "patterns": {"HH": "x.x."}}, run)
-        edited.start()
-        time.sleep(0.3)
-        assert not edited.beat_clock().playing and not edited.context.emitted
-    finally:
-        (edited or node).stop()
+    mid-bar instead of starting it).
+
+    Another test run on this machine may be in the session, or join it and start it, before the check: such an attempt
+    is made again (``made_again_if_crowded``), each with a node of its own."""
+    tries = itertools.count()
+
+    def attempt(crowd: Crowd) -> None:
+        run = NodeContext()
+        name = f"pat-link-edit-stopped-{next(tries)}"  # not the last attempt's Link peer
+        params: dict[str, Any] = {"patterns": {"HH": "x"}, "link": True, "start_stop_sync": True, "tempo": 120.0}
+        node = Pattern(name, params, run)
+        node.start()
+        edited: Pattern | None = None
+        try:
+            deadline = time.monotonic() + 10
+            while not node.beat_clock().playing and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert not crowd.look(node), "another Link peer is in the session: the node is not alone in it"
+            node.handle("control", ControlValue("play", 0.0))
+            assert not node.beat_clock().playing
+            crowd.look(node)
+            node.stop()
+            run.emitted.clear()
+            edited = Pattern(name, {**params, "patterns": {"HH": "x.x."}}, run)
+            edited.start()
+            time.sleep(0.3)
+            crowd.look(edited)
+            assert not edited.beat_clock().playing and not edited.context.emitted
+        finally:
+            leave_session(edited or node)
+
+    made_again_if_crowded(attempt)
