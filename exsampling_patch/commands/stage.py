@@ -31,6 +31,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from exsampling_patch.commands.ended_takes import EndedTakes
 from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text, error_line, gist
 from exsampling_patch.commands.folder_words import folder_line
 from exsampling_patch.commands.late_loads import TAKES_KEPT
@@ -151,6 +152,7 @@ class StageConsole:
         #: error on one is left for its line to tell. Insertion-ordered, the oldest dropped past TAKES_KEPT.
         self._ended: dict[str, None] = {}
         self._left_over: list[NodeError] = []  # errors left for the lines of takes no longer kept (under ``_lock``)
+        self._ever_ended = EndedTakes()  # every take whose line went out, _ended's forgotten too (under ``_lock``)
         self._stop_began = False  # (under ``_lock``) the takes on their way may never end, nor their lines come
         self._opened: dict[str, set[str]] = {}  # node id -> what of it was announced (url, device...)
         #: the live node for an id (the run's engine.node), to read what a node knows beyond its status
@@ -190,6 +192,8 @@ class StageConsole:
             if self.mode != "json":
                 with self._lock:  # decided and printed in one go: a count never lands after the next error's line
                     take_id = self._take_named(event.error)
+                    if take_id is not None and take_id in self._ever_ended:  # named again long after its line: told
+                        take_id = None
                     # Its take's line is to tell it (normal mode: quiet prints no take lines, and tells each error;
                     # before the stop, which may cut that line off)
                     on_take = take_id is not None and self.mode == "normal" and not self._stop_began
@@ -422,6 +426,7 @@ class StageConsole:
         with self._lock:
             known = self._takes.pop(event.take_id, {})
             self._ended[event.take_id] = None
+            self._ever_ended.add(event.take_id)
             if len(self._ended) > TAKES_KEPT:
                 del self._ended[next(iter(self._ended))]
         if self.mode in ("quiet", "json"):

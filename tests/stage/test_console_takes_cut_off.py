@@ -59,6 +59,29 @@ def test_takes_loaded_after_all_are_not_kept_and_an_error_on_an_old_one_is_told(
         "error in node 'sampler': Ana-00000 rolled back from slot HH: no answer"]
 
 
+def test_an_error_on_a_take_named_again_long_after_its_line_is_told_when_it_comes() -> None:
+    """A take forgotten as ended (TAKES_KEPT newer ones ended since) named again by the sampler (it still plays it)
+    was taken for one on its way: an error naming it waited for its line, long out, and the run's flush told it as
+    one of the takes "whose lines the stop cut off"."""
+    console = console_of()
+    for number in range(TAKES_KEPT + 10):
+        console(arrived(f"Ana-{number:05d}"))
+        console(ended(f"Ana-{number:05d}"))
+    console(arrived("Ana-late"))
+    console(error("sampler", "Ana-late not loaded into slot HH: no answer"))  # the first on takes: told
+    for old in ("Ana-00000", "Ana-00001"):
+        console(NodeStatus("sampler", status={"take": old, "slot": "HH"}, time=time.monotonic()))  # it plays them
+        console(error("sampler", f"{old} rolled back from slot HH: the sampler's audio process stopped"))
+    assert [line for line in said(console) if "error in node" in line] == [
+        "error in node 'sampler': Ana-late not loaded into slot HH: no answer",
+        "error in node 'sampler': Ana-00000 rolled back from slot HH: the sampler's audio process stopped",
+        "error in node 'sampler': Ana-00001 rolled back from slot HH: the sampler's audio process stopped"]
+    told = len(said(console))
+    console.stopping()
+    console.flush_errors()
+    assert not [line for line in said(console)[told:] if "Ana-0000" in line or "cut off" in line], said(console)
+
+
 def test_errors_left_for_lines_the_stop_cut_off_are_told_at_the_flush() -> None:
     console = console_of()
     for take_id in ("Ana-1", "Ana-2", "Ana-3", "Ana-4", "Ana-5"):
