@@ -31,6 +31,7 @@ from exsampling_patch.audio_files import NO_AUDIO as NO_AUDIO
 from exsampling_patch.audio_files import UnusableAudio as UnusableAudio
 from exsampling_patch.audio_files import check_audio, read_audio, write_audio
 from exsampling_patch.audio_files import write_float_wav as write_float_wav
+from exsampling_patch.journal_lines import append_line
 from exsampling_patch.messages import Location, Take
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
@@ -335,17 +336,11 @@ class TakeStore:
         self.mark_done(take.take_id)
 
     def mark_done(self, take_id: str) -> None:
-        """Record that a take is done: it ended in the patch (appends to the journal and flushes it to disk)."""
-        with self._lock, open(self._journal, "ab+") as handle:
-            # A last line a full disk cut short (no "\n"): this id, appended onto it, was read as part of it, and
-            # its take, ended, was passed on again at every start.
-            end = handle.seek(0, os.SEEK_END)
-            if end:
-                handle.seek(end - 1)
-            cut = end > 0 and handle.read(1) != b"\n"
-            handle.write(b"\n" * cut + take_id.encode("utf-8") + b"\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        """Record that a take is done: it ended in the patch (appends to the journal and flushes it to disk). Raises
+        OSError (``the disk is full``, the journal its file name) where its line was not written whole: taken back,
+        as a part of it read as an id could be another take's, taken for done and never passed on."""
+        with self._lock:
+            append_line(self._journal, take_id.encode("utf-8") + b"\n", drop_cut=True)
 
     def processed_ids(self) -> set[str]:
         """The take ids in the journal: one a line, each up to its "\\n" (not split on spaces, U+2028, U+0085 or

@@ -161,26 +161,46 @@ signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write past the limit fails 
 size = os.path.getsize(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_FSIZE, (size + 5, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
 try:
-    TakeStore(sys.argv[1]).mark_done("second-take")
+    TakeStore(sys.argv[1]).mark_done(sys.argv[3])
 except OSError as error:
-    print(error.errno)
+    print(error.errno, error.strerror, error.filename, sep="|")
 """
 
 
-def test_a_take_marked_done_after_a_line_cut_short_is_done(tmp_path: Path) -> None:
-    """A full disk cut the journal's last line short (the room for 5 of its bytes: a file size limit does it
-    here); the next id appended, once there was room again, was read as part of that line: its take, ended, was
-    passed on again at every start."""
-    import errno
+def cut_short(folder: Path, take_id: str) -> str:
+    """``take_id`` marked done in ``folder``'s take store with room for 5 bytes of its line (a file size limit, in a
+    child process: the write past it fails, EFBIG, as on a full disk); what it raised."""
     import subprocess
     import sys
+
+    cut = subprocess.run([sys.executable, "-c", CUT_SHORT, str(folder), str(folder / ".processed"), take_id],
+                         capture_output=True, text=True, check=True, timeout=60)
+    return cut.stdout.strip()
+
+
+def test_a_take_marked_done_after_a_line_cut_short_is_done(tmp_path: Path) -> None:
+    """A full disk cut the journal's last line short; the next id appended, once there was room again, was read as
+    part of that line: its take, ended, was passed on again at every start."""
+    import errno
 
     store = TakeStore(tmp_path)
     store.mark_done("first-take")
     journal = tmp_path / ".processed"
-    cut = subprocess.run([sys.executable, "-c", CUT_SHORT, str(tmp_path), str(journal)], capture_output=True,
-                         text=True, check=True)
-    assert cut.stdout.split() == [str(errno.EFBIG)], cut
-    assert journal.read_bytes() == b"first-take\nsecon"
+    assert cut_short(tmp_path, "second-take") == f"{errno.EFBIG}|the disk is full|{journal}"
     store.mark_done("third-take")
-    assert store.processed_ids() == {"first-take", "secon", "third-take"}
+    assert store.processed_ids() == {"first-take", "third-take"}
+
+
+def test_a_line_cut_short_is_taken_back_and_no_take_it_names_is_lost(tmp_path: Path) -> None:
+    """Cut after 5 bytes, the id mic-12 left "mic-1", another take's id: kept (ended by the next line since
+    9edf05ca), it was read back as an entry, and take mic-1, never ended, was taken for done and never passed on
+    again. The cut line is now taken back."""
+    store = TakeStore(tmp_path)
+    for take_id in ("mic-1", "mic-12"):
+        store.store(Take(np.zeros(480, np.float32), 48000, take_id=take_id))
+    store.mark_done("first-take")
+    assert cut_short(tmp_path, "mic-12") != ""
+    assert (tmp_path / ".processed").read_bytes() == b"first-take\n"
+    store.mark_done("mic-13")
+    assert "mic-1" not in store.processed_ids()
+    assert [data["take_id"] for _, data in TakeStore(tmp_path).unfinished()] == ["mic-1", "mic-12"]
