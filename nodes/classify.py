@@ -76,6 +76,8 @@ class SoundClassifier(Node):
                        maximum=3600.0, unit="s")
 
     _classifier: Classifier | ClassifierProcess | None = None
+    #: Why its start() failed, the model named as the patch names it; said again to each take that comes
+    _not_started = ""
 
     def prepare(self) -> None:
         if self.own_process:  # the process loads the model while the patch's other nodes start
@@ -95,13 +97,16 @@ class SoundClassifier(Node):
 
         try:
             self._start()
-        except (ModelFileError, ClassifierProcessError) as error:
+        except Exception as error:
+            # Said again to each take that comes all the same (the engine still hands it its takes)
+            self._not_started = self._as_named(str(error) or "it gave no reason")
+            if not isinstance(error, (ModelFileError, ClassifierProcessError)):
+                raise
             # Named as the patch names the model, as check, run's summary and classify --patch name it (735e4a9):
             # the console's "error in node 'clf' in start()" told the absolute path the node loads.
-            named = self._as_named(str(error))
-            if named == str(error):
+            if self._not_started == str(error):
                 raise
-            raise type(error)(named) from error
+            raise type(error)(self._not_started) from error
 
     def _as_named(self, said: str) -> str:
         from exsampling_patch.path_checks import as_named
@@ -152,16 +157,19 @@ class SoundClassifier(Node):
         super().stop()
 
     def on_take(self, take: Take) -> None:
-        assert self._classifier is not None, "start() loads the classifier"
         try:
+            if self._classifier is None:  # its start() failed in the patch's process: no classifier to ask
+                raise RuntimeError(self._not_started or "no classifier loaded")
             result = self._classifier.predict(take.samples, take.sample_rate, top_k=self.top_k, **self._scoring())
         except Exception as error:
             if self.stop_event.is_set():
                 raise  # the patch stops under it: the runtime redoes the take at the next start, no error of the show
-            # The take still gets its prediction, an explicit "error in classifier": the gate turns it down
-            # with that reason, a slot map waiting for it lets its take go, and the phone is told.
-            why = f"error in {self.node_id}: {type(error).__name__}: {error}"
-            self.report_error(why)
+            # The take still gets its prediction, an explicit "error in clf: ...": the gate turns it down with that
+            # reason, a slot map waiting for it lets its take go, and the phone is told. In words: the performer read
+            # "error in clf: ClassifierProcessError: ...", a Python class name, and the model's absolute path.
+            told = self._failed_words(error)
+            why = f"error in {self.node_id}: {told}"
+            self.report_error(told)  # the console says "error in node 'clf': " before it
             self.tell_fate(take, "error", why)
             self.emit("prediction", Prediction(take, (), why))
             return
@@ -171,6 +179,21 @@ class SoundClassifier(Node):
         self.report_status(take=take.take_id, label=prediction.label or "nothing", confidence=prediction.confidence,
                            **take.latency_status())
         self.emit("prediction", prediction)
+
+    def _failed_words(self, error: Exception) -> str:
+        """What failed on a take, what becomes of it and what the performer can do, the model named as the patch
+        names it: the process says its model's problem again to each take after its start failed (or after a crash,
+        where the process started again could not load it), with the absolute path."""
+        from exsampling_patch.models.process import ClassifierProcess
+
+        said = self._as_named(str(error) or "it gave no reason")
+        if said == self._not_started:
+            return f"not classified, the classifier did not start ({said}): no take gets a slot until the patch " \
+                "is started again"
+        if isinstance(self._classifier, ClassifierProcess) and self._classifier.pid is None:  # ended for good
+            return f"not classified, the classifier stopped ({said}): no take gets a slot until the patch is " \
+                "started again"
+        return f"not classified, the classifier failed on this take ({said}): it goes to no slot; record it again"
 
 
 class ConfidenceGate(SlotTableRows, Node):

@@ -246,7 +246,8 @@ def test_a_classifier_error_ends_the_take_with_its_fate_and_the_map_lets_it_go()
         assert engine.wait_idle(10)
         (end,) = ended
         assert end.fate == "error" and end.node_id == "classifier"
-        assert end.reason == "error in classifier: RuntimeError: the model process died"
+        assert end.reason == ("error in classifier: not classified, the classifier failed on this take (the model "
+                              "process died): it goes to no slot; record it again")
         slot_map: Any = engine.node("map")
         assert slot_map._takes == {}  # let go, not held forever
         assert "model process died" in engine.errors["classifier"]
