@@ -347,8 +347,12 @@ class TakeStore:
         "\\r": a microphone's take ids begin with its node id, which may hold them)."""
         if not self._journal.exists():
             return set()
-        with open(self._journal, encoding="utf-8", newline="\n") as handle:
-            return set(handle.read().split("\n")) - {""}
+        lines = self._journal.read_bytes().split(b"\n")
+        # A last line without its "\n" is a write cut short (a full disk) whose take-back failed: maybe only a part
+        # of an id, which could be another take's. Left out, its take is at worst passed on again, never lost; its
+        # write was told as failed, and the next mark_done drops it. A line cut inside a character (an older
+        # version's, ended since) is no id: strict UTF-8 raised on it, and the source's start with it.
+        return {line.decode("utf-8", "surrogateescape") for line in lines[:-1] if line}
 
     def unprocessed(self) -> list[Path]:
         """Stored takes not yet marked done, oldest first (to pass on again after a crash)."""

@@ -204,3 +204,26 @@ def test_a_line_cut_short_is_taken_back_and_no_take_it_names_is_lost(tmp_path: P
     store.mark_done("mic-13")
     assert "mic-1" not in store.processed_ids()
     assert [data["take_id"] for _, data in TakeStore(tmp_path).unfinished()] == ["mic-1", "mic-12"]
+
+
+def test_a_last_line_left_cut_short_is_no_id_and_is_dropped(tmp_path: Path) -> None:
+    """As a run whose take-back failed too left it, or an older version: the last line without its newline is no
+    take id (it may be a part of one, another take's), and the next id written drops it."""
+    store = TakeStore(tmp_path)
+    store.store(Take(np.zeros(480, np.float32), 48000, take_id="mic-1"))
+    journal = tmp_path / ".processed"
+    journal.write_bytes(b"first-take\nmic-1")
+    assert store.processed_ids() == {"first-take"}
+    assert [data["take_id"] for _, data in store.unfinished()] == ["mic-1"]
+    store.mark_done("third-take")
+    assert journal.read_bytes() == b"first-take\nthird-take\n"
+
+
+def test_a_line_cut_inside_a_character_is_no_id_and_the_others_are_read(tmp_path: Path) -> None:
+    """An id cut inside a character by a full disk, ended by an older version's next line: strict UTF-8 raised on
+    the whole journal, and with it the microphone's (or web recorder's) start."""
+    store = TakeStore(tmp_path)
+    journal = tmp_path / ".processed"
+    journal.write_bytes("first-take\nmic \u00e9t\u00e9-1".encode()[:-3] + b"\nthird-take\n")
+    assert store.processed_ids() >= {"first-take", "third-take"}
+    assert store.unfinished() == []
