@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import stat
 import threading
 import weakref
@@ -34,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from exsampling_patch.journal_lines import append_line
 from exsampling_patch.takes import file_stem, write_atomic
 
 Stamp = tuple[int, int]  # (size, mtime in ns), as the folder source stamps a file
@@ -122,6 +122,9 @@ class FolderJournal:
                 lines = self.path.read_text(encoding="utf-8", errors=_NAMES).splitlines()
             except FileNotFoundError:
                 return record
+        # A last line without its newline (a full disk cut it, and its take-back failed) is read all the same where
+        # it is a whole JSON object (only its newline was cut: what it says is so); a part of one never parses, and
+        # is skipped below. Left out, a whole one's file would be read again, or taken for one that arrived since.
         for line in lines:
             try:
                 data = json.loads(line)
@@ -189,16 +192,10 @@ class FolderJournal:
 
 
 def _append(path: Path, line: str) -> None:
-    with open(path, "ab+") as handle:
-        # A last line a full disk cut short (no "\n"): this line, appended onto it, was read as part of it and
-        # skipped, and a take's end with it (passed on again at the next start).
-        end = handle.seek(0, os.SEEK_END)
-        if end:
-            handle.seek(end - 1)
-        cut = end > 0 and handle.read(1) != b"\n"
-        handle.write(b"\n" * cut + line.encode("utf-8", _NAMES))
-        handle.flush()
-        os.fsync(handle.fileno())
+    """Raises OSError (``the disk is full``, the journal its file name) where ``line`` was not written whole: taken
+    back, for no part of it to stay. A cut line left all the same is ended (:meth:`load` skips it: no part of a
+    JSON object reads as one)."""
+    append_line(path, line.encode("utf-8", _NAMES), drop_cut=False)
 
 
 def _seen_line(entry: Entry) -> str:

@@ -110,7 +110,8 @@ class JournalStart(Node):
         try:
             write(*args)
         except OSError as error:  # a full disk: the take goes on; only a restart would read it again
-            self.report_error(f"journal not written ({error})")
+            where = f": {error.filename}" if error.filename else ""
+            self.report_error(f"journal not written ({error.strerror or error}{where})")
 
     def _file_name(self, path: Path) -> str:
         return path.relative_to(self._root).as_posix()
