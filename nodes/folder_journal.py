@@ -119,7 +119,9 @@ class FolderJournal:
         with self._passed.lock:
             record = Record(in_flight=set(self._passed.takes.values()))
             try:
-                lines = self.path.read_text(encoding="utf-8", errors=_NAMES).splitlines()
+                # Split on "\n" alone: JSON writes U+2028 or U+0085 in a file's name as they are, and splitlines
+                # cut that file's line in two, neither read: its take, ended, was read again at the next start.
+                lines = self.path.read_text(encoding="utf-8", errors=_NAMES).split("\n")
             except FileNotFoundError:
                 return record
         # A last line without its newline (a full disk cut it, and its take-back failed) is read all the same where
