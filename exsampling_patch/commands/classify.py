@@ -143,8 +143,7 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
     except ModelFileError as error:
         # The patch's model param names the file: told at its line, as check tells a model file that is not there.
         node_id = chain.classifier.node_id if chain is not None else ""
-        print(f"error: {_param_place(args.patch, node_id, 'model')}{_model_as_named(args.patch, node_id, str(error))}",
-              file=sys.stderr)
+        print(f"error: {_param_place(args.patch, node_id, 'model')}{error}", file=sys.stderr)
         return 2
     except (PatchError, ChainError, ParamError, OSError) as error:
         said = str(error)  # most name the patch file already, with its line
@@ -210,21 +209,6 @@ def _param_place(patch: str, node_id: str, name: str) -> str:
     source = read_patch(patch).source_map
     line = (source.node_line(node_id, "params", name) or source.node_line(node_id)) if node_id else None
     return f"{patch}:{line}: node '{node_id}': parameter '{name}': " if line else f"{patch}: "
-
-
-def _model_as_named(patch: str, node_id: str, said: str) -> str:
-    """``said`` of the model of ``patch``'s classifier ``node_id`` with its files named as the patch names them, as
-    check names them (735e4a9): the absolute path was told."""
-    from exsampling_patch.context import patch_path
-    from exsampling_patch.patchfile import read_patch
-    from exsampling_patch.path_checks import as_named
-
-    spec = read_patch(patch).patch.nodes.get(node_id)
-    value = spec.params.get("model") if spec is not None else None
-    if not isinstance(value, str) or not value:
-        return said
-    base = Path(patch).resolve().parent
-    return as_named(said, value, patch_path(value, base), base) or said
 
 
 def _folder_hint(folder: Path) -> str:

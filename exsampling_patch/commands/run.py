@@ -32,7 +32,6 @@ from exsampling_patch.commands.start_watch import NOTICES, REMIND_EVERY, StartWa
 from exsampling_patch.errors import PatchError
 from exsampling_patch.node import Node
 from exsampling_patch.patch import Patch
-from exsampling_patch.path_checks import as_named
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, NodeStatus, TakeEnded, showlog
 from exsampling_patch.runtime.parts import running_at
@@ -314,10 +313,6 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         show.close()
     failed = dict(engine.error_counts)  # one C call: a node still running may add to it
     never = [node_id for node_id in patch.nodes if node_id not in started_nodes]
-    for node_id, (model, _) in models.items():  # as check names it (735e4a9): the absolute path was told
-        if node_id in never and start_errors.get(node_id, "").startswith("not a readable model file"):
-            start_errors[node_id] = as_named(start_errors[node_id], str(patch.nodes[node_id].params["model"]),
-                                             Path(model), Path(args.patch).resolve().parent) or start_errors[node_id]
     # FILE:LINE of a classifier's model or a folder parameter that stopped its start, for the line and the JSON alike
     places = {node_id: model_place(args.patch, patch, node_id, start_errors.get(node_id, "")) for node_id in never}
     print((f"stopped during start-up, {time.monotonic() - starting:.1f} s in" if interrupted
