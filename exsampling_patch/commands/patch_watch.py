@@ -31,15 +31,15 @@ INTERVAL = 0.5
 def edited_text(patch: str) -> str:
     """The console's line for an edit of ``patch`` (as the command named it) on disk."""
     return (f"{patch} changed on disk: this run goes on with the patch as it started; to use the edit, check it "
-            f"(exsampling check {patch}), then stop with Ctrl+C and run it again (exsampling edit {patch} --run "
-            "takes edits live)")
+            f"(.venv/bin/exsampling check {patch}), then stop with Ctrl+C and run it again (.venv/bin/exsampling edit "
+            f"{patch} --run takes edits live)")
 
 
 def model_edited_text(model: str, node_id: str, patch: str) -> str:
     """The console's line for a new save of ``model``, the model file of the classifier ``node_id`` of ``patch``."""
     return (f"{model} changed on disk: classifier '{node_id}' goes on with the model it loaded at this run's start "
             f"(its process, if started again after a failure, reads the new one); to use it, check the patch "
-            f"(exsampling check {patch}), then stop with Ctrl+C and run it again")
+            f"(.venv/bin/exsampling check {patch}), then stop with Ctrl+C and run it again")
 
 
 def node_file_edited_text(file: str, types: list[str], check: str) -> str:

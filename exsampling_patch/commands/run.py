@@ -286,7 +286,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         watch_patch_file(args.patch, read, watching, console.say)
         for node_id, (model, model_read) in models.items():
             watch_file(model, model_read, watching, console.say, model_edited_text(model, node_id, args.patch))
-        check = " ".join(["exsampling check", args.patch, *(f"--nodes {folder}" for folder in args.nodes)])
+        check = " ".join([".venv/bin/exsampling check", args.patch, *(f"--nodes {folder}" for folder in args.nodes)])
         for file, (types, code_read) in plugin_code.items():
             watch_file(file, code_read, watching, console.say, node_file_edited_text(file, types, check))
         stop.wait(args.duration)

@@ -41,8 +41,8 @@ def test_an_edit_of_the_running_patch_is_told_once_per_save(tmp_path: Path) -> N
     assert len(told) == 2, run.output()
     assert told[0].split(" ", 1)[1].rstrip("\n") == (
         f"{patch} changed on disk: this run goes on with the patch as it started; to use the edit, check it "
-        f"(exsampling check {patch}), then stop with Ctrl+C and run it again (exsampling edit {patch} --run "
-        "takes edits live)"), told
+        f"(.venv/bin/exsampling check {patch}), then stop with Ctrl+C and run it again (.venv/bin/exsampling edit "
+        f"{patch} --run takes edits live)"), told
 
 
 def test_a_classifiers_model_retrained_into_while_the_run_plays_is_told(tmp_path: Path) -> None:
@@ -60,8 +60,8 @@ def test_a_classifiers_model_retrained_into_while_the_run_plays_is_told(tmp_path
     (told,) = [line for line in run.stderr if "changed on disk" in line]
     assert told.split(" ", 1)[1].rstrip("\n") == (
         f"{model} changed on disk: classifier 'clf' goes on with the model it loaded at this run's start (its "
-        "process, if started again after a failure, reads the new one); to use it, check the patch (exsampling "
-        f"check {patch}), then stop with Ctrl+C and run it again"), told
+        "process, if started again after a failure, reads the new one); to use it, check the patch (.venv/bin/"
+        f"exsampling check {patch}), then stop with Ctrl+C and run it again"), told
 
 
 def test_a_plugins_node_file_saved_while_the_run_plays_is_told(tmp_path: Path) -> None:
@@ -78,5 +78,5 @@ def test_a_plugins_node_file_saved_while_the_run_plays_is_told(tmp_path: Path) -
     (told,) = [line for line in run.stderr if "changed on disk" in line]
     assert told.split(" ", 1)[1].rstrip("\n") == (
         f"{nodes / 'reverse.py'} changed on disk: this run goes on with the code of node type 'reverse' it read at "
-        f"its start; to use the change, check it (exsampling check {patch} --nodes {nodes}), then stop with Ctrl+C "
-        "and run it again"), told
+        f"its start; to use the change, check it (.venv/bin/exsampling check {patch} --nodes {nodes}), then stop with "
+        "Ctrl+C and run it again"), told
