@@ -213,8 +213,9 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
     problems: list[Problem] = []
     patch = Patch()
     if text.startswith('{"event": "show"'):  # a show log (JSON lines): "did not find expected <document start>"
+        replay = f"replay it: .venv/bin/exsampling replay {file} --out show.wav"
         return ParsedPatch(patch, source, [Problem("a show log that 'exsampling run' wrote, not a patch", file,
-                                                   hint=f"replay it: exsampling replay {file} --out show.wav")])
+                                                   hint=replay)])
     loader = PatchLoader(text)
     try:
         root = loader.get_single_node()
@@ -315,7 +316,7 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
         # check_patch reports them, and renaming fixes them.
         if not isinstance(type_name, str) or not type_name:
             problems.append(source.problem(f"node '{node_id}' needs a 'type'", *where,
-                                           hint="`exsampling nodes` lists the types"))
+                                           hint="`.venv/bin/exsampling nodes` lists the types"))
             parsed.typeless.append(node_id)
             continue
         if node_id in patch.nodes:

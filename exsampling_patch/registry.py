@@ -130,8 +130,8 @@ class Registry:
                                                     f"{project})" if project else "put the class in a file of its "
                                                     f"own ({init.parent / type_name}.py)"))
         # A patch from another machine names its plugins' types; without their files, where they go is the news.
-        return " ".join(parts) or ("`exsampling nodes` lists the known types; one from a plugin needs its folder, "
-                                   "given with --nodes DIR or node_dirs: [DIR] in the patch, or its package "
+        return " ".join(parts) or ("`.venv/bin/exsampling nodes` lists the known types; one from a plugin needs its "
+                                   "folder, given with --nodes DIR or node_dirs: [DIR] in the patch, or its package "
                                    "installed")
 
     def _nested_file(self, type_name: str) -> Path | None:

@@ -328,8 +328,8 @@ def no_nodes_warning(parsed: ParsedPatch) -> list[Problem]:
         return []
     return [parsed.source_map.problem(
         "the patch has no nodes: it runs nothing", "nodes",
-        hint="add them under 'nodes:', of the types 'exsampling nodes' lists, or in the editor: exsampling edit "
-        f"{parsed.source_map.file}")]
+        hint="add them under 'nodes:', of the types '.venv/bin/exsampling nodes' lists, or in the editor: "
+        f".venv/bin/exsampling edit {parsed.source_map.file}")]
 
 
 def unnamed_plugins(patch: Patch, registry: Registry, problems: list[Problem]) -> list[PluginProblem]:

@@ -16,7 +16,7 @@ from exsampling_patch.errors import Problem
 #: ``validate.check_patch``'s hint for a required parameter that is missing.
 _ADD_UNDER_PARAMS = re.compile(r"add '[^']+: \.\.\.' under params \((?P<doc>.*)\)", re.DOTALL)
 #: The command line's list of node types (``registry.unknown_hint``, ``patchfile``'s node without a type).
-_NODES_COMMAND = "`exsampling nodes` lists the"
+_NODES_COMMAND = "`.venv/bin/exsampling nodes` lists the"
 
 
 def editor_hint(hint: str) -> str:

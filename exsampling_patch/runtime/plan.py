@@ -44,7 +44,7 @@ def compile_plan(patch: Patch, registry: Registry, version: int = 0, *, checked:
     # Generation by generation, in file order: the same patch always gets the same order.
     order = topological_order(patch)
     if order is None:
-        raise PatchError([Problem("the links form a cycle", hint="`exsampling check` names its nodes")])
+        raise PatchError([Problem("the links form a cycle", hint="`.venv/bin/exsampling check` names its nodes")])
     routes: dict[Route, list[Route]] = {}
     for link in patch.links:
         routes.setdefault((link.source.node, link.source.port), []).append((link.target.node, link.target.port))

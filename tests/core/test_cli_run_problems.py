@@ -32,7 +32,7 @@ def test_run_tells_every_problem_check_tells_at_the_same_lines(
                      "links:\n- inbox.take -> lgo.message\n", encoding="utf-8")
     checked = told(["check", str(patch)], capsys, "out")
     assert checked == [
-        f"{patch}:6: node 'writer' needs a 'type' (`exsampling nodes` lists the types)",
+        f"{patch}:6: node 'writer' needs a 'type' (`.venv/bin/exsampling nodes` lists the types)",
         f"{patch}:7: unknown node key 'tipe' (did you mean 'type'? a node has id, type, position, params)",
         f"{patch}:12: link inbox.take -> lgo.message: no node with id 'lgo'; did you mean 'log'?",
     ], checked

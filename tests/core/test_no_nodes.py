@@ -16,7 +16,7 @@ def test_a_patch_with_no_nodes_is_warned_of_by_check_and_run(
     path = tmp_path / "show.yaml"
     path.write_text(text, encoding="utf-8")
     warning = (f"warning: {path}:{line}: the patch has no nodes: it runs nothing (add them under 'nodes:', of the "
-               f"types 'exsampling nodes' lists, or in the editor: exsampling edit {path})")
+               f"types '.venv/bin/exsampling nodes' lists, or in the editor: .venv/bin/exsampling edit {path})")
     assert main(["check", str(path)]) == 0  # a warning: the patch is sound, and runs
     assert capsys.readouterr().err.splitlines() == [warning, f"{path}: ok, but 1 warning"]
     assert main(["run", str(path), "--for", "0.1", "--log", "-", "--show-log", "none"]) == 0

@@ -182,8 +182,8 @@ def test_a_show_log_given_as_the_patch_says_so(tmp_path: Path) -> None:
     path.write_text('{"event": "show", "version": 1, "t": 0.0, "nodes": {}}\n{"event": "take", "t": 1.5}\n',
                     encoding="utf-8")
     assert [str(p) for p in read_patch(path).problems] == [
-        f"{path}: a show log that 'exsampling run' wrote, not a patch (replay it: exsampling replay {path} --out "
-        "show.wav)"]
+        f"{path}: a show log that 'exsampling run' wrote, not a patch (replay it: .venv/bin/exsampling replay {path} "
+        "--out show.wav)"]
 
 
 def test_a_control_character_is_told_at_its_line_and_column(tmp_path: Path) -> None:

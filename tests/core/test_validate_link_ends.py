@@ -53,7 +53,7 @@ def test_a_link_of_a_node_written_without_a_type_is_checked_at_its_other_end(tmp
     patch.write_text("exsampling_patch: 1\nnodes:\n- id: inbox\n  tipe: folder_source\n- id: writer\n  type: log\n"
                      "links:\n- inbox.take -> writr.message\n- inbox.take -> writer.message\n", encoding="utf-8")
     assert [str(problem).removeprefix(f"{patch}:") for problem in check_file(patch)] == [
-        "3: node 'inbox' needs a 'type' (`exsampling nodes` lists the types)",
+        "3: node 'inbox' needs a 'type' (`.venv/bin/exsampling nodes` lists the types)",
         "4: unknown node key 'tipe' (did you mean 'type'? a node has id, type, position, params)",
         "8: link inbox.take -> writr.message: no node with id 'writr'; did you mean 'writer'?",
     ]
