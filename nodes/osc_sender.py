@@ -44,19 +44,48 @@ BATCH_SECONDS = 0.1
 LENGTH = struct.Struct(">I")
 
 
+def _whole_key(line: bytes) -> str:
+    """``line``'s key, or "" where it cannot be a whole one: a key is a take id, a tab and a slot, never empty (an
+    empty slot is a row removed), in UTF-8. Cut by a full disk and ended by a run before its take-back (or whose
+    take-back failed), a line that holds no tab, ends in one or stops inside a character is no key. A cut after
+    the slot's first letter (``take-1\\tH`` of ``take-1\\tHH``) cannot be told from a whole key: only the last line,
+    never ended, is known to be cut."""
+    try:
+        key = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return ""
+    return key if "\t" in key and not key.endswith("\t") else ""
+
+
 def read_sent(log: Path, keep: int = KEEP) -> tuple[OrderedDict[str, None], int]:
-    """The newest ``keep`` keys of a sent log (empty when there is none yet) and how many lines it holds."""
-    try:  # no newline translation: a take id may hold a "\r" (a node id may), which must not end its line
-        with log.open(encoding="utf-8", newline="") as handle:
-            lines = handle.read().split("\n")
+    """The newest ``keep`` keys of a sent log (empty when there is none yet) and how many lines it holds.
+
+    A last line without its newline is a key a full disk cut short whose take-back failed: maybe a part of another
+    key (``take-1\\tH`` of ``take-1\\tHH``), whose take would then be skipped and never reach Live. Left out, its own
+    take is at worst sent again; :func:`append_key` drops it. Nor is a line that is no whole key a key."""
+    try:  # split on "\n" alone: a take id may hold a "\r" (a node id may), which must not end its line
+        lines = log.read_bytes().split(b"\n")
     except FileNotFoundError:
         return OrderedDict(), 0
-    return OrderedDict.fromkeys(line for line in lines[-keep - 1:] if line), len(lines) - 1
+    keys = (_whole_key(line) for line in lines[:-1][-keep:])
+    return OrderedDict.fromkeys(key for key in keys if key), len(lines) - 1
 
 
 def open_log(log: Path) -> int:
     """The sent log ``log`` opened for :func:`append_key` (made if need be): appended to, and its last byte read."""
     return os.open(log, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+
+
+def _line_start(fd: int, end: int) -> int:
+    """Where the last line of the file open as ``fd`` (``end`` bytes long) begins: just after its last newline."""
+    at = end
+    while at > 0:
+        start = max(0, at - 4096)
+        newline = os.pread(fd, at - start, start).rfind(b"\n")
+        if newline >= 0:
+            return start + newline + 1
+        at = start
+    return 0
 
 
 def append_key(fd: int, key: str, log: Path) -> None:
@@ -65,13 +94,16 @@ def append_key(fd: int, key: str, log: Path) -> None:
     A full disk cut a line short and the write said nothing but its count: the next key ran on from the cut one,
     neither was read back, and a take redone after a restart went to Live a second time. A line not written whole
     is taken back (the file cut to its size before) and raises :class:`OSError`, its text naming the log and the
-    problem, for the node to tell; a last line cut short all the same (taking it back failed too) is ended first."""
+    problem, for the node to tell. A last line cut short all the same (taking it back failed too, or a run before
+    that left it) is dropped first: ended, it could read as another key (:func:`read_sent`); its take, told as not
+    logged, is at worst sent again."""
     line = f"{key}\n".encode()
     end = os.lseek(fd, 0, os.SEEK_END)
-    if end and os.pread(fd, 1, end - 1) != b"\n":
-        line = b"\n" + line
     done = 0
     try:
+        if end and os.pread(fd, 1, end - 1) != b"\n":
+            end = _line_start(fd, end)
+            os.ftruncate(fd, end)
         while done < len(line):
             wrote = os.write(fd, line[done:])
             if not wrote:  # a regular file says so with ENOSPC; never loop on nothing written

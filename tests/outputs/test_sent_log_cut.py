@@ -77,16 +77,21 @@ def test_a_key_added_after_a_line_cut_short_is_read_back(tmp_path: Path) -> None
         again.close()
 
 
-def test_a_line_left_cut_short_is_ended_before_the_next_key(tmp_path: Path) -> None:
-    """As an older run left it (its cut line never taken back)."""
+def test_a_line_left_cut_short_is_dropped_before_the_next_key(tmp_path: Path) -> None:
+    """As an older run left it (its cut line never taken back): ended, ``take-b\\tH`` would read as a key of its own
+    (test_sent_log_part_key.py)."""
     log_path = tmp_path / ".sent-live.txt"
     log_path.write_bytes(b"take-a\tHH\ntake-b\tH")
     log = SentLog(log_path)
-    log.add("take-c\tHH")
-    log.close()
+    try:
+        assert "take-b\tH" not in log
+        log.add("take-c\tHH")
+    finally:
+        log.close()
+    assert log_path.read_bytes() == b"take-a\tHH\ntake-c\tHH\n"
     again = SentLog(log_path)
     try:
-        assert "take-c\tHH" in again and "take-a\tHH" in again
+        assert "take-c\tHH" in again and "take-a\tHH" in again and "take-b\tH" not in again
     finally:
         again.close()
 
