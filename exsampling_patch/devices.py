@@ -81,13 +81,13 @@ def describe_audio_device(row: dict[str, Any]) -> str:
 #: What to do when no device of a kind is there at all: a device parameter has nothing to name yet. PortAudio
 #: looks for devices once, as the process starts: a server or card that comes later needs the patch run again.
 NO_DEVICE_FIX = ("start a JACK server, or plug in and switch on the sound card, then run the patch again; "
-                 "`exsampling devices` lists the devices found")
+                 "`.venv/bin/exsampling devices` lists the devices found")
 
 #: The same, for a node that starts its audio process again once a JACK server answers (the sampler on its default
 #: device): JACK alone needs no new run; a card plugged in later still does, PortAudio having looked once.
 JACK_LATER_FIX = ("start a JACK server (the node plays through it as soon as it answers, no need to run the patch "
-                  "again), or plug in and switch on the sound card, then run the patch again; `exsampling devices` "
-                  "lists the devices found")
+                  "again), or plug in and switch on the sound card, then run the patch again; `.venv/bin/exsampling "
+                  "devices` lists the devices found")
 
 
 #: For an output (the sampler): going on without sound, where none is to be had (docs/sampler.md, `device: none`).

@@ -117,11 +117,14 @@ def test_a_missing_device_with_none_present_says_what_to_do_instead(monkeypatch:
     assert text.startswith("cannot open sound device '(default)' for output: no audio output device was found (no "
                            "sound card, and no JACK server): "), text
     assert "Error querying" not in text and "one of them" not in text, text
-    assert "start a JACK server" in text and "sound card" in text and "`exsampling devices`" in text, text
+    assert "start a JACK server" in text and "sound card" in text, text
+    assert "; `.venv/bin/exsampling devices` lists the devices found" in text, text  # as typed, README's way
     assert text.endswith("or, to run without sound (a patch that only feeds Live), set the node's 'device' parameter "
                          "to none"), text
     # The microphone's input process finds a JACK server started later only in a new run: it says so.
     assert "then run the patch again" in text and "no need to run" not in text, text
+    later = missing_device_text("", "output", error, rows=[], jack_later=True)
+    assert "no need to run" in later and "; `.venv/bin/exsampling devices` lists the devices found" in later, later
     # an input-only card is no output device; with one output present, the parameter to set is named
     card = {"index": 0, "name": "USB mic", "host_api": "ALSA", "inputs": 1, "outputs": 0, "default_samplerate": 48000,
             "default_input": True, "default_output": False}
