@@ -287,8 +287,8 @@ def gate_calibration_warning(patch: Patch, registry: Registry, source: SourceMap
         f"labels elsewhere: {named}",
         source.file, source.node_line(gate_id, "params", "threshold") or source.node_line(gate_id),
         hint="the slots it sums are not the calibrated ones, so how many takes pass, and how many of those land "
-        "right, are not the model card's: try takes of the piece with `exsampling classify --patch` and set the "
-        f"threshold that suits them (one other than {threshold:g} is taken as yours)",
+        "right, are not the model card's: try takes of the piece with `.venv/bin/exsampling classify --patch` and set "
+        f"the threshold that suits them (one other than {threshold:g} is taken as yours)",
     )
 
 

@@ -53,8 +53,8 @@ def test_a_gate_with_the_calibrated_threshold_summing_other_rows_is_warned_of_at
         "summed by the shipped table), but its table sends 2 of the model's labels elsewhere: tambourine_shaker: HH "
         "here, Snare when calibrated; woodblock_rim: HH here, Snare when calibrated",
         "the slots it sums are not the calibrated ones, so how many takes pass, and how many of those land right, are "
-        "not the model card's: try takes of the piece with `exsampling classify --patch` and set the threshold that "
-        "suits them (one other than 0.45 is taken as yours)")]
+        "not the model card's: try takes of the piece with `.venv/bin/exsampling classify --patch` and set the "
+        "threshold that suits them (one other than 0.45 is taken as yours)")]
 
     # A threshold of the composer's own, a gate judging the best label (no table summed), rows that restate the
     # shipped ones or name labels the model never gives: nothing the calibration did not see.
@@ -104,8 +104,9 @@ def test_classify_patch_says_so_too(tmp_path: Path) -> None:
                      "summed by the shipped table), but its table sends 2 of the model's labels elsewhere: "
                      "tambourine_shaker: HH here, Snare when calibrated; woodblock_rim: HH here, Snare when calibrated "
                      "(the slots it sums are not the calibrated ones, so how many takes pass, and how many of those "
-                     "land right, are not the model card's: try takes of the piece with `exsampling classify --patch` "
-                     "and set the threshold that suits them (one other than 0.45 is taken as yours))"]
+                     "land right, are not the model card's: try takes of the piece with `.venv/bin/exsampling "
+                     "classify --patch` and set the threshold that suits them (one other than 0.45 is taken as "
+                     "yours))"]
     assert done.stdout.startswith(f"{take}: ")
     assert "note: " not in exsampling_here("classify", "--patch", str(REPO / "patches" / "exsampling.yaml"),
                                            str(take)).stderr
