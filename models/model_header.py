@@ -80,7 +80,7 @@ def check_blob(blob: Any, p: Path, kind: str, file_format: str, version: int) ->
                                  f"{found}; this one reads version {version}): update exsampling to use it")
         raise ModelFileError(f"{kind} file {p} is of a version this exsampling does not read ({kind} version "
                              f"{'none' if found is None else found}; it reads version {version}): train it again "
-                             "(exsampling train)")
+                             "(.venv/bin/exsampling train)")
     return blob
 
 
@@ -99,7 +99,7 @@ def front_end_of(blob: dict[str, Any], p: Path, kind: str) -> FrontEnd:
         how = ("an older version of exsampling, which analysed takes at 16 kHz (this one, at their own rate)" if older
                else "another version of exsampling, which analysed takes otherwise than this one")
         raise ModelFileError(f"{kind} {p} was trained by {how}: with it takes would be misheard; train it again on "
-                             "its takes (exsampling train)")
+                             "its takes (.venv/bin/exsampling train)")
     return front_end
 
 

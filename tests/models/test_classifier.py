@@ -354,7 +354,7 @@ def test_a_model_file_of_another_front_end_is_refused_with_what_to_do(tmp_path: 
         load_classifier(old)
     assert str(raised.value) == (f"model {old} was trained by an older version of exsampling, which analysed takes at "
                                  "16 kHz (this one, at their own rate): with it takes would be misheard; train it "
-                                 "again on its takes (exsampling train)")
+                                 "again on its takes (.venv/bin/exsampling train)")
 
 
 def test_a_model_file_of_another_version_is_told_in_words_with_what_to_do(tmp_path: Path) -> None:
@@ -368,14 +368,15 @@ def test_a_model_file_of_another_version_is_told_in_words_with_what_to_do(tmp_pa
     files = {
         "old.pt": ({"front_end": {"n_fft": 743, "hop": 742, "n_mels_full": 96, "fmax_full": 22050.0}},
                    "was trained by an older version of exsampling, which analysed takes at 16 kHz (this one, at their "
-                   "own rate): with it takes would be misheard; train it again on its takes (exsampling train)"),
+                   "own rate): with it takes would be misheard; train it again on its takes (.venv/bin/exsampling "
+                   "train)"),
         "other.pt": ({"front_end": {**vars(FRONT_END), "fmax": 11025.0}},
                      "was trained by another version of exsampling, which analysed takes otherwise than this one: "
-                     "with it takes would be misheard; train it again on its takes (exsampling train)"),
+                     "with it takes would be misheard; train it again on its takes (.venv/bin/exsampling train)"),
         "newer.pt": ({"version": 2}, "was written by a newer version of exsampling (model version 2; this one reads "
                                      "version 1): update exsampling to use it"),
         "none.pt": ({"version": None}, "is of a version this exsampling does not read (model version none; it reads "
-                                       "version 1): train it again (exsampling train)"),
+                                       "version 1): train it again (.venv/bin/exsampling train)"),
     }
     for name, (changed, why) in files.items():
         path = tmp_path / name
