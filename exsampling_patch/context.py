@@ -53,6 +53,14 @@ class NodeContext:
         again at the next start, where an edit's stop would hand it on or end it. Without a runtime, never."""
         return False
 
+    @property
+    def run_id(self) -> int:
+        """Which run of the patch the node is in: the runtime counts its engine's starts. The context stays the
+        same from one run to the next (a patch stopped and started again on one engine): a node that takes over
+        from a stopped one of its id tells an edit (the same context and run) from a run started again by this.
+        Without a runtime, 0."""
+        return 0
+
     def emit(self, node_id: str, port: str, message: Any) -> None:
         self.emitted.append((port, message))
 

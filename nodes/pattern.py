@@ -128,7 +128,9 @@ class Pattern(Node):
         if self.link and not clocks.link_available():
             self.report_error("link: the Link library is not installed (pip install LinkPython-extern); playing "
                               "on its own tempo")
-        edited = handed is not None and handed.get("context") is self.context  # not a patch run again
+        # not a patch run again: on another engine (its context), or on the same one (its next run)
+        edited = (handed is not None and handed.get("context") is self.context
+                  and handed.get("run_id") == self.context.run_id)
         if self.clock:  # several pattern nodes on one grid, whatever drives the one they follow
             # an edit goes on by the last clock it had (the followed node rebuilt too may not have published yet); a
             # patch run again played by the last run's, playing when it stopped, till its own followed node published
@@ -172,7 +174,7 @@ class Pattern(Node):
             # it went on from the last run's step: the steps of the gap counted as late, those before the stream
             # opened dropped there, and the groove came back mid-bar. What it sent went to that run's sampler: a
             # step sent again here goes to another, on its time (not after the last one sent, 0.1 ms late).
-            # What the control input changed lives on through an edit (the same run: the same engine's context),
+            # What the control input changed lives on through an edit (the same run: its engine's context and run),
             # unless the edit changed that very parameter; a patch run again starts from its parameters.
             if same_run and handed.get("swing_param") == self.swing:
                 self._swing = handed.get("swing", self._swing)
@@ -213,7 +215,8 @@ class Pattern(Node):
                                       "steps_per_beat": self.steps_per_beat, "length": self.length,
                                       "swing": self._swing, "swing_param": self.swing, "play": self._play,
                                       "playing_param": self.playing, "muted": set(self._muted),
-                                      "slots": list(self.slots), "context": self.context})
+                                      "slots": list(self.slots), "context": self.context,
+                                      "run_id": self.context.run_id})
 
     def leaving(self) -> None:
         """Removed by an edit: the scheduler ends, and what it sent ahead (up to ``lookahead_ms``) is void from now,

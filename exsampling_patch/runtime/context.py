@@ -31,6 +31,7 @@ class EngineSide(Protocol):
     events: EventBus
     status: dict[str, dict[str, Any]]
     ledger: TakeLedger
+    run_id: int
     _plan: Plan | None
     _local: threading.local
     _status_lock: threading.Lock
@@ -60,6 +61,10 @@ class EngineContext(NodeContext):
     @property
     def patch_stopping(self) -> bool:
         return self._engine._stopping
+
+    @property
+    def run_id(self) -> int:
+        return self._engine.run_id
 
     def emit(self, node_id: str, port: str, message: Any) -> None:
         self._engine._emit(node_id, port, message)

@@ -117,6 +117,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         self._spares = 0  # workers started in place of hung ones, still to leave when those come back
         #: Takes in flight and what became of them: see :mod:`exsampling_patch.runtime.ledger`.
         self.ledger = TakeLedger()
+        self.run_id = 0  # starts so far: a node's context.run_id, which a run started again is told apart by
         self.hung: dict[str, float] = {}  # node id -> seconds its handler had run when it was found hung
         #: After stop(): each handler still running then, as (node id, input, where in the node's code or '').
         self.unfinished: list[tuple[str, str, str]] = []
@@ -207,6 +208,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             self._switch_before = sys.getswitchinterval()
             sys.setswitchinterval(min(self._switch_before, self._switch_interval))
         self.ledger = TakeLedger()
+        self.run_id += 1
         self._retired = {}  # the last run's takes in flight did not end: none is told
         self._left_plans = {}
         self._stopping = False

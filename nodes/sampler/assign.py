@@ -6,7 +6,7 @@ starts rebuilds the sampler; the take's handler, waiting for the rate, is told h
 take ended "not loaded ... stopped" though a sampler of that id plays on. The runtime calls ``Node.handover()`` only
 where the old node's handler is not hung (it may still change the old node), and an edit stops a node whose handler
 waits for the rate only once that handler counts as hung: so the take is kept open (``keep_open``) and parked under
-its node's id and runtime, and the sampler of that id started in the same runtime next loads it. One an edit
+its node's id and run, and the sampler of that id started next in the same run loads it. One an edit
 removes the sampler of, or that nobody takes within :data:`HAND_SECONDS`, ends not loaded, as before; one still kept
 when the patch stops is not done, and its source passes it on again at the next start.
 """
@@ -105,16 +105,20 @@ def _tell_error(node: Any, error: str, kept: bool) -> None:
 class _Parked:
     node: Any  # the stopped sampler that parked it
     assignment: SlotAssignment
+    key: tuple[int, int, str]  # its node's _key as it parked it: the run it parked in, the one that may load it
     timer: threading.Timer = field(init=False)
 
 
 _lock = threading.Lock()
 _parked: list[_Parked] = []
-_running: dict[tuple[int, str], Any] = {}  # (id of its runtime's context, node id) -> the sampler started there
+_running: dict[tuple[int, int, str], Any] = {}  # _key -> the sampler started there
 
 
-def _key(node: Any) -> tuple[int, str]:
-    return id(node.context), str(node.node_id)
+def _key(node: Any) -> tuple[int, int, str]:
+    """(id of its runtime's context, the run, node id): a runtime's context is the same in each of its runs, and a
+    patch started again on it was taken for an edit (a take parked in the last run, which its source passes on
+    again, loaded twice)."""
+    return id(node.context), node.context.run_id, str(node.node_id)
 
 
 def park(node: Any, assignment: SlotAssignment, kept: bool) -> bool:
@@ -128,7 +132,7 @@ def park(node: Any, assignment: SlotAssignment, kept: bool) -> bool:
     with _lock:
         successor = _running.get(_key(node))
         if successor is None or successor is node or successor.stop_event.is_set():
-            parked = _Parked(node, assignment)
+            parked = _Parked(node, assignment, _key(node))
             parked.timer = threading.Timer(HAND_SECONDS, _unclaimed, (parked,))
             parked.timer.daemon = True
             _parked.append(parked)
@@ -143,7 +147,7 @@ def started(node: Any) -> None:
     node.handed_ids = set()  # the takes handed to it it loaded: a later one handed goes over them
     with _lock:
         _running[_key(node)] = node
-        mine = [p for p in _parked if p.node is not node and _key(p.node) == _key(node)]
+        mine = [p for p in _parked if p.node is not node and p.key == _key(node)]
         for parked in mine:
             parked.timer.cancel()
             _parked.remove(parked)
@@ -177,4 +181,8 @@ def _unclaimed(parked: _Parked) -> None:
         if parked not in _parked:
             return
         _parked.remove(parked)
+    if parked.key[1] != parked.node.context.run_id:
+        # its run has stopped: kept past it, not done, and its source passes it on again in this run. Told here, its
+        # error stood on this run's sampler, and its close counted off this run's message of that take.
+        return
     _not_loaded(parked.node, parked.assignment, parked.assignment.slot, STOPPED_WAITING, kept=True)
