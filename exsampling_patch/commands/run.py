@@ -265,8 +265,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         raise start_failed[0]
     if show is not None:
         for node_id in samplers_of(patch):
-            if interrupted and node_id not in started_nodes:
-                # The stop kept it from starting: asked what it played, it told the console a Python error.
+            if node_id not in started_nodes:
+                # Its start() failed, or the stop kept it from starting: it played nothing, and asked what it
+                # played, it told the console a Python error.
                 continue
             node = engine.find_node(node_id)
             if callable(getattr(node, "played", None)):
