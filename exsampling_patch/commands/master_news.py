@@ -43,19 +43,28 @@ RAMP_TICKS = 12
 TICKS_PER_BEAT = 24
 #: Seconds a status may come late (they come twice a second): a line is taken as short too long only past this.
 STATUS_SLACK = 0.5
-#: A tempo told is the mean of the node's readings over this many beats (and a second at least, and a quarter of one
-#: for the statuses' own jitter): ticks on JACK's 10.7 ms periods read 117.2-119.0 from a master at 118 BPM, two
-#: periods a tick beating against the master's tick every 72 ticks, and each reading was told (simulated, 1 ms of
-#: jitter: 120 -> 118 BPM said 119, 117, 119, 117 ... for ever); their mean over 1.5 s reads 117.9-118.1.
-SMOOTH_BEATS = 2.0
-SMOOTH_SECONDS = 1.0
+#: A tempo told is the mean of the node's readings over this many beats (SMOOTH_SECONDS at least, and a quarter of one
+#: for the statuses' own jitter). Ticks on JACK's periods beat against the master's: from a master at 118 BPM, the
+#: node's two beats' line read 117.2-119.0 on 10.7 ms periods, and 117.2-120.9 on 21.3 ms ones (jackd's default
+#: 1024 frames) in a cycle of about 3 s, 122 BPM read 122.6-122.8 for 4 s on end. A mean over 1.25 s said 120 -> 118
+#: as "119, 117, 118, 119 ..." on those periods (simulated, 1 ms of jitter: 180 of 540 steps wrong at 1024 frames,
+#: 300 of 540 at 2048); over 5 s, the cycle and such a spell are averaged out.
+SMOOTH_BEATS = 10.0
+SMOOTH_SECONDS = 5.0
 SMOOTH_SLACK = 0.25
-#: A change is told once its mean settles (its means over the same beats within this, BPM), as the node's two beats'
-#: line and the mean go over from the old tempo to the new one: a step told on the way said 119 then 118.
+#: A change is told once its mean settles (its means over the last half of its window within SETTLE_BPM), as the
+#: node's line and the mean go over from the old tempo to the new one: a step told on the way said 119 then 118.
 SETTLE_BPM = 0.5
+#: ... and once the mean is read well: from readings that span the whole window, or agree within this (BPM) over
+#: :data:`AGREE_SECONDS`. After a change the node found (its line started again) the mean starts anew: told from its
+#: first readings, on 21.3 ms periods, 90 -> 120 BPM said 119, then 120. Those of a master heard without JACK's
+#: periods agree at once: a change it finds is told two or three seconds after it, as before.
+AGREE_BPM = 0.6
+AGREE_SECONDS = 1.0
 #: ... or once it has gone on this many beats away from the tempo told without settling: a master ramping its tempo,
 #: whose ticks on JACK's periods keep the node's line full (not short, as :data:`RAMP_TICKS` finds), told as it goes.
-MOVING_BEATS = 3.0
+#: Longer than the mean's own way over from one tempo to the next after a step (:data:`SMOOTH_BEATS`).
+MOVING_BEATS = 12.0
 
 
 @dataclass
@@ -67,7 +76,8 @@ class _Heard:
     short_since: float = math.inf  # since when the node's line is short of STEADY_TICKS, ticks coming (inf: full)
     readings: list[tuple[float, float]] = field(default_factory=list)  # (at, tempo) of the last SMOOTH_BEATS
     mean: float | None = None  # their mean (None: none since a change the node found)
-    means: list[tuple[float, float]] = field(default_factory=list)  # (at, mean) over the same beats
+    means: list[tuple[float, float]] = field(default_factory=list)  # (at, mean) over the last half of its window
+    amid_ramp: bool = False  # the readings are from a line short amid a ramp the node found (a mean anew once full)
     ramp: bool = False  # the mean went on moving past a step's time: told as it goes till it settles
     away_since: float = math.inf  # since when the mean is TEMPO_STEP or more from the tempo told (inf: it is not)
 
@@ -108,6 +118,10 @@ class MasterNews:
             if brief:
                 return "started and stopped"
             if steady or ramping:  # read while stopped too (a master's clock runs), for its start's tempo
+                if steady and heard.amid_ramp:  # the ramp's end: its readings would hold the mean back for long
+                    heard.readings.clear()
+                    heard.means.clear()
+                heard.amid_ramp = not steady
                 _read(heard, tempo, at)
             else:  # the node found a change (its line started again) or reads none: a mean anew
                 heard.readings.clear()
@@ -139,7 +153,7 @@ def _read(heard: _Heard, tempo: float, at: float) -> None:
     window = max(SMOOTH_BEATS * 60.0 / tempo, SMOOTH_SECONDS) + SMOOTH_SLACK if tempo > 0 else SMOOTH_SECONDS
     heard.readings = [(when, bpm) for when, bpm in heard.readings if at - when <= window]
     heard.mean = sum(bpm for _, bpm in heard.readings) / len(heard.readings)
-    heard.means = [(when, mean) for when, mean in heard.means if at - when <= window] + [(at, heard.mean)]
+    heard.means = [(when, mean) for when, mean in heard.means if at - when <= window / 2] + [(at, heard.mean)]
 
 
 def _tempo_line(heard: _Heard, tempo: float, at: float, ramping: bool) -> str:
@@ -151,7 +165,12 @@ def _tempo_line(heard: _Heard, tempo: float, at: float, ramping: bool) -> str:
         heard.tempo, heard.told_at, heard.away_since = mean, at, math.inf
         return f"tempo {round(mean)} BPM"
     means = [bpm for _, bpm in heard.means]
-    settled = not means or max(means) - min(means) < SETTLE_BPM  # one: a full line since a change the node found
+    readings = [bpm for _, bpm in heard.readings]
+    window = max(SMOOTH_BEATS * 60.0 / tempo, SMOOTH_SECONDS) if tempo > 0 else SMOOTH_SECONDS
+    span = at - heard.readings[0][0] if heard.readings else 0.0
+    read_well = not readings or span >= window - SMOOTH_SLACK or (
+        span >= AGREE_SECONDS and max(readings) - min(readings) < AGREE_BPM)
+    settled = read_well and (not means or max(means) - min(means) < SETTLE_BPM)
     if abs(mean - round(heard.tempo)) < TEMPO_STEP:
         heard.away_since = math.inf
         heard.ramp = heard.ramp and not settled  # a ramp ends where the tempo settles at the one told
