@@ -19,6 +19,7 @@ from pathlib import Path
 __all__ = ["append_line", "cut_line_start"]
 
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # EFBIG: a file size limit, which cuts a write as a full disk does
+_NO_LOCKS = (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL)  # a file system without locks
 
 
 def cut_line_start(fd: int, end: int) -> int:
@@ -33,17 +34,31 @@ def cut_line_start(fd: int, end: int) -> int:
     return 0
 
 
+def _lock(fd: int) -> None:
+    """Take an exclusive lock on ``fd`` (released when it is closed), or go on without one where its file system
+    has none to give."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError as error:
+        # Some network and FUSE mounts (a watched folder on a share, as the docs allow) refuse locks. Appending
+        # without one is what every version before the lock did, and risks only a take-back cutting another
+        # store's line written at that moment; refused, every take's end went unwritten and was redone at the
+        # next start.
+        if error.errno not in _NO_LOCKS:
+            raise
+
+
 def append_line(path: Path, line: bytes, drop_cut: bool) -> None:
     """Append ``line`` (ending in a newline) to the journal ``path`` (made if need be), whole or not at all, and
     flush it to disk.
 
     A last line without its newline (cut short where taking it back failed too, or by an older version) is first
     dropped where ``drop_cut`` (its reader takes no such line: its entry's write was told as failed), else ended
-    (its reader skips a fragment). Held under an exclusive lock meanwhile: two stores of one folder (two nodes, or
-    another run) may append to it, and a take-back must cut only its own line."""
+    (its reader skips a fragment). Held under an exclusive lock meanwhile, where the file system gives one: two
+    stores of one folder (two nodes, or another run) may append to it, and a take-back must cut only its own line."""
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        _lock(fd)
         end = os.lseek(fd, 0, os.SEEK_END)
         if end and os.pread(fd, 1, end - 1) != b"\n":
             if drop_cut:
