@@ -208,7 +208,9 @@ class StageConsole:
         elif isinstance(event, NodeHung) and event.recovered and self.mode != "json":
             self._error_ended(event.node_id)
             self.say(f"{_clock(event)} node '{event.node_id}' is back after {event.seconds:.1f} s")
-        elif isinstance(event, NodeStillInError) and self.mode != "json":
+        elif isinstance(event, NodeStillInError) and event.how != "handled" and self.mode != "json":
+            # As a node back: its device or port opened again, or rebuilt. An error on messages that one handled
+            # ends is no news when it comes back (a plugin failing on some takes): counted, as before.
             self._error_ended(event.node_id, event.ended)
         elif isinstance(event, MessageHop) and self.mode != "json":
             self.say(f"{_clock(event)} hop {event.node_id}.{event.port} -> {event.target}.{event.target_port}: "
