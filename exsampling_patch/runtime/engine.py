@@ -9,7 +9,8 @@ message is handled, then it ends (:class:`TakeEnded`, and the source's ``take_en
 the inboxes (emit, inject, deliver) and when the engine is idle: :mod:`~exsampling_patch.runtime.flow`. How a
 live edit (:meth:`Engine.update`) swaps plans, rolls back, and ends the takes at the nodes it removes or drops:
 :mod:`~exsampling_patch.runtime.swap`. A hung handler: :mod:`~exsampling_patch.runtime.watchdog`. What a node
-calls on the engine (its context): :mod:`~exsampling_patch.runtime.context`.
+calls on the engine (its context): :mod:`~exsampling_patch.runtime.context`. The errors it keeps of its nodes:
+:mod:`~exsampling_patch.runtime.node_errors`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
 from typing import Any
 
 from exsampling_patch.collector import collector_paused
@@ -31,27 +31,20 @@ from exsampling_patch.node import HandlerReturned, Node
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime.context import EngineContext
-from exsampling_patch.runtime.events import (
-    EventBus,
-    NodeError,
-    NodeRecovered,
-    NodeStillInError,
-    NodeTiming,
-)
+from exsampling_patch.runtime.events import EventBus, NodeTiming
 from exsampling_patch.runtime.flow import MessageFlow
 from exsampling_patch.runtime.ledger import TakeLedger
+from exsampling_patch.runtime.node_errors import ErrorKeeping
 from exsampling_patch.runtime.parts import (
     Cell,
     NotBuilt,
     Worker,
-    error_text,
     hang_limit,
-    raised_at,
     running_at,
     worker_cpus,
 )
 from exsampling_patch.runtime.plan import Plan, compile_plan
-from exsampling_patch.runtime.recovery import ErrorBook, ErrorState, Sign
+from exsampling_patch.runtime.recovery import ErrorBook
 from exsampling_patch.runtime.swap import PlanSwap
 from exsampling_patch.runtime.watchdog import HangWatch
 
@@ -74,7 +67,8 @@ class EngineNotReady(RuntimeError):
     callers catching that still do)."""
 
 
-class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliver, _count_off are PlanSwap's stubs
+# MessageFlow before PlanSwap: its _deliver, _count_off are PlanSwap's stubs
+class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
     """Runs a patch. ``start(patch)``, then ``update(patch)`` as it is edited, then ``stop()``.
 
     Relative ``path`` parameters are taken from ``base_dir`` (the patch file's folder; default the
@@ -418,40 +412,6 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             if spec.type == in_type:
                 self._emit(node.node_id, name, message)
 
-    def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1, opened: Sequence[str] = ()) -> bool:
-        """Forget ``node_id``'s current error (its count stays) if ``sign`` ends it (:func:`.recovery.clears_error`):
-        a handler of it has just returned (``handled``; ``errors_before``: the node's count of errors of handling a
-        message as it began, -1 when it raised: one raised, told by the handler, or a hung one's told meanwhile,
-        stands; an error another thread told meanwhile has no port, and stands by its own end), it reported its
-        device or port opened after its start (``opened``, the status keys it opened, each ending only the errors
-        about it; not while a message it failed on is being finished), or a live edit rebuilds it (``rebuilt``).
-        Whether it did: a node in two errors is back only once both ended (one ended: :class:`NodeStillInError`
-        tells the one that stands). The one decider: observers follow its :class:`NodeRecovered` (published under the
-        book's lock, as each NodeError is, so that they see the two in the book's order), and one that joins late
-        reads :meth:`error_state`."""
-        book = self._error_book
-        if node_id not in self.errors and node_id not in book.finishing:
-            return False  # the usual case, without the lock
-        with book.lock:
-            # Not by the node's count of all errors: a device thread's told meanwhile kept an earlier message's error
-            # from ending, which stood as the node's error again once the device's ended.
-            failed = sign == "handled" and self._handler_errors.get(node_id, 0) != errors_before
-            ended = book.ends(node_id, sign, failed, opened)
-            if not ended:
-                return False
-            if (standing := book.current(node_id)) is not None:
-                # One of its errors ended: the one it is still in is told, else the editor's badge kept the text of
-                # the one that ended.
-                self.errors[node_id] = standing.error
-                if self.events.wants(NodeStillInError):
-                    self.events.publish(NodeStillInError(node_id, how=sign, error=standing,
-                                                         ended=tuple(error.error for error in ended)))
-                return False
-            del self.errors[node_id]
-            if self.events.wants(NodeRecovered):
-                self.events.publish(NodeRecovered(node_id, how=sign))
-        return True
-
     def status_snapshot(self) -> dict[str, dict[str, Any]]:
         """:attr:`status` copied whole, from any thread while nodes report: no lock is taken, none is needed.
 
@@ -459,43 +419,3 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         lands midway (a Python loop over ``status.items()`` could meet one and raise "dictionary changed size during
         iteration"). Each node's dict is built whole by its report and never changed once stored."""
         return {node_id: dict(status) for node_id, status in dict(self.status).items()}
-
-    def error_state(self, then: Callable[[dict[str, ErrorState]], None] | None = None) -> dict[str, ErrorState]:
-        """Each node that has had an error: the one it is in now (None: none any more) and its count; taken whole,
-        for an observer that joins late (which follows the engine's NodeRecovered from then on, so needs nothing of
-        what ends the error).
-
-        ``then`` is given it before any later error or recovery is published: an observer that subscribed first
-        queues it there, after the events it already holds and before those it does not."""
-        book = self._error_book
-        with book.lock:
-            state = {node_id: ErrorState(book.current(node_id), count)
-                     for node_id, count in self.error_counts.items()}
-            if then is not None:
-                then(state)
-            return state
-
-    def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
-                      details: str = "", during: str = "", of: Node | type[Node] | None = None,
-                      where: str = "", about: str = "", later: bool = False) -> str:
-        """Tell ``error`` on ``node_id``: its text, count and :class:`NodeError`, with where the code of ``of`` (by
-        default the node in its cell) raised it, unless ``where`` says it. ``later``: see :attr:`NodeError.later`."""
-        text = error_text(error) if isinstance(error, BaseException) else str(error)
-        log.debug("node %s failed: %s", node_id, text)
-        if of is None and (cell := self._cells.get(node_id)) is not None:
-            of = cell.node
-        if not where and of is not None and isinstance(error, BaseException):
-            where = raised_at(error, of)
-        state = getattr(self._local, "worker", None)
-        if state is not None and state.busy is not None and state.busy[0].node_id == node_id:
-            self._local.erred = node_id  # its handler's, on the message in hand: that take's (see _handle)
-        event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during, about=about,
-                          later=later and port is not None)
-        with self._error_book.lock:  # published under it: see _recovered
-            self.errors[node_id] = text
-            self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
-            if port is not None and not event.later:  # a handler's: the one running now failed (see _recovered)
-                self._handler_errors[node_id] = self._handler_errors.get(node_id, 0) + 1
-            self._error_book.told(event)
-            self.events.publish(event)
-        return text

@@ -1,0 +1,106 @@
+"""The errors the engine keeps of its nodes: each one told (:meth:`ErrorKeeping._record_error`), ended by the rule
+of :mod:`~exsampling_patch.runtime.recovery` (:meth:`ErrorKeeping._recovered`), and read whole by an observer that
+joins late (:meth:`ErrorKeeping.error_state`)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from exsampling_patch.node import Node
+from exsampling_patch.runtime.events import EventBus, NodeError, NodeRecovered, NodeStillInError
+from exsampling_patch.runtime.parts import error_text, raised_at
+from exsampling_patch.runtime.recovery import ErrorBook, ErrorState, Sign
+
+if TYPE_CHECKING:
+    from exsampling_patch.runtime.parts import Cell
+
+log = logging.getLogger(__name__)
+
+
+class ErrorKeeping:
+    """Mixed into the engine: its nodes' errors, kept under one book (see ``Engine.__init__`` for the fields)."""
+
+    events: EventBus
+    errors: dict[str, str]
+    error_counts: dict[str, int]
+    _handler_errors: dict[str, int]
+    _error_book: ErrorBook
+    _cells: dict[str, Cell]
+    _local: threading.local
+
+    def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1, opened: Sequence[str] = ()) -> bool:
+        """Forget ``node_id``'s current error (its count stays) if ``sign`` ends it (:func:`.recovery.clears_error`):
+        a handler of it has just returned (``handled``; ``errors_before``: the node's count of errors of handling a
+        message as it began, -1 when it raised: one raised, told by the handler, or a hung one's told meanwhile,
+        stands; an error another thread told meanwhile has no port, and stands by its own end), it reported its
+        device or port opened after its start (``opened``, the status keys it opened, each ending only the errors
+        about it; not while a message it failed on is being finished), or a live edit rebuilds it (``rebuilt``).
+        Whether it did: a node in two errors is back only once both ended (one ended: :class:`NodeStillInError`
+        tells the one that stands). The one decider: observers follow its :class:`NodeRecovered` (published under the
+        book's lock, as each NodeError is, so that they see the two in the book's order), and one that joins late
+        reads :meth:`error_state`."""
+        book = self._error_book
+        if node_id not in self.errors and node_id not in book.finishing:
+            return False  # the usual case, without the lock
+        with book.lock:
+            # Not by the node's count of all errors: a device thread's told meanwhile kept an earlier message's error
+            # from ending, which stood as the node's error again once the device's ended.
+            failed = sign == "handled" and self._handler_errors.get(node_id, 0) != errors_before
+            ended = book.ends(node_id, sign, failed, opened)
+            if not ended:
+                return False
+            if (standing := book.current(node_id)) is not None:
+                # One of its errors ended: the one it is still in is told, else the editor's badge kept the text of
+                # the one that ended.
+                self.errors[node_id] = standing.error
+                if self.events.wants(NodeStillInError):
+                    self.events.publish(NodeStillInError(node_id, how=sign, error=standing,
+                                                         ended=tuple(error.error for error in ended)))
+                return False
+            del self.errors[node_id]
+            if self.events.wants(NodeRecovered):
+                self.events.publish(NodeRecovered(node_id, how=sign))
+        return True
+
+    def error_state(self, then: Callable[[dict[str, ErrorState]], None] | None = None) -> dict[str, ErrorState]:
+        """Each node that has had an error: the one it is in now (None: none any more) and its count; taken whole,
+        for an observer that joins late (which follows the engine's NodeRecovered from then on, so needs nothing of
+        what ends the error).
+
+        ``then`` is given it before any later error or recovery is published: an observer that subscribed first
+        queues it there, after the events it already holds and before those it does not."""
+        book = self._error_book
+        with book.lock:
+            state = {node_id: ErrorState(book.current(node_id), count)
+                     for node_id, count in self.error_counts.items()}
+            if then is not None:
+                then(state)
+            return state
+
+    def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
+                      details: str = "", during: str = "", of: Node | type[Node] | None = None,
+                      where: str = "", about: str = "", later: bool = False) -> str:
+        """Tell ``error`` on ``node_id``: its text, count and :class:`NodeError`, with where the code of ``of`` (by
+        default the node in its cell) raised it, unless ``where`` says it. ``later``: see :attr:`NodeError.later`."""
+        text = error_text(error) if isinstance(error, BaseException) else str(error)
+        log.debug("node %s failed: %s", node_id, text)
+        if of is None and (cell := self._cells.get(node_id)) is not None:
+            of = cell.node
+        if not where and of is not None and isinstance(error, BaseException):
+            where = raised_at(error, of)
+        state = getattr(self._local, "worker", None)
+        if state is not None and state.busy is not None and state.busy[0].node_id == node_id:
+            self._local.erred = node_id  # its handler's, on the message in hand: that take's (see _handle)
+        event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during, about=about,
+                          later=later and port is not None)
+        with self._error_book.lock:  # published under it: see _recovered
+            self.errors[node_id] = text
+            self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
+            if port is not None and not event.later:  # a handler's: the one running now failed (see _recovered)
+                self._handler_errors[node_id] = self._handler_errors.get(node_id, 0) + 1
+            self._error_book.told(event)
+            self.events.publish(event)
+        return text
