@@ -15,9 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
-import secrets
-import tempfile
 import threading
 import time
 import unicodedata
@@ -33,139 +30,22 @@ from exsampling_patch.audio_files import check_audio, read_audio, write_audio
 from exsampling_patch.audio_files import write_float_wav as write_float_wav
 from exsampling_patch.journal_lines import append_line
 from exsampling_patch.messages import Location, Take
+from exsampling_patch.part_files import LEFTOVER_AGE as LEFTOVER_AGE
+from exsampling_patch.part_files import fsync_folder, glob_escape, writer_gone
+from exsampling_patch.part_files import new_shared_part as new_shared_part
+from exsampling_patch.part_files import part_prefix as part_prefix
+from exsampling_patch.part_files import part_target as part_target
+from exsampling_patch.part_files import pid_runs as pid_runs
+from exsampling_patch.part_files import remove_dead_parts as remove_dead_parts
+from exsampling_patch.part_files import write_atomic as write_atomic
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
 _FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG"}
 _DEFAULT_SUBTYPES = {".wav": "PCM_16", ".flac": "PCM_16", ".ogg": "VORBIS"}
 PROCESSED_JOURNAL = ".processed"
 DAMAGED_FOLDER = "damaged"
-#: How old (since its last write) a store's leftover must be before :meth:`TakeStore.remove_leftovers` removes it.
-#: A store writes its two files in seconds at most (30 MB flushed to a slow SD card); the margin is for a process
-#: still writing into the same folder (a second run, a copy under a store's temporary name) that stalls: its file is
-#: never touched while that could be. A kill's leftovers are hidden and only take room: they go at a later start.
-LEFTOVER_AGE = 600.0
-#: A store's temporary file: ``.NAME.PID-XXXXXXXX.part`` (:func:`write_atomic`'s, the web recorder's), ``.NAME.part``
-#: (the web recorder's before it named its writer) or ``.NAME.XXXXXXXX.part`` (write_atomic's before it named its
-#: writer), NAME a take's audio file or its sidecar.
-_TEMPORARY = re.compile(r"^\.(?P<name>.+\.(?:wav|flac|ogg)(?:\.json)?)(?:\.(?:\d+-)?[a-z0-9_]{8})?\.part$",
-                        re.IGNORECASE)
-#: The writer's pid in a temporary file's name (:func:`part_prefix`): ``.NAME.PID-XXXXXXXX.part``.
-_WRITER = re.compile(r"\.(?P<pid>\d+)-[a-z0-9_]{8}\.part$", re.IGNORECASE)
 
 log = logging.getLogger("exsampling.takes")
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def part_prefix(name: str) -> str:
-    """The start of the name of a temporary file written for ``name`` (``tempfile.mkstemp``'s prefix; ``.part`` its
-    suffix): hidden, and naming this process, so that a later start can tell a killed writer's leftover
-    (:func:`writer_gone`) from a file another process is writing."""
-    return f".{name}.{os.getpid()}-"
-
-
-def part_writer(part: Path) -> int | None:
-    """The pid of the process that wrote the temporary file ``part`` (:func:`part_prefix`); None where its name does
-    not tell (a file of another writer, or of before names held pids)."""
-    match = _WRITER.search(part.name)
-    return None if match is None else int(match["pid"])
-
-
-def part_target(part: Path) -> str | None:
-    """The name of the take's file (its audio or its sidecar) that the store's temporary file ``part`` stands for
-    (``.NAME.part``, ``.NAME.PID-XXXXXXXX.part``, ``.NAME.XXXXXXXX.part``); None for another file."""
-    match = _TEMPORARY.match(part.name)
-    return None if match is None else match["name"]
-
-
-def writer_gone(part: Path) -> bool:
-    """Whether the temporary file ``part`` names its writer (:func:`part_prefix`) and that process has ended.
-
-    This process's own are never gone (another of its nodes may be writing one); nor one whose pid runs, whatever
-    runs it now (a pid may be reused: that file waits for a later start). The pid is this pid namespace's: a writer
-    in another (a container sharing the folder) is not told apart."""
-    pid = part_writer(part)
-    if pid is None or pid <= 0 or pid == os.getpid():
-        return False
-    return not pid_runs(pid)
-
-
-def pid_runs(pid: int) -> bool:
-    """Whether a process of this pid namespace runs as ``pid`` (another user's included)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # alive, another user's
-        return True
-    return True
-
-
-def remove_dead_parts(folder: Path, names: tuple[str, ...] = ()) -> list[Path]:
-    """Remove the temporary files (``.*.part``; with ``names``, only those written for these files) that a kill left
-    in ``folder``; returns them, sorted. Only those whose writer has ended (:func:`writer_gone`): another process may
-    be writing one now. One that names no writer (written before names held pids), once :data:`LEFTOVER_AGE` old."""
-    patterns = [f".{glob_escape(name)}{pid}.part" for name in names for pid in ("", ".*")] or [".*.part"]
-    removed = []
-    now = time.time()
-    for part in {part for pattern in patterns for part in folder.glob(pattern)}:
-        try:
-            if writer_gone(part) if part_writer(part) is not None else now - part.stat().st_mtime > LEFTOVER_AGE:
-                part.unlink()
-                removed.append(part)
-        except OSError:  # removed meanwhile (another sweep), or not ours to remove
-            continue
-    return sorted(removed)
-
-
-def write_atomic(path: Path, write: Any, durable: bool = True, private: bool = True) -> None:
-    """Call ``write(tmp_path)``, flush it to disk, then rename it to ``path`` (and flush the folder).
-
-    ``durable=False`` skips the flushes: the file still appears whole or not at all, for copies whose
-    original is already safe on disk. The temporary file names this process (:func:`part_prefix`): a kill leaves it,
-    and a later start removes it once this process has ended (:func:`writer_gone`). ``private``: the file is made
-    0600 whatever the umask (a pairing token); False: as ``open`` makes files, 0666 less the umask (0644 under the
-    usual 022), for a take's audio and sidecar, which a Live running as another user reads.
-    """
-    if private:
-        fd, tmp_name = tempfile.mkstemp(prefix=part_prefix(path.name), suffix=".part", dir=path.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
-    else:
-        tmp = new_shared_part(path)
-    try:
-        write(tmp)
-        if durable:
-            with open(tmp, "rb+") as handle:
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if durable:
-        _fsync_dir(path.parent)
-
-
-def new_shared_part(path: Path) -> Path:
-    """A new, empty temporary file for ``path`` (named as :func:`part_prefix` says), made as ``open`` makes files:
-    mode 0666 less the umask (0644 under the usual 022). A take's file is read by Live, which may run as another user
-    (a studio's shared folder): ``tempfile.mkstemp``'s 0600, which the file kept once renamed, locked it out."""
-    while True:
-        part = path.with_name(f"{part_prefix(path.name)}{secrets.token_hex(4)}.part")
-        try:
-            os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666))
-            return part
-        except FileExistsError:  # another of this process's: never written over
-            continue
 
 
 def file_stem(take_id: str) -> str:
@@ -197,11 +77,6 @@ def named_stem(take: Take) -> str:
     readable = file_stem(str(path.with_suffix("")) if path.suffix else name).lstrip(".")
     readable = readable.encode()[:NAME_BYTES].decode(errors="ignore")  # a character cut in two goes whole
     return f"{readable}+{stem}" if readable else stem
-
-
-def glob_escape(name: str) -> str:
-    """``name`` with the characters that :meth:`Path.glob` reads as a pattern (``*?[``) matched as themselves."""
-    return re.sub(r"([*?\[])", r"[\1]", name)
 
 
 def sidecar_path(audio: Path) -> Path:
@@ -405,10 +280,9 @@ class TakeStore:
                 return False  # gone meanwhile
 
         for part in sorted(self.folder.glob(".*.part")):
-            match = _TEMPORARY.match(part.name)
-            if match is None or not part.is_file() or not (old(part) or writer_gone(part)):
+            name = part_target(part)
+            if name is None or not part.is_file() or not (old(part) or writer_gone(part)):
                 continue
-            name = match["name"]
             if name.lower().endswith(".json"):
                 audio = self.folder / name[: -len(".json")]
                 if audio.is_file() and not (self.folder / name).exists():
@@ -417,14 +291,14 @@ class TakeStore:
             removed.append(part)
         damaged = self.folder / DAMAGED_FOLDER
         for part in sorted(damaged.glob(".*.part")) if damaged.is_dir() else []:
-            if _TEMPORARY.match(part.name) and part.is_file() and (old(part) or writer_gone(part)):
+            if part_target(part) is not None and part.is_file() and (old(part) or writer_gone(part)):
                 part.unlink(missing_ok=True)
                 removed.append(part)
         for sidecar in sorted(self.folder.glob("*.json")):
             audio = sidecar.with_name(sidecar.name[: -len(".json")])
             if audio.suffix.lower() not in AUDIO_SUFFIXES or audio.exists() or not old(sidecar):
                 continue
-            if any(_TEMPORARY.match(p.name) for p in self.folder.glob(f".{glob_escape(audio.name)}.*part")):
+            if any(part_target(p) is not None for p in self.folder.glob(f".{glob_escape(audio.name)}.*part")):
                 continue  # its audio is still being written (a temporary file too young to be a leftover)
             try:
                 data = json.loads(sidecar.read_text(encoding="utf-8"))
@@ -440,7 +314,7 @@ class TakeStore:
             sidecar.unlink(missing_ok=True)
             removed.append(sidecar)
         if removed:
-            _fsync_dir(self.folder)
+            fsync_folder(self.folder)
             log.info("removed %d leftovers of stores a kill cut off in %s: %s", len(removed), self.folder,
                      ", ".join(p.name for p in removed))
         return removed
@@ -489,7 +363,7 @@ class TakeStore:
             sidecar.unlink(missing_ok=True)
         elif sidecar.exists():
             os.replace(sidecar, sidecar_path(target))
-        _fsync_dir(self.folder)
-        _fsync_dir(damaged)
+        fsync_folder(self.folder)
+        fsync_folder(damaged)
         self.mark_done(take_id)
         return target
