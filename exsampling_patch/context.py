@@ -73,8 +73,10 @@ class NodeContext:
     def report_message_error(self, node_id: str, error: BaseException | str, port: str) -> None:
         """An error on a message that came in on ``port``, told from a thread of the node's own once its handler
         returned (a take handed to the sampler an edit built): it ends at the next message the node handles without
-        one, as its handler's would. Told with :meth:`report_error` from there, it is the node's own (a device's)
-        and stands until a device of the node opens again."""
+        one whose handling began after it was told, as its handler's would (not at one that was running then, nor at
+        the next take's whose handler returned first). Told with :meth:`report_error` from there, it is the node's
+        own (a device's) and stands until a device of the node opens again. A failure that lasts (a full disk) is
+        not one message's: tell it once with :meth:`report_error` ``about`` the status key that ends it."""
         self.errors.append(error)
 
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:

@@ -370,6 +370,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         state.busy = (node, port, time.monotonic(), limit, key)
         state.passed_on = state.emitted = False
         errors_before = self._handler_errors.get(node.node_id, 0)
+        began = self._error_book.began()  # an error told later from now on is not this handler's to end
         self._local.erred = None  # the node whose handler here told an error on the message in hand (_record_error)
         handled = False
         try:
@@ -392,7 +393,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
             state.busy = None
             if state.hung:
                 self._back_from_hang(node, port, state, time.perf_counter() - start, limit)
-            self._recovered(node.node_id, "handled", errors_before if handled else -1)
+            self._recovered(node.node_id, "handled", errors_before if handled else -1, began=began)
         # An output that loads takes (a sampler, Live) loaded one whose assignment its handler took without telling an
         # error on it, unless it says otherwise: a take's end tells "not loaded into Live" beside a sampler that has it
         # from one nothing has. An output that only tells of a take (a note, a track's colour) has nothing to load; an

@@ -69,7 +69,8 @@ class NodeError(Event):
     about: str = ""
     #: Told on a thread of the node's own about a message that came in on ``port``, its handler done with it (a take
     #: handed to the sampler an edit built: .nodes.sampler.assign): ends as a handler's error does, at the next
-    #: message handled without one, though no handler failed (one running meanwhile is not made to have).
+    #: message handled without one (whose handling began after it was told), though no handler failed (one running
+    #: meanwhile is not made to have).
     later: bool = False
 
 

@@ -31,11 +31,13 @@ class ErrorKeeping:
     _cells: dict[str, Cell]
     _local: threading.local
 
-    def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1, opened: Sequence[str] = ()) -> bool:
+    def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1, opened: Sequence[str] = (),
+                   began: int | None = None) -> bool:
         """Forget ``node_id``'s current error (its count stays) if ``sign`` ends it (:func:`.recovery.clears_error`):
         a handler of it has just returned (``handled``; ``errors_before``: the node's count of errors of handling a
         message as it began, -1 when it raised: one raised, told by the handler, or a hung one's told meanwhile,
-        stands; an error another thread told meanwhile has no port, and stands by its own end), it reported its
+        stands; an error another thread told meanwhile has no port, and stands by its own end, or is told later and
+        stands past ``began``, the handler's tick from ``ErrorBook.began``), it reported its
         device or port opened after its start (``opened``, the status keys it opened, each ending only the errors
         about it; not while a message it failed on is being finished), or a live edit rebuilds it (``rebuilt``).
         Whether it did: a node in two errors is back only once both ended (one ended: :class:`NodeStillInError`
@@ -49,7 +51,7 @@ class ErrorKeeping:
             # Not by the node's count of all errors: a device thread's told meanwhile kept an earlier message's error
             # from ending, which stood as the node's error again once the device's ended.
             failed = sign == "handled" and self._handler_errors.get(node_id, 0) != errors_before
-            ended = book.ends(node_id, sign, failed, opened)
+            ended = book.ends(node_id, sign, failed, opened, began)
             if not ended:
                 return False
             if (standing := book.current(node_id)) is not None:
