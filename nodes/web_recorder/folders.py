@@ -12,9 +12,11 @@ at each upload, and once it is, takes are stored and the error ends as a folder 
 for this run only, in a private temporary folder, told: phones accept the certificate and scan the QR code again at
 the next start. Its state folder there but not writable, or one of the files it appends to not writable (root's after a
 ``sudo`` run, locked), the same, with a copy of its files: the phones keep their certificate and pairing token for the
-run. A recorder a live edit rebuilds goes on with the temporary folder's files of the one it replaces (handed over at
-its stop): the takes seen this run (a phone's retry of one is its duplicate), the phones' lists, the certificate and
-pairing token.
+run. A recorder a live edit rebuilds goes on with the temporary folder's files of the one it replaces
+(handed over at its stop): the takes seen this run (a phone's retry of one is its duplicate), the phones' lists, the
+certificate and pairing token; in a temporary folder of its own where the state folder still cannot be written, else
+added to the state folder's files (:func:`_merge`): made writable meanwhile (remounted, its mode mended), the rebuilt
+recorder read its files alone, and a phone's retry of a take stored before the edit was stored again.
 
 A take folder that exists but cannot be written (a card's lock switch, a disk mounted read-only, permissions), found at
 the start or by a take's failed write, was told on the node only: the page said nothing, and each upload was answered
@@ -36,8 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from exsampling_patch.node import Node
+from exsampling_patch.nodes.web_recorder.seen import append_whole
 from exsampling_patch.nodes.web_recorder.upload import UploadError
 from exsampling_patch.runtime.path_errors import folder_param_text, not_a_folder, what_it_is
+from exsampling_patch.takes import part_prefix
 
 #: The page's setting that says why the recorder stores no takes now ('' while it stores them).
 NOT_STORING = "notStoring"
@@ -155,12 +159,13 @@ def _refused(why: str, until: str) -> UploadError:
 def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended: tuple[str, ...] = (),
                  carried: dict[str, bytes] | None = None) -> tuple[Path, Path | None]:
     """``folder`` made, and None; where the system refused it, a private temporary folder for this run as both, told
-    (``tell``: the certificate and pairing token are new at each start of the patch then). Where ``folder`` is there
-    but cannot be written (a read-only disk), or one of its files ``appended`` to cannot be (root's after a ``sudo``
-    run, locked), its files are copied into the temporary folder: the phones keep their certificate and pairing token.
-    That start failed, when its table of takes seen could not be opened: no page, no QR code. ``carried``: the files
-    of the temporary folder of the recorder an edit rebuilt this one from (:func:`spare_files`), written over the copy:
-    this run's takes seen, its phones' lists, its certificate go on."""
+    (``tell``: the certificate and pairing token are new at each start of the patch then). Where
+    ``folder`` is there but cannot be written (a read-only disk), or one of its files ``appended`` to cannot be (root's
+    after a ``sudo`` run, locked), its files are copied into the temporary folder: the phones keep their certificate
+    and pairing token. That start failed, when its table of takes seen could not be opened: no page, no QR code.
+    ``carried``: the files of the temporary folder of the recorder an edit rebuilt this one from (:func:`spare_files`),
+    written over the copy, or added to ``folder``'s where it can be written now (:func:`_merge`): this run's takes
+    seen, its phones' lists, its certificate go on."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -181,6 +186,11 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended:
         except OSError as error:
             failed = error
             break
+    if failed is None and carried:
+        try:
+            _merge(folder, carried, appended)
+        except OSError as error:  # a full disk: this run's state goes on in a temporary folder, as it did
+            failed = error
     if failed is not None:
         spare = _spare(folder, carried, copy=True)
         words = refused_words(node, failed)
@@ -188,6 +198,49 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended:
              f"for this run only, in {spare}: what this run adds to them is lost at its end")
         return spare, spare
     return folder, None
+
+
+def _merge(folder: Path, carried: dict[str, bytes], appended: tuple[str, ...]) -> None:
+    """The files ``carried`` over from the temporary state folder of the recorder an edit replaced, into ``folder``,
+    which can be written now: what that run appended to the files ``appended`` (takes seen, phones' lists) added to
+    them; the others (certificate, key, pairing token: the phones use those now) written over the folder's where they
+    differ. OSError where a write fails, the folder's files then as they were, or with a journal's whole lines added
+    (read the same: the newest entry of a take wins)."""
+    parts: list[tuple[Path, Path]] = []
+    try:
+        for name, data in carried.items():
+            target = folder / name
+            if name in appended or (target.is_file() and target.read_bytes() == data):
+                continue
+            # All written before any is renamed: a certificate is not left without its key
+            fd, made = tempfile.mkstemp(prefix=part_prefix(name), suffix=".part", dir=folder)  # 0600: a key, a token
+            parts.append((Path(made), target))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            with contextlib.suppress(OSError):
+                os.chmod(made, target.stat().st_mode & 0o777)  # the folder's own file's mode, where it has one
+        for name in appended:
+            if name in carried:
+                _append_new(folder / name, carried[name])
+        for part, target in parts:
+            os.replace(part, target)
+    finally:  # what a failure left (none once renamed)
+        for part, _ in parts:
+            part.unlink(missing_ok=True)
+
+
+def _append_new(path: Path, copy: bytes) -> None:
+    """Add to the file ``path`` what its ``copy`` (the temporary folder's) has beyond it: the copy was made of it at
+    the start and appended to since; where it was not (the folder could not be made then, or the copy was rewritten),
+    the copy whole, on a line of its own."""
+    try:
+        had = path.read_bytes()
+    except FileNotFoundError:
+        had = b""
+    new = copy[len(had):] if copy.startswith(had) else (b"\n" if had and not had.endswith(b"\n") else b"") + copy
+    if new:
+        with open(path, "ab", buffering=0) as file:
+            append_whole(file, new)
 
 
 def _spare(folder: Path, carried: dict[str, bytes] | None, copy: bool) -> Path:

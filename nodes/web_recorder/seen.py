@@ -218,10 +218,10 @@ class SeenTakes:
             return digest in self._replies
 
 
-def append_whole(file: io.FileIO, line: str) -> None:
+def append_whole(file: io.FileIO, line: str | bytes) -> None:
     """Append ``line`` to ``file`` (opened "ab", unbuffered) whole, or raise OSError (a full disk) leaving none of it:
     a part written is cut off again, so that the next line is not joined to it (both unreadable at the next start)."""
-    data = line.encode("utf-8")
+    data = line.encode("utf-8") if isinstance(line, str) else line
     start = file.seek(0, os.SEEK_END)  # appended there; not tell(): a cut leaves it past the end
     try:
         done = 0
