@@ -10,9 +10,9 @@ take and sends it again, counted as held on the phones), and tells the error on 
 at each upload, and once it is, takes are stored and the error ends as a folder made writable again does
 (:class:`~.disk.DiskWatch`). Its state folder not made, its certificate, pairing token and the phones' lists are kept
 for this run only, in a private temporary folder, told: phones accept the certificate and scan the QR code again at
-the next start. Its state folder there but not writable, or one of the files it appends to not writable (root's after a
-``sudo`` run, locked), the same, with a copy of its files: the phones keep their certificate and pairing token for the
-run. A recorder a live edit rebuilds goes on with the temporary folder's files of the one it replaces
+the next start of the patch. Its state folder there but not writable, or one of the files it appends to not writable
+(root's after a ``sudo`` run, locked), the same, with a copy of its files: the phones keep their certificate and pairing
+token for the run. A recorder a live edit rebuilds goes on with the temporary folder's files of the one it replaces
 (handed over at its stop): the takes seen this run (a phone's retry of one is its duplicate), the phones' lists, the
 certificate and pairing token; in a temporary folder of its own where the state folder still cannot be written, else
 added to the state folder's files (:func:`_merge`): made writable meanwhile (remounted, its mode mended), the rebuilt
@@ -159,7 +159,7 @@ def _refused(why: str, until: str) -> UploadError:
 def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended: tuple[str, ...] = (),
                  carried: dict[str, bytes] | None = None) -> tuple[Path, Path | None]:
     """``folder`` made, and None; where the system refused it, a private temporary folder for this run as both, told
-    (``tell``: the certificate and pairing token are new at each start of the patch then). Where
+    (``tell``: the certificate and pairing token are new at each start of the patch then, kept by a live edit). Where
     ``folder`` is there but cannot be written (a read-only disk), or one of its files ``appended`` to cannot be (root's
     after a ``sudo`` run, locked), its files are copied into the temporary folder: the phones keep their certificate
     and pairing token. That start failed, when its table of takes seen could not be opened: no page, no QR code.
@@ -171,8 +171,8 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended:
     except OSError as error:
         spare = _spare(folder, carried, copy=False)
         tell(f"{refused_words(node, error)}; the recorder runs with its certificate, pairing token and the phones' "
-             f"lists kept for this run only, in {spare}: at the next start phones accept a new certificate and scan "
-             "a new QR code")
+             f"lists kept for this run only, in {spare} (a live edit keeps them): at the next start of the patch "
+             "phones accept a new certificate and scan a new QR code")
         return spare, spare
     try:
         tempfile.TemporaryFile(dir=folder).close()
@@ -195,7 +195,8 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended:
         spare = _spare(folder, carried, copy=True)
         words = refused_words(node, failed)
         tell(f"{words}; the recorder runs with a copy of its certificate, pairing token and the phones' lists, kept "
-             f"for this run only, in {spare}: what this run adds to them is lost at its end")
+             f"for this run only, in {spare} (a live edit keeps them): what this run adds to them is lost when the "
+             "patch stops")
         return spare, spare
     return folder, None
 

@@ -54,6 +54,8 @@ def test_takes_seen_on_a_copy_go_on_once_the_state_folder_can_be_written(
     engine = recorder_engine(tmp_path, state, check=False)
     try:
         assert rec_of(engine)._spare is not None, engine.errors  # on a copy of its state
+        assert "(a live edit keeps them): what this run adds to them is lost when the patch stops" \
+            in engine.errors.get("rec", ""), engine.errors
         phone.port = rec_of(engine).server.port
         first = phone.upload(wav, take_id="this-run")
         assert first[0] == 201, first
@@ -101,6 +103,8 @@ def test_a_state_folder_made_since_keeps_the_runs_certificate_and_token(tmp_path
     try:
         spare = rec_of(engine)._spare
         assert spare is not None, engine.errors  # its certificate and token made for this run, in a temporary folder
+        assert "(a live edit keeps them): at the next start of the patch phones accept a new certificate" \
+            in engine.errors.get("rec", ""), engine.errors
         phone = Client(engine, spare / "recorder-cert.pem")  # the phone accepted this run's certificate
         first = phone.upload(wav, take_id="this-run")
         assert first[0] == 201, first
