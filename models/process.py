@@ -45,6 +45,7 @@ import numpy as np
 from exsampling_patch.child_process import STOP_ANSWER_SECONDS, Child, Stop, Stopping, start_spare, take_spare
 from exsampling_patch.shared_memory import anonymous_file, map_shared
 
+from .error_words import model_failed, take_failed
 from .missing_package import MissingPackage, missing_package
 from .process_restart import Backoff, ModelCopy, lock_unless, private_copy, wait_for_end
 
@@ -445,14 +446,16 @@ def serve(connection: Connection) -> int:
     buffer = _map(recv_handle(connection), setup.buffer_bytes)
     # the file's bytes as the show started, which a process started again mid-show loads too (not the file's path)
     source = f"/proc/self/fd/{recv_handle(connection)}" if setup.model_copy else setup.model
+    loaded = False
     try:
         if failed_import is not None:
             raise failed_import
         classifier = load_classifier(source, threads=setup.threads, int8=setup.int8)
+        loaded = True
         if setup.warm_up is not None:
             classifier.predict(warm_up_take(), WARM_UP_RATE, **setup.warm_up)
     except Exception as error:  # the model file's problem, or the options', told to the node
-        text = str(error) or type(error).__name__
+        text = model_failed(error, loaded)
         with contextlib.suppress(OSError):
             connection.send(Failed(text.replace(source, setup.model) if source and setup.model else text))
         return 1
@@ -484,7 +487,7 @@ def serve(connection: Connection) -> int:
         except (ValueError, TypeError) as error:
             reply = Rejected(str(error))
         except Exception as error:
-            reply = Failed(f"{type(error).__name__}: {error}")
+            reply = Failed(take_failed(error))
         connection.send(reply)
 
 
