@@ -20,8 +20,8 @@ from exsampling_patch.messages import ControlValue, SlotAssignment, Take
 from exsampling_patch.midi_ports import API_CHOICES
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes.sampler.answers import Answer, Sent, settle
+from exsampling_patch.nodes.sampler.assign import LoadedUntold, started, stopped
 from exsampling_patch.nodes.sampler.assign import assign as assign_take  # as "assign" it hid its module
-from exsampling_patch.nodes.sampler.assign import started, stopped
 from exsampling_patch.nodes.sampler.handoff import SamplesNotShared
 from exsampling_patch.nodes.sampler.meter import OutputMeter
 from exsampling_patch.nodes.sampler.played import PlayedReader
@@ -326,7 +326,10 @@ class Sampler(Node):
         if self.audio.answers:  # told once the process has it (answers.settle)
             self._asked[buffer.serial] = Sent(None, False, False, status)
         else:
-            self.report_status(**status)
+            try:
+                self.report_status(**status)
+            except Exception as error:  # the sound is in the slot: not to be taken for a take not loaded
+                raise LoadedUntold(str(error)) from error
 
     def rollback(self, slot: str | int, steps: int = 1) -> str | None:
         """Load the take ``steps`` back in the slot's history (negative: forward); returns its take id. Raises

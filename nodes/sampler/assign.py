@@ -13,6 +13,7 @@ when the patch stops is not done, and its source passes it on again at the next 
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,8 +23,15 @@ from exsampling_patch.nodes.sampler.handoff import SamplesNotShared
 from exsampling_patch.nodes.sampler.rate import STOPPED_WAITING, StoppedWaiting, rate_for_takes
 from exsampling_patch.runtime.parts import error_text
 
+log = logging.getLogger(__name__)
+
 #: Seconds a parked take waits for the sampler built in its node's place; an edit starts it well within.
 HAND_SECONDS = 30.0
+
+
+class LoadedUntold(Exception):
+    """Raised by ``Sampler._load`` where the take's sound is in the slot but its status report failed (the
+    exception's cause): loaded all the same, so its take ends loaded, and the failure is told on the node."""
 
 
 def assign(node: Any, assignment: SlotAssignment, kept: bool = False) -> None:
@@ -46,6 +54,7 @@ def assign(node: Any, assignment: SlotAssignment, kept: bool = False) -> None:
     except SamplesNotShared as error:
         _not_loaded(node, assignment, record.name, str(error), kept)
         return
+    untold = ""  # why its loading could not be told, where it could not
     with node._records_lock:
         if record.locked or (kept and any(take.take_id not in node.handed_ids for take, _ in record.history)):
             # Handed over: a take the new node was assigned itself came after this one
@@ -60,6 +69,9 @@ def assign(node: Any, assignment: SlotAssignment, kept: bool = False) -> None:
         except SamplesNotShared as error:  # the slot keeps what it had
             _not_loaded(node, assignment, record.name, str(error), kept)
             return
+        except LoadedUntold as error:  # in the slot all the same: it goes on as loaded, the failure told
+            untold = f"{assignment.take.name} loaded into slot {record.name}, but its status could not be told: " \
+                     f"{error_text(error.__cause__ or error)}"
         record.push(assignment.take, assignment.label, node.history)
         if kept:
             node.handed_ids.add(assignment.take.take_id)
@@ -67,6 +79,8 @@ def assign(node: Any, assignment: SlotAssignment, kept: bool = False) -> None:
         if sent is not None:  # its status, ``loaded`` and end wait for the audio process's word (answers.settle)
             sent.assignment, sent.kept, sent.pushed = assignment, kept or node.keep_open(assignment), True
             return
+    if untold:
+        _tell_error(node, untold, kept)
     if not kept:
         node.emit("loaded", assignment)
         return
@@ -94,9 +108,14 @@ def _not_loaded(node: Any, assignment: SlotAssignment, slot: str | None, error: 
 def _tell_error(node: Any, error: str, kept: bool) -> None:
     """Tell ``error`` on ``node``: a take handed over (``kept``) is loaded on a thread of the node's own, and its
     error, told as the node's own, stood until the sound device opened again (for the rest of the show, beside a
-    sampler loading every take): told as one on its ``assign`` input, it ends as its handler's would."""
+    sampler loading every take): told as one on its ``assign`` input, it ends as its handler's would. There a
+    report that fails is logged, not raised: raised, the hand-over's catch-all closed a take closed as loaded again,
+    as not loaded, or, failing there too, left the thread, the takes handed after it never tried."""
     if kept:
-        node.context.report_message_error(node.node_id, error, "assign")
+        try:
+            node.context.report_message_error(node.node_id, error, "assign")
+        except Exception:
+            log.exception("sampler '%s': could not tell its error %r", node.node_id, error)
     else:
         node.report_error(error)
 
