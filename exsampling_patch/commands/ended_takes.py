@@ -4,8 +4,9 @@ remembers by id: a compact filter of every take whose line went out.
 A take forgotten as ended and named again by a status (the sampler playing it, a load after all) is taken for one on
 its way; an error naming it was left for a line that had gone out long before, and told only at the run's flush, as
 one of the takes "whose lines the stop cut off": untrue, and late. The filter answers whether a take's line is out,
-for a whole show in a fixed 128 KiB: it may answer yes for a take that never ended (about once in a hundred at 100,000
-takes, once in a million at 10,000), and then an error on that take is told at once rather than on its line.
+for a whole show in a fixed 128 KiB: it may answer yes for a take that never ended (with 2^20 bits and 4 hashes,
+(1 - e^(-4n / 2^20))^4 of n takes: about once in a hundred at 100,000 takes, once in 510,000 at 10,000), and then an
+error on that take is told at once rather than on its line.
 """
 
 from __future__ import annotations
