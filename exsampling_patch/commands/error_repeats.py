@@ -150,6 +150,15 @@ class RepeatedErrors:
             if told is not None:
                 told.waiting.discard(event)
 
+    def let_go(self, events: Iterable[NodeError]) -> None:
+        """``events``, errors on takes counted as repeats, are told in full now (the console stopped waiting for their
+        take's line): no count line tells them."""
+        for event in events:
+            told = self._told.get(event.node_id)
+            if told is not None and event in told.waiting:
+                told.waiting.discard(event)
+                told.pending -= 1
+
     def ended(self, node_id: str, now: float, only: Iterable[str] | None = None) -> list[str]:
         """``node_id`` is out of its error (its device or port opened again): the count of its repeats not told yet,
         and nothing kept of it. Kept, the same error after the recovery (the JACK server gone again a few seconds

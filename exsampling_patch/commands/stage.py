@@ -151,7 +151,6 @@ class StageConsole:
         #: The latest takes whose line is out (a node's status after it, "loaded after all", names one again): no
         #: error on one is left for its line to tell. Insertion-ordered, the oldest dropped past TAKES_KEPT.
         self._ended: dict[str, None] = {}
-        self._left_over: list[NodeError] = []  # errors left for the lines of takes no longer kept (under ``_lock``)
         self._ever_ended = EndedTakes()  # every take whose line went out, _ended's forgotten too (under ``_lock``)
         self._stop_began = False  # (under ``_lock``) the takes on their way may never end, nor their lines come
         self._opened: dict[str, set[str]] = {}  # node id -> what of it was announced (url, device...)
@@ -244,7 +243,7 @@ class StageConsole:
             if self._repeats_timer is not None:
                 self._repeats_timer.cancel()
                 self._repeats_timer = None
-            cut_off, self._left_over = self._left_over, []
+            cut_off: list[NodeError] = []
             for known in self._takes.values():
                 cut_off += known.pop("errors", ())  # popped: told once, not again at a second flush
             for line in self.repeats.flush(time.monotonic(), cut_off):
@@ -415,13 +414,17 @@ class StageConsole:
         takes, 5000 entries), and an error naming it waited for a line that never came. One no longer remembered as
         ended (TAKES_KEPT takes ended since: a late load, the take a slot still plays) cannot be told from a new one:
         kept, but as the oldest of at most TAKES_KEPT, since no take on its way waits out as many newer ones (a
-        burst's are dozens). Errors left for the line of one let go are told at the flush, with those the stop cut
-        off."""
+        burst's are dozens). Errors left for the line of one let go are told as it goes, saying why now: kept for the
+        run's flush, they were told as on takes "whose lines the stop cut off", untrue, and late."""
         if take_id in self._ended:
             return {}
         known = self._takes.setdefault(take_id, {})
         if len(self._takes) > TAKES_KEPT:
-            self._left_over += self._takes.pop(next(iter(self._takes))).get("errors", [])
+            errors = self._takes.pop(next(iter(self._takes))).get("errors", [])
+            self.repeats.let_go(errors)
+            for error in errors:
+                print(f"{error_line(error)}; told now: the console stopped waiting for its take's line, "
+                      f"{TAKES_KEPT:,} newer takes on their way", file=self.err, flush=True)
         return known
 
     def _take(self, event: TakeEnded) -> None:

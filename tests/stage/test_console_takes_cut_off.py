@@ -82,6 +82,27 @@ def test_an_error_on_a_take_named_again_long_after_its_line_is_told_when_it_come
     assert not [line for line in said(console)[told:] if "Ana-0000" in line or "cut off" in line], said(console)
 
 
+def test_an_error_on_a_take_the_console_stops_following_is_told_then_not_as_cut_off_by_the_stop() -> None:
+    """A take on its way pushed out of the TAKES_KEPT kept (as many newer ones came, none ended) took its errors
+    counted for its line along: told only at the run's flush, as on takes "whose lines the stop cut off": untrue
+    (the stop cut off no line of it), and late. Told as the console lets the take go, saying why then."""
+    console = console_of()
+    console(arrived("Ana-0"))
+    console(arrived("Ana-1"))
+    console(error("sampler", "Ana-0 not loaded into slot HH: no answer"))  # the first on takes: told
+    console(error("sampler", "Ana-1 not loaded into slot BD: no answer"))  # counted: its line is to tell it
+    for number in range(TAKES_KEPT):  # Ana-0, then Ana-1 pushed out
+        console(arrived(f"Bo-{number:05d}"))
+    assert said(console) == [
+        "error in node 'sampler': Ana-0 not loaded into slot HH: no answer",
+        f"error in node 'sampler': Ana-1 not loaded into slot BD: no answer; told now: the console stopped waiting "
+        f"for its take's line, {TAKES_KEPT:,} newer takes on their way"]
+    console(ended("Ana-1", reason="slot BD"))  # its line after all: the error told already
+    console.stopping()
+    console.flush_errors()
+    assert said(console)[2:] == ["take Ana-1 from Ana: slot BD (0 ms)"], said(console)  # its length let go too
+
+
 def test_errors_left_for_lines_the_stop_cut_off_are_told_at_the_flush() -> None:
     console = console_of()
     for take_id in ("Ana-1", "Ana-2", "Ana-3", "Ana-4", "Ana-5"):
