@@ -80,7 +80,7 @@ def assign(node: Any, assignment: SlotAssignment, kept: bool = False) -> None:
             sent.assignment, sent.kept, sent.pushed = assignment, kept or node.keep_open(assignment), True
             return
     if untold:
-        _tell_error(node, untold, kept)
+        _tell_untold(node, assignment, untold, kept)
     if not kept:
         node.emit("loaded", assignment)
         return
@@ -103,6 +103,27 @@ def _not_loaded(node: Any, assignment: SlotAssignment, slot: str | None, error: 
         node.close_take(assignment, why)
     else:
         node.tell_fate(assignment, "not_loaded", why)
+
+
+def _tell_untold(node: Any, assignment: SlotAssignment, error: str, kept: bool) -> None:
+    """Tell ``error``, why the loading of ``assignment`` could not be told, its take ending loaded all the same. A take
+    handed over is told as any error of its (:func:`_tell_error`). In the handler, told as its own error, the engine
+    took the take for one the sampler did not load (its end named no output that has it: "no output has it" beside
+    Live not loading it, the phone's row red, the sound in the slot): kept open, it is told from a thread of its own,
+    on the take's input as a handed take's is, and closed once told."""
+    if kept:
+        _tell_error(node, error, kept)
+        return
+    held = node.keep_open(assignment)
+
+    def tell() -> None:
+        try:
+            _tell_error(node, error, kept=True)
+        finally:
+            if held:
+                node.close_take(assignment)
+
+    threading.Thread(target=tell, name=f"{node.node_id}-untold", daemon=True).start()
 
 
 def _tell_error(node: Any, error: str, kept: bool) -> None:
