@@ -192,7 +192,9 @@ class WebRecorder(UploadIntake):
                 log.info("removed %d temporary files a killed run left in %s", len(swept), state)
             # (recorder, phone, its id) -> reply, across restarts
             self._seen = SeenTakes(state, tell=self.report_error, named=self._state)
-            self._ends = TakeEnds(state)  # the phones' lists of ended takes, across restarts
+            # The phones' lists of ended takes, across restarts; a late row of a recorder stopped on another copy of
+            # the folder named (a rename) comes to this one
+            self._ends = TakeEnds(state, named=self._state)
             for phone, row in self._ends.rows():
                 self._board.add(row["take_id"], str(row.get("recorder", "")), **row)
                 self._board.update(row["take_id"], status=row.get("status", "received"))  # add sets "received"

@@ -9,12 +9,18 @@ at start. Takes stored but not ended are found again from their sidecars (``WebR
 Appended and flushed, not synced, as ``seen-takes.jsonl`` is; rewritten with the newest ``keep`` rows at start once
 it holds more than twice as many. A row that cannot be written (a full disk) leaves nothing of itself in the file
 (:func:`~.seen.append_whole`).
+
+A recorder on a temporary copy of a state folder it cannot write (:func:`~.folders.state_folder`) hands a row that comes
+after its stop to the table open on the folder named (a recorder a rename started there, on a copy of its own): by the
+copy's path, removed at the stop, the row failed ("No such file or directory: /tmp/exsampling-recorder-..."), told as
+a row the disk refused. With none open, it is not kept, as none of that run's rows are, and the log says so.
 """
 
 from __future__ import annotations
 
 import errno
 import json
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -28,9 +34,11 @@ from exsampling_patch.takes import write_atomic
 ENDS_FILE = "phone-takes.jsonl"
 KEEP_ENDS = 2_000
 
-#: The open table of each file in this process, and the lock over opening one (its read, its rewrite) and a closed
-#: one's late row: a late row appended by path, while a recorder rebuilt on the same state folder rewrote the file
-#: at its start, went into the file replaced, and was lost.
+log = logging.getLogger("exsampling.web_recorder")
+
+#: The open table of each file in this process (the state folder named's, for one on a temporary copy of it), and
+#: the lock over opening one (its read, its rewrite) and a closed one's late row: a late row appended by path, while
+#: a recorder rebuilt on the same state folder rewrote the file at its start, went into the file replaced, and was lost.
 _OPEN: dict[Path, TakeEnds] = {}
 _OPENING = threading.Lock()
 
@@ -38,14 +46,19 @@ _OPENING = threading.Lock()
 class TakeEnds:
     """Take id -> (phone digest, its row), newest last; thread-safe."""
 
-    def __init__(self, folder: Path, keep: int = KEEP_ENDS) -> None:
+    def __init__(self, folder: Path, keep: int = KEEP_ENDS, named: Path | None = None) -> None:
+        """The table of ``folder``'s file; ``named``: the state folder ``folder`` is a temporary copy of, whose
+        recorder started next takes the rows that come after this one's close."""
         self.path = folder / ENDS_FILE
+        self.named = named or folder  # the folder the console names
+        self._key = (self.named / ENDS_FILE).resolve()
+        self._on_copy = self._key != self.path.resolve()
         self._lock = threading.Lock()
         self._rows: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
         self._keep = keep
         with _OPENING:
             self._open(folder, keep)
-            _OPEN[self.path.resolve()] = self
+            _OPEN[self._key] = self
 
     def _open(self, folder: Path, keep: int) -> None:
         lines = 0
@@ -74,27 +87,31 @@ class TakeEnds:
         with self._lock:
             return list(self._rows.values())
 
-    def write(self, phone: str, row: dict[str, Any]) -> None:
-        """Write down a take's row as its phone's list shows it now.
+    def write(self, phone: str, row: dict[str, Any]) -> bool:
+        """Write down a take's row as its phone's list shows it now; False: it came after the close of a table on a
+        temporary copy (removed since) and no table is open on the folder named, so it is not kept.
 
         Raises OSError where it cannot be written (a full disk), with no part of it left in the file."""
         row = {k: v for k, v in row.items() if k != "updated"}
         with self._lock:
             if not self._file.closed:
                 self._append(phone, row)
-                return
+                return True
         # After the node's stop: the engine stops the sources first and lets the takes in flight end (Ctrl+C in a
         # burst), and a node a live edit renamed is told its takes' ends after the new one started. Dropped, their
         # rows left them on the phones' lists, after the restart, as received, never with their end, though the
         # console told it and the processed journal has them done. Through the table open on the file now, if any.
         with _OPENING:
-            live = _OPEN.get(self.path.resolve())
+            live = _OPEN.get(self._key)
             if live is not None:  # open while registered: its close takes it out first
                 with live._lock:
                     live._append(phone, row)
-                return
+                return True
+            if self._on_copy:  # the copy is removed at the stop, and the folder named cannot be written
+                return False
             with open(self.path, "ab", buffering=0) as late:
                 append_whole(late, _line(phone, row))
+        return True
 
     def _append(self, phone: str, row: dict[str, Any]) -> None:
         """Append a row (the lock held), and keep it for :meth:`rows`: a late row handed to this table is in it."""
@@ -106,8 +123,8 @@ class TakeEnds:
 
     def close(self) -> None:
         with _OPENING:
-            if _OPEN.get(self.path.resolve()) is self:
-                del _OPEN[self.path.resolve()]
+            if _OPEN.get(self._key) is self:
+                del _OPEN[self._key]
             with self._lock:
                 self._file.close()
 
@@ -120,7 +137,7 @@ def save_end(ends: TakeEnds, phone: str, row: dict[str, Any], report_error: Call
     """Save a take's ended row for its phone's list after a restart. Not saved (a full disk), it is said naming the
     take (it was an OSError naming none, once per take), and the fields returned say it on the phone's row."""
     try:
-        ends.write(phone, row)
+        kept = ends.write(phone, row)
     except OSError as error:
         full = error.errno == errno.ENOSPC
         why = "the disk is full" if full else error.strerror or str(error)
@@ -128,4 +145,9 @@ def save_end(ends: TakeEnds, phone: str, row: dict[str, Any], report_error: Call
                      f"({why}: {ends.path}); the phone's list may not show it after the next start (the take is kept)")
         said = "the recorder's disk is full" if full else "not saved"
         return {"unsaved": f"{said}: this list may lose it at a restart; the take is kept"}
+    if not kept:  # the start's notice said this run's rows are lost at its stop: no error, its end stands
+        log.warning("take %s ended after the stop of its web recorder: its row in its phone's list is not kept, as "
+                    "none of this run's are (the state folder %s could not be written at its start; they were kept "
+                    "for the run only); the take's end is told as usual and the take is kept",
+                    row["take_id"], ends.named)
     return {}
