@@ -11,8 +11,10 @@ handed to that process, which maps the same pages (:meth:`SharedState.attach`).
 
 from __future__ import annotations
 
+import errno
 import mmap
 import os
+import resource
 
 import numpy as np
 
@@ -107,10 +109,18 @@ class SharedState:
 
     @classmethod
     def create(cls, slots: int) -> SharedState:
-        """A state in an anonymous shared file, with unit gains; pass ``state.fd`` to the other process."""
+        """A state in an anonymous shared file, with unit gains; pass ``state.fd`` to the other process. Raises
+        :class:`StateRefused` where the system refuses the file or its mapping."""
         size = state_nbytes(slots)
-        fd = anonymous_file(size, "exsampling-sampler")
-        state = cls._map(slots, fd)
+        try:
+            fd = anonymous_file(size, "exsampling-sampler")
+        except OSError as error:
+            raise StateRefused(_refused_text(size, error)) from error
+        try:
+            state = cls._map(slots, fd)
+        except OSError as error:
+            os.close(fd)
+            raise StateRefused(_refused_text(size, error)) from error
         state.gain[:] = 1.0
         state.master[0] = 1.0
         return state
@@ -194,6 +204,29 @@ class SharedState:
     def recent_callback_seconds(self) -> np.ndarray:
         """Durations of the most recent callbacks (up to :data:`TIMING_SLOTS`), oldest first."""
         return _ring_entries(self.cb_seconds, self.callbacks)
+
+
+class StateRefused(OSError):
+    """The system refused the memory the sampler shares with its audio process (:meth:`SharedState.create`): said in
+    words, with what to do. The console said only "error in node 'sampler' in start(): File too large"."""
+
+
+def _refused_text(nbytes: int, error: OSError) -> str:
+    """Why the shared state of ``nbytes`` could not be made (``error``, the system's refusal), and what to do."""
+    what = f"could not make the {nbytes / 1e6:.2f} MB of memory the sampler shares with its audio process"
+    in_process = "or set the sampler's audio_process to false (its audio then runs in the patch's own process)"
+    if error.errno == errno.EFBIG:
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        told = "" if limit == resource.RLIM_INFINITY else f" ({limit / 1e3:.0f} kB)"
+        return (f"{what}: the file size limit of this run{told} is below it; raise it (`ulimit -f unlimited` in the "
+                f"shell that starts the patch: the takes it loads need far more), {in_process}")
+    if error.errno in (errno.ENOSPC, errno.ENOMEM):
+        return (f"{what}: no room is left (the memory is short, or /dev/shm is full); free some (close other "
+                f"programs, delete what fills /dev/shm, give other samplers fewer or shorter slots), {in_process}")
+    if error.errno in (errno.EMFILE, errno.ENFILE):
+        return (f"{what}: too many files are open (the limit: `ulimit -n`); raise it in the shell that starts the "
+                f"patch, {in_process}")
+    return f"{what}: {error.strerror or error}; {in_process}"
 
 
 def _ring_entries(ring: np.ndarray, written: int, since: int = 0) -> np.ndarray:
