@@ -10,7 +10,8 @@ master's, its warning says it (before, "stopped" and, back, "continued" beside i
 is told by ``master_starts`` (before, no line). A tempo is told once it is read from a full line of ticks
 (``tempo_ticks``): read from the few after a start without clock running, or after a silence, it was up to 2 BPM
 off (or the node's own tempo, for the first six); amid a ramp, where the node's line never grows full, from half a
-beat of them."""
+beat of them. A start's first full line is told at once as "about" (``tempo about 121 BPM``: two beats on 21.3 ms
+JACK periods read up to 1.5 BPM off), and the settled mean after it where that is another tempo."""
 
 from __future__ import annotations
 
@@ -80,6 +81,7 @@ class _Heard:
     amid_ramp: bool = False  # the readings are from a line short amid a ramp the node found (a mean anew once full)
     ramp: bool = False  # the mean went on moving past a step's time: told as it goes till it settles
     away_since: float = math.inf  # since when the mean is TEMPO_STEP or more from the tempo told (inf: it is not)
+    rough: bool = False  # the tempo told was the first reading after a start, said "about": the settled one follows
 
 
 class MasterNews:
@@ -135,7 +137,7 @@ class MasterNews:
                 went_on = isinstance(from_beat, int | float) and from_beat > 0  # a song position of 0 is a start
                 what = ("continued again" if again else "continued") if went_on else (
                     "started again from bar 1" if again else "started")
-                heard.away_since, heard.ramp = math.inf, False
+                heard.away_since, heard.ramp, heard.rough = math.inf, False, False
                 if not steady:
                     heard.tempo = None
                     return what
@@ -161,9 +163,6 @@ def _tempo_line(heard: _Heard, tempo: float, at: float, ramping: bool) -> str:
     '': the mean of the last readings, told once it is :data:`TEMPO_STEP` from the last told and settled, or moving on
     (a ramp), at most once in :data:`TEMPO_EVERY`."""
     mean = heard.mean if heard.mean is not None else tempo
-    if heard.tempo is None:  # a start whose tempo was not read well yet: told at once now it is
-        heard.tempo, heard.told_at, heard.away_since = mean, at, math.inf
-        return f"tempo {round(mean)} BPM"
     means = [bpm for _, bpm in heard.means]
     readings = [bpm for _, bpm in heard.readings]
     window = max(SMOOTH_BEATS * 60.0 / tempo, SMOOTH_SECONDS) if tempo > 0 else SMOOTH_SECONDS
@@ -171,6 +170,17 @@ def _tempo_line(heard: _Heard, tempo: float, at: float, ramping: bool) -> str:
     read_well = not readings or span >= window - SMOOTH_SLACK or (
         span >= AGREE_SECONDS and max(readings) - min(readings) < AGREE_BPM)
     settled = read_well and (not means or max(means) - min(means) < SETTLE_BPM)
+    if heard.tempo is None:
+        # A start whose tempo was not read well yet (no clock before it): its first full line at once, for the
+        # performer waiting on it, but "about": from two beats of ticks on 21.3 ms JACK periods it is up to 1.5 BPM
+        # off, and within TEMPO_STEP of the one told the settled tempo was never said (118.3 BPM told 119 for good).
+        heard.tempo, heard.told_at, heard.away_since, heard.rough = mean, at, math.inf, not settled
+        return f"tempo {'about ' if heard.rough else ''}{round(mean)} BPM"
+    if heard.rough and settled and at - heard.told_at >= TEMPO_EVERY:
+        heard.rough = False  # the settled tempo, once it is another than the "about" one (that one stands else)
+        if round(mean) != round(heard.tempo):
+            heard.tempo, heard.told_at, heard.away_since = mean, at, math.inf
+            return f"tempo {round(mean)} BPM"
     if abs(mean - round(heard.tempo)) < TEMPO_STEP:
         heard.away_since = math.inf
         heard.ramp = heard.ramp and not settled  # a ramp ends where the tempo settles at the one told
@@ -178,6 +188,6 @@ def _tempo_line(heard: _Heard, tempo: float, at: float, ramping: bool) -> str:
     heard.away_since = min(heard.away_since, at)
     heard.ramp = heard.ramp or (at - heard.away_since >= MOVING_BEATS * 60.0 / tempo if tempo > 0 else False)
     if (settled or heard.ramp or ramping) and at - heard.told_at >= TEMPO_EVERY:
-        heard.tempo, heard.told_at, heard.away_since = mean, at, math.inf
+        heard.tempo, heard.told_at, heard.away_since, heard.rough = mean, at, math.inf, heard.rough and not settled
         return f"tempo {round(mean)} BPM"
     return ""

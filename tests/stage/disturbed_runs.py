@@ -24,7 +24,7 @@ MASTER_SLACK = 0.02
 NODE_SLACK = 0.005
 #: How far (BPM) a tempo said in a disturbed run may be from the master's: a tick 20 ms late amid two beats' line.
 DISTURBED_BPM = 2
-SAID_BPM = re.compile(r"(\d+) BPM$")
+SAID_BPM = re.compile(r"(?:about )?(\d+) BPM$")  # a start's first reading is "about": held as near as any
 
 
 class Late(NamedTuple):
