@@ -13,12 +13,16 @@ process hung, or stopped) ends not loaded too, and is told "loaded after all" sh
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer
 from exsampling_patch.nodes.sampler.slots import SlotRecord
+from exsampling_patch.runtime.parts import error_text
+
+log = logging.getLogger(__name__)
 
 ENDED_FIRST = "the audio process ended before it took it"
 STOPPED_FIRST = "the sampler stopped before its audio process took it"
@@ -180,39 +184,63 @@ def settle(node: Any, answer: Answer) -> None:
     to the show log as a load a replay played). Not loaded: the slot shows what it plays (its status says so),
     the console names the take, and it ends "not loaded into sampler ...: why". A clear (:func:`cleared`) is told
     "not cleared", and "cleared after all"."""
-    with node._records_lock:
-        sent: Sent | None = node._asked.pop(answer.buffer.serial, None)
-        record = node.records[answer.slot]
-        if answer.late:  # told not loaded, unanswered in time: its end was told then
-            _loaded_after_all(node, record, answer)
-            return
-        if answer.why:
-            shown = put_back(record, node.buffers, answer.slot, answer, sent is not None and sent.pushed)
-            take, sounding = (b.take.name if b is not None and b.take is not None else None
-                              for b in (answer.buffer, answer.sounding))
-            instead = f"the slot plays {sounding or 'nothing'}" if shown else "a later take was sent there"
-            if cleared(answer.buffer):  # before, told "a take not loaded"
-                node.report_error(f"slot {record.name} not cleared: {answer.why}; {instead}")
-                node.report_status(slot=record.name)
-            else:
-                node.report_error(f"{take or 'a take'} not loaded into slot {record.name}: {answer.why}; {instead}")
-                if shown:  # what the slot plays, the take skipped (not a load: the show log writes none for it)
-                    plays = answer.sounding or EMPTY
-                    node.report_status(slot=record.name, take=plays.take_id, label=plays.label or "",
-                                       skipped=answer.buffer.take_id, not_loaded=answer.why)
-        elif sent is not None:
-            node.report_status(**sent.status)
-    if sent is None or sent.assignment is None:
-        return
+    untold = ""  # why the status of a take the process loaded could not be told
+    sent: Sent | None = None
     why = f"not loaded into sampler '{node.node_id}': {answer.why}" if answer.why else ""
     try:
+        with node._records_lock:
+            sent = node._asked.pop(answer.buffer.serial, None)
+            record = node.records[answer.slot]
+            if answer.late:  # told not loaded, unanswered in time: its end was told then
+                _loaded_after_all(node, record, answer)
+                return
+            if answer.why:
+                shown = put_back(record, node.buffers, answer.slot, answer, sent is not None and sent.pushed)
+                take, sounding = (b.take.name if b is not None and b.take is not None else None
+                                  for b in (answer.buffer, answer.sounding))
+                instead = f"the slot plays {sounding or 'nothing'}" if shown else "a later take was sent there"
+                if cleared(answer.buffer):  # before, told "a take not loaded"
+                    node.report_error(f"slot {record.name} not cleared: {answer.why}; {instead}")
+                    node.report_status(slot=record.name)
+                else:
+                    node.report_error(f"{take or 'a take'} not loaded into slot {record.name}: {answer.why}; "
+                                      f"{instead}")
+                    if shown:  # what the slot plays, the take skipped (not a load: the show log writes none for it)
+                        plays = answer.sounding or EMPTY
+                        node.report_status(slot=record.name, take=plays.take_id, label=plays.label or "",
+                                           skipped=answer.buffer.take_id, not_loaded=answer.why)
+            elif sent is not None:
+                try:
+                    node.report_status(**sent.status)
+                except Exception as error:  # the sound is in the slot: it ends loaded, as in-process (LoadedUntold)
+                    name = answer.buffer.take.name if answer.buffer.take is not None else "a take"
+                    untold = f"{name} loaded into slot {record.name}, but its status could not be told: " \
+                             f"{error_text(error)}"
+        if sent is None or sent.assignment is None:
+            if untold:  # a roll-back's: no take of its own to tell it on
+                node.report_error(untold)
+            return
+        if untold:
+            _tell_untold(node, untold)
         if not why:
             node.emit("loaded", sent.assignment)
         elif not sent.kept:
             node.tell_fate(sent.assignment, "not_loaded", why)
     finally:
-        if sent.kept:
+        # Whatever failed (told by the host, .answer_telling.untaken), a take kept open ends as the process said:
+        # before, a failure ahead of the close left it open, never ended (its source never wrote it down as done).
+        if sent is not None and sent.assignment is not None and sent.kept and not answer.late:
             node.close_take(sent.assignment, why)
+
+
+def _tell_untold(node: Any, error: str) -> None:
+    """Tell ``error`` on the take's input, as the in-process path tells it (``assign._tell_untold``): a later error,
+    ended by the next take loaded. Told as the node's own, it stood until its device opened again. A report that
+    fails is logged: the take still ends loaded, and the next answers are told."""
+    try:
+        node.context.report_message_error(node.node_id, error, "assign")
+    except Exception:
+        log.exception("sampler '%s': could not tell its error %r", node.node_id, error)
 
 
 def _loaded_after_all(node: Any, record: SlotRecord, answer: Answer) -> None:

@@ -1,0 +1,104 @@
+"""A take the sampler's real audio process (JACK dummy server) loaded, whose status report fails once the process
+has it (``answers.settle``), ends loaded into the sampler, the failure told on the node's ``assign`` input, as the
+in-process path does (test_sampler_untold_ends_loaded.py). Before, the failure left ``settle`` before it emitted
+``loaded`` and closed the take it kept open: the take never ended (its source never wrote it down as done), and the
+console said "the sampler could not take its audio process's answer: ValueError('...')". Whatever fails in
+``settle``, a take kept open ends as the process said (one not loaded, whose telling failed, never ended either).
+
+Real reports do not fail (the runtime's event bus keeps an observer's failure to itself): the sampler's context here
+is the running engine's, failing the status report of one take as a broken one would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.nodes.sampler import host
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine, NodeError, TakeEnded
+from tests.sampler_start import opened_or_told
+from tests.waiting import wait_for
+
+from .helpers import sine_take
+from .test_sampler_load_answered import NOT_RECEIVED
+from .test_sampler_staged_lost import no_descriptor_to_spare
+from .test_sampler_untold_ends_loaded import StatusFails
+
+
+@pytest.mark.jack
+def test_a_take_the_audio_process_loaded_whose_status_report_fails_ends_loaded_with_the_failure_told(
+        tmp_path: Path) -> None:
+    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+    told: list[NodeError] = []
+    ended: list[TakeEnded] = []
+    engine.events.subscribe(told.append, NodeError)
+    engine.events.subscribe(ended.append, TakeEnded)
+    patch = Patch()
+    patch.add_node(NodeSpec("smp", "sampler", {"virtual_port": "", "blocksize": 256, "slots": 2,
+                                               "slot_names": ["Kick", "Snare"]}))
+    engine.start(patch)
+    try:
+        sampler: Any = engine.node("smp")
+        assert sampler.audio.answers  # its own audio process: the take's status goes once the process has it
+        assert opened_or_told(sampler.audio, lambda: engine.errors), engine.errors
+        sampler.context = context = StatusFails(engine)
+        untold, next_one = sine_take(220.0, seconds=0.5), sine_take(330.0, seconds=0.5)
+        context.failing.add(untold.take_id)
+        engine.inject("smp", "assign", SlotAssignment("Snare", untold))
+        # before: never ended (kept open for the process's answer, never closed)
+        assert wait_for(lambda: len(ended) == 1, 10.0), told
+        (end,) = ended
+        assert (end.take_id, end.fate, end.reason, end.loaded) == (untold.take_id, "slot", "slot Snare", ("smp",))
+        assert sampler.sounding("Snare") == untold.take_id
+        assert wait_for(lambda: len(told) == 1, 10.0)
+        (error,) = told
+        assert error.node_id == "smp" and (error.port, error.later) == ("assign", True)
+        assert error.error == (f"{untold.name} loaded into slot Snare, but its status could not be told: "
+                               "ValueError: the status could not be sent")
+        # told as the in-process path tells it: the next take the sampler loads ends it
+        engine.inject("smp", "assign", SlotAssignment("Kick", next_one))
+        assert wait_for(lambda: len(ended) == 2, 10.0)
+        assert ended[1].loaded == ("smp",)
+        assert engine.wait_idle(10) and engine.errors == {}
+    finally:
+        engine.stop()
+
+
+@pytest.mark.jack
+def test_a_take_not_loaded_whose_telling_fails_ends_not_loaded_with_the_failure_told(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A take the audio process could not receive, whose slot's status (naming the take the slot plays instead) fails:
+    before, the failure came ahead of the take's close, which never came."""
+    monkeypatch.setattr(host, "ARENA_BYTES", 4 * 48000)  # one second: a 3 s take is sent in a file of its own
+    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+    told: list[NodeError] = []
+    ended: list[TakeEnded] = []
+    engine.events.subscribe(told.append, NodeError)
+    engine.events.subscribe(ended.append, TakeEnded)
+    patch = Patch()
+    patch.add_node(NodeSpec("smp", "sampler", {"virtual_port": "", "blocksize": 256, "slots": 2,
+                                               "slot_names": ["Kick", "Snare"]}))
+    engine.start(patch)
+    try:
+        sampler: Any = engine.node("smp")
+        assert opened_or_told(sampler.audio, lambda: engine.errors), engine.errors
+        sampler.context = context = StatusFails(engine)
+        first, lost = (sine_take(hz, seconds=3.0, rate=48000) for hz in (220.0, 330.0))
+        engine.inject("smp", "assign", SlotAssignment("Snare", first))
+        assert wait_for(lambda: len(ended) == 1, 10.0), told
+        context.failing.add(first.take_id)  # the status that says the slot plays it, the lost take skipped
+        with no_descriptor_to_spare(sampler.audio.process.pid):
+            engine.inject("smp", "assign", SlotAssignment("Snare", lost))
+            assert wait_for(lambda: len(ended) == 2, 10.0), told  # before: never ended
+        assert (ended[1].take_id, ended[1].reason) == (lost.take_id, f"slot Snare, not loaded into sampler 'smp': "
+                                                                      f"{NOT_RECEIVED}")
+        assert wait_for(lambda: len(told) == 2, 10.0)
+        assert told[0].error == f"{lost.name} not loaded into slot Snare: {NOT_RECEIVED}; the slot plays {first.name}"
+        assert "the status could not be sent" in told[1].error
+        assert sampler.sounding("Snare") == first.take_id
+    finally:
+        engine.stop()
