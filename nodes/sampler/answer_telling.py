@@ -12,6 +12,7 @@ from collections.abc import Callable
 from exsampling_patch.nodes.sampler import protocol as msg
 from exsampling_patch.nodes.sampler.answers import Answer, LoadBook, cleared
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
+from exsampling_patch.runtime.parts import error_text
 
 
 class AnswerTelling:
@@ -72,11 +73,30 @@ class AnswerTelling:
             try:
                 self.on_answer(answer)
             except Exception as error:  # the next answers are told all the same
-                self.report_error(f"the sampler could not take its audio process's answer: {error!r}")
+                self.report_error(untaken(answer, error))
         elif answer.why and cleared(answer.buffer):
             self.report_error(f"slot {answer.slot} was not cleared: {answer.why}")
         elif answer.why:
             self.report_error(f"the take for slot {answer.slot} was not loaded: {answer.why}")
+
+
+def untaken(answer: Answer, error: Exception) -> str:
+    """The error that tells ``answer`` the sampler could not take (``on_answer`` raised ``error``): what the process
+    did, what failed, and how the take ends (``answers.settle`` closes it as the process said, whatever fails). Before,
+    "the sampler could not take its audio process's answer: ValueError('...')", a Python repr naming no take. The slot
+    by its number (from 1, as ``Slot<N>``): the host knows no slot names."""
+    slot = f"slot number {answer.slot + 1}"
+    failed = f"but the sampler could not tell it: {error_text(error)}"
+    after_all = " after all" if answer.late else ""
+    why = f" ({answer.why})" if answer.why else ""
+    if cleared(answer.buffer):
+        done = "not cleared" if answer.why else "cleared"
+        return f"{slot} was {done} by the audio process{after_all}{why}, {failed}"
+    name = answer.buffer.take.name if answer.buffer.take is not None else "a take"
+    done = "not loaded" if answer.why else "loaded"
+    told = f"{name} was {done} into {slot} by the audio process{after_all}{why}, {failed}"
+    # one loaded after all ended not loaded when it was told so, for want of an answer
+    return told if answer.late else f"{told}; the take ends {done} all the same"
 
 
 def not_answering(within: float, late: list[Answer]) -> str:

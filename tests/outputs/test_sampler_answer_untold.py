@@ -10,6 +10,7 @@ is the running engine's, failing the status report of one take as a broken one w
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ import pytest
 
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.nodes.sampler import host
+from exsampling_patch.nodes.sampler.answer_telling import AnswerTelling
+from exsampling_patch.nodes.sampler.answers import Answer
+from exsampling_patch.nodes.sampler.prepare import EMPTY, prepare
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeError, TakeEnded
@@ -72,7 +76,8 @@ def test_a_take_the_audio_process_loaded_whose_status_report_fails_ends_loaded_w
 def test_a_take_not_loaded_whose_telling_fails_ends_not_loaded_with_the_failure_told(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A take the audio process could not receive, whose slot's status (naming the take the slot plays instead) fails:
-    before, the failure came ahead of the take's close, which never came."""
+    before, the failure came ahead of the take's close, which never came, and was told "the sampler could not take
+    its audio process's answer: ValueError('the status could not be sent')"."""
     monkeypatch.setattr(host, "ARENA_BYTES", 4 * 48000)  # one second: a 3 s take is sent in a file of its own
     engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
     told: list[NodeError] = []
@@ -97,8 +102,48 @@ def test_a_take_not_loaded_whose_telling_fails_ends_not_loaded_with_the_failure_
         assert (ended[1].take_id, ended[1].reason) == (lost.take_id, f"slot Snare, not loaded into sampler 'smp': "
                                                                       f"{NOT_RECEIVED}")
         assert wait_for(lambda: len(told) == 2, 10.0)
-        assert told[0].error == f"{lost.name} not loaded into slot Snare: {NOT_RECEIVED}; the slot plays {first.name}"
-        assert "the status could not be sent" in told[1].error
+        assert [error.error for error in told] == [
+            f"{lost.name} not loaded into slot Snare: {NOT_RECEIVED}; the slot plays {first.name}",
+            f"{lost.name} was not loaded into slot number 2 by the audio process ({NOT_RECEIVED}), but the sampler "
+            "could not tell it: ValueError: the status could not be sent; the take ends not loaded all the same"]
         assert sampler.sounding("Snare") == first.take_id
     finally:
         engine.stop()
+
+
+class Telling(AnswerTelling):
+    """The answer telling of an audio process host, its ``on_answer`` failing as a node's may."""
+
+    def __init__(self, error: Exception) -> None:
+        self.errors: list[str] = []
+        self.report_error = self.errors.append
+
+        def fail(answer: Answer) -> None:
+            raise error
+
+        self.on_answer = fail
+
+
+@pytest.mark.parametrize(("why", "late", "told"), [
+    ("", 0.0, "{name} was loaded into slot number 2 by the audio process, but the sampler could not tell it: "
+              "ValueError: no status; the take ends loaded all the same"),
+    ("its file could not be mapped", 0.0,
+     "{name} was not loaded into slot number 2 by the audio process (its file could not be mapped), but the sampler "
+     "could not tell it: ValueError: no status; the take ends not loaded all the same"),
+    ("", 4.0, "{name} was loaded into slot number 2 by the audio process after all, but the sampler could not tell it: "
+              "ValueError: no status"),
+])
+def test_an_answer_the_sampler_cannot_take_is_told_in_words(why: str, late: float, told: str) -> None:
+    """Before: "the sampler could not take its audio process's answer: ValueError('no status')", a Python repr that
+    named neither the take nor what becomes of it."""
+    take = sine_take(220.0, seconds=0.1)
+    telling = Telling(ValueError("no status"))
+    telling._tell(Answer(1, prepare(take, 48000), why, late=late))
+    assert telling.errors == [told.format(name=take.name)]
+
+
+def test_a_clear_the_sampler_cannot_take_is_told_in_words() -> None:
+    telling = Telling(ValueError("no status"))
+    telling._tell(Answer(0, replace(EMPTY, serial=3)))
+    assert telling.errors == ["slot number 1 was cleared by the audio process, but the sampler could not tell it: "
+                              "ValueError: no status"]
