@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from exsampling_patch.error_text import error_text
 from exsampling_patch.node import HandlerReturned, Node, NodeContext
 
 #: A handler's limit when its node type sets none (seconds).
@@ -143,35 +144,6 @@ def built_whole(node: Node) -> Node:
     if not all(name in vars(node) for name in ("node_id", "params", "stop_event", "_threads")):
         raise InitNotCalled(node)
     return node
-
-
-_READ_ONLY_HINT = ("a take's samples are read-only, shared by every branch the take goes to: change a copy "
-                   "(take.samples.copy()) or compute new samples, and send take.derive(new_samples) on")
-
-
-def error_text(error: BaseException) -> str:
-    """``Type: message`` for an error the product did not expect (Python's, a library's, a plugin's: the type helps
-    whoever looks into it); the message alone for one of the product's own classes, written for the performer
-    ("PortInUse: TCP port 8443 is already in use" put a programmer's word first). The type alone when the error's
-    ``__str__`` raises: formatted in the engine's own error handling, that raised anew and ended the worker thread
-    that handled the message."""
-    name = type(error).__name__
-    lead = "" if type(error).__module__.startswith("exsampling_patch.") else f"{name}: "
-    try:
-        if isinstance(error, OSError) and error.strerror:
-            # Python's "[Errno 2] No such file or directory: '/media/usb/takes'": the number and the quotes go, and
-            # the class: the system's own words, with the path, say it to the performer, who can act on it ("OSError:
-            # Read-only file system: ..." led with a programmer's word).
-            paths = " -> ".join(str(path) for path in (error.filename, error.filename2) if path is not None)
-            return f"{error.strerror}: {paths}" if paths else error.strerror
-        told = str(error)
-        if isinstance(error, ValueError) and told.endswith(" is read-only"):
-            # numpy's words on a take's samples changed in place (`take.samples *= 0.5`, np.clip(..., out=)) said
-            # nothing of why they are read-only, nor what to do instead.
-            told += f" ({_READ_ONLY_HINT})"
-        return f"{lead}{told}" if told else name  # a bare `assert`: no ": "
-    except Exception:
-        return f"{name} (its message could not be made)"
 
 
 def raised_at(error: BaseException, node: Node | type[Node]) -> str:

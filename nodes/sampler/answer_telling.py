@@ -9,10 +9,10 @@ import queue
 import threading
 from collections.abc import Callable
 
+from exsampling_patch.error_text import error_text
 from exsampling_patch.nodes.sampler import protocol as msg
 from exsampling_patch.nodes.sampler.answers import Answer, LoadBook, cleared
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
-from exsampling_patch.runtime.parts import error_text
 
 
 class AnswerTelling:

@@ -18,9 +18,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from exsampling_patch.error_text import error_text
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer
 from exsampling_patch.nodes.sampler.slots import SlotRecord
-from exsampling_patch.runtime.parts import error_text
 
 log = logging.getLogger(__name__)
 

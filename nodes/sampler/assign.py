@@ -18,10 +18,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from exsampling_patch.error_text import error_text
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.nodes.sampler.handoff import SamplesNotShared
 from exsampling_patch.nodes.sampler.rate import STOPPED_WAITING, StoppedWaiting, rate_for_takes
-from exsampling_patch.runtime.parts import error_text
 
 log = logging.getLogger(__name__)
 
