@@ -1,5 +1,7 @@
 """An error in words for the console and the editor: the performer reads it, so the product's own errors say only
-their message, others keep their type (it helps whoever looks into a library's or a plugin's failure).
+their message, others keep their type (it helps whoever looks into a library's or a plugin's failure). The
+classifier's process says its failures without the type (models/error_words.py, failure_words): its sentence already
+names what failed, the model.
 
 Imports nothing of the project, so that the sampler's audio process can tell an error without the runtime (its
 import is a good part of a second of CPU at that process's start: tests/outputs/test_sampler_start_imports.py).

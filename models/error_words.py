@@ -3,6 +3,12 @@
 The process sends text to the node, which tells the performer ("the classifier failed on this take (...)"): the
 error's Python class name ("RuntimeError: ...", or a bare "MemoryError" where the error had no text) told them
 nothing they could act on.
+
+Not exsampling_patch/error_text.py's rule, on purpose: that one keeps the type of an error from outside the project
+("ValueError: ..."), which points whoever looks into it at the library or plugin that failed. Here the one that
+failed is always the same and already said in words ("the model could not score it", "the model did not load"),
+and the error itself does not cross the pipe, only its text: a type would be a programmer's word in the
+performer's sentence, telling nothing the sentence does not.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ _KINDS: tuple[tuple[type[BaseException], str], ...] = (
 NO_REASON = "it gave no reason"
 
 
-def error_text(error: BaseException) -> str:
+def failure_words(error: BaseException) -> str:
     """The error's own text; where it has none, what its kind means ("out of memory"), else "it gave no reason".
     A missing key is said as one: a KeyError's text is the key alone ("'mel'")."""
     text = str(error)
@@ -33,7 +39,7 @@ def error_text(error: BaseException) -> str:
 
 def take_failed(error: BaseException) -> str:
     """Why the model could not score a take, for the node: what failed, then the error's own text."""
-    return f"the model could not score it: {error_text(error)}"
+    return f"the model could not score it: {failure_words(error)}"
 
 
 def model_failed(error: BaseException, loaded: bool) -> str:
@@ -42,4 +48,4 @@ def model_failed(error: BaseException, loaded: bool) -> str:
     if str(error) and not isinstance(error, KeyError):
         return str(error)
     what = "the model's first take (the warm-up) failed" if loaded else "the model did not load"
-    return f"{what}: {error_text(error)}"
+    return f"{what}: {failure_words(error)}"

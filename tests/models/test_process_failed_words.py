@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from exsampling_patch.models.error_words import model_failed, take_failed
+from exsampling_patch.error_text import error_text
+from exsampling_patch.models.error_words import failure_words, model_failed, take_failed
 from exsampling_patch.models.model_header import ModelFileError
 from exsampling_patch.models.process import ClassifierProcess, ClassifierProcessError
 
@@ -47,3 +48,12 @@ def test_a_model_that_fails_to_load_without_a_message_is_told_what_failed_not_it
     # An error with its own words is said as it was (a model file's problem names the file)
     assert model_failed(ModelFileError("sounds.pt is not a model file"), loaded=False) == \
         "sounds.pt is not a model file"
+
+
+def test_the_classifier_s_words_leave_out_the_type_that_the_console_s_keep() -> None:
+    """Two rules, on purpose (models/error_words.py says why): the console keeps a library's error type, the
+    classifier's process, whose sentence already names the model, does not."""
+    overflow = OverflowError("cannot convert float infinity to integer")
+    assert error_text(overflow) == "OverflowError: cannot convert float infinity to integer"
+    assert failure_words(overflow) == "cannot convert float infinity to integer"
+    assert failure_words(KeyError("mel")) == "missing key 'mel'"
