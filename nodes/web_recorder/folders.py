@@ -16,7 +16,11 @@ token for the run. A recorder a live edit rebuilds goes on with the temporary fo
 (handed over at its stop): the takes seen this run (a phone's retry of one is its duplicate), the phones' lists, the
 certificate and pairing token; in a temporary folder of its own where the state folder still cannot be written, else
 added to the state folder's files (:func:`_merge`): made writable meanwhile (remounted, its mode mended), the rebuilt
-recorder read its files alone, and a phone's retry of a take stored before the edit was stored again.
+recorder read its files alone, and a phone's retry of a take stored before the edit was stored again. A state folder
+that was not made at the start and has a certificate, key or pairing token of its own by the edit (a drive mounted, a
+folder restored since) had them overwritten by this run's, untold: the phones paired at earlier shows had to accept a
+new certificate and scan the QR code again. Those are left as they are now, and the rebuilt recorder goes on in a
+temporary folder with this run's files, told (:func:`_own_identity`): the phones paired this run keep working.
 
 A take folder that exists but cannot be written (a card's lock switch, a disk mounted read-only, permissions), found at
 the start or by a take's failed write, was told on the node only: the page said nothing, and each upload was answered
@@ -165,7 +169,8 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended:
     and pairing token. That start failed, when its table of takes seen could not be opened: no page, no QR code.
     ``carried``: the files of the temporary folder of the recorder an edit rebuilt this one from (:func:`spare_files`),
     written over the copy, or added to ``folder``'s where it can be written now (:func:`_merge`): this run's takes
-    seen, its phones' lists, its certificate go on."""
+    seen, its phones' lists, its certificate go on; where ``folder`` has a certificate, key or pairing token of its own
+    now, those are left as they are and this run's go on in a temporary folder, told."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -187,6 +192,14 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended:
             failed = error
             break
     if failed is None and carried:
+        if _own_identity(folder, carried, appended):
+            spare = _spare(folder, carried, copy=False)
+            tell(f"the state folder {folder} has a certificate, key or pairing token of its own now (a disk mounted "
+                 "or a folder restored since the start), left as they are: the recorder goes on with this run's, kept "
+                 f"in {spare}, so that the phones paired this run keep working; at the next start of the patch it "
+                 "uses the folder's, which the phones paired before know, and the phones paired this run scan its QR "
+                 "code again")
+            return spare, spare
         try:
             _merge(folder, carried, appended)
         except OSError as error:  # a full disk: this run's state goes on in a temporary folder, as it did
@@ -201,12 +214,29 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended:
     return folder, None
 
 
+def _own_identity(folder: Path, carried: dict[str, bytes], appended: tuple[str, ...]) -> bool:
+    """Whether ``folder`` holds a file of the identity ``carried`` (certificate, key, pairing token: what is not
+    ``appended`` to) that differs from this run's: one the folder had before (a drive mounted, a folder restored) and
+    phones of earlier runs use, which this run's must not overwrite. One it cannot read counts as its own."""
+    for name, data in carried.items():
+        if name in appended:
+            continue
+        try:
+            if (folder / name).read_bytes() != data:
+                return True
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return True
+    return False
+
+
 def _merge(folder: Path, carried: dict[str, bytes], appended: tuple[str, ...]) -> None:
     """The files ``carried`` over from the temporary state folder of the recorder an edit replaced, into ``folder``,
     which can be written now: what that run appended to the files ``appended`` (takes seen, phones' lists) added to
-    them; the others (certificate, key, pairing token: the phones use those now) written over the folder's where they
-    differ. OSError where a write fails, the folder's files then as they were, or with a journal's whole lines added
-    (read the same: the newest entry of a take wins)."""
+    them; the others (certificate, key, pairing token: the phones use those now) written where the folder has none
+    (one of its own is kept: :func:`_own_identity`, checked before). OSError where a write fails, the folder's files
+    then as they were, or with a journal's whole lines added (read the same: the newest entry of a take wins)."""
     parts: list[tuple[Path, Path]] = []
     try:
         for name, data in carried.items():
