@@ -28,8 +28,8 @@ class SoundClassifier(Node):
     take = Input(TAKE, "takes to classify (any sample rate, mono or multichannel)", multiple=True)
     prediction = Output(PREDICTION, "top-k labels with probabilities, or an explicit 'nothing to classify'")
 
-    model = Param("path", "", "a model file from `exsampling train`; empty: the shipped model (everyday and "
-                  "musical sounds)", path_kind="file")
+    model = Param("path", "", "a model file from `.venv/bin/exsampling train`; empty: the shipped model "
+                  "(everyday and musical sounds)", path_kind="file")
     window = Param(str, "whole", "windows scored across the (loudest span of the) take: whole scored best on "
                    "ESC-50 fold 4 and on 10 s takes (models/MODEL_CARD.md)", choices=WINDOWS)
     pooling = Param(str, "mean", "how the windows' scores are pooled", choices=POOLINGS)

@@ -57,7 +57,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         '"take" where the chain makes several takes of a file')
     parser.add_argument("--top", type=int, default=None, metavar="K",
                         help="how many labels (default 5; with --patch, at most its classifier's top_k)")
-    parser.add_argument("--model", default=None, help="a model file from `exsampling train` (default: shipped)")
+    parser.add_argument("--model", default=None,
+                        help="a model file from `.venv/bin/exsampling train` (default: shipped)")
     parser.add_argument("--window", choices=WINDOWS, default=None,
                         help="scored windows (default: the classifier node's, whole)")
     parser.add_argument("--pooling", choices=POOLINGS, default=None,

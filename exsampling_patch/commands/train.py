@@ -278,7 +278,8 @@ def _train(args: argparse.Namespace) -> int:
     except ImportError as error:
         if stopped_in_import(error):  # a stop, told as one by run: not the extra missing ("needs None")
             raise
-        print(f"error: exsampling train needs {error.name}: pip install 'exsampling-patch[train]'", file=sys.stderr)
+        print(f"error: exsampling train needs {error.name}: .venv/bin/pip install 'exsampling-patch[train]'",
+              file=sys.stderr)
         return 2
 
     from exsampling_patch.models.cards import card_files

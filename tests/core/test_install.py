@@ -98,7 +98,7 @@ def test_train_without_its_extra_says_how_to_get_it(monkeypatch: pytest.MonkeyPa
     monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm raises ImportError
     # Through the command line, with the options its parser gives (--out among them), as a user runs it.
     assert main(["train", str(tmp_path), "--out", str(tmp_path / "mine.pt")]) == 2
-    assert "pip install 'exsampling-patch[train]'" in capsys.readouterr().err
+    assert ".venv/bin/pip install 'exsampling-patch[train]'" in capsys.readouterr().err
 
 
 def _installed_closure(requirements: list[str]) -> list[metadata.Distribution]:

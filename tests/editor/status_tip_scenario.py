@@ -21,8 +21,8 @@ from tests.editor.harness import open_editor
 from tests.editor.test_app import PATCH
 
 LONG = ("edit not applied: the patch runs on as before: node 'classifier': parameter 'model': 'nosuch.pt' does "
-        "not exist ('model': a model file from `exsampling train`; empty: the shipped model (everyday and musical "
-        "sounds)) END")
+        "not exist ('model': a model file from `.venv/bin/exsampling train`; empty: the shipped model (everyday and "
+        "musical sounds)) END")
 
 
 def main() -> dict[str, Any]:
