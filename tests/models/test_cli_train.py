@@ -1,5 +1,6 @@
 """`exsampling train`, run as real processes on real ESC-50 audio: a model it makes drives the classifier node
-(nodes/classify.py) on held-out takes; what it refuses, leaves out or cannot write is told before or after training."""
+(nodes/sound_classifier.py) on held-out takes; what it refuses, leaves out or cannot write is told before or after
+training."""
 
 from __future__ import annotations
 
