@@ -155,16 +155,21 @@ _running: dict[tuple[int, int, str], Any] = {}  # _key -> the sampler started th
 
 
 def _key(node: Any) -> tuple[int, int, str]:
-    """(id of its runtime's context, the run, node id): a runtime's context is the same in each of its runs, and a
-    patch started again on it was taken for an edit (a take parked in the last run, which its source passes on
-    again, loaded twice)."""
-    return id(node.context), node.context.run_id, str(node.node_id)
+    """(id of its runtime's context, the run it started in, node id): a runtime's context is the same in each of its
+    runs, and a patch started again on it was taken for an edit (a take parked in the last run, which its source
+    passes on again, loaded twice). The run as it started, not as it parks: a handler that outlived the run's stop
+    (hung in the wait for the rate) and parked once the next run had started took that run's key."""
+    return id(node.context), getattr(node, "started_run", node.context.run_id), str(node.node_id)
 
 
 def park(node: Any, assignment: SlotAssignment, kept: bool) -> bool:
     """Keep ``assignment``, whose wait for the rate ``node``'s stop ended, for the sampler of its id its runtime
     starts next (at once to one started already); False where none can take it (no runtime keeps takes open, or an
     edit removes the node): the caller tells it not loaded."""
+    if getattr(node, "started_run", None) not in (None, node.context.run_id):
+        # its run stopped while it waited: not done, passed on again in this run. Kept open here, it held this run's
+        # message of that take open (never ended), or its end was told on this run's sampler
+        return True
     if getattr(node, "leaving_patch", False) or not (kept or node.keep_open(assignment)):
         return False
     if node.context.patch_stopping:
@@ -185,6 +190,7 @@ def park(node: Any, assignment: SlotAssignment, kept: bool) -> bool:
 def started(node: Any) -> None:
     """``node`` has started: it loads the takes its stopped predecessor parked, and those parked from now on."""
     node.handed_ids = set()  # the takes handed to it it loaded: a later one handed goes over them
+    node.started_run = node.context.run_id  # its run's key (_key), whenever its handlers park
     with _lock:
         _running[_key(node)] = node
         mine = [p for p in _parked if p.node is not node and p.key == _key(node)]
