@@ -192,7 +192,7 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended:
             failed = error
             break
     if failed is None and carried:
-        if _own_identity(folder, carried, appended):
+        if MADE_FOR_RUN in carried and _own_identity(folder, carried, appended):
             spare = _spare(folder, carried, copy=False)
             tell(f"the state folder {folder} has a certificate, key or pairing token of its own now (a disk mounted "
                  "or a folder restored since the start), left as they are: the recorder goes on with this run's, kept "
@@ -214,12 +214,18 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended:
     return folder, None
 
 
+#: The empty file in a temporary state folder whose certificate and token were made for its run, not copied from the
+#: state folder: only those are kept off a folder that has its own (a renewed certificate, a rotated token of the
+#: folder's copy are written to it).
+MADE_FOR_RUN = ".made-for-this-run"
+
+
 def _own_identity(folder: Path, carried: dict[str, bytes], appended: tuple[str, ...]) -> bool:
     """Whether ``folder`` holds a file of the identity ``carried`` (certificate, key, pairing token: what is not
     ``appended`` to) that differs from this run's: one the folder had before (a drive mounted, a folder restored) and
     phones of earlier runs use, which this run's must not overwrite. One it cannot read counts as its own."""
     for name, data in carried.items():
-        if name in appended:
+        if name in appended or name == MADE_FOR_RUN:
             continue
         try:
             if (folder / name).read_bytes() != data:
@@ -241,7 +247,7 @@ def _merge(folder: Path, carried: dict[str, bytes], appended: tuple[str, ...]) -
     try:
         for name, data in carried.items():
             target = folder / name
-            if name in appended or (target.is_file() and target.read_bytes() == data):
+            if name in appended or name == MADE_FOR_RUN or (target.is_file() and target.read_bytes() == data):
                 continue
             # All written before any is renamed: a certificate is not left without its key
             fd, made = tempfile.mkstemp(prefix=part_prefix(name), suffix=".part", dir=folder)  # 0600: a key, a token
@@ -285,6 +291,8 @@ def _spare(folder: Path, carried: dict[str, bytes] | None, copy: bool) -> Path:
                 (spare / item.name).chmod(item.stat().st_mode & 0o777 | 0o200)  # one left read-only is appended to
     for name, data in (carried or {}).items():
         (spare / name).write_bytes(data)
+    if not copy and not carried:  # its certificate and token are made at its start
+        (spare / MADE_FOR_RUN).touch()
     return spare
 
 

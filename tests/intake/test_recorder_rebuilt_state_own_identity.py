@@ -8,7 +8,8 @@ certificate and scan the QR code again. The folder's files are now left as they 
 this run's in a temporary folder, said on the console, so the phones paired this run keep working, and at the next
 start of the patch the phones of earlier shows find their certificate and token. A real HTTPS recorder run by an engine,
 the edit made with engine.update; as root the folder is a tmpfs mounted after the start (a folder made there without
-root)."""
+root). A token rotated at the start on a copy of a folder that could not be written then (not one of the folder's
+own) is still written to it once it can be, with this run's takes seen."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,8 @@ from exsampling_patch.patch import NodeSpec, Patch
 
 from .conftest import Client, probe_of, rec_of, recorder_engine, sine
 from .rebuilt_rig import phone_listing, rebuilt, recorder_settings
+from .test_recorder_rebuilt_state_writable_again import unlock
+from .test_recorder_state_not_writable import lockable_state  # noqa: F401 - a fixture
 
 
 @pytest.fixture
@@ -118,3 +121,39 @@ def test_a_state_folder_mounted_since_keeps_its_own_certificate_and_token(
     assert again[0] == 200 and again[1].get("duplicate") is True, again
     assert files_of(state)["recorder-cert.pem"] == own["recorder-cert.pem"]
     assert not list((tmp_path / "temp").iterdir())  # each temporary state folder removed at its recorder's stop
+
+
+def test_a_token_rotated_on_a_copy_is_written_once_the_folder_can_be(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        lockable_state: tuple[Path, Callable[[], None]]) -> None:  # noqa: F811 - the fixture
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # the runs' own state folders, under tmp_path
+    (tmp_path / "temp").mkdir()
+    state, lock = lockable_state
+    wav = encode_wav_pcm16(sine(), 48000)
+    recorder_engine(tmp_path, state).stop()  # its certificate and token made
+    lock()
+    engine = recorder_engine(tmp_path, state, check=False, rotate_token=True)
+    try:
+        assert rec_of(engine)._spare is not None, engine.errors  # on a copy of its state, its token rotated there
+        phone = Client(engine, state / "recorder-cert.pem")
+        first = phone.upload(wav, take_id="this-run")
+        assert first[0] == 201, first
+        assert probe_of(engine).wait_for(1)
+        assert engine.wait_idle(10, settle=0.3)
+        unlock(state)
+        edited = Patch()
+        edited.add_node(NodeSpec("rec", "web_recorder", recorder_settings(
+            tmp_path, state, folder=str(tmp_path / "other"), rotate_token=True)))
+        edited.add_node(NodeSpec("probe", "test_probe", {}))
+        edited.connect("rec.take", "probe.take")
+        rebuilt(engine, edited)
+        assert rec_of(engine)._spare is None, engine.errors  # on its own folder now
+        phone.token = rec_of(engine).server.token  # rotated again at the rebuilt recorder's start
+        phone.port = rec_of(engine).server.port
+        lost = phone.upload(wav, take_id="this-run")
+        errors = dict(engine.errors)
+    finally:
+        engine.stop()
+    assert lost[0] == 200 and lost[1].get("duplicate") is True, lost  # this run's takes seen written to the folder
+    assert "rec" not in errors, errors
+    assert not list(state.glob(".made-for-this-run*")), list(state.iterdir())
