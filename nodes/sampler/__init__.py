@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from exsampling_patch.error_text import error_text
 from exsampling_patch.messages import ControlValue, SlotAssignment, Take
 from exsampling_patch.midi_ports import API_CHOICES
 from exsampling_patch.node import Input, Node, Output, Param
@@ -335,6 +336,7 @@ class Sampler(Node):
         """Load the take ``steps`` back in the slot's history (negative: forward); returns its take id. Raises
         :class:`.handoff.SamplesNotShared` where its samples could not be shared: the slot keeps its take."""
         index = self._slot_index(slot)
+        untold: LoadedUntold | None = None
         with self._records_lock:
             record = self.records[index]
             position = record.position
@@ -346,6 +348,11 @@ class Sampler(Node):
             except SamplesNotShared:  # the slot keeps the take it had
                 record.position = position
                 raise
+            except LoadedUntold as error:  # rolled back all the same: raised on, only the cause's text was told,
+                untold = error  # read as a roll-back that failed
+        if untold is not None:
+            self.report_error(f"slot {record.name} rolled back to {entry[0].name}, but its status could not be told: "
+                              f"{error_text(untold.__cause__ or untold)}")
         return entry[0].take_id
 
     def clear(self, slot: str | int) -> None:
