@@ -18,7 +18,9 @@ kinds of line. A start that could not read it (an I/O error) does not rewrite it
 A node a live edit rebuilds opens the journal anew, while takes the node it replaced passed on may still be in flight
 (their lines say ``done: false``, as a killed run's do): what each run passed on, and the ends not yet written, are
 kept in this process too (:attr:`Record.in_flight`), so that it does not read those files again as the last run's,
-and the ends of those takes, told to it, are written down.
+and the ends of those takes, told to it, are written down. A run is the node's context and its ``run_id``: one
+engine keeps its context from one run to the next (a patch stopped and started again), and the takes in flight at
+that stop never end: their files are read again, as a killed run's are.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ class Record:
 class _Passed:
     """A journal's takes passed on in one run whose ends are not written yet (take id -> its file)."""
 
-    run: weakref.ref[object]  # the run's context: a rebuilt node shares it, the next run (a new engine) does not
+    run: weakref.ref[object]  # the run's context: a rebuilt node shares it, a new engine's run does not
+    run_id: int  # the context's run_id: an engine started again keeps its context, not its run_id
     takes: dict[str, Entry] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)  # for each write to the journal, and a reopening
 
@@ -72,20 +75,30 @@ _PASSED: dict[Path, _Passed] = {}
 _PASSED_GUARD = threading.Lock()
 
 
+def _run_id(run: object) -> int:
+    return int(getattr(run, "run_id", 0))  # 0 for a context without a runtime (NodeContext's)
+
+
+def _of_run(passed: _Passed, run: object, run_id: int) -> bool:
+    return passed.run() is run and passed.run_id == run_id
+
+
 def _passed(path: Path, run: object) -> _Passed:
+    run_id = _run_id(run)
     with _PASSED_GUARD:
         passed = _PASSED.get(path)
-        if passed is None or passed.run() is not run:  # a run before this one: its takes in flight never end
-            passed = _PASSED[path] = _Passed(weakref.ref(run))
+        if passed is None or not _of_run(passed, run, run_id):  # a run before this one: its takes in flight never end
+            passed = _PASSED[path] = _Passed(weakref.ref(run), run_id)
         return passed
 
 
 def write_end(run: object, take_id: str) -> None:
     """The take ``take_id`` has ended: its file is written down as done in the journal it was passed on from in
-    ``run``, whichever node passed it on (the one a live edit replaced, maybe on another folder). Raises OSError where
-    the journal cannot be written."""
+    ``run`` (its run now: a take of a run before it never ends), whichever node passed it on (the one a live edit
+    replaced, maybe on another folder). Raises OSError where the journal cannot be written."""
+    run_id = _run_id(run)
     with _PASSED_GUARD:
-        found = [(path, passed) for path, passed in _PASSED.items() if passed.run() is run]
+        found = [(path, passed) for path, passed in _PASSED.items() if _of_run(passed, run, run_id)]
     for path, passed in found:
         with passed.lock:
             entry = passed.takes.pop(take_id, None)
@@ -99,8 +112,8 @@ def journal_path(folder: Path, node_id: str) -> Path:
 
 
 class FolderJournal:
-    """One folder source's journal (see the module), in ``run`` (the node's context: the same for the node a live
-    edit rebuilds). Thread-safe: takes end on the runtime's workers."""
+    """One folder source's journal (see the module), in ``run`` (the node's context, and its ``run_id`` now: the
+    same for the node a live edit rebuilds). Thread-safe: takes end on the runtime's workers."""
 
     def __init__(self, path: Path, run: object) -> None:
         self.path = path

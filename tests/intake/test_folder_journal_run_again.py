@@ -1,0 +1,69 @@
+"""A patch stopped and started again on the same engine: its nodes' context is the same object in both runs. The
+folder journal told runs apart by that object alone, so a take in flight at the stop still counted as in flight in
+the next run: its file was not read again there (only a new engine's run read it), and its end was never written."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from exsampling_patch.messages import Take
+from exsampling_patch.node import Input, Node
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.ports import TAKE
+from exsampling_patch.runtime.engine import Engine
+
+from .conftest import registry
+from .test_folder_journal import FAST, drop, journal_lines, wait_for
+
+
+class KeepsOpen(Node):
+    """A sink that keeps every take it is given open: each is still in flight when the patch stops."""
+
+    type_name = "t_keeps_takes_open"
+    family = "test"
+    take = Input(TAKE, "takes", multiple=True)
+
+    def start(self) -> None:
+        self.kept: list[Take] = []
+        self.lock = threading.Lock()
+
+    def on_take(self, take: Take) -> None:
+        assert self.keep_open(take)
+        with self.lock:
+            self.kept.append(take)
+
+
+def test_a_take_in_flight_at_the_stop_is_read_again_when_the_same_engine_starts_again(tmp_path: Path) -> None:
+    reg = registry()
+    reg.register(KeepsOpen, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(tmp_path), **FAST}))
+    patch.add_node(NodeSpec("sink", "t_keeps_takes_open", {}))
+    patch.connect("inbox.take", "sink.take")
+    engine = Engine(reg, workers=2, pin_workers=False, base_dir=tmp_path)
+
+    def kept() -> list[str]:
+        sink = engine.find_node("sink")
+        with sink.lock:  # type: ignore[union-attr]
+            return [Path(take.path).name for take in sink.kept]  # type: ignore[union-attr]
+
+    engine.start(patch)
+    try:
+        drop(tmp_path, "kick.wav")
+        wait_for(lambda: kept() == ["kick.wav"])
+        first = engine.find_node("sink").kept[0]  # type: ignore[union-attr]
+        assert first.take_id in engine.ledger
+    finally:
+        engine.stop()
+    assert [line["done"] for line in journal_lines(tmp_path)] == [False]
+    engine.start(patch)  # the same engine, so the same context object
+    try:
+        wait_for(lambda: kept() == ["kick.wav"])  # read again: its take never ended
+        again = engine.find_node("sink").kept[0]  # type: ignore[union-attr]
+        assert again.take_id == first.take_id  # under the id it had
+        engine.find_node("sink").close_take(again)  # type: ignore[union-attr]
+        wait_for(lambda: [line["done"] for line in journal_lines(tmp_path)][-1:] == [True])  # its end written
+    finally:
+        engine.stop()
+    assert engine.errors == {}
