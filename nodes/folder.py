@@ -10,10 +10,13 @@ IN_CLOSE_WRITE, through :mod:`watchdog`), or renamed it in (IN_MOVED_TO): it is 
 long the writer paused; a file still open for writing is not read. Where nothing says so (not Linux, no
 watchdog, a network share written from another machine, a file already there at start), a file is read once
 its size and time stayed the same for ``settle_time``. The scan every ``poll_interval`` finds the files (patterns,
-sub-folders, what is skipped); the close events only tell it which are finished. A file changed after it was
-read (exported again over it) is a new recording: it is read again, once whole again; one whose times alone
-changed since (``cp -p`` sets them after its close, ``touch``) is not, where close events say it was not written
-and an IN_ATTRIB says its times were set.
+sub-folders, what is skipped); the close events only tell it which are finished. It looks at the files read
+already only where close events were heard of them, and :data:`RECHECKED_PER_SCAN` of them in turn, so that the
+takes a show keeps in the folder cost each scan little more than their names. A file changed after it was read
+(exported again over it) is a new recording: it is read again, once whole again (seen at once where close events say
+so, else within ``files / RECHECKED_PER_SCAN`` scans); one whose times alone changed since (``cp -p`` sets them
+after its close, ``touch``) is not, where close events say it was not written and an IN_ATTRIB says its times were
+set.
 
 A WAV or an MP3 that holds less than its header says (:mod:`.wav_length`, :mod:`.mp3_length`) is not whole,
 quiet or closed (a copy stalled longer than ``settle_time``, a file appended in pieces): it is read once whole, or
@@ -51,9 +54,9 @@ reads the file.
 from __future__ import annotations
 
 import fnmatch
-import os
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from exsampling_patch.messages import FOLDER_FILE, Take, default_take_id
@@ -61,6 +64,7 @@ from exsampling_patch.node import Output, Param
 from exsampling_patch.nodes.folder_closes import CloseWatch, file_stamp, inotify_available
 from exsampling_patch.nodes.folder_journal import FolderJournal, Stamp, journal_path
 from exsampling_patch.nodes.folder_journal_start import JournalStart
+from exsampling_patch.nodes.folder_listing import FolderListing
 from exsampling_patch.nodes.mp3_length import unfinished_mp3
 from exsampling_patch.nodes.osc_outbox import FolderInUse
 from exsampling_patch.nodes.sent_log import FolderLock
@@ -68,14 +72,15 @@ from exsampling_patch.nodes.take_level import take_level
 from exsampling_patch.nodes.wav_length import unfinished
 from exsampling_patch.phone_formats import PHONE_PATTERNS, convert_hint, sndfile_why, unreadable_recording
 from exsampling_patch.ports import TAKE
-from exsampling_patch.takes import DAMAGED_FOLDER, PROCESSED_JOURNAL, read_take
-
-#: Windows' folders on a card or a share, not hidden by their names: its recycle bin holds the recordings deleted on
-#: the card, under names like ``$R3K2J1.wav`` (``.Trashes`` and ``.Trash-1000``, macOS's and Linux's, are hidden).
-_SYSTEM_FOLDERS = frozenset({"$recycle.bin", "recycler", "recycled", "system volume information"})
+from exsampling_patch.takes import read_take
 
 #: Whether to use close events where they are available; off, every file waits for the quiet time (tests).
 CLOSE_EVENTS = True
+
+#: Files already read that a scan looks at again, in turn, beside those not read yet and those close events were heard
+#: of: a file exported again over one read where no event says so (a share written from another machine) is seen
+#: within ``files / RECHECKED_PER_SCAN`` scans (2,000 takes kept: 20 scans, 2 s at the default ``poll_interval``).
+RECHECKED_PER_SCAN = 100
 
 #: Seconds a WAV that holds less than its header says waits, unchanged, before it is read as it is (a copy cut
 #: off, a recorder whose battery died): a copy to a network share can stall far longer than ``settle_time``.
@@ -175,6 +180,9 @@ class FolderSource(JournalStart):
         self._overflows = 0
         self._overflow_told = -float("inf")
         self._closes: CloseWatch | None = None
+        self._listing = FolderListing(self._root, self.recursive, self._wanted)
+        self._todo: list[Path] | None = None  # the files each scan looks at (None: all, at the first scan)
+        self._turn = 0  # where the files read are looked at again, RECHECKED_PER_SCAN a scan
         self._at_start = self._scan()
         # path -> a stamp it could not be read with, not closed as it is: read again once changed, or unchanged
         # for UNFINISHED_WAIT (then told unreadable).
@@ -261,20 +269,44 @@ class FolderSource(JournalStart):
         return not name.startswith(".") and any(fnmatch.fnmatch(name.lower(), g) for g in self._globs)
 
     def _scan(self) -> dict[Path, Stamp]:
+        """Every wanted file and its stamp (the scan at start, and after close events were lost)."""
+        self._listing.list()
+        return self._stamps(self._listing.paths)
+
+    def _stamps(self, paths: Iterable[Path]) -> dict[Path, Stamp]:
         found = {}
-        walker = os.walk(self._root) if self.recursive else [(str(self._root), [], os.listdir(self._root))]
-        for folder, subfolders, names in walker:
-            # Not into hidden folders, nor a take folder's damaged/ (takes set aside as unreadable: told already).
-            subfolders[:] = [d for d in subfolders if not d.startswith(".") and d.lower() not in _SYSTEM_FOLDERS
-                             and not (d == DAMAGED_FOLDER and _is_take_folder(Path(folder)))]
-            for name in names:
-                if not self._wanted(name):
-                    continue
-                path = Path(folder) / name
-                stamp = file_stamp(path)
-                if stamp is not None:
-                    found[path] = stamp
+        for path in paths:
+            stamp = file_stamp(path)
+            if stamp is not None:
+                found[path] = stamp
+            else:  # gone since the listing: put back later, it is a new recording
+                self._done.pop(path, None)
         return found
+
+    def _look(self, full: bool) -> dict[Path, Stamp]:
+        """The stamps of the files to look at in this scan: those not read as they are (new, arriving, changed), those
+        close events were heard of, and :data:`RECHECKED_PER_SCAN` of those read, in turn (a file exported again over
+        one read, on a share whose writer is on another machine, makes no event here); every file where ``full``.
+        Looking at every file read, at every scan, cost CPU in proportion to the takes the folder kept."""
+        heard = self._closes.take_changed() if self._closes else set()  # before the stamps: heard later, next scan
+        if full or self._todo is None:
+            current = self._scan()
+            for gone in self._done.keys() - current.keys():  # a file put back later is a new recording
+                del self._done[gone]
+            return current
+        look = dict.fromkeys(self._todo)
+        listing = self._listing
+        if listing.list():  # names came or went (rarely): the new ones looked at, those gone forgotten
+            look.update((path, None) for path in listing.paths if path not in self._done)
+            for gone in self._done.keys() - listing.present:
+                del self._done[gone]
+        look.update((path, None) for path in heard if path in listing.present)
+        paths = listing.paths
+        if paths:
+            turn = self._turn % len(paths)
+            look.update((path, None) for path in paths[turn:turn + RECHECKED_PER_SCAN])
+            self._turn = turn + RECHECKED_PER_SCAN
+        return self._stamps(look)
 
     def _watch(self) -> None:
         while not self.stop_event.is_set():
@@ -285,8 +317,8 @@ class FolderSource(JournalStart):
                 self.report_status(watching=self.watching)
             # Overflows counted before the scan: it sees the files as the events dropped until then left them.
             overflows = self._closes.overflows() if self._closes else self._overflows
-            current = self._scan()
-            closed, writing, touched = self._closes.snapshot() if self._closes else ({}, set(), {})
+            current = self._look(full=overflows != self._overflows)
+            closed, writing, touched = self._closes.snapshot(current) if self._closes else ({}, set(), {})
             now = time.monotonic()
             if overflows != self._overflows:
                 self._overflows = overflows
@@ -328,12 +360,12 @@ class FolderSource(JournalStart):
                 if hold and self._unsure.get(path) == stamp:
                     continue
                 self._emit_file(path, stamp, close[1] if close else None, short, hold)
+            # Looked at again next scan: those not read as they are now (the others, in turn, or once heard of).
+            self._todo = [path for path, stamp in current.items() if not self._read_as(path, stamp)]
             self._since = {p: seen for p, seen in self._since.items() if p in current}
             self._unsure = {p: s for p, s in self._unsure.items() if current.get(p) == s}
             if self._doubt:  # out of doubt once changed (its events heard) or read
                 self._doubt = {p: s for p, s in self._doubt.items() if current.get(p) == s and not self._read_as(p, s)}
-            for gone in self._done.keys() - current.keys():  # a file put back later is a new recording
-                del self._done[gone]
             self._wake.wait(self.poll_interval)
             self._wake.clear()
 
@@ -425,7 +457,3 @@ class FolderSource(JournalStart):
         if self._journal is not None and not self.context.tracks_takes:  # no runtime tells this node its end
             self._journal_write(self._journal.ended, take.take_id)
 
-
-def _is_take_folder(folder: Path) -> bool:
-    """Whether ``folder`` is a take folder (:class:`~exsampling_patch.takes.TakeStore`'s): it keeps a journal."""
-    return (folder / PROCESSED_JOURNAL).exists()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from exsampling_patch.nodes.folder_journal import Stamp
@@ -67,6 +67,9 @@ class CloseWatch(FileSystemEventHandler):
         self._closes = 0  # numbers each close, so that a file closed again is told apart from one closed once
         self._writing: set[Path] = set()
         self._touched: dict[Path, Stamp] = {}
+        # Files heard of since the last take_changed(): the scan looks again at these among the files already read,
+        # not at every one of them at every scan.
+        self._changed: set[Path] = set()
         self._overflows = 0
         self._observer = _observer(self._overflowed)
         try:
@@ -83,9 +86,19 @@ class CloseWatch(FileSystemEventHandler):
         self._observer.stop()
         self._observer.join(timeout=2.0)
 
-    def snapshot(self) -> tuple[dict[Path, Close], set[Path], dict[Path, Stamp]]:
+    def snapshot(self, paths: Collection[Path]) -> tuple[dict[Path, Close], set[Path], dict[Path, Stamp]]:
+        """What is known of ``paths`` (closed, writing, touched): of those alone, not of every file closed since the
+        start, kept until it is deleted (copied whole at every scan, they cost more the more takes the folder kept)."""
         with self._lock:
-            return dict(self._closed), set(self._writing), dict(self._touched)
+            return ({path: self._closed[path] for path in paths if path in self._closed},
+                    {path for path in self._writing if path in paths},
+                    {path: self._touched[path] for path in paths if path in self._touched})
+
+    def take_changed(self) -> set[Path]:
+        """The files any event was heard of since the last call (written, closed, renamed, touched, deleted)."""
+        with self._lock:
+            changed, self._changed = self._changed, set()
+        return changed
 
     def overflows(self) -> int:
         """How many times the system's event queue overflowed (events were dropped) since the start."""
@@ -110,11 +123,16 @@ class CloseWatch(FileSystemEventHandler):
             return
         kind = event.event_type
         path = Path(os.fsdecode(event.src_path)) if event.src_path else None
+        if path is not None:
+            with self._lock:
+                self._changed.add(path)
         if kind == "moved":
             if path is not None:
                 self._forget(path)
             dest = os.fsdecode(getattr(event, "dest_path", "") or "")
             if dest:
+                with self._lock:
+                    self._changed.add(Path(dest))
                 self._closed_now(Path(dest))
         elif kind == "closed":  # IN_CLOSE_WRITE: the writer is done with it (not a close after reading)
             if path is not None:

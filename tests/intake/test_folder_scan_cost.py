@@ -1,0 +1,148 @@
+"""The folder source's scan with takes piling up in its folder (a show keeps them there). Before, each scan (every
+``poll_interval``) matched, stat'ed and sorted every file in the folder, read or not: with 1,941 takes kept, an idle
+patch spent a quarter of a core on it. Now the files read are looked at only where close events were heard of them,
+and a few of them in turn (``RECHECKED_PER_SCAN``): one exported again over a take, where no event says so, is
+still read again."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from exsampling_patch.messages import Take
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes import folder as folder_module
+from exsampling_patch.nodes.folder import FolderSource
+from tests.waiting import wait_for
+
+RATE = 8000
+KEPT = 300  # takes kept in the folder, read before (there before the node's first start: left alone)
+
+
+class CountingWake:
+    """The node's wake event, counting the waits between its scans (one a scan)."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event, self.waits = event, 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits += 1
+        return self.event.wait(timeout)
+
+    def set(self) -> None:
+        self.event.set()
+
+    def clear(self) -> None:
+        self.event.clear()
+
+
+def sound(seconds: float, reverse: bool = False) -> np.ndarray:
+    samples = (np.arange(int(seconds * RATE), dtype=np.float32) % 2000 - 1000) / 4000
+    return samples[::-1].copy() if reverse else samples
+
+
+def kept_takes(folder: Path, count: int = KEPT) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        sf.write(folder / f"take-{i:04d}.wav", sound(0.01), RATE, subtype="PCM_16")
+
+
+def start(folder: Path, **params: object) -> tuple[FolderSource, NodeContext]:
+    context = NodeContext(folder)
+    node = FolderSource("inbox", {"folder": str(folder), "poll_interval": 0.02, "settle_time": 0.2, **params},
+                        context)
+    node.start()
+    return node, context
+
+
+@pytest.mark.parametrize("close_events", [True, False])
+def test_a_scan_looks_at_no_more_files_read_before_however_many_the_folder_keeps(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, close_events: bool) -> None:
+    """Counted by wrapping os.stat and fnmatch: before, every scan stat'ed and matched all 300 files kept."""
+    monkeypatch.setattr(folder_module, "CLOSE_EVENTS", close_events)
+    monkeypatch.setattr(folder_module, "RECHECKED_PER_SCAN", 10)
+    folder = tmp_path / "takes"
+    kept_takes(folder)
+    stats, matches = [0], [0]
+    stat, match = os.stat, fnmatch.fnmatch
+
+    def counting_stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if isinstance(path, (str, Path)) and os.fspath(path).startswith(f"{folder}{os.sep}take-"):
+            stats[0] += 1
+        return stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def counting_match(name: str, pattern: str) -> bool:
+        matches[0] += 1
+        return match(name, pattern)
+
+    node, context = start(folder)
+    try:
+        wake = CountingWake(node._wake)
+        node._wake = wake  # type: ignore[assignment]
+        assert wait_for(lambda: wake.waits >= 3)  # past the first scans, which look at every file
+        monkeypatch.setattr(os, "stat", counting_stat)
+        monkeypatch.setattr(fnmatch, "fnmatch", counting_match)
+        scans = wake.waits
+        assert wait_for(lambda: wake.waits >= scans + 20)
+        monkeypatch.undo()
+        scans = wake.waits - scans
+    finally:
+        node.stop()
+    assert context.emitted == [] and context.errors == []
+    # 10 a scan in turn, and one scan's more where the count started or ended mid-scan: before, 300 a scan
+    assert stats[0] <= 10 * (scans + 1), f"{stats[0]} stats in {scans} scans of {KEPT} files read before"
+    assert matches[0] == 0, f"{matches[0]} name matches in {scans} scans of a folder whose names did not change"
+
+
+@pytest.mark.parametrize("close_events", [True, False])
+def test_a_take_exported_again_among_many_kept_is_read_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, close_events: bool) -> None:
+    """Rewritten in place after it was read, among more files than a scan looks at again: read again, whole (close
+    events say so at once; without them, as on a share written from another machine, the scans in turn find it)."""
+    monkeypatch.setattr(folder_module, "CLOSE_EVENTS", close_events)
+    monkeypatch.setattr(folder_module, "RECHECKED_PER_SCAN", 10)
+    folder = tmp_path / "takes"
+    kept_takes(folder, 100)
+    node, context = start(folder)
+    try:
+        sf.write(folder / "loop.wav", sound(0.2), RATE, subtype="PCM_16")
+        assert wait_for(lambda: len(context.emitted) == 1)
+        time.sleep(0.3)  # scanned as read: only the scans in turn look at it again
+        again = sound(0.3, reverse=True)
+        with (folder / "loop.wav").open("r+b") as out:  # in place: same name, same inode, no new name listed
+            sf.write(out, again, RATE, subtype="PCM_16", format="WAV")
+        assert wait_for(lambda: len(context.emitted) == 2)
+        time.sleep(0.3)  # anything more would come now
+    finally:
+        node.stop()
+    takes: list[Take] = [message for _, message in context.emitted]
+    assert context.errors == []
+    assert [Path(t.path).name for t in takes] == ["loop.wav", "loop.wav"]
+    np.testing.assert_allclose(takes[1].samples[:, 0], again, atol=1 / 32768)
+
+
+def test_new_files_among_many_kept_are_read_in_the_order_written_sub_folders_too(tmp_path: Path) -> None:
+    """Recursive: files arriving in a sub-folder made while it runs, and beside the kept ones, read in order."""
+    folder = tmp_path / "takes"
+    kept_takes(folder / "old")
+    node, context = start(folder, recursive=True, settle_time=0.3)
+    try:
+        time.sleep(0.2)
+        for i, where in enumerate(["new/first.wav", "old/second.wav", "third.wav"]):
+            (folder / where).parent.mkdir(exist_ok=True)
+            sf.write(folder / where, sound(0.05), RATE, subtype="PCM_16")
+            os.utime(folder / where, ns=(10**18 + i, 10**18 + i))  # in order, on any file system's clock
+        assert wait_for(lambda: len(context.emitted) == 3)
+        time.sleep(0.3)  # anything more would come now
+    finally:
+        node.stop()
+    assert context.errors == []
+    assert [Path(m.path).relative_to(folder).as_posix() for _, m in context.emitted] == [
+        "new/first.wav", "old/second.wav", "third.wav"]
