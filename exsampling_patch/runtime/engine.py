@@ -203,6 +203,17 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
             sys.setswitchinterval(min(self._switch_before, self._switch_interval))
         self.ledger = TakeLedger()
         self.run_id += 1
+        # The last run's errors are none of this run's: engine.errors named a node it has not, and one of its ids
+        # started in the error it had then. Emptied in place under the book's lock, where a thread of the last run (a
+        # hung handler, a device's) may still tell one; the book's ticks go on, so that a handler of the last run that
+        # returns late takes no error of this run for one told before it began.
+        with self._error_book.lock:
+            self._error_book.standing.clear()
+            self._error_book.finishing.clear()
+            self._error_book.later.clear()
+            self._handler_errors.clear()
+            self.errors.clear()
+            self.error_counts.clear()
         self._retired = {}  # the last run's takes in flight did not end: none is told
         self._left_plans = {}
         self._stopping = False
