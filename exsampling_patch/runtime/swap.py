@@ -44,7 +44,7 @@ import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.collector import collector_paused
@@ -94,7 +94,8 @@ class PlanSwap(RollBack, Diverts, NodeStops):
 
         def _count_off(self, key: str, node_id: str, reached: bool = False) -> None: ...
 
-        def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1) -> bool: ...
+        def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1, opened: Sequence[str] = (),
+                       began: int | None = None) -> bool: ...
 
     # -- the swap's steps ------------------------------------------------------------------------------------
 
