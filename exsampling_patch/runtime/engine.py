@@ -208,9 +208,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         # hung handler, a device's) may still tell one; the book's ticks go on, so that a handler of the last run that
         # returns late takes no error of this run for one told before it began.
         with self._error_book.lock:
-            self._error_book.standing.clear()
-            self._error_book.finishing.clear()
-            self._error_book.later.clear()
+            self._error_book.reset()
             self._handler_errors.clear()
             self.errors.clear()
             self.error_counts.clear()

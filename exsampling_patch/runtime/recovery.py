@@ -91,6 +91,15 @@ class ErrorBook:
         self._ticks = itertools.count(1)  # next() on it is one C call: safe from any thread without the lock
         self.lock = threading.RLock()
 
+    def reset(self) -> None:
+        """Forget every node's errors and the messages being finished (an engine started again: the last run's are
+        none of this run's). The ticks go on: a handler of the last run that returns late, its tick given before this,
+        ends no error told in this run, which a count started again at 1 would give a later tick than its own."""
+        with self.lock:
+            self.standing.clear()
+            self.finishing.clear()
+            self.later.clear()
+
     def began(self) -> int:
         """A handler begins: its tick, to give :meth:`ends` as it returns. An error told later with a later tick was
         told while it ran (or after it returned, its work handed to a thread of the node's own): not its to end."""
