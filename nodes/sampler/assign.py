@@ -123,7 +123,14 @@ def _tell_untold(node: Any, assignment: SlotAssignment, error: str, kept: bool) 
             if held:
                 node.close_take(assignment)
 
-    threading.Thread(target=tell, name=f"{node.node_id}-untold", daemon=True).start()
+    try:
+        threading.Thread(target=tell, name=f"{node.node_id}-untold", daemon=True).start()
+    except RuntimeError:  # no thread to be had ("can't start new thread"): raised on, the take kept was never closed
+        try:
+            _tell_error(node, error, kept=True)  # in the handler: its own error, the take told not loaded, but told
+        finally:
+            if held:
+                node.close_take(assignment)
 
 
 def _tell_error(node: Any, error: str, kept: bool) -> None:
