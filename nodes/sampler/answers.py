@@ -13,16 +13,14 @@ process hung, or stopped) ends not loaded too, and is told "loaded after all" sh
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from exsampling_patch.error_text import error_text
+from exsampling_patch.nodes.sampler.assign import tell_on_input
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer
 from exsampling_patch.nodes.sampler.slots import SlotRecord
-
-log = logging.getLogger(__name__)
 
 ENDED_FIRST = "the audio process ended before it took it"
 STOPPED_FIRST = "the sampler stopped before its audio process took it"
@@ -221,7 +219,7 @@ def settle(node: Any, answer: Answer) -> None:
                 node.report_error(untold)
             return
         if untold:
-            _tell_untold(node, untold)
+            tell_on_input(node, untold)  # as in-process: told as the node's own, it stood till its device opened
         if not why:
             node.emit("loaded", sent.assignment)
         elif not sent.kept:
@@ -231,16 +229,6 @@ def settle(node: Any, answer: Answer) -> None:
         # before, a failure ahead of the close left it open, never ended (its source never wrote it down as done).
         if sent is not None and sent.assignment is not None and sent.kept and not answer.late:
             node.close_take(sent.assignment, why)
-
-
-def _tell_untold(node: Any, error: str) -> None:
-    """Tell ``error`` on the take's input, as the in-process path tells it (``assign._tell_untold``): a later error,
-    ended by the next take loaded. Told as the node's own, it stood until its device opened again. A report that
-    fails is logged: the take still ends loaded, and the next answers are told."""
-    try:
-        node.context.report_message_error(node.node_id, error, "assign")
-    except Exception:
-        log.exception("sampler '%s': could not tell its error %r", node.node_id, error)
 
 
 def _loaded_after_all(node: Any, record: SlotRecord, answer: Answer) -> None:

@@ -140,12 +140,19 @@ def _tell_error(node: Any, error: str, kept: bool) -> None:
     report that fails is logged, not raised: raised, the hand-over's catch-all closed a take closed as loaded again,
     as not loaded, or, failing there too, left the thread, the takes handed after it never tried."""
     if kept:
-        try:
-            node.context.report_message_error(node.node_id, error, "assign")
-        except Exception:
-            log.exception("sampler '%s': could not tell its error %r", node.node_id, error)
+        tell_on_input(node, error)
     else:
         node.report_error(error)
+
+
+def tell_on_input(node: Any, error: str) -> None:
+    """Tell ``error`` of a take on ``node``'s ``assign`` input from outside its handler (a take handed over, one the
+    audio process answered: ``answers.settle``): a later error, ended by the next take loaded. A report that fails is
+    logged: the take still ends as it should, and the takes after it are told."""
+    try:
+        node.context.report_message_error(node.node_id, error, "assign")
+    except Exception:
+        log.exception("sampler '%s': could not tell its error %r", node.node_id, error)
 
 
 @dataclass(eq=False)  # each parked take is itself: found in the list by identity
