@@ -6,8 +6,10 @@ to the new node. Written down as done in the new node's folder (the edit may hav
 in its own, and went through the patch again when that folder was next used; told before the new node's start made
 its take store, the end was not written down at all. And the new node's start, listing its folder's takes not done as
 the last run's, passed on again one still in flight, or one whose end was on its way to being written: through the
-patch twice. Kept per run (the nodes' context, which a rebuilt node shares and the next run, a new engine, does not),
-in this process, as the folder source's journal keeps its takes in flight (:mod:`.folder_journal`).
+patch twice. Kept per run, in this process, as the folder source's journal keeps its takes in flight
+(:mod:`.folder_journal`): a run is the nodes' context and its ``run_id``, which a rebuilt node shares. Not the context
+alone: one engine keeps it from one run to the next (a patch stopped and started again), and the takes still open at
+that stop, counted as passed on in the next run, were not passed on again there (their takes never ended).
 
 Kept per run too: the takes such a source stored in this run. A take its start finds not done in its folder is the
 last run's ("recovered", docs/replay.md) unless stored in this run: one the replaced node stored after its stop's join,
@@ -20,31 +22,51 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from exsampling_patch.node import NodeContext
 from exsampling_patch.takes import TakeStore
 
 __all__ = ["ending", "passed_from", "passed_in_run", "passed_now", "passing_on", "stored_in_run", "storing"]
 
-#: Each run's takes passed on and not yet written down as done: take id -> the store it was passed on from.
-_PASSED: weakref.WeakKeyDictionary[NodeContext, dict[str, TakeStore]] = weakref.WeakKeyDictionary()
-#: Each run's takes its storing sources stored, or began to store (ids only: a few bytes a take, for the run's length).
-_STORED: weakref.WeakKeyDictionary[NodeContext, set[str]] = weakref.WeakKeyDictionary()
+
+@dataclass
+class _Run:
+    """What one run of a context (:attr:`~exsampling_patch.node.NodeContext.run_id`) keeps."""
+
+    run_id: int
+    #: The takes passed on and not yet written down as done: take id -> the store it was passed on from.
+    passed: dict[str, TakeStore] = field(default_factory=dict)
+    #: The takes its storing sources stored, or began to store (ids only: a few bytes a take, for the run's length).
+    stored: set[str] = field(default_factory=set)
+
+
+#: Each context's run now: one of a run before it is dropped, its takes in flight never end.
+_RUNS: weakref.WeakKeyDictionary[NodeContext, _Run] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+
+
+def _run(run: NodeContext) -> _Run:
+    """What ``run`` keeps in its run now (under ``_LOCK``)."""
+    run_id = run.run_id
+    kept = _RUNS.get(run)
+    if kept is None or kept.run_id != run_id:
+        kept = _RUNS[run] = _Run(run_id)
+    return kept
 
 
 def storing(run: NodeContext, take_id: str) -> None:
     """``take_id`` is about to be stored in this run. Before its files are written: a start that lists the folder
     finds it there only once it is known as this run's (:func:`stored_in_run`); a store that fails leaves no take."""
     with _LOCK:
-        _STORED.setdefault(run, set()).add(take_id)
+        _run(run).stored.add(take_id)
 
 
 def stored_in_run(run: NodeContext, take_id: str) -> bool:
     """Whether ``take_id`` was stored in this run (:func:`storing`), by whichever node: a take found not done in a take
     folder that was not is the last run's, told "recovered" as it is passed on."""
     with _LOCK:
-        return take_id in _STORED.get(run, ())
+        return take_id in _run(run).stored
 
 
 @contextmanager
@@ -56,12 +78,12 @@ def passing_on(run: NodeContext, take_id: str, store: TakeStore) -> Iterator[Non
         yield
         return
     with _LOCK:
-        _PASSED.setdefault(run, {})[take_id] = store
+        _run(run).passed[take_id] = store
     try:
         yield
     except BaseException:
         with _LOCK:
-            _PASSED.get(run, {}).pop(take_id, None)
+            _run(run).passed.pop(take_id, None)
         raise
 
 
@@ -69,7 +91,7 @@ def passed_in_run(run: NodeContext, take_id: str) -> bool:
     """Whether ``take_id`` was passed on in this run and is not written down as done yet (in flight, or its end on
     its way to being written): a start that lists its folder's takes not done does not pass it on again."""
     with _LOCK:
-        return take_id in _PASSED.get(run, {})
+        return take_id in _run(run).passed
 
 
 def passed_now(run: NodeContext) -> frozenset[str]:
@@ -79,13 +101,13 @@ def passed_now(run: NodeContext) -> frozenset[str]:
     read, forgotten here before it was asked), and went through the patch twice. One forgotten before this look was
     written down first (:func:`ending`), so the journal read after it has it."""
     with _LOCK:
-        return frozenset(_PASSED.get(run, {}))
+        return frozenset(_run(run).passed)
 
 
 def passed_from(run: NodeContext, take_id: str) -> TakeStore | None:
     """The store ``take_id`` was passed on from in this run, while it is not written down as done; else None."""
     with _LOCK:
-        return _PASSED.get(run, {}).get(take_id)
+        return _run(run).passed.get(take_id)
 
 
 @contextmanager
@@ -94,9 +116,9 @@ def ending(run: NodeContext, take_id: str, own: TakeStore | None) -> Iterator[Ta
     ``own`` (None: none yet, before the node's start). Forgotten once the block is over, written or not: until then a
     start listing that folder does not pass it on again."""
     with _LOCK:
-        store = _PASSED.get(run, {}).get(take_id, own)
+        store = _run(run).passed.get(take_id, own)
     try:
         yield store
     finally:
         with _LOCK:
-            _PASSED.get(run, {}).pop(take_id, None)
+            _run(run).passed.pop(take_id, None)
