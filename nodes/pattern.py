@@ -330,6 +330,9 @@ class Pattern(Node):
                 self.report_status(tempo=round(clock.tempo, 2), beat=round(clock.beat_at(now), 2), peers=clock.peers,
                                    playing=clock.playing and self._play, link=clock.link, late_steps=self.late_steps,
                                    follows=self.clock or ("MIDI clock" if self.follow_midi_clock else ""),
+                                   # the session's transport, which the console tells (not the play control's)
+                                   **({"session_playing": clock.playing} if self.start_stop_sync and clock.link
+                                      else {}),
                                    **(master_fields(self.timeline) if isinstance(self.timeline, MidiClockTimeline)
                                       else {}))
             self.stop_event.wait(TICK_SECONDS)

@@ -11,7 +11,12 @@ is told by ``master_starts`` (before, no line). A tempo is told once it is read 
 (``tempo_ticks``): read from the few after a start without clock running, or after a silence, it was up to 2 BPM
 off (or the node's own tempo, for the first six); amid a ramp, where the node's line never grows full, from half a
 beat of them. A start's first full line is told at once as "about" (``tempo about 121 BPM``: two beats on 21.3 ms
-JACK periods read up to 1.5 BPM off), and the settled mean after it where that is another tempo."""
+JACK periods read up to 1.5 BPM off), and the settled mean after it where that is another tempo.
+
+A pattern node in an Ableton Link session (``link: true``) is told too (:meth:`MasterNews.session_line`): its
+joining, the peers coming and going, the session's tempo and, with ``start_stop_sync``, its transport. Before, the
+console said nothing of the session: a performer saw no word of a peer found, a tempo set on another laptop or
+the session stopped there."""
 
 from __future__ import annotations
 
@@ -84,12 +89,57 @@ class _Heard:
     rough: bool = False  # the tempo told was the first reading after a start, said "about": the settled one follows
 
 
+#: A Link session's tempo told again once it is this far (BPM) from the one last told: Link shares an exact tempo,
+#: no ticks' jitter, but a peer's tempo knob moves it in small steps, each of which would be a line.
+SESSION_STEP = 0.5
+
+
+@dataclass
+class _Session:
+    peers: int = 0
+    tempo: float = 0.0  # the tempo last told
+    told_at: float = -math.inf
+    playing: bool | None = None  # the session's transport last told (None: not told, no start_stop_sync)
+
+
 class MasterNews:
     """What each node following a MIDI clock last told the performer; :meth:`line` says what is new."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()  # statuses come from the engine's threads
         self._nodes: dict[str, _Heard] = {}
+        self._sessions: dict[str, _Session] = {}
+
+    def session_line(self, node_id: str, status: Mapping[str, Any], at: float) -> str:
+        """What ``status`` of node ``node_id`` (at ``at``, monotonic seconds) says of its Link session that was not
+        said: "joined the Link session at 120 BPM, alone in it" (or "with 1 peer"), "a peer joined the Link session:
+        2 peers in it now", "a peer left the Link session: alone in it now", "the Link session's tempo is 97 BPM"
+        (at most one line a second: a knob turned), "the Link session started", "... stopped" (its transport, with
+        ``start_stop_sync``: the status's ``session_playing``), or ''. A node that follows another node's clock
+        tells nothing: the node it follows tells it."""
+        tempo, peers = status.get("tempo"), status.get("peers")
+        if (status.get("link") is not True or status.get("follows") or not isinstance(tempo, int | float)
+                or not isinstance(peers, int)):
+            return ""
+        playing = status.get("session_playing")
+        with self._lock:
+            session = self._sessions.get(node_id)
+            if session is None:
+                self._sessions[node_id] = _Session(peers, tempo, at, playing if isinstance(playing, bool) else None)
+                return f"joined the Link session at {_bpm(tempo)} BPM, {_company(peers)}"
+            said = []
+            if peers != session.peers:
+                came = peers - session.peers
+                who = "a peer" if abs(came) == 1 else f"{abs(came)} peers"
+                said.append(f"{who} {'joined' if came > 0 else 'left'} the Link session: {_company(peers, True)}")
+                session.peers = peers
+            if abs(tempo - session.tempo) >= SESSION_STEP and at - session.told_at >= TEMPO_EVERY:
+                said.append(f"the Link session's tempo is {_bpm(tempo)} BPM")
+                session.tempo, session.told_at = tempo, at
+            if isinstance(playing, bool) and playing != session.playing:
+                said.append(f"the Link session {'started' if playing else 'stopped'}")
+                session.playing = playing
+            return "; ".join(said)
 
     def line(self, node_id: str, status: Mapping[str, Any], at: float) -> str:
         """What ``status`` of node ``node_id`` (at ``at``, monotonic seconds) says of its master that was not said:
@@ -146,6 +196,19 @@ class MasterNews:
             if not (playing and (steady or ramping)):
                 return ""
             return _tempo_line(heard, tempo, at, ramping)
+
+
+def _bpm(tempo: float) -> str:
+    """A session's tempo as a performer reads it: 120, 97.5 (Link keeps fractions, which a peer may set)."""
+    return f"{round(tempo, 1):g}"
+
+
+def _company(peers: int, now: bool = False) -> str:
+    """Who else is in the session: "alone in it", "with 2 peers" (``now``: "alone in it now", "2 peers in it now")."""
+    if peers == 0:
+        return "alone in it now" if now else "alone in it"
+    many = f"{peers} peer{'s' if peers != 1 else ''}"
+    return f"{many} in it now" if now else f"with {many}"
 
 
 def _read(heard: _Heard, tempo: float, at: float) -> None:

@@ -345,6 +345,9 @@ class StageConsole:
         if master and self.mode == "normal":
             kind = spec_of.type if spec_of is not None else "node"
             self.say(f"{_clock(event)} {kind} '{event.node_id}': following the MIDI clock: {master}")
+        session = self.master_news.session_line(event.node_id, status, event.time)  # a Link session's news
+        if session and self.mode == "normal":
+            self.say(f"{_clock(event)} {spec_of.type if spec_of is not None else 'node'} '{event.node_id}': {session}")
         kept = status.get("sending_kept")
         # Said once, with where they go (kept_to); a later count (one's file was gone: its own error) is not.
         if isinstance(kept, int) and kept > 0 and "kept_to" in status and self.mode == "normal":
