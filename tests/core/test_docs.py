@@ -17,6 +17,8 @@ from exsampling_patch.validate import check_file_with_warnings
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+#: The model card: its file names, module names and commands are read as the pages' (its figures and lines are its own).
+CARD = ROOT / "models" / "MODEL_CARD.md"
 
 #: Paths the docs name as examples of the reader's own files, not the repository's.
 ILLUSTRATIVE = {"patches/other.yaml", "patches/show.yaml", "_dsp.py", "_util.py", "numpy.py"}
@@ -95,7 +97,7 @@ def test_every_file_the_docs_name_is_there() -> None:
     packaged = re.compile(r"(?<![\w./~-])((?:sampler|runtime|editor|commands|web_recorder)/[\w./-]*\w)")
     files = repository_files()
     missing = []
-    for page in PAGES:
+    for page in [*PAGES, CARD]:
         text = page.read_text(encoding="utf-8")
         for path in rooted.findall(text):
             found = any(ROOT.glob(path)) if "*" in path else (ROOT / path).exists()
@@ -317,11 +319,14 @@ FILE_SUFFIXES = ("py", "js", "log", "yaml", "json", "md", "txt", "wav")
 
 def project_module(parts: list[str]) -> tuple[str, list[str]] | None:
     """The project's module the longest leading part of ``parts`` names (``validate``, ``palette`` in the editor,
-    ``nodes.clock``, ``sampler.rig``), and the names after it; None where no module of the project is meant."""
-    packages = {"exsampling_patch": ROOT / "exsampling_patch", "exsampling_patch.nodes": ROOT / "nodes"}
+    ``nodes.clock``, ``sampler.rig``, ``features`` in models), and the names after it; None where no module of the
+    project is meant."""
+    packages = {"exsampling_patch": ROOT / "exsampling_patch", "exsampling_patch.nodes": ROOT / "nodes",
+                "exsampling_patch.models": ROOT / "models"}
     for n in range(len(parts) - 1, 0, -1):
         for package, folder in packages.items():
-            dotted = parts[:n][1:] if package.endswith(".nodes") and parts[0] == "nodes" else parts[:n]
+            top = package.rpartition(".")[2]  # `nodes.clock`, `models.features`: the installed package's folder
+            dotted = parts[:n][1:] if package != "exsampling_patch" and parts[0] == top else parts[:n]
             for sub in ([], ["editor"], ["runtime"], ["commands"], ["sampler"], ["web_recorder"]):
                 path = folder.joinpath(*sub, *dotted)
                 if dotted and (path.with_suffix(".py").exists() or (path / "__init__.py").exists()):
@@ -336,7 +341,7 @@ def test_every_module_name_the_docs_give_is_there() -> None:
     import importlib
 
     wrong = []
-    for page in PAGES:
+    for page in [*PAGES, CARD]:
         for name in sorted(set(re.findall(r"`((?:[a-z_]+\.)+[A-Za-z_]\w*)(?:\(\))?`", page.read_text("utf-8")))):
             parts = name.removeprefix("exsampling_patch.").split(".")
             found = None if parts[-1] in FILE_SUFFIXES or name in NOT_MODULE_NAMES else project_module(parts)
