@@ -1,0 +1,95 @@
+"""docs/custom-nodes.md's SlotPost, in a real engine against a real web server: a take the server refuses is that
+take's error (``report_message_error``), said on its end and ended by the next take sent; a server not there is one
+error about the ``url`` standing across the takes, ended by the status once a take goes again; each take kept open
+ends once sent, whatever became of it."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+
+from exsampling_patch.messages import SlotAssignment, Take
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import NodeError, NodeRecovered, TakeEnded
+from exsampling_patch.runtime.engine import Engine
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Server(BaseHTTPRequestHandler):
+    received: list[tuple[str, bytes]]
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        refused = self.path == "/Big"
+        if not refused:
+            self.received.append((self.path, body))
+        self.send_response(413 if refused else 201)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_the_guide_s_slot_post_tells_a_refused_take_on_it_and_a_missing_server_once(tmp_path: Path) -> None:
+    text = (ROOT / "docs" / "custom-nodes.md").read_text(encoding="utf-8")
+    (example,) = [block for block in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "class SlotPost" in block]
+    (tmp_path / "nodes").mkdir()
+    (tmp_path / "nodes" / "slot_post.py").write_text(example, encoding="utf-8")
+    registry = Registry.default([tmp_path / "nodes"], entry_points=False)
+    assert registry.problems == []
+    port = free_port()
+    patch = Patch()
+    patch.add_node(NodeSpec("p", "slot_post", {"url": f"http://127.0.0.1:{port}"}))
+    engine = Engine(registry, workers=1, pin_workers=False, base_dir=tmp_path)
+    told: list[NodeError] = []
+    back: list[NodeRecovered] = []
+    ended: list[TakeEnded] = []
+    one_ended = threading.Semaphore(0)
+    engine.events.subscribe(told.append, NodeError)
+    engine.events.subscribe(back.append, NodeRecovered)
+    engine.events.subscribe(lambda event: (ended.append(event), one_ended.release()), TakeEnded)
+
+    def take_ends(slot: str) -> str:
+        engine.inject("p", "assignment", SlotAssignment(slot, Take(np.zeros((480, 1), np.float32), 48000)))
+        assert one_ended.acquire(timeout=10)
+        assert engine.wait_idle(10)
+        return ended[-1].reason
+
+    Server.received = []
+    server: ThreadingHTTPServer | None = None
+    engine.start(patch)
+    try:
+        for slot in ("HH", "SN"):  # no server yet: one error, about the url, standing
+            reason = take_ends(slot)
+            assert reason.startswith(f"slot {slot}, not sent to http://127.0.0.1:{port}: ") and "urlopen" not in reason
+            assert list(engine.errors) == ["p"] and back == []
+        assert [error.about for error in told] == ["url"]
+        server = ThreadingHTTPServer(("127.0.0.1", port), Server)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        assert take_ends("HH") == "slot HH" and [path for path, _ in Server.received] == ["/HH"]
+        assert Server.received[0][1][:4] == b"RIFF"
+        assert engine.errors == {} and [event.how for event in back] == ["opened"]
+        assert take_ends("Big") == f"slot Big, not sent to http://127.0.0.1:{port}: the server answered 413 " \
+                                   "Request Entity Too Large"
+        assert list(engine.errors) == ["p"] and told[-1].about == ""  # this take's: it ends at the next
+        assert take_ends("SN") == "slot SN" and engine.errors == {}
+    finally:
+        engine.stop()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
