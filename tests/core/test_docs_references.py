@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.core.test_docs import PAGES, ROOT
+from tests.core.test_docs import CARD, PAGES, ROOT
 
 
 def sections(page: Path) -> list[str]:
@@ -49,17 +49,35 @@ def test_every_command_the_docs_show_to_type_is_the_venv_s() -> None:
     # replay.md showed `exsampling replay ...`: after the README's `make run`, `exsampling` alone is no command (the
     # venv is not activated), and a newcomer copying the line got "command not found". ableton.md told the reader, in
     # its prose, to "Run `exsampling ableton install` again": a code span, which the blocks checked here were not.
-    from tests.core.test_docs import fenced
+    # classify.md opened a paragraph with `exsampling train DATA --out my.pt`, and the model card gave its
+    # `python -m exsampling_patch.models.train_sounds all ...` to reproduce the model: a span that opens a sentence
+    # with a command and a value of its own (a file, a number: not only options, a sub-command and CAPITALS to fill
+    # in) is the line the sentence is about, one to type; so is any `python -m` of the project's modules, which only
+    # the venv's python imports. Fenced blocks are left out here: sh ones are read above, and in the others (code) a
+    # comment names a command.
+    from exsampling_patch.cli import build_parser
+    from tests.core.test_docs import fenced, sub_parsers
 
+    nested = {name for sub in sub_parsers(build_parser()).values() for name in sub_parsers(sub)}
     wrong = []
-    for page in PAGES:
+    for page in [*PAGES, CARD]:
         text = page.read_text(encoding="utf-8")
         shown = [*fenced(text, "sh"), *re.findall(r"^ {4}((?:\S+/)?exsampling .*)$", text, flags=re.M)]
         prose = " ".join(text.split())  # a span may go on over a line break
         shown += re.findall(r"\b(?:[Rr]un|[Uu]se) [`']((?:\S+/)?exsampling [^`']+)[`']", prose)
         shown += re.findall(r"[`']((?:\S+/)?exsampling [^`']+)[`'] runs?\b", prose)
+        paragraphs = re.sub(r"(?<!\n)\n(?!\n)", " ", re.sub(r"^\s*```.*?^\s*```", "", text, flags=re.S | re.M))
+        for span in re.findall(r"(?:^|(?<=[.!?] ))`((?:\S+/)?exsampling [^`]+)`", paragraphs, flags=re.M):
+            words = span.split()[1:]
+            while words and words[0].startswith("-"):  # `exsampling -v run PATCH`: options before the sub-command
+                words.pop(0)
+            if any(not word.startswith("-") and not word.isupper() and word not in nested | {"..."}
+                   for word in words[1:]):
+                shown.append(span)
+        shown += re.findall(r"`((?:\S+/)?python3? -m exsampling_patch[^`]*)`", paragraphs)
         wrong += [f"{page.name}: {line.strip()}" for block in shown for line in block.splitlines()
-                  if re.match(r"(?:\S+/)?exsampling\s", line.strip()) and not line.strip().startswith(".venv/bin/")]
+                  if re.match(r"(?:\S+/)?(?:exsampling|python3? -m)\s", line.strip())
+                  and not line.strip().startswith(".venv/bin/")]
     assert wrong == [], "\n".join(wrong)
 
 
