@@ -81,6 +81,22 @@ def test_every_command_the_docs_show_to_type_is_the_venv_s() -> None:
     assert wrong == [], "\n".join(wrong)
 
 
+def test_every_name_the_docs_place_in_a_file_is_defined_there() -> None:
+    # performance.md: "(`runtime/engine.py`, `SWITCH_INTERVAL` 0.5 ms)". Code moves between modules (the engine's
+    # error keeping to runtime/node_errors.py, the classifier node out of nodes/classify.py): a page that names the old
+    # file beside a name sends the reader to a file without it.
+    wrong = []
+    for page in [*PAGES, CARD]:
+        prose = " ".join(page.read_text(encoding="utf-8").split())
+        for path, name in re.findall(r"`((?:[\w-]+/)*\w+\.py)`,? `([A-Za-z_]\w*)(?:\(\))?`", prose):
+            files = [base / path for base in (ROOT, ROOT / "nodes", ROOT / "exsampling_patch")
+                     if (base / path).is_file()]
+            defined = rf"^\s*(?:(?:async )?def |class ){name}\b|^\s*(?:self\.)?{name}\s*(?::[^=]*)?="
+            if not any(re.search(defined, file.read_text(encoding="utf-8"), flags=re.M) for file in files):
+                wrong.append(f"{page.name}: {path} defines no {name}")
+    assert wrong == [], "\n".join(wrong)
+
+
 def test_no_line_of_prose_in_the_docs_is_over_120_columns() -> None:
     # recording.md and sampler.md had lines of 158 to 199 columns, past what the rest of the docs (and the code) keep
     # to. Counted in characters: a line of "→" or "é" is as wide as one of ASCII. Code blocks (a command or a console
