@@ -282,7 +282,8 @@ class Node:
         error stands until that one opens, whatever else does. Without it, any opening ends it but ``"disk"``'s,
         which ends only the errors told about the disk. Inside a handler too: an output that keeps failing (its
         ``"port"``) is told once and stands through the messages handled, until a status with that key ends it;
-        without ``about``, a handler's error ends at the next message handled without one."""
+        without ``about``, a handler's error ends at the next message handled without one. An error on one message
+        that a thread of the node's finishes after its handler returned: ``self.context.report_message_error``."""
         if about:
             self.context.report_error(self.node_id, error, about=about)
         else:  # as before ``about``: a context of a plugin's tests that takes (node_id, error) still works
@@ -309,8 +310,9 @@ class Node:
         """Keep ``take`` (or the take of a message about it) from ending when this handler returns, until
         :meth:`close_take`: an output whose word on the take comes later (Live's answer to a load) says it on the
         take's own end, and its source writes the take down as done only then. False where nothing is kept (no
-        runtime, or a take no source began): then there is nothing to close. A take still kept when the patch
-        stops is not done: its source passes it on again at the next start."""
+        runtime, or a take no source began): then there is nothing to close. Close it whatever happens (in a
+        ``finally:``): a take kept and never closed, its thread having raised, does not end before the patch stops.
+        A take still kept when the patch stops is not done: its source passes it on again at the next start."""
         return self.context.keep_open(self.node_id, take)
 
     def close_take(self, take: Any, not_loaded: str = "") -> None:
