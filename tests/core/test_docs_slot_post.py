@@ -10,6 +10,7 @@ import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -93,3 +94,71 @@ def test_the_guide_s_slot_post_tells_a_refused_take_on_it_and_a_missing_server_o
         if server is not None:
             server.shutdown()
             server.server_close()
+
+
+class Slow(BaseHTTPRequestHandler):
+    """Answers once ``go`` is set: the node's thread is sending the first take while the next ones wait in its
+    queue."""
+
+    go = threading.Event()
+    sending = threading.Event()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.sending.set()
+        self.go.wait(10)
+        self.send_response(201)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_guide_s_slot_post_ends_the_takes_it_had_not_sent_when_an_edit_rebuilds_it(tmp_path: Path) -> None:
+    """An edit that changes its url stops it with takes still in its queue: each ends then, said not sent (at the
+    patch's stop they stay in flight, for their source to pass on again), not in flight until the patch stops."""
+    text = (ROOT / "docs" / "custom-nodes.md").read_text(encoding="utf-8")
+    (example,) = [block for block in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "class SlotPost" in block]
+    namespace: dict[str, Any] = {"__name__": "slot_post_guide"}
+    exec(compile(example, "custom-nodes.md", "exec"), namespace)
+
+    class Probe(namespace["SlotPost"]):  # type: ignore[misc]
+        type_name = "slot_post"
+
+        def stop(self) -> None:  # the edit's stop, as the first take is being sent: its answer comes after
+            self.stop_event.set()
+            Slow.go.set()
+            super().stop()
+
+    registry = Registry.default(entry_points=False)
+    registry.register(Probe, "test")
+    assert registry.problems == []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def a_patch(path: str) -> Patch:
+        patch = Patch()
+        patch.add_node(NodeSpec("p", "slot_post", {"url": url + path}))
+        return patch
+
+    engine = Engine(registry, workers=1, pin_workers=False, base_dir=tmp_path)
+    ended: list[TakeEnded] = []
+    engine.events.subscribe(ended.append, TakeEnded)
+    Slow.go.clear()
+    Slow.sending.clear()
+    engine.start(a_patch(""))
+    try:
+        for slot in ("HH", "SN", "BD"):
+            engine.inject("p", "assignment", SlotAssignment(slot, Take(np.zeros((480, 1), np.float32), 48000)))
+        assert Slow.sending.wait(10) and engine.wait_idle(10)
+        assert engine.update(a_patch("/edited")) is not None
+        assert engine.wait_idle(10)
+        assert sorted(event.reason for event in ended) == [
+            f"slot BD, not sent to {url}: the node was stopped by a live edit", "slot HH",
+            f"slot SN, not sent to {url}: the node was stopped by a live edit"]
+    finally:
+        engine.stop()
+        server.shutdown()
+        server.server_close()
