@@ -118,8 +118,11 @@ class MasterNews:
         ``start_stop_sync``: the status's ``session_playing``), or ''. A node that follows another node's clock
         tells nothing: the node it follows tells it."""
         tempo, peers = status.get("tempo"), status.get("peers")
-        if (status.get("link") is not True or status.get("follows") or not isinstance(tempo, int | float)
-                or not isinstance(peers, int)):
+        if status.get("link") is not True or status.get("follows"):
+            with self._lock:  # out of the session (an edit turned link off): joining it again is told again
+                self._sessions.pop(node_id, None)
+            return ""
+        if not isinstance(tempo, int | float) or not isinstance(peers, int):
             return ""
         playing = status.get("session_playing")
         with self._lock:

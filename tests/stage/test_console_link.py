@@ -52,6 +52,13 @@ def test_no_session_is_told_for_a_node_out_of_one_or_following_another() -> None
     assert news.session_line("midi", {**LINKED, "link": False, "follows": "MIDI clock"}, 0.0) == ""
 
 
+def test_a_node_edited_out_of_the_session_and_back_is_told_joining_again() -> None:
+    news = MasterNews()
+    assert news.session_line("groove", LINKED, 0.0).startswith("joined the Link session")
+    assert news.session_line("groove", {**LINKED, "link": False}, 0.5) == ""  # an edit turned link off
+    assert news.session_line("groove", {**LINKED, "peers": 1}, 1.0) == "joined the Link session at 120 BPM, with 1 peer"
+
+
 class ToConsole(NodeContext):
     """The pattern's context: each status to the console as the engine would publish it; the test waits on them."""
 
