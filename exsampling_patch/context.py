@@ -50,7 +50,8 @@ class NodeContext:
         """Whether the whole patch is stopping (the run's stop), not an edit that stops or rebuilds this node alone:
         True from when the stop reaches the nodes that take messages in. What such a node handles, or is stopped in
         the middle of, from then on is not done: a take it keeps open stays in flight, and its source passes it on
-        again at the next start, where an edit's stop would hand it on or end it. Without a runtime, never."""
+        again at the next start, where an edit's stop would hand it on or end it: at an edit's, close what the node
+        keeps open (or hand it over), else it stays in flight until the patch stops. Without a runtime, never."""
         return False
 
     @property
