@@ -203,6 +203,9 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
             sys.setswitchinterval(min(self._switch_before, self._switch_interval))
         self.ledger = TakeLedger()
         self.run_id += 1
+        # Its own queue: a worker of the last run still in a handler (hung, or past stop()'s wait) never took its stop
+        # token, and one of this run's workers took it from a shared queue and left (with workers: 1, none handled).
+        self._ready = queue.SimpleQueue()
         # The last run's errors are none of this run's: engine.errors named a node it has not, and one of its ids
         # started in the error it had then. Emptied in place under the book's lock, where a thread of the last run (a
         # hung handler, a device's) may still tell one; the book's ticks go on, so that a handler of the last run that
@@ -312,7 +315,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
 
     def _add_worker(self) -> None:
         with self._pool_lock:
-            state = Worker(len(self._states))
+            state = Worker(len(self._states), self._ready, self.run_id)
             thread = threading.Thread(target=self._work, args=(state,), name=f"exsampling-worker-{state.index}",
                                       daemon=True)
             self._states.append(state)
@@ -326,17 +329,19 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self._local.worker = state
         state.thread_id = threading.get_ident()
         while True:
-            item = self._ready.get()
+            item = state.ready.get()
             if item is _STOP:
                 return
             cell: Cell | None = item
             while cell is not None:
                 self._drain(cell, state)
-                if state.retire:  # a spare took this worker's place while it hung: hand on what is left
+                # A spare took this worker's place while it hung, or its run has ended (back from a handler held past
+                # stop(), the engine started again): hand on what is left, to its run's queue
+                if state.retire or state.run != self.run_id:
                     with state.lock:
                         left, state.pending = state.pending, []
                     for other in left:
-                        self._ready.put(other)
+                        state.ready.put(other)
                     with self._pool_lock:
                         if threading.current_thread() in self._workers:
                             self._workers.remove(threading.current_thread())
@@ -345,7 +350,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
                     cell = state.pending.pop(0) if state.pending else None
                     others, state.pending = state.pending, []
                 for other in others:
-                    self._ready.put(other)
+                    state.ready.put(other)
 
     def _drain(self, cell: Cell, state: Worker) -> None:
         """Handle ``cell``'s messages until its inbox is empty (or it must share the work)."""
@@ -360,8 +365,8 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
                         return
                     port, message, key, _ = cell.inbox.popleft()
                 self._handle(cell, port, message, key, state)
-            if state.retire:
-                self._ready.put(cell)  # still scheduled: another worker goes on with its inbox
+            if state.retire or state.run != self.run_id:
+                state.ready.put(cell)  # still scheduled: another worker of its run goes on with its inbox
                 return
             with state.lock:
                 share = bool(state.pending) and bool(cell.inbox)
@@ -370,7 +375,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
                     state.pending = []
             # More is queued here and downstream has work: let other workers take the downstream.
             for other in others:
-                self._ready.put(other)
+                state.ready.put(other)
 
     def _handle(self, cell: Cell, port: str, message: Any, key: str | None, state: Worker) -> None:
         node = cell.node

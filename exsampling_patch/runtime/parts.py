@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import queue
 import sys
 import threading
 import traceback
@@ -55,10 +56,15 @@ class Cell:
 class Worker:
     """One worker thread's state. ``lock`` guards ``pending`` and ``hung`` (the watchdog reads them)."""
 
-    __slots__ = ("busy", "emitted", "hung", "index", "lock", "passed_on", "pending", "retire", "thread_id")
+    __slots__ = ("busy", "emitted", "hung", "index", "lock", "passed_on", "pending", "ready", "retire", "run",
+                 "thread_id")
 
-    def __init__(self, index: int) -> None:
+    def __init__(self, index: int, ready: queue.SimpleQueue[Any], run: int) -> None:
         self.index = index
+        #: The queue of cells (and stop tokens) of the run it works for: each run has its own. A worker that a handler
+        #: held past stop() never took its token from the shared one, and a worker of the next run took it and left.
+        self.ready = ready
+        self.run = run  # the engine's run_id as it started: a worker back from a handler after it has ended leaves
         self.lock = threading.Lock()
         self.pending: list[Cell] = []  # cells this worker takes up next (depth first), no hand-off
         #: (node, port, started at (monotonic), limit, take key) of the handler running, or None

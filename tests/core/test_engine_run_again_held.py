@@ -1,0 +1,93 @@
+"""A handler held across a stop, and the engine started again while it runs: the next run keeps all its workers.
+Before, the worker it held never took its stop token, and one of the next run's new workers took it and left (with
+one worker, nothing of the next run was handled)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from exsampling_patch import ANY, Input, Node, Param
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+from tests.waiting import wait_for
+
+
+class HeldUntilOpened(Node):
+    """Keeps each message in hand until the test sets :attr:`opened`, then keeps it (an end of the patch)."""
+
+    type_name = "t_held_until_opened"
+    inlet = Input(ANY)
+    hang_after = Param(float, 30.0, "seconds before its handler counts as hung")
+
+    def start(self) -> None:
+        self.opened = threading.Event()
+        self.entered = threading.Event()
+        self.received: list[Any] = []
+        self.thread: threading.Thread | None = None
+
+    def on_inlet(self, message: Any) -> None:
+        self.thread = threading.current_thread()
+        self.entered.set()
+        self.opened.wait(30)
+        self.received.append(message)
+
+
+def registry() -> Registry:
+    registry = Registry.default(entry_points=False)
+    registry.register(HeldUntilOpened, "test")
+    return registry
+
+
+def held(*node_ids: str, node_type: str = "t_held_until_opened", hang_after: float = 30.0) -> Patch:
+    patch = Patch()
+    for node_id in node_ids:
+        patch.add_node(NodeSpec(node_id, node_type, {"hang_after": hang_after}))
+    return patch
+
+
+def stopped_holding(engine: Engine, node_type: str = "t_held_until_opened", message: Any = 1) -> HeldUntilOpened:
+    """Runs a node of ``node_type`` whose handler is held past its limit (hung) and past the engine's stop; returns
+    that node, its handler still in hand."""
+    engine.start(held("first", node_type=node_type, hang_after=0.1))
+    first: HeldUntilOpened = engine.node("first")  # type: ignore[assignment]
+    try:
+        engine.inject("first", "inlet", message)
+        assert first.entered.wait(10)
+        assert wait_for(lambda: "first" in engine.hung, 10)
+    finally:
+        assert not engine.stop(timeout=0.2)  # its handler is still in hand
+    return first
+
+
+def test_a_handler_held_across_a_stop_leaves_the_next_run_of_one_worker_its_worker() -> None:
+    engine = Engine(registry(), workers=1, pin_workers=False)
+    first = stopped_holding(engine)
+    try:
+        engine.start(held("again"))
+        again: HeldUntilOpened = engine.node("again")  # type: ignore[assignment]
+        again.opened.set()
+        engine.inject("again", "inlet", 2)
+        assert wait_for(lambda: again.received == [2], 5), "no worker of the next run handled its message"
+    finally:
+        first.opened.set()
+        engine.stop()
+
+
+def test_a_handler_held_across_a_stop_leaves_the_next_run_all_its_workers() -> None:
+    engine = Engine(registry(), workers=2, pin_workers=False)
+    first = stopped_holding(engine)
+    nodes: list[HeldUntilOpened] = []
+    try:
+        engine.start(held("a", "b"))  # held within their limit: no spare worker takes one's place
+        nodes = [engine.node("a"), engine.node("b")]  # type: ignore[list-item]
+        engine.inject("a", "inlet", 1)
+        engine.inject("b", "inlet", 2)
+        assert all(node.entered.wait(5) for node in nodes), "the next run's two handlers were not in hand at once"
+    finally:
+        first.opened.set()
+        for node in nodes:
+            node.opened.set()
+        engine.stop()
+
