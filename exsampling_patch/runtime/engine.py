@@ -386,6 +386,10 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         errors_before = self._handler_errors.get(node.node_id, 0)
         began = self._error_book.began()  # an error told later from now on is not this handler's to end
         self._local.erred = None  # the node whose handler here told an error on the message in hand (_record_error)
+        # The ledger of the run it begins in: one held past stop() that returns in the next run (the engine started
+        # again) had counted its take off in that run's ledger and marked it loaded there, ending that run's copy of
+        # the take before that copy's own handler had it.
+        ledger = self.ledger
         handled = False
         try:
             node.handle(port, message)
@@ -395,12 +399,12 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
                 log.debug("node %s failed while the patch stops: %s", node.node_id, error)
             elif isinstance(error, NotBuilt):  # its build error was reported once: the take alone says it again
                 if key is not None:
-                    self.ledger.note(key, node.node_id, "error", f"error in {node.node_id}: {error}")
+                    ledger.note(key, node.node_id, "error", f"error in {node.node_id}: {error}")
                 self._bypass(node, port, message)
             else:
                 text = self._record_error(node.node_id, error, port=port, details=traceback.format_exc())
                 if key is not None:
-                    self.ledger.note(key, node.node_id, "error", f"error in {node.node_id}: {text}")
+                    ledger.note(key, node.node_id, "error", f"error in {node.node_id}: {text}")
                 if not (isinstance(error, HandlerReturned) and state.emitted):  # what it sent has gone on
                     self._bypass(node, port, message)
         finally:
@@ -414,8 +418,9 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         # error another thread tells meanwhile (a device's) is none of this take's.
         if (key is not None and handled and node.loads_takes and isinstance(message, SlotAssignment)
                 and self._local.erred != node.node_id):
-            self.ledger.output(key, node.node_id)
-        if key is not None and not self._stopping:
+            ledger.output(key, node.node_id)
+        # Not counted off once its run has stopped: the take stays in flight, as any stop() meets (see stop())
+        if key is not None and not self._stopping and ledger is self.ledger:
             self._count_off(key, node.node_id, reached=not state.passed_on)
         if self.events.wants(NodeTiming):
             self.events.publish(NodeTiming(node.node_id, port=port, seconds=time.perf_counter() - start))

@@ -1,16 +1,21 @@
-"""A handler held across a stop, and the engine started again while it runs: the next run keeps all its workers.
-Before, the worker it held never took its stop token, and one of the next run's new workers took it and left (with
-one worker, nothing of the next run was handled)."""
+"""A handler held across a stop, and the engine started again while it runs: the next run keeps all its workers, and
+what the held handler does as it returns is none of the next run's. Before, the worker it held never took its stop
+token, and one of the next run's new workers took it and left (with one worker, nothing of the next run was handled);
+and the handler's return counted its take off in the next run's ledger, ending that run's message of the same take
+before its own handler had it."""
 
 from __future__ import annotations
 
 import threading
 from typing import Any
 
+import numpy as np
+
 from exsampling_patch import ANY, Input, Node, Param
+from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine
+from exsampling_patch.runtime import Engine, TakeEnded
 from tests.waiting import wait_for
 
 
@@ -34,9 +39,17 @@ class HeldUntilOpened(Node):
         self.received.append(message)
 
 
+class HeldOutput(HeldUntilOpened):
+    """:class:`HeldUntilOpened`, as an output that loads takes (a sampler, Live)."""
+
+    type_name = "t_held_output"
+    loads_takes = True
+
+
 def registry() -> Registry:
     registry = Registry.default(entry_points=False)
-    registry.register(HeldUntilOpened, "test")
+    for node_type in (HeldUntilOpened, HeldOutput):
+        registry.register(node_type, "test")
     return registry
 
 
@@ -91,3 +104,29 @@ def test_a_handler_held_across_a_stop_leaves_the_next_run_all_its_workers() -> N
             node.opened.set()
         engine.stop()
 
+
+def test_a_held_handler_returning_in_the_next_run_leaves_that_runs_copy_of_its_take_be() -> None:
+    engine = Engine(registry(), workers=2, pin_workers=False)
+    ended: list[TakeEnded] = []
+    engine.events.subscribe(ended.append, TakeEnded)
+    take = Take(np.zeros(64, dtype=np.float32), 44100)
+    first = stopped_holding(engine, "t_held_output", SlotAssignment("Snare", take))
+    again: HeldUntilOpened | None = None
+    try:
+        engine.start(held("again"))  # no output: the take goes to a slot and is loaded by none
+        again = engine.node("again")  # type: ignore[assignment]
+        engine.inject("again", "inlet", SlotAssignment("Snare", take))
+        assert again.entered.wait(5)
+        first.opened.set()
+        assert first.thread is not None
+        first.thread.join(5)
+        assert not first.thread.is_alive()
+        assert ended == [] and take.take_id in engine.ledger, "the last run's handler ended this run's take"
+        again.opened.set()
+        assert wait_for(lambda: len(ended) == 1, 5), ended
+        assert ended[0].fate == "slot" and ended[0].loaded == (), ended[0]  # not loaded by the last run's output
+    finally:
+        first.opened.set()
+        if again is not None:
+            again.opened.set()
+        engine.stop()
