@@ -164,6 +164,7 @@ def clock_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
                 ": none of them has a beat clock of its own, so the one it goes by would never come", source.file,
                 source.node_line(node_id, "params", "clock") or source.node_line(node_id),
                 hint="leave clock empty on one of them: the others follow its beat"))
+            warnings += _unused_switches(patch, registry, source, node_id, name, pattern=False)
             continue
         if name in patterns and name != node_id:
             warnings += _unused_switches(patch, registry, source, node_id, name)
@@ -177,6 +178,8 @@ def clock_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
             hint=f"did you mean '{close[0]}'?" if close else f"the pattern nodes here: {', '.join(others)}" if others
             else "add the pattern node it names, or leave clock empty",
         ))
+        # told too: before, the clock's warning was all, and with its name put right they still went unused
+        warnings += _unused_switches(patch, registry, source, node_id, name, pattern=False)
     return warnings
 
 
@@ -213,19 +216,23 @@ def _link_beside_midi_clock(patch: Patch, registry: Registry, source: SourceMap,
         hint="turn follow_midi_clock off to play in time with a Link session, or link off")]
 
 
-def _unused_switches(patch: Patch, registry: Registry, source: SourceMap, node_id: str, name: str) -> list[Problem]:
+def _unused_switches(patch: Patch, registry: Registry, source: SourceMap, node_id: str, name: str,
+                     pattern: bool = True) -> list[Problem]:
     """A warning, on the first one's line, of the switches on (:data:`UNUSED_WITH_CLOCK`) of a node that plays by
     clock ``name``: check said a follow_midi_clock one "would wait for ever" for its sync input, which it never waits
-    for, and nothing of a link one that joins no session."""
+    for, and nothing of a link one that joins no session. ``pattern`` False: ``name`` is no pattern node that keeps a
+    clock of its own (told apart), so setting them there is no way out."""
     specs = registry.get(patch.nodes[node_id].type).param_specs
     on = [s for s in UNUSED_WITH_CLOCK if s in specs and value_in_effect(patch, registry, node_id, s) is True]
     if not on:
         return []
+    them = "it" if len(on) == 1 else "them"
     return [Problem(
         f"node '{node_id}': {' and '.join(on)} {'is' if len(on) == 1 else 'are'} not used: it plays by clock "
-        f"'{name}' (its tempo, bars, start and stop)", source.file,
-        source.node_line(node_id, "params", on[0]) or source.node_line(node_id),
-        hint=f"set {'it' if len(on) == 1 else 'them'} on '{name}', or leave clock empty")]
+        f"'{name}'" + (" (its tempo, bars, start and stop)" if pattern else ", not by a beat clock of its own"),
+        source.file, source.node_line(node_id, "params", on[0]) or source.node_line(node_id),
+        hint=f"set {them} on '{name}', or leave clock empty" if pattern
+        else f"set {them} on the pattern node clock names, or leave clock empty")]
 
 
 def _clock_circle(patch: Patch, registry: Registry, patterns: list[str], name: str) -> list[str]:
