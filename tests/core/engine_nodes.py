@@ -10,6 +10,7 @@ from typing import Any
 from exsampling_patch import ANY, Input, Node, Output, Param
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine, NodeError, NodeRecovered
 
 
 class Counter(Node):
@@ -304,6 +305,38 @@ class Held(Node):
         self.entered.set()
         self.gate.wait(5)
         self.emit("outlet", message)
+
+
+class OutputOnCue(Node):
+    """An output whose destination fails ("down", told about its "port"), is fine ("up", a status with that key),
+    or whose message is bad ("bad": a plain handler's error); any other message it handles cleanly."""
+
+    type_name = "t_output_on_cue"
+    inlet = Input(ANY)
+
+    def on_inlet(self, message: Any) -> None:
+        if message == "down":
+            self.report_error("the destination refuses", about="port")
+        elif message == "bad":
+            self.report_error("this message cannot be sent")
+        elif message == "up":
+            self.report_status(port=9000)
+
+
+def lone_node_engine(node_type: type[Node], node_id: str) -> tuple[Engine, list[NodeError], list[NodeRecovered]]:
+    """An engine of one worker, started on a patch of one node ``node_id`` of ``node_type`` (registered beside the
+    built-in types), and the lists its errors and recoveries are told into; the caller stops it."""
+    registry = Registry.default(entry_points=False)
+    registry.register(node_type, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec(node_id, node_type.type_name))
+    engine = Engine(registry, workers=1, pin_workers=False)
+    told: list[NodeError] = []
+    back: list[NodeRecovered] = []
+    engine.events.subscribe(told.append, NodeError)
+    engine.events.subscribe(back.append, NodeRecovered)
+    engine.start(patch)
+    return engine, told, back
 
 
 def taken_out_from_between(middle: str) -> tuple[Patch, Patch]:

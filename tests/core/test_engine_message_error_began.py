@@ -8,9 +8,8 @@ import threading
 from typing import Any
 
 from exsampling_patch import ANY, Input, Node
-from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, NodeRecovered
+
+from .engine_nodes import lone_node_engine
 
 
 class Held(Node):
@@ -30,14 +29,7 @@ class Held(Node):
 def test_an_error_told_later_stands_across_a_handler_that_began_before_it_and_ends_at_the_next() -> None:
     Held.entered.clear()
     Held.go.clear()
-    registry = Registry.default(entry_points=False)
-    registry.register(Held, "test")
-    patch = Patch()
-    patch.add_node(NodeSpec("n", "t_held_later"))
-    engine = Engine(registry, workers=1, pin_workers=False)
-    back: list[NodeRecovered] = []
-    engine.events.subscribe(back.append, NodeRecovered)
-    engine.start(patch)
+    engine, _, back = lone_node_engine(Held, "n")
     try:
         engine.inject("n", "inlet", "hold")
         assert Held.entered.wait(10)

@@ -7,9 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from exsampling_patch import ANY, Input, Node
-from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, NodeError, NodeRecovered
+
+from .engine_nodes import lone_node_engine
 
 
 class Quiet(Node):
@@ -20,22 +19,8 @@ class Quiet(Node):
         pass
 
 
-def running() -> tuple[Engine, list[NodeError], list[NodeRecovered]]:
-    registry = Registry.default(entry_points=False)
-    registry.register(Quiet, "test")
-    patch = Patch()
-    patch.add_node(NodeSpec("n", "t_quiet_later"))
-    engine = Engine(registry, workers=1, pin_workers=False)
-    told: list[NodeError] = []
-    back: list[NodeRecovered] = []
-    engine.events.subscribe(told.append, NodeError)
-    engine.events.subscribe(back.append, NodeRecovered)
-    engine.start(patch)
-    return engine, told, back
-
-
 def test_an_error_told_later_on_a_message_ends_at_the_next_message_handled() -> None:
-    engine, told, back = running()
+    engine, told, back = lone_node_engine(Quiet, "n")
     try:
         node = engine.node("n")
         node.context.report_message_error("n", "this take could not be loaded", "inlet")  # this thread: no worker's
@@ -50,7 +35,7 @@ def test_an_error_told_later_on_a_message_ends_at_the_next_message_handled() -> 
 
 
 def test_an_error_told_later_does_not_hold_back_an_opening() -> None:
-    engine, told, back = running()
+    engine, told, back = lone_node_engine(Quiet, "n")
     try:
         node = engine.node("n")
         node.report_error("the device is gone")

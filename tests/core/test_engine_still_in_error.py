@@ -4,29 +4,10 @@ observer following the events) kept the text of the error that had ended."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from exsampling_patch import ANY, Input, Node
 from exsampling_patch.editor.observer import RuntimeObserver
-from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, NodeRecovered, NodeStillInError
+from exsampling_patch.runtime import Engine, NodeStillInError
 
-
-class Output(Node):
-    """An output whose destination fails ("down", told about its "port"), is fine ("up"), or whose message is bad
-    ("bad": a plain handler's error); any other message it handles cleanly."""
-
-    type_name = "t_output_still"
-    inlet = Input(ANY)
-
-    def on_inlet(self, message: Any) -> None:
-        if message == "down":
-            self.report_error("the destination refuses", about="port")
-        elif message == "bad":
-            self.report_error("this message cannot be sent")
-        elif message == "up":
-            self.report_status(port=9000)
+from .engine_nodes import OutputOnCue, lone_node_engine
 
 
 def handled(engine: Engine, message: str) -> None:
@@ -35,17 +16,10 @@ def handled(engine: Engine, message: str) -> None:
 
 
 def test_the_error_left_standing_when_another_ends_is_told_and_shown_on_the_badge() -> None:
-    registry = Registry.default(entry_points=False)
-    registry.register(Output, "test")
-    patch = Patch()
-    patch.add_node(NodeSpec("out", "t_output_still"))
-    engine = Engine(registry, workers=1, pin_workers=False)
+    engine, _, back = lone_node_engine(OutputOnCue, "out")
     still: list[NodeStillInError] = []
-    back: list[NodeRecovered] = []
     engine.events.subscribe(still.append, NodeStillInError)
-    engine.events.subscribe(back.append, NodeRecovered)
     observer = RuntimeObserver()
-    engine.start(patch)
     observer.attach(engine)
     try:
         handled(engine, "down")

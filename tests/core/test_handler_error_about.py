@@ -6,43 +6,9 @@ ended it: a node whose output failed at each message had to tell its error at ea
 
 from __future__ import annotations
 
-from typing import Any
-
-from exsampling_patch import ANY, Input, Node
-from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
-from exsampling_patch.runtime.events import NodeError, NodeRecovered
 
-
-class Output(Node):
-    """An output whose destination fails ("down", told about its "port"), is fine ("up", a status with that key),
-    or whose message is bad ("bad": a plain handler's error); any other message it handles cleanly."""
-
-    type_name = "t_output_about"
-    inlet = Input(ANY)
-
-    def on_inlet(self, message: Any) -> None:
-        if message == "down":
-            self.report_error("the destination refuses", about="port")
-        elif message == "bad":
-            self.report_error("this message cannot be sent")
-        elif message == "up":
-            self.report_status(port=9000)
-
-
-def running() -> tuple[Engine, list[NodeError], list[NodeRecovered]]:
-    registry = Registry.default(entry_points=False)
-    registry.register(Output, "test")
-    patch = Patch()
-    patch.add_node(NodeSpec("out", "t_output_about"))
-    engine = Engine(registry, workers=1, pin_workers=False)
-    told: list[NodeError] = []
-    back: list[NodeRecovered] = []
-    engine.events.subscribe(told.append, NodeError)
-    engine.events.subscribe(back.append, NodeRecovered)
-    engine.start(patch)
-    return engine, told, back
+from .engine_nodes import OutputOnCue, lone_node_engine
 
 
 def handled(engine: Engine, message: str) -> None:
@@ -51,7 +17,7 @@ def handled(engine: Engine, message: str) -> None:
 
 
 def test_an_error_told_about_an_output_stands_through_clean_messages_until_it_opens() -> None:
-    engine, told, back = running()
+    engine, told, back = lone_node_engine(OutputOnCue, "out")
     try:
         handled(engine, "down")
         for _ in range(4):
@@ -68,7 +34,7 @@ def test_an_error_told_about_an_output_stands_through_clean_messages_until_it_op
 
 
 def test_a_plain_handler_error_still_ends_at_the_next_clean_message_beside_one_about_an_output() -> None:
-    engine, told, back = running()
+    engine, told, back = lone_node_engine(OutputOnCue, "out")
     try:
         handled(engine, "down")
         handled(engine, "bad")
