@@ -65,6 +65,23 @@ def probe_of(engine: Engine, node_id: str = "probe") -> Probe:
     return cast(Probe, engine.node(node_id))
 
 
+class KeepsOpen(Node):
+    """A sink that keeps every take it is given open: each is still in flight when the patch stops."""
+
+    type_name = "test_keeps_takes_open"
+    family = "test"
+    take = Input(TAKE, "takes", multiple=True)
+
+    def start(self) -> None:
+        self.kept: list[Take] = []
+        self.lock = threading.Lock()
+
+    def on_take(self, take: Take) -> None:
+        assert self.keep_open(take)
+        with self.lock:
+            self.kept.append(take)
+
+
 def recorder_console(events: list[Event], node_id: str = "rec") -> str:
     """What the stage console prints for the statuses of the web recorder ``node_id`` among ``events``."""
     patch = Patch()

@@ -4,34 +4,13 @@ the next run: its file was not read again there (only a new engine's run read it
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from exsampling_patch.messages import Take
-from exsampling_patch.node import Input, Node
 from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.ports import TAKE
 from exsampling_patch.runtime.engine import Engine
 
-from .conftest import registry
+from .conftest import KeepsOpen, registry
 from .test_folder_journal import FAST, drop, journal_lines, wait_for
-
-
-class KeepsOpen(Node):
-    """A sink that keeps every take it is given open: each is still in flight when the patch stops."""
-
-    type_name = "t_keeps_takes_open"
-    family = "test"
-    take = Input(TAKE, "takes", multiple=True)
-
-    def start(self) -> None:
-        self.kept: list[Take] = []
-        self.lock = threading.Lock()
-
-    def on_take(self, take: Take) -> None:
-        assert self.keep_open(take)
-        with self.lock:
-            self.kept.append(take)
 
 
 def test_a_take_in_flight_at_the_stop_is_read_again_when_the_same_engine_starts_again(tmp_path: Path) -> None:
@@ -39,7 +18,7 @@ def test_a_take_in_flight_at_the_stop_is_read_again_when_the_same_engine_starts_
     reg.register(KeepsOpen, "test")
     patch = Patch()
     patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(tmp_path), **FAST}))
-    patch.add_node(NodeSpec("sink", "t_keeps_takes_open", {}))
+    patch.add_node(NodeSpec("sink", KeepsOpen.type_name, {}))
     patch.connect("inbox.take", "sink.take")
     engine = Engine(reg, workers=2, pin_workers=False, base_dir=tmp_path)
 

@@ -6,37 +6,17 @@ real HTTPS recorder in an engine, a sink that keeps every take open."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from exsampling_patch.messages import Take
-from exsampling_patch.node import Input, Node
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.ports import TAKE
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.takes import TakeStore
 
-from .conftest import Client, registry, sine
+from .conftest import Client, KeepsOpen, registry, sine
 from .rebuilt_rig import recorder_settings
 from .test_folder_journal import wait_for
-
-
-class KeepsOpen(Node):
-    """A sink that keeps every take it is given open: each is still in flight when the patch stops."""
-
-    type_name = "test_rec_keeps_takes_open"
-    family = "test"
-    take = Input(TAKE, "takes", multiple=True)
-
-    def start(self) -> None:
-        self.kept: list[Take] = []
-        self.lock = threading.Lock()
-
-    def on_take(self, take: Take) -> None:
-        assert self.keep_open(take)
-        with self.lock:
-            self.kept.append(take)
 
 
 def test_a_take_open_at_the_stop_is_passed_on_again_when_the_same_engine_starts_again(tmp_path: Path) -> None:
