@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from exsampling_patch.messages import ControlValue, SlotAssignment
@@ -22,6 +23,18 @@ DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
 REALTIME = ("clock", "start", "continue", "songpos")
 
 
+def unused_port(params: Mapping[str, Any], default: object, listens: str) -> dict[tuple[str, ...], str]:
+    """A warning on ``port`` where ``virtual_port`` is not '': the node opens that one and never looks for ``port``.
+    A performer who wrote ``port: 'scratchmaster'`` alone got the virtual port, and only a missing MIDI clock
+    five seconds into the run told that something was wrong."""
+    port, virtual = params.get("port"), params.get("virtual_port", default)
+    if not port or not virtual:
+        return {}
+    whose = "virtual_port's default" if virtual == default else "virtual_port"
+    return {("port",): f"not used: the node opens a port of its own, {virtual!r} ({whose}), for other programs to "
+                       f"connect to, and does not {listens} {port!r}; set virtual_port: '' to {listens} {port!r}"}
+
+
 class MidiIn(Node):
     """Emit the MIDI messages arriving on a port (a virtual port it opens, or an existing one by name)."""
 
@@ -30,10 +43,14 @@ class MidiIn(Node):
 
     midi = Output(MIDI, "every message received (filtered by channel)")
 
-    virtual_port = Param(str, "exsampling in", "MIDI input port the node opens ('' for none)")
-    port = Param(str, "", "existing MIDI output to listen to, by (part of its) name; used when virtual_port is ''")
+    virtual_port = Param(str, "exsampling in", "MIDI input port the node opens ('' for none: then it listens to port)")
+    port = Param(str, "", "existing MIDI output to listen to, by (part of its) name; only with virtual_port: ''")
     channel = Param(int, 0, "only this channel (1-16); 0: all", minimum=0, maximum=16)
     api = Param(str, "auto", "rtmidi API (auto: MIDO_BACKEND, else ALSA, or JACK without ALSA)", choices=API_CHOICES)
+
+    @classmethod
+    def check_warnings(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        return unused_port(params, cls.virtual_port.default, "listen to")
 
     def start(self) -> None:
         self.received = 0
@@ -67,8 +84,8 @@ class MidiOut(Node):
     midi = Input(MIDI, "MIDI messages sent as they are", multiple=True)
     control = Input(CONTROL, "control values sent as CC 'cc' scaled 0..1 -> 0..127", multiple=True)
 
-    virtual_port = Param(str, "exsampling out", "MIDI output port the node opens ('' for none)")
-    port = Param(str, "", "existing MIDI input to send to, by (part of its) name; used when virtual_port is ''")
+    virtual_port = Param(str, "exsampling out", "MIDI output port the node opens ('' for none: then it sends to port)")
+    port = Param(str, "", "existing MIDI input to send to, by (part of its) name; only with virtual_port: ''")
     mode = Param(str, "note", "what an assignment sends: a note, or a control change", choices=("note", "cc"))
     channel = Param(int, 0, "channel 1-16; 0: the slot's position in 'slots' (channel N for slot N)",
                     minimum=0, maximum=16)
@@ -78,6 +95,10 @@ class MidiOut(Node):
     length_ms = Param(float, 100.0, "time until the note off", minimum=1.0, maximum=60000.0, unit="ms")
     cc = Param(int, 20, "controller number (mode cc and control values)", minimum=0, maximum=127)
     api = Param(str, "auto", "rtmidi API (auto: MIDO_BACKEND, else ALSA, or JACK without ALSA)", choices=API_CHOICES)
+
+    @classmethod
+    def check_warnings(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        return unused_port(params, cls.virtual_port.default, "send to")
 
     def start(self) -> None:
         # Messages held for later, by when they go out on the perf_counter clock: the clock of a timed message's
