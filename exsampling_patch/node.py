@@ -284,11 +284,15 @@ class Node:
         which ends only the errors told about the disk. Inside a handler too: an output that keeps failing (its
         ``"port"``) is told once and stands through the messages handled, until a status with that key ends it;
         without ``about``, a handler's error ends at the next message handled without one. An error on one message
-        that a thread of the node's finishes after its handler returned: ``self.context.report_message_error``."""
+        that a thread of the node's finishes after its handler returned: :meth:`report_message_error`."""
         if about:
             self.context.report_error(self.node_id, error, about=about)
         else:  # as before ``about``: a context of a plugin's tests that takes (node_id, error) still works
             self.context.report_error(self.node_id, error)
+
+    def report_message_error(self, error: BaseException | str, port: str) -> None:
+        """An error on a message from input ``port``, told after its handler: see NodeContext.report_message_error."""
+        self.context.report_message_error(self.node_id, error, port)
 
     def report_status(self, **status: Any) -> None:
         """Tell observers what flows through this node (``level=0.3``, ``label="dog"``, ...)."""
