@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from exsampling_patch.node import Node, NodeContext
+from exsampling_patch.patch_hints import did_you_mean
 from exsampling_patch.runtime.events import EventBus, NodeStatus, TakeEnded, merge_status, opened_keys
 from exsampling_patch.runtime.ledger import NOT_LOADED, TakeLedger, take_key, take_of
 from exsampling_patch.runtime.plan import Plan
@@ -23,6 +24,10 @@ log = logging.getLogger(__name__)
 
 #: The end told of a take a node's loop sent after the node's stop (see :meth:`EngineContext.sent_after_stop`).
 NOT_PASSED_ON = "not passed on: its node was stopping"
+
+
+class NoSuchInput(ValueError):
+    """``report_message_error`` named an input the node does not have."""
 
 
 class EngineSide(Protocol):
@@ -80,6 +85,15 @@ class EngineContext(NodeContext):
         self._engine._record_error(node_id, error, port=port, about=about)
 
     def report_message_error(self, node_id: str, error: BaseException | str, port: str) -> None:
+        plan = self._engine._plan
+        node_type = plan.node_types.get(node_id) if plan is not None else None
+        if node_type is not None and port not in node_type.inputs:
+            # A misspelt input name was taken without a word: the error went on the node under a name no message
+            # comes in on, and nothing told the developer why.
+            hint = (did_you_mean(port, tuple(node_type.inputs), "its inputs:") if node_type.inputs
+                    else "it has no inputs: tell an error of its own with report_error")
+            raise NoSuchInput(f"node '{node_id}' ({node_type.type_name}) has no input '{port}' to tell a message's "
+                              f"error on; {hint}")
         state = getattr(self._engine._local, "worker", None)
         busy = state.busy if state is not None else None
         if busy is not None and busy[0].node_id == node_id:  # its handler after all: that message's error

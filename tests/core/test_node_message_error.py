@@ -1,10 +1,13 @@
 """``Node.report_message_error``: an error on a message a node took in, told from a thread of its own once its handler
-returned, written as ``report_error`` is (``self.report_message_error(...)`` was an AttributeError at run time)."""
+returned, written as ``report_error`` is (``self.report_message_error(...)`` was an AttributeError at run time); and an
+input name it does not have, refused in words (a misspelt one was taken without a word)."""
 
 from __future__ import annotations
 
 import threading
 from typing import Any
+
+import pytest
 
 from exsampling_patch import ANY, Input, Node, Output
 from exsampling_patch.node import NodeContext
@@ -22,15 +25,24 @@ class Later(Node):
     out = Output(ANY)
 
     def on_assignment(self, message: Any) -> None:
-        pass
+        if message == "misspelt in the handler":
+            self.report_message_error("not loaded", "asignment")
 
     def on_midi(self, message: Any) -> None:
         pass
 
 
+class Lone(Node):
+    """A source: no inputs at all."""
+
+    type_name = "t_later_lone"
+    out = Output(ANY)
+
+
 def running(*specs: NodeSpec) -> tuple[Engine, list[NodeError]]:
     registry = Registry.default(entry_points=False)
     registry.register(Later, "test")
+    registry.register(Lone, "test")
     patch = Patch()
     for spec in specs or (NodeSpec("post", "t_later_error"),):
         patch.add_node(spec)
@@ -76,3 +88,45 @@ def test_without_a_runtime_the_error_is_kept_on_the_context() -> None:
     context = NodeContext()
     Later("post", context=context).report_message_error("take 3 not loaded", "assignment")
     assert context.errors == ["take 3 not loaded"]
+
+
+def test_a_misspelt_input_is_refused_in_words() -> None:
+    engine, told = running()
+    try:
+        node = engine.node("post")
+        raised = from_a_thread(lambda: node.report_message_error("take 3 not loaded", "asignment"))
+        assert str(raised) == ("node 'post' (t_later_error) has no input 'asignment' to tell a message's error on; "
+                               "did you mean 'assignment'? its inputs: assignment, midi")
+        assert engine.errors == {} and told == []
+    finally:
+        engine.stop()
+
+
+def test_a_name_like_no_input_lists_the_inputs() -> None:
+    engine, _ = running()
+    try:
+        with pytest.raises(ValueError, match=r"has no input 'xyz' .*; its inputs: assignment, midi$"):
+            engine.node("post").context.report_message_error("post", "not loaded", "xyz")
+    finally:
+        engine.stop()
+
+
+def test_a_node_without_inputs_is_told_to_use_report_error() -> None:
+    engine, _ = running(NodeSpec("lone", "t_later_lone"))
+    try:
+        with pytest.raises(ValueError, match=r"'lone' \(t_later_lone\) has no input 'in' .*it has no inputs: tell an "
+                                             r"error of its own with report_error$"):
+            engine.node("lone").report_message_error("not loaded", "in")
+    finally:
+        engine.stop()
+
+
+def test_a_misspelt_input_in_the_handler_is_the_handlers_error() -> None:
+    engine, _ = running()
+    try:
+        engine.inject("post", "assignment", "misspelt in the handler")
+        assert engine.wait_idle(10)
+        assert "has no input 'asignment' to tell a message's error on; did you mean 'assignment'?" \
+            in engine.errors["post"]
+    finally:
+        engine.stop()
