@@ -106,22 +106,28 @@ def registry() -> Registry:
 
 def recorder_engine(folder: Path, state: Path | None = None, *, check: bool = True, events: list[Any] | None = None,
                     **params: Any) -> Engine:
-    """An engine running web_recorder -> test_probe, the recorder on a free port of 127.0.0.1; with ``check``
-    False, as a restart finds it (the recovery thread may report an error at once). ``events`` gets every runtime
-    event from before the start on."""
+    """An engine running web_recorder -> test_probe (:func:`probed_recorder`); with ``check`` False, as a restart
+    finds it (the recovery thread may report an error at once). ``events`` gets every runtime event from before the
+    start on."""
+    engine = Engine(registry(), base_dir=folder)
+    if events is not None:
+        engine.events.subscribe(events.append)
+    engine.start(probed_recorder(folder, state, **params))
+    assert not check or not engine.errors, engine.errors
+    return engine
+
+
+def probed_recorder(base: Path, state: Path | None = None, /, **params: Any) -> Patch:
+    """web_recorder ``rec`` -> test_probe ``probe``, the recorder's takes in ``base/takes``, its state in ``state``
+    (``base/state``), on a free port of 127.0.0.1, no QR code; ``params`` added (``folder`` too)."""
     patch = Patch()
-    state = state or folder / "state"
-    settings = {"folder": str(folder / "takes"), "state_folder": str(state), "host": "127.0.0.1",
+    state = state or base / "state"
+    settings = {"folder": str(base / "takes"), "state_folder": str(state), "host": "127.0.0.1",
                 "port": 0, "print_qr": False, **params}
     patch.add_node(NodeSpec("rec", "web_recorder", settings))
     patch.add_node(NodeSpec("probe", "test_probe", {}))
     patch.connect("rec.take", "probe.take")
-    engine = Engine(registry(), base_dir=folder)
-    if events is not None:
-        engine.events.subscribe(events.append)
-    engine.start(patch)
-    assert not check or not engine.errors, engine.errors
-    return engine
+    return patch
 
 
 class Client:

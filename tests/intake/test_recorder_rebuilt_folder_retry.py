@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.takes import TakeStore
 
-from .conftest import Client, probe_of
-from .rebuilt_rig import LateUpload, rebuilt, recorder_settings
+from .conftest import Client, probe_of, probed_recorder
+from .rebuilt_rig import LateUpload, rebuilt
 from .test_recorder_stop_mid_upload import TAKE
 
 
@@ -29,11 +28,7 @@ def test_a_take_stored_in_the_old_folder_after_an_edit_changed_it_is_one_take(
     client_id = f"moved-{secrets.token_hex(4)}"  # the state folder is shared with other tests
     with LateUpload(tmp_path, recorder_state, monkeypatch) as late:
         late.upload(TAKE, client_id)
-        edited = Patch()
-        edited.add_node(NodeSpec("rec", "web_recorder",
-                                 recorder_settings(tmp_path, recorder_state, folder=str(tmp_path / "other"))))
-        edited.add_node(NodeSpec("probe", "test_probe", {}))
-        edited.connect("rec.take", "probe.take")
+        edited = probed_recorder(tmp_path, recorder_state, folder=str(tmp_path / "other"))
         rebuilt(late.engine, edited)  # the old recorder's stop gives up on the upload: still being stored
         assert late.phone is not None
         retry = Client(late.engine, recorder_state / "recorder-cert.pem")

@@ -21,11 +21,10 @@ import pytest
 from exsampling_patch.nodes import disk_space
 from exsampling_patch.nodes.web_recorder import server as server_module
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
-from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.takes import TakeStore
 
-from .conftest import Client, probe_of, rec_of, recorder_engine, sine
-from .rebuilt_rig import LateUpload, rebuilt, recorder_settings
+from .conftest import Client, probe_of, probed_recorder, rec_of, recorder_engine, sine
+from .rebuilt_rig import LateUpload, rebuilt
 from .test_recorder_state_not_writable import lockable_state  # noqa: F401 - a fixture
 from .test_recorder_stop_mid_upload import TAKE
 from .test_recorder_stored_after_stop_wait import HeldLook
@@ -60,11 +59,7 @@ def test_a_take_stored_late_on_a_state_folder_that_cannot_be_written_is_one_take
         assert first[0] == 201, first
         assert probe_of(late.engine).wait_for(1)
         late.upload(TAKE, "held")
-        edited = Patch()
-        edited.add_node(NodeSpec("rec", "web_recorder",
-                                 recorder_settings(tmp_path, state, folder=str(tmp_path / "other"))))
-        edited.add_node(NodeSpec("probe", "test_probe", {}))
-        edited.connect("rec.take", "probe.take")
+        edited = probed_recorder(tmp_path, state, folder=str(tmp_path / "other"))
         rebuilt(late.engine, edited)  # the old recorder's stop gives up on the upload: still being stored
         assert late.phone is not None
         retry = Client(late.engine, state / "recorder-cert.pem")

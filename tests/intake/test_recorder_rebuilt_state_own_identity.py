@@ -23,10 +23,9 @@ from pathlib import Path
 import pytest
 
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
-from exsampling_patch.patch import NodeSpec, Patch
 
-from .conftest import Client, probe_of, rec_of, recorder_engine, sine
-from .rebuilt_rig import phone_listing, rebuilt, recorder_settings
+from .conftest import Client, probe_of, probed_recorder, rec_of, recorder_engine, sine
+from .rebuilt_rig import phone_listing, rebuilt
 from .test_recorder_rebuilt_state_writable_again import unlock
 from .test_recorder_state_not_writable import lockable_state  # noqa: F401 - a fixture
 
@@ -90,11 +89,7 @@ def test_a_state_folder_mounted_since_keeps_its_own_certificate_and_token(
             if item.is_file():
                 shutil.copy2(item, state / item.name)
         own = files_of(state)
-        edited = Patch()
-        edited.add_node(NodeSpec("rec", "web_recorder",
-                                 recorder_settings(tmp_path, state, folder=str(tmp_path / "other"))))
-        edited.add_node(NodeSpec("probe", "test_probe", {}))
-        edited.connect("rec.take", "probe.take")
+        edited = probed_recorder(tmp_path, state, folder=str(tmp_path / "other"))
         rebuilt(engine, edited)
         assert rec_of(engine)._spare is not None, engine.errors  # this run's certificate and token go on
         phone.port = rec_of(engine).server.port
@@ -141,11 +136,7 @@ def test_a_token_rotated_on_a_copy_is_written_once_the_folder_can_be(
         assert probe_of(engine).wait_for(1)
         assert engine.wait_idle(10, settle=0.3)
         unlock(state)
-        edited = Patch()
-        edited.add_node(NodeSpec("rec", "web_recorder", recorder_settings(
-            tmp_path, state, folder=str(tmp_path / "other"), rotate_token=True)))
-        edited.add_node(NodeSpec("probe", "test_probe", {}))
-        edited.connect("rec.take", "probe.take")
+        edited = probed_recorder(tmp_path, state, folder=str(tmp_path / "other"), rotate_token=True)
         rebuilt(engine, edited)
         assert rec_of(engine)._spare is None, engine.errors  # on its own folder now
         phone.token = rec_of(engine).server.token  # rotated again at the rebuilt recorder's start

@@ -19,10 +19,9 @@ from pathlib import Path
 import pytest
 
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
-from exsampling_patch.patch import NodeSpec, Patch
 
-from .conftest import Client, probe_of, rec_of, recorder_engine, sine
-from .rebuilt_rig import phone_listing, rebuilt, recorder_settings
+from .conftest import Client, probe_of, probed_recorder, rec_of, recorder_engine, sine
+from .rebuilt_rig import phone_listing, rebuilt
 from .test_recorder_state_not_writable import lockable_state  # noqa: F401 - a fixture
 
 
@@ -62,11 +61,7 @@ def test_takes_seen_on_a_copy_go_on_once_the_state_folder_can_be_written(
         assert probe_of(engine).wait_for(1)
         assert engine.wait_idle(10, settle=0.3)  # its end written down for the phone's list
         unlock(state)
-        edited = Patch()
-        edited.add_node(NodeSpec("rec", "web_recorder",
-                                 recorder_settings(tmp_path, state, folder=str(tmp_path / "other"))))
-        edited.add_node(NodeSpec("probe", "test_probe", {}))
-        edited.connect("rec.take", "probe.take")
+        edited = probed_recorder(tmp_path, state, folder=str(tmp_path / "other"))
         rebuilt(engine, edited)
         assert rec_of(engine)._spare is None, engine.errors  # on its own folder now
         phone.port = rec_of(engine).server.port
@@ -111,11 +106,7 @@ def test_a_state_folder_made_since_keeps_the_runs_certificate_and_token(tmp_path
         assert probe_of(engine).wait_for(1)
         assert engine.wait_idle(10, settle=0.3)
         (tmp_path / "session").unlink()  # the state folder can be made now
-        edited = Patch()
-        edited.add_node(NodeSpec("rec", "web_recorder",
-                                 recorder_settings(tmp_path, state, folder=str(tmp_path / "other"))))
-        edited.add_node(NodeSpec("probe", "test_probe", {}))
-        edited.connect("rec.take", "probe.take")
+        edited = probed_recorder(tmp_path, state, folder=str(tmp_path / "other"))
         rebuilt(engine, edited)
         assert rec_of(engine)._spare is None, engine.errors
         phone.port = rec_of(engine).server.port
