@@ -172,6 +172,34 @@ class Client:
         return self.request("POST", "/api/takes", wav, hdrs)
 
 
+def last_run_take(folder: Path, state: Path, wav: bytes) -> tuple[str, Client, tuple[int, Any]]:
+    """A run of :func:`recorder_engine` on the state folder ``state``, writable, in which a phone's take "last-run"
+    (``wav``) is stored and passed on: the run's pairing token, the phone, and its upload's answer."""
+    engine = recorder_engine(folder, state)
+    try:
+        token = rec_of(engine).server.token
+        phone = Client(engine, state / "recorder-cert.pem")
+        first = phone.upload(wav, take_id="last-run")
+        assert first[0] == 201, first
+        assert len(probe_of(engine).wait_for(1)) == 1
+    finally:
+        engine.stop()
+    return token, phone, first
+
+
+def sent_again_on_a_copy(engine: Engine, state: Path, token: str, phone: Client, wav: bytes) -> tuple[int, Any]:
+    """In a run whose recorder keeps its state on a copy of ``state``: the phones' pairing ``token`` and certificate
+    still work, a take "this-run" is passed on, and the answer to ``phone``'s take "last-run" sent again (its reply
+    lost), which the test judges."""
+    assert rec_of(engine).server.token == token  # the phones' link still works
+    client = Client(engine, state / "recorder-cert.pem")  # and their certificate
+    client.phone_key = phone.phone_key
+    again = client.upload(wav, take_id="last-run")  # its reply lost: the same phone sends it again
+    assert client.upload(wav, take_id="this-run")[0] == 201
+    assert len(probe_of(engine).wait_for(1)) == 1
+    return again
+
+
 def stored_not_done(folder: Path, state: Path, wav: bytes, recorder: str, take_id: str) -> tuple[Client, Any]:
     """A phone's take uploaded and stored, then the disk as a kill -9 leaves it: the take not written down as
     done in the processed journal. Returns the phone (a retry reuses its key) and the upload's reply."""

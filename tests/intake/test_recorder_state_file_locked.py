@@ -23,7 +23,7 @@ from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE
 from exsampling_patch.nodes.web_recorder.seen import SEEN_FILE
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 
-from .conftest import Client, probe_of, rec_of, recorder_engine, sine
+from .conftest import last_run_take, rec_of, recorder_engine, sent_again_on_a_copy, sine
 
 
 class Lock:
@@ -65,15 +65,7 @@ def test_a_state_file_that_cannot_be_written(tmp_path: Path, monkeypatch: pytest
     (tmp_path / "temp").mkdir()
     state = tmp_path / "state"
     wav = encode_wav_pcm16(sine(), 48000)
-    engine = recorder_engine(tmp_path, state)
-    try:
-        token = rec_of(engine).server.token
-        phone = Client(engine, state / "recorder-cert.pem")
-        first = phone.upload(wav, take_id="last-run")
-        assert first[0] == 201, first
-        assert len(probe_of(engine).wait_for(1)) == 1
-    finally:
-        engine.stop()
+    token, phone, first = last_run_take(tmp_path, state, wav)
     assert (state / name).is_file()
     lock(state / name)
     engine = recorder_engine(tmp_path, state, check=False)
@@ -86,12 +78,7 @@ def test_a_state_file_that_cannot_be_written(tmp_path: Path, monkeypatch: pytest
         assert f": {state / name})" in error, error  # the file, named
         assert f"a copy of its certificate, pairing token and the phones' lists, kept for this run only, in {spare}" \
             in error, error
-        assert rec_of(engine).server.token == token  # the phones' link still works
-        client = Client(engine, state / "recorder-cert.pem")  # and their certificate
-        client.phone_key = phone.phone_key
-        again = client.upload(wav, take_id="last-run")  # its reply lost: the same phone sends it again
-        assert client.upload(wav, take_id="this-run")[0] == 201
-        assert len(probe_of(engine).wait_for(1)) == 1
+        again = sent_again_on_a_copy(engine, state, token, phone, wav)
     finally:
         engine.stop()
     assert not spare.exists()

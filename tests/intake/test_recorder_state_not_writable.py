@@ -22,7 +22,7 @@ import pytest
 
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 
-from .conftest import Client, probe_of, rec_of, recorder_engine, sine
+from .conftest import last_run_take, rec_of, recorder_engine, sent_again_on_a_copy, sine
 
 
 @pytest.fixture
@@ -55,15 +55,7 @@ def test_a_state_folder_that_cannot_be_written(tmp_path: Path, monkeypatch: pyte
     (tmp_path / "temp").mkdir()
     state, lock = lockable_state
     wav = encode_wav_pcm16(sine(), 48000)
-    engine = recorder_engine(tmp_path, state)
-    try:
-        token = rec_of(engine).server.token
-        phone = Client(engine, state / "recorder-cert.pem")
-        first = phone.upload(wav, take_id="last-run")
-        assert first[0] == 201, first
-        assert len(probe_of(engine).wait_for(1)) == 1
-    finally:
-        engine.stop()
+    token, phone, first = last_run_take(tmp_path, state, wav)
     lock()
     engine = recorder_engine(tmp_path, state, check=False)
     try:
@@ -73,12 +65,7 @@ def test_a_state_folder_that_cannot_be_written(tmp_path: Path, monkeypatch: pyte
         assert error.startswith(f"the folder of parameter 'state_folder', {state}, cannot be made or written ("), error
         assert f"a copy of its certificate, pairing token and the phones' lists, kept for this run only, in {spare}" \
             in error, error
-        assert rec_of(engine).server.token == token  # the phones' link still works
-        client = Client(engine, state / "recorder-cert.pem")  # and their certificate
-        client.phone_key = phone.phone_key
-        again = client.upload(wav, take_id="last-run")  # its reply lost: the same phone sends it again
-        assert client.upload(wav, take_id="this-run")[0] == 201
-        assert len(probe_of(engine).wait_for(1)) == 1
+        again = sent_again_on_a_copy(engine, state, token, phone, wav)
     finally:
         engine.stop()
     assert not spare.exists()
