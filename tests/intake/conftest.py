@@ -15,7 +15,7 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -248,6 +248,39 @@ def take_with_a_full_file(tmp_path: Path, name: str) -> Iterator[tuple[Client, A
         yield client, reply, events
     finally:
         engine.stop()
+
+
+@pytest.fixture
+def lockable_state(tmp_path: Path) -> Iterator[tuple[Path, Callable[[], None]]]:
+    """The state folder ``tmp_path/state``, made and writable, and how to lock it."""
+    folder = tmp_path / "state"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        yield folder, lambda: folder.chmod(0o555)
+        folder.chmod(0o755)
+        return
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(folder)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("running as root, a folder's mode does not stop a write, and mounting a tmpfs failed")
+
+    def lock() -> None:
+        done = subprocess.run(["mount", "-o", "remount,ro", str(folder)], capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"remounting the tmpfs read-only failed: {done.stderr.strip()}")
+
+    try:
+        yield folder, lock
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def unlock(state: Path) -> None:
+    """``state``, locked by :func:`lockable_state`, writable again."""
+    if os.geteuid() != 0:
+        state.chmod(0o755)
+        return
+    done = subprocess.run(["mount", "-o", "remount,rw", str(state)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def sine(freq: float = 440.0, seconds: float = 1.0, rate: int = 48000, amp: float = 0.5) -> np.ndarray:

@@ -24,7 +24,6 @@ from exsampling_patch.runtime.events import TakeEnded
 
 from .conftest import rec_of, recorder_engine
 from .rebuilt_rig import HoldFirst, holding_recorder, idle_errors, recorder_patch, recorder_settings, upload_held
-from .test_recorder_state_not_writable import lockable_state  # noqa: F401 - a fixture
 
 
 def locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lock: Callable[[], None], state: Path) -> None:
@@ -38,7 +37,7 @@ def locked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lock: Callable[[], N
 
 def test_a_late_row_goes_to_the_recorder_a_rename_started_on_the_same_state_folder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        lockable_state: tuple[Path, Callable[[], None]]) -> None:  # noqa: F811 - the fixture
+        lockable_state: tuple[Path, Callable[[], None]]) -> None:
     state, lock = lockable_state
     locked(tmp_path, monkeypatch, lock, state)
     with holding_recorder(tmp_path, recorder_patch(tmp_path)) as (engine, hold, phone):
@@ -62,7 +61,7 @@ def test_a_late_row_goes_to_the_recorder_a_rename_started_on_the_same_state_fold
 
 def test_a_late_row_after_the_patch_s_stop_is_told_not_kept(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-        lockable_state: tuple[Path, Callable[[], None]]) -> None:  # noqa: F811 - the fixture
+        lockable_state: tuple[Path, Callable[[], None]]) -> None:
     state, lock = lockable_state
     locked(tmp_path, monkeypatch, lock, state)
     ended: list[Any] = []

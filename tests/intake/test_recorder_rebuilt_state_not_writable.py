@@ -25,7 +25,6 @@ from exsampling_patch.takes import TakeStore
 
 from .conftest import Client, probe_of, probed_recorder, rec_of, recorder_engine, sine
 from .rebuilt_rig import LateUpload, rebuilt
-from .test_recorder_state_not_writable import lockable_state  # noqa: F401 - a fixture
 from .test_recorder_stop_mid_upload import TAKE
 from .test_recorder_stored_after_stop_wait import HeldLook
 
@@ -46,7 +45,7 @@ class LockedLateUpload(LateUpload):
 
 def test_a_take_stored_late_on_a_state_folder_that_cannot_be_written_is_one_take(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        lockable_state: tuple[Path, Callable[[], None]]) -> None:  # noqa: F811 - the fixture
+        lockable_state: tuple[Path, Callable[[], None]]) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # the runs' own state folders, under tmp_path
     (tmp_path / "temp").mkdir()
     state, lock = lockable_state

@@ -24,10 +24,8 @@ import pytest
 
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 
-from .conftest import Client, probe_of, probed_recorder, rec_of, recorder_engine, sine
+from .conftest import Client, probe_of, probed_recorder, rec_of, recorder_engine, sine, unlock
 from .rebuilt_rig import phone_listing, rebuilt
-from .test_recorder_rebuilt_state_writable_again import unlock
-from .test_recorder_state_not_writable import lockable_state  # noqa: F401 - a fixture
 
 
 @pytest.fixture
@@ -120,7 +118,7 @@ def test_a_state_folder_mounted_since_keeps_its_own_certificate_and_token(
 
 def test_a_token_rotated_on_a_copy_is_written_once_the_folder_can_be(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        lockable_state: tuple[Path, Callable[[], None]]) -> None:  # noqa: F811 - the fixture
+        lockable_state: tuple[Path, Callable[[], None]]) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # the runs' own state folders, under tmp_path
     (tmp_path / "temp").mkdir()
     state, lock = lockable_state

@@ -10,8 +10,6 @@ locked as test_recorder_state_not_writable does (as root, a tmpfs remounted read
 
 from __future__ import annotations
 
-import os
-import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -20,23 +18,13 @@ import pytest
 
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 
-from .conftest import Client, probe_of, probed_recorder, rec_of, recorder_engine, sine
+from .conftest import Client, probe_of, probed_recorder, rec_of, recorder_engine, sine, unlock
 from .rebuilt_rig import phone_listing, rebuilt
-from .test_recorder_state_not_writable import lockable_state  # noqa: F401 - a fixture
-
-
-def unlock(state: Path) -> None:
-    """``state``, locked by the fixture, writable again."""
-    if os.geteuid() != 0:
-        state.chmod(0o755)
-        return
-    done = subprocess.run(["mount", "-o", "remount,rw", str(state)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
 
 
 def test_takes_seen_on_a_copy_go_on_once_the_state_folder_can_be_written(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        lockable_state: tuple[Path, Callable[[], None]]) -> None:  # noqa: F811 - the fixture
+        lockable_state: tuple[Path, Callable[[], None]]) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # the runs' own state folders, under tmp_path
     (tmp_path / "temp").mkdir()
     state, lock = lockable_state

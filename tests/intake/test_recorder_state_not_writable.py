@@ -12,10 +12,8 @@ only where that mount fails.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,30 +21,6 @@ import pytest
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 
 from .conftest import last_run_take, rec_of, recorder_engine, sent_again_on_a_copy, sine
-
-
-@pytest.fixture
-def lockable_state(tmp_path: Path) -> Iterator[tuple[Path, Callable[[], None]]]:
-    """The state folder ``tmp_path/state``, made and writable, and how to lock it."""
-    folder = tmp_path / "state"
-    folder.mkdir()
-    if os.geteuid() != 0:
-        yield folder, lambda: folder.chmod(0o555)
-        folder.chmod(0o755)
-        return
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(folder)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("running as root, a folder's mode does not stop a write, and mounting a tmpfs failed")
-
-    def lock() -> None:
-        done = subprocess.run(["mount", "-o", "remount,ro", str(folder)], capture_output=True, text=True)
-        if done.returncode != 0:
-            pytest.skip(f"remounting the tmpfs read-only failed: {done.stderr.strip()}")
-
-    try:
-        yield folder, lock
-    finally:
-        subprocess.run(["umount", str(folder)], check=True)
 
 
 def test_a_state_folder_that_cannot_be_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
