@@ -13,6 +13,7 @@ import secrets
 import shutil
 import ssl
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -248,6 +249,16 @@ def take_with_a_full_file(tmp_path: Path, name: str) -> Iterator[tuple[Client, A
         yield client, reply, events
     finally:
         engine.stop()
+
+
+@pytest.fixture
+def spare_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``tmp_path/temp``, made, as tempfile's folder for the test: where a recorder whose state folder cannot be made
+    or written keeps its run's copy of the state."""
+    folder = tmp_path / "temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -105,9 +104,7 @@ def test_a_take_folder_on_a_locked_disk(recorder_state: Path,
                          "made or written (", f"its take folder {folder} cannot be made (", unlock)
 
 
-def test_a_state_folder_that_cannot_be_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # the run's own state folder, under tmp_path
-    (tmp_path / "temp").mkdir()
+def test_a_state_folder_that_cannot_be_made(tmp_path: Path, spare_temp: Path) -> None:
     state = tmp_path / "state"
     state.write_text("not a folder", encoding="utf-8")
     engine = recorder_engine(tmp_path, state, check=False)
@@ -115,7 +112,7 @@ def test_a_state_folder_that_cannot_be_made(tmp_path: Path, monkeypatch: pytest.
         error = engine.errors.get("rec", "")
         assert error.startswith(f"the folder of parameter 'state_folder', {state}, is a file"), engine.errors
         spare = rec_of(engine)._spare
-        assert spare is not None and spare.parent == tmp_path / "temp" and f"for this run only, in {spare}" in error
+        assert spare is not None and spare.parent == spare_temp and f"for this run only, in {spare}" in error
         client = Client(engine, spare / "recorder-cert.pem")
         assert _not_storing(client) == ("", "")
         assert client.upload(encode_wav_pcm16(sine(), 48000), take_id="t1")[0] == 201

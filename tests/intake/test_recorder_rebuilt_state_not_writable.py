@@ -12,7 +12,6 @@ the state folder locked as test_recorder_state_not_writable does (as root, a tmp
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,10 +43,8 @@ class LockedLateUpload(LateUpload):
 
 
 def test_a_take_stored_late_on_a_state_folder_that_cannot_be_written_is_one_take(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spare_temp: Path,
         lockable_state: tuple[Path, Callable[[], None]]) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # the runs' own state folders, under tmp_path
-    (tmp_path / "temp").mkdir()
     state, lock = lockable_state
     recorder_engine(tmp_path, state).stop()  # its certificate and pairing token made
     lock()
@@ -80,4 +77,4 @@ def test_a_take_stored_late_on_a_state_folder_that_cannot_be_written_is_one_take
     assert not list((tmp_path / "other").glob("*.wav"))
     old = TakeStore(tmp_path / "takes")
     assert stored in old.processed_ids() and not old.unfinished()  # not passed on again at the next run there
-    assert not list((tmp_path / "temp").iterdir())  # each copy of the state removed at its recorder's stop
+    assert not list(spare_temp.iterdir())  # each copy of the state removed at its recorder's stop

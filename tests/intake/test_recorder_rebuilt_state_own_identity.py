@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -55,9 +54,7 @@ def files_of(folder: Path) -> dict[str, bytes]:
 
 
 def test_a_state_folder_mounted_since_keeps_its_own_certificate_and_token(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mounted: list[Path]) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # the runs' own state folders, under tmp_path
-    (tmp_path / "temp").mkdir()
+        tmp_path: Path, spare_temp: Path, mounted: list[Path]) -> None:
     wav = encode_wav_pcm16(sine(), 48000)
     shows = tmp_path / "earlier-shows"  # the state of earlier shows, on the drive mounted later
     engine = recorder_engine(tmp_path, shows)
@@ -113,14 +110,12 @@ def test_a_state_folder_mounted_since_keeps_its_own_certificate_and_token(
         engine.stop()
     assert again[0] == 200 and again[1].get("duplicate") is True, again
     assert files_of(state)["recorder-cert.pem"] == own["recorder-cert.pem"]
-    assert not list((tmp_path / "temp").iterdir())  # each temporary state folder removed at its recorder's stop
+    assert not list(spare_temp.iterdir())  # each temporary state folder removed at its recorder's stop
 
 
 def test_a_token_rotated_on_a_copy_is_written_once_the_folder_can_be(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path, spare_temp: Path,
         lockable_state: tuple[Path, Callable[[], None]]) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # the runs' own state folders, under tmp_path
-    (tmp_path / "temp").mkdir()
     state, lock = lockable_state
     wav = encode_wav_pcm16(sine(), 48000)
     recorder_engine(tmp_path, state).stop()  # its certificate and token made

@@ -10,11 +10,8 @@ locked as test_recorder_state_not_writable does (as root, a tmpfs remounted read
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 
@@ -23,10 +20,8 @@ from .rebuilt_rig import phone_listing, rebuilt
 
 
 def test_takes_seen_on_a_copy_go_on_once_the_state_folder_can_be_written(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path, spare_temp: Path,
         lockable_state: tuple[Path, Callable[[], None]]) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # the runs' own state folders, under tmp_path
-    (tmp_path / "temp").mkdir()
     state, lock = lockable_state
     wav = encode_wav_pcm16(sine(), 48000)
     engine = recorder_engine(tmp_path, state)
@@ -72,13 +67,11 @@ def test_takes_seen_on_a_copy_go_on_once_the_state_folder_can_be_written(
         engine.stop()
     assert again[0] == 200 and again[1].get("duplicate") is True, again  # written down in the folder
     assert [row["take_id"] for row in listed["takes"]] == [first[1]["take_id"], earlier[1]["take_id"]], listed
-    assert not list((tmp_path / "temp").iterdir())  # each copy of the state removed at its recorder's stop
+    assert not list(spare_temp.iterdir())  # each copy of the state removed at its recorder's stop
 
 
 def test_a_state_folder_made_since_keeps_the_runs_certificate_and_token(tmp_path: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # the runs' own state folders, under tmp_path
-    (tmp_path / "temp").mkdir()
+                                                                        spare_temp: Path) -> None:
     (tmp_path / "session").write_text("not a folder\n")  # where the state folder's parent should be
     state = tmp_path / "session" / "recorder"
     wav = encode_wav_pcm16(sine(), 48000)

@@ -5,18 +5,13 @@ console's line says where it is. test_recorder_folder_not_made has the start tha
 from __future__ import annotations
 
 import socket
-import tempfile
 from pathlib import Path
-
-import pytest
 
 from .conftest import rec_of, recorder_engine
 
 
 def test_the_temporary_state_of_a_start_that_failed_is_removed_at_stop(tmp_path: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # the run's own state folder, under tmp_path
-    (tmp_path / "temp").mkdir()
+                                                                        spare_temp: Path) -> None:
     state = tmp_path / "state"
     state.write_text("not a folder", encoding="utf-8")
     with socket.socket() as busy:
@@ -25,9 +20,9 @@ def test_the_temporary_state_of_a_start_that_failed_is_removed_at_stop(tmp_path:
         engine = recorder_engine(tmp_path, state, check=False, port=busy.getsockname()[1])
         try:
             spare = rec_of(engine)._spare
-            assert spare is not None and spare.parent == tmp_path / "temp"
+            assert spare is not None and spare.parent == spare_temp
             assert list(spare.iterdir()), "the start made nothing in its temporary state folder"
             assert getattr(rec_of(engine), "server", None) is None  # its start failed on the port
         finally:
             engine.stop()
-    assert not spare.exists() and not list((tmp_path / "temp").iterdir())
+    assert not spare.exists() and not list(spare_temp.iterdir())

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,10 +58,8 @@ def lock() -> Iterator[Lock]:
 
 
 @pytest.mark.parametrize("name", [SEEN_FILE, ENDS_FILE])
-def test_a_state_file_that_cannot_be_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lock: Lock,
+def test_a_state_file_that_cannot_be_written(tmp_path: Path, spare_temp: Path, lock: Lock,
                                              name: str) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # the run's own state folder, under tmp_path
-    (tmp_path / "temp").mkdir()
     state = tmp_path / "state"
     wav = encode_wav_pcm16(sine(), 48000)
     token, phone, first = last_run_take(tmp_path, state, wav)
@@ -72,7 +69,7 @@ def test_a_state_file_that_cannot_be_written(tmp_path: Path, monkeypatch: pytest
     try:
         error = engine.errors.get("rec", "")
         spare = rec_of(engine)._spare
-        assert spare is not None and spare.parent == tmp_path / "temp", engine.errors
+        assert spare is not None and spare.parent == spare_temp, engine.errors
         assert (spare / name).stat().st_mode & 0o200  # its copy can be appended to, whatever its mode here
         assert error.startswith(f"the folder of parameter 'state_folder', {state}, cannot be made or written ("), error
         assert f": {state / name})" in error, error  # the file, named

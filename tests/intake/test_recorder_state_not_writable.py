@@ -12,21 +12,16 @@ only where that mount fails.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 
 from .conftest import last_run_take, rec_of, recorder_engine, sent_again_on_a_copy, sine
 
 
-def test_a_state_folder_that_cannot_be_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_a_state_folder_that_cannot_be_written(tmp_path: Path, spare_temp: Path,
                                                lockable_state: tuple[Path, Callable[[], None]]) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # the run's own state folder, under tmp_path
-    (tmp_path / "temp").mkdir()
     state, lock = lockable_state
     wav = encode_wav_pcm16(sine(), 48000)
     token, phone, first = last_run_take(tmp_path, state, wav)
@@ -35,7 +30,7 @@ def test_a_state_folder_that_cannot_be_written(tmp_path: Path, monkeypatch: pyte
     try:
         error = engine.errors.get("rec", "")
         spare = rec_of(engine)._spare
-        assert spare is not None and spare.parent == tmp_path / "temp", engine.errors
+        assert spare is not None and spare.parent == spare_temp, engine.errors
         assert error.startswith(f"the folder of parameter 'state_folder', {state}, cannot be made or written ("), error
         assert f"a copy of its certificate, pairing token and the phones' lists, kept for this run only, in {spare}" \
             in error, error
