@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from exsampling_patch.error_text import error_text
-from exsampling_patch.nodes.sampler.assign import tell_on_input
+from exsampling_patch.nodes.sampler.input_errors import tell_on_input
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer
 from exsampling_patch.nodes.sampler.slots import SlotRecord
 

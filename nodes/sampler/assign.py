@@ -13,7 +13,6 @@ when the patch stops is not done, and its source passes it on again at the next 
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,9 +20,8 @@ from typing import Any
 from exsampling_patch.error_text import error_text
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.nodes.sampler.handoff import SamplesNotShared
+from exsampling_patch.nodes.sampler.input_errors import tell_on_input
 from exsampling_patch.nodes.sampler.rate import STOPPED_WAITING, StoppedWaiting, rate_for_takes
-
-log = logging.getLogger(__name__)
 
 #: Seconds a parked take waits for the sampler built in its node's place; an edit starts it well within.
 HAND_SECONDS = 30.0
@@ -143,16 +141,6 @@ def _tell_error(node: Any, error: str, kept: bool) -> None:
         tell_on_input(node, error)
     else:
         node.report_error(error)
-
-
-def tell_on_input(node: Any, error: str) -> None:
-    """Tell ``error`` of a take on ``node``'s ``assign`` input from outside its handler (a take handed over, one the
-    audio process answered: ``answers.settle``): a later error, ended by the next take loaded. A report that fails is
-    logged: the take still ends as it should, and the takes after it are told."""
-    try:
-        node.context.report_message_error(node.node_id, error, "assign")
-    except Exception:
-        log.exception("sampler '%s': could not tell its error %r", node.node_id, error)
 
 
 @dataclass(eq=False)  # each parked take is itself: found in the list by identity
