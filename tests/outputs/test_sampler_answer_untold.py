@@ -21,55 +21,27 @@ from exsampling_patch.nodes.sampler import host
 from exsampling_patch.nodes.sampler.answer_telling import AnswerTelling
 from exsampling_patch.nodes.sampler.answers import Answer
 from exsampling_patch.nodes.sampler.prepare import EMPTY, prepare
-from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, NodeError, TakeEnded
 from tests.sampler_start import opened_or_told
 from tests.waiting import wait_for
 
 from .helpers import sine_take
+from .sampler_setup import JACK_SAMPLER, StatusFails, kick_snare_engine, untold_take_ended, untold_until_the_next_take
 from .test_sampler_load_answered import NOT_RECEIVED
 from .test_sampler_staged_lost import no_descriptor_to_spare
-from .test_sampler_untold_ends_loaded import StatusFails
 
 
 @pytest.mark.jack
 def test_a_take_the_audio_process_loaded_whose_status_report_fails_ends_loaded_with_the_failure_told(
         tmp_path: Path) -> None:
-    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
-    told: list[NodeError] = []
-    ended: list[TakeEnded] = []
-    engine.events.subscribe(told.append, NodeError)
-    engine.events.subscribe(ended.append, TakeEnded)
-    patch = Patch()
-    patch.add_node(NodeSpec("smp", "sampler", {"virtual_port": "", "blocksize": 256, "slots": 2,
-                                               "slot_names": ["Kick", "Snare"]}))
-    engine.start(patch)
-    try:
+    with kick_snare_engine(JACK_SAMPLER, base_dir=tmp_path) as (engine, told, ended):
         sampler: Any = engine.node("smp")
         assert sampler.audio.answers  # its own audio process: the take's status goes once the process has it
         assert opened_or_told(sampler.audio, lambda: engine.errors), engine.errors
-        sampler.context = context = StatusFails(engine)
-        untold, next_one = sine_take(220.0, seconds=0.5), sine_take(330.0, seconds=0.5)
-        context.failing.add(untold.take_id)
-        engine.inject("smp", "assign", SlotAssignment("Snare", untold))
         # before: never ended (kept open for the process's answer, never closed)
-        assert wait_for(lambda: len(ended) == 1, 10.0), told
-        (end,) = ended
-        assert (end.take_id, end.fate, end.reason, end.loaded) == (untold.take_id, "slot", "slot Snare", ("smp",))
+        untold, next_one = untold_take_ended(engine, told, ended)
         assert sampler.sounding("Snare") == untold.take_id
-        assert wait_for(lambda: len(told) == 1, 10.0)
-        (error,) = told
-        assert error.node_id == "smp" and (error.port, error.later) == ("assign", True)
-        assert error.error == (f"{untold.name} loaded into slot Snare, but its status could not be told: "
-                               "ValueError: the status could not be sent")
         # told as the in-process path tells it: the next take the sampler loads ends it
-        engine.inject("smp", "assign", SlotAssignment("Kick", next_one))
-        assert wait_for(lambda: len(ended) == 2, 10.0)
-        assert ended[1].loaded == ("smp",)
-        assert engine.wait_idle(10) and engine.errors == {}
-    finally:
-        engine.stop()
+        untold_until_the_next_take(engine, told, ended, untold.name, next_one)
 
 
 @pytest.mark.jack
@@ -79,16 +51,7 @@ def test_a_take_not_loaded_whose_telling_fails_ends_not_loaded_with_the_failure_
     before, the failure came ahead of the take's close, which never came, and was told "the sampler could not take
     its audio process's answer: ValueError('the status could not be sent')"."""
     monkeypatch.setattr(host, "ARENA_BYTES", 4 * 48000)  # one second: a 3 s take is sent in a file of its own
-    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
-    told: list[NodeError] = []
-    ended: list[TakeEnded] = []
-    engine.events.subscribe(told.append, NodeError)
-    engine.events.subscribe(ended.append, TakeEnded)
-    patch = Patch()
-    patch.add_node(NodeSpec("smp", "sampler", {"virtual_port": "", "blocksize": 256, "slots": 2,
-                                               "slot_names": ["Kick", "Snare"]}))
-    engine.start(patch)
-    try:
+    with kick_snare_engine(JACK_SAMPLER, base_dir=tmp_path) as (engine, told, ended):
         sampler: Any = engine.node("smp")
         assert opened_or_told(sampler.audio, lambda: engine.errors), engine.errors
         sampler.context = context = StatusFails(engine)
@@ -107,8 +70,6 @@ def test_a_take_not_loaded_whose_telling_fails_ends_not_loaded_with_the_failure_
             f"{lost.name} was not loaded into slot number 2 by the audio process ({NOT_RECEIVED}), but the sampler "
             "could not tell it: ValueError: the status could not be sent; the take ends not loaded all the same"]
         assert sampler.sounding("Snare") == first.take_id
-    finally:
-        engine.stop()
 
 
 class Telling(AnswerTelling):

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from exsampling_patch.messages import SlotAssignment, Take
+from exsampling_patch.messages import Take
 from exsampling_patch.nodes.sampler import Sampler
-from exsampling_patch.nodes.sampler.assign import park
-from tests.waiting import wait_for
 
 from .helpers import sine_take
-from .test_sampler_handed import PARAMS, KeepingContext
+from .sampler_setup import both_handed
+from .test_sampler_handed import KeepingContext
 
 LONG = 2.0  # seconds: a take this long is more than the short-of-memory sampler can prepare
 
@@ -43,43 +42,22 @@ class FailingOutput(KeepingContext):
         super().emit(node_id, port, message)
 
 
-def parked_for_the_next(context: KeepingContext, *assignments: SlotAssignment) -> None:
-    old = Sampler("smp", PARAMS, context)
-    old.start()
-    old.stop()
-    for assignment in assignments:
-        assert park(old, assignment, kept=False)
-    assert context.closed == []  # kept for the sampler an edit builds
-
-
 def test_a_handed_take_that_fails_to_load_is_told_and_closed_and_the_next_is_loaded() -> None:
     context = KeepingContext()
     long, short = sine_take(220.0, seconds=LONG), sine_take(330.0, seconds=0.5)
-    parked_for_the_next(context, SlotAssignment("Snare", long), SlotAssignment("HH", short))
-    new = ShortOfMemory("smp", PARAMS, context)
-    new.start()
-    try:
-        assert wait_for(lambda: len(context.closed) == 2, 10.0), (context.closed, context.errors)
+    with both_handed(context, long, short, ShortOfMemory) as new:
         assert context.closed == [(long.take_id, "not loaded into sampler 'smp': MemoryError"), (short.take_id, "")]
         assert context.errors == [f"{long.take_id} not loaded into slot Snare: MemoryError"]
         assert new.buffers[0].take_id == short.take_id
         assert new.buffers[1].take_id != long.take_id
-    finally:
-        new.stop()
 
 
 def test_a_handed_take_whose_loaded_output_fails_is_closed_once_as_loaded() -> None:
     context = FailingOutput()
     first, second = sine_take(220.0, seconds=0.5), sine_take(330.0, seconds=0.5)
     context.failing.add(first.take_id)
-    parked_for_the_next(context, SlotAssignment("Snare", first), SlotAssignment("HH", second))
-    new = Sampler("smp", PARAMS, context)
-    new.start()
-    try:
-        assert wait_for(lambda: len(context.closed) == 2, 10.0), (context.closed, context.errors)
+    with both_handed(context, first, second) as new:
         assert context.closed == [(first.take_id, ""), (second.take_id, "")]  # each once, both loaded
         assert context.errors == [f"{first.take_id} loaded into slot Snare, but its 'loaded' output failed: "
                                   "ValueError: the output is broken"]
         assert (new.buffers[0].take_id, new.buffers[1].take_id) == (second.take_id, first.take_id)
-    finally:
-        new.stop()

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from exsampling_patch.messages import SlotAssignment
-from exsampling_patch.nodes.sampler import Sampler
-from tests.waiting import wait_for
-
 from .helpers import sine_take
-from .test_sampler_handed import PARAMS
-from .test_sampler_handed_failing import FailingOutput, parked_for_the_next
+from .sampler_setup import both_handed
+from .test_sampler_handed_failing import FailingOutput
 
 
 class FailingReports(FailingOutput):
@@ -41,18 +37,12 @@ def test_a_handed_take_whose_status_report_fails_is_closed_once_as_loaded() -> N
     context = FailingReports()
     first, second = sine_take(220.0, seconds=0.5), sine_take(330.0, seconds=0.5)
     context.status_failing.add(first.take_id)
-    parked_for_the_next(context, SlotAssignment("Snare", first), SlotAssignment("HH", second))
-    new = Sampler("smp", PARAMS, context)
-    new.start()
-    try:
-        assert wait_for(lambda: len(context.closed) == 2, 10.0), (context.closed, context.errors)
+    with both_handed(context, first, second) as new:
         assert context.closed == [(first.take_id, ""), (second.take_id, "")]  # each once, both loaded
         assert context.errors == [f"{first.take_id} loaded into slot Snare, but its status could not be told: "
                                   "ValueError: the status could not be sent"]
         assert (new.buffers[0].take_id, new.buffers[1].take_id) == (second.take_id, first.take_id)
         assert [take.take_id for take, _ in new.records[1].history] == [first.take_id]
-    finally:
-        new.stop()
 
 
 def test_a_handed_take_whose_loaded_output_fails_and_its_error_too_is_closed_once_as_loaded() -> None:
@@ -60,12 +50,6 @@ def test_a_handed_take_whose_loaded_output_fails_and_its_error_too_is_closed_onc
     first, second = sine_take(220.0, seconds=0.5), sine_take(330.0, seconds=0.5)
     context.failing.add(first.take_id)
     context.errors_fail = True
-    parked_for_the_next(context, SlotAssignment("Snare", first), SlotAssignment("HH", second))
-    new = Sampler("smp", PARAMS, context)
-    new.start()
-    try:
-        assert wait_for(lambda: len(context.closed) == 2, 10.0), (context.closed, context.errors)
+    with both_handed(context, first, second) as new:
         assert context.closed == [(first.take_id, ""), (second.take_id, "")]
         assert (new.buffers[0].take_id, new.buffers[1].take_id) == (second.take_id, first.take_id)
-    finally:
-        new.stop()

@@ -21,17 +21,14 @@ from typing import Any
 
 import pytest
 
-from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.sampler.host import wait_for_rate
 from exsampling_patch.nodes.sampler.rate import STOPPED_WAITING
-from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, NodeError, TakeEnded
+from exsampling_patch.runtime import NodeError, TakeEnded
 from tests.sampler_start import HANG_GUARD_SECONDS
 from tests.waiting import wait_for
 
-from .helpers import sine_take
+from .sampler_setup import held_with_a_take, jack_sampler_engine
 from .test_sampler_rate_wait import assigning, held_before_its_rate
 
 
@@ -112,22 +109,10 @@ def test_stats_before_the_rate_is_said_do_not_wait_for_it() -> None:
 
 @pytest.mark.jack
 def test_a_take_loaded_at_an_assumed_rate_ends_named_loaded() -> None:
-    spec = NodeSpec("smp", "sampler", {"virtual_port": "", "blocksize": 256})
-    patch = Patch()
-    patch.add_node(spec)
-    engine = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
     ended: list[TakeEnded] = []
     errors: list[NodeError] = []
-    engine.events.subscribe(ended.append, TakeEnded)
-    engine.events.subscribe(errors.append, NodeError)
-    engine.start(patch)
-    try:
-        sampler = engine.node("smp")
-        pid = held_before_its_rate(sampler)
-        take = sine_take(220.0, seconds=1.0, rate=44100)
-        engine.inject("smp", "assign", SlotAssignment("Snare", take))
-        assert wait_for(lambda: any(state.busy is not None and state.busy[0] is sampler
-                                    for state in engine._states), HANG_GUARD_SECONDS)
+    with jack_sampler_engine((ended.append, TakeEnded), (errors.append, NodeError)) as engine:
+        pid = held_with_a_take(engine)
         os.kill(pid, signal.SIGKILL)  # it ends before its rate: the take is loaded at 48 kHz, assumed and said
         assert wait_for(lambda: bool(ended), HANG_GUARD_SECONDS), errors
         (end,) = ended
@@ -135,5 +120,3 @@ def test_a_take_loaded_at_an_assumed_rate_ends_named_loaded() -> None:
         # said all the same, as the device's error (no port: not the take's)
         assert wait_for(lambda: any("assuming 48000 Hz" in error.error and error.port is None for error in errors),
                         HANG_GUARD_SECONDS), errors
-    finally:
-        engine.stop()

@@ -5,26 +5,14 @@ out of the handler and the console showed only the report's failure, read as a r
 from __future__ import annotations
 
 from exsampling_patch.messages import ControlValue, SlotAssignment
-from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, NodeError, TakeEnded
 from tests.waiting import wait_for
 
 from .helpers import sine_take
-from .test_sampler_untold_ends_loaded import StatusFails
+from .sampler_setup import NO_DEVICE, StatusFails, kick_snare_engine
 
 
 def test_a_rollback_whose_status_report_fails_is_told_done_with_the_failure() -> None:
-    engine = Engine(Registry.default(entry_points=False), workers=2, pin_workers=False)
-    told: list[NodeError] = []
-    ended: list[TakeEnded] = []
-    engine.events.subscribe(told.append, NodeError)
-    engine.events.subscribe(ended.append, TakeEnded)
-    patch = Patch()
-    patch.add_node(NodeSpec("smp", "sampler", {"device": "none", "virtual_port": "", "slots": 2,
-                                               "slot_names": ["Kick", "Snare"]}))
-    engine.start(patch)
-    try:
+    with kick_snare_engine(NO_DEVICE, workers=2, pin_workers=False) as (engine, told, ended):
         sampler = engine.node("smp")
         sampler.context = context = StatusFails(engine)
         first, second = sine_take(220.0, seconds=0.5), sine_take(330.0, seconds=0.5)
@@ -37,5 +25,3 @@ def test_a_rollback_whose_status_report_fails_is_told_done_with_the_failure() ->
         assert sampler.buffers[1].take_id == first.take_id  # type: ignore[attr-defined]
         assert told[0].error == (f"slot Snare rolled back to {first.name}, but its status could not be told: "
                                  "ValueError: the status could not be sent")
-    finally:
-        engine.stop()

@@ -19,7 +19,7 @@ from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeError, TakeEnded
 from tests.outputs.helpers import sine_take
-from tests.outputs.test_sampler_untold_ends_loaded import StatusFails
+from tests.outputs.sampler_setup import StatusFails
 from tests.waiting import wait_for
 
 engine = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
