@@ -10,6 +10,7 @@ import signal
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from exsampling_patch.context import NodeContext
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.nodes.sampler import Sampler
 from exsampling_patch.nodes.sampler.assign import park
@@ -22,7 +23,6 @@ from tests.sampler_start import HANG_GUARD_SECONDS
 from tests.waiting import wait_for
 
 from .helpers import sine_take
-from .test_sampler_handed import PARAMS, KeepingContext
 from .test_sampler_rate_wait import held_before_its_rate
 
 #: A sampler with an audio process of its own on the JACK dummy server.
@@ -103,10 +103,32 @@ def keyboard_plugged_in(sampler: Any, client: str, statuses: list[NodeStatus]) -
         keyboard.close()
 
 
-def parked_for_the_next(context: KeepingContext, *assignments: SlotAssignment) -> None:
-    old = Sampler("smp", PARAMS, context)
+class KeepingContext(NodeContext):
+    """Keeps takes open as the runtime does, and notes each take closed (its take id, why not loaded)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed: list[tuple[str, str]] = []
+
+    def keep_open(self, node_id: str, take: Any) -> bool:
+        return True
+
+    def close_take(self, node_id: str, take: Any, not_loaded: str) -> None:
+        super().close_take(node_id, take, not_loaded)
+        self.closed.append((take.take.take_id, not_loaded))
+
+
+def stopped_sampler(context: NodeContext) -> Sampler:
+    """A sampler "smp" without a device (:data:`NO_DEVICE`) started and stopped, as an edit stops the one it
+    replaces."""
+    old = Sampler("smp", NO_DEVICE, context)
     old.start()
     old.stop()
+    return old
+
+
+def parked_for_the_next(context: KeepingContext, *assignments: SlotAssignment) -> None:
+    old = stopped_sampler(context)
     for assignment in assignments:
         assert park(old, assignment, kept=False)
     assert context.closed == []  # kept for the sampler an edit builds
@@ -117,7 +139,7 @@ def both_handed(context: KeepingContext, first: Take, second: Take, kind: type[S
     """``first`` for slot Snare and ``second`` for HH parked by a stopped sampler, then the sampler of ``kind`` an edit
     builds started: that one, once both takes are closed; stopped after."""
     parked_for_the_next(context, SlotAssignment("Snare", first), SlotAssignment("HH", second))
-    new = kind("smp", PARAMS, context)
+    new = kind("smp", NO_DEVICE, context)
     new.start()
     try:
         assert wait_for(lambda: len(context.closed) == 2, 10.0), (context.closed, context.errors)

@@ -13,32 +13,14 @@ from exsampling_patch.nodes.sampler.assign import park
 from tests.waiting import wait_for
 
 from .helpers import sine_take
-
-PARAMS = {"device": "none", "virtual_port": ""}
-
-
-class KeepingContext(NodeContext):
-    """Keeps takes open as the runtime does, and notes each take closed (its take id, why not loaded)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.closed: list[tuple[str, str]] = []
-
-    def keep_open(self, node_id: str, take: Any) -> bool:
-        return True
-
-    def close_take(self, node_id: str, take: Any, not_loaded: str) -> None:
-        super().close_take(node_id, take, not_loaded)
-        self.closed.append((take.take.take_id, not_loaded))
+from .sampler_setup import NO_DEVICE, KeepingContext, stopped_sampler
 
 
 def stopped_and_replaced(context: NodeContext) -> tuple[Any, Any]:
     from exsampling_patch.nodes.sampler import Sampler
 
-    old = Sampler("smp", PARAMS, context)
-    old.start()
-    old.stop()
-    new = Sampler("smp", PARAMS, context)
+    old = stopped_sampler(context)
+    new = Sampler("smp", NO_DEVICE, context)
     new.start()
     return old, new
 
@@ -77,10 +59,8 @@ def test_a_take_handed_to_a_sampler_without_that_slot_is_not_loaded() -> None:
     from exsampling_patch.nodes.sampler import Sampler
 
     context = KeepingContext()
-    old = Sampler("smp", PARAMS, context)
-    old.start()
-    old.stop()
-    new = Sampler("smp", {**PARAMS, "slots": 2, "slot_names": ["Kick", "Hat"]}, context)
+    old = stopped_sampler(context)
+    new = Sampler("smp", {**NO_DEVICE, "slots": 2, "slot_names": ["Kick", "Hat"]}, context)
     new.start()
     try:
         take = sine_take(220.0, seconds=0.5)
@@ -96,13 +76,11 @@ def test_a_take_parked_before_the_new_sampler_starts_is_loaded_by_it() -> None:
     from exsampling_patch.nodes.sampler import Sampler
 
     context = KeepingContext()
-    old = Sampler("smp", PARAMS, context)
-    old.start()
-    old.stop()
+    old = stopped_sampler(context)
     take = sine_take(220.0, seconds=0.5)
     assert park(old, SlotAssignment("Snare", take), kept=False)
     assert context.closed == []  # kept for the sampler an edit builds
-    new = Sampler("smp", PARAMS, context)
+    new = Sampler("smp", NO_DEVICE, context)
     new.start()
     try:
         assert wait_for(lambda: bool(context.closed), 10.0), context.errors

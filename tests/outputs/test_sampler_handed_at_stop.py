@@ -11,8 +11,7 @@ from exsampling_patch.nodes.sampler import assign as assign_module
 from exsampling_patch.nodes.sampler.assign import park
 
 from .helpers import sine_take
-
-PARAMS = {"device": "none", "virtual_port": ""}
+from .sampler_setup import stopped_sampler
 
 
 class StoppingContext(NodeContext):
@@ -32,12 +31,8 @@ class StoppingContext(NodeContext):
 
 
 def test_a_take_whose_wait_the_patchs_stop_ended_is_kept_open_and_not_parked() -> None:
-    from exsampling_patch.nodes.sampler import Sampler
-
     context = StoppingContext()
-    old = Sampler("smp", PARAMS, context)
-    old.start()
-    old.stop()
+    old = stopped_sampler(context)
     take = sine_take(220.0, seconds=0.5)
     assert park(old, SlotAssignment("Snare", take), kept=False)  # not told not loaded
     assert context.kept == [take.take_id] and context.fates == [] and context.errors == []

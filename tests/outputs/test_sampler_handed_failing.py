@@ -14,8 +14,7 @@ from exsampling_patch.messages import Take
 from exsampling_patch.nodes.sampler import Sampler
 
 from .helpers import sine_take
-from .sampler_setup import both_handed
-from .test_sampler_handed import KeepingContext
+from .sampler_setup import KeepingContext, both_handed
 
 LONG = 2.0  # seconds: a take this long is more than the short-of-memory sampler can prepare
 
