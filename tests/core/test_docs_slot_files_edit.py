@@ -3,7 +3,6 @@ own queue: each ends then, said not written, not in flight until the patch stops
 
 from __future__ import annotations
 
-import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,12 +15,11 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import TakeEnded
 from exsampling_patch.runtime.engine import Engine
 
-ROOT = Path(__file__).resolve().parents[2]
+from .guide_slot_nodes import guide_example
 
 
 def test_the_guide_s_slot_files_ends_the_takes_it_had_not_written_when_an_edit_rebuilds_it(tmp_path: Path) -> None:
-    text = (ROOT / "docs" / "custom-nodes.md").read_text(encoding="utf-8")
-    (example,) = [block for block in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "class SlotFiles" in block]
+    example = guide_example("SlotFiles")
     namespace: dict[str, Any] = {"__name__": "slot_files_guide"}
     exec(compile(example, "custom-nodes.md", "exec"), namespace)
     writing = threading.Event()  # its thread writes only once its node is stopped: the takes wait in its queue

@@ -5,7 +5,6 @@ ends once sent, whatever became of it."""
 
 from __future__ import annotations
 
-import re
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,10 +16,10 @@ import numpy as np
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import NodeError, NodeRecovered, TakeEnded
+from exsampling_patch.runtime import TakeEnded
 from exsampling_patch.runtime.engine import Engine
 
-ROOT = Path(__file__).resolve().parents[2]
+from .guide_slot_nodes import Heard, guide_example, guide_plugin_registry
 
 
 class Server(BaseHTTPRequestHandler):
@@ -47,29 +46,16 @@ def free_port() -> int:
 
 
 def test_the_guide_s_slot_post_tells_a_refused_take_on_it_and_a_missing_server_once(tmp_path: Path) -> None:
-    text = (ROOT / "docs" / "custom-nodes.md").read_text(encoding="utf-8")
-    (example,) = [block for block in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "class SlotPost" in block]
-    (tmp_path / "nodes").mkdir()
-    (tmp_path / "nodes" / "slot_post.py").write_text(example, encoding="utf-8")
-    registry = Registry.default([tmp_path / "nodes"], entry_points=False)
-    assert registry.problems == []
+    registry = guide_plugin_registry(tmp_path, "SlotPost", "slot_post")
     port = free_port()
     patch = Patch()
     patch.add_node(NodeSpec("p", "slot_post", {"url": f"http://127.0.0.1:{port}"}))
     engine = Engine(registry, workers=1, pin_workers=False, base_dir=tmp_path)
-    told: list[NodeError] = []
-    back: list[NodeRecovered] = []
-    ended: list[TakeEnded] = []
-    one_ended = threading.Semaphore(0)
-    engine.events.subscribe(told.append, NodeError)
-    engine.events.subscribe(back.append, NodeRecovered)
-    engine.events.subscribe(lambda event: (ended.append(event), one_ended.release()), TakeEnded)
+    heard = Heard(engine)
+    told, back = heard.told, heard.back
 
     def take_ends(slot: str) -> str:
-        engine.inject("p", "assignment", SlotAssignment(slot, Take(np.zeros((480, 1), np.float32), 48000)))
-        assert one_ended.acquire(timeout=10)
-        assert engine.wait_idle(10)
-        return ended[-1].reason
+        return heard.take_ends("p", slot).reason
 
     Server.received = []
     server: ThreadingHTTPServer | None = None
@@ -118,8 +104,7 @@ class Slow(BaseHTTPRequestHandler):
 def test_the_guide_s_slot_post_ends_the_takes_it_had_not_sent_when_an_edit_rebuilds_it(tmp_path: Path) -> None:
     """An edit that changes its url stops it with takes still in its queue: each ends then, said not sent (at the
     patch's stop they stay in flight, for their source to pass on again), not in flight until the patch stops."""
-    text = (ROOT / "docs" / "custom-nodes.md").read_text(encoding="utf-8")
-    (example,) = [block for block in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "class SlotPost" in block]
+    example = guide_example("SlotPost")
     namespace: dict[str, Any] = {"__name__": "slot_post_guide"}
     exec(compile(example, "custom-nodes.md", "exec"), namespace)
 
