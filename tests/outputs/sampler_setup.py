@@ -23,7 +23,6 @@ from tests.sampler_start import HANG_GUARD_SECONDS
 from tests.waiting import wait_for
 
 from .helpers import sine_take
-from .test_sampler_rate_wait import held_before_its_rate
 
 #: A sampler with an audio process of its own on the JACK dummy server.
 JACK_SAMPLER: dict[str, Any] = {"virtual_port": "", "blocksize": 256}
@@ -65,6 +64,18 @@ def kick_snare_engine(params: dict[str, Any], **options: Any) -> Iterator[tuple[
 def jack_sampler_engine(*watching: Watching) -> contextlib.AbstractContextManager[Engine]:
     """:func:`sampler_engine` of one worker, its sampler on the JACK dummy server (:data:`JACK_SAMPLER`)."""
     return sampler_engine(JACK_SAMPLER, *watching, workers=1, pin_workers=False)
+
+
+def held_before_its_rate(sampler: Any) -> int:
+    """Stop (SIGSTOP) the sampler's audio process before it says its rate, as a loaded machine or a hung JACK server
+    holds it back: its pid."""
+    process = sampler.audio.process
+    assert process is not None
+    os.kill(process.pid, signal.SIGSTOP)
+    if sampler.audio.rate_known.is_set():
+        os.kill(process.pid, signal.SIGCONT)
+        raise AssertionError("the process said its rate before it could be held")
+    return int(process.pid)
 
 
 def held_with_a_take(engine: Engine) -> int:

@@ -28,8 +28,8 @@ from exsampling_patch.runtime import NodeError, TakeEnded
 from tests.sampler_start import HANG_GUARD_SECONDS
 from tests.waiting import wait_for
 
-from .sampler_setup import held_with_a_take, jack_sampler_engine
-from .test_sampler_rate_wait import assigning, held_before_its_rate
+from .sampler_setup import held_before_its_rate, held_with_a_take, jack_sampler_engine
+from .test_sampler_rate_wait import assigning
 
 
 def waiting_for_the_rate(thread: threading.Thread) -> bool:

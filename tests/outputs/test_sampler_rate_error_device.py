@@ -18,8 +18,7 @@ from tests.sampler_start import HANG_GUARD_SECONDS
 from tests.waiting import wait_for
 
 from .helpers import sine_take
-from .sampler_setup import jack_sampler_engine, keyboard_plugged_in
-from .test_sampler_rate_wait import held_before_its_rate
+from .sampler_setup import held_before_its_rate, jack_sampler_engine, keyboard_plugged_in
 
 ASSUMED = "assuming 48000 Hz"
 

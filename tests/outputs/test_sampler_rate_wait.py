@@ -32,21 +32,10 @@ from tests.sampler_start import HANG_GUARD_SECONDS, opened_or_told
 from tests.waiting import wait_for
 
 from .helpers import sine_take
+from .sampler_setup import held_before_its_rate
 
 #: Longer than the node once waited for the rate (10 s) before it assumed one.
 HELD_SECONDS = 10.5
-
-
-def held_before_its_rate(sampler: Any) -> int:
-    """Stop (SIGSTOP) the sampler's audio process before it says its rate, as a loaded machine or a hung JACK server
-    holds it back: its pid."""
-    process = sampler.audio.process
-    assert process is not None
-    os.kill(process.pid, signal.SIGSTOP)
-    if sampler.audio.rate_known.is_set():
-        os.kill(process.pid, signal.SIGCONT)
-        raise AssertionError("the process said its rate before it could be held")
-    return int(process.pid)
 
 
 def assigning(sampler: Any) -> threading.Thread:
