@@ -135,10 +135,16 @@ def test_new_files_among_many_kept_are_read_in_the_order_written_sub_folders_too
     node, context = start(folder, recursive=True, settle_time=0.3)
     try:
         time.sleep(0.2)
+        staging = tmp_path / "staging"
+        staging.mkdir()
         for i, where in enumerate(["new/first.wav", "old/second.wav", "third.wav"]):
             (folder / where).parent.mkdir(exist_ok=True)
-            sf.write(folder / where, sound(0.05), RATE, subtype="PCM_16")
-            os.utime(folder / where, ns=(10**18 + i, 10**18 + i))  # in order, on any file system's clock
+            # Written and dated outside, then moved in whole: a scan that saw a file half written (its time not yet
+            # set) waited out its settle time from then, and a later file, seen whole, went before it on a busy host.
+            written = staging / f"{i}.wav"
+            sf.write(written, sound(0.05), RATE, subtype="PCM_16")
+            os.utime(written, ns=(10**18 + i, 10**18 + i))  # in order, on any file system's clock
+            os.rename(written, folder / where)
         assert wait_for(lambda: len(context.emitted) == 3)
         time.sleep(0.3)  # anything more would come now
     finally:
