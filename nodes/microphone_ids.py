@@ -18,16 +18,21 @@ with it). It is told as an error instead, naming the folder; the phone's take is
 from __future__ import annotations
 
 import itertools
+import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from exsampling_patch.takes import TakeStore, file_stem, sidecar_path
 
-__all__ = ["MAX_TRIES", "free_take_id", "new_take_id"]
+__all__ = ["MAX_TRIES", "RANDOM_PARTS", "free_take_id", "new_take_id", "random_ends"]
 
-#: The most ends of one call looked at: far past any second's takes of one name, a few milliseconds of looks.
-MAX_TRIES = 10_000
+#: The random parts of a take id in one second (four hex digits), for the web recorder.
+RANDOM_PARTS = 1 << 16
+
+#: The most ends of one call looked at: every random part of a second (the web recorder walks all of them from a
+#: random one, so a free one is found however few are left), far past any second's takes of one name.
+MAX_TRIES = RANDOM_PARTS
 
 #: A name's file stem -> the second of the last take id given out under it, and the ids' file stems given out in it.
 _GIVEN: dict[str, tuple[str, set[str]]] = {}
@@ -38,6 +43,14 @@ def new_take_id(store: TakeStore, node_id: str, count: int) -> str:
     """A take id for node ``node_id``'s take cut now, stored in ``store``: its count ``count`` (the take's number in
     this start), or the first one after it that is free."""
     return free_take_id(store, node_id, (f"{n:04d}" for n in itertools.count(count)))
+
+
+def random_ends(number: int) -> Iterator[str]:
+    """The web recorder's ends for its take ``number``: the count, then each of the :data:`RANDOM_PARTS` random parts
+    once, walked from a random one. Drawn afresh each try, a second holding all but a few of them missed those few
+    within :data:`MAX_TRIES` about one time in eleven, and the phone's take was refused."""
+    first = secrets.randbelow(RANDOM_PARTS)
+    return (f"{number:04d}{(first + step) % RANDOM_PARTS:04x}" for step in range(RANDOM_PARTS))
 
 
 def free_take_id(store: TakeStore, name: str, ends: Iterable[str]) -> str:

@@ -4,15 +4,13 @@ its WAV checked, stored and flushed to disk, then passed on (or handed on, store
 
 from __future__ import annotations
 
-import itertools
-import secrets
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Take
 from exsampling_patch.node import StandingWarning
-from exsampling_patch.nodes.microphone_ids import free_take_id
+from exsampling_patch.nodes.microphone_ids import free_take_id, random_ends
 from exsampling_patch.nodes.passed_takes import passing_on, storing
 from exsampling_patch.nodes.take_level import take_level
 from exsampling_patch.nodes.web_recorder.recovery import TakeRecovery
@@ -120,7 +118,7 @@ class UploadIntake(TakeRecovery):
         slug = fields.name_slug(recorder)
         # Free in the folder: two recorders of one name (a live edit's, a Stop then Run) in one second, with one count
         # and one random part, gave two takes one id, the later's files renamed over the earlier's (its audio gone).
-        take_id = free_take_id(self._store, slug, (f"{number:04d}{secrets.token_hex(2)}" for _ in itertools.count()))
+        take_id = free_take_id(self._store, slug, random_ends(number))
         take = Take(wav.samples, wav.sample_rate, take_id=take_id, source=recorder, location=location,
                     recorded_at=recorded_at if recorded_at else time.time(), meta=meta)
         # Written and flushed to disk before anything else happens to it; known first as this run's: found by the start
