@@ -94,6 +94,11 @@ def test_a_private_server_ends_with_the_run_that_started_it() -> None:
         assert killed.stdout is not None
         name, pid = killed.stdout.readline().split()
         jackd = int(pid)
+        # Asked until it answers: it answered the run, but a jack_wait on a loaded machine can miss its client
+        # timeout (CI's two cores: "not running" from a server that ran).
+        deadline = time.monotonic() + 10
+        while not answers(name) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert running(jackd) and answers(name)
     finally:
         killed.kill()
