@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -170,7 +172,8 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended:
     ``carried``: the files of the temporary folder of the recorder an edit rebuilt this one from (:func:`spare_files`),
     written over the copy, or added to ``folder``'s where it can be written now (:func:`_merge`): this run's takes
     seen, its phones' lists, its certificate go on; where ``folder`` has a certificate, key or pairing token of its own
-    now, those are left as they are and this run's go on in a temporary folder, told."""
+    now (not this run's, nor the one copied from it at the start: another drive there), those are left as they are and
+    this run's go on in a temporary folder, told."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -192,7 +195,7 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended:
             failed = error
             break
     if failed is None and carried:
-        if MADE_FOR_RUN in carried and _own_identity(folder, carried, appended):
+        if (MADE_FOR_RUN in carried or COPIED in carried) and _own_identity(folder, carried, appended):
             spare = _spare(folder, carried, copy=False)
             tell(f"the state folder {folder} has a certificate, key or pairing token of its own now (a disk mounted "
                  "or a folder restored since the start), left as they are: the recorder goes on with this run's, kept "
@@ -205,7 +208,7 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended:
         except OSError as error:  # a full disk: this run's state goes on in a temporary folder, as it did
             failed = error
     if failed is not None:
-        spare = _spare(folder, carried, copy=True)
+        spare = _spare(folder, carried, copy=True, appended=appended)
         words = refused_words(node, failed)
         tell(f"{words}; the recorder runs with a copy of its certificate, pairing token and the phones' lists, kept "
              f"for this run only, in {spare} (a live edit keeps them): what this run adds to them is lost when the "
@@ -220,21 +223,43 @@ def state_folder(node: Node, folder: Path, tell: Callable[[str], Any], appended:
 MADE_FOR_RUN = ".made-for-this-run"
 
 
+#: The file in a temporary state folder copied from the state folder: the digests of the folder's certificate, key
+#: and pairing token as copied. A folder writable at a live edit whose files differ from those is another (a drive
+#: swapped at its mount point, a folder restored from another machine): the copy was merged over it, untold.
+COPIED = ".copied-identity"
+
+
 def _own_identity(folder: Path, carried: dict[str, bytes], appended: tuple[str, ...]) -> bool:
     """Whether ``folder`` holds a file of the identity ``carried`` (certificate, key, pairing token: what is not
-    ``appended`` to) that differs from this run's: one the folder had before (a drive mounted, a folder restored) and
-    phones of earlier runs use, which this run's must not overwrite. One it cannot read counts as its own."""
+    ``appended`` to) that differs from this run's and from the one copied from it (:data:`COPIED`): one the folder had
+    before (a drive mounted, a folder restored) and phones of other runs use, which this run's must not overwrite. One
+    it cannot read counts as its own. A file of the copy this run renewed (a token rotated) is no folder's own."""
+    copied = _copied_digests(carried)
     for name, data in carried.items():
-        if name in appended or name == MADE_FOR_RUN:
+        if name in appended or name in (MADE_FOR_RUN, COPIED):
             continue
         try:
-            if (folder / name).read_bytes() != data:
-                return True
+            has = (folder / name).read_bytes()
         except FileNotFoundError:
             continue
         except OSError:
             return True
+        if has != data and _digest(has) != copied.get(name):
+            return True
     return False
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _copied_digests(carried: dict[str, bytes]) -> dict[str, str]:
+    """The digests :data:`COPIED` holds; none where there is none (a folder not made at the start) or unreadable."""
+    try:
+        digests = json.loads(carried.get(COPIED, b"{}"))
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in digests.items()} if isinstance(digests, dict) else {}
 
 
 def _merge(folder: Path, carried: dict[str, bytes], appended: tuple[str, ...]) -> None:
@@ -247,7 +272,7 @@ def _merge(folder: Path, carried: dict[str, bytes], appended: tuple[str, ...]) -
     try:
         for name, data in carried.items():
             target = folder / name
-            if name in appended or name == MADE_FOR_RUN or (target.is_file() and target.read_bytes() == data):
+            if name in appended or name in (MADE_FOR_RUN, COPIED) or (target.is_file() and target.read_bytes() == data):
                 continue
             # All written before any is renamed: a certificate is not left without its key
             fd, made = tempfile.mkstemp(prefix=part_prefix(name), suffix=".part", dir=folder)  # 0600: a key, a token
@@ -280,15 +305,21 @@ def _append_new(path: Path, copy: bytes) -> None:
             append_whole(file, new)
 
 
-def _spare(folder: Path, carried: dict[str, bytes] | None, copy: bool) -> Path:
-    """A private temporary state folder standing in for ``folder``: with a copy of its files (``copy``), then those
-    ``carried`` over from the recorder an edit replaced."""
+def _spare(folder: Path, carried: dict[str, bytes] | None, copy: bool, appended: tuple[str, ...] = ()) -> Path:
+    """A private temporary state folder standing in for ``folder``: with a copy of its files (``copy``), the digests
+    of those not ``appended`` to (:data:`COPIED`), then those ``carried`` over from the recorder an edit replaced
+    (their own digests, of the folder first copied, or their certificate made for the run, win)."""
     spare = Path(tempfile.mkdtemp(prefix="exsampling-recorder-"))
+    digests: dict[str, str] = {}
     for item in folder.iterdir() if copy and folder.is_dir() else ():
         with contextlib.suppress(OSError):  # one it cannot read is made anew
             if item.is_file():
                 shutil.copy2(item, spare / item.name)
                 (spare / item.name).chmod(item.stat().st_mode & 0o777 | 0o200)  # one left read-only is appended to
+                if item.name not in appended:
+                    digests[item.name] = _digest((spare / item.name).read_bytes())
+    if copy and not (carried and (MADE_FOR_RUN in carried or COPIED in carried)):
+        (spare / COPIED).write_text(json.dumps(digests), encoding="utf-8")
     for name, data in (carried or {}).items():
         (spare / name).write_bytes(data)
     if not copy and not carried:  # its certificate and token are made at its start
