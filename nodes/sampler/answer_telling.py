@@ -5,6 +5,7 @@ locks; the reader must not). A take unanswered in time is told not loaded, once 
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -13,6 +14,8 @@ from exsampling_patch.error_text import error_text
 from exsampling_patch.nodes.sampler import protocol as msg
 from exsampling_patch.nodes.sampler.answers import Answer, LoadBook, cleared
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
+
+log = logging.getLogger(__name__)
 
 
 class AnswerTelling:
@@ -37,47 +40,68 @@ class AnswerTelling:
                 epoch, said = self._answers.get(timeout=min(0.25, self.answer_within / 4))
             except queue.Empty:
                 epoch, said = self.epoch, "due"
-            errors: list[str] = []  # told once _send_lock is released: report_error may take other locks
-            with self._send_lock:  # a load() that sent the take has noted it in the book
-                if said == "stopped":
-                    answers = self.book.stopped(self.buffers)
-                elif said == "restarted":
-                    answers = self.book.restarted(epoch, self.buffers)
-                elif said == "due":
-                    answers = []
-                elif isinstance(said, Answer):  # a slot not re-sent to a restarted process
-                    answers = [said]
-                elif isinstance(said, msg.Unread):
-                    answers = [self.book.unread(epoch, said.position, self.buffers)]
-                else:
-                    assert isinstance(said, msg.Loaded)
-                    if not self.book.knows(said.slot, said.serial) and said.why:  # not sent by load(): none to name
-                        errors.append(f"the audio process did not take what was sent to slot {said.slot}: {said.why}")
-                    answers = [self.book.answered(epoch, said.slot, said.serial, said.why, self.buffers)]
-                if said not in ("due", "stopped"):
-                    self._silent = False  # it answers (or is a new process)
-                late = self.book.overdue(self.answer_within, self.buffers) if said != "stopped" else []
-                if late and not self._silent:
-                    self._silent = True
-                    errors.append(not_answering(self.answer_within, late))
-            for error in errors:
-                self.report_error(error)
-            for answer in [*answers, *late]:  # not under _send_lock: on_answer takes the node's lock, held at load()
-                if answer is not None:
-                    self._tell(answer)
+            try:
+                self._take(epoch, said)
+            except Exception as error:  # before, the thread ended: no later answer was told, no take kept open ended
+                self._report(f"the sampler could not tell what its audio process said: {error_text(error)}")
             if said == "stopped":
                 return
+
+    def _take(self, epoch: int, said: msg.Loaded | msg.Unread | Answer | str) -> None:
+        """Tell what ``said`` (of process ``epoch``, or "due": the time passed) makes of the takes sent."""
+        errors: list[str] = []  # told once _send_lock is released: report_error may take other locks
+        with self._send_lock:  # a load() that sent the take has noted it in the book
+            if said == "stopped":
+                answers = self.book.stopped(self.buffers)
+            elif said == "restarted":
+                answers = self.book.restarted(epoch, self.buffers)
+            elif said == "due":
+                answers = []
+            elif isinstance(said, Answer):  # a slot not re-sent to a restarted process
+                answers = [said]
+            elif isinstance(said, msg.Unread):
+                answers = [self.book.unread(epoch, said.position, self.buffers)]
+            else:
+                assert isinstance(said, msg.Loaded)
+                if not self.book.knows(said.slot, said.serial) and said.why:  # not sent by load(): none to name
+                    errors.append(f"the audio process did not take what was sent to {numbered(said.slot)}: "
+                                  f"{said.why}")
+                answers = [self.book.answered(epoch, said.slot, said.serial, said.why, self.buffers)]
+            if said not in ("due", "stopped"):
+                self._silent = False  # it answers (or is a new process)
+            late = self.book.overdue(self.answer_within, self.buffers) if said != "stopped" else []
+            if late and not self._silent:
+                self._silent = True
+                errors.append(not_answering(self.answer_within, late))
+        for error in errors:
+            self._report(error)
+        for answer in [*answers, *late]:  # not under _send_lock: on_answer takes the node's lock, held at load()
+            if answer is not None:
+                self._tell(answer)
 
     def _tell(self, answer: Answer) -> None:
         if self.on_answer is not None:
             try:
                 self.on_answer(answer)
             except Exception as error:  # the next answers are told all the same
-                self.report_error(untaken(answer, error))
+                self._report(untaken(answer, error))
         elif answer.why and cleared(answer.buffer):
-            self.report_error(f"slot {answer.slot} was not cleared: {answer.why}")
+            self._report(f"{numbered(answer.slot)} was not cleared: {answer.why}")
         elif answer.why:
-            self.report_error(f"the take for slot {answer.slot} was not loaded: {answer.why}")
+            self._report(f"the take for {numbered(answer.slot)} was not loaded: {answer.why}")
+
+    def _report(self, error: str) -> None:
+        """Tell ``error``; a report that fails is logged, and the answers after it are told all the same."""
+        try:
+            self.report_error(error)
+        except Exception:
+            log.exception("the sampler could not tell its error %r", error)
+
+
+def numbered(slot: int) -> str:
+    """A slot as the performer reads it where the host knows no slot names: by its number from 1, as ``Slot<N>``
+    and :func:`untaken` count (before, the other errors here counted from 0: "slot 0" for the first)."""
+    return f"slot number {slot + 1}"
 
 
 def untaken(answer: Answer, error: Exception) -> str:
@@ -85,7 +109,7 @@ def untaken(answer: Answer, error: Exception) -> str:
     did, what failed, and how the take ends (``answers.settle`` closes it as the process said, whatever fails). Before,
     "the sampler could not take its audio process's answer: ValueError('...')", a Python repr naming no take. The slot
     by its number (from 1, as ``Slot<N>``): the host knows no slot names."""
-    slot = f"slot number {answer.slot + 1}"
+    slot = numbered(answer.slot)
     failed = f"but the sampler could not tell it: {error_text(error)}"
     after_all = " after all" if answer.late else ""
     why = f" ({answer.why})" if answer.why else ""

@@ -141,13 +141,13 @@ def test_what_no_node_takes_the_answers_of_is_told_as_a_clear_or_a_take(sent: st
     if sent == "a clear":
         assert errors == ["the sampler's audio process is not answering: no word within 0.5 s on the clears sent to "
                           "it (hung, or stopped); each is told not cleared, and cleared after all if it answers later",
-                          f"slot 1 was not cleared: {NO_ANSWER}"], errors
+                          f"slot number 2 was not cleared: {NO_ANSWER}"], errors
     else:
         assert errors == ["the sampler's audio process is not answering: no word within 0.5 s on the takes and "
                           "clears sent to it (hung, or stopped); each take is told not loaded and each clear not "
                           "cleared, and loaded or cleared after all if it answers later",
-                          f"the take for slot 0 was not loaded: {NO_ANSWER}",
-                          f"slot 1 was not cleared: {NO_ANSWER}"], errors
+                          f"the take for slot number 1 was not loaded: {NO_ANSWER}",
+                          f"slot number 2 was not cleared: {NO_ANSWER}"], errors
 
 
 def test_an_answer_to_what_the_node_never_noted_names_no_take() -> None:
@@ -157,5 +157,5 @@ def test_an_answer_to_what_the_node_never_noted_names_no_take() -> None:
         with audio._send_lock:
             audio._post(msg.LoadStaged(1, 99, 7, 100, 0.0, 0.0))
         assert wait_for(lambda: bool(errors)), errors
-    assert errors == ["the audio process did not take what was sent to slot 1: its samples were not sent ahead "
+    assert errors == ["the audio process did not take what was sent to slot number 2: its samples were not sent ahead "
                       "(key 99)"], errors
