@@ -13,12 +13,16 @@ in the new folder: one take, stored twice, through the patch twice. A take no re
 handed on to the recorder of its id running on its state folder (whose table of takes seen holds the phone's take ids:
 the retry is then its duplicate), which passes it on from where it is stored (written down as done there). That
 recorder holds such hand-ons off from before its tables are read until its folder is listed (:func:`listing_state`).
+
+A live edit that moved both folders (take folder and state folder) left the take with neither: it waited in a folder
+no run uses any more, and its phone's retry was stored anew, as a new take. A take neither folder's recorder takes is
+now handed on to the recorder of its id (the one the edit rebuilt: ids are unique in a patch), in the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager as ContextManager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,8 @@ listing = _TAKERS.listing
 leave = _TAKERS.leave
 #: State folder -> the running recorder's taker of late takes stored in a take folder no recorder runs on.
 _BY_STATE: LateTakers[dict[str, Any]] = LateTakers()
+#: Node id -> its running recorder's taker of late takes whose take folder and state folder no recorder runs on.
+_BY_ID: LateTakers[dict[str, Any]] = LateTakers()
 
 
 def _of_node(state: Path, node_id: str) -> Path:
@@ -41,18 +47,28 @@ def _of_node(state: Path, node_id: str) -> Path:
     return state / "late-takers" / node_id.replace("/", "_")
 
 
-def listing_state(state: Path, node_id: str, take: Callable[[Path, dict[str, Any]], None]) -> ContextManager[None]:
-    """:meth:`LateTakers.listing` of the late takes of recorder ``node_id`` on ``state`` stored in another folder."""
-    return _BY_STATE.listing(_of_node(state, node_id), take)
+def _of_id(node_id: str) -> Path:
+    """The key of recorder ``node_id`` whatever its folders (a path never made: :class:`LateTakers` keys are paths)."""
+    return Path("/") / "late-takers-of-node" / node_id.replace("/", "_")
+
+
+@contextmanager
+def listing_state(state: Path, node_id: str, take: Callable[[Path, dict[str, Any]], None]) -> Iterator[None]:
+    """:meth:`LateTakers.listing` of the late takes of recorder ``node_id`` on ``state`` stored in another folder, and
+    of those of its id stored by one on other folders (always taken in this order: no lock waits on the other)."""
+    with _BY_STATE.listing(_of_node(state, node_id), take), _BY_ID.listing(_of_id(node_id), take):
+        yield
 
 
 def leave_state(state: Path, node_id: str, take: Callable[[Path, dict[str, Any]], None]) -> None:
     """:meth:`LateTakers.leave` of :func:`listing_state`'s."""
     _BY_STATE.leave(_of_node(state, node_id), take)
+    _BY_ID.leave(_of_id(node_id), take)
 
 
 def hand_on(folder: Path, state: Path, node_id: str, audio: Path, about: dict[str, Any]) -> bool:
     """Hand a take stored late in ``folder`` (``audio``, its sidecar's data ``about``) by recorder ``node_id`` to the
-    recorder running on that folder, else to the one of that id on the state folder ``state``; False: none runs on
-    either (it waits on disk)."""
-    return _TAKERS.hand_on(folder, audio, about) or _BY_STATE.hand_on(_of_node(state, node_id), audio, about)
+    recorder running on that folder, else to the one of that id on the state folder ``state``, else to the one of that
+    id on other folders (a live edit moved both); False: none runs (it waits on disk)."""
+    return (_TAKERS.hand_on(folder, audio, about) or _BY_STATE.hand_on(_of_node(state, node_id), audio, about)
+            or _BY_ID.hand_on(_of_id(node_id), audio, about))
