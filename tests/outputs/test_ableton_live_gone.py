@@ -16,10 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import exsampling_ableton_remote as ableton_remote
 from exsampling_ableton_remote import osc
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes import live_answers
 from exsampling_patch.nodes.ableton import AbletonLive
 from exsampling_patch.takes import write_take
 
@@ -28,6 +31,13 @@ from .live_standin import CInstance, Song, Track
 
 ASKED = ("is Live running, with 'ExSampling' as its Control Surface (Settings > Link, Tempo & MIDI)? (asked every "
          "second; the newest take of each slot is sent once it answers)")
+
+
+@pytest.fixture(autouse=True)
+def pinged_twice_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pings every 0.5 s, not 1 s, and each test's ``answer_within`` halved with them: the same times in pings (a
+    busy Live holds two, the silence is told after 2.5 of them) in half the seconds these tests waited (20 s)."""
+    monkeypatch.setattr(live_answers, "PING_EVERY", 0.5)
 
 
 def pings(surface: ableton_remote.ExSamplingSurface, count: int, handle: bool = True) -> list[tuple[bytes, Any]]:
@@ -51,8 +61,8 @@ def test_a_live_that_stops_answering_between_takes_is_told_then_and_again_once_b
     surface = ableton_remote.ExSamplingSurface(CInstance(Song([Track("HH")])), port=0)
     port = surface.port
     context = NodeContext()
-    # Told after five times answer_within: 2.5 s here, not the 10 s of the default 2 s
-    node = AbletonLive("live", {"port": port, "folder": str(tmp_path / "live"), "answer_within": 0.5}, context)
+    # Told after five times answer_within: 1.25 s here, not the 10 s of the default 2 s
+    node = AbletonLive("live", {"port": port, "folder": str(tmp_path / "live"), "answer_within": 0.25}, context)
     node.start()
     back = None
     try:
@@ -63,7 +73,7 @@ def test_a_live_that_stops_answering_between_takes_is_told_then_and_again_once_b
         wait_for(lambda: bool(context.errors))
         assert len(context.errors) == 1
         text = str(context.errors[0])
-        assert text.startswith(f"Live has not answered on 127.0.0.1:{port} for 2.5 s (since "), text
+        assert text.startswith(f"Live has not answered on 127.0.0.1:{port} for 1.25 s (since "), text
         assert text.endswith(f"): busy (loading or saving a set) or quit; {ASKED}"), text
         assert not [s for s in context.statuses if "live_answers" in s]
         back = ableton_remote.ExSamplingSurface(CInstance(Song([Track("HH")])), port=port)  # Live opened again
@@ -81,12 +91,12 @@ def test_a_live_that_stops_answering_between_takes_is_told_then_and_again_once_b
 def test_a_live_busy_a_few_seconds_between_takes_is_not_told(tmp_path: Path) -> None:
     surface = ableton_remote.ExSamplingSurface(CInstance(Song([Track("HH")])), port=0)
     context = NodeContext()
-    node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live"), "answer_within": 0.5},
-                       context)  # the silence told after 2.5 s
+    node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live"), "answer_within": 0.25},
+                       context)  # the silence told after 1.25 s
     node.start()
     try:
         pings(surface, 3)
-        # Live saves its set: two pings go unanswered, a second apart: past answer_within, short of the silence told.
+        # Live saves its set: two pings go unanswered, 0.5 s apart: past answer_within, short of the silence told.
         # Told after answer_within, the silence was an error before the second went (the node looks before it pings).
         held = pings(surface, 2, handle=False)
         assert context.errors == []
@@ -115,8 +125,8 @@ def test_a_take_sent_while_live_is_busy_is_a_warning_and_live_not_told_gone(tmp_
     tracks = [Track("HH"), Track("Snare")]
     surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=0)
     context = NodeContext()
-    node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live"), "answer_within": 1.0},
-                       context)  # the silence told after 5 s
+    node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live"), "answer_within": 0.5},
+                       context)  # the silence told after 2.5 s
     node.start()
     try:
         knock = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
@@ -129,7 +139,7 @@ def test_a_take_sent_while_live_is_busy_is_a_warning_and_live_not_told_gone(tmp_
         hold(surface, held, lambda: node.link._pinged >= sent + node.link.within)
         assert context.errors == [] and not node.link.silent, context.errors
         warnings = [s["warning"] for s in context.statuses if s.get("warning")]
-        assert warnings == [f"{knock.name} (slot HH) not loaded yet: Live did not answer within 1 s on 127.0.0.1:"
+        assert warnings == [f"{knock.name} (slot HH) not loaded yet: Live did not answer within 0.5 s on 127.0.0.1:"
                             f"{surface.port}, busy (loading or saving a set)? (sent again once Live answers, if no "
                             "newer take of HH goes first)"], warnings
         node.on_assignment(SlotAssignment("Snare", snare, "snare", 0.9))  # not told "not loaded" at once
