@@ -25,8 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from exsampling_patch.error_text import error_text
 from exsampling_patch.messages import ControlValue, Prediction, Score, SlotAssignment, Take
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.sampler.assign import LoadedUntold
+from exsampling_patch.nodes.sampler.input_errors import tell_on_input
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON
 
 BASE = 1000.0  # the offline clock's time at the show's start (timed events need a time > 0)
@@ -369,10 +372,7 @@ def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, samp
             i += 1
             if what[0] == "load":
                 _, slot, take, label = what
-                index = node._slot_index(slot)
-                with node._records_lock:  # what the slot took up, lock or not: the swap says it did
-                    node.records[index].push(take, label, node.history)
-                    node._load(index, take, label)
+                _take_up(node, node._slot_index(slot), take, label)
                 if on_assign is not None:
                     on_assign(frame / rate, slot, take.take_id)
             elif what[0] == "empty":
@@ -388,6 +388,24 @@ def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, samp
         core.render(out, at=BASE + start / rate)
         out_audio[start:start + block] = out[:, 0]
     return out_audio[:total]
+
+
+def _take_up(node: Any, index: int, take: Take, label: str | None) -> None:
+    """Load ``take`` into slot ``index`` as the live callback took it up, lock or not: the swap says it did. Its sound
+    is in the slot even where its status report fails (``LoadedUntold``): that is told on the node's ``assign``
+    input, as the assign handler tells it, and the replay goes on. Before, it raised out of the replay: no WAV, the
+    report's words alone."""
+    untold: LoadedUntold | None = None
+    with node._records_lock:
+        record = node.records[index]
+        record.push(take, label, node.history)
+        try:
+            node._load(index, take, label)
+        except LoadedUntold as error:
+            untold = error
+    if untold is not None:
+        tell_on_input(node, f"{take.name} loaded into slot {record.name}, but its status could not be told: "
+                            f"{error_text(untold.__cause__ or untold)}")
 
 
 def _epoch_bases(events: list[tuple[int, int, Any]], epochs: list[int], anchors: dict[int, tuple[float, int]],
