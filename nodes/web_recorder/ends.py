@@ -14,6 +14,11 @@ A recorder on a temporary copy of a state folder it cannot write (:func:`~.folde
 after its stop to the table open on the folder named (a recorder a rename started there, on a copy of its own): by the
 copy's path, removed at the stop, the row failed ("No such file or directory: /tmp/exsampling-recorder-..."), told as
 a row the disk refused. With none open, it is not kept, as none of that run's rows are, and the log says so.
+
+A row that came between that stop and the start of the recorder a live edit rebuilt on the same state folder (a rename,
+the take folder moved) found no table open, and was dropped, though the rebuilt recorder goes on with the run's rows
+(handed over): the phone's list lost the take's end after a reload. It is now held (:data:`_HELD`) for the next table
+opened on that folder in this process.
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ log = logging.getLogger("exsampling.web_recorder")
 #: a recorder rebuilt on the same state folder rewrote the file at its start, went into the file replaced, and was lost.
 _OPEN: dict[Path, TakeEnds] = {}
 _OPENING = threading.Lock()
+#: The late rows of a table on a temporary copy that came while no table was open on the folder named: the next one
+#: opened on it appends them (under :data:`_OPENING`, as :data:`_OPEN`); the newest ``KEEP_ENDS`` of a folder.
+_HELD: dict[Path, list[tuple[str, dict[str, Any]]]] = {}
 
 
 class TakeEnds:
@@ -58,7 +66,20 @@ class TakeEnds:
         self._keep = keep
         with _OPENING:
             self._open(folder, keep)
+            self._take_held()
             _OPEN[self._key] = self
+
+    def _take_held(self) -> None:
+        """Append the late rows held for this folder (:data:`_HELD`); ones that cannot be written (a full disk) are
+        logged and dropped, as they were before they were held."""
+        held = _HELD.pop(self._key, [])
+        for at, (phone, row) in enumerate(held):
+            try:
+                self._append(phone, row)
+            except OSError as error:
+                log.warning("%d rows of takes ended between two runs of a web recorder could not be saved for their "
+                            "phones' lists (%s: %s)", len(held) - at, error.strerror or error, self.path)
+                return
 
     def _open(self, folder: Path, keep: int) -> None:
         lines = 0
@@ -107,7 +128,10 @@ class TakeEnds:
                 with live._lock:
                     live._append(phone, row)
                 return True
-            if self._on_copy:  # the copy is removed at the stop, and the folder named cannot be written
+            if self._on_copy:  # the copy is removed at the stop, and the folder named cannot be written: held for
+                held = _HELD.setdefault(self._key, [])  # a table opened next on it (a recorder an edit rebuilt)
+                held.append((phone, row))
+                del held[:-KEEP_ENDS]
                 return False
             with open(self.path, "ab", buffering=0) as late:
                 append_whole(late, _line(phone, row))
@@ -148,6 +172,6 @@ def save_end(ends: TakeEnds, phone: str, row: dict[str, Any], report_error: Call
     if not kept:  # the start's notice said this run's rows are lost at its stop: no error, its end stands
         log.warning("take %s ended after the stop of its web recorder: its row in its phone's list is not kept, as "
                     "none of this run's are (the state folder %s could not be written at its start; they were kept "
-                    "for the run only); the take's end is told as usual and the take is kept",
-                    row["take_id"], ends.named)
+                    "for the run only), unless a recorder starts on that folder in this run (a live edit); the "
+                    "take's end is told as usual and the take is kept", row["take_id"], ends.named)
     return {}
