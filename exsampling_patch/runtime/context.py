@@ -94,12 +94,10 @@ class EngineContext(NodeContext):
                     else "it has no inputs: tell an error of its own with report_error")
             raise NoSuchInput(f"node '{node_id}' ({node_type.type_name}) has no input '{port}' to tell a message's "
                               f"error on; {hint}")
-        state = getattr(self._engine._local, "worker", None)
-        busy = state.busy if state is not None else None
-        if busy is not None and busy[0].node_id == node_id:  # its handler after all: that message's error
-            self._engine._record_error(node_id, error, port=busy[1])
-        else:
-            self._engine._record_error(node_id, error, port=port, later=True)
+        # Always an earlier message's, its handler returned, even told inside the handler of the next one (a take
+        # whose loading is told once the next comes): taken for the running handler's own, it counted that handler
+        # failed and its take erred (an output's take ended loaded by none though it loaded it).
+        self._engine._record_error(node_id, error, port=port, later=True)
 
     def is_linked(self, node_id: str, port: str) -> bool:
         plan = self._engine._plan

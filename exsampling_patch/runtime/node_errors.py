@@ -94,7 +94,7 @@ class ErrorKeeping:
         if not where and of is not None and isinstance(error, BaseException):
             where = raised_at(error, of)
         state = getattr(self._local, "worker", None)
-        if state is not None and state.busy is not None and state.busy[0].node_id == node_id:
+        if not later and state is not None and state.busy is not None and state.busy[0].node_id == node_id:
             self._local.erred = node_id  # its handler's, on the message in hand: that take's (see _handle)
         event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during, about=about,
                           later=later and port is not None)

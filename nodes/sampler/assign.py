@@ -78,7 +78,11 @@ def assign(node: Any, assignment: SlotAssignment, kept: bool = False) -> None:
             sent.assignment, sent.kept, sent.pushed = assignment, kept or node.keep_open(assignment), True
             return
     if untold:
-        _tell_untold(node, assignment, untold, kept)
+        # On the take's input, as a handed take's, from the handler too: the runtime takes it for a message whose
+        # handler returned (NodeError.later), the take in hand not erred. Told as the handler's own error, the take
+        # ended loaded by none ("no output has it", the phone's row red, the sound in the slot); a thread of its own
+        # per take got around that before.
+        tell_on_input(node, untold)
     if not kept:
         node.emit("loaded", assignment)
         return
@@ -101,34 +105,6 @@ def _not_loaded(node: Any, assignment: SlotAssignment, slot: str | None, error: 
         node.close_take(assignment, why)
     else:
         node.tell_fate(assignment, "not_loaded", why)
-
-
-def _tell_untold(node: Any, assignment: SlotAssignment, error: str, kept: bool) -> None:
-    """Tell ``error``, why the loading of ``assignment`` could not be told, its take ending loaded all the same. A take
-    handed over is told as any error of its (:func:`_tell_error`). In the handler, told as its own error, the engine
-    took the take for one the sampler did not load (its end named no output that has it: "no output has it" beside
-    Live not loading it, the phone's row red, the sound in the slot): kept open, it is told from a thread of its own,
-    on the take's input as a handed take's is, and closed once told."""
-    if kept:
-        _tell_error(node, error, kept)
-        return
-    held = node.keep_open(assignment)
-
-    def tell() -> None:
-        try:
-            _tell_error(node, error, kept=True)
-        finally:
-            if held:
-                node.close_take(assignment)
-
-    try:
-        threading.Thread(target=tell, name=f"{node.node_id}-untold", daemon=True).start()
-    except RuntimeError:  # no thread to be had ("can't start new thread"): raised on, the take kept was never closed
-        try:
-            _tell_error(node, error, kept=True)  # in the handler: its own error, the take told not loaded, but told
-        finally:
-            if held:
-                node.close_take(assignment)
 
 
 def _tell_error(node: Any, error: str, kept: bool) -> None:
