@@ -50,6 +50,10 @@ log = logging.getLogger("exsampling.run")
 NODE_NEVER_STARTED = 3
 """Exit status of a run that ended with a node that never started (1: the patch has problems; 130: Ctrl+C)."""
 START_GRACE = 0.5  # after Ctrl+C during start-up: how long the node starting then may take to finish its start()
+#: A signal the same as the first within this is that one delivered twice, no performer's second Ctrl+C (who reads
+#: "Ctrl+C again" first): `timeout -s INT 5 exsampling run` sends its one SIGINT to the run and to its process group,
+#: and where the handler ran between the two (a loaded machine: 1 run in 8), the run quit at once, without summary.
+SAME_SIGNAL_SECONDS = 1.0
 STOP_SECONDS = 0.4  # for queued work to finish at stop; each node's own stop comes on top (--for: 0.5 s in all)
 
 
@@ -224,9 +228,14 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
     stopping = threading.Event()  # the stop has begun, after --for or a signal
 
+    first_at: list[float] = []  # when the first signal came
+
     def on_signal(signum: int, _frame: object) -> None:
+        if stopped_by and signum == stopped_by[0] and time.monotonic() - first_at[0] < SAME_SIGNAL_SECONDS:
+            return  # the first one again: `timeout -s INT` sends it to the run, then to the run's process group
         if stopped_by or stopping.is_set():  # the stop hangs (a node's stop() waiting on something gone): quit now
             quit_at_once(signum)
+        first_at.append(time.monotonic())  # before stopped_by: a signal between the two reads it
         stopped_by.append(signum)
         stop.set()  # never raise here: a KeyboardInterrupt could land in any library's code, or in a callback
 
