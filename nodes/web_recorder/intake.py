@@ -161,7 +161,7 @@ class UploadIntake(TakeRecovery):
             except Exception as error:
                 passed = self._pass_on_later(stored, key, error)
         if passed and self._done_at_emit:
-            self._store.mark_processed(stored)
+            self._mark_done_told(self._store, stored.take_id)
         # A phone reached the recorder, past the new certificate or with the new token: the notice is done.
         # Only the notice itself: not a warning told since, as a disk filling up (told as this very take came in).
         ended = self._notice_stands.ended() if self.shown_warning == self._notice_told else {}

@@ -13,7 +13,7 @@ from exsampling_patch.messages import Take
 from exsampling_patch.node import Node
 from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.nodes.passed_takes import passed_in_run, passed_now, passing_on, stored_in_run
-from exsampling_patch.takes import TakeStore, read_take
+from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore, read_take
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -95,9 +95,21 @@ class TakeRecovery(Node):
                 with passing_on(self.context, take.take_id, self._store_of(path)):
                     self.emit("take", take)
             if self._done_at_emit:
-                self._store_of(path).mark_processed(take)
+                self._mark_done_told(self._store_of(path), take.take_id)
             log.info("recovered take %s stored before a restart" if recovered else "passed on take %s again, stored in "
                      "this run", take.take_id)
+
+    def _mark_done_told(self, store: TakeStore, take_id: str) -> None:
+        """Write a take passed on without a runtime down as done; a journal that cannot be written (a full disk, a
+        read-only folder) is told, naming the take. Raised, it answered the take's phone 500 though the take was
+        stored and passed on, and ended this thread (the next take passed on a second later), told in words naming no
+        take."""
+        try:
+            store.mark_done(take_id)
+        except OSError as error:
+            self.report_error(f"take {take_id} ended but could not be written down as done "
+                              f"({error.strerror or error}: {store.folder / PROCESSED_JOURNAL}); "
+                              "it is passed on again at the next start")
 
     def _store_of(self, path: Path) -> TakeStore:
         """The store of a take's audio ``path``: this node's, or, for a take handed on from the take folder of the
