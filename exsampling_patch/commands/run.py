@@ -160,6 +160,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
               for node_id, model in model_files(patch, Path(args.patch).resolve().parent).items()}
     plugin_code = {file: (types, file_stamp(file)) for file, types in node_files(patch, registry).items()}
     console.node = engine.find_node
+    console.in_flight = lambda take_id: take_id in engine.ledger  # read each time: a start makes a new one
 
     fates: dict[str, int] = {}  # by the runtime's fate, as the JSON record's "takes" always counted them
     told: dict[str, int] = {}  # by the words of the take lines (summary_word): the summary line's counts

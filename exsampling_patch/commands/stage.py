@@ -26,6 +26,7 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -151,6 +152,10 @@ class StageConsole:
         #: The latest takes whose line is out (a node's status after it, "loaded after all", names one again): no
         #: error on one is left for its line to tell. Insertion-ordered, the oldest dropped past TAKES_KEPT.
         self._ended: dict[str, None] = {}
+        #: whether a take is in flight (the run's ledger: ``take_id in engine.ledger``); None: not known
+        self.in_flight: Callable[[str], bool] | None = None
+        self._room = TAKES_KEPT  # takes on their way kept before a sweep (under ``_lock``)
+        self._out_at_sweep: set[str] = set()  # those out of the ledger at the last sweep (under ``_lock``)
         self._ever_ended = EndedTakes()  # every take whose line went out, _ended's forgotten too (under ``_lock``)
         self._stop_began = False  # (under ``_lock``) the takes on their way may never end, nor their lines come
         self._opened: dict[str, set[str]] = {}  # node id -> what of it was announced (url, device...)
@@ -415,20 +420,38 @@ class StageConsole:
 
         A take named again after its line ("loaded after all") is not on its way: kept, it stayed for good (5000 such
         takes, 5000 entries), and an error naming it waited for a line that never came. One no longer remembered as
-        ended (TAKES_KEPT takes ended since: a late load, the take a slot still plays) cannot be told from a new one:
-        kept, but as the oldest of at most TAKES_KEPT, since no take on its way waits out as many newer ones (a
-        burst's are dozens). Errors left for the line of one let go are told as it goes, saying why now: kept for the
-        run's flush, they were told as on takes "whose lines the stop cut off", untrue, and late."""
+        ended (a late load, the take a slot still plays) is kept until a sweep finds it out of the ledger
+        (:meth:`_let_go_stale`). Errors left for the line of one let go are told as it goes, saying why now: kept for
+        the run's flush, they were told as on takes "whose lines the stop cut off", untrue, and late."""
         if take_id in self._ended:
             return {}
         known = self._takes.setdefault(take_id, {})
-        if len(self._takes) > TAKES_KEPT:
-            errors = self._takes.pop(next(iter(self._takes))).get("errors", [])
+        if len(self._takes) > self._room:
+            self._let_go_stale()
+        return known
+
+    def _let_go_stale(self) -> None:
+        """Forget takes no longer on their way, the table past its room. Under ``_lock``.
+
+        The oldest was let go whatever it was: a burst of more than TAKES_KEPT takes on their way (a folder of 5000
+        files) lost the details of its first takes, their lines then without class, slot or why. With the run's
+        ledger (:attr:`in_flight`), only takes out of it at two sweeps running are let go (the first may be one whose
+        end is being told right now), and the room doubles past what is left: a sweep each time the table doubles."""
+        why = f"{TAKES_KEPT:,} newer takes on their way"
+        if self.in_flight is None:  # no ledger to ask (a console of its own): the oldest goes
+            gone = [next(iter(self._takes))]
+        else:
+            why = "its take is no longer on its way"
+            out = {take_id for take_id in self._takes if not self.in_flight(take_id)}
+            gone = [take_id for take_id in self._takes if take_id in out and take_id in self._out_at_sweep]
+            self._out_at_sweep = out
+            self._room = max(TAKES_KEPT, 2 * (len(self._takes) - len(gone)))
+        for take_id in gone:
+            errors = self._takes.pop(take_id).get("errors", [])
             self.repeats.let_go(errors)
             for error in errors:
-                print(f"{error_line(error)}; told now: the console stopped waiting for its take's line, "
-                      f"{TAKES_KEPT:,} newer takes on their way", file=self.err, flush=True)
-        return known
+                print(f"{error_line(error)}; told now: the console stopped waiting for its take's line, {why}",
+                      file=self.err, flush=True)
 
     def _take(self, event: TakeEnded) -> None:
         with self._lock:
