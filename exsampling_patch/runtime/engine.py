@@ -216,12 +216,17 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
             self.errors.clear()
             self.error_counts.clear()
         self._retired = {}  # the last run's takes in flight did not end: none is told
+        # The last run's hung handlers are none of this run's (its spares left with its workers): a node of the same
+        # id was told hung from the start.
+        self.hung.clear()
+        with self._pool_lock:
+            self._spares = 0
         self._left_plans = {}
         self._stopping = False
         self._reset_stops()
         for _ in range(self._workers_wanted):
             self._add_worker()
-        threading.Thread(target=self._watch, name="exsampling-watchdog", daemon=True).start()
+        threading.Thread(target=self._watch, args=(self.run_id,), name="exsampling-watchdog", daemon=True).start()
         self._install(plan)
 
     def update(self, patch: Patch) -> Plan | None:
@@ -395,7 +400,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
             node.handle(port, message)
             handled = True
         except BaseException as error:  # a plugin's sys.exit() too: it ended the worker thread without a word
-            if self._stopping:  # see stop(): the take is redone at the next start
+            if self._stopping or state.run != self.run_id:  # see stop(): the take is redone at the next start
                 log.debug("node %s failed while the patch stops: %s", node.node_id, error)
             elif isinstance(error, NotBuilt):  # its build error was reported once: the take alone says it again
                 if key is not None:

@@ -40,6 +40,7 @@ class MessageFlow:
     _local: threading.local  # .worker: the Worker state of the worker thread it is read on
     ledger: TakeLedger
     events: EventBus
+    run_id: int
     _left_why: dict[str, str]  # see Engine.__init__
     _left_plans: dict[str, Plan]  # see Engine.__init__
     _retired: dict[str, Node]  # see Engine.__init__
@@ -105,6 +106,10 @@ class MessageFlow:
             return
         key = take_key(message)
         worker: Worker | None = getattr(self._local, "worker", None)
+        if worker is not None and worker.run != self.run_id:
+            # A handler held past its run's stop, the engine started again: the new plan's links from its id led into
+            # the new run's nodes. Its take stays in flight in its run, redone at the next start as any stop() meets.
+            return
         if worker is not None and worker.busy is not None and worker.busy[0].node_id == node_id:
             worker.emitted = True
         left = worker is not None and node_id not in plan.node_types

@@ -30,6 +30,7 @@ class ErrorKeeping:
     _error_book: ErrorBook
     _cells: dict[str, Cell]
     _local: threading.local
+    run_id: int
 
     def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1, opened: Sequence[str] = (),
                    began: int | None = None) -> bool:
@@ -94,6 +95,10 @@ class ErrorKeeping:
         if not where and of is not None and isinstance(error, BaseException):
             where = raised_at(error, of)
         state = getattr(self._local, "worker", None)
+        if state is not None and state.run != self.run_id:
+            # A handler held past its run's stop, the engine started again: it landed on this run's node of its id
+            log.debug("node %s of an earlier run failed: %s", node_id, text)
+            return text
         if not later and state is not None and state.busy is not None and state.busy[0].node_id == node_id:
             self._local.erred = node_id  # its handler's, on the message in hand: that take's (see _handle)
         event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during, about=about,

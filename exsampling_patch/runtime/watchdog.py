@@ -32,6 +32,7 @@ class HangWatch:
     _ready: queue.SimpleQueue[Any]
     hung: dict[str, float]
     events: EventBus
+    run_id: int
 
     if TYPE_CHECKING:  # the engine's: for the type checker only (no stand-in shadows them)
         def _add_worker(self) -> None: ...
@@ -43,8 +44,10 @@ class HangWatch:
     WATCH_INTERVAL = 0.05
     """Seconds between the watchdog's looks at the workers (a hang is seen at most this late)."""
 
-    def _watch(self) -> None:
-        while self._running:
+    def _watch(self, run: int) -> None:
+        # Its run's only: one asleep through stop() that woke once start() had set the engine running again went on
+        # beside the new run's watchdog, each telling a hang of the new run's (two spare workers, two errors).
+        while self._running and self.run_id == run:
             now = time.monotonic()
             with self._pool_lock:
                 states = list(self._states)
@@ -76,6 +79,10 @@ class HangWatch:
     def _back_from_hang(self, node: Node, port: str, state: Worker, seconds: float, limit: float) -> None:
         """``node``'s handler on ``port`` came back after ``seconds``, past ``limit``: the limit it was told hung by
         (its node's ``hang_after`` now may be another: a property that follows the node's state)."""
+        if state.run != self.run_id:  # held past its run's stop: the new run's spares and hung marks are not its
+            with state.lock:
+                state.hung = False
+            return
         with self._pool_lock:
             if self._spares > 0:
                 self._spares -= 1
