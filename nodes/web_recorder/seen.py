@@ -12,19 +12,24 @@ take whose audio is unreadable, at that check or when it is read later, has its 
 
 The file is appended to unbuffered, not synced to disk: a process killed keeps what it wrote (the kernel has
 it); only a power cut could lose the last lines. It is rewritten with the newest ``keep`` entries at start once
-it holds more than twice as many. A line that cannot be written (a full disk) is said by its caller, naming the take,
-and leaves nothing of itself (:func:`append_whole`): buffered, it stayed behind and failed again at the node's stop,
+it holds more than twice as many, where no other run has it open (each holds a shared lock on it: a rewrite under
+another run lost the lines that run appended after it, to the file replaced). A line that cannot be written (a full
+disk) is said by its caller, naming the take, and leaves nothing of itself (:func:`append_whole`): buffered, it
+stayed behind and failed again at the node's stop,
 "OSError: [Errno 28] No space left on device", naming nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import io
 import json
+import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,6 +39,9 @@ from exsampling_patch.takes import write_atomic
 
 SEEN_FILE = "seen-takes.jsonl"
 KEEP_SEEN = 20_000
+LOCK_WAIT = 5.0  # seconds: a rewrite by another run's start holds the file a moment; anything longer is no rewrite
+
+log = logging.getLogger("exsampling.web_recorder")
 
 Key = tuple[str, str, str]  # recorder, phone (digest of its key), the phone's take id
 
@@ -66,9 +74,10 @@ class SeenTakes:
     """
 
     def __init__(self, folder: Path, keep: int = KEEP_SEEN, tell: Callable[[str], None] | None = None,
-                 named: Path | None = None) -> None:
+                 named: Path | None = None, lock_wait: float = LOCK_WAIT) -> None:
         """``named``: the state folder the recorder was given, where ``folder`` is a temporary copy standing in for it
-        (one it cannot write): the recorder an edit rebuilt has another copy, and shares the takes being stored."""
+        (one it cannot write): the recorder an edit rebuilt has another copy, and shares the takes being stored.
+        ``lock_wait``: the longest wait for the file's shared lock (:func:`_open_shared`)."""
         self.path = folder / SEEN_FILE
         self.keep = keep
         self._tell = tell  # the recorder's error, for what cannot be written (remember_told, forget_told)
@@ -85,11 +94,12 @@ class SeenTakes:
                 self._replies[digest] = _packed(reply)
         while len(self._replies) > keep:
             self._replies.popitem(last=False)
-        if lines > 2 * keep:
-            self._rewrite()
         folder.mkdir(parents=True, exist_ok=True)
         self._shared = ((named / SEEN_FILE) if named is not None else self.path).resolve()  # its key in _STORING
-        self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - held open while the node runs
+        self._lock_wait = lock_wait
+        self._file = _open_shared(self.path, lock_wait)  # held open (and its shared lock) while the node runs
+        if lines > 2 * keep:
+            self._compact()
 
     def _entries(self) -> Iterator[tuple[Key | None, dict[str, Any] | None]]:
         """Each line of the file: its key and reply (None where it withdraws the key); (None, None) for a line
@@ -105,6 +115,33 @@ class SeenTakes:
                     yield None, None
                     continue
                 yield key, None if entry.get("forget") else (entry.get("r") or {})
+
+    def _compact(self) -> None:
+        """Rewrite the file with the table's entries (:meth:`_rewrite`), unless another run has it open too: its
+        lines appended after the rename went to the file replaced, lost for every start after. Where the rewrite fails
+        (a full disk, a folder that takes no new file), told: the file is appended to as it is, every entry kept."""
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            # Another run holds it (or its file system gives no locks): left long, rewritten at a later start. A
+            # failed upgrade may have dropped the shared lock: opened again, a rewrite meanwhile is followed.
+            log.info("%s is left as it is (%s): another run has it open", self.path, SEEN_FILE)
+            self._reopen()
+            return
+        try:
+            self._rewrite()
+        except OSError as error:
+            self._told(f"the recorder's state file {self.path} could not be rewritten shorter "
+                       f"({error.strerror or error}): every take it holds is kept, and it is appended to as it is")
+            self._reopen()
+            return
+        self._reopen()  # the new file; the replaced one's lock is let go with it, for a run waiting on it
+
+    def _reopen(self) -> None:
+        """The file opened again under a shared lock: closed first, as its own lock (exclusive, for a rewrite) would
+        keep out the new one's."""
+        self._file.close()
+        self._file = _open_shared(self.path, self._lock_wait)
 
     def _rewrite(self) -> None:
         """The file with the table's entries only, in its order: their keys read again from the file, since the
@@ -216,6 +253,41 @@ class SeenTakes:
         digest = _digest(key)
         with self._lock:
             return digest in self._replies
+
+
+def _open_shared(path: Path, wait: float) -> io.FileIO:
+    """``path`` opened to append (unbuffered) under a shared lock, which each run holds while it runs: a start
+    rewrites the file only where it alone has it (:meth:`SeenTakes._compact`). Opened again where a rewrite replaced it
+    while this waited. A lock not had within ``wait`` seconds (another program holds the file locked) or not given
+    (a file system without locks) is gone without, logged: the recorder starts all the same, never hangs."""
+    deadline = time.monotonic() + wait
+    while True:
+        file = open(path, "ab", buffering=0)  # noqa: SIM115 - held open while the node runs
+        if not _lock_shared(file, deadline):
+            log.warning("%s is held locked by another program: appended to without its lock", path)
+            return file
+        try:
+            same = os.fstat(file.fileno()).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return file
+        file.close()  # a rewrite replaced it meanwhile: the new one
+
+
+def _lock_shared(file: io.FileIO, deadline: float) -> bool:
+    """Take a shared lock on ``file``, waiting until ``deadline`` at most (polled: a blocking wait never ended if the
+    holder never let go). False where it was not had."""
+    while True:
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        except OSError:  # no locks on this file system
+            return False
 
 
 def append_whole(file: io.FileIO, line: str | bytes) -> None:
