@@ -42,7 +42,10 @@ def check_link(patch: Patch, registry: Registry, link: Link, others: list[Link] 
             if ref.port in (node_type.inputs if kind == "output" else node_type.outputs):
                 other = "input" if kind == "output" else "output"
                 hint += f" ('{ref.port}' is its {other}: a link goes from an output to an input)"
-            return f"link {link}: '{ref.node}' ({spec.type}) has no {kind} '{ref.port}'{hint}"
+            # Escaped, with a word of the character: 'take\u200b' printed as it is read "has no output 'take';
+            # did you mean 'take'?".
+            return (f"link {shown_id(str(link))}: '{ref.node}' ({spec.type}) has no {kind} '{shown_id(ref.port)}'"
+                    f"{hint}{unseen_note(ref.port)}")
         ends.append(ports[ref.port])
     source, target = ends
     reason = link_problem(source.type, target.type) if source is not None and target is not None else None

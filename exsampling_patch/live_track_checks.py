@@ -31,12 +31,23 @@ def renamed_track_warnings(patch: Patch, registry: Registry, source: SourceMap) 
             continue
         kept = [action for action in actions if action != "name"]
         lives_told = ", ".join(f"'{live}'" for live in lives)
+        host = str(value_in_effect(patch, registry, node_id, "host") or "127.0.0.1").strip()
+        # ableton_live's script answers on this machine alone: an ableton_osc sending to another host renames
+        # another Live's tracks (no clash), or this one's by a name of this machine that check cannot tell apart.
+        where, clash = ("Live", "once renamed") if _this_machine(host) else (
+            f"the Live at {host}", f"check cannot tell whether {host} is this machine; if it is, once renamed")
         warnings.append(Problem(
-            f"node '{node_id}': its 'name' action renames each take's track in Live ('{name_format}': slot Snare's "
-            f"becomes '{renamed}'), and ableton_live ({'node' if len(lives) == 1 else 'nodes'} {lives_told}) loads "
-            "takes only into a track named exactly after its slot: once renamed, that slot's next takes are not "
+            f"node '{node_id}': its 'name' action renames each take's track in {where} ('{name_format}': slot "
+            f"Snare's becomes '{renamed}'), and ableton_live ({'node' if len(lives) == 1 else 'nodes'} {lives_told}) "
+            f"loads takes only into a track named exactly after its slot: {clash}, that slot's next takes are not "
             "loaded into Live", source.file,
             source.node_line(node_id, "params", "actions") or source.node_line(node_id),
             hint=f"leave 'name' out of its actions, as in actions: [{', '.join(kept)}]; color, volume and fire are "
             "fine beside ableton_live"))
     return warnings
+
+
+def _this_machine(host: str) -> bool:
+    """Whether ``host`` names this machine's loopback, where ableton_live's remote script listens (no lookup: check
+    does no network I/O)."""
+    return host == "localhost" or host.startswith("127.") or host == "::1"

@@ -11,6 +11,7 @@ import difflib
 import importlib
 import inspect
 import pkgutil
+import shlex
 import sys
 import traceback
 from collections.abc import Iterable, Iterator
@@ -126,9 +127,9 @@ class Registry:
         if init is not None and nested is None:  # `--nodes mypkg/`: its classes in __init__.py, skipped as a helper
             project = next((folder for folder in list(init.parents)[:3] if _declares_entry_point(folder)), None)
             parts.append(f"not read: {init} is a package's __init__.py, which a node folder skips (files starting "
-                         "with _ are helpers): " + (f"install its package, which declares entry points (pip install "
-                                                    f"{project})" if project else "put the class in a file of its "
-                                                    f"own ({init.parent / type_name}.py)"))
+                         "with _ are helpers): " + (f"install its package, which declares entry points "
+                                                    f"({_pip(project)})" if project else "put the class in a file of "
+                                                    f"its own ({init.parent / type_name}.py)"))
         # A patch from another machine names its plugins' types; without their files, where they go is the news.
         return " ".join(parts) or ("`.venv/bin/exsampling nodes` lists the known types; one from a plugin needs its "
                                    "folder, given with --nodes DIR or node_dirs: [DIR] in the patch, or its package "
@@ -415,6 +416,12 @@ def _load(entry: metadata.EntryPoint) -> Any:
         if close and not hasattr(module, wanted):
             raise AttributeError(f"{error}; did you mean '{close[0]}'?") from error
         raise
+
+
+def _pip(project: Path) -> str:
+    """The command that installs ``project`` into the environment running this one, to paste as it is: a bare
+    ``pip install`` took the shell's pip, often another Python's (or none), and the package stayed unknown here."""
+    return f"{shlex.quote(sys.executable)} -m pip install {shlex.quote(str(project))}"
 
 
 def _declares_entry_point(folder: Path) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 from exsampling_patch.commands.arg_parser import closest
 from exsampling_patch.commands.start_watch import import_notices
 from exsampling_patch.patchfile import ParsedPatch, read_patch
+from exsampling_patch.plugin_problems import could_define
 from exsampling_patch.registry import PluginProblem, Registry
 from exsampling_patch.validate import at_node_dirs_lines, node_dirs_of
 
@@ -62,6 +63,12 @@ def _only(rows: list[dict[str, Any]], asked: list[str], problems: list[PluginPro
         hint = f"did you mean '{meant}'?" if meant else "'.venv/bin/exsampling nodes' lists them all"
         if meant and meant not in types:
             hint += f" It was found but refused at load: {_refused(meant, problems)}"
+        # `nodes reverb` with reverb.py failing to import said "lists them all", as of a name never defined.
+        unloaded = [str(p) for p in problems if not p.type_name and could_define(p, name)]
+        if unloaded:
+            more = f"; and {len(unloaded) - 3} more" if len(unloaded) > 3 else ""
+            hint = (f"{hint} A" if meant else "a") + f" plugin that may define it did not load: " \
+                f"{'; '.join(unloaded[:3])}{more}"
         print(f"{name}: no node type of that name, nor a patch file ({hint})", file=sys.stderr)
     return [] if unknown else [row for row in rows if row["type"] in asked]
 

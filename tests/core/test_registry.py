@@ -305,7 +305,7 @@ def test_an_unknown_type_defined_in_a_package_s_init_says_that_file_is_skipped(t
         registry = Registry.default([folder], entry_points=False)
         assert registry.problems == [] and "echo" not in registry
         assert registry.unknown_hint("echo") == (
-            f"{skipped}install its package, which declares entry points (pip install {project})")
+            f"{skipped}install its package, which declares entry points ({sys.executable} -m pip install {project})")
     (project / "pyproject.toml").unlink()
     registry = Registry.default([project / "exs_echo"], entry_points=False)
     assert registry.unknown_hint("echo") == (
