@@ -146,8 +146,15 @@ def load_token(folder: Path, rotate: bool = False, warn: Callable[[str], None] |
         if warn is not None:
             warn(text)
     token = secrets.token_urlsafe(18)
-    # write_atomic's temporary file is 0600 from its making (mkstemp): the token is never readable by others
-    write_atomic(path, lambda tmp: tmp.write_text(token + "\n", encoding="utf-8"), durable=False)
+    try:
+        # write_atomic's temporary file is 0600 from its making (mkstemp): the token is never readable by others
+        write_atomic(path, lambda tmp: tmp.write_text(token + "\n", encoding="utf-8"), durable=False)
+    except OSError as error:  # the file made immutable, root's, a full disk: raised, the recorder did not start
+        text = (f"the new pairing token could not be saved in {path} ({error.strerror or error}): it holds for this "
+                "run only (phones scan this run's QR code; the next start makes another)")
+        log.warning("%s", text)
+        if warn is not None:
+            warn(text)
     return token
 
 
