@@ -62,9 +62,21 @@ async function main() {
         await page.waitForTimeout(50);
       }
       deadlineMs = (Number(header) + Number(request)) * 1000 + bytes * 8 / Number(kbps);
-      // The take list answers while the upload is held: the recorder is within reach.
-      await page.waitForResponse((r) => r.request().method() === "GET" && r.url().includes("/api/takes"),
-                                 { timeout: 10000 });
+      // The take list answers while the upload is held: the recorder is within reach. The page asks for it every 2 s
+      // by its clock, moved on until it has asked (waited out, up to 2 s a try), then left to flow while the answer
+      // comes: moved on meanwhile, a loaded host's answer could come past the ask's own wait.
+      const isList = (r) => r.method() === "GET" && r.url().includes("/api/takes");
+      const answered = page.waitForResponse((r) => isList(r.request()), { timeout: 10000 });
+      let asked = false;
+      const onAsk = (r) => { if (isList(r)) asked = true; };
+      page.on("request", onAsk);
+      for (let step = 0; !asked; step++) {
+        if (step > 200) throw new Error(`the take list was not asked for during try ${n + 1}`);
+        await page.clock.fastForward(250);
+        await page.waitForTimeout(20);
+      }
+      page.off("request", onAsk);
+      await answered;
       let entry = (await tries())[n];
       for (let step = 0; entry.givenUpAt === null; step++) {
         if (step > 1000) throw new Error(`try ${n + 1} never given up`);
