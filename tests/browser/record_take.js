@@ -99,9 +99,14 @@ async function main() {
           return Math.min((15000 + n / 50) * 2 ** before,
                           (c.headerTimeout + c.requestTimeout) * 1000 + n * 8 / c.minUploadKbps + 15000);
         }, [bytes, stalled - 1]);
-        const sent = uploadsAt.length;
+        const sent = uploadsAt.length, silentSent = stalled;
         (async () => {
-          await new Promise((r) => setTimeout(r, 300));  // the body sent on
+          // The body all sent on (the page's try has its upload's load event, and so its wait's start once sent), not a
+          // fixed 300 ms a loaded host could miss: the clock is moved on past that wait only then.
+          for (const deadline = Date.now() + 30000; !finished && Date.now() < deadline;) {
+            if (await page.evaluate(() => window.uploadsSent) >= silentSent) break;
+            await new Promise((r) => setTimeout(r, 20));
+          }
           // The page's clock is stopped 3 s before its wait ends (from the upload, by its clock), then moved on 250 ms
           // at a time until the recorder has answered a take list the page asked for (every 2 s; the jump, past an
           // ask's 10 s, gave up one on its way), and stopped a second before the end until then: the page takes it for
@@ -174,6 +179,14 @@ async function main() {
     });
     page.on("console", (m) => log.push(`console ${m.type()}: ${m.text()}`));
     page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
+    await page.addInitScript(() => {  // counts the uploads whose body the page has all sent (their upload's load)
+      const send = XMLHttpRequest.prototype.send;
+      window.uploadsSent = 0;
+      XMLHttpRequest.prototype.send = function (body) {
+        this.upload.addEventListener("load", () => { window.uploadsSent += 1; });
+        return send.call(this, body);
+      };
+    });
     await page.addInitScript(() => {  // counts the page's openings of the microphone ("micOpens")
       const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
       window.micOpens = 0;
