@@ -24,6 +24,7 @@ it acknowledged (its classifier keeps up): 570be0b's wait for a run seen busy ne
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import http.client
 import json
 import os
@@ -42,6 +43,7 @@ import numpy as np
 import pytest
 import yaml
 from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_server import BlockingOSCUDPServer
 
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
@@ -283,6 +285,43 @@ def wait_labels(device: Device, wanted: set[str], timeout: float) -> set[str]:
         time.sleep(0.1)
 
 
+def wait_acked(phones: Phones, patch: Patch, timeout: float = 60.0) -> None:
+    """Until the phones have had as many takes acknowledged from now on as there are phones (the limit is a
+    hang's): takes stored by this run, on their way through it."""
+    with phones.lock:
+        before = len(phones.acked)
+    deadline = time.monotonic() + timeout
+    while True:
+        with phones.lock:
+            if len(phones.acked) - before >= PHONES:
+                return
+        assert time.monotonic() < deadline, f"run {patch.runs}: fewer than {PHONES} takes acknowledged in {timeout:g} s"
+        time.sleep(0.05)
+
+
+def drained(device: Device, folder: Path, timeout: float = 30.0) -> None:
+    """Until every OSC sender has let its sent log's lock go (it holds it while it sends what it was handed, a killed
+    run's too), then until the device has read a datagram sent after them: every /label sent has been counted."""
+    deadline = time.monotonic() + timeout
+    locks = list(folder.rglob("*.lock"))
+    assert locks, f"no sent log's lock in {folder}"
+    for path in locks:
+        with open(path, "a+", encoding="utf-8") as lock:
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    assert time.monotonic() < deadline, f"a sender still holds {path} after {timeout:g} s"
+                    time.sleep(0.05)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    seen = threading.Event()
+    device.server.dispatcher.map("/drained", lambda _address: seen.set())
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.sendto(OscMessageBuilder("/drained").build().dgram, ("127.0.0.1", device.port))
+    assert seen.wait(timeout), "the device never read the datagram sent last"
+
+
 @pytest.mark.slow
 def test_every_acknowledged_take_gives_one_label_through_a_burst_and_kill_9(tmp_path: Path) -> None:
     began = time.monotonic()
@@ -329,9 +368,9 @@ def test_every_acknowledged_take_gives_one_label_through_a_burst_and_kill_9(tmp_
         for kill in range(KILLS):
             held: list[int] = []
             if kill % 2 == 1:  # the worst moment: a take's /label has just gone out, its bookkeeping not yet
-                time.sleep(2.0 + 0.7 * kill)  # uploads stored, in flight in the patch and half-sent at the kill
+                wait_acked(phones, patch)  # uploads stored, in flight in the patch and half-sent at the kill
                 device.labelled.clear()
-                device.labelled.wait(5)
+                assert device.labelled.wait(60), f"run {patch.runs}: no /label in 60 s: {patch.output()}"
             else:  # takes acknowledged, held unlabelled in the patch, and half-sent at the kill
                 held = hold_takes(patch, phones, device)
             try:
@@ -340,7 +379,7 @@ def test_every_acknowledged_take_gives_one_label_through_a_burst_and_kill_9(tmp_
                 go_on(held)
             patch.start()
             wait_ready(port, patch)
-        time.sleep(2.0)
+        wait_acked(phones, patch)  # the last run too has takes of its own to label
         stop.set()
         for t in threads:
             t.join(60)
@@ -349,7 +388,8 @@ def test_every_acknowledged_take_gives_one_label_through_a_burst_and_kill_9(tmp_
         # after the last restart has drained: exactly one /label per acknowledged take
         acked = set(phones.acked)
         missing = wait_labels(device, acked, 45)
-        time.sleep(1.5)  # a late second /label would arrive now
+        patch.stop()  # a late second /label is sent by now: the last run stopped, each run's sender done (drained)
+        drained(device, tmp_path / "live")
         labels = device.count()
         twice = {take: n for take, n in labels.items() if n > 1}
         strangers = set(labels) - acked
@@ -371,11 +411,11 @@ def test_every_acknowledged_take_gives_one_label_through_a_burst_and_kill_9(tmp_
 def test_hold_takes_stops_none_for_good_where_a_classifier_has_gone(monkeypatch: pytest.MonkeyPatch) -> None:
     """A classifier's process gone between its listing and its SIGSTOP (ProcessLookupError): those stopped before it
     stayed stopped for good, the test's own run then hung on them. The listing is set here: the gone pid must be
-    gone at the SIGSTOP, which no real listing can hold still."""
+    gone at the SIGSTOP, which no real listing can hold still. It is pid_max, which no process is ever given: a
+    process of its own, ended and reaped, left its pid free for any other process to be given and stopped."""
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
-    gone = subprocess.Popen([sys.executable, "-c", ""])
-    gone.wait()
-    monkeypatch.setattr(sys.modules[__name__], "classifiers_of", lambda patch: [live.pid, gone.pid])
+    gone = int(Path("/proc/sys/kernel/pid_max").read_text())
+    monkeypatch.setattr(sys.modules[__name__], "classifiers_of", lambda patch: [live.pid, gone])
     try:
         with pytest.raises(ProcessLookupError):
             hold_takes(typing.cast(Patch, None), typing.cast(Phones, None), typing.cast(Device, None))
