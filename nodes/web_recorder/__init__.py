@@ -194,7 +194,7 @@ class WebRecorder(UploadIntake):
             self._seen = SeenTakes(state, tell=self.report_error, named=self._state)
             # The phones' lists of ended takes, across restarts; a late row of a recorder stopped on another copy of
             # the folder named (a rename) comes to this one
-            self._ends = TakeEnds(state, named=self._state)
+            self._ends = TakeEnds(state, named=self._state, tell=self.report_error)
             for phone, row in self._ends.rows():
                 self._board.add(row["take_id"], str(row.get("recorder", "")), **row)
                 self._board.update(row["take_id"], status=row.get("status", "received"))  # add sets "received"

@@ -7,7 +7,9 @@ appended to ``phone-takes.jsonl`` in the recorder's state folder with the digest
 at start. Takes stored but not ended are found again from their sidecars (``WebRecorder._know_unfinished``).
 
 Appended and flushed, not synced, as ``seen-takes.jsonl`` is; rewritten with the newest ``keep`` rows at start once
-it holds more than twice as many. A row that cannot be written (a full disk) leaves nothing of itself in the file
+it holds more than twice as many, where no other run has it open, a rewrite that fails told and the file appended to as
+it is (:func:`~.seen.compact_shared`: a rewrite under another run lost the rows it appended after it, and a failed one
+raised out of the recorder's start). A row that cannot be written (a full disk) leaves nothing of itself in the file
 (:func:`~.seen.append_whole`).
 
 A recorder on a temporary copy of a state folder it cannot write (:func:`~.folders.state_folder`) hands a row that comes
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from exsampling_patch.nodes.web_recorder.rows import saved_row
-from exsampling_patch.nodes.web_recorder.seen import append_whole
+from exsampling_patch.nodes.web_recorder.seen import LOCK_WAIT, append_whole, compact_shared, open_shared
 from exsampling_patch.takes import write_atomic
 
 ENDS_FILE = "phone-takes.jsonl"
@@ -54,9 +56,13 @@ _HELD: dict[Path, list[tuple[str, dict[str, Any]]]] = {}
 class TakeEnds:
     """Take id -> (phone digest, its row), newest last; thread-safe."""
 
-    def __init__(self, folder: Path, keep: int = KEEP_ENDS, named: Path | None = None) -> None:
+    def __init__(self, folder: Path, keep: int = KEEP_ENDS, named: Path | None = None,
+                 tell: Callable[[str], None] | None = None, lock_wait: float = LOCK_WAIT) -> None:
         """The table of ``folder``'s file; ``named``: the state folder ``folder`` is a temporary copy of, whose
-        recorder started next takes the rows that come after this one's close."""
+        recorder started next takes the rows that come after this one's close. ``tell``: the recorder's error, for a
+        start's rewrite that fails (logged without); ``lock_wait``: the longest wait for the file's shared lock."""
+        self._tell = tell
+        self._lock_wait = lock_wait
         self.path = folder / ENDS_FILE
         self.named = named or folder  # the folder the console names
         self._key = (self.named / ENDS_FILE).resolve()
@@ -97,11 +103,20 @@ class TakeEnds:
                     self._rows[take_id] = (phone, row)
         while len(self._rows) > keep:
             self._rows.popitem(last=False)
+        folder.mkdir(parents=True, exist_ok=True)
+        self._file = open_shared(self.path, self._lock_wait)  # held open (and its shared lock) while the node runs
         if lines > 2 * keep:
             text = "".join(_line(phone, row) for phone, row in self._rows.values())
-            write_atomic(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-        folder.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - held open while the node runs
+            self._file = compact_shared(self._file, self.path, self._lock_wait,
+                                        lambda: write_atomic(self.path, lambda tmp: tmp.write_text(text, "utf-8")),
+                                        self._told)
+
+    def _told(self, why: str) -> None:
+        text = f"{why}: every take's row it holds is kept, and it is appended to as it is"
+        if self._tell is not None:
+            self._tell(text)
+        else:
+            log.warning("%s", text)
 
     def rows(self) -> list[tuple[str, dict[str, Any]]]:
         """(phone digest, row) of each take written down, oldest first."""

@@ -77,7 +77,7 @@ class SeenTakes:
                  named: Path | None = None, lock_wait: float = LOCK_WAIT) -> None:
         """``named``: the state folder the recorder was given, where ``folder`` is a temporary copy standing in for it
         (one it cannot write): the recorder an edit rebuilt has another copy, and shares the takes being stored.
-        ``lock_wait``: the longest wait for the file's shared lock (:func:`_open_shared`)."""
+        ``lock_wait``: the longest wait for the file's shared lock (:func:`open_shared`)."""
         self.path = folder / SEEN_FILE
         self.keep = keep
         self._tell = tell  # the recorder's error, for what cannot be written (remember_told, forget_told)
@@ -97,7 +97,7 @@ class SeenTakes:
         folder.mkdir(parents=True, exist_ok=True)
         self._shared = ((named / SEEN_FILE) if named is not None else self.path).resolve()  # its key in _STORING
         self._lock_wait = lock_wait
-        self._file = _open_shared(self.path, lock_wait)  # held open (and its shared lock) while the node runs
+        self._file = open_shared(self.path, lock_wait)  # held open (and its shared lock) while the node runs
         if lines > 2 * keep:
             self._compact()
 
@@ -117,31 +117,11 @@ class SeenTakes:
                 yield key, None if entry.get("forget") else (entry.get("r") or {})
 
     def _compact(self) -> None:
-        """Rewrite the file with the table's entries (:meth:`_rewrite`), unless another run has it open too: its
-        lines appended after the rename went to the file replaced, lost for every start after. Where the rewrite fails
-        (a full disk, a folder that takes no new file), told: the file is appended to as it is, every entry kept."""
-        try:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            # Another run holds it (or its file system gives no locks): left long, rewritten at a later start. A
-            # failed upgrade may have dropped the shared lock: opened again, a rewrite meanwhile is followed.
-            log.info("%s is left as it is (%s): another run has it open", self.path, SEEN_FILE)
-            self._reopen()
-            return
-        try:
-            self._rewrite()
-        except OSError as error:
-            self._told(f"the recorder's state file {self.path} could not be rewritten shorter "
-                       f"({error.strerror or error}): every take it holds is kept, and it is appended to as it is")
-            self._reopen()
-            return
-        self._reopen()  # the new file; the replaced one's lock is let go with it, for a run waiting on it
-
-    def _reopen(self) -> None:
-        """The file opened again under a shared lock: closed first, as its own lock (exclusive, for a rewrite) would
-        keep out the new one's."""
-        self._file.close()
-        self._file = _open_shared(self.path, self._lock_wait)
+        """Rewrite the file with the table's entries (:meth:`_rewrite`), where no other run has it open
+        (:func:`compact_shared`)."""
+        self._file = compact_shared(self._file, self.path, self._lock_wait, self._rewrite,
+                                    lambda why: self._told(f"{why}: every take it holds is kept, and it is appended "
+                                                           "to as it is"))
 
     def _rewrite(self) -> None:
         """The file with the table's entries only, in its order: their keys read again from the file, since the
@@ -255,9 +235,9 @@ class SeenTakes:
             return digest in self._replies
 
 
-def _open_shared(path: Path, wait: float) -> io.FileIO:
+def open_shared(path: Path, wait: float = LOCK_WAIT) -> io.FileIO:
     """``path`` opened to append (unbuffered) under a shared lock, which each run holds while it runs: a start
-    rewrites the file only where it alone has it (:meth:`SeenTakes._compact`). Opened again where a rewrite replaced it
+    rewrites the file only where it alone has it (:func:`compact_shared`). Opened again where a rewrite replaced it
     while this waited. A lock not had within ``wait`` seconds (another program holds the file locked) or not given
     (a file system without locks) is gone without, logged: the recorder starts all the same, never hangs."""
     deadline = time.monotonic() + wait
@@ -273,6 +253,30 @@ def _open_shared(path: Path, wait: float) -> io.FileIO:
         if same:
             return file
         file.close()  # a rewrite replaced it meanwhile: the new one
+
+
+def compact_shared(file: io.FileIO, path: Path, wait: float, rewrite: Callable[[], None],
+                   tell: Callable[[str], None]) -> io.FileIO:
+    """Run ``rewrite`` (which replaces ``path``, ``file`` opened by :func:`open_shared`) unless another run has the file
+    open too: its lines appended after the rename went to the file replaced, lost for every start after. Where the
+    rewrite fails (a full disk, a folder that takes no new file), ``tell`` says why and the file is appended to as it
+    is: raised, it stopped the recorder's start. Shared by the state files a start rewrites shorter (seen-takes,
+    phone-takes). Returns the file to append to from now on, under its shared lock."""
+    try:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        # Another run holds it (or its file system gives no locks): left long, rewritten at a later start. A
+        # failed upgrade may have dropped the shared lock: opened again, a rewrite meanwhile is followed.
+        log.info("%s is left as it is: another run has it open", path)
+    else:
+        try:
+            rewrite()
+        except OSError as error:
+            tell(f"the recorder's state file {path} could not be rewritten shorter ({error.strerror or error})")
+    # Closed first, as its own lock (exclusive, for a rewrite) would keep out the new one's; after a rewrite, the new
+    # file, the replaced one's lock let go with it, for a run waiting on it.
+    file.close()
+    return open_shared(path, wait)
 
 
 def _lock_shared(file: io.FileIO, deadline: float) -> bool:
