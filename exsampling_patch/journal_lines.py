@@ -6,6 +6,11 @@ since, began a line of its own after it), and the fragment stayed, read back as 
 whole is now taken back (the file cut to its size before) and raises :class:`OSError` (``the disk is full``, the
 journal as its file name), for the node to tell. ``nodes/osc_sender.py`` does the same for the sent logs in its
 own copy: it runs with the standard library alone.
+
+The append's lock was waited for without end: another process holding it and stopped (SIGSTOP, a hung run on the
+same folder) held the appending thread for ever, the take's end never written and the node's handler hung. It is
+now waited for :data:`LOCK_WAIT` seconds at most; then the line goes without it (as where the file system gives no
+locks), and a warning names the journal and the holder.
 """
 
 from __future__ import annotations
@@ -13,10 +18,18 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import logging
 import os
+import time
 from pathlib import Path
 
-__all__ = ["append_line", "cut_line_start"]
+__all__ = ["LOCK_WAIT", "append_line", "cut_line_start", "lock_holders"]
+
+LOCK_WAIT = 5.0
+"""Seconds an append waits for another holder of the journal's lock. A store holds it for one line's write and
+fsync (milliseconds; a second or two on a slow disk); past that the holder is taken for stopped or hung."""
+_POLL = 0.01  # seconds between tries: a free lock is taken at once, a held one costs a few wake-ups
+log = logging.getLogger("exsampling.journal")
 
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # EFBIG: a file size limit, which cuts a write as a full disk does
 _NO_LOCKS = (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL)  # a file system without locks
@@ -34,31 +47,68 @@ def cut_line_start(fd: int, end: int) -> int:
     return 0
 
 
-def _lock(fd: int) -> None:
-    """Take an exclusive lock on ``fd`` (released when it is closed), or go on without one where its file system
-    has none to give."""
+def lock_holders(path: Path) -> list[int]:
+    """The pids holding a lock on ``path`` that /proc/locks tells (none where it cannot: not Linux, another pid
+    namespace)."""
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    except OSError as error:
-        # Some network and FUSE mounts (a watched folder on a share, as the docs allow) refuse locks. Appending
-        # without one is what every version before the lock did, and risks only a take-back cutting another
-        # store's line written at that moment; refused, every take's end went unwritten and was redone at the
-        # next start.
-        if error.errno not in _NO_LOCKS:
-            raise
+        stat = os.stat(path)
+        lines = Path("/proc/locks").read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return []
+    want = (os.major(stat.st_dev), os.minor(stat.st_dev), stat.st_ino)
+    pids = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 6 or fields[1] == "->":  # "->": a process waiting for the lock, not holding it
+            continue
+        try:
+            major, minor, inode = fields[5].split(":")
+            if (int(major, 16), int(minor, 16), int(inode)) == want and int(fields[4]) > 0:
+                pids.append(int(fields[4]))
+        except ValueError:
+            continue
+    return sorted(set(pids))
 
 
-def append_line(path: Path, line: bytes, drop_cut: bool) -> None:
+def _lock(fd: int, path: Path, wait: float) -> None:
+    """Take an exclusive lock on ``fd`` (released when it is closed), waiting ``wait`` seconds at most for another
+    holder; or go on without one where its file system has none to give, or the holder keeps it past that."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                # Without the lock only a take-back (a full disk) may cut the holder's line written at that moment;
+                # waiting on, this take's end is never written and the node hangs.
+                holders = ", ".join(str(pid) for pid in lock_holders(path) if pid != os.getpid()) or "unknown"
+                log.warning("the journal %s is locked by another process (pid %s) for over %g s, stopped or hung: "
+                            "a line appended without its lock", path, holders, wait)
+                return
+            time.sleep(_POLL)
+        except OSError as error:
+            # Some network and FUSE mounts (a watched folder on a share, as the docs allow) refuse locks. Appending
+            # without one is what every version before the lock did, and risks only a take-back cutting another
+            # store's line written at that moment; refused, every take's end went unwritten and was redone at the
+            # next start.
+            if error.errno not in _NO_LOCKS:
+                raise
+            return
+
+
+def append_line(path: Path, line: bytes, drop_cut: bool, lock_wait: float = LOCK_WAIT) -> None:
     """Append ``line`` (ending in a newline) to the journal ``path`` (made if need be), whole or not at all, and
     flush it to disk.
 
     A last line without its newline (cut short where taking it back failed too, or by an older version) is first
     dropped where ``drop_cut`` (its reader takes no such line: its entry's write was told as failed), else ended
     (its reader skips a fragment). Held under an exclusive lock meanwhile, where the file system gives one: two
-    stores of one folder (two nodes, or another run) may append to it, and a take-back must cut only its own line."""
+    stores of one folder (two nodes, or another run) may append to it, and a take-back must cut only its own line.
+    Another holder is waited for ``lock_wait`` seconds at most (:func:`_lock`)."""
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
     try:
-        _lock(fd)
+        _lock(fd, path, lock_wait)
         end = os.lseek(fd, 0, os.SEEK_END)
         if end and os.pread(fd, 1, end - 1) != b"\n":
             if drop_cut:

@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from exsampling_patch.journal_lines import lock_holders as _holders
 from exsampling_patch.nodes.osc_sender import LENGTH
 from exsampling_patch.takes import pid_runs
 
@@ -113,29 +114,6 @@ def unsent_path(log: Path) -> Path:
     """Where the bundles handed over to a sender of ``log`` but not sent when its patch stopped wait for the next
     start (of any node on that log)."""
     return log.with_name(log.name + ".unsent")
-
-
-def _holders(lock: Path) -> list[int]:
-    """The pids holding a lock on ``lock`` that /proc/locks tells (none where it cannot: not Linux, another pid
-    namespace)."""
-    try:
-        stat = os.stat(lock)
-        lines = Path("/proc/locks").read_text(encoding="ascii", errors="replace").splitlines()
-    except OSError:
-        return []
-    want = (os.major(stat.st_dev), os.minor(stat.st_dev), stat.st_ino)
-    pids = []
-    for line in lines:
-        fields = line.split()
-        if len(fields) < 6 or fields[1] == "->":  # "->": a process waiting for the lock, not holding it
-            continue
-        try:
-            major, minor, inode = fields[5].split(":")
-            if (int(major, 16), int(minor, 16), int(inode)) == want and int(fields[4]) > 0:
-                pids.append(int(fields[4]))
-        except ValueError:
-            continue
-    return sorted(set(pids))
 
 
 _stuck: dict[Path, tuple[float, list[int]]] = {}
