@@ -26,7 +26,7 @@ from queue import SimpleQueue
 from typing import IO, Any
 
 __all__ = ["BATCH", "BATCH_SECONDS", "KEEP", "QUIET_SECONDS", "Stop", "append_key", "open_log", "read_exactly",
-           "read_sent", "send_datagram", "serve"]
+           "read_sent", "rewrite_log", "send_datagram", "serve"]
 
 KEEP = 20_000
 """Keys read back from the log (the newest); the file is rewritten when it holds twice as many."""
@@ -74,6 +74,48 @@ def read_sent(log: Path, keep: int = KEEP) -> tuple[OrderedDict[str, None], int]
 def open_log(log: Path) -> int:
     """The sent log ``log`` opened for :func:`append_key` (made if need be): appended to, and its last byte read."""
     return os.open(log, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        wrote = os.write(fd, view)
+        if not wrote:  # never loop on nothing written
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[wrote:]
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush ``folder``'s entries (a rename in it) to disk, where its file system allows."""
+    with contextlib.suppress(OSError):  # some file systems refuse to open or fsync a folder: nothing more to do
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def rewrite_log(log: Path, keys: Iterable[str]) -> bool:
+    """Replace the sent log ``log`` (its lock held) with ``keys``, one a line, only once they are whole on disk:
+    written to a temporary file, flushed, renamed over the log, and the rename flushed. The file renamed before
+    its data reached the disk could be empty or short after a power cut, and the takes sent before went to Live a
+    second time. Where it fails (a full disk) the temporary file goes and the log stays whole, only longer: False.
+    """
+    tmp = log.with_name(log.name + ".tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            _write_all(fd, "".join(f"{key}\n" for key in keys).encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, log)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return False
+    _sync_folder(log.parent)
+    return True
 
 
 def _line_start(fd: int, end: int) -> int:
@@ -299,10 +341,8 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
         _take_lock(lock, lock_path, out, quiet)  # held until exit: the next sender reads the log after this one
         _say_holder(lock, os.getppid(), os.getpid())
         sent, lines = read_sent(log, keep)
-        if lines > 2 * keep:  # keep the file short
-            tmp = log.with_name(log.name + ".tmp")
-            tmp.write_text("".join(f"{key}\n" for key in sent), encoding="utf-8")
-            os.replace(tmp, log)
+        if lines > 2 * keep:  # keep the file short; not shortened (a full disk), it is read all the same
+            rewrite_log(log, sent)
         fd = open_log(log)
         out.say("ready")
         sockets: dict[tuple[Any, ...], socket.socket] = {}

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from exsampling_patch.nodes.osc_outbox import FolderInUse, in_use_text
-from exsampling_patch.nodes.osc_sender import KEEP, _holder, _say_holder, append_key, open_log, read_sent
+from exsampling_patch.nodes.osc_sender import (
+    KEEP,
+    _holder,
+    _say_holder,
+    append_key,
+    open_log,
+    read_sent,
+    rewrite_log,
+)
 
 __all__ = ["FolderLock", "SentLog", "read_unloaded", "write_unloaded"]
 
@@ -78,10 +86,8 @@ class SentLog:
         if self._closed:
             return
         if self._fd is None:
-            if self._lines > 2 * self.keep:
-                tmp = self.log.with_name(self.log.name + ".tmp")
-                tmp.write_text("".join(f"{k}\n" for k in self._sent), encoding="utf-8")
-                os.replace(tmp, self.log)
+            if self._lines > 2 * self.keep:  # not shortened (a full disk), it is read all the same
+                rewrite_log(self.log, self._sent)
             self._fd = open_log(self.log)
         self._sent[key] = None  # written or not, the take went: skipped in this run
         if len(self._sent) > self.keep:
