@@ -2,8 +2,14 @@
 
 The append's exclusive lock (exsampling_patch/journal_lines.py) raised there (ENOLCK, EOPNOTSUPP, EINVAL), and
 every take's end went unwritten: the take store's and the folder source's, each take redone at the next start.
-Before the lock they were written; now they are again, without it. No such mount can be made in a test: the lock
-is refused as such a mount refuses it, with the errno it gives.
+Before the lock they were written; now they are again, without it.
+
+``fcntl.flock`` is refused as such a mount refuses it, with the errno it gives, by a monkeypatch: no real mount
+that refuses it can be made here. flock is the kernel's own on every local file system (ext4, xfs, btrfs, tmpfs,
+overlay, squashfs: those of this machine and of CI), which never refuses it; only file systems with a lock service
+of their own (NFS, CIFS, 9p, FUSE with its flock operation) can, and none can be mounted in a test: NFS, CIFS and 9p
+need a server, FUSE needs /dev/fuse and CAP_SYS_ADMIN (a CI container has neither) and a FUSE library (none is
+installed: writing the FUSE protocol here would be a test harness larger than the code it tests).
 """
 
 from __future__ import annotations
