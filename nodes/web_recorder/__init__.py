@@ -47,6 +47,30 @@ from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore, remove_dead_par
 
 log = logging.getLogger("exsampling.web_recorder")
 
+#: The recorders of this process running on a temporary copy of a state folder (:func:`.folders.state_folder`), by the
+#: folder named (resolved), oldest first. The runtime hands a node's state over to its rebuilt self only where its id
+#: stays (:meth:`take_over`); a recorder an edit renamed is another node, started before the old one stops: it copied
+#: the folder anew, without this run's takes seen and phones' lists, and a phone's retry of a take of this run was
+#: stored again. Yet on the same state folder (its token, its certificate) it is the same recorder for the phones: it
+#: starts with the running one's copy (:func:`_running_copy`), and takes what that one wrote after, at its stop
+#: (:meth:`WebRecorder._adopt`).
+_ON_COPY: dict[Path, list[WebRecorder]] = {}
+_ON_COPY_LOCK = threading.Lock()
+
+
+def _running_copy(named: Path) -> dict[str, bytes] | None:
+    """The files of the newest copy of ``named`` a recorder of this process runs on, if any."""
+    with _ON_COPY_LOCK:
+        running = list(_ON_COPY.get(named, ()))
+    for recorder in reversed(running):
+        if recorder._spare is not None:
+            try:
+                return spare_files(recorder._spare)
+            except OSError:  # removed meanwhile (its stop): the next, or none
+                continue
+    return None
+
+
 class WebRecorder(UploadIntake):
     """Serve a recording page to phones (HTTPS, pairing token) and emit every uploaded take."""
 
@@ -181,6 +205,8 @@ class WebRecorder(UploadIntake):
         # None, or this run's own state folder, told: the system refused the one named
         named = self.resolve_path(self.state_folder)
         carried = self._carried[1] if self._carried is not None and self._carried[0] == named.resolve() else None
+        if carried is None:  # a recorder an edit renamed on the same folder, still running: this run's state goes on
+            carried = _running_copy(named.resolve())
         state, self._spare = state_folder(self, named, self.report_error, (SEEN_FILE, ENDS_FILE), carried)
         # The folder named, not the temporary one standing in for it (new at each start): the key of the hand-on of a
         # late take and of the takes being stored, which the recorder an edit rebuilt shares
@@ -195,6 +221,9 @@ class WebRecorder(UploadIntake):
             # The phones' lists of ended takes, across restarts; a late row of a recorder stopped on another copy of
             # the folder named (a rename) comes to this one
             self._ends = TakeEnds(state, named=self._state, tell=self.report_error)
+            if self._spare is not None:
+                with _ON_COPY_LOCK:
+                    _ON_COPY.setdefault(self._state, []).append(self)
             for phone, row in self._ends.rows():
                 self._board.add(row["take_id"], str(row.get("recorder", "")), **row)
                 self._board.update(row["take_id"], status=row.get("status", "received"))  # add sets "received"
@@ -285,6 +314,7 @@ class WebRecorder(UploadIntake):
                 self.report_status(uploads_arriving=arriving)
         super().stop()
         self._gate.close()  # a recovered take flowing on now is the engine's still; the next is left on disk
+        self._hand_to_successor()
         for table in (getattr(self, "_seen", None), getattr(self, "_ends", None)):
             if table is not None:
                 table.close()
@@ -292,6 +322,28 @@ class WebRecorder(UploadIntake):
         if spare is not None:  # read before it is removed: the node an edit rebuilds from this one goes on with them
             self._handed = (self._state, spare_files(spare))
         remove_spare(spare)
+
+    def _hand_to_successor(self) -> None:
+        """Off :data:`_ON_COPY`; what this run wrote to its copy goes to the recorder started since on a copy of the
+        same folder (a rename), if any: what came between its start and this stop was in this copy only."""
+        with _ON_COPY_LOCK:
+            running = _ON_COPY.get(getattr(self, "_state", Path()), [])
+            if self not in running:
+                return
+            running.remove(self)
+            successor = running[-1] if running else None
+            if not running:
+                del _ON_COPY[self._state]
+        if successor is not None:
+            successor._adopt(self)
+
+    def _adopt(self, old: WebRecorder) -> None:
+        """The takes seen and the phones' rows of ``old``, stopped on another copy of this one's state folder, that
+        this one lacks."""
+        self._seen.adopt(old._seen)
+        for phone, row in old._ends.rows():
+            if self._ends.adopt(phone, row):
+                self._phones.add(phone, str(row["take_id"]))
 
     def handover(self) -> tuple[Path, dict[str, bytes]] | None:
         """The state folder named and the files of the temporary one that stood in for it, if any: the recorder an

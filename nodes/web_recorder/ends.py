@@ -152,6 +152,21 @@ class TakeEnds:
                 append_whole(late, _line(phone, row))
         return True
 
+    def adopt(self, phone: str, row: dict[str, Any]) -> bool:
+        """Write down the row of a take this table has none of (from a recorder an edit renamed, on another copy of
+        the same state folder); whether it was. One that cannot be written is kept for :meth:`rows`, logged."""
+        take_id = str(row["take_id"])
+        with self._lock:
+            if take_id in self._rows or self._file.closed:
+                return False
+            try:
+                self._append(phone, row)
+            except OSError as error:
+                log.warning("take %s's row in its phone's list could not be saved (%s: %s)", take_id,
+                            error.strerror or error, self.path)
+                self._rows[take_id] = (phone, row)
+        return True
+
     def _append(self, phone: str, row: dict[str, Any]) -> None:
         """Append a row (the lock held), and keep it for :meth:`rows`: a late row handed to this table is in it."""
         append_whole(self._file, _line(phone, row))

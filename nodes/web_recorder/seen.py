@@ -205,6 +205,30 @@ class SeenTakes:
                 append_whole(self._file, line)
             return True
 
+    def adopt(self, other: SeenTakes) -> None:
+        """What ``other``, a table of the same state folder on another temporary copy (a recorder an edit renamed,
+        stopped now), wrote that this one lacks: its takes remembered here, its withdrawals made here where this one
+        has the take withdrawn (not a retry stored anew)."""
+        final: dict[bytes, tuple[Key, dict[str, Any] | None]] = {}
+        withdrawn_take: dict[bytes, str] = {}
+        for key, reply in other._entries():
+            if key is None:
+                continue
+            digest = _digest(key)
+            earlier = final.pop(digest, None)
+            if reply is None and earlier is not None and earlier[1] is not None:
+                withdrawn_take[digest] = str(earlier[1].get("take_id", ""))
+            final[digest] = (key, reply)
+        for digest, (key, reply) in final.items():
+            if reply is None:
+                if digest in withdrawn_take:
+                    self.forget_told(key, withdrawn_take[digest])
+                continue
+            with self._lock:
+                known = digest in self._replies
+            if not known:
+                self.remember_told(key, reply)
+
     def remember_told(self, key: Key, reply: dict[str, Any]) -> None:
         """:meth:`remember`, in memory even where writing it fails: told (``tell``), and the recorder goes on."""
         try:
