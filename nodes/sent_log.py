@@ -3,6 +3,7 @@ kept by its sender process: :mod:`~exsampling_patch.nodes.osc_sender`, whose loc
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -15,6 +16,8 @@ from exsampling_patch.nodes.osc_sender import (
     KEEP,
     _holder,
     _say_holder,
+    _sync_folder,
+    _write_all,
     append_key,
     open_log,
     read_sent,
@@ -108,13 +111,26 @@ class SentLog:
 
 def write_unloaded(path: Path, records: list[dict[str, Any]]) -> None:
     """``ableton_live``'s loads Live never got, one JSON object a line, for the next start (none: the file goes).
-    Written whole then renamed: a kill mid-write leaves the last whole file. Raises :class:`OSError`."""
+    Written whole, flushed, then renamed and the rename flushed (as :func:`.rewrite_log`): renamed before its data
+    reached the disk, a power cut could leave it empty or short, and the takes Live never got were lost. A failure
+    (a full disk) removes the part file and leaves the last whole file. Raises :class:`OSError`."""
     if not records:
         path.unlink(missing_ok=True)
         return
     part = path.with_name(f".{path.name}.{os.getpid()}.part")
-    part.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
-    os.replace(part, path)
+    try:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            _write_all(fd, "".join(json.dumps(record) + "\n" for record in records).encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(part, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            part.unlink()
+        raise
+    _sync_folder(path.parent)
 
 
 def read_unloaded(path: Path) -> tuple[list[dict[str, Any]], list[int]]:
