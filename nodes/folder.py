@@ -80,6 +80,8 @@ CLOSE_EVENTS = True
 #: Files already read that a scan looks at again, in turn, beside those not read yet and those close events were heard
 #: of: a file exported again over one read where no event says so (a share written from another machine) is seen
 #: within ``files / RECHECKED_PER_SCAN`` scans (2,000 takes kept: 20 scans, 2 s at the default ``poll_interval``).
+#: Not at the next scan: written in place, it changes no name nor its folder's time, only its own stamp, and a stat of
+#: every file at every scan is the cost this spares (with close events, as on Linux's own disks, it is the next scan).
 RECHECKED_PER_SCAN = 100
 
 #: Seconds a WAV that holds less than its header says waits, unchanged, before it is read as it is (a copy cut
@@ -293,6 +295,8 @@ class FolderSource(JournalStart):
             current = self._scan()
             for gone in self._done.keys() - current.keys():  # a file put back later is a new recording
                 del self._done[gone]
+            if self._closes is not None:
+                self._closes.forget_gone(self._listing.present)
             return current
         look = dict.fromkeys(self._todo)
         listing = self._listing
@@ -300,6 +304,8 @@ class FolderSource(JournalStart):
             look.update((path, None) for path in listing.paths if path not in self._done)
             for gone in self._done.keys() - listing.present:
                 del self._done[gone]
+            if self._closes is not None:  # what close events told of files gone (a sub-folder moved away)
+                self._closes.forget_gone(listing.present)
         look.update((path, None) for path in heard if path in listing.present)
         paths = listing.paths
         if paths:

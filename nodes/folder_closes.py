@@ -94,6 +94,26 @@ class CloseWatch(FileSystemEventHandler):
                     {path for path in self._writing if path in paths},
                     {path: self._touched[path] for path in paths if path in self._touched})
 
+    def forget_gone(self, present: Collection[Path]) -> None:
+        """Forget the files not in ``present`` (the scan's listing) and gone from the disk. Deleted or moved files are
+        forgotten as their events come, but not those of a sub-folder moved away (inotify tells the folder's move
+        alone) nor those whose events an overflow dropped: kept for good, they grew the table all show long. A file
+        still there keeps its close (its times set again later are then no new take), and an entry that changed
+        meanwhile (the file made again and closed) is kept."""
+        with self._lock:
+            closed = {path: close for path, close in self._closed.items() if path not in present}
+            others = {path for path in (*self._writing, *self._touched) if path not in present}
+        gone = {path for path in closed.keys() | others if not os.path.lexists(path)}  # outside the lock: disk I/O
+        if not gone:
+            return
+        with self._lock:
+            for path in gone:
+                if path in closed and self._closed.get(path) == closed[path]:
+                    del self._closed[path]
+                if path in others and not os.path.lexists(path):  # not made again meanwhile (then written now)
+                    self._writing.discard(path)
+                    self._touched.pop(path, None)
+
     def take_changed(self) -> set[Path]:
         """The files any event was heard of since the last call (written, closed, renamed, touched, deleted)."""
         with self._lock:

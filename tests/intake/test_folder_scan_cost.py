@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -19,28 +18,13 @@ import soundfile as sf
 from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import folder as folder_module
+from exsampling_patch.nodes import folder_listing
 from exsampling_patch.nodes.folder import FolderSource
+from tests.intake.counting_wake import CountingWake
 from tests.waiting import wait_for
 
 RATE = 8000
 KEPT = 300  # takes kept in the folder, read before (there before the node's first start: left alone)
-
-
-class CountingWake:
-    """The node's wake event, counting the waits between its scans (one a scan)."""
-
-    def __init__(self, event: threading.Event) -> None:
-        self.event, self.waits = event, 0
-
-    def wait(self, timeout: float | None = None) -> bool:
-        self.waits += 1
-        return self.event.wait(timeout)
-
-    def set(self) -> None:
-        self.event.set()
-
-    def clear(self) -> None:
-        self.event.clear()
 
 
 def sound(seconds: float, reverse: bool = False) -> np.ndarray:
@@ -152,3 +136,44 @@ def test_new_files_among_many_kept_are_read_in_the_order_written_sub_folders_too
     assert context.errors == []
     assert [Path(m.path).relative_to(folder).as_posix() for _, m in context.emitted] == [
         "new/first.wav", "old/second.wav", "third.wav"]
+
+
+@pytest.mark.parametrize("close_events", [True, False])
+def test_a_folder_whose_time_did_not_change_is_not_listed_again_one_made_there_is_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, close_events: bool) -> None:
+    """Listed at every scan, 2,000 names cost 0.66 ms of each, for nothing between takes: a folder whose time is
+    as it was at its last listing is not listed (counted by wrapping os.listdir and os.scandir); a take made there
+    changes it, and is read."""
+    monkeypatch.setattr(folder_module, "CLOSE_EVENTS", close_events)
+    monkeypatch.setattr(folder_listing, "SETTLED_NS", 0)  # the journal written at start changed its time just now
+    monkeypatch.setattr(folder_listing, "RELIST_SECONDS", 3600.0)
+    folder = tmp_path / "takes"
+    kept_takes(folder, 20)
+    listings = [0]
+    listdir, scandir = os.listdir, os.scandir
+
+    def counting_listdir(path: object = ".") -> list[str]:
+        listings[0] += os.fspath(path) == str(folder)  # type: ignore[arg-type]
+        return listdir(path)  # type: ignore[arg-type]
+
+    def counting_scandir(path: object = ".") -> object:
+        listings[0] += os.fspath(path) == str(folder)  # type: ignore[arg-type]
+        return scandir(path)  # type: ignore[arg-type]
+
+    node, context = start(folder)
+    try:
+        wake = CountingWake(node._wake)
+        node._wake = wake  # type: ignore[assignment]
+        assert wait_for(lambda: wake.waits >= 3)  # past the first scans
+        monkeypatch.setattr(os, "listdir", counting_listdir)
+        monkeypatch.setattr(os, "scandir", counting_scandir)
+        scans = wake.waits
+        assert wait_for(lambda: wake.waits >= scans + 20)
+        assert listings[0] == 0, f"listed {listings[0]} times in {wake.waits - scans} scans of an unchanged folder"
+        sf.write(folder / "new.wav", sound(0.05), RATE, subtype="PCM_16")
+        assert wait_for(lambda: len(context.emitted) == 1)
+    finally:
+        node.stop()
+        monkeypatch.undo()
+    assert context.errors == []
+    assert [Path(take.path).name for _, take in context.emitted] == ["new.wav"]

@@ -1,0 +1,91 @@
+"""The folder source over a long show: what it keeps of files gone from the folder is forgotten (its close events'
+table grew with every file ever closed under a sub-folder moved away), and a sub-folder named like a sound file
+(``x.wav/``) is no take (it was read as one, and told unreadable)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes import folder as folder_module
+from exsampling_patch.nodes.folder import FolderSource
+from tests.waiting import wait_for
+
+RATE = 8000
+
+
+def write_take(path: Path, seconds: float = 0.05) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, np.linspace(-0.5, 0.5, int(seconds * RATE), dtype=np.float32), RATE, subtype="PCM_16")
+
+
+def start(folder: Path, **params: object) -> tuple[FolderSource, NodeContext]:
+    context = NodeContext(folder)
+    node = FolderSource("inbox", {"folder": str(folder), "poll_interval": 0.02, "settle_time": 0.2, **params},
+                        context)
+    node.start()
+    return node, context
+
+
+def names(context: NodeContext, folder: Path) -> list[str]:
+    return [Path(take.path).relative_to(folder).as_posix() for _, take in context.emitted]
+
+
+@pytest.mark.skipif(not folder_module.close_events_available(), reason="close events: Linux with watchdog")
+def test_close_events_of_files_moved_away_with_their_folder_are_forgotten_none_read_twice(tmp_path: Path) -> None:
+    """A sub-folder of takes moved out of the watched folder (archived mid-show): inotify tells the folder's move
+    alone, not its files', whose closes stayed in the table for good. A file still there keeps its close: its times
+    set again (``touch``) do not make it a new take."""
+    folder = tmp_path / "takes"
+    (folder / "set1").mkdir(parents=True)  # watched from the start: a file made with its folder may come unheard
+    node, context = start(folder, recursive=True)
+    try:
+        for i in range(5):
+            write_take(folder / "set1" / f"t{i}.wav")
+        write_take(folder / "keep.wav")
+        assert wait_for(lambda: len(context.emitted) == 6)
+        closes = node._closes
+        assert closes is not None
+        assert len(closes.snapshot(set(node._listing.paths))[0]) == 6
+        # New times, same sound: not read again. Set before the move: inotify's events after a move out of the
+        # folder wait (watchdog holds them 0.5 s for a move in), past settle_time, and the quiet time would read it.
+        os.utime(folder / "keep.wav")
+        assert wait_for(lambda: folder / "keep.wav" in closes._touched)
+        shutil.move(folder / "set1", tmp_path / "archive")
+        assert wait_for(lambda: set(closes._closed) == {folder / "keep.wav"}), sorted(closes._closed)
+        write_take(folder / "next.wav")
+        assert wait_for(lambda: len(context.emitted) == 7)
+        time.sleep(0.3)  # a second keep.wav would come now
+    finally:
+        node.stop()
+    assert context.errors == [] and context.fates == []
+    assert sorted(names(context, folder)[:5]) == [f"set1/t{i}.wav" for i in range(5)]
+    assert names(context, folder)[5:] == ["keep.wav", "next.wav"]
+
+
+@pytest.mark.parametrize("recursive", [False, True])
+def test_a_sub_folder_named_like_a_sound_file_is_no_take(tmp_path: Path, recursive: bool) -> None:
+    """``old.wav/`` there at start (include_existing) and ``new.wav/`` made while it runs: not read, not told
+    unreadable; the files beside them are read (in them too, where recursive)."""
+    folder = tmp_path / "takes"
+    (folder / "old.wav").mkdir(parents=True)
+    write_take(folder / "old.wav" / "inner.wav")
+    node, context = start(folder, recursive=recursive, include_existing=True)
+    try:
+        (folder / "new.wav").mkdir()
+        write_take(folder / "new.wav" / "inner2.wav")
+        write_take(folder / "real.wav")
+        expected = ["new.wav/inner2.wav", "old.wav/inner.wav", "real.wav"] if recursive else ["real.wav"]
+        assert wait_for(lambda: len(context.emitted) >= len(expected))
+        time.sleep(0.5)  # past settle_time: a folder taken as a take would be told now
+    finally:
+        node.stop()
+    assert context.errors == [] and context.fates == [] and context.ended == []
+    assert sorted(names(context, folder)) == expected
