@@ -56,10 +56,10 @@ class NodeContext:
 
     @property
     def run_id(self) -> int:
-        """Which run of the patch the node is in: the runtime counts its engine's starts. The context stays the
-        same from one run to the next (a patch stopped and started again on one engine): a node that takes over
-        from a stopped one of its id tells an edit (the same context and run) from a run started again by this.
-        Without a runtime, 0."""
+        """Which run of the patch the engine is in: the runtime counts its engine's starts. Each run's nodes get a
+        context of its own (a node of an ended run still telling from its threads is heard no more), and this tells
+        a node of an ended run that its run has ended: a node that takes over from a stopped one of its id tells an
+        edit (the same context and run) from a run started again by this. Without a runtime, 0."""
         return 0
 
     def emit(self, node_id: str, port: str, message: Any) -> None:

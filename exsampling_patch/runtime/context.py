@@ -58,11 +58,24 @@ class EngineSide(Protocol):
 
 
 class EngineContext(NodeContext):
-    """A node's context in a running engine: each call passed on to the engine (see :class:`EngineSide`)."""
+    """A node's context in a running engine: each call passed on to the engine (see :class:`EngineSide`).
 
-    def __init__(self, engine: EngineSide, base_dir: str | os.PathLike[str] | None) -> None:
+    One for each run (``run``: the engine's :attr:`run_id` as it started), shared by the nodes its edits build: a
+    node of a run that has ended, still telling from a thread of its own (a device's, a reader's) once the engine was
+    started again, told its errors and statuses on the new run's node of its id. What it tells now is logged only.
+    """
+
+    def __init__(self, engine: EngineSide, base_dir: str | os.PathLike[str] | None, run: int = 0) -> None:
         super().__init__(base_dir)
         self._engine = engine
+        self._run = run
+
+    def _of_ended_run(self, node_id: str, what: str, told: object) -> bool:
+        """Whether this context's run has ended (the engine started again): ``told`` is then logged, nothing more."""
+        if self._run == self._engine.run_id:
+            return False
+        log.debug("node %s of an ended run (%d) told %s: %s", node_id, self._run, what, told)
+        return True
 
     @property
     def patch_stopping(self) -> bool:
@@ -79,12 +92,16 @@ class EngineContext(NodeContext):
         # Told by its handler, on the message in hand: that message's error, as if the handler had raised (the
         # next message handled without one ends it; one told ``about`` an output stands until that output opens:
         # told once, not at each message while it fails); told from elsewhere (start(), a device thread), no port.
+        if self._of_ended_run(node_id, "an error", error):
+            return
         state = getattr(self._engine._local, "worker", None)
         busy = state.busy if state is not None else None
         port = busy[1] if busy is not None and busy[0].node_id == node_id else None
         self._engine._record_error(node_id, error, port=port, about=about)
 
     def report_message_error(self, node_id: str, error: BaseException | str, port: str) -> None:
+        if self._of_ended_run(node_id, f"an error on '{port}'", error):
+            return
         plan = self._engine._plan
         node_type = plan.node_types.get(node_id) if plan is not None else None
         if node_type is not None and port not in node_type.inputs:
@@ -106,6 +123,8 @@ class EngineContext(NodeContext):
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:
         # A node may report from two threads at once (the sampler's worker and its device reader): read, merge and
         # store under a lock of their own, else one report's fields are lost. Publishing stays outside it.
+        if self._of_ended_run(node_id, "a status", status):
+            return
         with self._engine._status_lock:
             merged = dict(self._engine.status.get(node_id, {}))  # new: a reader's copy is whole; never two mixed
             merge_status(merged, status)

@@ -203,6 +203,9 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
             sys.setswitchinterval(min(self._switch_before, self._switch_interval))
         self.ledger = TakeLedger()
         self.run_id += 1
+        # The nodes of this run (and of its edits) get a context of its own: one of the last run's, still telling from
+        # a thread of its own, tells its errors and statuses into its ended run's context, not on this run's node.
+        self._context = EngineContext(self, self._context.base_dir, run=self.run_id)
         # Its own queue: a worker of the last run still in a handler (hung, or past stop()'s wait) never took its stop
         # token, and one of this run's workers took it from a shared queue and left (with workers: 1, none handled).
         self._ready = queue.SimpleQueue()
@@ -427,7 +430,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         # Not counted off once its run has stopped: the take stays in flight, as any stop() meets (see stop())
         if key is not None and not self._stopping and ledger is self.ledger:
             self._count_off(key, node.node_id, reached=not state.passed_on)
-        if self.events.wants(NodeTiming):
+        if state.run == self.run_id and self.events.wants(NodeTiming):  # held past its run's stop: not this run's
             self.events.publish(NodeTiming(node.node_id, port=port, seconds=time.perf_counter() - start))
 
     def _bypass(self, node: Node, port: str, message: Any) -> None:
