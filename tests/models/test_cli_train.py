@@ -5,7 +5,9 @@ training."""
 from __future__ import annotations
 
 import os
+import re
 import resource
+import shlex
 import signal
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from exsampling_patch.messages import Prediction, Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.classify import SoundClassifier
 from tests.models.test_cli_classify import esc50_rows, exsampling
+from tests.models.train_runs import TrainRun, run_all
 
 CLASSES = ("church_bells", "dog", "rain")  # sorted, as the model's labels will be
 
@@ -42,11 +45,11 @@ def earlier_model(path: Path) -> bytes:
     return save_model_file(SoundNet(2), ["clank", "hum"], path).read_bytes()
 
 
-def test_train_writes_model_card_and_confusion_and_the_node_uses_it(esc50: Path, tmp_path: Path) -> None:
-    data = takes_folder(esc50, tmp_path / "takes")
-    out = tmp_path / "models" / "mine.pt"
-
-    done = exsampling("train", str(data), "--out", str(out), timeout=300)
+def test_train_writes_model_card_and_confusion_and_the_node_uses_it(
+        esc50: Path, trained: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    done = trained["esc50"]
+    out = Path(done.args[-1])
+    tmp_path = out.parents[1]
 
     assert done.returncode == 0, done.stderr
     assert "%|" in done.stderr and "features" in done.stderr  # tqdm progress bars on stderr
@@ -248,26 +251,65 @@ def test_train_says_before_training_which_labels_have_too_few_takes_to_hold_one_
                        "out, so the model's accuracy is not measured"]
 
 
-def test_train_fits_on_the_threads_it_is_given(tmp_path: Path) -> None:
-    # Before, the fit always took 2 torch threads: on a 2-core machine busy with other work, 4-10x slower than 1.
-    from exsampling_patch.models.model_file import load_model_file
-
+def hum_and_hiss(root: Path) -> Path:
+    """``root/hum/`` of three hums (110 Hz and up) and ``root/hiss/`` of three noises, 0.3 s each: labels a model tells
+    apart."""
     rng = np.random.default_rng(0)
     for label, hz in (("hum", 110.0), ("hiss", 0.0)):
-        (tmp_path / "takes" / label).mkdir(parents=True)
+        (root / label).mkdir(parents=True)
         for n in range(3):
             t = np.arange(14400) / 48000
             y = np.sin(2 * np.pi * hz * (1 + n / 10) * t) if hz else rng.standard_normal(len(t))
-            sf.write(tmp_path / "takes" / label / f"{n}.wav", (0.3 * y).astype(np.float32), 48000)
-    out = tmp_path / "mine.pt"
+            sf.write(root / label / f"{n}.wav", (0.3 * y).astype(np.float32), 48000)
+    return root
 
-    done = exsampling("train", str(tmp_path / "takes"), "--out", str(out), "--threads", "1", timeout=300)
 
+@pytest.fixture(scope="module")
+def trained(esc50: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+    """The trainings of this module that run to their end, in one process (tests/models/train_runs.py): seconds of
+    torch's import and warm-up, once. "esc50": ESC-50 clips into ``models/mine.pt``; "hum and hiss": into ``mine.pt``
+    on one thread; "full 0.5", "full 0.1": the disk full once the model is written, at that --val, an earlier card of
+    ``mine.md`` there."""
+    folder = tmp_path_factory.mktemp("esc50")
+    runs = {"esc50": TrainRun(["train", str(takes_folder(esc50, folder / "takes")), "--out",
+                               str(folder / "models" / "mine.pt")], "", [])}
+    folder = tmp_path_factory.mktemp("hum-and-hiss")
+    runs["hum and hiss"] = TrainRun(["train", str(hum_and_hiss(folder / "takes")), "--threads", "1", "--out",
+                                    str(folder / "mine.pt")], "", [])
+    for val in ("0.5", "0.1"):  # a take of each label held out (a confusion matrix); none
+        folder = tmp_path_factory.mktemp(f"full-{val}")
+        (folder / "mine.md").write_text("# Model card: mine\n\nthe card of an earlier model\n")
+        runs[f"full {val}"] = TrainRun(["train", str(tiny_takes(folder / "takes")), "--threads", "1", "--val", val,
+                                        "--out", str(folder / "mine.pt")], "full", [])
+    return run_all(runs)
+
+
+def test_train_fits_on_the_threads_it_is_given(trained: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    # Before, the fit always took 2 torch threads: on a 2-core machine busy with other work, 4-10x slower than 1.
+    from exsampling_patch.models.model_file import load_model_file
+
+    done = trained["hum and hiss"]
+    out = Path(done.args[-1])
     assert done.returncode == 0, done.stderr
     assert load_model_file(out).meta["config"]["threads"] == 1  # the fit's torch.set_num_threads
     assert "base_table" not in done.stderr  # no label named after a slot: no note of one
-    refused = exsampling("train", str(tmp_path / "takes"), "--out", str(out), "--threads", "0")
+    refused = exsampling("train", str(out.parent / "takes"), "--out", str(out), "--threads", "0")
     assert refused.returncode == 2 and "--threads" in refused.stderr, refused.stderr
+
+
+def test_train_ends_with_a_classify_command_that_uses_its_model(
+        trained: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    # Before, it ended at "wrote mine.pt ... and its card": what to do with the model was in --help alone.
+    done = trained["hum and hiss"]
+    assert done.returncode == 0, done.stderr
+    said = re.search(r"^use it: \.venv/bin/exsampling (classify .*) FILE\.\.\., or in a patch the classifier node's "
+                     r"parameter model: (.*)$", done.stdout, flags=re.M)
+    assert said, done.stdout
+    assert said.group(2) == done.args[-1]
+    take = Path(done.args[-1]).parent / "takes" / "hum" / "0.wav"
+    classified = exsampling(*shlex.split(said.group(1)), str(take))
+    assert classified.returncode == 0, classified.stderr
+    assert classified.stdout.startswith(f"{take}: h"), classified.stdout  # hum or hiss: the model's labels
 
 
 def test_train_says_which_labels_the_shipped_table_has_no_slot_for() -> None:
@@ -389,39 +431,22 @@ def test_train_tells_of_labels_named_after_a_slot_only_where_there_are_some(
     assert note in err, err
 
 
-# Runs the real command line with the file size limit lowered once the model file is put in its place (a Python
-# audit hook sees os.replace): a disk that fills up after the model and before its card.
-FULL_AFTER_THE_MODEL = """
-import resource, signal, sys
-out = sys.argv[-1]
-def hook(event, args):
-    if event == "os.rename" and str(args[1]) == out:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails, the process goes on
-        resource.setrlimit(resource.RLIMIT_FSIZE, (256, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
-sys.addaudithook(hook)
-from exsampling_patch.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
-
-
 @pytest.mark.parametrize("val", ["0.5", "0.1"])  # a take of each label held out (a confusion matrix); none
-def test_train_that_cannot_write_its_card_says_so_and_keeps_the_model(val: str, tmp_path: Path) -> None:
+def test_train_that_cannot_write_its_card_says_so_and_keeps_the_model(
+        val: str, trained: dict[str, subprocess.CompletedProcess[str]]) -> None:
     # Before, a disk full once the model was written ended in a traceback from matplotlib's PNG writer (or the
     # card's): the model was written, but neither said nor its card named.
     from exsampling_patch.models.model_file import load_model_file
 
-    data = tiny_takes(tmp_path / "takes")
-    out = tmp_path / "mine.pt"
-    (tmp_path / "mine.md").write_text("# Model card: mine\n\nthe card of an earlier model\n")
-    done = subprocess.run([sys.executable, "-c", FULL_AFTER_THE_MODEL, "train", str(data), "--threads", "1",
-                           "--val", val, "--out", str(out)], capture_output=True, text=True, timeout=300)
+    done = trained[f"full {val}"]
+    out = Path(done.args[-1])
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
-    assert done.stderr.endswith(f"error: cannot write the model card {tmp_path / 'mine.md'} (File too large): the "
+    assert done.stderr.endswith(f"error: cannot write the model card {out.parent / 'mine.md'} (File too large): the "
                                 f"model file {out} is written and used as it is; train again with room on the disk "
                                 "to have its card\n"), done.stderr
     assert load_model_file(out).labels == ["clank", "hum"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.pt", "takes"]  # no part-written or earlier card
+    assert sorted(p.name for p in out.parent.iterdir()) == ["mine.pt", "takes"]  # no part-written or earlier card
 
 
 def test_train_removes_what_a_training_killed_mid_write_left(tmp_path: Path,

@@ -1,0 +1,98 @@
+"""Runs of the real `exsampling train` command line, several in one Python process, each stopped or starved at a point
+of its writes that a Python audit hook sees. Why one process: each training process spent seconds importing torch and
+warming it up before training for a fraction of a second, and a test of each stop point paid that again."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+
+# Each run (a JSON list on stdin) is the real command line's main() with the run's argv; what it writes to stdout and
+# stderr (pipes, as a file would be cut short by the "full" limit) ends in END: NUL, its exit status, NUL. Its "at"
+# is where the hook
+# acts: "model", as the model file is put in its place (os.replace), a real signal raised (SIGINT: Ctrl+C);
+# "renamed", as that rename is made: the hook makes it, and the signal is handled once the model is in place (no
+# event comes between the rename's return and what follows it); "card", at the first file opened after the rename,
+# as its card is written; "full", at the rename, the file size limit lowered to 256 bytes: a disk that fills up
+# after the model and before its card; "pyplot", as matplotlib.pyplot's code is run (its first import: a run of its
+# own process); "pyplot-init", there too, the KeyboardInterrupt surfacing as an ImportError, as pybind11 makes one
+# cut short in an extension's initialisation (matplotlib's _image, _backend_agg) ("ImportError: initialization
+# failed"). Its "sigs" are raised one after the other; its "ignored" are set ignored before main(), as nohup leaves
+# them (an ignored signal reads so in the command as one inherited across exec does), and set back after.
+TRAIN_RUNS = """
+import json, os, resource, signal, sys
+run = {}
+def raise_signal():
+    for name in run["sigs"]:
+        signal.raise_signal(getattr(signal, name))
+def hook(event, args):
+    if not run:
+        return
+    at = run["at"]
+    if at.startswith("pyplot") and event == "exec" and args[0].co_filename.endswith(os.path.join("matplotlib",
+                                                                                                 "pyplot.py")):
+        if at == "pyplot":
+            raise_signal()
+        try:
+            raise_signal()
+        except KeyboardInterrupt as stop:
+            raise ImportError("initialization failed") from stop
+    elif event == "os.rename" and str(args[1]) == run["argv"][-1] and not run["renaming"]:
+        if at == "model":
+            raise_signal()
+        elif at == "renamed":
+            run["renaming"] = True
+            os.replace(args[0], args[1])
+            raise_signal()
+        elif at == "full":
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails, the process goes on
+            resource.setrlimit(resource.RLIMIT_FSIZE, (256, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+        run["armed"] = at != "full"
+    elif run["armed"] and event == "open":
+        run["armed"] = False
+        raise_signal()
+sys.addaudithook(hook)
+from exsampling_patch.cli import main
+size = resource.getrlimit(resource.RLIMIT_FSIZE)
+for each in json.load(sys.stdin):
+    ignored = [getattr(signal, name) for name in each["ignored"]]
+    for sig in ignored:
+        signal.signal(sig, signal.SIG_IGN)
+    run.clear(); run.update(each, armed=False, renaming=False)
+    code = main(each["argv"])
+    run.clear()
+    resource.setrlimit(resource.RLIMIT_FSIZE, size)
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+    for sig in ignored:
+        signal.signal(sig, signal.SIG_DFL)
+    for stream in (sys.stdout, sys.stderr):
+        stream.write(f"\\0{code}\\0")
+        stream.flush()
+"""
+
+END = "\0(-?[0-9]+)\0"
+
+
+@dataclass
+class TrainRun:
+    """One run of `exsampling train` ``argv`` (its last argument the model file, as ``--out``), acted on ``at``
+    (see TRAIN_RUNS) with ``sigs``; ``ignored``: signals set ignored before it starts, as under nohup."""
+
+    argv: list[str]
+    at: str
+    sigs: list[str] = field(default_factory=lambda: ["SIGINT"])
+    ignored: list[str] = field(default_factory=list)
+
+
+def run_all(runs: dict[str, TrainRun]) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Each of ``runs`` in one process, one after the other; what each said and its exit status, by name."""
+    process = subprocess.run([sys.executable, "-c", TRAIN_RUNS], input=json.dumps([asdict(r) for r in runs.values()]),
+                             capture_output=True, text=True, timeout=600)
+    outs, errs = (re.split(END, said) for said in (process.stdout, process.stderr))
+    # [said, status, said, status, ..., what followed the last]: a run cut short leaves one status fewer
+    assert process.returncode == 0 and len(errs) == 2 * len(runs) + 1, process.stderr
+    return {name: subprocess.CompletedProcess(run.argv, int(errs[2 * n + 1]), outs[2 * n], errs[2 * n])
+            for n, (name, run) in enumerate(runs.items())}
