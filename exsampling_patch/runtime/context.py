@@ -62,7 +62,9 @@ class EngineContext(NodeContext):
 
     One for each run (``run``: the engine's :attr:`run_id` as it started), shared by the nodes its edits build: a
     node of a run that has ended, still telling from a thread of its own (a device's, a reader's) once the engine was
-    started again, told its errors and statuses on the new run's node of its id. What it tells now is logged only.
+    started again, told its errors and statuses on the new run's node of its id, sent into the new plan's links and
+    ended or held open the new run's takes of the same id (a take redone keeps its id). What it tells now is logged
+    only. A node's stop() runs before the next start, in its own run: what it tells there still counts.
     """
 
     def __init__(self, engine: EngineSide, base_dir: str | os.PathLike[str] | None, run: int = 0) -> None:
@@ -78,6 +80,11 @@ class EngineContext(NodeContext):
         return True
 
     @property
+    def run_ended(self) -> bool:
+        """Whether the engine has started again since this context's run began (its nodes' run has ended)."""
+        return self._run != self._engine.run_id
+
+    @property
     def patch_stopping(self) -> bool:
         return self._engine._stopping
 
@@ -86,6 +93,9 @@ class EngineContext(NodeContext):
         return self._engine.run_id
 
     def emit(self, node_id: str, port: str, message: Any) -> None:
+        # From a worker the engine's _emit tells the runs apart; from a node's own thread only its context can.
+        if self._of_ended_run(node_id, f"a message on '{port}'", message):
+            return
         self._engine._emit(node_id, port, message)
 
     def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:
@@ -144,16 +154,19 @@ class EngineContext(NodeContext):
 
     def tell_fate(self, node_id: str, take: Any, fate: str, reason: str) -> None:
         key = take_key(take)
-        if key is not None:
+        if key is not None and not self._of_ended_run(node_id, f"a take's fate ({fate})", key):
             self._engine.ledger.note(key, node_id, fate, reason)
 
     def keep_open(self, node_id: str, take: Any) -> bool:
         key = take_key(take)
-        return key is not None and self._engine.ledger.add(key, 1)
+        # One of an ended run held the new run's take of its id (redone, the same id) open: it never ended.
+        return key is not None and not self._of_ended_run(node_id, "a take kept open", key) and \
+            self._engine.ledger.add(key, 1)
 
     def close_take(self, node_id: str, take: Any, not_loaded: str) -> None:
         key = take_key(take)
-        if key is None:
+        # One of an ended run (an answer of Live's coming late) ended the new run's take of its id before its end.
+        if key is None or self._of_ended_run(node_id, "a take closed", key):
             return
         if not_loaded:
             self._engine.ledger.note(key, node_id, NOT_LOADED, not_loaded)
@@ -165,12 +178,12 @@ class EngineContext(NodeContext):
 
     def hold_take(self, node_id: str, take: Any, reason: str) -> None:
         key = take_key(take)
-        if key is not None:
+        if key is not None and not self._of_ended_run(node_id, "a take held", key):
             self._engine.ledger.hold(key, node_id, reason)
 
     def let_go_take(self, node_id: str, take: Any) -> None:
         key = take_key(take)
-        if key is not None:
+        if key is not None and not self._of_ended_run(node_id, "a take let go", key):
             self._engine.ledger.release(key, node_id)
 
     def take_in_flight(self, node_id: str, take: Any) -> bool:
@@ -178,6 +191,9 @@ class EngineContext(NodeContext):
         return key is None or key in self._engine.ledger
 
     def tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
+        # Its end was told in the new run, to the new run's source of its id (which wrote it down as ended)
+        if self._of_ended_run(node_id, f"a take's end ({fate})", take_id):
+            return
         ended = self._engine.ledger.told(take_id, recorder, node_id, fate, reason)
         if ended is not None:
             self._engine._ended(ended)
