@@ -18,9 +18,10 @@ kinds of line. A start that could not read it (an I/O error) does not rewrite it
 A node a live edit rebuilds opens the journal anew, while takes the node it replaced passed on may still be in flight
 (their lines say ``done: false``, as a killed run's do): what each run passed on, and the ends not yet written, are
 kept in this process too (:attr:`Record.in_flight`), so that it does not read those files again as the last run's,
-and the ends of those takes, told to it, are written down. A run is the node's context and its ``run_id``: one
-engine keeps its context from one run to the next (a patch stopped and started again), and the takes in flight at
-that stop never end: their files are read again, as a killed run's are.
+and the ends of those takes, told to it, are written down. A run is the node's context and its ``run_id``: an engine
+gives each of its runs a context of its own (a patch stopped and started again), and the takes in flight at that stop
+never end: their files are read again, as a killed run's are. A node of a run that has ended (its context's
+``run_ended``) opening the journal once the next run has begun gets a record of its own, not the new run's.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class _Passed:
     """A journal's takes passed on in one run whose ends are not written yet (take id -> its file)."""
 
     run: weakref.ref[object]  # the run's context: a rebuilt node shares it, a new engine's run does not
-    run_id: int  # the context's run_id: an engine started again keeps its context, not its run_id
+    run_id: int  # the context's run_id (0 without a runtime): with the context, tells a run from the next
     takes: dict[str, Entry] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)  # for each write to the journal, and a reopening
 
@@ -85,6 +86,10 @@ def _of_run(passed: _Passed, run: object, run_id: int) -> bool:
 
 def _passed(path: Path, run: object) -> _Passed:
     run_id = _run_id(run)
+    if getattr(run, "run_ended", False):
+        # Its engine started again: kept, it took the place of the new run's record, whose takes' ends were then
+        # written nowhere (their files read again at the next start). Its own takes never end (see the module).
+        return _Passed(weakref.ref(run), run_id)
     with _PASSED_GUARD:
         passed = _PASSED.get(path)
         if passed is None or not _of_run(passed, run, run_id):  # a run before this one: its takes in flight never end
