@@ -133,10 +133,11 @@ _running: dict[tuple[int, int, str], Any] = {}  # _key -> the sampler started th
 
 
 def _key(node: Any) -> tuple[int, int, str]:
-    """(id of its runtime's context, the run it started in, node id): a runtime's context is the same in each of its
-    runs, and a patch started again on it was taken for an edit (a take parked in the last run, which its source
-    passes on again, loaded twice). The run as it started, not as it parks: a handler that outlived the run's stop
-    (hung in the wait for the rate) and parked once the next run had started took that run's key."""
+    """(id of its run's context, the run it started in, node id): a runtime gives each run a context of its own (one
+    kept for all its runs had a patch started again taken for an edit: a take parked in the last run, which its source
+    passes on again, loaded twice); the run's number as well, as an older runtime kept one. The run as it started, not
+    as it parks: a handler that outlived the run's stop (hung in the wait for the rate) and parked once the next run
+    had started took that run's key."""
     return id(node.context), getattr(node, "started_run", node.context.run_id), str(node.node_id)
 
 

@@ -1,6 +1,7 @@
-"""A patch stopped and started again on the same engine: its nodes' context is the same object in both runs. The
-folder journal told runs apart by that object alone, so a take in flight at the stop still counted as in flight in
-the next run: its file was not read again there (only a new engine's run read it), and its end was never written."""
+"""A patch stopped and started again on the same engine. Its nodes' context was then the same object in both runs
+(each run has one of its own now), and the folder journal told runs apart by that object alone, so a take in flight
+at the stop still counted as in flight in the next run: its file was not read again there (only a new engine's run
+read it), and its end was never written."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def test_a_take_in_flight_at_the_stop_is_read_again_when_the_same_engine_starts_
     finally:
         engine.stop()
     assert [line["done"] for line in journal_lines(tmp_path)] == [False]
-    engine.start(patch)  # the same engine, so the same context object
+    engine.start(patch)  # the same engine: its run_id goes on, its context is this run's own
     try:
         wait_for(lambda: kept() == ["kick.wav"])  # read again: its take never ended
         again = engine.find_node("sink").kept[0]  # type: ignore[union-attr]

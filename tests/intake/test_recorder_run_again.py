@@ -1,8 +1,8 @@
-"""A patch stopped and started again on the same engine: its nodes' context is the same object in both runs. The
-takes a storing source passed on were kept per run by that object alone (nodes/passed_takes.py), so a take still open
-at the stop counted as passed on in the next run too: that run's start did not pass it on again (its take never
-ended, it stayed not done), and one it did find was not told recovered. A run is now the context and its run_id. A
-real HTTPS recorder in an engine, a sink that keeps every take open."""
+"""A patch stopped and started again on the same engine. Its nodes' context was then the same object in both runs
+(each run has one of its own now), and the takes a storing source passed on were kept per run by that object alone
+(nodes/passed_takes.py), so a take still open at the stop counted as passed on in the next run too: that run's start
+did not pass it on again (its take never ended, it stayed not done), and one it did find was not told recovered. A
+run is now the context and its run_id. A real HTTPS recorder in an engine, a sink that keeps every take open."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_a_take_open_at_the_stop_is_passed_on_again_when_the_same_engine_starts_
     finally:
         engine.stop()
     assert first.take_id not in TakeStore(tmp_path / "takes").processed_ids()  # it never ended
-    engine.start(patch)  # the same engine, so the same context object
+    engine.start(patch)  # the same engine: its run_id goes on, its context is this run's own
     try:
         wait_for(lambda: len(kept()) == 1)  # passed on again: its take never ended
         again = kept()[0]

@@ -1,8 +1,9 @@
-"""A patch stopped and started again on the same engine: its context is the same object in both runs, and what a node
-hands over to the one of its id an edit builds was taken over as by an edit (the context's ``run_id`` tells the runs
-apart). The pattern node went on with the last run's MIDI clock timeline (the master's transport as that run left
-it); the sampler loaded a take parked in the last run, which its source passes on again: loaded twice, and its
-unclaimed end, 30 s on, told an error on the new run's sampler and closed the new run's message of that take."""
+"""A patch stopped and started again on the same engine (each run gives its nodes a context of its own; the engine
+kept one for all its runs when this was written), and what a node hands over to the one of its id an edit builds was
+taken over as by an edit (the context's ``run_id`` tells the runs apart). The pattern node went on with the last
+run's MIDI clock timeline (the master's transport as that run left it); the sampler loaded a take parked in the last
+run, which its source passes on again: loaded twice, and its unclaimed end, 30 s on, told an error on the new run's
+sampler and closed the new run's message of that take."""
 
 from __future__ import annotations
 
