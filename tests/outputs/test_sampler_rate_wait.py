@@ -34,8 +34,10 @@ from tests.waiting import wait_for
 from .helpers import sine_take
 from .sampler_setup import held_before_its_rate
 
-#: Longer than the node once waited for the rate (10 s) before it assumed one.
-HELD_SECONDS = 10.5
+#: A start-up held back this long: the take's wait must outlast it, for the rate said, not a time.
+HELD_SECONDS = 1.0
+#: The slowest start-up seen before the rate was said: the wait's limit must be past it (the node's once was 10 s).
+SLOWEST_START_SECONDS = 27.0
 
 
 def assigning(sampler: Any) -> threading.Thread:
@@ -47,9 +49,21 @@ def assigning(sampler: Any) -> threading.Thread:
 
 
 @pytest.mark.jack
-def test_a_take_assigned_while_the_audio_process_starts_is_prepared_at_the_rate_it_says() -> None:
-    from exsampling_patch.nodes.sampler import Sampler
+def test_a_take_assigned_while_the_audio_process_starts_is_prepared_at_the_rate_it_says(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from exsampling_patch.nodes.sampler import Sampler, host
 
+    # The limit the take's wait is given, read as it waits (the real wait runs): held past a 10 s limit, this test
+    # took 11 s; held 1 s, it shows the wait outlasts a held start, and the limit shows it outlasts 27 s of one.
+    limits: list[float] = []
+    real_wait = host.wait_for_rate
+
+    def wait_for_rate(known: threading.Event, untold: threading.Event, stopping: threading.Event,
+                      within: float) -> str | None:
+        limits.append(within)
+        return real_wait(known, untold, stopping, within)
+
+    monkeypatch.setattr(host, "wait_for_rate", wait_for_rate)
     context = NodeContext()
     sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
     sampler.start()
@@ -58,15 +72,17 @@ def test_a_take_assigned_while_the_audio_process_starts_is_prepared_at_the_rate_
         try:
             assigned = assigning(sampler)
             assigned.join(HELD_SECONDS)
+            waited = assigned.is_alive()  # still waiting for the held process's word
         finally:
             os.kill(pid, signal.SIGCONT)
         assigned.join(HANG_GUARD_SECONDS)
-        assert not assigned.is_alive()
+        assert waited and not assigned.is_alive()
         assert opened_or_told(sampler.audio, lambda: context.errors), context.errors
         rate = int(jack_command("jack_samplerate").stdout.strip() or 48000)
         assert context.errors == []
         assert sampler.sample_rate_used == rate
         assert sampler.buffers[1].frames == rate  # one second, resampled to the rate the stream plays at
+        assert limits and min(limits) > SLOWEST_START_SECONDS, limits
     finally:
         sampler.stop()
 
