@@ -118,9 +118,11 @@ class AbletonMax(Node):
         # Bundles go through a sender process that a kill -9 of the patch does not reach (see osc_outbox).
         self._kept_lock = threading.Lock()  # a report of kept takes gone, from the outbox's reader, and start's
         # A redone take's "already sent", from the outbox's reader, and the handler's "sent" after its hand-over: the
-        # sender may skip the take before the handler reports, and the later report replaced the earlier.
+        # sender may skip the take before the handler reports, and the later report replaced the earlier. Both by
+        # sent-log key (a take's slot too: one take may go to two slots), each kept only until the other comes.
         self._sent_lock = threading.Lock()
-        self._skipped: set[str] = set()
+        self._skipped: set[str] = set()  # skipped by the sender before its handler reported
+        self._reported: set[str] = set()  # redone takes whose handler reported before the sender's word
         self.outbox = Outbox(folder / f".sent-{self.node_id}.txt", self.report_error, self._already_sent,
                              self._sending_again, self._sender_restarted, self._kept_gone, self._listening)
         self.files = TakeFiles(folder, keep_per_slot=self.keep_per_slot, name=self.node_id,
@@ -170,10 +172,12 @@ class AbletonMax(Node):
                               "running, with the ExSampling device in its set?")
 
     def _already_sent(self, key: str) -> None:
-        take_id = key.split("\t")[0]
         with self._sent_lock:
-            self._skipped.add(take_id)
-            self.report_status(take=take_id, already_sent=True)
+            if key in self._reported:
+                self._reported.discard(key)
+            else:
+                self._skipped.add(key)
+            self.report_status(take=key.split("\t")[0], already_sent=True)
 
     def _delivered(self, kept: SlotAssignment, where: str, path: Path) -> Callable[[str], None]:
         """What ends ``kept`` once its bundle's sender is done with it (see :class:`Outbox`), saying so where it did
@@ -227,9 +231,11 @@ class AbletonMax(Node):
             raise
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the hand-over
         with self._sent_lock:
-            if take.take_id in self._skipped:  # its sender said "already sent" first: that word stays the last
-                self._skipped.discard(take.take_id)
+            if key in self._skipped:  # its sender said "already sent" first: that word stays the last
+                self._skipped.discard(key)
                 return
+            if key and take.meta.get("recovered"):  # the only takes a sender may skip: its word may follow
+                self._reported.add(key)
             self.report_status(slot=assignment.slot, label=assignment.label or "", take=take.take_id,
                                **take.latency_status(), **self._warning.ended())
 
