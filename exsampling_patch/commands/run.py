@@ -18,6 +18,7 @@ from typing import TextIO
 
 from exsampling_patch.commands.arg_types import at_least, positive_seconds
 from exsampling_patch.commands.late_loads import NotLoadedCount
+from exsampling_patch.commands.library_log import default_log_path, library_noise_to
 from exsampling_patch.commands.patch_watch import (
     file_stamp,
     model_edited_text,
@@ -27,7 +28,7 @@ from exsampling_patch.commands.patch_watch import (
     watch_file,
     watch_patch_file,
 )
-from exsampling_patch.commands.stage import StageConsole, default_log_path, library_noise_to
+from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.commands.start_watch import NOTICES, REMIND_EVERY, StartWatch, import_notices
 from exsampling_patch.errors import PatchError
 from exsampling_patch.node import Node

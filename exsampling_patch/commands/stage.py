@@ -10,24 +10,18 @@ warnings (on no network, a new token) and the summary; ``verbose`` adds every ho
 prints one JSON object per event instead (on stdout; a person's lines go to stderr: the recorder's URL and QR code
 with its warnings among them, as quiet's).
 
-Libraries' own output (libjack, PortAudio, the classifier's torch) is written by native code to file
-descriptor 2, which every child process inherits: :func:`library_noise_to` points descriptor 2 at a log file
-and keeps Python's ``sys.stderr`` on the terminal. What fails reaches the console as the node's error, in
-one line.
+Libraries' own output (libjack, PortAudio, the classifier's torch) goes to a log file (:mod:`.library_log`), the
+console's ``sys.stderr`` kept on the terminal. What fails reaches the console as the node's error, in one line.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
 import re
 import sys
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
@@ -36,6 +30,11 @@ from exsampling_patch.commands.ended_takes import EndedTakes
 from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text, error_line, gist
 from exsampling_patch.commands.folder_words import folder_line
 from exsampling_patch.commands.late_loads import TAKES_KEPT
+from exsampling_patch.commands.library_log import (  # noqa: F401 (edit.py imports them from here)
+    TerminalOrLog,
+    default_log_path,
+    library_noise_to,
+)
 from exsampling_patch.commands.master_news import MasterNews
 from exsampling_patch.commands.opened_lines import opened_line
 from exsampling_patch.commands.take_words import LiveWords, take_name
@@ -59,61 +58,6 @@ from exsampling_patch.wording import end_in_words, label_words, named_label
 
 #: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
 OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")
-
-
-def library_noise_to(path: Path, command: str = "run") -> TextIO:
-    """Send what native code writes to descriptor 2 (here and in child processes) to ``path``, appended (under a
-    line naming ``exsampling COMMAND``); keep ``sys.stderr`` on the terminal. Returns the new ``sys.stderr``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "ab") as log:  # raises before descriptor 2 is touched: the caller may go on without the file
-        log.write(f"\n-- exsampling {command}, {time.strftime('%Y-%m-%d %H:%M:%S')}, pid {os.getpid()}\n".encode())
-        terminal = os.dup(2)
-        os.dup2(log.fileno(), 2)
-    stream = io.TextIOWrapper(io.BufferedWriter(TerminalOrLog(terminal, path)), encoding="utf-8", errors="replace",
-                              line_buffering=True, write_through=True)
-    sys.stderr = stream
-    return stream
-
-
-class TerminalOrLog(io.RawIOBase):
-    """The terminal's descriptor ``fd`` for the console, until the terminal is gone (closed, or the ssh session
-    dropped: writes fail with EIO): from then on what the console says is appended to ``log``. A write that
-    fails must not end the show, nor the stop that the hang-up (SIGHUP) begins."""
-
-    def __init__(self, fd: int, log: Path) -> None:
-        super().__init__()
-        self._fd: int | None = fd
-        self._log = log
-
-    def writable(self) -> bool:
-        return True
-
-    def fileno(self) -> int:
-        if self._fd is None:
-            raise OSError("the terminal is gone")
-        return self._fd
-
-    def isatty(self) -> bool:
-        return self._fd is not None and os.isatty(self._fd)
-
-    def write(self, data: Any) -> int:
-        size = len(data)
-        if self._fd is not None:
-            try:
-                return os.write(self._fd, data)
-            except OSError as error:
-                gone, self._fd = self._fd, None
-                with contextlib.suppress(OSError):
-                    os.close(gone)
-                data = f"-- the terminal is gone ({error.strerror}); the console goes on here\n".encode() + bytes(data)
-        with contextlib.suppress(OSError), open(self._log, "ab") as log:
-            log.write(data)
-        return size
-
-
-def default_log_path() -> Path:
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "exsampling" / "run.log"
 
 
 def seconds_text(seconds: float) -> str:
