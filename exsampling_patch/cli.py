@@ -7,6 +7,7 @@ import contextlib
 import importlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -56,27 +57,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    early = EarlyStops()
+    try:
+        return _main(argv, early)
+    finally:
+        early.restore()
+
+
+def _main(argv: Sequence[str] | None, early: EarlyStops) -> int:
     try:
         if argv is None:
             start_early(sys.argv[1:])
         # Importing the sub-commands takes a quarter of a second or more: a Ctrl+C then (the wrong patch typed) left
         # a screenful of traceback ending in KeyboardInterrupt, where one a moment later ends quietly with 130.
         parser = build_parser()
+        if not (sys.argv[1:] if argv is None else argv):
+            # A bare `exsampling` said only "the following arguments are required: COMMAND": the list of commands is
+            # what a first-time user typing it wants.
+            parser.print_help(sys.stderr)
+            return 2
+        args = parse_args(parser, argv)
     except KeyboardInterrupt:
-        return 130
-    if not (sys.argv[1:] if argv is None else argv):
-        # A bare `exsampling` said only "the following arguments are required: COMMAND": the list of commands is
-        # what a first-time user typing it wants.
-        parser.print_help(sys.stderr)
-        return 2
-    args = parse_args(parser, argv)
+        return early.stopped(argv)
+    except StopSignal as stop:
+        return 128 + stop.signum
+    if not getattr(args, "own_signals", False):  # a SIGTERM ends the command as it always did, by Python's default
+        early.restore()
     # A command's own -v (after its name: `exsampling run PATCH -v`) adds to this one: the same log detail.
     level = logging.WARNING - 10 * (args.verbose + getattr(args, "more_verbose", 0))
     configure_logging(level)
     try:
         code = int(args.func(args) or 0)
     except KeyboardInterrupt:
-        code = 130
+        # out of a command with handlers of its own (`run`), one came before they were in place: its start-up
+        code = early.stopped(argv) if getattr(args, "own_signals", False) else 130
+    except StopSignal as stop:
+        code = 128 + stop.signum
     except BrokenPipeError:
         # The reader stopped early (`exsampling nodes | head`, quitting `less`): no traceback, and no second one
         # when the interpreter flushes stdout at exit. 141 is a shell's status for a write to a closed pipe.
@@ -86,6 +102,56 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None and getattr(args, "exit_at_once", False):
         exit_at_once(code)
     return code
+
+
+#: The line a Ctrl+C leaves before the command's start-up ended (its modules importing, `run`'s patch loading).
+STOPPED_EARLY = "stopped before start-up ended"
+
+
+class StopSignal(BaseException):
+    """A SIGTERM before the command put its own handler in place, raised by :class:`EarlyStops`'s: a BaseException,
+    as KeyboardInterrupt, that no ``except Exception`` on the way swallows."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class EarlyStops:
+    """SIGTERM from the first moment of :func:`main` until the command's own handler replaces this one (``run``,
+    its ``own_signals`` set) or the command begins (any other): it raises :class:`StopSignal`, which ``main`` ends
+    with 143 quietly, the exit handlers run (the classifier's process started early is killed), as Ctrl+C is
+    ended with 130. Python's default killed the process outright, nothing cleaned up. A SIGTERM ignored by whoever
+    started us (``nohup``-like) stays ignored."""
+
+    def __init__(self) -> None:
+        self._previous: signal._HANDLER = None
+        with contextlib.suppress(ValueError):  # not the main thread (main called from a test's thread)
+            if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+                self._previous = signal.signal(signal.SIGTERM, self._raise)
+
+    def _raise(self, signum: int, _frame: object) -> None:
+        signal.signal(signum, signal.SIG_IGN)  # a second one, while the first unwinds, lands nowhere
+        raise StopSignal(signum)
+
+    def restore(self) -> None:
+        """Python's default again, unless the command has put its own handler in place since."""
+        if self._previous is not None and signal.getsignal(signal.SIGTERM) in (self._raise, signal.SIG_IGN):
+            signal.signal(signal.SIGTERM, self._previous)
+        self._previous = None
+
+    def stopped(self, argv: Sequence[str] | None) -> int:
+        """A Ctrl+C before start-up ended: the one line, and 130. On the command line, the signals that may follow
+        it (`timeout -s INT` sends the run one, then its process group another) are ignored while the process
+        ends: one landing in the exit handlers printed a traceback after the line."""
+        if argv is None:
+            self._previous = None  # ignored until the process ends: restore() leaves them so
+            with contextlib.suppress(ValueError, OSError):
+                for stop in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(stop, signal.SIG_IGN)
+        with contextlib.suppress(OSError, ValueError):
+            print(STOPPED_EARLY, file=sys.stderr, flush=True)
+        return 130
 
 
 def configure_logging(level: int) -> None:

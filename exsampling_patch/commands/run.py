@@ -106,7 +106,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         f"once its import) has taken "
                         f"this long (default: "
                         f"{NOTICES[0]:g}; again at {NOTICES[1]:g} s and every {REMIND_EVERY / 60:g} minutes)")
-    parser.set_defaults(func=run, exit_at_once=True)  # see cli.exit_at_once
+    # own_signals: main stops quietly on SIGTERM until run() puts its handler in place (cli.EarlyStops)
+    parser.set_defaults(func=run, exit_at_once=True, own_signals=True)  # see cli.exit_at_once
 
 
 def run(args: argparse.Namespace) -> int:
