@@ -156,7 +156,7 @@ class EarlyStops:
 
 def configure_logging(level: int) -> None:
     """The libraries' log, at ``level``, on stderr: descriptor 2, which ``exsampling run`` sends to its log file
-    (run.log, see :func:`~exsampling_patch.commands.stage.library_noise_to`)."""
+    (run.log, see :func:`~exsampling_patch.commands.library_log.library_noise_to`)."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         handlers=[LogHandler(sys.stderr)])
 
