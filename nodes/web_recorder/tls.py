@@ -16,6 +16,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -128,6 +129,12 @@ def server_context(cert: Path, key: Path) -> ssl.SSLContext:
 MIN_TOKEN = 16
 """Characters a saved pairing token must have; a shorter one (a hand-edited file, a file cut short) is replaced."""
 
+#: Token file (resolved) -> the token made for it that could not be saved there, for this process: a recorder a live
+#: edit rebuilds on the same state folder read the short (or missing) file again and made another token, and every
+#: phone paired this run was refused.
+_UNSAVED: dict[Path, str] = {}
+_UNSAVED_LOCK = threading.Lock()
+
 
 def load_token(folder: Path, rotate: bool = False, warn: Callable[[str], None] | None = None) -> str:
     """The pairing token kept in ``folder`` (made on first run, or anew when ``rotate``). A saved token shorter than
@@ -135,10 +142,15 @@ def load_token(folder: Path, rotate: bool = False, warn: Callable[[str], None] |
     paired with it must scan the new QR code."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / TOKEN_NAME
-    if not rotate and path.exists():
-        token = path.read_text(encoding="utf-8").strip()
+    if not rotate:
+        token = path.read_text(encoding="utf-8").strip() if path.exists() else ""
         if len(token) >= MIN_TOKEN:
             return token
+        with _UNSAVED_LOCK:
+            unsaved = _UNSAVED.get(path.resolve())
+        if unsaved is not None:  # made by this process's recorder an edit rebuilt: its phones keep their pairing
+            return unsaved
+    if not rotate and path.exists():
         text = (f"the pairing token in {path} is {len(token)} characters long, fewer than {MIN_TOKEN}: a new one "
                 f"replaces it (phones paired with the old one scan the new QR code; a token of your own goes in "
                 f"the node's 'token' parameter)")
@@ -150,11 +162,16 @@ def load_token(folder: Path, rotate: bool = False, warn: Callable[[str], None] |
         # write_atomic's temporary file is 0600 from its making (mkstemp): the token is never readable by others
         write_atomic(path, lambda tmp: tmp.write_text(token + "\n", encoding="utf-8"), durable=False)
     except OSError as error:  # the file made immutable, root's, a full disk: raised, the recorder did not start
+        with _UNSAVED_LOCK:
+            _UNSAVED[path.resolve()] = token
         text = (f"the new pairing token could not be saved in {path} ({error.strerror or error}): it holds for this "
                 "run only (phones scan this run's QR code; the next start makes another)")
         log.warning("%s", text)
         if warn is not None:
             warn(text)
+    else:
+        with _UNSAVED_LOCK:
+            _UNSAVED.pop(path.resolve(), None)  # saved now: the file holds it
     return token
 
 
