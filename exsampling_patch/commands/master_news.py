@@ -71,6 +71,14 @@ AGREE_SECONDS = 1.0
 #: whose ticks on JACK's periods keep the node's line full (not short, as :data:`RAMP_TICKS` finds), told as it goes.
 #: Longer than the mean's own way over from one tempo to the next after a step (:data:`SMOOTH_BEATS`).
 MOVING_BEATS = 12.0
+#: After a change the node found (its line started again), the new tempo is told once this many means of the readings
+#: since it agree (within :data:`SETTLE_BPM`, on one whole BPM), not only once they span the whole window: a step on
+#: 21.3 ms JACK periods (jackd's default 1024 frames) to 120 BPM or more was told 5-7 s (12-16 beats) after it, its
+#: readings swinging 2.4 BPM apart, never within :data:`AGREE_BPM`. Four means (a second and a half of readings, once
+#: the node's line is full again) put the first readings' swing right: simulated (1 ms of jitter, steps between 60 and
+#: 180 BPM, ``tests/stage/test_master_step_told_soon.py``) none said another tempo on 256 to 1024 frames, and on 2048
+#: fewer than before (three means: more).
+QUICK_MEANS = 4
 
 
 @dataclass
@@ -87,6 +95,7 @@ class _Heard:
     ramp: bool = False  # the mean went on moving past a step's time: told as it goes till it settles
     away_since: float = math.inf  # since when the mean is TEMPO_STEP or more from the tempo told (inf: it is not)
     rough: bool = False  # the tempo told was the first reading after a start, said "about": the settled one follows
+    fresh: bool = False  # the readings are from after a change the node found, a tempo told before it (QUICK_MEANS)
 
 
 #: A Link session's tempo told again once it is this far (BPM) from the one last told: Link shares an exact tempo,
@@ -182,6 +191,7 @@ class MasterNews:
                 heard.readings.clear()
                 heard.means.clear()
                 heard.mean = None
+                heard.fresh = heard.tempo is not None and playing
             if playing != heard.playing or again:
                 heard.playing = playing
                 if not playing:
@@ -235,7 +245,7 @@ def _tempo_line(heard: _Heard, tempo: float, at: float, ramping: bool) -> str:
     span = at - heard.readings[0][0] if heard.readings else 0.0
     read_well = not readings or span >= window - SMOOTH_SLACK or (
         span >= AGREE_SECONDS and max(readings) - min(readings) < AGREE_BPM)
-    settled = read_well and (not means or max(means) - min(means) < SETTLE_BPM)
+    settled = (read_well and (not means or max(means) - min(means) < SETTLE_BPM)) or _quick(heard, means)
     if heard.tempo is None:
         # A start whose tempo was not read well yet (no clock before it): its first full line at once, for the
         # performer waiting on it, but "about": from two beats of ticks on 21.3 ms JACK periods it is up to 1.5 BPM
@@ -255,5 +265,14 @@ def _tempo_line(heard: _Heard, tempo: float, at: float, ramping: bool) -> str:
     heard.ramp = heard.ramp or (at - heard.away_since >= MOVING_BEATS * 60.0 / tempo if tempo > 0 else False)
     if (settled or heard.ramp or ramping) and at - heard.told_at >= TEMPO_EVERY:
         heard.tempo, heard.told_at, heard.away_since, heard.rough = mean, at, math.inf, heard.rough and not settled
+        heard.fresh = False
         return f"tempo {round(mean)} BPM"
     return ""
+
+
+def _quick(heard: _Heard, means: list[float]) -> bool:
+    """Whether the readings since a change the node found are read well already: their last :data:`QUICK_MEANS` means
+    agree on one whole BPM (the whole window's mean waited on beating JACK periods for 6-7 s)."""
+    last = means[-QUICK_MEANS:]
+    return (heard.fresh and len(last) == QUICK_MEANS and max(last) - min(last) < SETTLE_BPM
+            and len({round(bpm) for bpm in last}) == 1)
