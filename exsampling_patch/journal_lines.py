@@ -10,7 +10,8 @@ own copy: it runs with the standard library alone.
 The append's lock was waited for without end: another process holding it and stopped (SIGSTOP, a hung run on the
 same folder) held the appending thread for ever, the take's end never written and the node's handler hung. It is
 now waited for :data:`LOCK_WAIT` seconds at most; then the line goes without it (as where the file system gives no
-locks), and a warning names the journal and the holder.
+locks), and a warning names the journal and the holder. Such a holder is remembered until the lock is next
+taken: held by the same processes, it is tried once and not waited for again (each take stalled its thread 5 s).
 """
 
 from __future__ import annotations
@@ -70,21 +71,52 @@ def lock_holders(path: Path) -> list[int]:
     return sorted(set(pids))
 
 
+_stuck: dict[Path, list[int]] = {}
+"""Journal -> the processes found holding its lock past the wait (none known: an empty list), until the lock is
+next taken. Held by the same ones again, it is tried once and not waited for: each append waited the whole wait
+(5 s) while the take store's lock was held and the thread that ended the take (the sampler's answer thread, the
+outbox reader) stalled, every take backing up behind the stuck holder."""
+
+
+def _holders_text(pids: list[int]) -> str:
+    """Who holds a lock, for a warning: ``this process`` for our own pid (another open file of it: a thread's
+    append that hangs), not "another process"."""
+    own = os.getpid() in pids
+    others = [str(pid) for pid in pids if pid != os.getpid()]
+    if not others:
+        return "this process" if own else "another process (pid unknown)"
+    return ("this process and " if own else "") + f"process{'es' if len(others) > 1 else ''} {', '.join(others)}"
+
+
+def _still_stuck(path: Path) -> bool:
+    """Whether the lock on ``path`` is held by the same processes found stuck holding it (:data:`_stuck`)."""
+    stuck = _stuck.get(path)
+    return stuck is not None and lock_holders(path) == stuck
+
+
 def _lock(fd: int, path: Path, wait: float) -> None:
     """Take an exclusive lock on ``fd`` (released when it is closed), waiting ``wait`` seconds at most for another
-    holder; or go on without one where its file system has none to give, or the holder keeps it past that."""
+    holder (not at all for one found stuck before, :data:`_stuck`); or go on without one where its file system has
+    none to give, or the holder keeps it past that."""
     deadline = time.monotonic() + wait
+    first = True
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _stuck.pop(path, None)  # let go since: a holder seen again is waited for anew
             return
         except BlockingIOError:
+            if first and _still_stuck(path):
+                return  # told when found stuck; waiting again only stalls this take's thread
+            first = False
             if time.monotonic() >= deadline:
                 # Without the lock only a take-back (a full disk) may cut the holder's line written at that moment;
                 # waiting on, this take's end is never written and the node hangs.
-                holders = ", ".join(str(pid) for pid in lock_holders(path) if pid != os.getpid()) or "unknown"
-                log.warning("the journal %s is locked by another process (pid %s) for over %g s, stopped or hung: "
-                            "a line appended without its lock", path, holders, wait)
+                pids = lock_holders(path)
+                _stuck[path] = pids
+                log.warning("the journal %s is locked by %s for over %g s, stopped or hung: a line appended without "
+                            "its lock (not waited for again while the same holder keeps it)", path,
+                            _holders_text(pids), wait)
                 return
             time.sleep(_POLL)
         except OSError as error:
