@@ -70,6 +70,8 @@ class CloseWatch(FileSystemEventHandler):
         # Files heard of since the last take_changed(): the scan looks again at these among the files already read,
         # not at every one of them at every scan.
         self._changed: set[Path] = set()
+        # While forget_gone() asks the disk (outside the lock): the files heard of meanwhile, whose entries it keeps.
+        self._heard_meanwhile: set[Path] | None = None
         self._overflows = 0
         self._observer = _observer(self._overflowed)
         try:
@@ -103,16 +105,21 @@ class CloseWatch(FileSystemEventHandler):
         with self._lock:
             closed = {path: close for path, close in self._closed.items() if path not in present}
             others = {path for path in (*self._writing, *self._touched) if path not in present}
-        gone = {path for path in closed.keys() | others if not os.path.lexists(path)}  # outside the lock: disk I/O
-        if not gone:
-            return
-        with self._lock:
-            for path in gone:
-                if path in closed and self._closed.get(path) == closed[path]:
-                    del self._closed[path]
-                if path in others and not os.path.lexists(path):  # not made again meanwhile (then written now)
-                    self._writing.discard(path)
-                    self._touched.pop(path, None)
+            self._heard_meanwhile = set()
+        try:
+            # Outside the lock: disk I/O (a slow share) would stall watchdog's thread, which takes it for each event
+            gone = {path for path in closed.keys() | others if not os.path.lexists(path)}
+            with self._lock:
+                heard = self._heard_meanwhile or set()
+                for path in gone:
+                    if path in closed and self._closed.get(path) == closed[path]:
+                        del self._closed[path]
+                    if path in others and path not in heard:  # not made again meanwhile (then written now)
+                        self._writing.discard(path)
+                        self._touched.pop(path, None)
+        finally:
+            with self._lock:
+                self._heard_meanwhile = None
 
     def take_changed(self) -> set[Path]:
         """The files any event was heard of since the last call (written, closed, renamed, touched, deleted)."""
@@ -144,15 +151,13 @@ class CloseWatch(FileSystemEventHandler):
         kind = event.event_type
         path = Path(os.fsdecode(event.src_path)) if event.src_path else None
         if path is not None:
-            with self._lock:
-                self._changed.add(path)
+            self._heard(path)
         if kind == "moved":
             if path is not None:
                 self._forget(path)
             dest = os.fsdecode(getattr(event, "dest_path", "") or "")
             if dest:
-                with self._lock:
-                    self._changed.add(Path(dest))
+                self._heard(Path(dest))
                 self._closed_now(Path(dest))
         elif kind == "closed":  # IN_CLOSE_WRITE: the writer is done with it (not a close after reading)
             if path is not None:
@@ -170,6 +175,12 @@ class CloseWatch(FileSystemEventHandler):
                         self._touched[path] = stamp
         elif kind == "deleted" and path is not None:
             self._forget(path)
+
+    def _heard(self, path: Path) -> None:
+        with self._lock:
+            self._changed.add(path)
+            if self._heard_meanwhile is not None:
+                self._heard_meanwhile.add(path)
 
     def _closed_now(self, path: Path) -> None:
         if not self._wanted(path.name):
