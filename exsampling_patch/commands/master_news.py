@@ -118,6 +118,7 @@ class MasterNews:
         self._lock = threading.Lock()  # statuses come from the engine's threads
         self._nodes: dict[str, _Heard] = {}
         self._sessions: dict[str, _Session] = {}
+        self._own: dict[str, tuple[float, float]] = {}  # (tempo told, when) of a node on its own tempo
 
     def session_line(self, node_id: str, status: Mapping[str, Any], at: float) -> str:
         """What ``status`` of node ``node_id`` (at ``at``, monotonic seconds) says of its Link session that was not
@@ -152,6 +153,22 @@ class MasterNews:
                 said.append(f"the Link session {'started' if playing else 'stopped'}")
                 session.playing = playing
             return "; ".join(said)
+
+    def own_line(self, node_id: str, status: Mapping[str, Any], at: float) -> str:
+        """What ``status`` of a pattern node playing on its own tempo (no MIDI clock, no Link session, no other node's
+        clock: ``follows`` '' and ``link`` false) says of it that was not said: "own tempo 120 BPM" at its first
+        status and at each change (its tempo control; a line a second at most, a knob turning), or ''. Before, the
+        console said nothing of it: a performer read a followed master's tempo, never the node's own."""
+        tempo = status.get("tempo")
+        with self._lock:
+            if status.get("follows") != "" or status.get("link") is not False or not isinstance(tempo, int | float):
+                self._own.pop(node_id, None)  # following something now: back on its own tempo is told again
+                return ""
+            told = self._own.get(node_id)
+            if told is not None and (_bpm(tempo) == _bpm(told[0]) or at - told[1] < TEMPO_EVERY):
+                return ""
+            self._own[node_id] = (tempo, at)
+            return f"own tempo {_bpm(tempo)} BPM"
 
     def line(self, node_id: str, status: Mapping[str, Any], at: float) -> str:
         """What ``status`` of node ``node_id`` (at ``at``, monotonic seconds) says of its master that was not said:

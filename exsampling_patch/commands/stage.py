@@ -295,6 +295,7 @@ class StageConsole:
             kind = spec_of.type if spec_of is not None else "node"
             self.say(f"{_clock(event)} {kind} '{event.node_id}': following the MIDI clock: {master}")
         session = self.master_news.session_line(event.node_id, status, event.time)  # a Link session's news
+        session = session or self.master_news.own_line(event.node_id, status, event.time)  # or its own tempo
         if session and self.mode == "normal":
             self.say(f"{_clock(event)} {spec_of.type if spec_of is not None else 'node'} '{event.node_id}': {session}")
         kept = status.get("sending_kept")
