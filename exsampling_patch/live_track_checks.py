@@ -3,6 +3,8 @@ that ``ableton_live``'s remote script finds by their slot's name alone (docs/abl
 
 from __future__ import annotations
 
+import ipaddress
+
 from exsampling_patch.errors import Problem
 from exsampling_patch.param_values import value_in_effect
 from exsampling_patch.patch import Patch
@@ -48,6 +50,15 @@ def renamed_track_warnings(patch: Patch, registry: Registry, source: SourceMap) 
 
 
 def _this_machine(host: str) -> bool:
-    """Whether ``host`` names this machine's loopback, where ableton_live's remote script listens (no lookup: check
-    does no network I/O)."""
-    return host == "localhost" or host.startswith("127.") or host == "::1"
+    """Whether ``host`` names this machine, where ableton_live's remote script listens: ``localhost`` (any case), a
+    loopback address (127.0.0.0/8, ``::1``, either as ``::ffff:127.x.y.z``) or an unspecified one (``0.0.0.0``,
+    ``::``: a datagram sent there reaches this machine). No lookup: check does no network I/O."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:  # a name (127.example.org is no loopback): check cannot tell
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_unspecified
