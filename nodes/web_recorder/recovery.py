@@ -122,12 +122,35 @@ class TakeRecovery(Node):
         another: passed on as one found at start, unless this start found it (stored before its listing)."""
         from exsampling_patch.nodes.web_recorder.unfinished import know_one
 
+        if self._retried_since(audio, data):
+            return
         if self._board.get(str(data["take_id"])) is None:
             entry = know_one(audio, data, self._board, self._phones, self._seen, self._lost, self._seen.remember_told)
             if entry is not None:
                 self._unfinished.append(entry)
                 if self._serving:
                     self.run_thread(self._recover, name=f"{self.node_id}-late")
+
+    def _retried_since(self, audio: Path, data: dict[str, Any]) -> bool:
+        """Whether the phone's retry of a late take was stored here as another take (a live edit moved both folders:
+        the guard against storing a take twice, keyed by the state folder, joined no two recorders); then the late
+        one is written down as done where it is stored, not passed on: passed on too, one take went through twice."""
+        from exsampling_patch.nodes.web_recorder.unfinished import key_of
+
+        key = key_of(data)
+        reply = None if key is None else self._seen.reply(key)
+        take_id = str(data["take_id"])
+        if reply is None or reply.get("take_id") in (None, take_id):
+            return False
+        log.warning("take %s, stored late by the recorder a live edit replaced, was sent again by its phone and "
+                    "stored as take %s: written down as done, not passed on (kept on disk: %s)", take_id,
+                    reply["take_id"], audio)
+        try:
+            self._store_of(audio).mark_done(take_id)
+        except OSError as error:
+            self.report_error(f"take {take_id} (stored again as take {reply['take_id']}) could not be written down as "
+                              f"done ({error.strerror or error}); it is passed on at the next start on its folder")
+        return True
 
     def _lost(self, path: Path, take_id: str, key: Key | None, error: Exception) -> None:
         """A stored take proved unreadable: its end told (the node's error, the phone's list), its phone take id

@@ -155,6 +155,12 @@ class SeenTakes:
             self._replies[digest] = None
             return True, None
 
+    def reply(self, key: Key) -> dict[str, Any] | None:
+        """The reply ``key``'s take got; None where it has none (unknown, or still being stored)."""
+        with self._lock:
+            packed = self._replies.get(_digest(key))
+        return None if packed is None else dict(json.loads(packed))
+
     def release(self, key: Key) -> None:
         """A claimed take was not stored (refused, failed): the phone may send it again."""
         digest = _digest(key)

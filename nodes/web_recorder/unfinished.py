@@ -50,9 +50,7 @@ def know_one(path: Path, data: dict[str, Any], board: StatusBoard, phones: Phone
     meta = sidecar_meta(data)
     recorder = str(meta.get("recorder") or data.get("source") or "")
     row = sidecar_row(data, path)
-    key: Key | None = None
-    if meta.get("client_take_id"):
-        key = (recorder, str(meta.get("phone", "")), str(meta["client_take_id"]))
+    key = key_of(data)
     if kept is None or board.get(row["take_id"]) is None or not kept(row["take_id"]):
         board.add(row["take_id"], str(data.get("source") or recorder), **row)
     if meta.get("phone"):
@@ -65,3 +63,13 @@ def know_one(path: Path, data: dict[str, Any], board: StatusBoard, phones: Phone
     if key is not None and key not in seen:  # acknowledged or not, a retry must not make a second take
         remember(key, {"status": "received", **row})
     return path, data["take_id"], key
+
+
+def key_of(data: dict[str, Any]) -> Key | None:
+    """The key (recorder, phone, the phone's take id) of a stored take, from its sidecar's ``data``; None where the
+    take came with no take id of the phone's."""
+    meta = sidecar_meta(data)
+    if not meta.get("client_take_id"):
+        return None
+    recorder = str(meta.get("recorder") or data.get("source") or "")
+    return recorder, str(meta.get("phone", "")), str(meta["client_take_id"])
