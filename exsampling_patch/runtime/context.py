@@ -64,7 +64,8 @@ class EngineContext(NodeContext):
     node of a run that has ended, still telling from a thread of its own (a device's, a reader's) once the engine was
     started again, told its errors and statuses on the new run's node of its id, sent into the new plan's links and
     ended or held open the new run's takes of the same id (a take redone keeps its id). What it tells now is logged
-    only. A node's stop() runs before the next start, in its own run: what it tells there still counts.
+    only; asked, it is answered of its own run: none of its takes in flight, none of its inputs linked. A node's
+    stop() runs before the next start, in its own run: what it tells there still counts.
     """
 
     def __init__(self, engine: EngineSide, base_dir: str | os.PathLike[str] | None, run: int = 0) -> None:
@@ -127,8 +128,9 @@ class EngineContext(NodeContext):
         self._engine._record_error(node_id, error, port=port, later=True)
 
     def is_linked(self, node_id: str, port: str) -> bool:
+        # An ended run's node was answered from the new run's plan: nothing of its own run runs any more.
         plan = self._engine._plan
-        return plan is not None and (node_id, port) in plan.inbound
+        return plan is not None and not self.run_ended and (node_id, port) in plan.inbound
 
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:
         # A node may report from two threads at once (the sampler's worker and its device reader): read, merge and
@@ -187,6 +189,10 @@ class EngineContext(NodeContext):
             self._engine.ledger.release(key, node_id)
 
     def take_in_flight(self, node_id: str, take: Any) -> bool:
+        # An ended run's takes have all ended with it: answered from the new run's ledger, its classifier's map held
+        # a take of the id the new run has in flight (a redone take keeps its id), never let go.
+        if self.run_ended:
+            return False
         key = take if isinstance(take, str) else take_key(take)
         return key is None or key in self._engine.ledger
 
@@ -206,7 +212,11 @@ class EngineContext(NodeContext):
                         "of its stop, or not looking at self.stop_event); what it sends from now on goes nowhere",
                         node_id, thread)
         key = take_key(message)
-        if key is None or key in self._engine.ledger:  # no take, or a copy of one in flight: that one's end tells it
+        # An ended run's loop published its take's end among the new run's events, and wrote that id ended in the new
+        # run's ledger (the new run's take of that id, redone, then taken for ended before).
+        if key is None or self._of_ended_run(node_id, "a take sent after its stop", key):
+            return
+        if key in self._engine.ledger:  # a copy of one in flight: that one's end tells it
             return
         if not self._engine.ledger.first_end(key):  # ended before (sent again, or on two outputs): told once
             return
