@@ -1,6 +1,9 @@
 """One signal delivered twice is one stop: `timeout -s INT 5 exsampling run` sends its SIGINT to the run, then to the
 run's process group. Where the run's handler ran between the two (a loaded machine: 1 run in 8), the second was taken
-for the performer's second Ctrl+C and the run quit at once, with no summary."""
+for the performer's second Ctrl+C and the run quit at once, with no summary.
+
+The test sends the second once it has read the run's "stopping" line: past the run's 1 s window on a loaded machine,
+where the run quit at once and the test failed. The test widens the window (``SAME_SIGNAL_ENV``, for tests only)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,9 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from exsampling_patch.commands.run import SAME_SIGNAL_ENV, SAME_SIGNAL_SECONDS, same_signal_seconds
 from tests.stage.helpers import Run
 
 IDLE_NODE = '''
@@ -33,7 +39,8 @@ def idle_run(tmp_path: Path) -> Run:
     patch = tmp_path / "patch.yaml"
     patch.write_text(f"exsampling_patch: 1\nnode_dirs: [{nodes}]\nnodes:\n- {{id: idle, type: idle}}\nlinks: []\n",
                      encoding="utf-8")
-    return Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"))
+    # a wide window: the line read and the second signal sent may take seconds on a loaded machine
+    return Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"), env={SAME_SIGNAL_ENV: "600"})
 
 
 def test_a_sigint_sent_to_the_run_and_then_its_group_stops_it_cleanly(tmp_path: Path) -> None:
@@ -55,3 +62,17 @@ def test_a_sigint_sent_to_the_run_and_then_its_group_stops_it_cleanly(tmp_path: 
     assert code == 130, output
     assert "stopped after" in output and "quit at once" not in output.replace("Ctrl+C again to quit at once", ""), \
         output
+
+
+@pytest.mark.parametrize(("value", "seconds"), [(None, SAME_SIGNAL_SECONDS), ("30", 30.0), ("0.5", 0.5),
+                                                ("soon", SAME_SIGNAL_SECONDS), ("0", SAME_SIGNAL_SECONDS),
+                                                ("-3", SAME_SIGNAL_SECONDS), ("nan", SAME_SIGNAL_SECONDS),
+                                                ("inf", SAME_SIGNAL_SECONDS)])
+def test_the_window_is_the_product_s_second_unless_a_test_sets_another(
+        monkeypatch: pytest.MonkeyPatch, value: str | None, seconds: float) -> None:
+    if value is None:
+        monkeypatch.delenv(SAME_SIGNAL_ENV, raising=False)
+    else:
+        monkeypatch.setenv(SAME_SIGNAL_ENV, value)
+    assert same_signal_seconds() == seconds
+    assert SAME_SIGNAL_SECONDS == 1.0  # the performer's: a second Ctrl+C after it quits at once
