@@ -99,7 +99,7 @@ def noise_to_log(log: str | None) -> None:
     callback's traceback) stays on the terminal."""
     if log == "-":
         return
-    from exsampling_patch.commands.stage import default_log_path, library_noise_to
+    from exsampling_patch.commands.library_log import default_log_path, library_noise_to
 
     path = Path(log) if log else default_log_path().with_name("edit.log")
     try:
