@@ -30,11 +30,6 @@ from exsampling_patch.commands.ended_takes import EndedTakes
 from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text, error_line, gist
 from exsampling_patch.commands.folder_words import folder_line
 from exsampling_patch.commands.late_loads import TAKES_KEPT
-from exsampling_patch.commands.library_log import (  # noqa: F401 (edit.py imports them from here)
-    TerminalOrLog,
-    default_log_path,
-    library_noise_to,
-)
 from exsampling_patch.commands.master_news import MasterNews
 from exsampling_patch.commands.opened_lines import opened_line
 from exsampling_patch.commands.take_words import LiveWords, take_name
