@@ -43,9 +43,10 @@ KEEP_ENDS = 2_000
 
 log = logging.getLogger("exsampling.web_recorder")
 
-#: The open table of each file in this process (the state folder named's, for one on a temporary copy of it), and
-#: the lock over opening one (its read, its rewrite) and a closed one's late row: a late row appended by path, while
-#: a recorder rebuilt on the same state folder rewrote the file at its start, went into the file replaced, and was lost.
+#: The open table of each file in this process (the state folder named's, for one on a temporary copy of it; registered
+#: from the start of its opening), and the lock over this table and :data:`_HELD`, never held while waiting for a file's
+#: lock: a late row appended by path, while a recorder rebuilt on the same state folder rewrote the file at its start,
+#: went into the file replaced, and was lost (now it goes through the table opening, or under the file's shared lock).
 _OPEN: dict[Path, TakeEnds] = {}
 _OPENING = threading.Lock()
 #: The late rows of a table on a temporary copy that came while no table was open on the folder named: the next one
@@ -70,10 +71,21 @@ class TakeEnds:
         self._lock = threading.Lock()
         self._rows: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
         self._keep = keep
-        with _OPENING:
-            self._open(folder, keep)
-            self._take_held()
-            _OPEN[self._key] = self
+        # Registered first and its own lock held while its file is read and opened: a late row handed to it waits for
+        # that (:func:`_write_late`), and no row goes by path into a file read already. Not under _OPENING: the file's
+        # lock is waited for up to ``lock_wait`` seconds, and every recorder's late rows and openings waited with it.
+        with self._lock:
+            with _OPENING:
+                _OPEN[self._key] = self
+            try:
+                self._open(folder, keep)
+            except BaseException:
+                with _OPENING:
+                    if _OPEN.get(self._key) is self:
+                        del _OPEN[self._key]
+                raise
+            with _OPENING:
+                self._take_held()
 
     def _take_held(self) -> None:
         """Append the late rows held for this folder (:data:`_HELD`); ones that cannot be written (a full disk) are
@@ -130,34 +142,56 @@ class TakeEnds:
         Raises OSError where it cannot be written (a full disk), with no part of it left in the file."""
         row = {k: v for k, v in row.items() if k != "updated"}
         with self._lock:
-            if not self._file.closed:
+            if self._writable():
                 self._append(phone, row)
                 return True
         # After the node's stop: the engine stops the sources first and lets the takes in flight end (Ctrl+C in a
         # burst), and a node a live edit renamed is told its takes' ends after the new one started. Dropped, their
         # rows left them on the phones' lists, after the restart, as received, never with their end, though the
         # console told it and the processed journal has them done. Through the table open on the file now, if any.
+        return self._write_late(phone, row)
+
+    def _write_late(self, phone: str, row: dict[str, Any]) -> bool:
+        """:meth:`write` after this table's close: through the table open on the folder named, else held for the next
+        one (a temporary copy's), else appended to the file by path, under its shared lock."""
+        while True:
+            with _OPENING:
+                live = _OPEN.get(self._key)
+                if live is None and self._on_copy:  # the copy is removed at the stop, and the folder named cannot be
+                    held = _HELD.setdefault(self._key, [])  # written: held for a table opened next on it (a recorder
+                    held.append((phone, row))  # an edit rebuilt)
+                    del held[:-KEEP_ENDS]
+                    return False
+            if live is None:
+                break
+            with live._lock:  # not under _OPENING: a table opening holds its own lock while it waits for its file's
+                if live._writable():
+                    live._append(phone, row)
+                    return True
+            # closed (or its opening failed) meanwhile, taken out of _OPEN first: looked up again
+        # Under the file's shared lock: another process's start rewriting the file (its exclusive lock) renamed its
+        # rewrite over the file a row without it had just gone into, and the row was lost.
+        with open_shared(self.path, self._lock_wait) as late:
+            append_whole(late, _line(phone, row))
         with _OPENING:
             live = _OPEN.get(self._key)
-            if live is not None:  # open while registered: its close takes it out first
-                with live._lock:
-                    live._append(phone, row)
-                return True
-            if self._on_copy:  # the copy is removed at the stop, and the folder named cannot be written: held for
-                held = _HELD.setdefault(self._key, [])  # a table opened next on it (a recorder an edit rebuilt)
-                held.append((phone, row))
-                del held[:-KEEP_ENDS]
-                return False
-            with open(self.path, "ab", buffering=0) as late:
-                append_whole(late, _line(phone, row))
+        if live is not None:  # one opening meanwhile may have read the file before the row: in its table too
+            with live._lock:
+                if str(row["take_id"]) not in live._rows:
+                    live._keep_row(phone, row)
         return True
+
+    def _writable(self) -> bool:
+        """Whether this table's file is open (its lock held): not before its opening ends, nor after its close."""
+        file = getattr(self, "_file", None)
+        return file is not None and not file.closed
 
     def adopt(self, phone: str, row: dict[str, Any]) -> bool:
         """Write down the row of a take this table has none of (from a recorder an edit renamed, on another copy of
         the same state folder); whether it was. One that cannot be written is kept for :meth:`rows`, logged."""
         take_id = str(row["take_id"])
         with self._lock:
-            if take_id in self._rows or self._file.closed:
+            if take_id in self._rows or not self._writable():
                 return False
             try:
                 self._append(phone, row)
@@ -170,17 +204,21 @@ class TakeEnds:
     def _append(self, phone: str, row: dict[str, Any]) -> None:
         """Append a row (the lock held), and keep it for :meth:`rows`: a late row handed to this table is in it."""
         append_whole(self._file, _line(phone, row))
+        self._keep_row(phone, row)
+
+    def _keep_row(self, phone: str, row: dict[str, Any]) -> None:
+        """Keep a row written down for :meth:`rows` (the lock held), the newest ``keep``."""
         self._rows.pop(str(row["take_id"]), None)
         self._rows[str(row["take_id"])] = (phone, row)
         if len(self._rows) > self._keep:
             self._rows.popitem(last=False)
 
     def close(self) -> None:
-        with _OPENING:
+        with _OPENING:  # taken out first: a late row that found it here and finds it closed looks again
             if _OPEN.get(self._key) is self:
                 del _OPEN[self._key]
-            with self._lock:
-                self._file.close()
+        with self._lock:
+            self._file.close()
 
 
 def _line(phone: str, row: dict[str, Any]) -> str:
