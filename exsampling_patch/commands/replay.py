@@ -178,9 +178,10 @@ def replay(args: argparse.Namespace) -> int:
         if slot_map is not None:
             slot_for = sampler_type.remapper(registry.get("slot_map"), dict(slot_map.params))
     began = time.perf_counter()
+    problems: list[str] = []  # each error the replaying sampler told (a take it could not load): printed below
     try:
         audio, rate = sampler_type.render_show(sampler_type, lines, show.parent, args.sampler, params,
-                                               slot_for, args.rate, args.block)
+                                               slot_for, args.rate, args.block, problems=problems)
     except sampler_type.ShowAudioError as error:  # the log copied without its takes' folder: was a traceback
         print(f"{show}: {error}", file=sys.stderr)
         return 1
@@ -207,7 +208,24 @@ def replay(args: argparse.Namespace) -> int:
         print(f"the live run had {counted(len(xruns), 'xrun')} (stream at {at}): dropouts the "
               "audience heard, which a replay cannot reproduce; it plays on where the recording jumped",
               file=sys.stderr)
-    return 0
+    return told_problems(show, problems)
+
+
+#: The exit status of a replay that wrote its WAV but whose sampler told problems (1: no WAV written).
+UNFAITHFUL = 2
+
+
+def told_problems(show: Path, problems: list[str]) -> int:
+    """Print each problem the replaying sampler told, a line each naming its node and take, and the exit status: 0
+    without any, else :data:`UNFAITHFUL` (docs/replay.md). Before, they were collected and never read: a take the
+    replay could not load was left out of the WAV, and the command said "wrote", exit 0."""
+    for problem in problems:
+        print(f"{show}: {problem}", file=sys.stderr)
+    if not problems:
+        return 0
+    print(f"the replay may not be what the show played: its sampler told {counted(len(problems), 'problem')} "
+          f"(exit status {UNFAITHFUL})", file=sys.stderr)
+    return UNFAITHFUL
 
 
 def _stream_rate(lines: list[dict[str, Any]], xrun: dict[str, Any], replayed: int) -> float:

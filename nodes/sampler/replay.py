@@ -57,16 +57,25 @@ def _take_audio(audio_dir: Path, given: dict[str, Any]) -> tuple[np.ndarray, int
 
 
 class _Collect(NodeContext):
+    """The replay's context: what the node emits, and each error it tells, also in :attr:`told` (``exsampling replay``
+    prints them: before, a take the replay failed to load was told to no one)."""
+
     def __init__(self) -> None:
         super().__init__(None)
         self.emitted: list[tuple[str, Any]] = []
         self.problems: list[str] = []
+        self.told: list[str] = []
 
     def emit(self, node_id: str, port: str, message: Any) -> None:
         self.emitted.append((port, message))
 
     def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:
         self.problems.append(str(error))
+        self.told.append(error if isinstance(error, str) else error_text(error))
+
+    def report_message_error(self, node_id: str, error: BaseException | str, port: str) -> None:
+        super().report_message_error(node_id, error, port)
+        self.told.append(error if isinstance(error, str) else error_text(error))
 
 
 def read_show(path: Path) -> list[dict[str, Any]]:
@@ -146,12 +155,14 @@ def remapper(slot_map_type: type, params: dict[str, Any]) -> Callable[[dict[str,
 def render_show(sampler_type: type, lines: list[dict[str, Any]], audio_dir: Path, sampler_id: str | None = None,
                 params: dict[str, Any] | None = None, slot_for: Callable[[dict[str, Any]], str | None] | None = None,
                 sample_rate: int = 0, block: int = 256, tail: float = 1.0,
-                on_assign: Callable[[float, str, str], None] | None = None) -> tuple[np.ndarray, int]:
+                on_assign: Callable[[float, str, str], None] | None = None,
+                problems: list[str] | None = None) -> tuple[np.ndarray, int]:
     """Render the show in ``lines`` through a sampler; returns (mono float32 audio, sample rate).
 
     ``params``: the sampler's parameters (default: the logged ones of ``sampler_id``, the first sampler);
     ``slot_for``: gives the slot of a take from its logged prediction (another patch's slot map), instead of the
-    logged assignment. ``on_assign(t, slot, take_id)`` is told each load.
+    logged assignment. ``on_assign(t, slot, take_id)`` is told each load. ``problems`` gets each error the sampler
+    told while replaying ("sampler '<id>': <error>", the take named in it): the replay may then differ from the show.
     """
     header = lines[0]
     nodes = header.get("nodes", {})
@@ -173,6 +184,8 @@ def render_show(sampler_type: type, lines: list[dict[str, Any]], audio_dir: Path
         return _render(node, lines, audio_dir, sampler_id, slot_for, rate, block, tail, on_assign), rate
     finally:
         node.stop()
+        if problems is not None:
+            problems.extend(f"sampler '{sampler_id}': {error}" for error in context.told)
 
 
 def _live_stream(lines: Iterable[dict[str, Any]], sampler_id: str) -> tuple[Any, int, bool]:
@@ -255,6 +268,8 @@ def _render(node: Any, lines: list[dict[str, Any]], audio_dir: Path, sampler_id:
             i += 1
             if what[0] == "load":
                 _, slot, take, label, due = what
+                if _slot_index(node, slot, take) is None:
+                    continue
                 node.handle("assign", SlotAssignment(slot, take, label))
                 if due > 0.0:  # swapped on a beat or bar in the show: at the same time here
                     index = node._slot_index(slot)
@@ -372,11 +387,15 @@ def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, samp
             i += 1
             if what[0] == "load":
                 _, slot, take, label = what
-                _take_up(node, node._slot_index(slot), take, label)
+                index = _slot_index(node, slot, take)
+                if index is None:
+                    continue
+                _take_up(node, index, take, label)
                 if on_assign is not None:
                     on_assign(frame / rate, slot, take.take_id)
             elif what[0] == "empty":
-                node.clear(what[1])
+                with contextlib.suppress(KeyError):  # a slot the replaying sampler has not: its take was told
+                    node.clear(what[1])
             elif what[0] == "control":
                 node.handle("control", ControlValue(what[1], what[2]))
             elif what[0] == "applied":
@@ -388,6 +407,17 @@ def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, samp
         core.render(out, at=BASE + start / rate)
         out_audio[start:start + block] = out[:, 0]
     return out_audio[:total]
+
+
+def _slot_index(node: Any, slot: str, take: Take) -> int | None:
+    """The index of ``slot`` in the replaying sampler, or None, told on its ``assign`` input naming the take: a slot
+    it has not (``--patch`` with other slot names and no slot map). Before, the frame-for-frame replay ended in a
+    KeyError traceback, and the replay from times told "no slot named ..." naming no take, to no one."""
+    try:
+        return int(node._slot_index(slot))
+    except KeyError as error:
+        tell_on_input(node, f"{take.name} not loaded into slot {slot}: {error.args[0]}")
+        return None
 
 
 def _take_up(node: Any, index: int, take: Take, label: str | None) -> None:
