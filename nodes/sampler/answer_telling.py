@@ -35,6 +35,7 @@ class AnswerTelling:
         """Tell ``on_answer`` what became of each take sent, in the order the process said it (its answers, queued by
         the reader), until the stop; a take unanswered for :attr:`answer_within` s is told not loaded (the process
         hung, or stopped), a clear not cleared, and its answer, if it comes, is told late."""
+        failing = ""  # the failure told last, until the telling works again
         while True:
             try:
                 epoch, said = self._answers.get(timeout=min(0.25, self.answer_within / 4))
@@ -42,10 +43,20 @@ class AnswerTelling:
                 epoch, said = self.epoch, "due"
             try:
                 self._take(epoch, said)
+                failing = ""
             except Exception as error:  # before, the thread ended: no later answer was told, no take kept open ended
-                self._report(f"the sampler could not tell what its audio process said: {error_text(error)}")
+                failing = self._failed(failing, error)
             if said == "stopped":
                 return
+
+    def _failed(self, failing: str, error: Exception) -> str:
+        """Tell that the telling failed with ``error``, unless ``failing`` (the failure told last, '' once it worked
+        again) says so already; returns what is told now. Before, a book that kept raising was told at every wake,
+        about every 0.25 s for as long as the show ran: log and console flooded with the one line."""
+        told = f"the sampler could not tell what its audio process said: {error_text(error)}"
+        if told != failing:
+            self._report(told)
+        return told
 
     def _take(self, epoch: int, said: msg.Loaded | msg.Unread | Answer | str) -> None:
         """Tell what ``said`` (of process ``epoch``, or "due": the time passed) makes of the takes sent."""
