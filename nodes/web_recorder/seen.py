@@ -273,8 +273,9 @@ def open_shared(path: Path, wait: float = LOCK_WAIT) -> io.FileIO:
     deadline = time.monotonic() + wait
     while True:
         file = open(path, "ab", buffering=0)  # noqa: SIM115 - held open while the node runs
-        if not _lock_shared(file, deadline):
-            log.warning("%s is held locked by another program: appended to without its lock", path)
+        why = _lock_shared(file, deadline)
+        if why is not None:
+            log.warning("%s: %s: appended to without its lock", path, why)
             return file
         try:
             same = os.fstat(file.fileno()).st_ino == os.stat(path).st_ino
@@ -294,10 +295,12 @@ def compact_shared(file: io.FileIO, path: Path, wait: float, rewrite: Callable[[
     phone-takes). Returns the file to append to from now on, under its shared lock."""
     try:
         fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        # Another run holds it (or its file system gives no locks): left long, rewritten at a later start. A
-        # failed upgrade may have dropped the shared lock: opened again, a rewrite meanwhile is followed.
+    except BlockingIOError:
+        # Another run holds it: left long, rewritten at a later start. A failed upgrade may have dropped the shared
+        # lock: opened again, a rewrite meanwhile is followed.
         log.info("%s is left as it is: another run has it open", path)
+    except OSError as error:  # no run can be told to have it open or not (some network and FUSE mounts)
+        log.info("%s is left as it is: its file system gives no locks (%s)", path, error.strerror or error)
     else:
         try:
             rewrite()
@@ -309,19 +312,19 @@ def compact_shared(file: io.FileIO, path: Path, wait: float, rewrite: Callable[[
     return open_shared(path, wait)
 
 
-def _lock_shared(file: io.FileIO, deadline: float) -> bool:
+def _lock_shared(file: io.FileIO, deadline: float) -> str | None:
     """Take a shared lock on ``file``, waiting until ``deadline`` at most (polled: a blocking wait never ended if the
-    holder never let go). False where it was not had."""
+    holder never let go). None where it was had, else why not."""
     while True:
         try:
             fcntl.flock(file.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-            return True
+            return None
         except BlockingIOError:
             if time.monotonic() >= deadline:
-                return False
+                return "another program holds it locked"
             time.sleep(0.01)
-        except OSError:  # no locks on this file system
-            return False
+        except OSError as error:
+            return f"its file system gives no locks ({error.strerror or error})"
 
 
 def append_whole(file: io.FileIO, line: str | bytes) -> None:
