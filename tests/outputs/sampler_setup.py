@@ -160,10 +160,11 @@ def both_handed(context: KeepingContext, first: Take, second: Take, kind: type[S
 
 
 class StatusFails(EngineContext):
-    """The engine's context, but the status reports naming a take in :attr:`failing` fail."""
+    """The engine's running context (of its run now: one of an ended run tells nothing), but the status reports
+    naming a take in :attr:`failing` fail."""
 
     def __init__(self, engine: Engine) -> None:
-        super().__init__(engine, None)
+        super().__init__(engine, None, run=engine.run_id)
         self.failing: set[str] = set()
 
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:
