@@ -9,6 +9,19 @@
 // the info line once the take was received ("info").
 const { isUpload, microphoneRunning, onPhonePage, recordFor } = require("./phone");
 
+// The page's clock stopped where it stands now. Its time, read a moment before, may have run past by the time the
+// pause comes (a loaded host, a browser reached over its connection): "Cannot fast-forward to the past"; read again,
+// aiming a few ms further each time (a pause a moment ahead runs no timer of the page's: its retry's wait is not set).
+async function pauseNow(page) {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await page.clock.pauseAt(await page.evaluate((ahead) => Date.now() + ahead, 1 + 10 * tries));
+    } catch (error) {
+      if (tries >= 50 || !String(error.message).includes("to the past")) throw error;
+    }
+  }
+}
+
 async function main() {
   const [url, wav, late] = process.argv.slice(2);
   await onPhonePage(wav, async (page) => {
@@ -54,7 +67,7 @@ async function main() {
       if (statuses.length === 1) {
         if (late !== undefined) {
           running = false;
-          await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1));
+          await pauseNow(page);
         }
         return route.abort("connectionreset");  // the answer lost
       }

@@ -4,7 +4,8 @@
 // load, is running (the page says so in <body data-microphone>).
 // Chromium's fake capture device plays FAKE_MIC.wav as the microphone; the geolocation is set, or with an empty
 // LATITUDE not allowed (the take is sent without location). PHONE_INDEXEDDB=refused or hangs: the browser's
-// IndexedDB fails so (phone.js, brokenIndexedDB). PHONE_SILENT_UPLOADS=N: the first N uploads are sent to a server
+// IndexedDB fails so (phone.js, brokenIndexedDB); where it hangs, the page's clock is moved on 3 s once it is loaded
+// (its wait for the storage, keep.js). PHONE_SILENT_UPLOADS=N: the first N uploads are sent to a server
 // that reads them whole and never answers (HTTPS with the recorder's own certificate and key, from PHONE_TLS_DIR): the
 // body goes out at once, as a small take's does into a phone's socket buffer, and no answer ever comes; the page's
 // clock is then moved on through its wait for each (15 s and 1 ms per 50 bytes, twice as long each try given up, at
@@ -63,7 +64,8 @@ async function main() {
     const silentList = Boolean(process.env.PHONE_SILENT_LIST);
     const silentNetwork = Boolean(process.env.PHONE_SILENT_NETWORK);
     let listStalling = false, stalledLists = 0;
-    if (silentUploads || busyUploads || silentList) await page.clock.install();  // the page's timers, moved on below; time flows
+    const storageHangs = process.env.PHONE_INDEXEDDB === "hangs";
+    if (silentUploads || busyUploads || silentList || storageHangs) await page.clock.install();  // moved on below; time flows
     let finished = false;
     const givenUpEarly = [];
     let givenUp = 0;  // uploads the page aborted
@@ -193,6 +195,9 @@ async function main() {
       navigator.mediaDevices.getUserMedia = (wanted) => { window.micOpens += 1; return open(wanted); };
     });
     await page.goto(url);
+    // The page's wait for a storage that never answers (keep.js, 3 s from its load) goes by on its clock before REC,
+    // rather than held the take after STOP in real time: it is the page's own wait that gives up all the same.
+    if (storageHangs) await page.clock.fastForward(3000);
     let micBeforeRec = null;
     if (name) await page.fill("#name", name);
     else {

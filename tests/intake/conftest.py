@@ -322,9 +322,9 @@ def playwright() -> None:
 
 
 class PhoneBrowsers:
-    """Chromium kept for the module (tests/browser/phone_browser.js), one per microphone: each test's script connects
+    """Chromium kept for the test run (tests/browser/phone_browser.js), one per microphone: each test's script connects
     to it and opens a context of its own (its own storage, permissions, location), instead of launching a browser
-    of its own, a second or so of every test."""
+    of its own, a second or so of every test (and of every module, when it was kept per module)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -361,10 +361,11 @@ class PhoneBrowsers:
 _BROWSERS: list[PhoneBrowsers] = []
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def phone_browsers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The module's Chromium, one per microphone (:func:`microphone`); a phone-page module asks for it in its
-    pytestmark."""
+    """The run's Chromium, one per microphone (:func:`microphone`), launched at the first test that asks for it; a
+    phone-page module asks for it in its pytestmark. Each script's context is its own: nothing a test leaves in the
+    browser is seen by the next."""
     browsers = PhoneBrowsers(tmp_path_factory.mktemp("phones"))
     _BROWSERS.append(browsers)
     try:
@@ -375,7 +376,7 @@ def phone_browsers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 def microphone(frequency: float = 440.0, amplitude: float = 0.4) -> tuple[Path, dict[str, str]]:
-    """The module's browser whose microphone plays a sine of ``frequency`` Hz at ``amplitude``: its WAV, and the
+    """The run's browser whose microphone plays a sine of ``frequency`` Hz at ``amplitude``: its WAV, and the
     environment that has a script (tests/browser) use that browser."""
     assert _BROWSERS, "no phone browser: the test module asks for the phone_browsers fixture in its pytestmark"
     return _BROWSERS[-1].microphone(frequency, amplitude)

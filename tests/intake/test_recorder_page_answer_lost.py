@@ -10,17 +10,17 @@ from typing import cast
 
 import pytest
 
-from .conftest import microphone_wav, probe_of, rec_of, recorder_engine, run_phone
+from .conftest import microphone, probe_of, rec_of, recorder_engine, run_phone
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright", "phone_browsers")]
 
 
 def answer_lost(tmp_path: Path, *late: str) -> dict[str, object]:
     """answer_lost.js run against a real recorder: its result, once the recorder's probe got the take once."""
-    fed = microphone_wav(tmp_path / "mic.wav")
+    fed, browser = microphone()
     engine = recorder_engine(tmp_path)
     try:
-        result = run_phone("answer_lost.js", rec_of(engine).local_url, fed, *late)
+        result = run_phone("answer_lost.js", rec_of(engine).local_url, fed, *late, env=browser)
         assert len(probe_of(engine).wait_for(1)) == 1
         return cast(dict[str, object], result)
     finally:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BROWSER, microphone_wav, probe_of, rec_of, recorder_engine, shut_down, wait_for_signal
+from .conftest import BROWSER, microphone, probe_of, rec_of, recorder_engine, shut_down, wait_for_signal
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright", "phone_browsers")]
 
 
 def test_a_page_whose_pairing_changed_says_so_before_a_take_is_recorded(tmp_path: Path) -> None:
@@ -20,10 +20,11 @@ def test_a_page_whose_pairing_changed_says_so_before_a_take_is_recorded(tmp_path
     the phone must scan the new QR code only from a take recorded and refused, in the middle of the show."""
     signals = tmp_path / "signals"
     signals.mkdir()
+    _, browser = microphone()  # the run's browser (no take is recorded)
     engine = recorder_engine(tmp_path, tmp_path / "state")
     back = None
     phone = subprocess.Popen(["node", str(BROWSER / "pairing_changed.js"), rec_of(engine).local_url, str(signals)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **browser})
     try:
         wait_for_signal(phone, signals, "ready", 30)
         port = rec_of(engine).server.port
@@ -47,12 +48,12 @@ def test_a_page_whose_take_was_refused_for_its_pairing_says_when_it_is_paired_ag
     paired again."""
     signals = tmp_path / "signals"
     signals.mkdir()
-    fed = microphone_wav(tmp_path / "mic.wav")
+    fed, browser = microphone()
     engine = recorder_engine(tmp_path, tmp_path / "state")
     port, url, token = rec_of(engine).server.port, rec_of(engine).local_url, rec_of(engine).server.token
     other = back = None
     phone = subprocess.Popen(["node", str(BROWSER / "paired_again.js"), url, str(fed), str(signals)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **browser})
 
     def wait_for(name: str) -> None:
         wait_for_signal(phone, signals, name, 60)

@@ -15,7 +15,7 @@ import pytest
 
 from .conftest import microphone, probe_of, rec_of, recorder_engine, run_phone
 
-# One Chromium for the module (phone_browsers), each script in a context of its own: not one launched per test.
+# One Chromium for the run (phone_browsers), each script in a context of its own: not one launched per test.
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright", "phone_browsers")]
 
 NO_PROGRESS_MS = 15000  # a try that has not moved this long is given up (upload.js)
@@ -107,13 +107,13 @@ def test_each_silent_try_is_given_up_within_the_no_progress_wait(tmp_path: Path)
 def test_an_upload_moving_slowly_but_steadily_is_not_given_up(tmp_path: Path) -> None:
     """A slow but working network: the page gave each try up after a wait that ignored its progress (15 s and a moment
     per 50 kB, twice as long each try: 17 s for a 1 s take, 34, 68, 137 s for a 10 s one), throwing away what it had
-    sent and saying the network was too slow, where the recorder would have taken it. The upload is paced at 16 kB/s
-    (Chromium's network emulation, upload_slow.js) while the page's clock runs 5 times as fast: by the page's clock it
+    sent and saying the network was too slow, where the recorder would have taken it. The upload is paced at 32 kB/s
+    (Chromium's network emulation, upload_slow.js) while the page's clock runs 10 times as fast: by the page's clock it
     takes well past the old wait, moving all along. It is sent once, never given up, and received."""
     fed, browser = microphone()
     engine = recorder_engine(tmp_path)
     try:
-        result = run_phone("upload_slow.js", rec_of(engine).local_url, fed, "16000", "5", timeout=150, env=browser)
+        result = run_phone("upload_slow.js", rec_of(engine).local_url, fed, "32000", "10", timeout=150, env=browser)
         assert result["tries"] == 1 and result["givenUp"] == 0, result  # never cut, never sent again
         assert result["tookMs"] > short_wait_ms(result["bytes"]), result  # past the old wait's first give-up
         assert result["longestStillMs"] < NO_PROGRESS_MS, result  # it moved all along
