@@ -26,7 +26,7 @@ import threading
 from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from exsampling_patch.node import NodeContext, Output, Param, StandingWarning
 from exsampling_patch.nodes.pass_on import PassOnGate
@@ -54,6 +54,14 @@ log = logging.getLogger("exsampling.web_recorder")
 #: stored again. Yet on the same state folder (its token, its certificate) it is the same recorder for the phones: it
 #: starts with the running one's copy (:func:`_running_copy`), and takes what that one wrote after, at its stop
 #: (:meth:`WebRecorder._adopt`).
+class Handed(NamedTuple):
+    """What a recorder an edit stopped hands to the one rebuilt in its place (:meth:`WebRecorder.handover`)."""
+
+    state: Path  # the state folder named (resolved)
+    files: dict[str, bytes] | None  # those of the temporary folder that stood in for it, if one did
+    token: str  # the pairing token it served: a rotated one is the run's, not the edit's (rotate_token)
+
+
 _ON_COPY: dict[Path, list[WebRecorder]] = {}
 _ON_COPY_LOCK = threading.Lock()
 
@@ -123,7 +131,8 @@ class WebRecorder(UploadIntake):
         #: The state folder named (resolved) and the files of the temporary folder that stood in for it, of the node an
         #: edit rebuilt this one from (:meth:`take_over`): a start on the same folder that cannot be written goes on
         #: with them
-        self._carried: tuple[Path, dict[str, bytes]] | None = None
+        self._carried: Handed | None = None
+        self._token = ""  # the pairing token served (start): handed to the recorder an edit rebuilds from this one
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
@@ -204,7 +213,8 @@ class WebRecorder(UploadIntake):
         self._notice_told = ""  # the last notice told (:meth:`_notice`)
         # None, or this run's own state folder, told: the system refused the one named
         named = self.resolve_path(self.state_folder)
-        carried = self._carried[1] if self._carried is not None and self._carried[0] == named.resolve() else None
+        same = self._carried is not None and self._carried.state == named.resolve()
+        carried = self._carried.files if same and self._carried is not None else None
         if carried is None:  # a recorder an edit renamed on the same folder, still running: this run's state goes on
             carried = _running_copy(named.resolve())
         state, self._spare = state_folder(self, named, self.report_error, (SEEN_FILE, ENDS_FILE), carried)
@@ -254,7 +264,11 @@ class WebRecorder(UploadIntake):
         tls = None
         if self.https:
             tls = server_context(*ensure_certificate(state, [public], warn=self._notice))
-        token = self.token or load_token(state, rotate=self.rotate_token, warn=self._notice)
+        # An edit's rebuild on the same state folder goes on with the run's token: rotated anew, it unpaired every
+        # phone mid-show (rotate_token means one token per run, a new show)
+        kept = self._carried.token if same and self._carried is not None and self.rotate_token else ""
+        token = self.token or kept or load_token(state, rotate=self.rotate_token, warn=self._notice)
+        self._token = token
 
         def refused_take(text: str) -> None:  # a take refused for good: the console's line, counted in the summary
             self.report_status(refused_take=text)
@@ -319,8 +333,8 @@ class WebRecorder(UploadIntake):
             if table is not None:
                 table.close()
         spare = getattr(self, "_spare", None)
-        if spare is not None:  # read before it is removed: the node an edit rebuilds from this one goes on with them
-            self._handed = (self._state, spare_files(spare))
+        if hasattr(self, "_state"):  # spare read before it is removed: the node an edit rebuilds goes on with them
+            self._handed = Handed(self._state, spare_files(spare) if spare is not None else None, self._token)
         remove_spare(spare)
 
     def _hand_to_successor(self) -> None:
@@ -345,13 +359,13 @@ class WebRecorder(UploadIntake):
             if self._ends.adopt(phone, row):
                 self._phones.add(phone, str(row["take_id"]))
 
-    def handover(self) -> tuple[Path, dict[str, bytes]] | None:
-        """The state folder named and the files of the temporary one that stood in for it, if any: the recorder an
-        edit rebuilds goes on with them (its table of takes seen: a phone's retry of a take of this run is its
-        duplicate)."""
+    def handover(self) -> Handed | None:
+        """The state folder named, the files of the temporary one that stood in for it, if any, and the token served:
+        the recorder an edit rebuilds goes on with them (its table of takes seen: a phone's retry of a take of this
+        run is its duplicate; a rotated token: the phones paired this run stay paired)."""
         return getattr(self, "_handed", None)
 
-    def take_over(self, handed: tuple[Path, dict[str, bytes]]) -> None:
+    def take_over(self, handed: Handed) -> None:
         self._carried = handed
 
     def take_ended(self, ended: Any) -> None:
