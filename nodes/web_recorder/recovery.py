@@ -134,10 +134,15 @@ class TakeRecovery(Node):
     def _retried_since(self, audio: Path, data: dict[str, Any]) -> bool:
         """Whether the phone's retry of a late take was stored here as another take (a live edit moved both folders:
         the guard against storing a take twice, keyed by the state folder, joined no two recorders); then the late
-        one is written down as done where it is stored, not passed on: passed on too, one take went through twice."""
+        one is written down as done where it is stored, not passed on: passed on too, one take went through twice. A
+        retry still being stored decides once it is (:meth:`.SeenTakes.when_settled`): True, not passed on now."""
         from exsampling_patch.nodes.web_recorder.unfinished import key_of
 
         key = key_of(data)
+        if key is not None and self._seen.when_settled(key, lambda: self._take_late_after(audio, data)):
+            # The retry is still being stored: its reply, not there yet, decides once it is (passed on now, the late
+            # take and its retry went through the patch both)
+            return True
         reply = None if key is None else self._seen.reply(key)
         take_id = str(data["take_id"])
         if reply is None or reply.get("take_id") in (None, take_id):
@@ -151,6 +156,15 @@ class TakeRecovery(Node):
             self.report_error(f"take {take_id} (stored again as take {reply['take_id']}) could not be written down as "
                               f"done ({error.strerror or error}); it is passed on at the next start on its folder")
         return True
+
+    def _take_late_after(self, audio: Path, data: dict[str, Any]) -> None:
+        """:meth:`_take_late` once the phone's retry of a late take is settled, on the retry's storing thread: an
+        error is the node's, not the retry's (its phone was answered 500 for a take stored)."""
+        try:
+            self._take_late(audio, data)
+        except Exception as error:
+            self.report_error(f"take {data.get('take_id')}, stored late, could not be passed on: {error}; it is "
+                              "passed on at the next start on its folder")
 
     def _lost(self, path: Path, take_id: str, key: Key | None, error: Exception) -> None:
         """A stored take proved unreadable: its end told (the node's error, the phone's list), its phone take id

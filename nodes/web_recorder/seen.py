@@ -83,6 +83,7 @@ class SeenTakes:
         self._tell = tell  # the recorder's error, for what cannot be written (remember_told, forget_told)
         self._lock = threading.Lock()
         self._replies: OrderedDict[bytes, bytes | None] = OrderedDict()
+        self._waiting: dict[bytes, list[Callable[[], None]]] = {}  # called once the take of a key is settled
         lines = 0
         for key, reply in self._entries():
             lines += 1
@@ -161,6 +162,17 @@ class SeenTakes:
             packed = self._replies.get(_digest(key))
         return None if packed is None else dict(json.loads(packed))
 
+    def when_settled(self, key: Key, then: Callable[[], None]) -> bool:
+        """Have ``then`` called once the take of ``key``, being stored now by this table's recorder, is stored or
+        released (:meth:`settled`, on the storing thread); False, ``then`` not kept: no take of ``key`` is being stored
+        (its reply is known, or it is unknown)."""
+        digest = _digest(key)
+        with self._lock:
+            if digest not in self._replies or self._replies[digest] is not None:
+                return False
+            self._waiting.setdefault(digest, []).append(then)
+            return True
+
     def release(self, key: Key) -> None:
         """A claimed take was not stored (refused, failed): the phone may send it again."""
         digest = _digest(key)
@@ -180,6 +192,10 @@ class SeenTakes:
                 storing.discard(digest)
                 if not storing:
                     del _STORING[self._shared]
+        with self._lock:
+            waiting = self._waiting.pop(digest, [])
+        for then in waiting:  # outside the lock: each looks at the table again
+            then()
 
     def remember(self, key: Key, reply: dict[str, Any]) -> None:
         """The take is stored and will be acknowledged with ``reply``: written down before it flows on (an OSError
