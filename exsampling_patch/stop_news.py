@@ -6,10 +6,10 @@ counts of takes by how they ended, in the words of the take lines (:func:`ends_t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from exsampling_patch.runtime.events import TakeEnded
-from exsampling_patch.runtime.ledger import not_loaded_of
+from exsampling_patch.runtime.ledger import TakeLedger, not_loaded_of
 from exsampling_patch.wording import counted
 
 
@@ -47,6 +47,44 @@ def arriving_parts(counts: Mapping[str, int]) -> list[str]:
              "at the next start; each refused, its phone keeps and sends again") for node_id, count in counts.items()]
 
 
+def kept_takes(ledger: TakeLedger) -> dict[str, tuple[str, str]]:
+    """Take id -> (node, why) of the first node each take in flight waits at (held or kept open): a stop cut off
+    takes waiting at an output (Live not answering, a sampler waiting for its audio process, a classifier still
+    working), and the summary named only their source. Why is the node's own word (:meth:`TakeLedger.hold`), or ''."""
+    kept = {}
+    for take_id in ledger.in_flight():
+        keepers = ledger.keepers(take_id)
+        if keepers:
+            node_id = next(iter(keepers))
+            kept[take_id] = (node_id, keepers[node_id])
+    return kept
+
+
+def kept_counts(kept: Mapping[str, tuple[str, str]], errors: Mapping[str, str],
+                again: Callable[[str], bool]) -> dict[str, tuple[int, str, bool]]:
+    """:func:`kept_takes` by node: node id -> (how many, why: its own word, else its standing error in ``errors``
+    ("Live did not answer"), whether ``again`` (take id -> its source passes it on again at the next start) says so
+    of all)."""
+    by_node: dict[str, tuple[int, str, bool]] = {}
+    for take_id, (node_id, why) in kept.items():
+        count, said, all_again = by_node.get(node_id, (0, why or errors.get(node_id, ""), True))
+        by_node[node_id] = (count + 1, said, all_again and again(take_id))
+    return by_node
+
+
+def joined(parts: list[str]) -> str:
+    """The summary's tail of ``parts``: each after "; "."""
+    return "; " + "; ".join(parts) if parts else ""
+
+
+def kept_parts(kept: Mapping[str, tuple[int, str, bool]]) -> list[str]:
+    """One sentence per node that still had takes as the run stopped: ``kept``: node id -> (how many, why: its
+    own word or its error, '' for none, whether their sources pass them all on again at the next start)."""
+    return [f"{counted(count, 'take')} kept by '{node_id}'" + (f" ({why})" if why else "")
+            + (": passed on again at the next start" if again else "")
+            for node_id, (count, why, again) in kept.items()]
+
+
 def summary_word(fate: str, reason: str) -> str:
     """The summary's word for a take that ended with ``fate`` and ``reason``: a take the patch set aside on purpose
     is counted as its line said it ("silent", "too short", "no slot"), not as "dropped", which a performer read as
@@ -66,11 +104,13 @@ ENDS_ORDER = ("slot", "not loaded", "done", "rejected", "silent", "too short", "
               "refused", "error")
 
 
-def recovered_text(recovered: int, ended: int) -> str:
+def recovered_text(recovered: int, ended: int, by_source: Mapping[str, int] | None = None) -> str:
     """How many of the ``ended`` takes the summary counts were recovered from the last run: "1 take done (1 of them
-    recovered ...)" read as a sum gone wrong."""
+    recovered ...)" read as a sum gone wrong. Where they came from more than one source (``by_source``: source id ->
+    how many), how many from each: "3 takes done (all recovered ...)" left the phones' and a folder's to guess."""
     which = "" if recovered == ended == 1 else "all " if recovered == ended else f"{recovered} of them "
-    return f" ({which}recovered from the last run)"
+    sources = ", ".join(f"{count} from '{source}'" for source, count in sorted((by_source or {}).items()))
+    return f" ({which}recovered from the last run" + (f": {sources})" if len(by_source or {}) > 1 else ")")
 
 
 def no_output_has(ended: TakeEnded) -> bool:

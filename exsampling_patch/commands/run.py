@@ -39,6 +39,10 @@ from exsampling_patch.runtime.parts import running_at
 from exsampling_patch.stop_news import (  # the summary's words: imported from here by tests and tools too
     arriving_parts,
     ends_text,
+    joined,
+    kept_counts,
+    kept_parts,
+    kept_takes,
     phones_parts,
     recovered_text,
     summary_word,
@@ -96,10 +100,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="print one JSON object per event on stdout (event, at, node_id, ...), for scripts: "
                         "NodeStarted, NodeStatus, NodeError, NodeHung, TakeEnded (MessageHop with --trace); the last "
                         "line is RunStopped, the summary's counts (seconds, during_start_up, clean, takes by fate, "
-                        "takes_told by what each take's line says, not_loaded, recovered, node_errors, never_started, "
-                        "cut_off, unsent, held_on_phones, uploads_cut_off, uploads_arriving, signal, exit_status); on "
-                        "stderr: the web "
-                        "recorder's URL and QR code (for phones to pair) with its warnings, and the summary")
+                        "takes_told by what each take's line says, not_loaded, recovered, recovered_by_source, "
+                        "node_errors, never_started, cut_off, kept_by, unsent, held_on_phones, uploads_cut_off, "
+                        "uploads_arriving, signal, exit_status); on stderr: the web recorder's URL and QR code (for "
+                        "phones to pair) with its warnings, and the summary")
     parser.add_argument("--takes", action="store_true", help=argparse.SUPPRESS)  # now the default
     parser.add_argument("--log", metavar="FILE", default=None,
                         help="where libraries' own messages (libjack, PortAudio) and the log go; default "
@@ -183,8 +187,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     start_errors: dict[str, str] = {}  # node id -> the first error it reported before it started
     # takes stored by the last run and passed on again at this start (a kill -9, a stop mid-burst): the summary
     # counted them with this run's, and a performer who recorded nothing since read them as new
-    recovering: set[str] = set()
-    recovered: list[str] = []
+    recovering: dict[str, str] = {}  # take id -> its source
+    recovered: dict[str, int] = {}  # source -> how many of its takes
 
     def report(event: Event) -> None:
         if isinstance(event, TakeEnded):
@@ -193,10 +197,10 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             told[word] = told.get(word, 0) + 1
             not_loaded.ended(event)  # counted apart where its line says "no output has it"
             if event.take_id in recovering:
-                recovering.discard(event.take_id)
-                recovered.append(event.take_id)
+                source = recovering.pop(event.take_id)
+                recovered[source] = recovered.get(source, 0) + 1
         elif isinstance(event, NodeStatus) and event.status.get("recovered") and event.status.get("take"):
-            recovering.add(str(event.status["take"]))
+            recovering[str(event.status["take"])] = event.node_id
         elif isinstance(event, NodeStatus) and event.status.get("loaded_after_all"):
             not_loaded.loaded_after_all(str(event.status["loaded_after_all"]))
         elif isinstance(event, NodeStatus) and event.status.get("refused_take"):
@@ -330,10 +334,13 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     stopping.clear()  # what follows (the summary) is no stop: a signal there is told as one in a run
     console.flush_errors()  # how often an error came again since its last line, before the summary
     # counted once, for the line and the JSON alike: a node whose stop was given up on may still report
+    kept = kept_takes(engine.ledger)  # named by the node they wait at, not their source alone
     cut_off_by_source, unsent_by_node = cut_off_counts(engine), unsent_counts(engine)
     held, uploads_cut = counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off")
     arriving = counts_of(engine, "uploads_arriving")
-    cut_off = (cut_off_text(cut_off_by_source, patch, registry) + unsent_text(unsent_by_node)
+    cut_off = (joined(kept_parts(kept_counts(kept, engine.errors, lambda take_id: passes_again(
+                   engine.ledger.source_of(take_id), patch, registry))))
+               + cut_off_text(cut_off_counts(engine, set(kept)), patch, registry) + unsent_text(unsent_by_node)
                + phones_text(held, uploads_cut, arriving))
     if show is not None:
         show.close()
@@ -345,7 +352,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
            else f"stopped after {ran:.1f} s running")
           + ("" if clean else f" (some work did not finish in time{unfinished_text(engine)})")
           + (f"; {ends_text(told, not_loaded.count)}" if told else "")
-          + (recovered_text(len(recovered), sum(told.values())) if recovered else "")
+          + (recovered_text(sum(recovered.values()), sum(told.values()), recovered) if recovered else "")
           + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
           + cut_off, file=sys.stderr, flush=True)
     for node_id in [n for n in never if n in start_errors or not interrupted]:
@@ -363,11 +370,13 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         console.json_line("RunStopped", time.time(), {
             "seconds": round(time.monotonic() - starting if interrupted else ran, 3), "during_start_up": interrupted,
             "clean": clean, "takes": dict(sorted(fates.items())), "takes_told": dict(sorted(told.items())),
-            "not_loaded": not_loaded.count, "recovered": len(recovered),
+            "not_loaded": not_loaded.count, "recovered": sum(recovered.values()),
+            "recovered_by_source": recovered,
             "node_errors": failed,
             "never_started": {node_id: places[node_id] + start_errors[node_id] if start_errors.get(node_id)
                               else "the run was stopped first" if interrupted else "" for node_id in never},
-            "cut_off": cut_off_by_source, "unsent": unsent_by_node, "held_on_phones": held,
+            "cut_off": cut_off_by_source, "kept_by": dict(Counter(node for node, _why in kept.values())),
+            "unsent": unsent_by_node, "held_on_phones": held,
             "uploads_cut_off": uploads_cut, "uploads_arriving": arriving,
             "signal": signal.Signals(stopped_by[0]).name if stopped_by else None, "exit_status": code}, last=True)
     return code
@@ -434,19 +443,24 @@ def cut_off_text(counts: dict[str, int], patch: Patch, registry: Registry) -> st
     down as done when they end (it overrides ``take_ended``: the web recorder, the microphone) passes them on again
     at the next start. Before, a Ctrl+C during a burst said only "some work did not finish in time". ``counts``:
     :func:`cut_off_counts`."""
-    parts = []
-    for source, count in counts.items():
-        spec = patch.nodes.get(source)
-        kind = registry.types.get(spec.type) if spec is not None else None
-        again = kind is not None and kind.take_ended is not Node.take_ended
-        parts.append(f"{counted(count, 'take')} from '{source}' not through the patch"
-                     + (", passed on again at the next start" if again else ""))
+    parts = [f"{counted(count, 'take')} from '{source}' not through the patch"
+             + (", passed on again at the next start" if passes_again(source, patch, registry) else "")
+             for source, count in counts.items()]
     return "; " + "; ".join(parts) if parts else ""
 
 
-def cut_off_counts(engine: Engine) -> dict[str, int]:
-    """Source -> how many of its takes the stop cut off (still in flight), by source id."""
-    return dict(sorted(Counter(engine.ledger.source_of(take_id) for take_id in engine.ledger.in_flight()).items()))
+def passes_again(source: str, patch: Patch, registry: Registry) -> bool:
+    """Whether ``source`` writes its takes down as done when they end (it overrides ``take_ended``), so passes on
+    again at the next start those a stop cut off."""
+    spec = patch.nodes.get(source)
+    kind = registry.types.get(spec.type) if spec is not None else None
+    return kind is not None and kind.take_ended is not Node.take_ended
+
+
+def cut_off_counts(engine: Engine, leave_out: set[str] | frozenset[str] = frozenset()) -> dict[str, int]:
+    """Source -> how many of its takes the stop cut off (still in flight), by source id; less ``leave_out``."""
+    return dict(sorted(Counter(engine.ledger.source_of(take_id) for take_id in engine.ledger.in_flight()
+                               if take_id not in leave_out).items()))
 
 
 def unfinished_text(engine: Engine) -> str:

@@ -163,7 +163,7 @@ class EngineContext(NodeContext):
         key = take_key(take)
         # One of an ended run held the new run's take of its id (redone, the same id) open: it never ended.
         return key is not None and not self._of_ended_run(node_id, "a take kept open", key) and \
-            self._engine.ledger.add(key, 1)
+            self._engine.ledger.keep(key, node_id)
 
     def close_take(self, node_id: str, take: Any, not_loaded: str) -> None:
         key = take_key(take)
@@ -172,6 +172,7 @@ class EngineContext(NodeContext):
             return
         if not_loaded:
             self._engine.ledger.note(key, node_id, NOT_LOADED, not_loaded)
+        self._engine.ledger.unkeep(key, node_id)  # closed, even past the stop: no longer the node it waits at
         if self._engine._stopping:  # kept past the stop: not done, its source passes it on again at the next start
             return
         ended = self._engine.ledger.finish(key, node_id, reached=True)

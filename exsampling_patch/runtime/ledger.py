@@ -66,6 +66,7 @@ class _Open:
     __slots__ = (
         "count",
         "held",
+        "kept",
         "lost",
         "missed",
         "not_loaded",
@@ -89,6 +90,7 @@ class _Open:
         self.lost: tuple[str, str] | None = None  # (node, reason) of the first copy an edit dropped
         self.reached = ""  # the first node whose handler took a copy to an end
         self.held: dict[str, str] = {}  # node -> why it holds the take (waiting for what), until it lets it go
+        self.kept: dict[str, int] = {}  # node -> how often it kept the take open (keep_open) and has not closed it
         self.nowhere = ""  # the first output ('node.port') linked to nothing that a copy was emitted on
         self.not_loaded: list[tuple[str, str]] = []  # (node, reason) of each output that did not load it, in order
         self.outputs: list[str] = []  # each output node that took an assignment of it (:meth:`TakeLedger.output`)
@@ -147,6 +149,35 @@ class TakeLedger:
                 return False
             entry.count += count
             return True
+
+    def keep(self, take_id: str, node_id: str) -> bool:
+        """``node_id`` keeps an open take open (:meth:`~exsampling_patch.node.Node.keep_open`): one more message of it,
+        and the node named as where it waits, should the run stop first; False for a take not open."""
+        with self._lock:
+            entry = self._open.get(take_id)
+            if entry is None:
+                return False
+            entry.count += 1
+            entry.kept[node_id] = entry.kept.get(node_id, 0) + 1
+            return True
+
+    def unkeep(self, take_id: str, node_id: str) -> None:
+        """``node_id`` closed a take it kept open (:meth:`keep`): no longer where it waits."""
+        with self._lock:
+            entry = self._open.get(take_id)
+            if entry is not None and entry.kept.get(node_id, 0) > 0:
+                entry.kept[node_id] -= 1
+                if entry.kept[node_id] == 0:
+                    del entry.kept[node_id]
+
+    def keepers(self, take_id: str) -> dict[str, str]:
+        """The nodes an open take waits at (held, :meth:`hold`, or kept open, :meth:`keep`) -> why, where a node said
+        (its :meth:`hold` reason; '' for one kept open): the stop's summary names them. {} for a take not open."""
+        with self._lock:
+            entry = self._open.get(take_id)
+            if entry is None:
+                return {}
+            return {**dict.fromkeys(entry.kept, ""), **entry.held}
 
     def note(self, take_id: str, node_id: str, fate: str, reason: str, slot: str | None = None) -> None:
         """What happened to an open take at ``node_id`` (fate one of :data:`FATES`, or :data:`NOT_LOADED`)."""

@@ -1,0 +1,87 @@
+"""After a kill -9, the next run's summary says how many takes it recovered from each source: a web recorder's take
+uploaded and a folder's files, none of which ended; and a run with none recovered says nothing of it."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from tests.stage.helpers import Run, free_port, upload_tone
+
+TOKEN = "the-current-token-0123456789"
+HOLDS = '''import os
+from pathlib import Path
+
+from exsampling_patch.node import Input, Node
+from exsampling_patch.ports import TAKE
+
+
+class Holds(Node):
+    """Keeps each take open for good where EXS_TEST_MARKS names a folder (a file there per take): in flight."""
+
+    type_name = "holds_open"
+    take = Input(TAKE, "takes")
+
+    def on_take(self, take):
+        marks = os.environ.get("EXS_TEST_MARKS")
+        if marks:
+            self.keep_open(take)
+            (Path(marks) / take.take_id).write_text("", encoding="utf-8")
+'''
+
+
+def test_the_summary_after_a_kill_counts_the_recovered_takes_by_source(tmp_path: Path) -> None:
+    """It said "3 takes done (all recovered from the last run)": from the phones, or from the folder, left to guess."""
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "holds.py").write_text(HOLDS, encoding="utf-8")
+    (tmp_path / "inbox").mkdir()
+    port = free_port()
+    patch = tmp_path / "patch.yaml"
+    patch.write_text(f"""exsampling_patch: 1
+nodes:
+- id: phones
+  type: web_recorder
+  params: {{host: 127.0.0.1, port: {port}, https: false, print_qr: false, folder: takes, state_folder: state,
+            token: {TOKEN}}}
+- id: inbox
+  type: folder_source
+  params: {{folder: inbox, poll_interval: 0.05}}
+- id: hold
+  type: holds_open
+- id: hold_files
+  type: holds_open
+links:
+- phones.take -> hold.take
+- inbox.take -> hold_files.take
+""", encoding="utf-8")
+    args = (str(patch), "--nodes", str(plugins), "--log", str(tmp_path / "lib.log"), "--show-log", "none")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    first = Run(*args, env={"EXS_TEST_MARKS": str(marks)})
+    try:
+        first.wait_for("running")
+        upload_tone(port, "Ana", TOKEN)
+        for name in ("snare.wav", "kick.wav"):
+            sf.write(tmp_path / "inbox" / name, np.full(4800, 0.1, np.float32), 48000)
+        deadline = time.monotonic() + 60
+        while len(list(marks.iterdir())) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(list(marks.iterdir())) == 3, first.output()
+    finally:
+        first.kill()  # kill -9, the run and its children: no take ended
+    second = Run(*args, "--for", "5", "--json", env={"EXS_TEST_MARKS": ""})  # room to read them again on a busy CI
+    assert second.wait(60) == 0, second.output()
+    summary = next(line for line in second.stderr if line.startswith("stopped after"))
+    assert "; 3 takes done (all recovered from the last run: 2 from 'inbox', 1 from 'phones')" in summary, summary
+    stopped = json.loads(second.stdout[-1])
+    assert stopped["recovered"] == 3 and stopped["recovered_by_source"] == {"phones": 1, "inbox": 2}, stopped
+    third = Run(*args, "--for", "1", "--json", env={"EXS_TEST_MARKS": ""})
+    assert third.wait(60) == 0, third.output()
+    assert "recovered" not in "".join(third.stderr), third.output()
+    stopped = json.loads(third.stdout[-1])
+    assert stopped["recovered"] == 0 and stopped["recovered_by_source"] == {}, stopped
