@@ -28,6 +28,7 @@ import io
 import json
 import logging
 import os
+import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -281,15 +282,35 @@ class SeenTakes:
             return digest in self._replies
 
 
-def open_shared(path: Path, wait: float = LOCK_WAIT) -> io.FileIO:
+class SharedFile(io.FileIO):
+    """A state file opened to append by :func:`open_shared`, and the file its lock stands in, where its own file system
+    gives no locks (:func:`_stand_in`): closed with it."""
+
+    lock_file: io.FileIO | None = None
+
+    def lock_fd(self) -> int:
+        """The descriptor its lock is taken on."""
+        return self.lock_file.fileno() if self.lock_file is not None else self.fileno()
+
+    def close(self) -> None:
+        if self.lock_file is not None:
+            self.lock_file.close()
+        super().close()
+
+
+def open_shared(path: Path, wait: float = LOCK_WAIT) -> SharedFile:
     """``path`` opened to append (unbuffered) under a shared lock, which each run holds while it runs: a start
     rewrites the file only where it alone has it (:func:`compact_shared`). Opened again where a rewrite replaced it
-    while this waited. A lock not had within ``wait`` seconds (another program holds the file locked) or not given
-    (a file system without locks) is gone without, logged: the recorder starts all the same, never hangs."""
+    while this waited. On a file system without locks, the lock is taken on a file of this machine's standing in for
+    it (:func:`_stand_in`): runs of other machines are not seen. A lock not had within ``wait`` seconds (another
+    program holds the file locked) or not given at all is gone without, logged: the recorder starts all the same,
+    never hangs."""
     deadline = time.monotonic() + wait
     while True:
-        file = open(path, "ab", buffering=0)  # noqa: SIM115 - held open while the node runs
-        why = _lock_shared(file, deadline)
+        file = SharedFile(path, "ab")  # held open while the node runs
+        why = _lock_shared(file.fileno(), deadline)
+        if why is not None and why.startswith(_NO_LOCKS):
+            why = _lock_stand_in(file, path, why, deadline)
         if why is not None:
             log.warning("%s: %s: appended to without its lock", path, why)
             return file
@@ -302,15 +323,49 @@ def open_shared(path: Path, wait: float = LOCK_WAIT) -> io.FileIO:
         file.close()  # a rewrite replaced it meanwhile: the new one
 
 
-def compact_shared(file: io.FileIO, path: Path, wait: float, rewrite: Callable[[], None],
-                   tell: Callable[[str], None]) -> io.FileIO:
+def _lock_stand_in(file: SharedFile, path: Path, why: str, deadline: float) -> str | None:
+    """Lock the file standing in for ``path``'s on this machine (``file``'s, whose file system gives no locks, ``why``
+    says so): None where it was had, else why not. Without it, such a file was never rewritten shorter, and grew
+    with each take for as long as the state folder was used."""
+    try:
+        stand_in = open(_stand_in(path), "ab", buffering=0)  # noqa: SIM115 - held open with the file
+    except OSError as error:  # another user's folder, a full /tmp: as before, no lock at all
+        return f"{why}; none on this machine either ({error.strerror or error})"
+    stand_why = _lock_shared(stand_in.fileno(), deadline)
+    if stand_why is not None:
+        stand_in.close()
+        return f"{why}; {stand_why} on this machine's stand-in"
+    file.lock_file = stand_in
+    log.info("%s: %s: locked for the runs of this machine only, in %s", path, why, stand_in.name)
+    return None
+
+
+def _stand_in(path: Path) -> Path:
+    """The file whose lock stands in for that of ``path`` (a file system without locks): in this machine's temporary
+    folder, named by the resolved path, shared by its users (the folder writable by all, as /tmp)."""
+    folder = Path(tempfile.gettempdir()) / "exsampling-state-locks"
+    if not folder.is_dir():
+        folder.mkdir(exist_ok=True)
+        with contextlib.suppress(OSError):  # another user made it meanwhile
+            folder.chmod(0o1777)
+    name = hashlib.blake2b(str(path.resolve()).encode(), digest_size=16).hexdigest()
+    made = folder / f"{name}.lock"
+    if not made.exists():
+        made.touch()
+        with contextlib.suppress(OSError):
+            made.chmod(0o666)  # a run of another user on the same folder locks it too
+    return made
+
+
+def compact_shared(file: SharedFile, path: Path, wait: float, rewrite: Callable[[], None],
+                   tell: Callable[[str], None]) -> SharedFile:
     """Run ``rewrite`` (which replaces ``path``, ``file`` opened by :func:`open_shared`) unless another run has the file
     open too: its lines appended after the rename went to the file replaced, lost for every start after. Where the
     rewrite fails (a full disk, a folder that takes no new file), ``tell`` says why and the file is appended to as it
     is: raised, it stopped the recorder's start. Shared by the state files a start rewrites shorter (seen-takes,
     phone-takes). Returns the file to append to from now on, under its shared lock."""
     try:
-        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(file.lock_fd(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         # Another run holds it: left long, rewritten at a later start. A failed upgrade may have dropped the shared
         # lock: opened again, a rewrite meanwhile is followed.
@@ -328,19 +383,22 @@ def compact_shared(file: io.FileIO, path: Path, wait: float, rewrite: Callable[[
     return open_shared(path, wait)
 
 
-def _lock_shared(file: io.FileIO, deadline: float) -> str | None:
-    """Take a shared lock on ``file``, waiting until ``deadline`` at most (polled: a blocking wait never ended if the
+_NO_LOCKS = "its file system gives no locks"
+
+
+def _lock_shared(fd: int, deadline: float) -> str | None:
+    """Take a shared lock on ``fd``, waiting until ``deadline`` at most (polled: a blocking wait never ended if the
     holder never let go). None where it was had, else why not."""
     while True:
         try:
-            fcntl.flock(file.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
             return None
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 return "another program holds it locked"
             time.sleep(0.01)
         except OSError as error:
-            return f"its file system gives no locks ({error.strerror or error})"
+            return f"{_NO_LOCKS} ({error.strerror or error})"
 
 
 def append_whole(file: io.FileIO, line: str | bytes) -> None:
