@@ -57,6 +57,17 @@ def exsampling_here(*args: str, cwd: Path | None = None) -> subprocess.Completed
     return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
+def in_this_process(spec: NodeSpec) -> NodeSpec:
+    """A copy of ``spec``, a classifier set to classify in this process (``own_process`` off), where torch and the
+    model's code are loaded already. Why: a process of its own imports torch and loads the model anew, 3-5 s of each
+    test; its answers are the same as here (tests/models/test_process.py), and these tests are about the way from
+    the classifier to a slot."""
+    copied = spec.copy()
+    if copied.type == "classifier":
+        copied.params["own_process"] = False
+    return copied
+
+
 def rows_of(done: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in done.stdout.splitlines()]
 
@@ -254,7 +265,7 @@ def test_patch_chain_gives_the_slots_the_running_patch_gives(esc50: Path) -> Non
     default, registry = load_patch(DEFAULT_PATCH)
     patch = Patch()
     for node_id in ("trim", "classifier", "gate", "map"):
-        patch.add_node(default.nodes[node_id].copy())
+        patch.add_node(in_this_process(default.nodes[node_id]))
     patch.add_node(NodeSpec("probe", "test_slot_probe", {}))
     for link in default.links:
         if link.source.node in patch.nodes and link.target.node in patch.nodes:

@@ -19,7 +19,7 @@ from exsampling_patch.runtime import Engine
 from exsampling_patch.takes import read_take
 from exsampling_patch.validate import load_patch
 from tests.nodes.test_classify_gate import SlotProbe
-from tests.nodes.test_classify_patch_cli import DEFAULT_PATCH, DOG, exsampling_here, rows_of
+from tests.nodes.test_classify_patch_cli import DEFAULT_PATCH, DOG, exsampling_here, in_this_process, rows_of
 
 #: The nodes of the default patch from a take to its slot (no pitch: the map takes the prediction's take).
 CHAIN = ("trim", "classifier", "gate", "map")
@@ -70,7 +70,7 @@ def running_slot(path: Path, take: Take, first: str = "trim") -> str | None:
     loaded, registry = load_patch(path)
     patch = Patch()
     for spec in loaded.nodes.values():
-        patch.add_node(spec.copy())
+        patch.add_node(in_this_process(spec))
     for link in loaded.links:
         patch.connect(link.source, link.target)
     patch.add_node(NodeSpec("probe", "test_slot_probe", {}))
