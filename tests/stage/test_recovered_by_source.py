@@ -4,12 +4,16 @@ uploaded and a folder's files, none of which ended; and a run with none recovere
 from __future__ import annotations
 
 import json
+import signal
 import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 
+from exsampling_patch.messages import Take
+from exsampling_patch.takes import TakeStore
 from tests.stage.helpers import Run, free_port, upload_tone
 
 TOKEN = "the-current-token-0123456789"
@@ -74,8 +78,14 @@ links:
         assert len(list(marks.iterdir())) == 3, first.output()
     finally:
         first.kill()  # kill -9, the run and its children: no take ended
-    second = Run(*args, "--for", "5", "--json", env={"EXS_TEST_MARKS": ""})  # room to read them again on a busy CI
-    assert second.wait(60) == 0, second.output()
+    second = Run(*args, "--json", env={"EXS_TEST_MARKS": ""})
+    try:
+        for _ in range(3):  # each take's end, then the stop: no time given to a run with nothing more to do
+            second.wait_for('"TakeEnded"', 60)
+        second.signal_group(signal.SIGINT)
+        assert second.wait(60) == 130, second.output()
+    finally:
+        second.kill()
     summary = next(line for line in second.stderr if line.startswith("stopped after"))
     assert "; 3 takes done (all recovered from the last run: 2 from 'inbox', 1 from 'phones')" in summary, summary
     stopped = json.loads(second.stdout[-1])
@@ -85,3 +95,40 @@ links:
     assert "recovered" not in "".join(third.stderr), third.output()
     stopped = json.loads(third.stdout[-1])
     assert stopped["recovered"] == 0 and stopped["recovered_by_source"] == {}, stopped
+
+
+@pytest.mark.jack
+def test_a_microphone_s_takes_stored_before_a_kill_are_counted_recovered_once_each(tmp_path: Path) -> None:
+    """The microphone's takes stored but not done when the last run was killed (as a kill -9 leaves its folder: the
+    take and its sidecar, no journal line) are passed on at the start, each line and the summary saying so."""
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "holds.py").write_text(HOLDS, encoding="utf-8")
+    store = TakeStore(tmp_path / "takes")
+    for n in (1, 2):
+        store.store(Take(np.full(4800, 0.5, np.float32), 48000, take_id=f"mic-crashed-{n}", source="mic"))
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("""exsampling_patch: 1
+nodes:
+- id: mic
+  type: microphone
+  params: {folder: takes, sample_rate: 48000}
+- id: hold
+  type: holds_open
+links:
+- mic.take -> hold.take
+""", encoding="utf-8")
+    run = Run(str(patch), "--nodes", str(plugins), "--log", str(tmp_path / "lib.log"), "--show-log", "none",
+              env={"EXS_TEST_MARKS": ""})
+    try:
+        for _ in range(2):  # each take's line, then the stop: no time given to a run that has nothing more to do
+            run.wait_for("recovered from the last run", 60)
+        run.signal_group(signal.SIGINT)
+        assert run.wait(60) == 130, run.output()
+    finally:
+        run.kill()
+    summary = next(line for line in run.stderr if line.startswith("stopped after"))
+    assert "; 2 takes done (all recovered from the last run)" in summary, summary
+    lines = sorted(line for line in run.stderr if "recovered from the last run" in line and line is not summary)
+    assert len(lines) == 2, run.output()
+    assert "mic-crashed-1" in lines[0] or "mic-crashed-1" in lines[1], run.output()
