@@ -94,7 +94,8 @@ class WebRecorder(UploadIntake):
     https = Param(bool, True, "serve over HTTPS (phones need it for the microphone on a LAN address)")
     public_host = Param(str, "", "host name or address put in the URL; empty: this machine's LAN address")
     token = Param(str, "", "pairing token; empty: the saved one (made on first run)")
-    rotate_token = Param(bool, False, "make a new pairing token at every start (old links stop working)")
+    rotate_token = Param(bool, False, "make a new pairing token at every run's start (old links stop working); a live "
+                         "edit keeps the run's")
     max_seconds = Param(float, 10.0, "longest take a phone records", minimum=0.5, maximum=120.0, unit="s")
     max_upload_mb = Param(float, 30.0, "uploads larger than this are refused (413)", minimum=0.1, maximum=500.0,
                           unit="MB")
