@@ -7,7 +7,10 @@ import contextlib
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.stage.helpers import Run
 
@@ -42,6 +45,25 @@ def stuck_run(tmp_path: Path, *args: str) -> Run:
     return Run(str(patch), *args, "--show-log", "none", "--log", str(tmp_path / "run.log"))
 
 
+#: Each test's run: its own arguments to ``exsampling run``.
+RUNS = {"ctrl_c": (), "notice": ("--for", "0.2", "--start-notice", "1"), "sigterm": ()}
+
+
+@pytest.fixture(scope="module")
+def stuck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[Run, Path]]]:
+    """Each test's run (:data:`RUNS`) and its folder, all started at once: a run spends most of its time starting
+    (imports, on a loaded machine seconds) and in the run's own waits (SAME_SIGNAL_SECONDS, --start-notice), which
+    overlap so instead of adding up (12 s of the file's 31 s on a loaded machine). Each test signals its own."""
+    runs = {}
+    for name, args in RUNS.items():
+        folder = tmp_path_factory.mktemp(name)
+        runs[name] = (stuck_run(folder, *args), folder)
+    yield runs
+    for run, _ in runs.values():
+        if run.process.poll() is None:
+            run.kill()
+
+
 def ended_by(run: Run, sent: signal.Signals, what: str) -> int:
     """Send ``sent`` to the run and return its exit status; ``what`` (the signal as the failure tells it) did not
     end it within 10 s: fail."""
@@ -57,8 +79,8 @@ def ended_by(run: Run, sent: signal.Signals, what: str) -> int:
     raise AssertionError(f"{what} did not end the run:\n{run.output()}")
 
 
-def test_a_second_ctrl_c_ends_a_run_whose_stop_hangs(tmp_path: Path) -> None:
-    run = stuck_run(tmp_path)
+def test_a_second_ctrl_c_ends_a_run_whose_stop_hangs(stuck: dict[str, tuple[Run, Path]]) -> None:
+    run, _ = stuck["ctrl_c"]
     try:
         run.wait_for("running")
         run.process.send_signal(signal.SIGINT)
@@ -71,10 +93,10 @@ def test_a_second_ctrl_c_ends_a_run_whose_stop_hangs(tmp_path: Path) -> None:
     assert "quit at once" in run.output() and "Traceback" not in run.output(), run.output()
 
 
-def test_a_stop_that_hangs_is_named_and_one_ctrl_c_then_ends_the_run(tmp_path: Path) -> None:
+def test_a_stop_that_hangs_is_named_and_one_ctrl_c_then_ends_the_run(stuck: dict[str, tuple[Run, Path]]) -> None:
     # Before, `run --for` whose node's stop() hung printed nothing after "running" for as long as it hung, and a
     # Ctrl+C (the first: the stop was no Ctrl+C's) did nothing; `timeout 60 exsampling run` ran for minutes.
-    run = stuck_run(tmp_path, "--for", "0.2", "--start-notice", "1")
+    run, tmp_path = stuck["notice"]
     try:
         run.wait_for(f"node 'stuck' (stuck_stop) is still stopping, 1 s in: its stop() has not returned, at "
                      f"{tmp_path / 'nodes' / 'stuck_stop.py'}:17 in stop (Ctrl+C quits at once)", timeout=20.0)
@@ -86,10 +108,10 @@ def test_a_stop_that_hangs_is_named_and_one_ctrl_c_then_ends_the_run(tmp_path: P
     assert "quit at once" in run.output() and "Traceback" not in run.output(), run.output()
 
 
-def test_a_sigterm_stop_says_a_second_sigterm_quits_not_ctrl_c_again(tmp_path: Path) -> None:
+def test_a_sigterm_stop_says_a_second_sigterm_quits_not_ctrl_c_again(stuck: dict[str, tuple[Run, Path]]) -> None:
     """"Ctrl+C again to quit at once" came after a SIGTERM too (a service manager's stop, `kill`): told what came,
     and the second SIGTERM it names does quit."""
-    run = stuck_run(tmp_path)
+    run, _ = stuck["sigterm"]
     try:
         run.wait_for("running")
         run.process.send_signal(signal.SIGTERM)
