@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,14 +29,33 @@ def alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_default_patch_stops_cleanly_on_a_signal_to_its_group(tmp_path: Path, signum: int, code: int) -> None:
-    run = Run(str(default_patch(tmp_path)))
+SIGNALS = [(signal.SIGINT, 130), (signal.SIGTERM, 143)]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[int, tuple[Run, Path]]]:
+    """A run of the default patch (each in a folder of its own, the recorder on a port of its own) for each of
+    :data:`SIGNALS`, both started at once: a run spends seconds starting (its classifier's and its sampler's
+    processes), which overlap so instead of adding up. Each test signals its own."""
+    started = {}
+    for signum, _ in SIGNALS:
+        folder = tmp_path_factory.mktemp(signal.Signals(signum).name)
+        started[signum] = (Run(str(default_patch(folder))), folder)
+    yield started
+    for run, _ in started.values():
+        if run.process.poll() is None:
+            run.kill()
+
+
+@pytest.mark.parametrize("signum, code", SIGNALS)
+def test_default_patch_stops_cleanly_on_a_signal_to_its_group(runs: dict[int, tuple[Run, Path]], signum: int,
+                                                               code: int) -> None:
+    run, tmp_path = runs[signum]
     try:
-        run.wait_for("running ExSampling")
+        running = run.wait_for("running ExSampling")
         children = run.children()
         assert len(children) >= 2, run.output()  # the classifier's process and the sampler's audio process
-        time.sleep(1.0)
+        time.sleep(max(0.0, running + 1.0 - time.monotonic()))  # a second in: none for the run that waited its turn
         run.signal_group(signum)
         try:
             exited = run.wait(HANG_SECONDS)
