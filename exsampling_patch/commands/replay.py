@@ -161,6 +161,7 @@ def replay(args: argparse.Namespace) -> int:
         print(f"{show}: {refused}", file=sys.stderr)
         return 1
     params = slot_for = None
+    problems: list[str] = []  # each problem told while replaying (a take not loaded, or placed nowhere): printed below
     if args.patch:
         try:
             patch, registry = load_patch(args.patch)
@@ -176,9 +177,9 @@ def replay(args: argparse.Namespace) -> int:
             return 1
         params = dict(sampler.params)
         if slot_map is not None:
-            slot_for = sampler_type.remapper(registry.get("slot_map"), dict(slot_map.params))
+            # A take its map places nowhere is told among the problems: it was left out of the WAV silently.
+            slot_for = sampler_type.remapper(registry.get("slot_map"), dict(slot_map.params), slot_map.id, problems)
     began = time.perf_counter()
-    problems: list[str] = []  # each error the replaying sampler told (a take it could not load): printed below
     try:
         audio, rate = sampler_type.render_show(sampler_type, lines, show.parent, args.sampler, params,
                                                slot_for, args.rate, args.block, problems=problems)
