@@ -10,6 +10,9 @@
 // ("statuses"), the info line once the take was received ("info") and once that late list was taken in
 // ("infoOnLateList"), and the take list's rows as the page showed them with the error listed, the take about to be
 // sent again ("whileSending"), and once the take stored anew is listed ("onceStored").
+// From SIGNAL_DIR/back until the take's retry reaches the recorder, the page's waits (its take list asked every 2 s,
+// its waits between tries) go by on its clock (Playwright's), moved on 500 ms a step, rather than waited out. The late
+// list is held meanwhile, as long by the clock as it was in real time: until the retry comes, then in real time.
 const fs = require("fs");
 const path = require("path");
 const { isUpload, microphoneRunning, onPhonePage, recordFor } = require("./phone");
@@ -18,7 +21,7 @@ async function main() {
   const [url, wav, signals] = process.argv.slice(2);
   await onPhonePage(wav, async (page) => {
     const statuses = [];
-    let away = false, listedBack = false, late = null, infoOnLateList = null;
+    let away = false, listedBack = false, late = null, infoOnLateList = null, retried = false;
     let lateAsked, lateTaken;
     const asked = new Promise((resolve) => { lateAsked = resolve; });
     const taken = new Promise((resolve) => { lateTaken = resolve; });
@@ -38,7 +41,7 @@ async function main() {
         return lateTaken();
       }
       if (statuses.length && !listedBack) return route.abort("connectionrefused");
-      if (listedBack) await asked;
+      if (listedBack) { retried = true; await asked; }
       const answer = await route.fetch();
       statuses.push(answer.status());
       if (statuses.length > 1) return route.fulfill({ response: answer });
@@ -46,9 +49,17 @@ async function main() {
       fs.writeFileSync(path.join(signals, "stored"), "");
       return route.abort("connectionreset");
     });
+    await page.clock.install();  // the page's timers, moved on below; time flows
     await page.goto(url);
     await microphoneRunning(page);
     await recordFor(page, 600);
+    const moved = (async () => {  // once the recorder is back, until the retry comes
+      while (!fs.existsSync(path.join(signals, "back"))) await new Promise((r) => setTimeout(r, 50));
+      while (!retried) {
+        await page.clock.fastForward(500);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
     // The recorder back, its take list shown: the take's row, an error; the take not sent again yet.
     await page.waitForFunction(() => takeList().some((t) => String(t.end).includes("unreadable")), null,
                                { timeout: 60000 });
@@ -60,6 +71,7 @@ async function main() {
       (t) => t.state === "received" && takeList().some((s) => s.take_id === t.serverId));
     await page.waitForFunction(storedAnew, null, { timeout: 30000 });
     await taken;
+    await moved;
     // The take's end, told from its row stored anew.
     await page.waitForFunction(() => /^Received.*: /.test(document.querySelector("#info").textContent), null,
                                { timeout: 30000 });

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import shutil
 import socket
@@ -24,7 +25,7 @@ from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, JSON_TYPE, 
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.runtime.events import NodeStatus
 
-from .conftest import Client, rec_of, recorder_engine
+from .conftest import Client, microphone, rec_of, recorder_engine
 
 HELD = 2  # max_connections: the least the recorder takes
 BROWSER = Path(__file__).resolve().parents[1] / "browser"
@@ -184,11 +185,13 @@ def test_an_upload_larger_than_the_recorder_takes_turned_away_is_told_for_a_pair
 
 
 @pytest.mark.browser
+@pytest.mark.usefixtures("phone_browsers")  # the run's Chromium, a context of its own: not one launched for the test
 def test_chromium_shown_the_busy_page_opens_the_recording_page_once_there_is_room(full: Full) -> None:
     if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
         pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
     phone = subprocess.Popen(["node", str(BROWSER / "busy_page.js"), rec_of(full.engine).local_url],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, **microphone()[1]})
     try:
         assert phone.stdout is not None
         first = phone.stdout.readline()

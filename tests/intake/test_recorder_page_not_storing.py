@@ -11,21 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BROWSER, microphone_wav, probe_of, rec_of, recorder_engine, shut_down, wait_for_signal
+from .conftest import BROWSER, microphone, probe_of, rec_of, recorder_engine, shut_down, wait_for_signal
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright", "phone_browsers")]
 
 
 def test_the_page_says_why_takes_cannot_be_stored_until_they_can(tmp_path: Path) -> None:
     signals = tmp_path / "signals"
     signals.mkdir()
-    fed = microphone_wav(tmp_path / "mic.wav")
+    fed, browser = microphone()
     folder = tmp_path / "takes"
     folder.write_text("not a folder", encoding="utf-8")
     engine = recorder_engine(tmp_path, tmp_path / "state", check=False)
     phone = subprocess.Popen(["node", str(BROWSER / "not_storing.js"), rec_of(engine).local_url, str(fed),
                               str(signals)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env=dict(os.environ))
+                             env={**os.environ, **browser})
     try:
         wait_for_signal(phone, signals, "refused", 60)
         assert probe_of(engine).received == []  # refused: nothing accepted that is not on disk

@@ -9,18 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import microphone_wav, probe_of, rec_of, recorder_engine, run_phone
+from .conftest import microphone, probe_of, rec_of, recorder_engine, run_phone
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright", "phone_browsers")]
 
 
 def test_a_take_recorded_while_the_last_is_still_sending_waits_its_turn(tmp_path: Path) -> None:
     """The first upload is held on its way (one_upload_at_a_time.js) until the second take was recorded and its upload
     set off, whatever the time that takes: the second then waits for the first's answer, not sent beside it."""
-    fed = microphone_wav(tmp_path / "mic.wav")
+    fed, browser = microphone()
     engine = recorder_engine(tmp_path)
     try:
-        result = run_phone("one_upload_at_a_time.js", rec_of(engine).local_url, fed)
+        result = run_phone("one_upload_at_a_time.js", rec_of(engine).local_url, fed, env=browser)
         assert result["uploads"] == 2, result  # each sent once: none cut, none sent again
         assert result["openAtRelease"] == 1, result  # the first still on its way, the second not sent beside it
         assert result["most"] == 1, result  # the second waited for the first to be answered

@@ -23,7 +23,7 @@ from tests.stage.helpers import free_port
 
 from .conftest import make_full, microphone, probe_of, rec_of, recorder_engine, registry, run_phone, sine
 
-# One Chromium for the module (phone_browsers), each script in a context of its own: not one launched per test.
+# One Chromium for the run (phone_browsers), each script in a context of its own: not one launched per test.
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright", "phone_browsers")]
 
 

@@ -15,21 +15,21 @@ import pytest
 
 from exsampling_patch.takes import PROCESSED_JOURNAL
 
-from .conftest import BROWSER, microphone_wav, probe_of, rec_of, recorder_engine, shut_down, wait_for_signal
+from .conftest import BROWSER, microphone, probe_of, rec_of, recorder_engine, shut_down, wait_for_signal
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright", "phone_browsers")]
 
 GARBAGE = b"RIFF\x10\x00\x00\x00WAVEnot audio at all"
 
 
 @pytest.fixture(scope="module")
-def lost_and_sent_again(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def lost_and_sent_again(tmp_path_factory: pytest.TempPathFactory, phone_browsers: None) -> dict[str, Any]:
     """The scenario run once (a browser's run is long) for the tests below: the phone script's JSON, with the lost
     take's id ("first"), the takes the restarted recorder passed on ("received") and its folder ("takes")."""
     if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
         pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
     tmp_path = tmp_path_factory.mktemp("stored_take_lost")
-    fed = microphone_wav(tmp_path / "mic.wav")
+    fed, browser = microphone()
     signals = tmp_path / "signals"
     signals.mkdir()
     takes = tmp_path / "takes"
@@ -37,7 +37,7 @@ def lost_and_sent_again(tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
     back = None
     phone = subprocess.Popen(["node", str(BROWSER / "stored_take_lost.js"), rec_of(engine).local_url, str(fed),
                               str(signals)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env=dict(os.environ))
+                             env={**os.environ, **browser})
     try:
         wait_for_signal(phone, signals, "stored", 60)
         first = probe_of(engine).wait_for(1)[0].take_id

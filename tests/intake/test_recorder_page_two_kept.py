@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import microphone_wav, probe_of, rec_of, recorder_engine, run_phone
+from .conftest import microphone, probe_of, rec_of, recorder_engine, run_phone
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright", "phone_browsers")]
 
 
 def test_the_tries_of_two_kept_takes_each_name_their_take(tmp_path: Path) -> None:
-    fed = microphone_wav(tmp_path / "mic.wav")
+    fed, browser = microphone()
     engine = recorder_engine(tmp_path)
     try:
-        result = run_phone("two_takes_away.js", rec_of(engine).local_url, fed)
+        result = run_phone("two_takes_away.js", rec_of(engine).local_url, fed, env=browser)
         tries = [info for info in result["infos"] if info.startswith("Cannot reach the recorder")]
         assert len(tries) >= 2, result
         named = r"Cannot reach the recorder: the take is kept on this phone and sent when it answers " \

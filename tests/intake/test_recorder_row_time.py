@@ -17,7 +17,7 @@ from exsampling_patch.messages import Take
 from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE
 from exsampling_patch.takes import TakeStore, sidecar_path
 
-from .conftest import probe_of, rec_of, recorder_engine, run_phone
+from .conftest import microphone, probe_of, rec_of, recorder_engine, run_phone
 
 FILE_TIME = 1796500000.0
 
@@ -64,7 +64,7 @@ def test_a_stored_take_whose_sidecar_has_no_time_is_passed_on_at_its_files_time(
 
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.usefixtures("playwright")
+@pytest.mark.usefixtures("playwright", "phone_browsers")
 def test_a_row_without_a_time_is_shown_without_one_after_the_others(tmp_path: Path) -> None:
     phone_key = "0123456789abcdef0123456789abcdef"
     digest = hashlib.sha256(phone_key.encode()).hexdigest()[:32]
@@ -77,7 +77,7 @@ def test_a_row_without_a_time_is_shown_without_one_after_the_others(tmp_path: Pa
     (state / ENDS_FILE).write_text("".join(json.dumps({"p": digest, "r": {**common, **row}}) + "\n" for row in rows))
     engine = recorder_engine(tmp_path, state)
     try:
-        result = run_phone("list_rows.js", rec_of(engine).local_url, phone_key, "2")
+        result = run_phone("list_rows.js", rec_of(engine).local_url, phone_key, "2", env=microphone()[1])
     finally:
         engine.stop()
     assert result["errors"] == [], result
