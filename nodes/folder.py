@@ -325,6 +325,10 @@ class FolderSource(JournalStart):
             overflows = self._closes.overflows() if self._closes else self._overflows
             current = self._look(full=overflows != self._overflows)
             closed, writing, touched = self._closes.snapshot(current) if self._closes else ({}, set(), {})
+            # While watchdog holds the events behind a move out, a file touched meanwhile (its IN_ATTRIB held) looked
+            # changed and unclosed: a settle_time under the hold read it again, as a new take of the same sound.
+            held = self._closes.held_until() if self._closes else -float("inf")
+            quiet = max(self.settle_time, self._closes.hold_floor) if self._closes else self.settle_time
             now = time.monotonic()
             if overflows != self._overflows:
                 self._overflows = overflows
@@ -351,7 +355,7 @@ class FolderSource(JournalStart):
                     self._since[path] = seen = (stamp, now)
                 if stamp[0] == 0 or (path in writing and not doubt):
                     continue  # empty yet, or open for writing (written since its last close): wait for the close
-                if (close is None or close[0] != stamp) and now - seen[1] < self.settle_time:
+                if (close is None or close[0] != stamp) and (now - seen[1] < quiet or now < held):
                     continue  # not closed as it is now (no event heard of it): once unchanged for settle_time
                 short = unfinished(path, stamp[0]) or unfinished_mp3(path, stamp[0])
                 waited = now - seen[1] >= UNFINISHED_WAIT or self._old_at_start(path, stamp)

@@ -5,6 +5,11 @@ writer paused.
 watchdog tells only its own watch groups of a queue overflow (IN_Q_OVERFLOW: events dropped, which ones unsaid);
 :class:`_OverflowTellingFD` (watchdog 7.1 on) tells :class:`CloseWatch` too; without it (watchdog before 7.1) an
 overflow goes unheard, and a lost close is waited for.
+
+watchdog holds every event :data:`HOLD` seconds behind a move out of the folder (IN_MOVED_FROM), for the move in that
+would pair with it: a file's close or new times (IN_ATTRIB) then come late. :meth:`CloseWatch.held_until` says how
+long events may be so held (the reader sees the moves as the system tells them, before the hold); without that
+reader, :attr:`CloseWatch.hold_floor` is the quiet time a file without a close waits at least.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Collection
 from pathlib import Path
 
@@ -30,6 +36,16 @@ try:  # watchdog 7.1 on: its inotify reader is a class of its own, that sees the
     from watchdog.observers.inotify_c import InotifyEvent, InotifyFD
 except Exception:  # older: overflows go unheard (the close events they drop are waited for)
     InotifyFD = None  # type: ignore[assignment,misc]
+
+try:  # how long watchdog holds the events behind a move out (its move pairing): 0.5 s in every version so far
+    from watchdog.observers.inotify_move_event_grouper import InotifyMoveEventGrouper
+    HOLD = float(InotifyMoveEventGrouper.delay)
+except Exception:
+    HOLD = 0.5
+
+#: Seconds past :data:`HOLD` that the events it held may take to reach :meth:`CloseWatch.dispatch` (watchdog's
+#: emitter and observer threads, on a loaded machine).
+HOLD_MARGIN = 0.5
 
 Close = tuple[Stamp, int]  # a file's stamp at its writer's close, and that close's number (one count for all files)
 
@@ -73,7 +89,12 @@ class CloseWatch(FileSystemEventHandler):
         # While forget_gone() asks the disk (outside the lock): the files heard of meanwhile, whose entries it keeps.
         self._heard_meanwhile: set[Path] | None = None
         self._overflows = 0
-        self._observer = _observer(self._overflowed)
+        # Moves out of the folder read from the system and not paired yet (cookie -> when read): the events behind
+        # each are held by watchdog, told here later than the scan sees what they tell.
+        self._moves_out: dict[int, float] = {}
+        #: The quiet time a file without a close waits at least: watchdog's hold, where moves are not seen as read.
+        self.hold_floor = 0.0 if InotifyFD is not None else HOLD + HOLD_MARGIN
+        self._observer = _observer(self._overflowed, self._moved)
         try:
             self._observer.schedule(self, str(root), recursive=recursive)
             self._observer.start()
@@ -131,6 +152,22 @@ class CloseWatch(FileSystemEventHandler):
         """How many times the system's event queue overflowed (events were dropped) since the start."""
         with self._lock:
             return self._overflows
+
+    def held_until(self) -> float:
+        """The :func:`time.monotonic` time until which watchdog may hold events not told yet (-inf: none held)."""
+        now = time.monotonic()
+        with self._lock:
+            if self._moves_out:
+                self._moves_out = {c: t for c, t in self._moves_out.items() if now - t < HOLD + HOLD_MARGIN}
+            return max(self._moves_out.values(), default=-float("inf")) + HOLD + HOLD_MARGIN
+
+    def _moved(self, cookie: int, out: bool) -> None:
+        # On watchdog's reader thread, as the system tells the move: before the hold, and before any event behind it.
+        with self._lock:
+            if out:
+                self._moves_out[cookie] = time.monotonic()
+            else:  # moved in: paired with its move out (released at once), or a move in from elsewhere
+                self._moves_out.pop(cookie, None)
 
     def _overflowed(self) -> None:
         # On watchdog's reader thread, maybe before events read ahead of the overflow reach dispatch(): the scan's
@@ -207,22 +244,25 @@ if InotifyFD is not None:
 
     class _OverflowTellingFD(InotifyFD):
         """watchdog's inotify reader, telling ``on_overflow`` when the system's event queue overflowed: events were
-        dropped, which ones is not said. watchdog tells only its own watch groups (to watch anew)."""
+        dropped, which ones is not said. watchdog tells only its own watch groups (to watch anew). ``on_move`` hears
+        each move (its cookie, and whether out), before watchdog holds the events behind a move out."""
 
-        def __init__(self, on_overflow: Callable[[], None]) -> None:
+        def __init__(self, on_overflow: Callable[[], None], on_move: Callable[[int, bool], None]) -> None:
             super().__init__()
-            self._on_overflow = on_overflow
+            self._on_overflow, self._on_move = on_overflow, on_move
 
         def handle_event(self, event: InotifyEvent) -> None:
             if event.is_queue_overflow:
                 self._on_overflow()
+            elif event.is_moved_from or event.is_moved_to:
+                self._on_move(event.cookie, event.is_moved_from)
             super().handle_event(event)
 
     class _OverflowTellingObserver(BaseObserver):
         """:class:`InotifyObserver` with ``generate_full_events``, reading through :class:`_OverflowTellingFD`."""
 
-        def __init__(self, on_overflow: Callable[[], None]) -> None:
-            self._reader = _OverflowTellingFD(on_overflow)
+        def __init__(self, on_overflow: Callable[[], None], on_move: Callable[[int, bool], None]) -> None:
+            self._reader = _OverflowTellingFD(on_overflow, on_move)
             self._reader.start()
             super().__init__(InotifyFullEmitter, inotify_fd=self._reader)
 
@@ -232,9 +272,10 @@ if InotifyFD is not None:
             self._reader.join()
 
 
-def _observer(on_overflow: Callable[[], None]) -> BaseObserver:
+def _observer(on_overflow: Callable[[], None], on_move: Callable[[int, bool], None]) -> BaseObserver:
     """watchdog's inotify observer; full events: a file moved in from an unwatched folder comes as a move (a rename
-    in), not a creation. Where watchdog reads overflows (7.1 on), ``on_overflow`` is told of each."""
+    in), not a creation. Where watchdog reads overflows (7.1 on), ``on_overflow`` is told of each, and ``on_move`` of
+    each move as read."""
     if InotifyFD is None:
         return InotifyObserver(generate_full_events=True)
-    return _OverflowTellingObserver(on_overflow)
+    return _OverflowTellingObserver(on_overflow, on_move)

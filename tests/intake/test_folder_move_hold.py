@@ -1,0 +1,46 @@
+"""The folder source while watchdog holds inotify's events: after a move out of the folder (IN_MOVED_FROM) it holds
+every event behind it 0.5 s, waiting for the move in that would pair with it. A file touched then (new times, same
+sound) was read again as a new take by a ``settle_time`` under that hold: its IN_ATTRIB came after the read."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes import folder as folder_module
+from exsampling_patch.nodes.folder import FolderSource
+from tests.intake.counting_wake import CountingWake
+from tests.waiting import wait_for
+
+RATE = 8000
+
+
+@pytest.mark.skipif(not folder_module.close_events_available(), reason="close events: Linux with watchdog")
+def test_a_file_touched_while_events_are_held_is_not_read_twice(tmp_path: Path) -> None:
+    folder = tmp_path / "takes"
+    folder.mkdir()
+    context = NodeContext(folder)
+    node = FolderSource("inbox", {"folder": str(folder), "poll_interval": 0.01, "settle_time": 0.05}, context)
+    node.start()
+    try:
+        take = folder / "keep.wav"
+        sf.write(take, np.linspace(-0.5, 0.5, 400, dtype=np.float32), RATE, subtype="PCM_16")
+        assert wait_for(lambda: len(context.emitted) == 1)
+        closes = node._closes
+        assert closes is not None
+        (folder / "notes.txt").write_text("moved away")
+        os.rename(folder / "notes.txt", tmp_path / "notes.txt")  # IN_MOVED_FROM: the events behind it are held
+        os.utime(take, ns=(10**18, 10**18))  # new times alone, as touch or cp -p sets them
+        assert wait_for(lambda: take in closes._touched)  # the IN_ATTRIB, once watchdog let go of it
+        wake = CountingWake(node._wake)
+        node._wake = wake
+        assert wait_for(lambda: wake.waits >= 3)  # scans after it: a second take of keep.wav would come by now
+    finally:
+        node.stop()
+    assert len(context.emitted) == 1, [t.path for _, t in context.emitted]
+    assert context.errors == [] and context.fates == []
