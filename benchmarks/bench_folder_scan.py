@@ -4,7 +4,8 @@ A show's takes stay in the folder the folder source watches; before 6 Dec each s
 listed, matched, stat'ed and sorted every one of them. This starts a folder source on a folder of ``--files``
 files it leaves alone (there before its first start: done), lets it scan for ``--seconds`` with nothing arriving
 (its last change, the journal written at start, past ``SETTLED_NS``, as between takes in a show), and prints
-the watch thread's CPU time per scan (median of ``--runs`` runs), beside the same on an empty folder.
+the watch thread's CPU time per scan (median of ``--runs`` runs), beside the same on an empty folder; then the
+time a listing takes once a name came (a take arriving among those files: the folder listed anew).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ too, as b
 
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.folder import FolderSource
-from exsampling_patch.nodes.folder_listing import SETTLED_NS
+from exsampling_patch.nodes.folder_listing import SETTLED_NS, FolderListing
 from tests.intake.counting_wake import CountingWake
 
 # A few bytes of WAV header: never read (the files are left alone at start), only listed and looked at.
@@ -58,6 +59,24 @@ def cpu_per_scan(files: int, seconds: float, poll: float) -> float:
     return used * 1000.0 / max(scans, 1)
 
 
+def listing_after_arrival(files: int, arrivals: int = 50) -> float:
+    """The median CPU milliseconds :meth:`FolderListing.list` takes after one file came into a folder of ``files``
+    (this thread's CPU time: on a machine busy with other work, its wall time told that work's)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        for i in range(files):
+            (folder / f"take-{i:05d}.wav").write_bytes(_WAV)
+        listing = FolderListing(folder, False, lambda name: name.endswith(".wav"))
+        listing.list()
+        times = []
+        for i in range(arrivals):
+            (folder / f"new-{i:03d}.wav").write_bytes(_WAV)
+            start = time.thread_time()
+            listing.list()
+            times.append(time.thread_time() - start)
+    return statistics.median(times) * 1000.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=2000, help="files taken before, in the folder")
@@ -69,6 +88,9 @@ def main() -> None:
         runs = [cpu_per_scan(files, args.seconds, args.poll) for _ in range(args.runs)]
         print(f"bench_folder_scan: {files} files taken before: CPU per scan median {statistics.median(runs):.3f} ms "
               f"(runs {', '.join(f'{r:.3f}' for r in runs)})")
+    runs = [listing_after_arrival(args.files) for _ in range(args.runs)]
+    print(f"bench_folder_scan: {args.files} files, one more arrived: listing CPU median "
+          f"{statistics.median(runs):.3f} ms (runs {', '.join(f'{r:.3f}' for r in runs)})")
 
 
 if __name__ == "__main__":

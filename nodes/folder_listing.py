@@ -15,6 +15,7 @@ Hidden folders are not listed, nor a card's Windows recycle bin and system folde
 from __future__ import annotations
 
 import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,8 +34,10 @@ SETTLED_NS = 3_000_000_000
 RELIST_SECONDS = 2.0
 
 FolderStamp = tuple[int, int, int]  # a folder's mtime (ns), inode and device
-# A folder's names, and its stamp where settled (named here: the method list() shadows the type in the class).
-Listed = tuple[list[str], FolderStamp | None]
+Names = list[str]  # a folder's names, in the system's order (named here: the method list() shadows the type)
+Kind = tuple[bool, bool]  # whether a name is a folder (a link's target too, as os.walk), and whether a link to one
+# A folder's names (with their kinds where read with them: its first listing), and its stamp where settled.
+Listed = tuple[Names, dict[str, Kind] | None, FolderStamp | None]
 
 
 @dataclass
@@ -45,6 +48,7 @@ class _Folder:
     files: dict[str, Path] = field(default_factory=dict)
     subfolders: list[str] = field(default_factory=list)
     unwanted: set[str] = field(default_factory=set)  # file names the patterns (or a leading dot) leave out
+    kinds: dict[str, Kind] = field(default_factory=dict)  # every name's kind: only new names are looked at
     stamp: FolderStamp | None = None  # its stamp when listed, where settled then (SETTLED_NS): else listed again
 
 
@@ -72,15 +76,15 @@ class FolderListing:
             folder = pending.pop()
             known = self._folders.get(folder)
             try:
-                listed = self._list(folder, None if every else known)
+                listed = self._list(folder, known, every)
             except OSError:
                 if folder == str(self._root) and not self._recursive:
                     raise  # as before: the folder itself gone is the watch's error (os.walk let it pass)
                 continue
             if listed is not None:
-                names, stamp = listed
+                names, kinds, stamp = listed
                 if known is None or known.names != names:
-                    known = self._folder(folder, known)
+                    known = self._folder(folder, known, names, kinds)
                     changed = True
                 known.stamp = stamp
             assert known is not None  # listed where not known
@@ -94,37 +98,33 @@ class FolderListing:
         return changed
 
     @staticmethod
-    def _list(folder: str, known: _Folder | None) -> Listed | None:
-        """``folder``'s names and its stamp where settled; None where its stamp says they are ``known``'s."""
+    def _list(folder: str, known: _Folder | None, every: bool) -> Listed | None:
+        """``folder``'s names and its stamp where settled; None where its stamp says they are ``known``'s (unless
+        ``every``). Read once: its first listing with each name's kind (scandir), later ones the names alone
+        (listdir, cheaper: most say nothing changed), the kinds of new names looked at one by one (a name or two)."""
         wall = time.time_ns()  # before the stat: the folder's time is older than this, or it changed since
         st = os.stat(folder)
         stamp = (st.st_mtime_ns, st.st_ino, st.st_dev)
-        if known is not None and known.stamp == stamp:
+        if not every and known is not None and known.stamp == stamp:
             return None
-        return os.listdir(folder), (stamp if wall - stamp[0] >= SETTLED_NS else None)
+        settled = stamp if wall - stamp[0] >= SETTLED_NS else None
+        if known is None:
+            kinds = _scan_kinds(folder)
+            return list(kinds), kinds, settled
+        return os.listdir(folder), None, settled
 
-    def _folder(self, folder: str, before: _Folder | None) -> _Folder:
-        """``folder`` listed anew: the names it kept keep their match and path, only the new ones are matched."""
-        kinds: dict[str, bool] = {}  # name -> a folder (one of a link's too, not gone into, as os.walk did)
-        links: set[str] = set()
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    try:
-                        # A folder even where not recursive: one named like a sound file (``x.wav/``) was read
-                        # as a take, and told unreadable.
-                        kinds[entry.name] = entry.is_dir()
-                        if kinds[entry.name] and entry.is_symlink():
-                            links.add(entry.name)
-                    except OSError:
-                        kinds[entry.name] = False
-        except OSError:
-            kinds = {}
-        listed = _Folder(list(kinds))
+    def _folder(self, folder: str, before: _Folder | None, names: Names, read: dict[str, Kind] | None) -> _Folder:
+        """``folder`` listed anew: the names it kept keep their match and path, only the new ones are matched (and,
+        unless ``read`` with their kinds, looked at one by one: listed a second time, a folder of 2,000 takes was read
+        twice for each name that came or went)."""
+        old_kinds = before.kinds if before is not None else {}
+        kinds = read if read is not None else {name: old_kinds.get(name) or _kind(folder, name) for name in names}
+        links = {name for name, (_, link) in kinds.items() if link}
+        listed = _Folder(names, kinds=kinds)
         old_files = before.files if before is not None else {}
         old_unwanted = before.unwanted if before is not None else set()
         take_folder = PROCESSED_JOURNAL in kinds
-        for name, is_folder in kinds.items():
+        for name, (is_folder, _) in kinds.items():
             if is_folder:
                 # Not into hidden folders, nor a take folder's damaged/ (takes set aside as unreadable: told already).
                 if (self._recursive and name not in links and not name.startswith(".")
@@ -140,3 +140,31 @@ class FolderListing:
             else:
                 listed.unwanted.add(name)
         return listed
+
+
+def _scan_kinds(folder: str) -> dict[str, Kind]:
+    """Each of ``folder``'s names and its kind, in the system's order (one read of the folder: scandir)."""
+    kinds: dict[str, Kind] = {}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                # A folder even where not recursive: one named like a sound file (``x.wav/``) was read as a take,
+                # and told unreadable.
+                is_dir = entry.is_dir()
+                kinds[entry.name] = (is_dir, is_dir and entry.is_symlink())
+            except OSError:
+                kinds[entry.name] = (False, False)
+    return kinds
+
+
+def _kind(folder: str, name: str) -> Kind:
+    """The kind of one name in ``folder`` (one new since its last listing)."""
+    path = os.path.join(folder, name)
+    try:
+        st = os.lstat(path)
+    except OSError:  # gone since the listing: a file, as scandir's entry told it
+        return (False, False)
+    if stat.S_ISLNK(st.st_mode):
+        is_dir = os.path.isdir(path)
+        return (is_dir, is_dir)
+    return (stat.S_ISDIR(st.st_mode), False)
