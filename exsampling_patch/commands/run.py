@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
-import os
 import re
 import signal
 import sys
@@ -27,6 +25,13 @@ from exsampling_patch.commands.patch_watch import (
     node_files,
     watch_file,
     watch_patch_file,
+)
+from exsampling_patch.commands.run_signals import (  # the window's three: imported from here by tests too
+    SAME_SIGNAL_ENV,  # noqa: F401
+    SAME_SIGNAL_SECONDS,  # noqa: F401
+    StopSignals,
+    same_signal_seconds,  # noqa: F401
+    stopping_text,
 )
 from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.commands.start_watch import NOTICES, REMIND_EVERY, StartWatch, import_notices
@@ -55,23 +60,7 @@ log = logging.getLogger("exsampling.run")
 NODE_NEVER_STARTED = 3
 """Exit status of a run that ended with a node that never started (1: the patch has problems; 130: Ctrl+C)."""
 START_GRACE = 0.5  # after Ctrl+C during start-up: how long the node starting then may take to finish its start()
-#: A signal the same as the first within this is that one delivered twice, no performer's second Ctrl+C (who reads
-#: "Ctrl+C again" first): `timeout -s INT 5 exsampling run` sends its one SIGINT to the run and to its process group,
-#: and where the handler ran between the two (a loaded machine: 1 run in 8), the run quit at once, without summary.
-SAME_SIGNAL_SECONDS = 1.0
-#: For tests only: a wider window than SAME_SIGNAL_SECONDS, read as the run starts. A test that sends the second of a
-#: pair once it has read the run's "stopping" line may send it past 1 s on a loaded machine.
-SAME_SIGNAL_ENV = "EXSAMPLING_TEST_SAME_SIGNAL_SECONDS"
 STOP_SECONDS = 0.4  # for queued work to finish at stop; each node's own stop comes on top (--for: 0.5 s in all)
-
-
-def same_signal_seconds() -> float:
-    """SAME_SIGNAL_SECONDS, or a test's window from SAME_SIGNAL_ENV (where it is a positive number of seconds)."""
-    try:
-        seconds = float(os.environ.get(SAME_SIGNAL_ENV, ""))
-    except ValueError:
-        return SAME_SIGNAL_SECONDS
-    return seconds if 0 < seconds < float("inf") else SAME_SIGNAL_SECONDS
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -241,27 +230,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         console.say(f"libraries' own messages (JACK, PortAudio) go to {log_path}")
     console.announce_static(registry)
 
-    stop = threading.Event()
-    stopped_by: list[int] = []
-
-
-    stopping = threading.Event()  # the stop has begun, after --for or a signal
-
-    first_at: list[float] = []  # when the first signal came
-    same_signal = same_signal_seconds()  # read here, not in the handler
-
-    def on_signal(signum: int, _frame: object) -> None:
-        if stopped_by and signum == stopped_by[0] and time.monotonic() - first_at[0] < same_signal:
-            return  # the first one again: `timeout -s INT` sends it to the run, then to the run's process group
-        if stopped_by or stopping.is_set():  # the stop hangs (a node's stop() waiting on something gone): quit now
-            quit_at_once(signum)
-        first_at.append(time.monotonic())  # before stopped_by: a signal between the two reads it
-        stopped_by.append(signum)
-        stop.set()  # never raise here: a KeyboardInterrupt could land in any library's code, or in a callback
-
-    # SIGHUP: the terminal (or the ssh session) the show was started from closed: stop as cleanly as on Ctrl+C.
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
+    signals = StopSignals()  # read where the run waits, stops and tells its exit status
+    stop, stopped_by, stopping = signals.stop, signals.stopped_by, signals.stopping
+    signals.install()
     starting = time.monotonic()
     # The nodes start on a thread of their own: start-up may take seconds (a model to load, a device to open), and
     # Ctrl+C meanwhile must stop the run at once, not when the last node has started.
@@ -415,27 +386,6 @@ def watch_stop(engine: Engine, type_of: Callable[[str], str], first_notice: floa
             console.say(f"{time.strftime('%H:%M:%S')} {slow}")
         time.sleep(0.05)
         call = engine.stopping_call
-
-
-def stopping_text(signum: int) -> str:
-    """The line a signal's stop begins with, for what came: it said "Ctrl+C again" after a SIGTERM (a service
-    manager, `kill`) and after a closed terminal too, where no Ctrl+C can come. Any second signal quits at once."""
-    stored = "the takes stored are passed on at the next start"
-    if signum == signal.SIGTERM:
-        return f"stopping on SIGTERM (a second SIGTERM, or Ctrl+C, quits at once; {stored})"
-    if signum == signal.SIGHUP:
-        return f"stopping: the terminal was closed (SIGHUP; a second signal quits at once; {stored})"
-    return f"stopping (Ctrl+C again to quit at once; {stored})"
-
-
-def quit_at_once(signum: int) -> None:
-    """End the process now, from the signal handler: every take accepted is on disk already, and a source passes on
-    at the next start what had not reached its end. Written straight to the terminal's descriptor: the console's
-    lock may be held by the very thread this handler interrupted."""
-    with contextlib.suppress(OSError, ValueError):
-        os.write(sys.stderr.fileno(), b"quit at once: what was stopping was left as it was; the takes stored are "
-                                      b"passed on at the next start\n")
-    os._exit(128 + signum)
 
 
 def cut_off_text(counts: dict[str, int], patch: Patch, registry: Registry) -> str:

@@ -1,0 +1,79 @@
+"""How ``exsampling run`` stops on a signal (Ctrl+C, SIGTERM, a closed terminal: SIGHUP): the first one stops the
+run cleanly, with its summary; a second one quits at once; the first one delivered twice (to the run and to its
+process group) is that one, not a second. Apart from the run itself (``run.py``), which waits on
+:attr:`StopSignals.stop`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+
+#: A signal the same as the first within this is that one delivered twice, no performer's second Ctrl+C (who reads
+#: "Ctrl+C again" first): `timeout -s INT 5 exsampling run` sends its one SIGINT to the run and to its process group,
+#: and where the handler ran between the two (a loaded machine: 1 run in 8), the run quit at once, without summary.
+SAME_SIGNAL_SECONDS = 1.0
+#: For tests only: a wider window than SAME_SIGNAL_SECONDS, read as the run starts. A test that sends the second of a
+#: pair once it has read the run's "stopping" line may send it past 1 s on a loaded machine.
+SAME_SIGNAL_ENV = "EXSAMPLING_TEST_SAME_SIGNAL_SECONDS"
+
+
+def same_signal_seconds() -> float:
+    """SAME_SIGNAL_SECONDS, or a test's window from SAME_SIGNAL_ENV (where it is a positive number of seconds)."""
+    try:
+        seconds = float(os.environ.get(SAME_SIGNAL_ENV, ""))
+    except ValueError:
+        return SAME_SIGNAL_SECONDS
+    return seconds if 0 < seconds < float("inf") else SAME_SIGNAL_SECONDS
+
+
+class StopSignals:
+    """The run's handler of SIGINT, SIGTERM and SIGHUP (:meth:`install`): the first sets :attr:`stop` and is noted in
+    :attr:`stopped_by`; a second, or any while :attr:`stopping` is set (the stop hangs), quits at once."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.stopped_by: list[int] = []
+        self.stopping = threading.Event()  # the stop has begun, after --for or a signal
+        self._first_at: list[float] = []  # when the first signal came
+        self._same_signal = same_signal_seconds()  # read here, not in the handler
+
+    def on_signal(self, signum: int, _frame: object) -> None:
+        stopped_by = self.stopped_by
+        if stopped_by and signum == stopped_by[0] and time.monotonic() - self._first_at[0] < self._same_signal:
+            return  # the first one again: `timeout -s INT` sends it to the run, then to the run's process group
+        if stopped_by or self.stopping.is_set():  # the stop hangs (a node's stop() waiting on something gone): quit
+            quit_at_once(signum)
+        self._first_at.append(time.monotonic())  # before stopped_by: a signal between the two reads it
+        stopped_by.append(signum)
+        self.stop.set()  # never raise here: a KeyboardInterrupt could land in any library's code, or in a callback
+
+    def install(self) -> None:
+        # SIGHUP: the terminal (or the ssh session) the show was started from closed: stop as cleanly as on Ctrl+C.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, self.on_signal)
+
+
+def stopping_text(signum: int) -> str:
+    """The line a signal's stop begins with, for what came: it said "Ctrl+C again" after a SIGTERM (a service
+    manager, `kill`) and after a closed terminal too, where no Ctrl+C can come. Any second signal quits at once."""
+    stored = "the takes stored are passed on at the next start"
+    if signum == signal.SIGTERM:
+        return f"stopping on SIGTERM (a second SIGTERM, or Ctrl+C, quits at once; {stored})"
+    if signum == signal.SIGHUP:
+        return f"stopping: the terminal was closed (SIGHUP; a second signal quits at once; {stored})"
+    return f"stopping (Ctrl+C again to quit at once; {stored})"
+
+
+def quit_at_once(signum: int) -> None:
+    """End the process now, from the signal handler: every take accepted is on disk already, and a source passes on
+    at the next start what had not reached its end. Written straight to the terminal's descriptor: the console's
+    lock may be held by the very thread this handler interrupted."""
+    with contextlib.suppress(OSError, ValueError):
+        os.write(sys.stderr.fileno(), b"quit at once: what was stopping was left as it was; the takes stored are "
+                                      b"passed on at the next start\n")
+    os._exit(128 + signum)
