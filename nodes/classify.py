@@ -255,9 +255,11 @@ class SlotMap(SlotTableRows, Node):
     def _hold(self, waiting: OrderedDict[str, Any], take_id: str, item: Any) -> None:
         self._forget_ended()
         waiting[take_id] = item
-        # Should nothing more of the take be in flight (the classifier or the pitch not linked), it ended here.
+        # Should nothing more of the take be in flight (the classifier or the pitch not linked), it ended here. The
+        # reason reads as its end ("dropped: left waiting in map for its prediction") and in a Stop's summary ("1 take
+        # kept by 'map' (left waiting ...)"): ", which never came" there was no truth, its other half cut off.
         half = "its take" if waiting is self._predictions else "its prediction"
-        self.hold_take(item, f"left waiting in {self.node_id} for {half}, which never came")
+        self.hold_take(item, f"left waiting in {self.node_id} for {half}")
         self.report_status(take=take_id, waiting=len(self._takes) + len(self._predictions))
         self._check_waiting()
 
