@@ -3,9 +3,9 @@ a JACK server that was back but has gone again before it looked: it says so, as 
 (:data:`~exsampling_patch.nodes.sampler.stream.JACK_GONE_AGAIN`), and exits with status 75 once the server "answers"
 (here at once).
 
-Each one appends the time it started to the file named by ``EXS_GONE_AGAIN_LOG``, else ``EXS_QUICK_RETURNS_LOG``
-(:func:`tests.jack_never_found.starts` reads it). The ``n``-th one, ``n`` from ``EXS_GONE_AGAIN_OPEN``, says its
-stream opened instead (the sampler played between two outages).
+Each one appends the time it started to the file named by ``EXS_QUICK_RETURNS_LOG`` (:func:`tests.jack_never_found.
+starts` reads it). The ``n``-th one, ``n`` from ``EXS_GONE_AGAIN_OPEN``, says its stream opened instead (the sampler
+played between two outages).
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from tests.jack_never_found import starts
 
 
 def serve(connection: Connection) -> int:
-    # a log of its own where given: a test's never-found processes may run beside these, logging to theirs
-    log = Path(os.environ.get("EXS_GONE_AGAIN_LOG") or os.environ["EXS_QUICK_RETURNS_LOG"])
+    log = Path(os.environ["EXS_QUICK_RETURNS_LOG"])
     number = len(starts(log)) + 1
     with log.open("a", encoding="utf-8") as file:
         file.write(f"{time.monotonic()}\n")
