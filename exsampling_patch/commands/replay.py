@@ -212,19 +212,20 @@ def replay(args: argparse.Namespace) -> int:
     return told_problems(show, problems)
 
 
-#: The exit status of a replay that wrote its WAV but whose sampler told problems (1: no WAV written).
+#: The exit status of a replay that wrote its WAV but told problems (1: no WAV written).
 UNFAITHFUL = 2
 
 
 def told_problems(show: Path, problems: list[str]) -> int:
-    """Print each problem the replaying sampler told, a line each naming its node and take, and the exit status: 0
-    without any, else :data:`UNFAITHFUL` (docs/replay.md). Before, they were collected and never read: a take the
-    replay could not load was left out of the WAV, and the command said "wrote", exit 0."""
+    """Print each problem told while replaying (by the sampler, or the slot map of ``--patch``), a line each naming its
+    node and take, and the exit status: 0 without any, else :data:`UNFAITHFUL` (docs/replay.md). Before, they were
+    collected and never read: a take the replay could not load was left out of the WAV, and the command said "wrote",
+    exit 0."""
     for problem in problems:
         print(f"{show}: {problem}", file=sys.stderr)
     if not problems:
         return 0
-    print(f"the replay may not be what the show played: its sampler told {counted(len(problems), 'problem')} "
+    print(f"the replay may not be what the show played: it told {counted(len(problems), 'problem')} "
           f"(exit status {UNFAITHFUL})", file=sys.stderr)
     return UNFAITHFUL
 

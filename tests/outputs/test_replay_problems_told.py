@@ -42,7 +42,7 @@ def test_a_take_the_replay_cannot_load_is_told_and_exits_2(tmp_path: Path, capsy
     err = capsys.readouterr().err.splitlines()
     assert err[1:] == [
         f"{show}: sampler 'sampler': t not loaded into slot Snare: no slot named 'Snare'; slots are HH",
-        "the replay may not be what the show played: its sampler told 1 problem (exit status 2)"], err
+        "the replay may not be what the show played: it told 1 problem (exit status 2)"], err
     assert err[0].startswith(f"wrote {out}: ")
     assert soundfile.info(out).frames > 0  # written all the same: the rest of the show is in it
 

@@ -51,7 +51,7 @@ def test_a_take_the_other_map_places_nowhere_is_told_and_exits_2(tmp_path: Path,
     err = capsys.readouterr().err.splitlines()
     assert err[1:] == [
         f"{show}: slot map 'cats': t not replayed: no slot for dog",
-        "the replay may not be what the show played: its sampler told 1 problem (exit status 2)"], err
+        "the replay may not be what the show played: it told 1 problem (exit status 2)"], err
     assert err[0].startswith(f"wrote {out}: ")
 
 
