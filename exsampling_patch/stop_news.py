@@ -6,8 +6,12 @@ counts of takes by how they ended, in the words of the take lines (:func:`ends_t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping
 
+from exsampling_patch.node import Node
+from exsampling_patch.patch import Patch
+from exsampling_patch.registry import Registry
 from exsampling_patch.runtime.events import TakeEnded
 from exsampling_patch.runtime.ledger import TakeLedger, not_loaded_of
 from exsampling_patch.wording import counted
@@ -83,6 +87,44 @@ def kept_parts(kept: Mapping[str, tuple[int, str, bool]]) -> list[str]:
     return [f"{counted(count, 'take')} kept by '{node_id}'" + (f" ({why})" if why else "")
             + (": passed on again at the next start" if again else "")
             for node_id, (count, why, again) in kept.items()]
+
+
+def passes_again(source: str, patch: Patch, registry: Registry) -> bool:
+    """Whether ``source`` writes its takes down as done when they end (it overrides ``take_ended``: the web recorder,
+    the microphone, a folder source), so passes on again at the next start those a stop cut off."""
+    spec = patch.nodes.get(source)
+    kind = registry.types.get(spec.type) if spec is not None else None
+    return kind is not None and kind.take_ended is not Node.take_ended
+
+
+def cut_off_counts(ledger: TakeLedger, leave_out: Collection[str] = frozenset()) -> dict[str, int]:
+    """Source -> how many of its takes the stop cut off (still in flight), by source id; less ``leave_out`` (those
+    :func:`kept_takes` names by the node they wait at: not told twice)."""
+    return dict(sorted(Counter(ledger.source_of(take_id) for take_id in ledger.in_flight()
+                               if take_id not in leave_out).items()))
+
+
+def cut_off_parts(counts: Mapping[str, int], again: Callable[[str], bool]) -> list[str]:
+    """One sentence per source whose takes the stop cut off, no node keeping them (still in a handler or queued):
+    ``counts``: :func:`cut_off_counts`; ``again``: source id -> it passes them on again at the next start
+    (:func:`passes_again`). Before, a Ctrl+C during a burst said only "some work did not finish in time"."""
+    return [f"{counted(count, 'take')} from '{source}' not through the patch"
+            + (", passed on again at the next start" if again(source) else "") for source, count in counts.items()]
+
+
+def cut_off_news(ledger: TakeLedger, errors: Mapping[str, str], patch: Patch, registry: Registry,
+                 kept: Mapping[str, tuple[str, str]] | None = None) -> list[str]:
+    """The stop's sentences on the takes it cut off (still in flight), said alike by the console's summary and the
+    editor's Stop: those a node kept first, by that node (:func:`kept_parts`; ``kept``: :func:`kept_takes`, read
+    from ``ledger`` if None), then the rest by source (:func:`cut_off_parts`), each take told once. ``errors``:
+    node id -> its standing error, the why of a node that kept takes without a word of its own."""
+    kept = kept_takes(ledger) if kept is None else kept
+
+    def again(source: str) -> bool:
+        return passes_again(source, patch, registry)
+
+    by_node = kept_counts(kept, errors, lambda take_id: again(ledger.source_of(take_id)))
+    return kept_parts(by_node) + cut_off_parts(cut_off_counts(ledger, kept), again)
 
 
 def summary_word(fate: str, reason: str) -> str:

@@ -36,17 +36,15 @@ from exsampling_patch.commands.run_signals import (  # the window's three: impor
 from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.commands.start_watch import NOTICES, REMIND_EVERY, StartWatch, import_notices
 from exsampling_patch.errors import PatchError
-from exsampling_patch.node import Node
 from exsampling_patch.patch import Patch
-from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, NodeStatus, TakeEnded, showlog
 from exsampling_patch.runtime.parts import running_at
 from exsampling_patch.stop_news import (  # the summary's words: imported from here by tests and tools too
     arriving_parts,
+    cut_off_counts,
+    cut_off_news,
     ends_text,
     joined,
-    kept_counts,
-    kept_parts,
     kept_takes,
     phones_parts,
     recovered_text,
@@ -306,12 +304,10 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     console.flush_errors()  # how often an error came again since its last line, before the summary
     # counted once, for the line and the JSON alike: a node whose stop was given up on may still report
     kept = kept_takes(engine.ledger)  # named by the node they wait at, not their source alone
-    cut_off_by_source, unsent_by_node = cut_off_counts(engine), unsent_counts(engine)
+    cut_off_by_source, unsent_by_node = cut_off_counts(engine.ledger), unsent_counts(engine)
     held, uploads_cut = counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off")
     arriving = counts_of(engine, "uploads_arriving")
-    cut_off = (joined(kept_parts(kept_counts(kept, engine.errors, lambda take_id: passes_again(
-                   engine.ledger.source_of(take_id), patch, registry))))
-               + cut_off_text(cut_off_counts(engine, set(kept)), patch, registry) + unsent_text(unsent_by_node)
+    cut_off = (joined(cut_off_news(engine.ledger, engine.errors, patch, registry, kept)) + unsent_text(unsent_by_node)
                + phones_text(held, uploads_cut, arriving))
     if show is not None:
         show.close()
@@ -386,31 +382,6 @@ def watch_stop(engine: Engine, type_of: Callable[[str], str], first_notice: floa
             console.say(f"{time.strftime('%H:%M:%S')} {slow}")
         time.sleep(0.05)
         call = engine.stopping_call
-
-
-def cut_off_text(counts: dict[str, int], patch: Patch, registry: Registry) -> str:
-    """The summary's part for the takes the stop cut off (still in flight), by source: a source that writes its takes
-    down as done when they end (it overrides ``take_ended``: the web recorder, the microphone) passes them on again
-    at the next start. Before, a Ctrl+C during a burst said only "some work did not finish in time". ``counts``:
-    :func:`cut_off_counts`."""
-    parts = [f"{counted(count, 'take')} from '{source}' not through the patch"
-             + (", passed on again at the next start" if passes_again(source, patch, registry) else "")
-             for source, count in counts.items()]
-    return "; " + "; ".join(parts) if parts else ""
-
-
-def passes_again(source: str, patch: Patch, registry: Registry) -> bool:
-    """Whether ``source`` writes its takes down as done when they end (it overrides ``take_ended``), so passes on
-    again at the next start those a stop cut off."""
-    spec = patch.nodes.get(source)
-    kind = registry.types.get(spec.type) if spec is not None else None
-    return kind is not None and kind.take_ended is not Node.take_ended
-
-
-def cut_off_counts(engine: Engine, leave_out: set[str] | frozenset[str] = frozenset()) -> dict[str, int]:
-    """Source -> how many of its takes the stop cut off (still in flight), by source id; less ``leave_out``."""
-    return dict(sorted(Counter(engine.ledger.source_of(take_id) for take_id in engine.ledger.in_flight()
-                               if take_id not in leave_out).items()))
 
 
 def unfinished_text(engine: Engine) -> str:

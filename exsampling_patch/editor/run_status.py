@@ -13,9 +13,8 @@ from collections.abc import Callable
 from exsampling_patch.editor.live import Runner, RuntimeObserver
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.patch_view import PatchView
-from exsampling_patch.node import Node
 from exsampling_patch.runtime import Engine
-from exsampling_patch.stop_news import arriving_parts, kept_counts, kept_parts, kept_takes, phones_parts
+from exsampling_patch.stop_news import arriving_parts, cut_off_news, phones_parts
 from exsampling_patch.wording import counted
 
 
@@ -44,7 +43,7 @@ class RunStatus:
         self.stop_said: str | None = None  # the status the last Stop said (None: no run stopped since the start)
         self.stop_clean = True  # whether all the last Stop waited for finished in time
         self.held_at_stop: dict[str, int] = {}  # each recorder's takes held on the phones as the last Stop returned
-        self.kept_at_stop: list[str] = []  # the last Stop's takes kept by a node, as the console's summary says them
+        self.kept_at_stop: list[str] = []  # the last Stop's takes cut off, as the console's summary says them
 
     def run(self) -> bool:
         self.stop_said = None  # the last Stop's news is done with: a failed start's errors are drawn on their nodes
@@ -77,22 +76,19 @@ class RunStatus:
         # told of them (kept, sent again): the full disk's error on the node went with the run's display.
         # Then the uploads still being stored as a recorder stopped, as the summary says them too: a take the phone
         # is told is stored (passed on at the next start) was said nowhere.
-        # The takes a node still had (Live not answering, a slot map's take waiting for its prediction) come first, as
-        # in the console's summary: the bar said nothing of them, the console "1 take kept by 'device' (...)".
+        # The takes the stop cut off come first, as in the console's summary: the bar said nothing of them, the console
+        # "1 take kept by 'device' (...)" (Live not answering, a slot map's take waiting for its prediction) and
+        # "1 take from 'inbox' not through the patch" (still in a node's handler or queued).
         held = self.observer.counts("held_on_phones")
         said = ([] if self.stop_clean else ["some work did not finish in time"]) + self.kept_at_stop + phones_parts(
             held, self.observer.counts("uploads_cut_off")) + arriving_parts(self.still_arriving(held))
         return "; ".join(said)
 
     def kept_news(self, engine: Engine) -> list[str]:
-        """The stopped ``engine``'s takes still kept by a node, one sentence per node, in the console summary's words
-        ("1 take kept by 'device' (the device did not answer): passed on again at the next start")."""
-        def again(take_id: str) -> bool:  # its source writes it down as done only when it ends: passed on again
-            spec = self.model.patch.nodes.get(engine.ledger.source_of(take_id))
-            kind = self.model.registry.types.get(spec.type) if spec is not None else None
-            return kind is not None and kind.take_ended is not Node.take_ended
-
-        return kept_parts(kept_counts(kept_takes(engine.ledger), engine.errors, again))
+        """The stopped ``engine``'s takes still in flight, in the console summary's words: by the node that kept them
+        ("1 take kept by 'device' (the device did not answer): passed on again at the next start"), then the rest by
+        source ("1 take from 'inbox' not through the patch, passed on again at the next start")."""
+        return cut_off_news(engine.ledger, engine.errors, self.model.patch, self.model.registry)
 
     def still_arriving(self, held: dict[str, int]) -> dict[str, int]:
         """Each recorder's uploads still being stored as it stopped, less those refused for its full disk since
