@@ -328,7 +328,7 @@ class Node:
     def hold_take(self, take: Any, reason: str) -> None:
         """Keep ``take`` (or a message about it) waiting here for something still to come (a slot map's take for
         its prediction), until :meth:`let_go_take`. Should the take end meanwhile (nothing more of it in flight),
-        it ended here, ``"dropped"`` with ``reason`` ("waiting in map for its prediction"), not done."""
+        it ended here, ``"dropped"`` with ``reason`` ("left waiting in map for its prediction"), not done."""
         self.context.hold_take(self.node_id, take, reason)
 
     def let_go_take(self, take: Any) -> None:

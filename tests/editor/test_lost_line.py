@@ -61,8 +61,8 @@ def test_a_take_left_waiting_stays_said_until_a_later_take_is_handled() -> None:
     status(observer, "map", take="t1", label="dog", slot="Bass", confidence=0.9)
     status(observer, "map", take="t2", waiting=1)
     status(observer, "map", take="t3", waiting=2)  # held too: the gate before it was deleted
-    ended(observer, "map", "t2", "dropped", "left waiting in map for its prediction, which never came")
-    assert live_text(observer.nodes["map"]) == "dropped: left waiting in map for its prediction, which never came"
+    ended(observer, "map", "t2", "dropped", "left waiting in map for its prediction")
+    assert live_text(observer.nodes["map"]) == "dropped: left waiting in map for its prediction"
     assert status(observer, "map", take="t4", waiting=2).startswith("dropped: left waiting")
     # The gate put back (undo): a take is mapped, and the old drop is no news.
     assert status(observer, "map", take="t5", label="cat", slot="HH", confidence=0.8) == "cat 80%  |  slot HH"
