@@ -35,11 +35,14 @@ class Forward(NodeContext):
         super().__init__()
         self.sampler = sampler
         self.due: list[float] = []  # each note-on's time (when it should be heard), in the order sent
+        self.spare: list[float] = []  # each note-on's time less when the sampler had it (its ring holds it)
 
     def emit(self, node_id: str, port: str, message: Any) -> None:
         if message.type == "note_on":
             self.due.append(float(message.time))
         self.sampler.on_midi(message)
+        if message.type == "note_on":
+            self.spare.append(float(message.time) - time.perf_counter())
 
 
 def click() -> Take:

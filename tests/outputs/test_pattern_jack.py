@@ -37,6 +37,13 @@ TOLERANCE_MS = 1.0
 #: burst of xruns (1.02 ms off 0.57 s after the last of 11 in 0.15 s, falling to 0.63 ms 0.5 s later, in a CI
 #: check on 2 cores; 0.85 ms 0.5 s after one stall in an earlier run).
 XRUN_BEFORE, XRUN_AFTER = 0.1, 1.5
+#: An onset whose note-on the sampler had with less time to spare than its output latency and a block (the
+#: ``Forward`` context notes it) may have missed the callback that rendered its block: the sampler then plays it
+#: at once, late (``late_events``), by design (nodes/sampler/schedule.py, LATE_PLAY_SECONDS). The pattern sends
+#: 100 ms ahead, so such a note was handed over after the host stalled the sending thread for 60 ms or more (a
+#: step 23.75 ms off, "late events 1", no xrun, once under load): the host's doing, as an xrun or a late step,
+#: not the block clock's, which this test judges. It alone is left out (the clock is not moved by it), and the
+#: sampler's late events must all be such notes.
 MOST_EXCLUDED = 0.50  # of the onsets; with more, too few are left to judge by and the recording is not judged
 ABSOLUTE_MEDIAN_MS = 3.0  # see test_steps_are_heard_at_their_beat_time_on_the_clock
 SLOW_MS, FAST_MS = 125.0, 100.0  # a sixteenth at 120 and at 150 BPM
@@ -85,6 +92,7 @@ class Groove:
     late_events: int
     xruns: int  # the sampler's, since its start
     late_steps: int  # the steps the node skipped, its thread stalled past their time (a host stall, as an xrun)
+    handed_late: np.ndarray  # each step: its note-on reached the sampler maybe too late for its block
 
     @property
     def switch(self) -> int:
@@ -93,8 +101,9 @@ class Groove:
         return int(np.flatnonzero(off_grid(np.diff(self.due) * 1000.0, SLOW_MS))[0]) + 1
 
     def excluded(self) -> np.ndarray:
-        """The steps heard near an observed xrun (see :data:`XRUN_BEFORE`)."""
-        out = np.zeros(self.due.size, bool)
+        """The steps heard near an observed xrun (see :data:`XRUN_BEFORE`) or handed to the sampler late (see
+        :data:`MOST_EXCLUDED`)."""
+        out = self.handed_late.copy()
         for x in self.xrun_at:
             out |= (self.due >= x - XRUN_BEFORE) & (self.due < x + XRUN_AFTER)
         return out
@@ -123,7 +132,8 @@ def record(jack: JackClock) -> Groove:
             heard=recorder.cycle_time(found) + offset + sampler.state.output_latency,
             xrun_at=np.concatenate([sampler.state.xrun_times(xruns_before) + monotonic, recorder.xrun_times()]),
             changed=changed, lookahead_ms=pattern.lookahead_ms, slow_clock=slow_clock, fast_clock=fast_clock,
-            late_events=sampler.stats()["late_events"], xruns=sampler.stats()["xruns"], late_steps=pattern.late_steps)
+            late_events=sampler.stats()["late_events"], xruns=sampler.stats()["xruns"], late_steps=pattern.late_steps,
+            handed_late=np.array(pattern.context.spare) < sampler.state.output_latency + jack.period / RATE)
 
 
 def unusable(groove: Groove) -> str | None:
@@ -184,6 +194,10 @@ def test_steps_come_back_on_the_grid_at_120_then_150_bpm(groove: tuple[Groove, s
     assert FAST_MS - (SLOW_MS - FAST_MS) * lookahead_steps - 0.01 < change < SLOW_MS + 0.01, change
     assert slow.size * SLOW_MS > (SECONDS - 1) * 1000 and fast.size * FAST_MS > (SECONDS - 1) * 1000
 
+    handed_late = int(take.handed_late.sum())
+    if not take.xrun_at.size:  # (cycles dropped make late events of notes handed over in time: left out near them)
+        assert take.late_events <= handed_late, f"{take.late_events} late events, {handed_late} handed over late"
+
     # each step one click, in order: none missing, none doubled
     if reason is not None:
         pytest.skip(reason)
@@ -202,7 +216,7 @@ def test_steps_come_back_on_the_grid_at_120_then_150_bpm(groove: tuple[Groove, s
     print(f"\n{due.size} steps, {frames.size} onsets; {xrun_at.size} xrun reports; {int(excluded.sum())} onsets "
           f"left out near them ({excluded.mean():.1%}); error |median| per stretch removed: max "
           f"{np.abs(errors_ms).max():.3f} ms, p95 {np.percentile(np.abs(errors_ms[~excluded]), 95):.3f} ms; "
-          f"late events {take.late_events}; late steps {take.late_steps}")
+          f"late events {take.late_events}, notes handed over late {handed_late}; late steps {take.late_steps}")
     worst = np.argsort(-np.abs(errors_ms))[:5]
     assert np.abs(errors_ms).max() < TOLERANCE_MS, (
         f"onsets off their steps (ms): {np.round(errors_ms[worst], 3)} at {np.round(due[worst] - due[0], 2)} s; "
