@@ -11,7 +11,8 @@ The append's lock was waited for without end: another process holding it and sto
 same folder) held the appending thread for ever, the take's end never written and the node's handler hung. It is
 now waited for :data:`LOCK_WAIT` seconds at most; then the line goes without it (as where the file system gives no
 locks), and a warning names the journal and the holder. Such a holder is remembered until the lock is next
-taken: held by the same processes, it is tried once and not waited for again (each take stalled its thread 5 s).
+taken: held by the same processes, it is tried once and not waited for again (each take stalled its thread 5 s);
+a holder whose processes cannot be told (/proc/locks names none) is waited for (bounded) at every append.
 """
 
 from __future__ import annotations
@@ -72,10 +73,11 @@ def lock_holders(path: Path) -> list[int]:
 
 
 _stuck: dict[Path, list[int]] = {}
-"""Journal -> the processes found holding its lock past the wait (none known: an empty list), until the lock is
-next taken. Held by the same ones again, it is tried once and not waited for: each append waited the whole wait
-(5 s) while the take store's lock was held and the thread that ended the take (the sampler's answer thread, the
-outbox reader) stalled, every take backing up behind the stuck holder."""
+"""Journal -> the processes found holding its lock past the wait, until the lock is next taken. Held by the same ones
+again, it is tried once and not waited for: each append waited the whole wait (5 s) while the take store's lock was
+held and the thread that ended the take (the sampler's answer thread, the outbox reader) stalled, every take backing
+up behind the stuck holder. Holders not known (/proc/locks tells none) are not kept: any later holder, unknown too,
+read as the same, and a new holder's lock was skipped at once, not waited for."""
 
 
 def _holders_text(pids: list[int]) -> str:
@@ -91,7 +93,7 @@ def _holders_text(pids: list[int]) -> str:
 def _still_stuck(path: Path) -> bool:
     """Whether the lock on ``path`` is held by the same processes found stuck holding it (:data:`_stuck`)."""
     stuck = _stuck.get(path)
-    return stuck is not None and lock_holders(path) == stuck
+    return bool(stuck) and lock_holders(path) == stuck  # unknown holders are never known for the same
 
 
 def _lock(fd: int, path: Path, wait: float) -> None:
@@ -113,10 +115,13 @@ def _lock(fd: int, path: Path, wait: float) -> None:
                 # Without the lock only a take-back (a full disk) may cut the holder's line written at that moment;
                 # waiting on, this take's end is never written and the node hangs.
                 pids = lock_holders(path)
-                _stuck[path] = pids
+                if pids:
+                    _stuck[path] = pids
+                else:  # unknown holders are waited for again: a new one cannot be told from the stuck one
+                    _stuck.pop(path, None)
+                again = "not waited for again while the same holder keeps it" if pids else "waited for at each line"
                 log.warning("the journal %s is locked by %s for over %g s, stopped or hung: a line appended without "
-                            "its lock (not waited for again while the same holder keeps it)", path,
-                            _holders_text(pids), wait)
+                            "its lock (%s)", path, _holders_text(pids), wait, again)
                 return
             time.sleep(_POLL)
         except OSError as error:
