@@ -24,10 +24,12 @@ REPO = Path(__file__).resolve().parents[2]
 #: 76 px lie off the display, where no click lands (the pointer stops at the display's edge). A scenario that
 #: clicks there (the inspector's right column) first moves the window to (0, 0), as combo_keys_scenario.py does.
 VIEWPORT = (1280, 1000)
-#: Frames after a step of a drag, then the last step's (before the release, or a block that reads the drag): a
-#: frame takes each move in and the callbacks settle after it; the last has the frames any event has (None: until
-#: the frame it is seen in).
-STEP_FRAMES: tuple[int | None, int | None] = (1, None)
+#: Frames after a step of a drag, then the last step's (before the release, or a block that reads the drag): 0 for
+#: each step but the last, which waits only until the frame in which the move is seen (no settling: the callbacks
+#: queued run in order, and the last step's settling waits for them all; a settling after each step drew 3-4 frames
+#: a step, a third of the keys scenario's frames); the last has the frames any event has (None: until the frame it
+#: is seen in, then the settling's).
+STEP_FRAMES: tuple[int | None, int | None] = (0, None)
 #: The most frames an event is waited for where its frame cannot be seen (the pointer stopped at the display's edge,
 #: a key no state shows): the fixed count every event had before.
 EVENT_FRAMES = 3
@@ -35,6 +37,9 @@ EVENT_FRAMES = 3
 _BUTTONS = {1: dpg.mvMouseButton_Left, 2: dpg.mvMouseButton_Middle, 3: dpg.mvMouseButton_Right}
 _MODIFIERS = {"ctrl": dpg.mvKey_ModCtrl, "control": dpg.mvKey_ModCtrl, "shift": dpg.mvKey_ModShift,
               "alt": dpg.mvKey_ModAlt}
+#: The keys whose release :meth:`Driver.key` does not wait for: a modifier let go after the key it held for.
+_MODIFIER_KEYS = frozenset({dpg.mvKey_LControl, dpg.mvKey_RControl, dpg.mvKey_LShift, dpg.mvKey_RShift,
+                            dpg.mvKey_LAlt, dpg.mvKey_RAlt, dpg.mvKey_ModCtrl, dpg.mvKey_ModShift, dpg.mvKey_ModAlt})
 
 
 class Driver:
@@ -66,7 +71,8 @@ class Driver:
 
     def input(self, *args: object, frames: int | None = None) -> None:
         """The event of the ``xdotool`` command ``args``, sent as :meth:`send` sends it, then ``frames`` frames, or
-        with none given the frames until the editor has seen it (:meth:`seen`); then the settling's."""
+        with none given the frames until the editor has seen it (:meth:`seen`); then the settling's. With 0, only
+        the frames until it is seen, no settling (a step between others: see STEP_FRAMES)."""
         # No sleep before the frames: both ways end with a round trip (XSync; xdotool's when it closes its display
         # on exit) after which the server has handled the event and queued what it sends the window, so the next
         # frame's poll reads it.
@@ -108,8 +114,8 @@ class Driver:
     def holding(self, key: str, frames: int | None = None, after: int | None = None) -> Iterator[None]:
         """``key`` held down through the block (XTEST: xinput.holding), ``frames`` frames after the press and
         ``after`` after the release, or with none given until the editor has seen each (a modifier; 3 and 5 frames
-        for another key), then the settling's; let go also when the block raises, or it stayed down on the test
-        display for the scenarios after this one."""
+        for another key), then the settling's (0: until seen, no settling); let go also when the block raises, or it
+        stayed down on the test display for the scenarios after this one."""
         try:
             with xinput.holding(key):
                 self._frames_after(("keydown", key), frames, EVENT_FRAMES)
@@ -121,6 +127,8 @@ class Driver:
         if frames is None:
             self.seen(*event, most=most)
             self.settle()
+        elif frames == 0:  # a step between others (see STEP_FRAMES): its own frame, the settling left to the last
+            self.seen(*event, most=most)
         else:
             self.frames(frames)
 
@@ -146,15 +154,18 @@ class Driver:
     def _tick(self, *_: object) -> None:
         self._ticks += 1
 
-    def _released(self, *_: object) -> None:
-        self._releases += 1
+    def _released(self, sender: object, key: object, *_: object) -> None:
+        # A modifier's release is no key's: one let go as the next key goes down (see key) is not that key's.
+        if key not in _MODIFIER_KEYS:
+            self._releases += 1
 
     def move(self, point: tuple[float, float], frames: int | None = None) -> None:
         self.input("mousemove", self.origin[0] + int(point[0]), self.origin[1] + int(point[1]), frames=frames)
 
     def drag(self, start: tuple[float, float], delta: tuple[float, float], button: int = 1) -> None:
-        self.move(start)
-        self.input("mousedown", button)
+        # The press and the moves each in a frame of their own, the settling after the last move's (see STEP_FRAMES).
+        self.move(start, frames=0)
+        self.input("mousedown", button, frames=0)
         for step in range(1, 9):
             self.move((start[0] + delta[0] * step / 8, start[1] + delta[1] * step / 8), frames=STEP_FRAMES[step == 8])
         self.input("mouseup", button)
@@ -171,8 +182,8 @@ class Driver:
         after step ``pause_at`` (half-way unless given), with the button still down; then the rest of the steps
         and the release. What a drag shows while it lasts (a link's hints) is read in the block."""
         pause = steps // 2 if pause_at is None else pause_at
-        self.move(start)
-        self.input("mousedown", 1)
+        self.move(start, frames=0)
+        self.input("mousedown", 1, frames=0)
 
         def walk(steps_done: range) -> None:
             for step in steps_done:
@@ -187,8 +198,11 @@ class Driver:
             self.input("mouseup", 1)
 
     def click(self, point: tuple[float, float]) -> None:
-        self.move(point)
-        self.input("mousedown", 1)
+        """A move to ``point``, a press and a release, each in a frame of its own (seen), and the settling after the
+        release: the handlers run in their order and read where the mouse was in their own frame (canvas_clicks),
+        so a settling after the move and the press as well only drew 4-5 frames more a click."""
+        self.move(point, frames=0)
+        self.input("mousedown", 1, frames=0)
         self.input("mouseup", 1)
 
     def double_click(self, point: tuple[float, float]) -> None:
@@ -226,10 +240,14 @@ class Driver:
         name, Ctrl+V pasted twice."""
         with ExitStack() as held:
             for modifier in modifiers:
-                held.enter_context(self.holding(modifier))
+                # Until the editor has seen it, no settling: the key's own settling comes after the modifier's
+                # handlers (they run in order), and the editor reads a key's Ctrl from the key's own frame.
+                held.enter_context(self.holding(modifier, frames=0, after=0))
             # A frame first: a field the last event's callbacks gave the keyboard (dpg.focus_item: Rename...) takes it
             # a frame after the one that asks; on a loaded machine a key sent sooner was lost ("sink" typed "ink").
-            self.app.render(1)
+            # A modifier's frame (held above, seen) is one.
+            if not modifiers:
+                self.app.render(1)
             taken = self._releases
             self.send("keydown", key)
             self.send("keyup", key)
