@@ -133,7 +133,7 @@ class WebRecorder(UploadIntake):
         #: edit rebuilt this one from (:meth:`take_over`): a start on the same folder that cannot be written goes on
         #: with them
         self._carried: Handed | None = None
-        self._token = ""  # the pairing token served (start): handed to the recorder an edit rebuilds from this one
+        self._token = ""  # the pairing token made at start (load_token): handed to the recorder an edit rebuilds
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
@@ -269,7 +269,9 @@ class WebRecorder(UploadIntake):
         # phone mid-show (rotate_token means one token per run, a new show)
         kept = self._carried.token if same and self._carried is not None and self.rotate_token else ""
         token = self.token or kept or load_token(state, rotate=self.rotate_token, warn=self._notice)
-        self._token = token
+        # Handed on only where made here (rotated, loaded): a 'token' parameter's, handed on, was still served once
+        # the edit cleared it, and a leaked token could not be revoked mid-show
+        self._token = "" if self.token else token
 
         def refused_take(text: str) -> None:  # a take refused for good: the console's line, counted in the summary
             self.report_status(refused_take=text)
