@@ -39,6 +39,7 @@ class TakeRecovery(Node):
     _unfinished: Unfinished
     _done_at_emit: bool
     _serving: bool
+    _state: Path
 
     def _know_unfinished(self) -> Unfinished:
         """The takes stored but not done before the last run ended, made known (:func:`.know_unfinished`); those to
@@ -135,17 +136,23 @@ class TakeRecovery(Node):
         """Whether the phone's retry of a late take was stored here as another take (a live edit moved both folders:
         the guard against storing a take twice, keyed by the state folder, joined no two recorders); then the late
         one is written down as done where it is stored, not passed on: passed on too, one take went through twice. A
-        retry still being stored decides once it is (:meth:`.SeenTakes.when_settled`): True, not passed on now."""
+        retry still being stored decides once it is: True, not passed on now, handed on again then
+        (:meth:`_hand_on_again`). Where the key is new, the late take's reply is remembered in the same step
+        (:meth:`.SeenTakes.late`): a retry claimed from then on is its duplicate."""
+        from exsampling_patch.nodes.web_recorder.rows import sidecar_row
         from exsampling_patch.nodes.web_recorder.unfinished import key_of
 
         key = key_of(data)
-        if key is not None and self._seen.when_settled(key, lambda: self._take_late_after(audio, data)):
-            # The retry is still being stored: its reply, not there yet, decides once it is (passed on now, the late
-            # take and its retry went through the patch both)
+        if key is None:
+            return False
+        first, reply = self._seen.late(key, {"status": "received", **sidecar_row(data, audio)},
+                                       lambda: self._hand_on_again(audio, data))
+        if first:
+            return False
+        if reply is None:  # the retry is still being stored: its reply, not there yet, decides once it is
             return True
-        reply = None if key is None else self._seen.reply(key)
         take_id = str(data["take_id"])
-        if reply is None or reply.get("take_id") in (None, take_id):
+        if reply.get("take_id") in (None, take_id):
             return False
         log.warning("take %s, stored late by the recorder a live edit replaced, was sent again by its phone and "
                     "stored as take %s: written down as done, not passed on (kept on disk: %s)", take_id,
@@ -157,14 +164,22 @@ class TakeRecovery(Node):
                               f"done ({error.strerror or error}); it is passed on at the next start on its folder")
         return True
 
-    def _take_late_after(self, audio: Path, data: dict[str, Any]) -> None:
-        """:meth:`_take_late` once the phone's retry of a late take is settled, on the retry's storing thread: an
-        error is the node's, not the retry's (its phone was answered 500 for a take stored)."""
+    def _hand_on_again(self, audio: Path, data: dict[str, Any]) -> None:
+        """A late take whose phone's retry was being stored here, once that retry is settled (on its storing thread):
+        handed on as at first (:func:`.late.hand_on`), to the recorder that runs now, under the folders' locks that
+        :meth:`stop` (``leave``) relies on. Taken here directly, a retry stored after this node's stop (handed on to
+        the recorder started since, this table's key left empty) found the key still being stored, waited again, and
+        was never told: the late take stayed not done in a folder no run uses."""
+        from exsampling_patch.nodes.web_recorder.late import hand_on
+
+        take_id = data.get("take_id")
         try:
-            self._take_late(audio, data)
+            if not hand_on(audio.parent, self._state, self.node_id, audio, data):
+                log.info("take %s, stored late, waits on disk for the next start on its folder: no recorder of "
+                         "'%s' runs", take_id, self.node_id)
         except Exception as error:
-            self.report_error(f"take {data.get('take_id')}, stored late, could not be passed on: {error}; it is "
-                              "passed on at the next start on its folder")
+            self.report_error(f"take {take_id}, stored late, could not be passed on: {error}; it is passed on at the "
+                              "next start on its folder")
 
     def _lost(self, path: Path, take_id: str, key: Key | None, error: Exception) -> None:
         """A stored take proved unreadable: its end told (the node's error, the phone's list), its phone take id

@@ -163,16 +163,28 @@ class SeenTakes:
             packed = self._replies.get(_digest(key))
         return None if packed is None else dict(json.loads(packed))
 
-    def when_settled(self, key: Key, then: Callable[[], None]) -> bool:
-        """Have ``then`` called once the take of ``key``, being stored now by this table's recorder, is stored or
-        released (:meth:`settled`, on the storing thread); False, ``then`` not kept: no take of ``key`` is being stored
-        (its reply is known, or it is unknown)."""
+    def late(self, key: Key, reply: dict[str, Any], then: Callable[[], None]) -> tuple[bool, dict[str, Any] | None]:
+        """A take stored late (:mod:`.late`) of ``key``, to be answered ``reply`` if it is the phone's first. In one
+        hold of the table's lock: (True, None) where ``key`` was unknown (``reply`` remembered now: a retry claimed from
+        here on is its duplicate); (False, None) where a take of ``key`` is being stored (``then`` called once it is
+        settled: :meth:`settled`); else (False, the reply known). Looked at and remembered in two steps, a retry
+        claimed in between found the key still empty: the late take and its retry both went through the patch."""
         digest = _digest(key)
         with self._lock:
-            if digest not in self._replies or self._replies[digest] is not None:
-                return False
-            self._waiting.setdefault(digest, []).append(then)
-            return True
+            if digest in self._replies:
+                packed = self._replies[digest]
+                if packed is None:
+                    self._waiting.setdefault(digest, []).append(then)
+                    return False, None
+                return False, json.loads(packed)
+            try:
+                self._put(digest, key, reply)
+                return True, None
+            except OSError as error:  # kept in memory all the same (_put), told below, outside the lock
+                failed = error
+        self._told(f"the recorder's state could not be written ({self.path}: {failed.strerror or failed}): a retry "
+                   f"of take {reply['take_id']} after a restart would be stored again")
+        return True, None
 
     def release(self, key: Key) -> None:
         """A claimed take was not stored (refused, failed): the phone may send it again."""
@@ -195,21 +207,26 @@ class SeenTakes:
                     del _STORING[self._shared]
         with self._lock:
             waiting = self._waiting.pop(digest, [])
-        for then in waiting:  # outside the lock: each looks at the table again
+            if digest in self._replies and self._replies[digest] is None:
+                # Handed on late, remembered by the recorder that took it: none of this table's, not being stored
+                del self._replies[digest]
+        for then in waiting:  # outside the lock: each hands its take on again
             then()
 
     def remember(self, key: Key, reply: dict[str, Any]) -> None:
         """The take is stored and will be acknowledged with ``reply``: written down before it flows on (an OSError
         where that fails: kept in memory all the same)."""
-        line = json.dumps({"k": list(key), "r": reply}) + "\n"
-        digest, packed = _digest(key), _packed(reply)
         with self._lock:
-            self._replies.pop(digest, None)
-            self._replies[digest] = packed
-            while len(self._replies) > self.keep:
-                self._replies.popitem(last=False)
-            if not self._file.closed:
-                append_whole(self._file, line)
+            self._put(_digest(key), key, reply)
+
+    def _put(self, digest: bytes, key: Key, reply: dict[str, Any]) -> None:
+        """:meth:`remember`, the table's lock held."""
+        self._replies.pop(digest, None)
+        self._replies[digest] = _packed(reply)
+        while len(self._replies) > self.keep:
+            self._replies.popitem(last=False)
+        if not self._file.closed:
+            append_whole(self._file, json.dumps({"k": list(key), "r": reply}) + "\n")
 
     def forget(self, key: Key, take_id: str) -> bool:
         """Withdraw ``key`` if its reply names ``take_id`` (a take stored, then lost): a retry is then a new take.
