@@ -13,9 +13,11 @@ take whose audio is unreadable, at that check or when it is read later, has its 
 The file is appended to unbuffered, not synced to disk: a process killed keeps what it wrote (the kernel has
 it); only a power cut could lose the last lines. It is rewritten with the newest ``keep`` entries at start once
 it holds more than twice as many, where no other run has it open (each holds a shared lock on it: a rewrite under
-another run lost the lines that run appended after it, to the file replaced). A line that cannot be written (a full
-disk) is said by its caller, naming the take, and leaves nothing of itself (:func:`append_whole`): buffered, it
-stayed behind and failed again at the node's stop,
+another run lost the lines that run appended after it, to the file replaced). On a file system without locks, the
+lock is this machine's only: the file is rewritten only once no run has written to it for an hour
+(:data:`STAND_IN_QUIET`), as a run of another machine sharing the folder may be appending to it. A line that
+cannot be written (a full disk) is said by its caller, naming the take, and leaves nothing of itself
+(:func:`append_whole`): buffered, it stayed behind and failed again at the node's stop,
 "OSError: [Errno 28] No space left on device", naming nothing.
 """
 
@@ -319,7 +321,8 @@ def open_shared(path: Path, wait: float = LOCK_WAIT) -> SharedFile:
     """``path`` opened to append (unbuffered) under a shared lock, which each run holds while it runs: a start
     rewrites the file only where it alone has it (:func:`compact_shared`). Opened again where a rewrite replaced it
     while this waited. On a file system without locks, the lock is taken on a file of this machine's standing in for
-    it (:func:`_stand_in`): runs of other machines are not seen. A lock not had within ``wait`` seconds (another
+    it (:func:`_stand_in`): runs of other machines are not seen (a start rewrites such a file only once it is left
+    quiet long enough: :data:`STAND_IN_QUIET`). A lock not had within ``wait`` seconds (another
     program holds the file locked) or not given at all is gone without, logged: the recorder starts all the same,
     never hangs."""
     deadline = time.monotonic() + wait
@@ -379,8 +382,13 @@ def compact_shared(file: SharedFile, path: Path, wait: float, rewrite: Callable[
     """Run ``rewrite`` (which replaces ``path``, ``file`` opened by :func:`open_shared`) unless another run has the file
     open too: its lines appended after the rename went to the file replaced, lost for every start after. Where the
     rewrite fails (a full disk, a folder that takes no new file), ``tell`` says why and the file is appended to as it
-    is: raised, it stopped the recorder's start. Shared by the state files a start rewrites shorter (seen-takes,
+    is: raised, it stopped the recorder's start. A file locked by a stand-in is rewritten only once quiet
+    (:func:`_quiet_elsewhere`). Shared by the state files a start rewrites shorter (seen-takes,
     phone-takes). Returns the file to append to from now on, under its shared lock."""
+    quiet = _quiet_elsewhere(file, path)
+    if quiet is not None:
+        log.info("%s is left as it is: %s", path, quiet)
+        return file
     try:
         fcntl.flock(file.lock_fd(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -401,6 +409,28 @@ def compact_shared(file: SharedFile, path: Path, wait: float, rewrite: Callable[
 
 
 _NO_LOCKS = "its file system gives no locks"
+
+#: Seconds a state file locked by a stand-in (:func:`_lock_stand_in`) must have been left unchanged before a start
+#: rewrites it: the stand-in sees only this machine's runs, and a run of another machine sharing the folder appending
+#: to it lost its lines to the file replaced. An hour with no take written by any run is taken for none running
+#: elsewhere; safety over size: a folder in use on two machines at once is never rewritten, only one left quiet that
+#: long (a run elsewhere idle for over an hour at this start is the one case still lost).
+STAND_IN_QUIET = 3600.0
+
+
+def _quiet_elsewhere(file: SharedFile, path: Path) -> str | None:
+    """Why ``path`` (``file``, locked by a stand-in) must not be rewritten: changed within :data:`STAND_IN_QUIET`, a run
+    of another machine may be appending to it. None: no stand-in (its own lock tells), or quiet long enough."""
+    if file.lock_file is None:
+        return None
+    try:
+        age = time.time() - os.stat(path).st_mtime
+    except OSError as error:
+        return f"its age is unknown ({error.strerror or error})"
+    if age >= STAND_IN_QUIET:
+        return None
+    return (f"its file system gives no locks, and it changed {age:.0f} s ago: a run of another machine may be "
+            "appending to it")
 
 
 def _lock_shared(fd: int, deadline: float) -> str | None:
