@@ -272,7 +272,7 @@ class FolderSource(JournalStart):
 
     def _scan(self) -> dict[Path, Stamp]:
         """Every wanted file and its stamp (the scan at start, and after close events were lost)."""
-        self._listing.list()
+        self._listing.list(full=True)  # kinds read anew: events lost may hide a file made a folder
         return self._stamps(self._listing.paths)
 
     def _stamps(self, paths: Iterable[Path]) -> dict[Path, Stamp]:

@@ -62,14 +62,15 @@ class FolderListing:
         self.present: set[Path] = set()
         self._listed_all = -float("inf")  # time.monotonic() of the last listing of every folder
 
-    def list(self) -> bool:
-        """List the folders again (those whose time changed); whether the wanted files (or the folders) changed
-        since the last listing."""
+    def list(self, full: bool = False) -> bool:
+        """List the folders again (those whose time changed; every one, with each name's kind read anew, where
+        ``full`` or every :data:`RELIST_SECONDS`); whether the wanted files (or the folders) changed since the last
+        listing."""
         changed = False
         folders: dict[str, _Folder] = {}
         pending = [str(self._root)]
         now = time.monotonic()
-        every = now - self._listed_all >= RELIST_SECONDS
+        every = full or now - self._listed_all >= RELIST_SECONDS
         if every:
             self._listed_all = now
         while pending:
@@ -83,7 +84,9 @@ class FolderListing:
                 continue
             if listed is not None:
                 names, kinds, stamp = listed
-                if known is None or known.names != names:
+                # Kinds read anew (a relist of every folder) are compared too: a file replaced by a folder of its
+                # name (while events were lost) keeps the names as they were.
+                if known is None or known.names != names or (kinds is not None and kinds != known.kinds):
                     known = self._folder(folder, known, names, kinds)
                     changed = True
                 known.stamp = stamp
@@ -100,15 +103,17 @@ class FolderListing:
     @staticmethod
     def _list(folder: str, known: _Folder | None, every: bool) -> Listed | None:
         """``folder``'s names and its stamp where settled; None where its stamp says they are ``known``'s (unless
-        ``every``). Read once: its first listing with each name's kind (scandir), later ones the names alone
-        (listdir, cheaper: most say nothing changed), the kinds of new names looked at one by one (a name or two)."""
+        ``every``). Read once: its first listing and a relist of ``every`` folder with each name's kind (scandir: a name
+        kept never had its kind looked at again, a file replaced by a folder of its name read as a take), other
+        listings the names alone (listdir, cheaper: most say nothing changed), the kinds of new names looked at one by
+        one (a name or two)."""
         wall = time.time_ns()  # before the stat: the folder's time is older than this, or it changed since
         st = os.stat(folder)
         stamp = (st.st_mtime_ns, st.st_ino, st.st_dev)
         if not every and known is not None and known.stamp == stamp:
             return None
         settled = stamp if wall - stamp[0] >= SETTLED_NS else None
-        if known is None:
+        if known is None or every:
             kinds = _scan_kinds(folder)
             return list(kinds), kinds, settled
         return os.listdir(folder), None, settled

@@ -42,3 +42,18 @@ def test_a_folder_whose_names_changed_is_read_once(tmp_path: Path, monkeypatch: 
     assert reads == {str(tmp_path): 1, str(tmp_path / "set.wav"): 1}
     assert sorted(p.relative_to(tmp_path).as_posix() for p in listing.paths) == [
         "a.wav", "b.wav", "c.wav", "set.wav/d.wav"]
+
+
+def test_a_full_relist_reads_the_kinds_again(tmp_path: Path) -> None:
+    """A file replaced by a folder of its name (as while the event queue overflowed) keeps the folder's names as they
+    were: the full relist read their kinds from before, and listed the folder as a take."""
+    (tmp_path / "x.wav").write_bytes(b"x")
+    (tmp_path / "a.wav").write_bytes(b"x")
+    listing = FolderListing(tmp_path, True, lambda name: name.endswith(".wav"))
+    assert listing.list()
+    assert sorted(p.name for p in listing.paths) == ["a.wav", "x.wav"]
+    (tmp_path / "x.wav").unlink()
+    (tmp_path / "x.wav").mkdir()
+    (tmp_path / "x.wav" / "d.wav").write_bytes(b"x")
+    assert listing.list(full=True)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in listing.paths) == ["a.wav", "x.wav/d.wav"]
