@@ -324,10 +324,11 @@ class FolderSource(JournalStart):
             # Overflows counted before the scan: it sees the files as the events dropped until then left them.
             overflows = self._closes.overflows() if self._closes else self._overflows
             current = self._look(full=overflows != self._overflows)
-            closed, writing, touched = self._closes.snapshot(current) if self._closes else ({}, set(), {})
             # While watchdog holds the events behind a move out, a file touched meanwhile (its IN_ATTRIB held) looked
-            # changed and unclosed: a settle_time under the hold read it again, as a new take of the same sound.
+            # changed and unclosed: a settle_time under the hold read it again, as a new take of the same sound. Read
+            # before the snapshot: a hold over by then has its events in it.
             held = self._closes.held_until() if self._closes else -float("inf")
+            closed, writing, touched = self._closes.snapshot(current) if self._closes else ({}, set(), {})
             quiet = max(self.settle_time, self._closes.hold_floor) if self._closes else self.settle_time
             now = time.monotonic()
             if overflows != self._overflows:

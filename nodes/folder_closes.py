@@ -7,9 +7,11 @@ watchdog tells only its own watch groups of a queue overflow (IN_Q_OVERFLOW: eve
 overflow goes unheard, and a lost close is waited for.
 
 watchdog holds every event :data:`HOLD` seconds behind a move out of the folder (IN_MOVED_FROM), for the move in that
-would pair with it: a file's close or new times (IN_ATTRIB) then come late. :meth:`CloseWatch.held_until` says how
-long events may be so held (the reader sees the moves as the system tells them, before the hold); without that
-reader, :attr:`CloseWatch.hold_floor` is the quiet time a file without a close waits at least.
+would pair with it: a file's close or new times (IN_ATTRIB) then come late. :meth:`CloseWatch.held_until` says
+whether events may be so held: from a move out read (the reader sees the moves as the system tells them, before the
+hold) until its own event reaches :meth:`CloseWatch.dispatch` and the events queued behind it are dispatched too, not
+for a time (a loaded machine delivers them late), :data:`HOLD_LIMIT` at most. Without that reader,
+:attr:`CloseWatch.hold_floor` is the quiet time a file without a close waits at least.
 """
 
 from __future__ import annotations
@@ -44,8 +46,12 @@ except Exception:
     HOLD = 0.5
 
 #: Seconds past :data:`HOLD` that the events it held may take to reach :meth:`CloseWatch.dispatch` (watchdog's
-#: emitter and observer threads, on a loaded machine).
+#: emitter and observer threads, on a loaded machine): the hold's bound where the moves are not seen as read.
 HOLD_MARGIN = 0.5
+
+#: Seconds a move out read is taken as holding events at most, its event not delivered (a safety bound: a watch
+#: removed with it pending, say); delivered, the hold ends then.
+HOLD_LIMIT = 30.0
 
 Close = tuple[Stamp, int]  # a file's stamp at its writer's close, and that close's number (one count for all files)
 
@@ -89,9 +95,10 @@ class CloseWatch(FileSystemEventHandler):
         # While forget_gone() asks the disk (outside the lock): the files heard of meanwhile, whose entries it keeps.
         self._heard_meanwhile: set[Path] | None = None
         self._overflows = 0
-        # Moves out of the folder read from the system and not paired yet (cookie -> when read): the events behind
-        # each are held by watchdog, told here later than the scan sees what they tell.
-        self._moves_out: dict[int, float] = {}
+        # Moves out of the folder read from the system, not paired nor delivered yet (cookie -> when read, its name):
+        # the events behind each are held by watchdog, told here later than the scan sees what they tell.
+        self._moves_out: dict[int, tuple[float, str]] = {}
+        self._delivered = -float("inf")  # time.monotonic() of the last move out delivered: its held events follow it
         #: The quiet time a file without a close waits at least: watchdog's hold, where moves are not seen as read.
         self.hold_floor = 0.0 if InotifyFD is not None else HOLD + HOLD_MARGIN
         self._observer = _observer(self._overflowed, self._moved)
@@ -154,20 +161,37 @@ class CloseWatch(FileSystemEventHandler):
             return self._overflows
 
     def held_until(self) -> float:
-        """The :func:`time.monotonic` time until which watchdog may hold events not told yet (-inf: none held)."""
+        """The :func:`time.monotonic` time until which watchdog may hold events not told yet (-inf: none held): a
+        move out read and not delivered, or delivered with events still queued behind it. Read before
+        :meth:`snapshot`: the events a hold released are in that snapshot."""
         now = time.monotonic()
         with self._lock:
             if self._moves_out:
-                self._moves_out = {c: t for c, t in self._moves_out.items() if now - t < HOLD + HOLD_MARGIN}
-            return max(self._moves_out.values(), default=-float("inf")) + HOLD + HOLD_MARGIN
+                self._moves_out = {c: m for c, m in self._moves_out.items() if now - m[0] < HOLD_LIMIT}
+            held = max((t for t, _ in self._moves_out.values()), default=-float("inf")) + HOLD_LIMIT
+            delivered = self._delivered
+        if now - delivered < HOLD_LIMIT and _undispatched(self._observer) > 0:
+            return now + HOLD_LIMIT  # the events the hold released, queued behind the move, not dispatched yet
+        return held
 
-    def _moved(self, cookie: int, out: bool) -> None:
+    def _moved(self, cookie: int, out: bool, name: str) -> None:
         # On watchdog's reader thread, as the system tells the move: before the hold, and before any event behind it.
+        # The name alone (its folder is the watch group's to tell): delivered, the oldest move out of that name ends.
         with self._lock:
             if out:
-                self._moves_out[cookie] = time.monotonic()
+                self._moves_out[cookie] = (time.monotonic(), name)
             else:  # moved in: paired with its move out (released at once), or a move in from elsewhere
                 self._moves_out.pop(cookie, None)
+
+    def _move_out_delivered(self, name: str) -> None:
+        # A move out unpaired, released by watchdog's hold: the events held behind it are queued after it.
+        with self._lock:
+            cookie = min((c for c, m in self._moves_out.items() if m[1] == name),
+                         key=lambda c: self._moves_out[c][0], default=None)
+            if cookie is not None:
+                del self._moves_out[cookie]
+                self._delivered = time.monotonic()
+        self._wake.set()
 
     def _overflowed(self) -> None:
         # On watchdog's reader thread, maybe before events read ahead of the overflow reach dispatch(): the scan's
@@ -178,6 +202,8 @@ class CloseWatch(FileSystemEventHandler):
 
     def dispatch(self, event: FileSystemEvent) -> None:
         try:
+            if event.event_type == "moved" and not event.dest_path and event.src_path:  # a move out, unpaired
+                self._move_out_delivered(os.path.basename(os.fsdecode(event.src_path)))
             self._on_event(event)
         except Exception as error:  # never let one odd event end the observer thread
             self._report(f"close events: {error!r} on {event!r}")
@@ -247,7 +273,7 @@ if InotifyFD is not None:
         dropped, which ones is not said. watchdog tells only its own watch groups (to watch anew). ``on_move`` hears
         each move (its cookie, and whether out), before watchdog holds the events behind a move out."""
 
-        def __init__(self, on_overflow: Callable[[], None], on_move: Callable[[int, bool], None]) -> None:
+        def __init__(self, on_overflow: Callable[[], None], on_move: Callable[[int, bool, str], None]) -> None:
             super().__init__()
             self._on_overflow, self._on_move = on_overflow, on_move
 
@@ -255,13 +281,13 @@ if InotifyFD is not None:
             if event.is_queue_overflow:
                 self._on_overflow()
             elif event.is_moved_from or event.is_moved_to:
-                self._on_move(event.cookie, event.is_moved_from)
+                self._on_move(event.cookie, event.is_moved_from, os.fsdecode(event.name))
             super().handle_event(event)
 
     class _OverflowTellingObserver(BaseObserver):
         """:class:`InotifyObserver` with ``generate_full_events``, reading through :class:`_OverflowTellingFD`."""
 
-        def __init__(self, on_overflow: Callable[[], None], on_move: Callable[[int, bool], None]) -> None:
+        def __init__(self, on_overflow: Callable[[], None], on_move: Callable[[int, bool, str], None]) -> None:
             self._reader = _OverflowTellingFD(on_overflow, on_move)
             self._reader.start()
             super().__init__(InotifyFullEmitter, inotify_fd=self._reader)
@@ -272,7 +298,12 @@ if InotifyFD is not None:
             self._reader.join()
 
 
-def _observer(on_overflow: Callable[[], None], on_move: Callable[[int, bool], None]) -> BaseObserver:
+def _undispatched(observer: BaseObserver) -> int:
+    """How many events ``observer`` queued and has not dispatched yet (its queue counts them until dispatched)."""
+    return int(getattr(observer.event_queue, "unfinished_tasks", 0))
+
+
+def _observer(on_overflow: Callable[[], None], on_move: Callable[[int, bool, str], None]) -> BaseObserver:
     """watchdog's inotify observer; full events: a file moved in from an unwatched folder comes as a move (a rename
     in), not a creation. Where watchdog reads overflows (7.1 on), ``on_overflow`` is told of each, and ``on_move`` of
     each move as read."""
