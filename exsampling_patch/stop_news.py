@@ -51,6 +51,14 @@ def arriving_parts(counts: Mapping[str, int]) -> list[str]:
              "at the next start; each refused, its phone keeps and sends again") for node_id, count in counts.items()]
 
 
+def unsent_parts(counts: Mapping[str, int]) -> list[str]:
+    """One sentence per output that had takes handed to its sender that did not go before the stop (the sender waited
+    for another run's folder): nothing goes after the stop; they are kept, and go at the next start. ``counts``: node
+    id -> its ``unsent`` status (told as it stops: ``ableton_max``), above 0."""
+    return [f"{counted(count, 'take')} not sent to Live by '{node_id}', kept for its next start"
+            for node_id, count in counts.items()]
+
+
 def kept_takes(ledger: TakeLedger) -> dict[str, tuple[str, str]]:
     """Take id -> (node, why) of the first node each take in flight waits at (held or kept open): a stop cut off
     takes waiting at an output (Live not answering, a sampler waiting for its audio process, a classifier still

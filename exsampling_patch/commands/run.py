@@ -49,6 +49,7 @@ from exsampling_patch.stop_news import (  # the summary's words: imported from h
     phones_parts,
     recovered_text,
     summary_word,
+    unsent_parts,
 )
 from exsampling_patch.validate import load_patch_with_warnings
 from exsampling_patch.wording import counted
@@ -393,12 +394,9 @@ def unfinished_text(engine: Engine) -> str:
 
 
 def unsent_text(counts: dict[str, int]) -> str:
-    """The summary's part for takes an output had handed to its sender but that did not go before the stop (the
-    sender waited for another run's folder): nothing goes after the stop; they are kept, and go at the next start
-    (the node's ``unsent`` status, told as it stops: ``ableton_max``). ``counts``: :func:`unsent_counts`."""
-    parts = [f"{counted(count, 'take')} not sent to Live by '{node_id}', kept for its next start"
-             for node_id, count in counts.items()]
-    return "; " + "; ".join(parts) if parts else ""
+    """The summary's part for takes an output kept unsent at its stop, worded as the editor's Stop says them
+    (:func:`exsampling_patch.stop_news.unsent_parts`). ``counts``: :func:`unsent_counts`."""
+    return joined(unsent_parts(counts))
 
 
 def unsent_counts(engine: Engine) -> dict[str, int]:

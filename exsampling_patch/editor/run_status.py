@@ -14,7 +14,7 @@ from exsampling_patch.editor.live import Runner, RuntimeObserver
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.patch_view import PatchView
 from exsampling_patch.runtime import Engine
-from exsampling_patch.stop_news import arriving_parts, cut_off_news, phones_parts
+from exsampling_patch.stop_news import arriving_parts, cut_off_news, phones_parts, unsent_parts
 from exsampling_patch.wording import counted
 
 
@@ -78,10 +78,13 @@ class RunStatus:
         # is told is stored (passed on at the next start) was said nowhere.
         # The takes the stop cut off come first, as in the console's summary: the bar said nothing of them, the console
         # "1 take kept by 'device' (...)" (Live not answering, a slot map's take waiting for its prediction) and
-        # "1 take from 'inbox' not through the patch" (still in a node's handler or queued).
+        # "1 take from 'inbox' not through the patch" (still in a node's handler or queued). Then, as the console, the
+        # takes an output kept unsent (its sender waited for another run's folder): they reach Live at the next start,
+        # which the Stop did not say, so a composer was surprised by them (or looked for them in Live in vain).
         held = self.observer.counts("held_on_phones")
-        said = ([] if self.stop_clean else ["some work did not finish in time"]) + self.kept_at_stop + phones_parts(
-            held, self.observer.counts("uploads_cut_off")) + arriving_parts(self.still_arriving(held))
+        said = ([] if self.stop_clean else ["some work did not finish in time"]) + self.kept_at_stop + unsent_parts(
+            self.observer.counts("unsent")) + phones_parts(held, self.observer.counts("uploads_cut_off")) + (
+            arriving_parts(self.still_arriving(held)))
         return "; ".join(said)
 
     def kept_news(self, engine: Engine) -> list[str]:
