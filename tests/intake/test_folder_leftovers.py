@@ -16,6 +16,7 @@ import soundfile as sf
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import folder as folder_module
 from exsampling_patch.nodes.folder import FolderSource
+from tests.intake.counting_wake import CountingWake
 from tests.waiting import wait_for
 
 RATE = 8000
@@ -32,6 +33,23 @@ def start(folder: Path, **params: object) -> tuple[FolderSource, NodeContext]:
                         context)
     node.start()
     return node, context
+
+
+def scans_past_quiet(node: FolderSource) -> None:
+    """Returns once a scan that began past the quiet time a file without a close waits (settle_time, or the close
+    events' hold floor) has ended, counted from a scan that began after this call: what the folder held then (a
+    sub-folder made just before), seen by that scan, is read or told by then. Scans counted, not slept: a loaded
+    machine's late scans are waited for."""
+    closes = node._closes
+    quiet = max(node.settle_time, closes.hold_floor if closes is not None else 0.0)
+    wake = CountingWake(node._wake)
+    node._wake = wake
+    # Two waits: the second ends a scan begun after the first, so after this call.
+    assert wait_for(lambda: wake.waits >= 2), "the folder source stopped scanning"
+    ready = time.monotonic() + quiet
+    assert wait_for(lambda: time.monotonic() >= ready, quiet + 10.0)
+    seen = wake.waits
+    assert wait_for(lambda: wake.waits >= seen + 2), "the folder source stopped scanning"
 
 
 def names(context: NodeContext, folder: Path) -> list[str]:
@@ -88,7 +106,7 @@ def test_a_sub_folder_named_like_a_sound_file_is_no_take(tmp_path: Path, recursi
         write_take(folder / "real.wav")
         expected = ["new.wav/inner2.wav", "old.wav/inner.wav", "real.wav"] if recursive else ["real.wav"]
         assert wait_for(lambda: len(context.emitted) >= len(expected))
-        time.sleep(0.5)  # past settle_time: a folder taken as a take would be told now
+        scans_past_quiet(node)  # a folder taken as a take would be told by now
     finally:
         node.stop()
     assert context.errors == [] and context.fates == [] and context.ended == []
