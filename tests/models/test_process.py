@@ -189,11 +189,13 @@ def test_the_classifiers_process_loads_no_scipy_linalg_and_one_blas_thread(repo:
 
 def wait_until_loading(process: ClassifierProcess) -> None:
     """Until a thread waits for ``process`` to load its model (wait_ready holds the lock while it waits)."""
-    for _ in range(10_000):
+    # A time, not a count of sleeps: on a loaded machine each 1 ms sleep lasts longer, and the bound with it.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
         if process._lock.locked():
             return
         time.sleep(0.001)
-    raise AssertionError("nobody waited for the classifier's process")
+    raise AssertionError("nobody waited for the classifier's process in 30 s")
 
 
 def test_a_stop_while_the_model_loads_ends_the_process_without_waiting_for_the_load() -> None:

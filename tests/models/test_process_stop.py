@@ -96,7 +96,9 @@ def test_a_classifier_process_hung_on_a_take_is_terminated_at_the_stop(monkeypat
 
     scoring = threading.Thread(target=score)
     scoring.start()
+    deadline = time.monotonic() + 60  # a lock never taken fails here, not at pytest's 300 s timeout
     while not process._lock.locked() and scoring.is_alive():  # the take is in hand
+        assert time.monotonic() < deadline, "predict() never took the take in hand (the process lock) in 60 s"
         time.sleep(0.001)
     assert process.stop() is False  # hung: told by the node
     scoring.join(10)
