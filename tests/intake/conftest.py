@@ -140,6 +140,9 @@ class Client:
 
     def __init__(self, engine: Engine, cert: Path | None, node_id: str = "rec") -> None:
         rec = rec_of(engine, node_id)
+        # start() (an edit's too: engine.update returns once it did) sets the server or raises, reported on the node:
+        # its error, not a bare AttributeError, says why a phone could not reach it
+        assert getattr(rec, "server", None) is not None, f"recorder {node_id!r} has no server: {engine.errors}"
         self.port = rec.server.port
         self.token = rec.server.token
         self.tls = ssl.create_default_context(cafile=str(cert)) if cert else None
