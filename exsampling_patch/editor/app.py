@@ -17,7 +17,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from exsampling_patch.editor import dialogs, screen, style
+from exsampling_patch.editor import callbacks, dialogs, screen, style
 from exsampling_patch.editor.add_popup import AddPopup
 from exsampling_patch.editor.canvas_clicks import CanvasClicks
 from exsampling_patch.editor.edit_actions import KEPT, EditActions
@@ -387,10 +387,12 @@ class EditorApp:
             dpg.set_viewport_title(self._title)
 
     def render(self, frames: int = 1) -> None:
-        """Run ``frames`` frames (viewport needed)."""
+        """Run ``frames`` frames (viewport needed), each followed by the callbacks it queued (callbacks.py): on
+        this thread, between frames, so none runs beside one."""
         for _ in range(frames):
             self.frame()
             dpg.render_dearpygui_frame()
+            callbacks.run_queued()
 
     def open_viewport(self, width: int = 1400, height: int = 900, vsync: bool = True, fit: bool = False) -> None:
         """The window: ``width`` x ``height``, or with ``fit`` at most that and within the screen, centred."""
@@ -401,6 +403,7 @@ class EditorApp:
         dpg.set_exit_callback(lambda: self.quit())
         dpg.set_viewport_clear_color(list(style.BACKGROUND))
         dpg.set_viewport_resize_callback(lambda *_: self._fit_main_window())
+        callbacks.manage()  # before the set-up: no callback thread, callbacks run by render()
         dpg.setup_dearpygui()
         dpg.show_viewport()
         self._fit_main_window()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dearpygui.dearpygui as dpg
 
+from exsampling_patch.editor import callbacks
 from exsampling_patch.editor.app import INSPECTOR_W, PALETTE_W, EditorApp
 from tests.editor import xinput
 from tests.editor.harness import open_editor
@@ -25,10 +26,10 @@ REPO = Path(__file__).resolve().parents[2]
 #: clicks there (the inspector's right column) first moves the window to (0, 0), as combo_keys_scenario.py does.
 VIEWPORT = (1280, 1000)
 #: Frames after a step of a drag, then the last step's (before the release, or a block that reads the drag): 0 for
-#: each step but the last, which waits only until the frame in which the move is seen (no settling: the callbacks
-#: queued run in order, and the last step's settling waits for them all; a settling after each step drew 3-4 frames
-#: a step, a third of the keys scenario's frames); the last has the frames any event has (None: until the frame it
-#: is seen in, then the settling's).
+#: each step but the last, which waits only until the frame in which the move is seen (no settling: each frame's
+#: callbacks run after it, in order, and the last step's settling draws what they all did; a settling after each
+#: step drew 3-4 frames a step, a third of the keys scenario's frames); the last has the frames any event has
+#: (None: until the frame it is seen in, then the settling's).
 STEP_FRAMES: tuple[int | None, int | None] = (0, None)
 #: The most frames an event is waited for where its frame cannot be seen (the pointer stopped at the display's edge,
 #: a key no state shows): the fixed count every event had before.
@@ -49,13 +50,6 @@ class Driver:
         self.app = app
         x, y = dpg.get_viewport_pos()
         self.origin = (int(x), int(y))
-        # One tick a frame on the callback thread (see settle); one Driver per editor: a second one's handler
-        # would replace this one's.
-        self._ticks = 0
-        with dpg.item_handler_registry() as ticking:
-            dpg.add_item_visible_handler(callback=self._tick)
-        dpg.bind_item_handler_registry("statusbar", ticking)
-        self._bound_at = dpg.get_frame_count()
         # Key releases the editor has taken (see key): queued behind the editor's handler of the key's press.
         self._releases = 0
         with dpg.handler_registry():
@@ -106,7 +100,7 @@ class Driver:
         return None
 
     def frames(self, count: int) -> None:
-        """``count`` frames, then until the callbacks queued so far have run (see :meth:`settle`)."""
+        """``count`` frames, then the settling's (see :meth:`settle`)."""
         self.app.render(count)
         self.settle()
 
@@ -132,17 +126,29 @@ class Driver:
         else:
             self.frames(frames)
 
-    def settle(self, most: int = 2000) -> None:
-        """Render until every callback queued so far has run, then a frame that draws what they did. Key and mouse
-        handlers run on Dear PyGui's callback thread, one after the other: on a busy machine a scenario read the
-        editor while Delete was half done (the status said "unlinked ..." of its first link). The status bar's
-        visible handler queues one tick a frame behind them; once the tick of a frame drawn after this call has run,
-        so have they. They run beside the frames, so the last of them may have run after the last frame drawn: on a
-        loaded machine the nodes were read where that frame drew them, before the pan that the Right key's handler
-        (Home's too) had made."""
-        wanted = dpg.get_frame_count() - self._bound_at + 1
-        self._render_until(lambda: self._ticks >= wanted, most, "Dear PyGui's callback thread did not catch up")
-        self.app.render(1)
+    def settle(self) -> None:
+        """Two frames, each followed by the callbacks it queued: the editor runs them on this thread right after
+        the frame (EditorApp.render, callbacks.py), so once a frame is rendered its key and mouse handlers have run.
+        The first frame is for the widgets: ImGui acts on an event a frame after Dear PyGui's state shows it (a
+        button's callback came a frame after its release was seen: the file dialog Discard opens was not there yet);
+        the second draws what the callbacks did (the pan that the Right key's handler made, the nodes Delete
+        removed). The callback thread's settling rendered until a tick queued behind them had run: two frames at
+        least, more on a loaded machine."""
+        self.app.render(2)
+
+    @contextmanager
+    def late(self) -> Iterator[None]:
+        """Frames rendered in the block leave their callbacks queued; they run once it ends, in their order, as if
+        a slow callback had held them up (the scenarios that check the editor's handlers read each event as of its
+        own frame). The editor runs each frame's callbacks after it (EditorApp.render); held on Dear PyGui's own
+        callback thread by a frame callback that waited, as before, the wait now held the frame loop itself."""
+        run_queued = callbacks.run_queued
+        callbacks.run_queued = lambda: 0  # render() finds it here: nothing run
+        try:
+            yield
+        finally:
+            callbacks.run_queued = run_queued
+            run_queued()
 
     def _render_until(self, done: Callable[[], bool], most: int, failure: str) -> None:
         for _ in range(most):
@@ -150,9 +156,6 @@ class Driver:
             if done():
                 return
         raise RuntimeError(f"{failure} in {most} frames")
-
-    def _tick(self, *_: object) -> None:
-        self._ticks += 1
 
     def _released(self, sender: object, key: object, *_: object) -> None:
         # A modifier's release is no key's: one let go as the next key goes down (see key) is not that key's.

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from typing import Any
 
 import dearpygui.dearpygui as dpg
@@ -29,17 +28,14 @@ def late(driver: Driver, events: list[tuple[str, str | int]]) -> None:
     still down let go (also when this raises: one left down stays down on the test display for the scenarios after
     this one)."""
     app: EditorApp = driver.app
-    gate = threading.Event()
-    dpg.set_frame_callback(dpg.get_frame_count() + 1, lambda: gate.wait(10))
     try:
-        app.render(2)  # the frame callback's frame: the callback thread waits from here
-        for event in events:
-            driver.send(*event)
+        with driver.late():  # the handlers held back (Driver.late), as on the callback thread a frame callback held
             app.render(2)
-        gate.set()
+            for event in events:
+                driver.send(*event)
+                app.render(2)
         driver.frames(3)
     finally:
-        gate.set()
         for key in {str(key) for what, key in events if what == "keydown"}:
             if xinput.is_down(key):
                 driver.send("keyup", key)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from typing import Any
 
 import dearpygui.dearpygui as dpg
@@ -28,17 +27,11 @@ def late(driver: Driver, events: list[tuple[object, ...]]) -> None:
     """``events`` (``xdotool`` commands) sent, two frames after each, while the callback thread waits; then the thread
     let go and its handlers settled."""
     app: EditorApp = driver.app
-    gate = threading.Event()
-    dpg.set_frame_callback(dpg.get_frame_count() + 1, lambda: gate.wait(10))
-    try:
-        app.render(2)  # the frame callback's frame: the callback thread waits from here
+    with driver.late():  # the handlers held back (Driver.late), as on the callback thread a frame callback held
+        app.render(2)
         for event in events:
             driver.send(*event)
             app.render(2)
-        gate.set()
-        driver.frames(3)
-    finally:
-        gate.set()
     driver.frames(3)
 
 

@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from typing import Any
-
-import dearpygui.dearpygui as dpg
 
 from tests.editor.driving import VIEWPORT, Driver, drawn, node_rects, press_point, title_point, work_folder
 from tests.editor.harness import open_editor
@@ -55,12 +52,10 @@ def main() -> dict[str, Any]:
             out["copy_over_below"] = x0 <= point[0] <= x1 and y0 <= point[1] <= y1
             driver.move(point)
             driver.input("mousedown", 1)
-            release = threading.Event()
-            dpg.set_frame_callback(dpg.get_frame_count() + 1, lambda *_: release.wait(10))
-            driver.send("mouseup", 1)
-            app.render(6)
-            out["menu_shown_while_held"] = shown("node_menu")
-            release.set()
+            with driver.late():  # the release's handler held back (Driver.late) until the menu is gone
+                driver.send("mouseup", 1)
+                app.render(6)
+                out["menu_shown_while_held"] = shown("node_menu")
             driver.frames(5)
             out["selection"] = app.selection()
             out["inspector"] = app.inspector.node_id

@@ -12,7 +12,6 @@ JSON object of measurements.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -255,15 +254,12 @@ def main() -> dict[str, Any]:
         # 2b''. The same, the key handlers running late (a loaded machine; a slow callback before them): held while
         # Dear PyGui's callback thread waits, let go, then the thread goes on. The repeats queued while it was held
         # ran after the release, and read as new presses: a hold played 2-4 notes under load (2 runs in 4).
-        notes, gate = sampler.stats()["notes"], threading.Event()
-        dpg.set_frame_callback(dpg.get_frame_count() + 1, lambda: gate.wait(10))
-        try:
-            with xinput.holding("2"):  # not driver.holding: its frames wait for the callback thread
-                app.render(2)  # the press's frame, and the frame callback's: the callback thread waits from here
+        notes = sampler.stats()["notes"]
+        with driver.late():  # the key handlers held back (Driver.late), as a frame callback held the callback thread
+            with xinput.holding("2"):  # not driver.holding: its frames wait for the handlers
+                app.render(2)  # the press's frame, and the next
                 frames_for(app, 0.8)
             app.render(3)  # the release's frames: its handler queued behind the repeats
-        finally:
-            gate.set()
         driver.frames(3)
         played = time.perf_counter()  # the queued key handlers have run (settled): the key's audition was sent
         assert engine.wait_idle(5)
