@@ -3,15 +3,29 @@
 # Xvfb picks the display number itself (-displayfd: the first one no server holds, written once it accepts
 # connections). Picked at random among :90-:98, two test runs at once (several engineers on one machine) shared
 # one: the second Xvfb failed to start, and the first run's exit took the display from under the second.
+# Each Xvfb logs to a file of its own, named by its display once it has one (/tmp/exsampling-xvfb-N.log): one log
+# shared by every run was overwritten by the next, and why an Xvfb did not start was lost. One that does not start
+# keeps the log it started with, named in the warning.
 if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null; then
   _display_file=$(mktemp)
-  Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$_display_file" >/tmp/exsampling-xvfb.log 2>&1 &
-  _started_pids+=($!)
-  for _ in $(seq 100); do [ -s "$_display_file" ] && break; sleep 0.1; done
+  _xvfb_log=$(mktemp /tmp/exsampling-xvfb-starting.XXXXXX.log)
+  Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$_display_file" >"$_xvfb_log" 2>&1 &
+  _xvfb_pid=$!
+  _started_pids+=("$_xvfb_pid")
+  # Up to 30 s: a loaded machine's Xvfb took more than 10. Not past its end: an Xvfb that exited writes no display.
+  for _ in $(seq 300); do
+    [ -s "$_display_file" ] && break
+    kill -0 "$_xvfb_pid" 2>/dev/null || break
+    sleep 0.1
+  done
   if [ -s "$_display_file" ]; then
-    export DISPLAY=":$(head -n 1 "$_display_file")"
+    _display=$(head -n 1 "$_display_file")
+    export DISPLAY=":$_display"
+    # Renamed, not copied: Xvfb writes on to the same file. An older log of this display is of a server now gone.
+    mv -f "$_xvfb_log" "/tmp/exsampling-xvfb-$_display.log"
   else
-    echo "warning: Xvfb did not start; display tests will skip" >&2
+    echo "warning: Xvfb did not start (its log: $_xvfb_log); display tests will skip" >&2
   fi
   rm -f "$_display_file"
+  unset _display _xvfb_log _xvfb_pid
 fi

@@ -19,6 +19,7 @@ RUNS = 10  # more than the nine displays (:90-:98) the script once picked among 
 @pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("xdotool") is None, reason="needs Xvfb and xdotool")
 def test_runs_started_at_once_each_get_a_display_of_their_own() -> None:
     env = {key: value for key, value in os.environ.items() if key != "DISPLAY"}
+    started = time.time()
     # Each shell starts its display, says which and how large the server there says the screen is, and holds the
     # display until its stdin closes.
     script = ('source scripts/xvfb.sh; echo "$DISPLAY $(xdotool getdisplaygeometry)"; read -r _; '
@@ -36,6 +37,10 @@ def test_runs_started_at_once_each_get_a_display_of_their_own() -> None:
     assert all(words[1:] == ["1280", "1024"] for words in said), said  # each display's server answered
     displays = [words[0] for words in said]
     assert len(set(displays)) == RUNS, displays
+    # Each Xvfb's log is its display's, written by this run (one shared log, overwritten by each run, lost why one
+    # did not start). A second's slack: a file system's times may be coarser than the clock.
+    logs = [Path(f"/tmp/exsampling-xvfb-{display[1:]}.log") for display in displays]
+    assert all(log.is_file() and log.stat().st_mtime >= started - 1 for log in logs), displays
 
 
 @pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
