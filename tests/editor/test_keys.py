@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def walk() -> dict[str, Any]:
-    """One run of the scenario (about 20 s), read by each test below."""
+    """One run of the scenario, read by each test below: it is this file's whole time (a real window walked through
+    every node of the default patch), not to be paid twice."""
     return run_scenario("tests.editor.keys_scenario")
 
 
