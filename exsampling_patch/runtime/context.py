@@ -43,7 +43,7 @@ class EngineSide(Protocol):
     _starting: tuple[str, str] | None
     _stopping: bool
 
-    def _emit(self, node_id: str, port: str, message: Any) -> None: ...
+    def _emit(self, node_id: str, port: str, message: Any, run: int | None = ...) -> None: ...
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = ...,
                       details: str = ..., during: str = ..., of: Node | type[Node] | None = ..., where: str = ...,
@@ -66,12 +66,18 @@ class EngineContext(NodeContext):
     ended or held open the new run's takes of the same id (a take redone keeps its id). What it tells now is logged
     only; asked, it is answered of its own run: none of its takes in flight, none of its inputs linked. A node's
     stop() runs before the next start, in its own run: what it tells there still counts.
+
+    Its takes are told to ``ledger``, its run's (never the engine's :attr:`ledger` read at the call): checked "not
+    ended" and then read, the engine could start again between the two, and an old run's late close_take ended the
+    new run's redone take. Its emits are checked by the engine under the lock that start() bumps the run under.
     """
 
-    def __init__(self, engine: EngineSide, base_dir: str | os.PathLike[str] | None, run: int = 0) -> None:
+    def __init__(self, engine: EngineSide, base_dir: str | os.PathLike[str] | None, run: int = 0, *,
+                 ledger: TakeLedger) -> None:
         super().__init__(base_dir)
         self._engine = engine
         self._run = run
+        self._ledger = ledger
 
     def _of_ended_run(self, node_id: str, what: str, told: object) -> bool:
         """Whether this context's run has ended (the engine started again): ``told`` is then logged, nothing more."""
@@ -94,10 +100,9 @@ class EngineContext(NodeContext):
         return self._engine.run_id
 
     def emit(self, node_id: str, port: str, message: Any) -> None:
-        # From a worker the engine's _emit tells the runs apart; from a node's own thread only its context can.
-        if self._of_ended_run(node_id, f"a message on '{port}'", message):
-            return
-        self._engine._emit(node_id, port, message)
+        # From a worker the engine's _emit tells the runs apart; from a node's own thread only its context can. Checked
+        # there, under the lock start() bumps the run under: checked here first, start() could run between the two.
+        self._engine._emit(node_id, port, message, run=self._run)
 
     def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:
         # Told by its handler, on the message in hand: that message's error, as if the handler had raised (the
@@ -157,13 +162,13 @@ class EngineContext(NodeContext):
     def tell_fate(self, node_id: str, take: Any, fate: str, reason: str) -> None:
         key = take_key(take)
         if key is not None and not self._of_ended_run(node_id, f"a take's fate ({fate})", key):
-            self._engine.ledger.note(key, node_id, fate, reason)
+            self._ledger.note(key, node_id, fate, reason)
 
     def keep_open(self, node_id: str, take: Any) -> bool:
         key = take_key(take)
         # One of an ended run held the new run's take of its id (redone, the same id) open: it never ended.
         return key is not None and not self._of_ended_run(node_id, "a take kept open", key) and \
-            self._engine.ledger.keep(key, node_id)
+            self._ledger.keep(key, node_id)
 
     def close_take(self, node_id: str, take: Any, not_loaded: str) -> None:
         key = take_key(take)
@@ -171,23 +176,24 @@ class EngineContext(NodeContext):
         if key is None or self._of_ended_run(node_id, "a take closed", key):
             return
         if not_loaded:
-            self._engine.ledger.note(key, node_id, NOT_LOADED, not_loaded)
-        self._engine.ledger.unkeep(key, node_id)  # closed, even past the stop: no longer the node it waits at
+            self._ledger.note(key, node_id, NOT_LOADED, not_loaded)
+        self._ledger.unkeep(key, node_id)  # closed, even past the stop: no longer the node it waits at
         if self._engine._stopping:  # kept past the stop: not done, its source passes it on again at the next start
             return
-        ended = self._engine.ledger.finish(key, node_id, reached=True)
-        if ended is not None:
+        ended = self._ledger.finish(key, node_id, reached=True)
+        # Its own run's take ended; told only while that run is the engine's (its source's, its observers')
+        if ended is not None and not self._of_ended_run(node_id, "a take's end", key):
             self._engine._ended(ended)
 
     def hold_take(self, node_id: str, take: Any, reason: str) -> None:
         key = take_key(take)
         if key is not None and not self._of_ended_run(node_id, "a take held", key):
-            self._engine.ledger.hold(key, node_id, reason)
+            self._ledger.hold(key, node_id, reason)
 
     def let_go_take(self, node_id: str, take: Any) -> None:
         key = take_key(take)
         if key is not None and not self._of_ended_run(node_id, "a take let go", key):
-            self._engine.ledger.release(key, node_id)
+            self._ledger.release(key, node_id)
 
     def take_in_flight(self, node_id: str, take: Any) -> bool:
         # An ended run's takes have all ended with it: answered from the new run's ledger, its classifier's map held
@@ -195,14 +201,14 @@ class EngineContext(NodeContext):
         if self.run_ended:
             return False
         key = take if isinstance(take, str) else take_key(take)
-        return key is None or key in self._engine.ledger
+        return key is None or key in self._ledger
 
     def tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
         # Its end was told in the new run, to the new run's source of its id (which wrote it down as ended)
         if self._of_ended_run(node_id, f"a take's end ({fate})", take_id):
             return
-        ended = self._engine.ledger.told(take_id, recorder, node_id, fate, reason)
-        if ended is not None:
+        ended = self._ledger.told(take_id, recorder, node_id, fate, reason)
+        if ended is not None and not self._of_ended_run(node_id, "a take's end", take_id):
             self._engine._ended(ended)
 
     def sent_after_stop(self, node_id: str, thread: str, message: Any, first: bool) -> None:
@@ -217,9 +223,9 @@ class EngineContext(NodeContext):
         # run's ledger (the new run's take of that id, redone, then taken for ended before).
         if key is None or self._of_ended_run(node_id, "a take sent after its stop", key):
             return
-        if key in self._engine.ledger:  # a copy of one in flight: that one's end tells it
+        if key in self._ledger:  # a copy of one in flight: that one's end tells it
             return
-        if not self._engine.ledger.first_end(key):  # ended before (sent again, or on two outputs): told once
+        if not self._ledger.first_end(key):  # ended before (sent again, or on two outputs): told once
             return
         # Its end is told, and not to its source: one that stored it passes it on again at the next start.
         self._engine.events.publish(TakeEnded(node_id, take_id=key, recorder=getattr(take_of(message), "source", ""),

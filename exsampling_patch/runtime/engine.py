@@ -112,6 +112,10 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         #: Takes in flight and what became of them: see :mod:`exsampling_patch.runtime.ledger`.
         self.ledger = TakeLedger()
         self.run_id = 0  # starts so far: a node's context.run_id, which a run started again is told apart by
+        # Held by start() to bump run_id and install the run's ledger and context, and by a context's emit to check its
+        # run and deliver: checked and then delivered without it, start() could run between and an old run's node
+        # sent into the new run. Reentrant: an observer of a hop may emit on the same thread.
+        self._run_lock = threading.RLock()
         self.hung: dict[str, float] = {}  # node id -> seconds its handler had run when it was found hung
         #: After stop(): each handler still running then, as (node id, input, where in the node's code or '').
         self.unfinished: list[tuple[str, str, str]] = []
@@ -133,7 +137,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self._left_plans: dict[str, Plan] = {}
         #: Sources an edit removed whose takes are still in flight: told of their ends (MessageFlow._ended).
         self._retired: dict[str, Node] = {}
-        self._context = EngineContext(self, base_dir)
+        self._context = EngineContext(self, base_dir, ledger=self.ledger)
         self._running = False
         self._stopping = False  # stop() is stopping the consumers: what they handle from then on is not done
         self._reset_stops()
@@ -201,11 +205,12 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         if self._switch_interval:
             self._switch_before = sys.getswitchinterval()
             sys.setswitchinterval(min(self._switch_before, self._switch_interval))
-        self.ledger = TakeLedger()
-        self.run_id += 1
-        # The nodes of this run (and of its edits) get a context of its own: one of the last run's, still telling from
-        # a thread of its own, tells its errors and statuses into its ended run's context, not on this run's node.
-        self._context = EngineContext(self, self._context.base_dir, run=self.run_id)
+        with self._run_lock:  # run_id first: a context of the last run that read it before reads its own ledger
+            self.run_id += 1
+            self.ledger = TakeLedger()
+            # The nodes of this run (and of its edits) get a context of its own, with this run's ledger: one of the
+            # last run's, still telling from a thread of its own, tells into its ended run's, not on this run's node.
+            self._context = EngineContext(self, self._context.base_dir, run=self.run_id, ledger=self.ledger)
         # Its own queue: a worker of the last run still in a handler (hung, or past stop()'s wait) never took its stop
         # token, and one of this run's workers took it from a shared queue and left (with workers: 1, none handled).
         self._ready = queue.SimpleQueue()
@@ -432,6 +437,18 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
             self._count_off(key, node.node_id, reached=not state.passed_on)
         if state.run == self.run_id and self.events.wants(NodeTiming):  # held past its run's stop: not this run's
             self.events.publish(NodeTiming(node.node_id, port=port, seconds=time.perf_counter() - start))
+
+    def _emit(self, node_id: str, port: str, message: Any, run: int | None = None) -> None:
+        """MessageFlow's emit; for a context's (``run``: its run), only while that run is the engine's, checked and
+        sent under :attr:`_run_lock`: a node of an ended run, on a thread of its own, sent into the new plan's links."""
+        if run is None:
+            super()._emit(node_id, port, message)
+            return
+        with self._run_lock:
+            if run != self.run_id:
+                log.debug("node %s of an ended run (%d) sent a message on '%s': %s", node_id, run, port, message)
+                return
+            super()._emit(node_id, port, message)
 
     def _bypass(self, node: Node, port: str, message: Any) -> None:
         """Pass a message that made ``node`` fail straight on to outputs of the same type."""
