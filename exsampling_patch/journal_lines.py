@@ -12,7 +12,8 @@ same folder) held the appending thread for ever, the take's end never written an
 now waited for :data:`LOCK_WAIT` seconds at most; then the line goes without it (as where the file system gives no
 locks), and a warning names the journal and the holder. Such a holder is remembered until the lock is next
 taken: held by the same processes, it is tried once and not waited for again (each take stalled its thread 5 s);
-a holder whose processes cannot be told (/proc/locks names none) is waited for (bounded) at every append.
+a holder whose processes cannot be told (/proc/locks names none: another pid namespace) is known by its lock's line
+in /proc/locks instead, and a new lock (another line) is waited for.
 """
 
 from __future__ import annotations
@@ -52,32 +53,44 @@ def cut_line_start(fd: int, end: int) -> int:
 def lock_holders(path: Path) -> list[int]:
     """The pids holding a lock on ``path`` that /proc/locks tells (none where it cannot: not Linux, another pid
     namespace)."""
+    return _holding(path)[0]
+
+
+def _holding(path: Path) -> tuple[list[int], tuple[object, ...]]:
+    """The pids holding a lock on ``path`` (:func:`lock_holders`), and the lock's identity where no pid is named: the
+    file's device:inode and each holder's line in /proc/locks (its id, kind, pid, range). A holder in another pid
+    namespace has no line there at all (the kernel hides it): the file's identity alone then."""
     try:
         stat = os.stat(path)
         lines = Path("/proc/locks").read_text(encoding="ascii", errors="replace").splitlines()
     except OSError:
-        return []
+        return [], ()
     want = (os.major(stat.st_dev), os.minor(stat.st_dev), stat.st_ino)
-    pids = []
+    pids, held = [], []
     for line in lines:
         fields = line.split()
         if len(fields) < 6 or fields[1] == "->":  # "->": a process waiting for the lock, not holding it
             continue
         try:
             major, minor, inode = fields[5].split(":")
-            if (int(major, 16), int(minor, 16), int(inode)) == want and int(fields[4]) > 0:
-                pids.append(int(fields[4]))
+            if (int(major, 16), int(minor, 16), int(inode)) == want:
+                held.append(" ".join(fields))
+                if int(fields[4]) > 0:
+                    pids.append(int(fields[4]))
         except ValueError:
             continue
-    return sorted(set(pids))
+    return sorted(set(pids)), (stat.st_dev, stat.st_ino, *sorted(held))
 
 
-_stuck: dict[Path, list[int]] = {}
-"""Journal -> the processes found holding its lock past the wait, until the lock is next taken. Held by the same ones
-again, it is tried once and not waited for: each append waited the whole wait (5 s) while the take store's lock was
-held and the thread that ended the take (the sampler's answer thread, the outbox reader) stalled, every take backing
-up behind the stuck holder. Holders not known (/proc/locks tells none) are not kept: any later holder, unknown too,
-read as the same, and a new holder's lock was skipped at once, not waited for."""
+_stuck: dict[Path, tuple[list[int], tuple[object, ...]]] = {}
+"""Journal -> who was found holding its lock past the wait (:func:`_holding`), until the lock is next taken. Held by
+the same again, it is tried once and not waited for: each append waited the whole wait (5 s) while the take store's
+lock was held and the thread that ended the take (the sampler's answer thread, the outbox reader) stalled, every take
+backing up behind the stuck holder. The same is the same processes where /proc/locks names them, else the same lock
+(:func:`_holding`: the file, and its holders' lines): by "no pid known" alone any later holder read as the stuck one,
+and a new holder's lock (another line) was skipped at once; remembered not at all, every take's end waited 5 s again.
+A lock let go and taken anew by one whose line reads the same, or by another unseen (another pid namespace), cannot be
+told from it: that one is not waited for, and only a take-back (a full disk) may then cut a line of its."""
 
 
 def _holders_text(pids: list[int]) -> str:
@@ -91,9 +104,12 @@ def _holders_text(pids: list[int]) -> str:
 
 
 def _still_stuck(path: Path) -> bool:
-    """Whether the lock on ``path`` is held by the same processes found stuck holding it (:data:`_stuck`)."""
+    """Whether the lock on ``path`` is held by the same holders found stuck holding it (:data:`_stuck`)."""
     stuck = _stuck.get(path)
-    return bool(stuck) and lock_holders(path) == stuck  # unknown holders are never known for the same
+    if stuck is None:
+        return False
+    pids, lines = _holding(path)
+    return pids == stuck[0] if stuck[0] else bool(lines) and lines == stuck[1]  # () where /proc/locks is unread
 
 
 def _lock(fd: int, path: Path, wait: float) -> None:
@@ -114,12 +130,9 @@ def _lock(fd: int, path: Path, wait: float) -> None:
             if time.monotonic() >= deadline:
                 # Without the lock only a take-back (a full disk) may cut the holder's line written at that moment;
                 # waiting on, this take's end is never written and the node hangs.
-                pids = lock_holders(path)
-                if pids:
-                    _stuck[path] = pids
-                else:  # unknown holders are waited for again: a new one cannot be told from the stuck one
-                    _stuck.pop(path, None)
-                again = "not waited for again while the same holder keeps it" if pids else "waited for at each line"
+                pids, lines = _holding(path)
+                _stuck[path] = (pids, lines)
+                again = "not waited for again while the same " + ("holder keeps it" if pids else "lock is held")
                 log.warning("the journal %s is locked by %s for over %g s, stopped or hung: a line appended without "
                             "its lock (%s)", path, _holders_text(pids), wait, again)
                 return
