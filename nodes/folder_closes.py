@@ -9,9 +9,10 @@ overflow goes unheard, and a lost close is waited for.
 watchdog holds every event :data:`HOLD` seconds behind a move out of the folder (IN_MOVED_FROM), for the move in that
 would pair with it: a file's close or new times (IN_ATTRIB) then come late. :meth:`CloseWatch.held_until` says
 whether events may be so held: from a move out read (the reader sees the moves as the system tells them, before the
-hold) until its own event reaches :meth:`CloseWatch.dispatch` and the events queued behind it are dispatched too, not
-for a time (a loaded machine delivers them late), :data:`HOLD_LIMIT` at most. Without that reader,
-:attr:`CloseWatch.hold_floor` is the quiet time a file without a close waits at least.
+hold) until its own event reaches :meth:`CloseWatch.dispatch` and every event read before that delivery has reached
+it too (counted as read and as dispatched, not waited for a time: a loaded machine delivers them late),
+:data:`HOLD_LIMIT` at most. Without that reader, :attr:`CloseWatch.hold_floor` is the quiet time a file without a
+close waits at least.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ try:  # watchdog 7.1 on: its inotify reader is a class of its own, that sees the
     from watchdog.observers.api import BaseObserver
     from watchdog.observers.inotify import InotifyFullEmitter
     from watchdog.observers.inotify_c import InotifyEvent, InotifyFD
+    from watchdog.observers.inotify_move_event_grouper import GroupedInotifyEvent, PathedInotifyEvent
 except Exception:  # older: overflows go unheard (the close events they drop are waited for)
     InotifyFD = None  # type: ignore[assignment,misc]
 
@@ -46,7 +48,8 @@ except Exception:
     HOLD = 0.5
 
 #: Seconds past :data:`HOLD` that the events it held may take to reach :meth:`CloseWatch.dispatch` (watchdog's
-#: emitter and observer threads, on a loaded machine): the hold's bound where the moves are not seen as read.
+#: emitter and observer threads, on a loaded machine): the hold's bound where the events read are not counted (a
+#: watchdog whose watch group has no move grouper to count them at).
 HOLD_MARGIN = 0.5
 
 #: Seconds a move out read is taken as holding events at most, its event not delivered (a safety bound: a watch
@@ -99,9 +102,15 @@ class CloseWatch(FileSystemEventHandler):
         # the events behind each are held by watchdog, told here later than the scan sees what they tell.
         self._moves_out: dict[int, tuple[float, str]] = {}
         self._delivered = -float("inf")  # time.monotonic() of the last move out delivered: its held events follow it
+        # Events read from the system (as watchdog's watch group takes them) and dispatched here, counted where
+        # watchdog lets them be (_CountingEmitter): the hold lasts until those read by the move's delivery are all
+        # dispatched, however late a loaded machine brings them.
+        self._counting = False
+        self._read = self._dispatched = 0
+        self._read_by_delivery = 0
         #: The quiet time a file without a close waits at least: watchdog's hold, where moves are not seen as read.
         self.hold_floor = 0.0 if InotifyFD is not None else HOLD + HOLD_MARGIN
-        self._observer = _observer(self._overflowed, self._moved)
+        self._observer = _observer(self._overflowed, self._moved, self._count)
         try:
             self._observer.schedule(self, str(root), recursive=recursive)
             self._observer.start()
@@ -169,12 +178,23 @@ class CloseWatch(FileSystemEventHandler):
             if self._moves_out:
                 self._moves_out = {c: m for c, m in self._moves_out.items() if now - m[0] < HOLD_LIMIT}
             held = max((t for t, _ in self._moves_out.values()), default=-float("inf")) + HOLD_LIMIT
-            delivered = self._delivered
+            delivered, counting = self._delivered, self._counting
+            behind = self._dispatched < self._read_by_delivery
+        if counting:  # the events read by the move's delivery (those it held among them) not all dispatched yet
+            return now + HOLD_LIMIT if behind and now - delivered < HOLD_LIMIT else held
         if now - delivered < HOLD_LIMIT and _undispatched(self._observer) > 0:
             return now + HOLD_LIMIT  # the events the hold released, queued behind the move, not dispatched yet
         # Released with the move, the events held behind it reach the queue one by one, not with it: an empty queue
-        # just after the move's delivery is no sign that they are all in (a touched file read twice, 3 runs in 10).
+        # just after the move's delivery is no sign that they are all in; uncounted, a time is all there is.
         return max(held, delivered + HOLD_MARGIN)
+
+    def _count(self, read: int, dispatched: int) -> None:
+        # From _CountingEmitter: read on watchdog's reader thread (before the event is queued to be held), dispatched
+        # on the observer's (after the events made of it were dispatched); (0, 0) when it starts counting.
+        with self._lock:
+            self._counting = True
+            self._read += read
+            self._dispatched += dispatched
 
     def _moved(self, cookie: int, out: bool, name: str) -> None:
         # On watchdog's reader thread, as the system tells the move: before the hold, and before any event behind it.
@@ -193,6 +213,7 @@ class CloseWatch(FileSystemEventHandler):
             if cookie is not None:
                 del self._moves_out[cookie]
                 self._delivered = time.monotonic()
+                self._read_by_delivery = self._read  # those held behind it were read before it was let go
         self._wake.set()
 
     def _overflowed(self) -> None:
@@ -203,6 +224,9 @@ class CloseWatch(FileSystemEventHandler):
         self._wake.set()
 
     def dispatch(self, event: FileSystemEvent) -> None:
+        if isinstance(event, _Dispatched):  # the events made of these read events were all dispatched
+            self._count(0, event.read)
+            return
         try:
             if event.event_type == "moved" and not event.dest_path and event.src_path:  # a move out, unpaired
                 self._move_out_delivered(os.path.basename(os.fsdecode(event.src_path)))
@@ -286,13 +310,71 @@ if InotifyFD is not None:
                 self._on_move(event.cookie, event.is_moved_from, os.fsdecode(event.name))
             super().handle_event(event)
 
+    class _Dispatched(FileSystemEvent):
+        """Queued by :class:`_CountingEmitter` behind the events it made of ``read`` events read: no file's event."""
+
+        event_type = "dispatched"
+        read = 0
+
+    class _CountingEmitter(InotifyFullEmitter):
+        """watchdog's emitter, telling ``on_count`` of each event its watch group takes from the reader (before the
+        move pairing may hold it) and, by a :class:`_Dispatched` queued behind the events made of it, of each one
+        dispatched. Read and dispatched events are not one for one (an open makes none, a paired move one of two
+        read): these count the read ones at both ends."""
+
+        def __init__(self, *args: object, on_count: Callable[[int, int], None], **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            self._on_count = on_count
+
+        def on_thread_start(self) -> None:
+            super().on_thread_start()
+            grouper = getattr(self._inotify, "_move_event_grouper", None)
+            put = getattr(grouper, "put_event", None)
+            if put is None:  # another watchdog: uncounted, the hold goes by HOLD_MARGIN
+                return
+            queue = getattr(grouper, "_queue", None)
+            remove = getattr(queue, "remove", None)
+            if remove is None:
+                return
+            on_count, pairing = self._on_count, threading.local()
+
+            def counted(event: PathedInotifyEvent) -> None:
+                on_count(1, 0)  # before it is queued: never seen dispatched before it is counted read
+                pairing.on = True  # a move in takes its move out from the queue, to queue them as one
+                try:
+                    put(event)
+                finally:
+                    pairing.on = False
+
+            def removed(predicate: Callable[[GroupedInotifyEvent], bool]) -> GroupedInotifyEvent | None:
+                # Else a watch's events purged (its folder gone): never dispatched, done with all the same
+                item = remove(predicate)
+                if item is not None and not getattr(pairing, "on", False):
+                    on_count(0, _read_in(item))
+                return item
+            # Events the watch took between its start and this line go uncounted: microseconds, before any take.
+            grouper.put_event = counted  # type: ignore[union-attr]
+            queue.remove = removed  # type: ignore[union-attr]
+            on_count(0, 0)
+
+        def build_and_queue_event(self, event: GroupedInotifyEvent, *, full_events: bool = True) -> None:
+            super().build_and_queue_event(event, full_events=full_events)
+            mark = _Dispatched("")
+            mark.read = _read_in(event)
+            self.queue_event(mark)
+
+    def _read_in(event: GroupedInotifyEvent) -> int:
+        """How many events read ``event`` is: a paired move is its two halves."""
+        return 1 if isinstance(event, PathedInotifyEvent) else 2
+
     class _OverflowTellingObserver(BaseObserver):
         """:class:`InotifyObserver` with ``generate_full_events``, reading through :class:`_OverflowTellingFD`."""
 
-        def __init__(self, on_overflow: Callable[[], None], on_move: Callable[[int, bool, str], None]) -> None:
+        def __init__(self, on_overflow: Callable[[], None], on_move: Callable[[int, bool, str], None],
+                     on_count: Callable[[int, int], None]) -> None:
             self._reader = _OverflowTellingFD(on_overflow, on_move)
             self._reader.start()
-            super().__init__(InotifyFullEmitter, inotify_fd=self._reader)
+            super().__init__(_CountingEmitter, inotify_fd=self._reader, on_count=on_count)
 
         def on_thread_stop(self) -> None:
             super().on_thread_stop()
@@ -305,10 +387,11 @@ def _undispatched(observer: BaseObserver) -> int:
     return int(getattr(observer.event_queue, "unfinished_tasks", 0))
 
 
-def _observer(on_overflow: Callable[[], None], on_move: Callable[[int, bool, str], None]) -> BaseObserver:
+def _observer(on_overflow: Callable[[], None], on_move: Callable[[int, bool, str], None],
+              on_count: Callable[[int, int], None]) -> BaseObserver:
     """watchdog's inotify observer; full events: a file moved in from an unwatched folder comes as a move (a rename
     in), not a creation. Where watchdog reads overflows (7.1 on), ``on_overflow`` is told of each, and ``on_move`` of
-    each move as read."""
+    each move as read, and ``on_count`` of the events read and dispatched."""
     if InotifyFD is None:
         return InotifyObserver(generate_full_events=True)
-    return _OverflowTellingObserver(on_overflow, on_move)
+    return _OverflowTellingObserver(on_overflow, on_move, on_count)
