@@ -37,6 +37,7 @@ from exsampling_patch.nodes.live_answers import LiveLink
 from exsampling_patch.nodes.osc import OscTarget, host_checks, osc_bundle
 from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key, unsent_path
 from exsampling_patch.nodes.sent_log import SentLog
+from exsampling_patch.nodes.sent_words import Sending, SentWords
 from exsampling_patch.nodes.take_files import TakeFiles, copy_for_live, swept, write_ahead
 from exsampling_patch.ports import SLOT, TAKE
 from exsampling_patch.wording import counted
@@ -117,13 +118,9 @@ class AbletonMax(Node):
         folder = self.resolve_path(self.folder)
         # Bundles go through a sender process that a kill -9 of the patch does not reach (see osc_outbox).
         self._kept_lock = threading.Lock()  # a report of kept takes gone, from the outbox's reader, and start's
-        # A redone take's "already sent", from the outbox's reader, and the handler's "sent" after its hand-over: the
-        # sender may skip the take before the handler reports, and the later report replaced the earlier. Both by
-        # sent-log key (a take's slot too: one take may go to two slots), each kept only until the other comes.
-        self._sent_lock = threading.Lock()
-        self._skipped: set[str] = set()  # skipped by the sender before its handler reported
-        self._reported: set[str] = set()  # redone takes whose handler reported before the sender's word
-        self.outbox = Outbox(folder / f".sent-{self.node_id}.txt", self.report_error, self._already_sent,
+        # A redone take's "already sent", from the outbox's reader, and the handler's "sent": which is said last.
+        self._words = SentWords(self.report_status)
+        self.outbox = Outbox(folder / f".sent-{self.node_id}.txt", self.report_error, self._words.already_sent,
                              self._sending_again, self._sender_restarted, self._kept_gone, self._listening)
         self.files = TakeFiles(folder, keep_per_slot=self.keep_per_slot, name=self.node_id,
                                pending=self.outbox.pending_files)
@@ -171,14 +168,6 @@ class AbletonMax(Node):
             self.report_error(f"nothing listens on {where}: takes sent there are lost until something does; is Live "
                               "running, with the ExSampling device in its set?")
 
-    def _already_sent(self, key: str) -> None:
-        with self._sent_lock:
-            if key in self._reported:
-                self._reported.discard(key)
-            else:
-                self._skipped.add(key)
-            self.report_status(take=key.split("\t")[0], already_sent=True)
-
     def _delivered(self, kept: SlotAssignment, where: str, path: Path) -> Callable[[str], None]:
         """What ends ``kept`` once its bundle's sender is done with it (see :class:`Outbox`), saying so where it did
         not go; "unstarted": the hand-over raised (no sender could be started). Once: a take closed twice was
@@ -220,24 +209,28 @@ class AbletonMax(Node):
         # to Live: nothing listens on ..."), not "slot HH" for a take that was lost. The refusal comes before the
         # sender's send returns (a port of this machine), so the take ends as it would otherwise.
         kept = assignment if self.keep_open(assignment) else None
-        done = (self._delivered(kept, f"{destination[1][0]}:{destination[1][1]}", path) if kept is not None
-                else None)
+        ended = (self._delivered(kept, f"{destination[1][0]}:{destination[1][1]}", path) if kept is not None
+                 else None)
+        recovered = bool(take.meta.get("recovered"))
+        sending = Sending(key, recovered)
+
+        def done(word: str) -> None:
+            self._words.done(sending)  # after its "already sent", if it skipped it (the reader's order)
+            if ended is not None:
+                ended(word)
         try:
             self._sending_kept(self.outbox.send(destination[1], destination[0], bundle, key, files=(str(path),),
-                                                skip_if_sent=bool(take.meta.get("recovered")), done=done))
+                                                skip_if_sent=recovered, done=done))
         except BaseException:  # told as the node's error; the outbox keeps nothing of it (see Outbox.send)
-            if done is not None:
-                done("unstarted")
+            self._words.failed(sending)
+            if ended is not None:
+                ended("unstarted")
             raise
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the hand-over
-        with self._sent_lock:
-            if key in self._skipped:  # its sender said "already sent" first: that word stays the last
-                self._skipped.discard(key)
-                return
-            if key and take.meta.get("recovered"):  # the only takes a sender may skip: its word may follow
-                self._reported.add(key)
-            self.report_status(slot=assignment.slot, label=assignment.label or "", take=take.take_id,
-                               **take.latency_status(), **self._warning.ended())
+        # Unless its sender said "already sent" first (that word stays the last); recovered takes are the only ones
+        # a sender may skip, and its word may follow.
+        self._words.sent(sending, lambda: dict(slot=assignment.slot, label=assignment.label or "",
+                                               take=take.take_id, **take.latency_status(), **self._warning.ended()))
 
 
 class AbletonOsc(Node):
