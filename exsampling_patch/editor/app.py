@@ -324,12 +324,12 @@ class EditorApp:
     def _on_wheel(self, sender: Any, notches: Any) -> None:
         # Over the canvas as the mouse was at the notch: it may have left it by the time this handler runs
         if self.clicks.canvas_under(self.clicks.mouse_then()):
-            # Shift as it was in the wheel's frame: this handler runs late on a loaded machine (Shortcuts.was_down)
+            # Shift as it was in the wheel's frame, for a handler held behind the frames (Shortcuts.was_down)
             self.navigator.wheel(float(notches), sideways=self.shortcuts.was_down(dpg.mvKey_LShift, dpg.mvKey_RShift))
 
     def _on_right_click(self, sender: Any, app_data: Any) -> None:
-        # Where the mouse was at the click, not when this handler runs (late on a loaded machine): moved on by then,
-        # the menu opened for what lay under it then, there
+        # Where the mouse was at the click, not when this handler runs (held behind the frames, canvas_clicks.py):
+        # moved on by then, the menu opened for what lay under it then, there
         mouse = self.clicks.mouse_then()
         if not self.clicks.canvas_under(mouse):
             return

@@ -6,9 +6,11 @@ selects it; a press on one of several marked nodes (pasted ones) drags them all.
 calls :meth:`CanvasClicks.frame` once a frame and :meth:`CanvasClicks.on_release` from its mouse-release
 handler.
 
-The mouse handlers run on Dear PyGui's callback thread, behind the frames on a loaded machine: where the mouse was in
-their frame is :meth:`CanvasClicks.mouse_then` (a mouse move handler's, queued before them), and whether the canvas
-was under it :meth:`CanvasClicks.canvas_under`, not where the mouse is when they run.
+The mouse handlers run after the frame that queued them (on the main thread, ``callbacks.py``), but read where
+the mouse was in their frame, :meth:`CanvasClicks.mouse_then` (a mouse move handler's, queued before them), and
+whether the canvas was under it, :meth:`CanvasClicks.canvas_under`, not where the mouse is when they run: on Dear
+PyGui's callback thread they ran behind the frames on a loaded machine, and a handler held back (the late scenarios'
+``Driver.late``) still reads its own frame.
 """
 
 from __future__ import annotations
@@ -133,8 +135,8 @@ class CanvasClicks:
         if press is None or node_id is None or node_id not in self.model.patch.nodes:
             return
         mouse = self.mouse_then()  # as it was at the release: moved on by the time this ran, a click read as a drag
-        # Ctrl and Shift as they were in the release's frame, not when this handler runs (behind the frames on a
-        # loaded machine): a Ctrl+click with Ctrl let go by then made the node clicked the selection, alone.
+        # Ctrl and Shift as they were in the release's frame, not when this handler runs (held behind the frames, see
+        # the module's docstring): a Ctrl+click with Ctrl let go by then made the node clicked the selection, alone.
         modifier = self.was_down(dpg.mvKey_LControl, dpg.mvKey_RControl, dpg.mvKey_LShift, dpg.mvKey_RShift)
         on_pin = self.link_hints.pin_at(press, output=True) or self.link_hints.pin_at(press, output=False)
         if abs(mouse[0] - press[0]) > 4 or abs(mouse[1] - press[1]) > 4 or on_pin or modifier:

@@ -50,7 +50,7 @@ class CanvasGeometry:
                 placed = self._placed.get(node_id)
                 corner = dpg.get_item_rect_min(tag)
                 pos = placed[1] if placed is not None and placed[0] == frame else dpg.get_item_pos(tag)
-            except Exception:  # deleted meanwhile (Del runs on the callback thread, this in the frame loop)
+            except Exception:  # its item gone: a guard from when Del ran beside the frames (now between, callbacks.py)
                 continue
             if corner and pos:
                 self._canvas_offset = (float(corner[0] - pos[0]), float(corner[1] - pos[1]))
@@ -92,7 +92,8 @@ class CanvasGeometry:
         if not (dx or dy):
             return
         self.pan = (self.pan[0] + dx, self.pan[1] + dy)
-        # A copy: Del (the callback thread) may remove a node meanwhile, while Space+drag pans in the frame loop.
+        # A copy, from when Del (on Dear PyGui's callback thread) could remove a node while Space+drag panned here;
+        # callbacks now run between frames (callbacks.py).
         for node_id, (x, y) in list(self._positions.items()):
             try:
                 self._place(node_id, (x + dx, y + dy))
@@ -115,7 +116,7 @@ class CanvasGeometry:
         drags the node under the mouse (and its own selection) only, and marked nodes (pasted) are not that."""
         try:
             pos = dpg.get_item_pos(f"node:{lead}")
-        except Exception:  # deleted meanwhile (Del on the callback thread)
+        except Exception:  # its item gone: a guard from when Del ran beside the frames (now between, callbacks.py)
             return
         start = self._positions.get(lead)
         if not pos or start is None:
@@ -129,7 +130,7 @@ class CanvasGeometry:
             try:
                 if dpg.get_item_pos(f"node:{node_id}") != [int(x + dx), int(y + dy)]:
                     self._place(node_id, (x + dx, y + dy))
-            except Exception:  # deleted meanwhile (Del on the callback thread, while the frame drags it)
+            except Exception:  # item gone: a guard from when Del ran beside the frames (now between, callbacks.py)
                 continue
 
     def commit_moves(self) -> list[str]:

@@ -5,10 +5,10 @@ in French ("Ko"); this one lists folders first, then the files that match, with 
 folder or chooses a file on a double-click, and starts with an empty name (or the one it is given). A hidden
 dialog would still cost every frame, so each is deleted once answered.
 
-Threads: a dialog is opened, answered and browsed in callbacks, on Dear PyGui's callback thread; collect() runs in
-the frame loop, on the main thread. A tag can name a new dialog before the frame deletes the one it named (Esc
-then Ctrl+O), so the frame deletes each answered dialog by its own item ids, and an answered dialog's queued
-callbacks do nothing.
+Order: a dialog is opened, answered and browsed in callbacks, which the editor runs after each frame
+(``callbacks.py``); collect() runs in the frame loop, before the frame. Callbacks of one frame run together, so a
+tag can name a new dialog before the frame deletes the one it named (Esc then Ctrl+O): the frame deletes each
+answered dialog by its own item ids, and an answered dialog's queued callbacks do nothing.
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ validates it (a refused value is shown in red under the widget, and the patch is
 
 from __future__ import annotations
 
-import threading
 from functools import partial
 from typing import Any
 
@@ -51,7 +50,6 @@ class Inspector:
         self._tables: dict[str, TableEditor] = {}
         self._raw: set[str] = set()  # parameters shown as text because their value does not fit
         self._path_target: str | None = None
-        self._building = threading.RLock()  # show() runs on the frame loop and on the callback thread
         model.listen(self._on_change)
 
     def build(self, parent: int | str) -> None:
@@ -103,7 +101,7 @@ class Inspector:
             dpg.configure_item(field, show=in_field)
             if editing:
                 dpg.focus_item(field)
-        except Exception:  # rebuilt by the frame loop meanwhile (a node clicked): this runs on the callback thread
+        except Exception:  # rebuilt meanwhile: a guard from when this ran beside the frames (callbacks.py)
             return
 
     def take_typed(self, item: int | str) -> bool:
@@ -160,17 +158,17 @@ class Inspector:
     def show(self, node_id: str | None) -> None:
         """Rebuild the widgets for ``node_id`` (None clears the inspector).
 
-        The frame loop shows a node clicked while Delete, on Dear PyGui's callback thread, may be removing it (a
-        box selection deleted: the canvas reports the last node of it selected alone for a frame): one rebuild at a
-        time, and a node gone half-way through is shown as no node, where a KeyError ended the editor.
+        A node no longer in the patch is shown as no node (a box selection deleted: the canvas reports the last node
+        of it selected alone for a frame). A node gone half-way through, where a KeyError ended the editor, is a
+        guard from when Delete ran on Dear PyGui's callback thread beside the frame loop's rebuilds (which a lock
+        kept one at a time); callbacks now run between frames (callbacks.py).
         """
-        with self._building:
-            try:
-                self._show(node_id)
-            except Exception:
-                if node_id is None or node_id in self.model.patch.nodes:
-                    raise
-                self._show(None)
+        try:
+            self._show(node_id)
+        except Exception:
+            if node_id is None or node_id in self.model.patch.nodes:
+                raise
+            self._show(None)
 
     def _show(self, node_id: str | None) -> None:
         if node_id is not None and node_id not in self.model.patch.nodes:

@@ -129,7 +129,7 @@ class LinkHints:
             try:
                 if ref in under and self._is_output(attr) == output and dpg.is_item_hovered(attr):
                     found.append(ref)
-            except Exception:  # deleted meanwhile, as in pin_point
+            except Exception:  # item gone: a guard, as in pin_point
                 continue
         return found
 
@@ -148,7 +148,7 @@ class LinkHints:
                 return None
             (nx, _), (nw, _) = dpg.get_item_rect_min(node), dpg.get_item_rect_size(node)
             (_, ty), (_, th) = dpg.get_item_rect_min(children[0]), dpg.get_item_rect_size(children[0])
-        except Exception:  # deleted meanwhile (a callback on another thread removed its node): no pin to press
+        except Exception:  # item gone: a guard from when Del ran beside the frames (now between, callbacks.py)
             return None
         return (float(nx + nw) if output else float(nx), float(ty + th / 2))
 
@@ -173,7 +173,7 @@ class LinkHints:
             theme = self._theme(fits)
             try:
                 dpg.bind_item_theme(attr, theme)
-            except Exception:  # deleted since the pins were listed (Del runs on the callback thread): no pin to light
+            except Exception:  # pin gone: a guard from when Del ran beside the frames (now between, callbacks.py)
                 continue
             self.fits[ref] = fits
 

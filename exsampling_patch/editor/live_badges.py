@@ -90,7 +90,7 @@ class LiveBadges:
         except Exception:
             if dpg.does_item_exist(f"node:{node_id}"):
                 raise
-            self.forget(node_id)  # deleted meanwhile: Del runs on the callback thread, this in the frame loop
+            self.forget(node_id)  # deleted meanwhile: a guard from when Del ran beside the frames (callbacks.py)
 
     def _draw(self, node_id: str, live: NodeLive, shown: dict[str, Any]) -> None:
         def put(key: str, value: Any, apply: Any) -> None:

@@ -29,9 +29,10 @@ class PaletteView:
         # inspector is rebuilt under an open combo (Ctrl+A with a slot's list open), and Enter then added a
         # folder_source, without its folder, to the running patch.
         self._typed_in = False
-        # The mouse buttons down in the frame whose handlers run (see _on_mouse_down): the handlers run on Dear PyGui's
-        # callback thread, behind the frames on a loaded machine, and a click elsewhere let go by the time
-        # _on_deactivated ran, read live, left the field counted as typed in.
+        # The mouse buttons down in the frame whose handlers run (see _on_mouse_down), not read live: on Dear PyGui's
+        # callback thread the handlers ran behind the frames on a loaded machine, and a click elsewhere let go by the
+        # time _on_deactivated ran left the field counted as typed in. They now run right after their frame
+        # (callbacks.py), but a handler held back (late_palette_scenario.py) still reads its own frame.
         self._down_then: set[int] = set()
 
     def build(self) -> None:

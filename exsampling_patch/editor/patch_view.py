@@ -212,7 +212,7 @@ class PatchView(CanvasGeometry):
             theme = self._theme_for(node_id)
             try:
                 dpg.bind_item_theme(f"node:{node_id}", theme)
-            except Exception:  # not drawn, or deleted meanwhile: Del (callback thread) while a frame chooses
+            except Exception:  # not drawn yet (or, when Del ran beside the frames before callbacks.py, deleted)
                 continue
 
     def _redraw_node(self, node_id: str) -> None:
@@ -434,7 +434,7 @@ class PatchView(CanvasGeometry):
                 if not dpg.is_item_visible(tag):
                     continue
                 (x, y), (w, h) = dpg.get_item_rect_min(tag), dpg.get_item_rect_size(tag)
-            except Exception:  # deleted meanwhile (Del runs on the callback thread): nothing there
+            except Exception:  # item gone: a guard from when Del ran beside the frames (now between, callbacks.py)
                 continue
             if x - PIN_REACH <= point[0] <= x + w + PIN_REACH and y - PIN_REACH <= point[1] <= y + h + PIN_REACH:
                 under.append(node_id)

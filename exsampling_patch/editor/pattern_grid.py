@@ -139,7 +139,7 @@ class PatternPanel:
         try:
             grids = {n: (self.model.param_value(n, "patterns"), list(self.model.param_value(n, "slots")))
                      for n in nodes}
-        except KeyError:  # a pattern node deleted since it was listed (Del runs on the callback thread): next time
+        except KeyError:  # node gone since listed: a guard from when Del ran beside the frames (callbacks.py)
             return
         signature = repr(sorted(grids.items()))
         if signature != self._signature:

@@ -386,7 +386,7 @@ class PerformanceView:
         for node_id, name in self._slot_keys or ():
             try:
                 dpg.set_value(self._slot_tag(node_id, name, "name"), (node_id, name) == key)
-            except Exception:  # gone: clicks and keys select on the callback thread, refresh() (frame loop) rebuilds
+            except Exception:  # gone: from when clicks and keys selected beside refresh()'s rebuilds (callbacks.py)
                 continue
 
     def _on_select(self, sender: Any, app_data: Any, user_data: tuple[str, str]) -> None:

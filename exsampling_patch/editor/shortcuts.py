@@ -151,9 +151,10 @@ class Shortcuts:
 
     def was_down(self, *keys: int) -> bool:
         """Whether one of ``keys`` was down in the frame whose handlers are being run: for a handler of the registry
-        :meth:`add_key_handlers` filled, added after them (a mouse handler's Ctrl, Shift), which runs on Dear PyGui's
-        callback thread too, behind the frames on a loaded machine. Asked live then, Shift+wheel with Shift let go
-        by then panned down, not sideways."""
+        :meth:`add_key_handlers` filled, added after them (a mouse handler's Ctrl, Shift). Not asked live: on Dear
+        PyGui's callback thread the handlers ran behind the frames on a loaded machine, and Shift+wheel with Shift
+        let go by then panned down, not sideways; run right after their frame now (callbacks.py), a handler held
+        back (late_modifiers_scenario.py) still reads its own frame."""
         return not self._down_now.isdisjoint(keys)
 
     def on_key_release(self, sender: Any, key: int) -> None:
@@ -171,9 +172,10 @@ class Shortcuts:
         A key down when the window loses the focus gets no release: Dear PyGui's ImGui forgets its keys then without
         one, and the key's next press, back in the window, read as a repeat (2 held on the Performance tab, then let
         go in another window, played no slot when pressed again). Which keys are down must come from the frames'
-        handlers, in their order, not from the keys down when this handler runs: the handlers run on Dear PyGui's
-        callback thread, behind the frames on a loaded machine, and asked then, a key held and let go before its
-        repeats' handlers ran read as up, and each repeat after it as a new press (2 held played 2-4 notes)."""
+        handlers, in their order, not from the keys down when this handler runs: on Dear PyGui's callback thread the
+        handlers ran behind the frames on a loaded machine, and asked then, a key held and let go before its repeats'
+        handlers ran read as up, and each repeat after it as a new press (2 held played 2-4 notes). They run right
+        after their frame now (callbacks.py); one held back (perf_scenario.py, Driver.late) still reads its frame."""
         self._held &= self._down_now
         self._down_now = set()
 
@@ -182,8 +184,9 @@ class Shortcuts:
         repeat = key in self._held
         self._held.add(key)
         # Ctrl and Shift as they were in the press's frame (its key-down reports come before it), not when this
-        # handler runs: behind the frames on a loaded machine, Ctrl+Z with Ctrl let go by then read as Z, and 2
-        # pressed before Ctrl as Ctrl+2, which plays no slot.
+        # handler runs: held behind the frames (Dear PyGui's callback thread on a loaded machine, before callbacks.py;
+        # Driver.late in the tests), Ctrl+Z with Ctrl let go by then read as Z, and 2 pressed before Ctrl as Ctrl+2,
+        # which plays no slot.
         ctrl = bool(self._down_now & {dpg.mvKey_LControl, dpg.mvKey_RControl})
         shift = bool(self._down_now & {dpg.mvKey_LShift, dpg.mvKey_RShift})
         if key == dpg.mvKey_Escape:

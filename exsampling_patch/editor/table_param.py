@@ -118,7 +118,7 @@ class TableEditor:
         for i, row in enumerate(self.rows):
             try:
                 dpg.configure_item(f"{self.tag}:{i}:row", show=matches(row, app_data))
-            except Exception:  # gone: typing runs on the callback thread, the frame loop rebuilds the inspector
+            except Exception:  # gone: from when typing ran beside the inspector's rebuilds (callbacks.py)
                 continue
 
     def _on_cell(self, sender: Any, app_data: str, user_data: tuple[int, int]) -> None:

@@ -1,6 +1,7 @@
-"""Ctrl and Shift read as they were in the frame a key was pressed in, not when its handler runs: Dear PyGui runs key
-handlers on its callback thread, behind the frames on a loaded machine. Here that thread waits on a frame callback
-while real keys (XTEST) are pressed and let go, a frame drawn after each, then goes on. Read when the handlers ran,
+"""Ctrl and Shift read as they were in the frame a key was pressed in, not when its handler runs: on Dear PyGui's
+callback thread the key handlers ran behind the frames on a loaded machine (the editor now runs them after each frame,
+callbacks.py). Here the handlers are held back (Driver.late) while real keys (XTEST) are pressed and let go, a frame
+drawn after each; then they run. Read when the handlers ran,
 Ctrl+Z with Ctrl let go by then read as Z (no undo), Ctrl+Shift+Z with Shift let go as Ctrl+Z (an undo, not a redo),
 and C or 2 pressed before Ctrl as Ctrl+C (a copy, not the compact display) or Ctrl+2 (no slot played). The mouse's
 handlers too: Shift+wheel with Shift let go by then panned down, not sideways.
@@ -24,12 +25,12 @@ from tests.editor.driving import Driver, canvas_box, default_patch_copy, editor,
 
 def late(driver: Driver, events: list[tuple[str, str | int]]) -> None:
     """``events`` (``keydown``/``keyup``, key; or ``click``, a mouse button: 4 a wheel notch up) sent, two frames after
-    each, while the callback thread waits; then the thread let go and its handlers settled, and only then the keys
+    each, while the handlers are held back; then they run and the editor settles, and only then the keys
     still down let go (also when this raises: one left down stays down on the test display for the scenarios after
     this one)."""
     app: EditorApp = driver.app
     try:
-        with driver.late():  # the handlers held back (Driver.late), as on the callback thread a frame callback held
+        with driver.late():  # the handlers held back, as Dear PyGui's callback thread ran them behind the frames
             app.render(2)
             for event in events:
                 driver.send(*event)

@@ -1,9 +1,10 @@
-"""Where the mouse was in the frame of a click or a wheel notch, not where it is when its handler runs: Dear PyGui
-runs mouse handlers on its callback thread, behind the frames on a loaded machine. Here that thread waits on a frame
-callback while real mouse events (XTEST) come, a frame drawn after each, the mouse moved on after the click or notch;
-then the thread goes on. Read when the handlers ran, a wheel notch over the canvas was lost (the mouse over the
-palette by then), a right click on a node opened the add-node pop-up (the mouse over empty canvas by then), a click
-on empty canvas cleared nothing, and a click on a node while an inspector field had the keyboard read as a drag.
+"""Where the mouse was in the frame of a click or a wheel notch, not where it is when its handler runs: on Dear
+PyGui's callback thread the mouse handlers ran behind the frames on a loaded machine (the editor now runs them after
+each frame, callbacks.py). Here the handlers are held back (Driver.late) while real mouse events (XTEST) come, a frame
+drawn after each, the mouse moved on after the click or notch; then they run. Read when the handlers ran, a wheel
+notch over the canvas was lost (the mouse over the palette by then), a right click on a node opened the add-node
+pop-up (the mouse over empty canvas by then), a click on empty canvas cleared nothing, and a click on a node while an
+inspector field had the keyboard read as a drag.
 
 Run as ``python -m tests.editor.late_mouse_scenario`` (needs DISPLAY; see test_late_mouse.py). Prints one JSON
 object.
@@ -24,10 +25,10 @@ from tests.editor.test_app import PATCH
 
 
 def late(driver: Driver, events: list[tuple[object, ...]]) -> None:
-    """``events`` (``xdotool`` commands) sent, two frames after each, while the callback thread waits; then the thread
-    let go and its handlers settled."""
+    """``events`` (``xdotool`` commands) sent, two frames after each, while the handlers are held back; then they run
+    and the editor settles."""
     app: EditorApp = driver.app
-    with driver.late():  # the handlers held back (Driver.late), as on the callback thread a frame callback held
+    with driver.late():  # the handlers held back, as Dear PyGui's callback thread ran them behind the frames
         app.render(2)
         for event in events:
             driver.send(*event)

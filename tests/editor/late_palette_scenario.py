@@ -1,6 +1,7 @@
-"""A click elsewhere that leaves the palette's search field, taken as the mouse was in its frame: Dear PyGui runs the
-field's deactivated handler on its callback thread, behind the frames on a loaded machine. Here that thread waits on
-a frame callback while the press and the release on empty canvas come (real mouse events, XTEST); then it goes on.
+"""A click elsewhere that leaves the palette's search field, taken as the mouse was in its frame: on Dear PyGui's
+callback thread the field's deactivated handler ran behind the frames on a loaded machine (the editor now runs it
+after its frame, callbacks.py). Here the handlers are held back (Driver.late) while the press and the release on empty
+canvas come (real mouse events, XTEST); then they run.
 Asked live when the handler ran, the button was up by then: the field still counted as typed in, and Enter, with the
 focus given back to the field (an inspector rebuilt under an open combo, combo_enter_scenario.py), added a node.
 

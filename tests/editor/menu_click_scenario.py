@@ -1,10 +1,11 @@
-"""A click on a node menu's item over the canvas, through real events (XTEST), with Dear PyGui's callback
-thread behind the frames, as on a loaded machine.
+"""A click on a node menu's item over the canvas, through real events (XTEST), with the handlers held behind the
+frames (Driver.late), as Dear PyGui's callback thread ran them on a loaded machine (the editor now runs them after
+each frame, callbacks.py).
 
 Opens a patch of two nodes, one right below the other; right-clicks the top one (it becomes the selection,
-marked, and shows in the inspector) and clicks the menu's Copy, which lies over the node below. The callback
-thread is held (a frame callback that waits) from the release's frame until frames later: by the time the
-release handler runs, the menu is gone from the screen and the canvas is under the mouse. The click was the
+marked, and shows in the inspector) and clicks the menu's Copy, which lies over the node below. The handlers
+are held from the release's frame until frames later: by the time the release handler runs, the menu is gone
+from the screen and the canvas is under the mouse. The click was the
 menu's: the top node stays the selection and in the inspector, and is what was copied.
 
 Run as ``python -m tests.editor.menu_click_scenario`` (needs DISPLAY; see test_menu_click.py). Prints one JSON

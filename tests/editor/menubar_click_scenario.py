@@ -1,10 +1,10 @@
-"""A click on an item of a menu-bar menu open over the canvas is the menu's alone (real mouse events, XTEST), with Dear
-PyGui's callback thread behind the frames, as on a loaded machine, and the mouse moved on before the release's handler
-runs.
+"""A click on an item of a menu-bar menu open over the canvas is the menu's alone (real mouse events, XTEST), with the
+handlers held behind the frames (Driver.late), as Dear PyGui's callback thread ran them on a loaded machine before the
+editor ran them after each frame (callbacks.py), and the mouse moved on before the release's handler runs.
 
 Ctrl+A marks every node as the selection; the View menu is opened and its Minimap on/off clicked, aimed at the part of
-the item that lies over empty canvas; the callback thread waits on a frame callback from before the press until the
-mouse has moved on, over the canvas. By the time the release handler ran, the menu was gone and the mouse elsewhere:
+the item that lies over empty canvas; the handlers are held from before the press until the mouse has moved on, over
+the canvas. By the time the release handler ran, the menu was gone and the mouse elsewhere:
 the click was taken for one on empty canvas too, and cleared the selection. A wheel notch on the item before, its
 handler run once the mouse had moved on, panned the canvas under the menu.
 

@@ -251,11 +251,11 @@ def main() -> dict[str, Any]:
             core.render(block, at=time.perf_counter())
         refreshed(app, refreshes)
         result["key_2_after_held"] = heard("2")["notes"]  # released, the key plays again
-        # 2b''. The same, the key handlers running late (a loaded machine; a slow callback before them): held while
-        # Dear PyGui's callback thread waits, let go, then the thread goes on. The repeats queued while it was held
+        # 2b''. The same, the key handlers running late (as on Dear PyGui's callback thread on a loaded machine):
+        # held while the handlers are held back, let go, then they run. The repeats queued while it was held
         # ran after the release, and read as new presses: a hold played 2-4 notes under load (2 runs in 4).
         notes = sampler.stats()["notes"]
-        with driver.late():  # the key handlers held back (Driver.late), as a frame callback held the callback thread
+        with driver.late():  # the key handlers held back, as Dear PyGui's callback thread ran them behind the frames
             with xinput.holding("2"):  # not driver.holding: its frames wait for the handlers
                 app.render(2)  # the press's frame, and the next
                 frames_for(app, 0.8)
