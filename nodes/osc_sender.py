@@ -101,21 +101,29 @@ def rewrite_log(log: Path, keys: Iterable[str]) -> bool:
     its data reached the disk could be empty or short after a power cut, and the takes sent before went to Live a
     second time. Where it fails (a full disk) the temporary file goes and the log stays whole, only longer: False.
     """
-    tmp = log.with_name(log.name + ".tmp")
+    try:
+        replace_whole(log, log.with_name(log.name + ".tmp"), "".join(f"{key}\n" for key in keys).encode("utf-8"))
+    except OSError:
+        return False
+    return True
+
+
+def replace_whole(path: Path, tmp: Path, data: bytes) -> None:
+    """Put ``data`` in ``path`` whole or not at all: written to ``tmp``, flushed to disk, renamed over ``path``, and
+    the rename flushed. Raises :class:`OSError` where it fails (a full disk), ``tmp`` removed, ``path`` as it was."""
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
-            _write_all(fd, "".join(f"{key}\n" for key in keys).encode("utf-8"))
+            _write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, log)
+        os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        return False
-    _sync_folder(log.parent)
-    return True
+        raise
+    _sync_folder(path.parent)
 
 
 def _line_start(fd: int, end: int) -> int:

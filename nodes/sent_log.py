@@ -3,7 +3,6 @@ kept by its sender process: :mod:`~exsampling_patch.nodes.osc_sender`, whose loc
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import json
 import os
@@ -16,11 +15,10 @@ from exsampling_patch.nodes.osc_sender import (
     KEEP,
     _holder,
     _say_holder,
-    _sync_folder,
-    _write_all,
     append_key,
     open_log,
     read_sent,
+    replace_whole,
     rewrite_log,
 )
 
@@ -117,20 +115,8 @@ def write_unloaded(path: Path, records: list[dict[str, Any]]) -> None:
     if not records:
         path.unlink(missing_ok=True)
         return
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            _write_all(fd, "".join(json.dumps(record) + "\n" for record in records).encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(part, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            part.unlink()
-        raise
-    _sync_folder(path.parent)
+    replace_whole(path, path.with_name(f".{path.name}.{os.getpid()}.part"),
+                  "".join(json.dumps(record) + "\n" for record in records).encode("utf-8"))
 
 
 def read_unloaded(path: Path) -> tuple[list[dict[str, Any]], list[int]]:
