@@ -43,7 +43,7 @@ from exsampling_patch.nodes.web_recorder.limits import (
 from exsampling_patch.nodes.web_recorder.phones import PhoneLists, phone_in_sidecar
 from exsampling_patch.ports import TAKE
 from exsampling_patch.runtime.ledger import not_loaded_of
-from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore, remove_dead_parts
+from exsampling_patch.takes import TakeStore, remove_dead_parts
 
 log = logging.getLogger("exsampling.web_recorder")
 
@@ -429,12 +429,7 @@ class WebRecorder(UploadIntake):
         with ending(self.context, take_id, getattr(self, "_store", None)) as store:
             if store is None:
                 return
-            try:
-                store.mark_done(take_id)
-            except OSError as error:
-                self.report_error(f"take {take_id} ended but could not be written down as done "
-                                  f"({error.strerror or error}: {store.folder / PROCESSED_JOURNAL}); "
-                                  "it is passed on again at the next start")
+            self._mark_done_told(store, take_id)
 
     def _save_end(self, phone: str, row: dict[str, Any]) -> dict[str, Any]:
         """Save a take's ended row for its phone's list after a restart (:func:`~.ends.save_end`)."""

@@ -101,8 +101,8 @@ class TakeRecovery(Node):
                      "this run", take.take_id)
 
     def _mark_done_told(self, store: TakeStore, take_id: str) -> None:
-        """Write a take passed on without a runtime down as done; a journal that cannot be written (a full disk, a
-        read-only folder) is told, naming the take. Raised, it answered the take's phone 500 though the take was
+        """Write a take down as done (its end, or passed on without a runtime); a journal that cannot be written (a
+        full disk, a read-only folder) is told, naming the take. Raised, it answered the take's phone 500 though the take was
         stored and passed on, and ended this thread (the next take passed on a second later), told in words naming no
         take."""
         try:
