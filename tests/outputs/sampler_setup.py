@@ -164,7 +164,7 @@ class StatusFails(EngineContext):
     naming a take in :attr:`failing` fail."""
 
     def __init__(self, engine: Engine) -> None:
-        super().__init__(engine, None, run=engine.run_id)
+        super().__init__(engine, None, run=engine.run_id, ledger=engine.ledger)
         self.failing: set[str] = set()
 
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:
