@@ -89,10 +89,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         "NodeStarted, NodeStatus, NodeError, NodeHung, TakeEnded (MessageHop with --trace); the last "
                         "line is RunStopped, the summary's counts (seconds, during_start_up, clean, takes by fate, "
                         "takes_told by what each take's line says, not_loaded, recovered, recovered_by_source, "
-                        "node_errors, never_started, cut_off (takes in flight at the stop, by source), kept_by "
-                        "(those of them a node kept, by node), unsent, held_on_phones, uploads_cut_off, "
-                        "uploads_arriving, signal, exit_status); on stderr: the web recorder's URL and QR code (for "
-                        "phones to pair) with its warnings, and the summary")
+                        "node_errors, never_started, cut_off, kept_by, unsent, held_on_phones, uploads_cut_off, "
+                        "uploads_arriving, signal, exit_status; cut_off counts every take in flight at the stop by "
+                        "source, kept_by those of them a node kept, by node); on stderr: the web recorder's URL and QR "
+                        "code (for phones to pair) with its warnings, and the summary")
     parser.add_argument("--takes", action="store_true", help=argparse.SUPPRESS)  # now the default
     parser.add_argument("--log", metavar="FILE", default=None,
                         help="where libraries' own messages (libjack, PortAudio) and the log go; default "
