@@ -7,6 +7,7 @@ handed to the others, and a new worker takes its place, so the rest of the patch
 
 from __future__ import annotations
 
+import gc
 import inspect
 import os
 import queue
@@ -15,6 +16,7 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 from exsampling_patch.error_text import error_text
@@ -166,8 +168,24 @@ def running_at(thread_id: int | None, node: Node | type[Node]) -> str:
     """Where ``node``'s own code (a node type's: its constructor's, a start() not returned yet) is now on the thread
     ``thread_id`` (a hung handler's worker), as :func:`raised_at` says it: "hung" alone sent a plugin's author
     looking through the whole handler."""
-    frame = sys._current_frames().get(thread_id) if thread_id is not None else None
+    frame = _frame_of(thread_id) if thread_id is not None else None
     return _deepest(traceback.extract_stack(frame), node) if frame is not None else ""
+
+
+def _frame_of(thread_id: int) -> FrameType | None:
+    """The frame thread ``thread_id`` runs now, read with no garbage collection meanwhile.
+
+    Why: sys._current_frames() holds CPython 3.11's lock of all thread states while it builds its dict; a collection
+    there can free an object whose dealloc lets go of the GIL (an mmap's), and a thread ending meanwhile takes the
+    GIL and waits for that lock: both hung for good (a CI run on 6 Dec, gdb: tstate_delete_common against
+    mmap_object_dealloc in take_gil)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return sys._current_frames().get(thread_id)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _deepest(frames: traceback.StackSummary, node: Node | type[Node]) -> str:
