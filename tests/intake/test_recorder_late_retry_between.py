@@ -8,7 +8,6 @@ look-up (wrapped), each upload's look at the disk held until the test lets it go
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -16,14 +15,9 @@ from typing import Any
 
 import pytest
 
-from exsampling_patch.nodes import disk_space
 from exsampling_patch.nodes.web_recorder import recovery
-from exsampling_patch.nodes.web_recorder import server as server_module
-from exsampling_patch.runtime.engine import Engine
 
-from .conftest import Client, probe_of, registry
-from .test_recorder_late_both_folders import _patch
-from .test_recorder_late_retry_storing import HeldLooks
+from .moved_rig import HeldLooks, moved_folders
 from .test_recorder_stop_mid_upload import TAKE
 
 
@@ -36,11 +30,7 @@ def _claimed_or_answered(held: threading.Event, sending: threading.Thread) -> No
 
 def test_a_retry_claimed_between_the_late_takes_look_up_and_its_reply_is_its_duplicate(
         tmp_path: Path, recorder_state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    state, moved = tmp_path / "state", tmp_path / "state-moved"
-    shutil.copytree(recorder_state, state)
     looks = HeldLooks()
-    monkeypatch.setattr(disk_space, "disk_free", looks)
-    monkeypatch.setattr(server_module, "STOP_WAIT", 0.2)
     late: list[tuple[int, Any]] = []
     retried: list[tuple[int, Any]] = []
     box: dict[str, Any] = {}
@@ -56,20 +46,14 @@ def test_a_retry_claimed_between_the_late_takes_look_up_and_its_reply_is_its_dup
         return answer
 
     monkeypatch.setattr(recovery.TakeRecovery, "_retried_since", retry_right_after)
-    engine = Engine(registry(), base_dir=tmp_path)
-    engine.start(_patch(tmp_path, state, "takes"))
-    try:
-        phone = Client(engine, state / "recorder-cert.pem")
-        shutil.copytree(state, moved)
+    with moved_folders(tmp_path, recorder_state, monkeypatch, looks) as rig:
         first = looks.hold()
-        sending = threading.Thread(target=lambda: late.append(phone.upload(TAKE, take_id="held")))
+        sending = threading.Thread(target=lambda: late.append(rig.phone.upload(TAKE, take_id="held")))
         sending.start()
         try:
             assert first[0].wait(30)
-            assert engine.update(_patch(tmp_path, moved, "takes-moved")) is not None
-            retry = Client(engine, moved / "recorder-cert.pem")
-            retry.phone_key = phone.phone_key
-            box["retry"] = retry
+            rig.edit("takes-moved")
+            box["retry"] = rig.retry_phone()
         finally:
             first[1].set()
             sending.join(30)
@@ -77,10 +61,7 @@ def test_a_retry_claimed_between_the_late_takes_look_up_and_its_reply_is_its_dup
                 box["held"][1].set()
                 box["again"].join(30)
         assert "again" in box, "the late take was never looked up"
-        assert engine.wait_idle(10, settle=0.3)
-        received = [take.take_id for _, take in probe_of(engine).received]
-    finally:
-        engine.stop()
+        received = rig.received()
     assert len(received) == 1, received
     (status, reply), = retried
     assert status == 200 and reply["duplicate"] and reply["take_id"] == received[0]
