@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -53,6 +54,18 @@ class RecordedWaits(threading.Event):
             self.waits.append(timeout)
             timeout = min(timeout, 0.01)
         return super().wait(timeout)
+
+
+def receive_all(receiver: socket.socket, quiet: float = 0.5, first: float | None = None) -> list[bytes]:
+    """Datagrams until none has come for ``quiet`` seconds (for the first, ``first`` seconds if given)."""
+    receiver.settimeout(quiet if first is None else first)
+    got = []
+    try:
+        while True:
+            got.append(receiver.recv(65536))
+            receiver.settimeout(quiet)
+    except TimeoutError:
+        return got
 
 
 def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 60.0) -> None:

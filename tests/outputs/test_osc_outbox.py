@@ -31,19 +31,7 @@ from exsampling_patch.nodes.ableton import AbletonMax
 from exsampling_patch.nodes.osc_outbox import Outbox, bundle_key, read_sent, serve
 from exsampling_patch.takes import write_take
 
-from .helpers import sine_take
-
-
-def receive_all(receiver: socket.socket, quiet: float = 0.5, first: float | None = None) -> list[bytes]:
-    """Datagrams until none has come for ``quiet`` seconds (for the first, ``first`` seconds if given)."""
-    receiver.settimeout(quiet if first is None else first)
-    got = []
-    try:
-        while True:
-            got.append(receiver.recv(65536))
-            receiver.settimeout(quiet)
-    except TimeoutError:
-        return got
+from .helpers import receive_all, sine_take
 
 
 @pytest.fixture
