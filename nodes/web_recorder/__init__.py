@@ -223,7 +223,7 @@ class WebRecorder(UploadIntake):
         # late take and of the takes being stored, which the recorder an edit rebuilt shares
         self._state = named.resolve()
         # One stored late in another take folder by the node this one replaced: handed on once its folder is listed
-        with listing_state(self._state, self.node_id, self._take_late):
+        with listing_state(self._state, self.context, self.node_id, self._take_late):
             # Temporary files of its state a kill left (a killed writer's only: another run may share the folder).
             if swept := remove_dead_parts(state, (SEEN_FILE, ENDS_FILE, *STATE_FILES)):
                 log.info("removed %d temporary files a killed run left in %s", len(swept), state)
@@ -318,7 +318,7 @@ class WebRecorder(UploadIntake):
         if hasattr(self, "_store"):
             leave(self._store.folder, self._take_late)
         if hasattr(self, "_state"):
-            leave_state(self._state, self.node_id, self._take_late)
+            leave_state(self._state, self.context, self.node_id, self._take_late)
         server = getattr(self, "server", None)
         if server is not None:
             server.shutdown()

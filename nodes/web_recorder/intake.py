@@ -147,7 +147,8 @@ class UploadIntake(TakeRecovery):
                 # Unless a recorder started since on this take folder or state folder (an edit rebuilt this one), which
                 # takes it on now (:mod:`.late`).
                 if stored.path is not None:
-                    hand_on(self._store.folder, self._state, self.node_id, stored.path, take_metadata(stored))
+                    hand_on(self._store.folder, self._state, self.context, self.node_id, stored.path,
+                            take_metadata(stored))
                 return {"status": "received", **row}
             if key is not None:  # before it flows on: a retry after a crash from here on gets this reply
                 self._seen.remember_told(key, {"status": "received", **row})

@@ -16,7 +16,10 @@ recorder holds such hand-ons off from before its tables are read until its folde
 
 A live edit that moved both folders (take folder and state folder) left the take with neither: it waited in a folder
 no run uses any more, and its phone's retry was stored anew, as a new take. A take neither folder's recorder takes is
-now handed on to the recorder of its id (the one the edit rebuilt: ids are unique in a patch), in the same way.
+now handed on to the recorder of its id (the one the edit rebuilt: ids are unique in a patch), in the same way. Of
+its id in its run (the nodes' context, which an edit's rebuilt node shares): keyed by the id alone, two engines of one
+process (an editor and a test's, two tests in one worker) each with a recorder "rec" shared one taker, and a take
+went to the other engine's recorder, through that patch's outputs, whichever of the two had started last.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ listing = _TAKERS.listing
 leave = _TAKERS.leave
 #: State folder -> the running recorder's taker of late takes stored in a take folder no recorder runs on.
 _BY_STATE: LateTakers[dict[str, Any]] = LateTakers()
-#: Node id -> its running recorder's taker of late takes whose take folder and state folder no recorder runs on.
+#: Run and node id -> its running recorder's taker of late takes whose take folder and state folder no recorder runs
+#: on.
 _BY_ID: LateTakers[dict[str, Any]] = LateTakers()
 
 
@@ -47,28 +51,33 @@ def _of_node(state: Path, node_id: str) -> Path:
     return state / "late-takers" / node_id.replace("/", "_")
 
 
-def _of_id(node_id: str) -> Path:
-    """The key of recorder ``node_id`` whatever its folders (a path never made: :class:`LateTakers` keys are paths)."""
-    return Path("/") / "late-takers-of-node" / node_id.replace("/", "_")
+def _of_id(run: object, node_id: str) -> Path:
+    """The key of recorder ``node_id`` of ``run`` (its context) whatever its folders (a path never made:
+    :class:`LateTakers` keys are paths). By the run's ``id()``: a taker registered holds its node, and so its context,
+    alive, and so does a node handing a take on: no other context can have that number meanwhile."""
+    return Path("/") / "late-takers-of-node" / str(id(run)) / node_id.replace("/", "_")
 
 
 @contextmanager
-def listing_state(state: Path, node_id: str, take: Callable[[Path, dict[str, Any]], None]) -> Iterator[None]:
+def listing_state(state: Path, run: object, node_id: str,
+                  take: Callable[[Path, dict[str, Any]], None]) -> Iterator[None]:
     """:meth:`LateTakers.listing` of the late takes of recorder ``node_id`` on ``state`` stored in another folder, and
-    of those of its id stored by one on other folders (always taken in this order: no lock waits on the other)."""
-    with _BY_STATE.listing(_of_node(state, node_id), take), _BY_ID.listing(_of_id(node_id), take):
+    of those of its id in ``run`` stored by one on other folders (always taken in this order: no lock waits on the
+    other)."""
+    with _BY_STATE.listing(_of_node(state, node_id), take), _BY_ID.listing(_of_id(run, node_id), take):
         yield
 
 
-def leave_state(state: Path, node_id: str, take: Callable[[Path, dict[str, Any]], None]) -> None:
+def leave_state(state: Path, run: object, node_id: str, take: Callable[[Path, dict[str, Any]], None]) -> None:
     """:meth:`LateTakers.leave` of :func:`listing_state`'s."""
     _BY_STATE.leave(_of_node(state, node_id), take)
-    _BY_ID.leave(_of_id(node_id), take)
+    _BY_ID.leave(_of_id(run, node_id), take)
 
 
-def hand_on(folder: Path, state: Path, node_id: str, audio: Path, about: dict[str, Any]) -> bool:
-    """Hand a take stored late in ``folder`` (``audio``, its sidecar's data ``about``) by recorder ``node_id`` to the
-    recorder running on that folder, else to the one of that id on the state folder ``state``, else to the one of that
-    id on other folders (a live edit moved both); False: none runs (it waits on disk)."""
+def hand_on(folder: Path, state: Path, run: object, node_id: str, audio: Path, about: dict[str, Any]) -> bool:
+    """Hand a take stored late in ``folder`` (``audio``, its sidecar's data ``about``) by recorder ``node_id`` of
+    ``run`` (its context) to the recorder running on that folder, else to the one of that id on the state folder
+    ``state``, else to the one of that id in ``run`` on other folders (a live edit moved both); False: none runs (it
+    waits on disk)."""
     return (_TAKERS.hand_on(folder, audio, about) or _BY_STATE.hand_on(_of_node(state, node_id), audio, about)
-            or _BY_ID.hand_on(_of_id(node_id), audio, about))
+            or _BY_ID.hand_on(_of_id(run, node_id), audio, about))

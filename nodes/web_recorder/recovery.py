@@ -174,7 +174,7 @@ class TakeRecovery(Node):
 
         take_id = data.get("take_id")
         try:
-            if not hand_on(audio.parent, self._state, self.node_id, audio, data):
+            if not hand_on(audio.parent, self._state, self.context, self.node_id, audio, data):
                 log.info("take %s, stored late, waits on disk for the next start on its folder: no recorder of "
                          "'%s' runs", take_id, self.node_id)
         except Exception as error:

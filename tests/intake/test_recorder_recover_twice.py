@@ -69,7 +69,7 @@ def test_two_recovery_threads_take_the_last_take_once(tmp_path: Path) -> None:
         late = TakeStore(tmp_path / "takes").store(Take(sine(), 48000, take_id="Mika-late-0001", source="Mika",
                                                          meta={"recorder": "Mika"}))
         assert late.path is not None
-        assert hand_on(tmp_path / "takes", state, "rec", late.path, take_metadata(late))
+        assert hand_on(tmp_path / "takes", state, rec.context, "rec", late.path, take_metadata(late))
         taken = probe_of(engine).wait_for(2)
         rec.stop_event.go.set()
         assert engine.wait_idle(10, settle=0.3)
