@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# First: a Ctrl+C during the imports below is held until main() can stop quietly (see first_ctrl_c).
+from exsampling_patch.first_ctrl_c import HOLD
+
+# isort: split
 import argparse
 import contextlib
 import importlib
@@ -66,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None, early: EarlyStops) -> int:
     try:
+        if argv is None and CTRL_C_IN_IMPORTS:  # the command line's: a test's main(argv) is no stop
+            raise KeyboardInterrupt
         if argv is None:
             start_early(sys.argv[1:])
         # Importing the sub-commands takes a quarter of a second or more: a Ctrl+C then (the wrong patch typed) left
@@ -244,6 +250,10 @@ def exit_at_once(code: int) -> None:
             stream.flush()
     os._exit(code)
 
+
+#: Python's Ctrl+C again, this module's imports done; one pressed during them stops :func:`main` at its start. (The
+#: console script calls main next; a test's process importing this module gets its own handler back here.)
+CTRL_C_IN_IMPORTS = HOLD.release()
 
 if __name__ == "__main__":
     sys.exit(main())
