@@ -14,7 +14,8 @@ import pytest
 
 from exsampling_patch.runtime import Engine, TakeEnded
 from exsampling_patch.runtime.context import EngineContext
-from tests.core.test_engine_run_again_old_takes import Keeper, a_take, from_its_own_thread, new_engine, source_to_keeper
+from tests.core.run_again import from_its_own_thread, last_run_nodes
+from tests.core.test_engine_run_again_old_takes import Keeper, a_take, new_engine, source_to_keeper
 from tests.waiting import wait_for
 
 
@@ -41,10 +42,8 @@ class Restart:
 @pytest.fixture
 def restarted(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Engine, Any, Any, Restart]]:
     engine = new_engine()
-    engine.start(source_to_keeper())
-    old_src, old_keep = engine.node("src"), engine.node("keep")
-    engine.stop()
-    restart = Restart(engine, old_keep.context)  # type: ignore[arg-type]
+    old_src, old_keep = last_run_nodes(engine, source_to_keeper(), "src", "keep")
+    restart = Restart(engine, old_keep.context)
     checked: Callable[[EngineContext, str, str, object], bool] = EngineContext._of_ended_run
 
     def check_then_restart(self: EngineContext, node_id: str, what: str, told: object) -> bool:

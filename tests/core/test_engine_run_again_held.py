@@ -14,8 +14,8 @@ import numpy as np
 from exsampling_patch import ANY, Input, Node, Param
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, TakeEnded
+from tests.core.run_again import engine_of, held_past_stop, patch_of
 from tests.waiting import wait_for
 
 
@@ -46,36 +46,20 @@ class HeldOutput(HeldUntilOpened):
     loads_takes = True
 
 
-def registry() -> Registry:
-    registry = Registry.default(entry_points=False)
-    for node_type in (HeldUntilOpened, HeldOutput):
-        registry.register(node_type, "test")
-    return registry
-
-
 def held(*node_ids: str, node_type: str = "t_held_until_opened", hang_after: float = 30.0) -> Patch:
-    patch = Patch()
-    for node_id in node_ids:
-        patch.add_node(NodeSpec(node_id, node_type, {"hang_after": hang_after}))
-    return patch
+    return patch_of(*(NodeSpec(node_id, node_type, {"hang_after": hang_after}) for node_id in node_ids))
 
 
 def stopped_holding(engine: Engine, node_type: str = "t_held_until_opened", message: Any = 1) -> HeldUntilOpened:
     """Runs a node of ``node_type`` whose handler is held past its limit (hung) and past the engine's stop; returns
     that node, its handler still in hand."""
-    engine.start(held("first", node_type=node_type, hang_after=0.1))
-    first: HeldUntilOpened = engine.node("first")  # type: ignore[assignment]
-    try:
-        engine.inject("first", "inlet", message)
-        assert first.entered.wait(10)
-        assert wait_for(lambda: "first" in engine.hung, 10)
-    finally:
-        assert not engine.stop(timeout=0.2)  # its handler is still in hand
+    first: HeldUntilOpened = held_past_stop(engine, held("first", node_type=node_type, hang_after=0.1), "first",
+                                            message)
     return first
 
 
 def test_a_handler_held_across_a_stop_leaves_the_next_run_of_one_worker_its_worker() -> None:
-    engine = Engine(registry(), workers=1, pin_workers=False)
+    engine = engine_of(HeldUntilOpened, HeldOutput, workers=1)
     first = stopped_holding(engine)
     try:
         engine.start(held("again"))
@@ -89,7 +73,7 @@ def test_a_handler_held_across_a_stop_leaves_the_next_run_of_one_worker_its_work
 
 
 def test_a_handler_held_across_a_stop_leaves_the_next_run_all_its_workers() -> None:
-    engine = Engine(registry(), workers=2, pin_workers=False)
+    engine = engine_of(HeldUntilOpened, HeldOutput)
     first = stopped_holding(engine)
     nodes: list[HeldUntilOpened] = []
     try:
@@ -106,7 +90,7 @@ def test_a_handler_held_across_a_stop_leaves_the_next_run_all_its_workers() -> N
 
 
 def test_a_held_handler_returning_in_the_next_run_leaves_that_runs_copy_of_its_take_be() -> None:
-    engine = Engine(registry(), workers=2, pin_workers=False)
+    engine = engine_of(HeldUntilOpened, HeldOutput)
     ended: list[TakeEnded] = []
     engine.events.subscribe(ended.append, TakeEnded)
     take = Take(np.zeros(64, dtype=np.float32), 44100)

@@ -6,35 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from exsampling_patch import ANY, Input, Node
 from exsampling_patch.nodes.folder_journal import FolderJournal, journal_path, write_end
-from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine
-
-
-class Idle(Node):
-    type_name = "t_journal_again"
-    inlet = Input(ANY)
-
-    def on_inlet(self, message: object) -> None:
-        """Its messages are none of the test's: only its context is."""
-
-
-def one_node() -> Patch:
-    patch = Patch()
-    patch.add_node(NodeSpec("src", "t_journal_again"))
-    return patch
+from tests.core.run_again import Quiet, engine_of, last_run_nodes, quiet
 
 
 def test_the_last_runs_node_opening_the_journal_keeps_the_new_runs_ends(tmp_path: Path) -> None:
-    registry = Registry.default(entry_points=False)
-    registry.register(Idle, "test")
-    engine = Engine(registry, workers=1, pin_workers=False)
-    engine.start(one_node())
-    old = engine.node("src").context
-    engine.stop()
-    engine.start(one_node())
+    engine = engine_of(Quiet, workers=1)
+    old = last_run_nodes(engine, quiet("src"), "src")[0].context
+    engine.start(quiet("src"))
     try:
         new = engine.node("src").context
         path = journal_path(tmp_path, "src")

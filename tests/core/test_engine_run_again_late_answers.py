@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 from exsampling_patch import TAKE, Node, Output, Take
-from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.patch import Patch
 from exsampling_patch.runtime import TakeEnded
-from tests.core.test_engine_run_again_old_takes import Keeper, a_take, from_its_own_thread, new_engine, source_to_keeper
+from tests.core.run_again import from_its_own_thread, last_run_nodes
+from tests.core.test_engine_run_again_old_takes import Keeper, a_take, new_engine, source_to_keeper
 from tests.waiting import wait_for
 
 
@@ -40,11 +41,7 @@ class LateLoop(Node):
 
 
 def late_loop_patch() -> Patch:
-    patch = Patch()
-    patch.add_node(NodeSpec("src", "t_late_answers_loop"))
-    patch.add_node(NodeSpec("keep", "t_old_takes_keeper"))
-    patch.connect("src.out", "keep.take")
-    return patch
+    return source_to_keeper("t_late_answers_loop")
 
 
 def test_a_loop_of_the_last_run_ends_no_take_in_the_new_run(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,9 +68,7 @@ def test_a_loop_of_the_last_run_ends_no_take_in_the_new_run(monkeypatch: pytest.
 
 def test_the_last_runs_node_is_answered_of_its_own_run() -> None:
     engine = new_engine()
-    engine.start(source_to_keeper())
-    old_keep: Keeper = engine.node("keep")  # type: ignore[assignment]
-    engine.stop()
+    old_keep, = last_run_nodes(engine, source_to_keeper(), "keep")
     engine.start(source_to_keeper())
     try:
         new_src = engine.node("src")

@@ -5,47 +5,15 @@ had; a device "opened" that ended the new node's error), and its handler's NodeT
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
-from exsampling_patch import ANY, Input, Node
-from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, NodeError, NodeStatus, NodeTiming
-from tests.core.test_engine_run_again_old_run import held_across_a_stop, let_go, new_engine, relay_to_sink
-
-
-class Device(Node):
-    """A node whose device thread reports: called from a test's thread here."""
-
-    type_name = "t_device_again"
-    inlet = Input(ANY)
-
-    def on_inlet(self, message: object) -> None:
-        """Takes it in: what it tells of a take is told from its device thread, as the test does."""
-
-
-def device_patch() -> Patch:
-    patch = Patch()
-    patch.add_node(NodeSpec("dev", "t_device_again"))
-    return patch
-
-
-def from_its_own_thread(tell: Callable[[], None]) -> None:
-    thread = threading.Thread(target=tell, name="old-device")
-    thread.start()
-    thread.join(10)
-    assert not thread.is_alive()
+from exsampling_patch.runtime import NodeError, NodeStatus, NodeTiming
+from tests.core.run_again import Quiet, engine_of, from_its_own_thread, last_run_nodes, quiet
+from tests.core.test_engine_run_again_old_run import held_over_a_stop, let_go, relay_to_sink
 
 
 def test_the_last_runs_node_telling_from_its_thread_lands_on_no_node_of_the_new_run() -> None:
-    registry = Registry.default(entry_points=False)
-    registry.register(Device, "test")
-    engine = Engine(registry, workers=2, pin_workers=False)
-    engine.start(device_patch())
-    old = engine.node("dev")
-    engine.stop()
-    engine.start(device_patch())
+    engine = engine_of(Quiet)
+    old, = last_run_nodes(engine, quiet("dev"), "dev")
+    engine.start(quiet("dev"))
     told: list[NodeError | NodeStatus] = []
     engine.events.subscribe(told.append, NodeError)
     engine.events.subscribe(told.append, NodeStatus)
@@ -65,15 +33,10 @@ def test_the_last_runs_node_telling_from_its_thread_lands_on_no_node_of_the_new_
 
 
 def test_the_last_runs_handler_returning_publishes_no_timing_in_the_new_run() -> None:
-    engine = new_engine()
-    old = held_across_a_stop(engine, "from the last run")
-    timings: list[NodeTiming] = []
-    engine.events.subscribe(timings.append, NodeTiming)
-    try:
+    with held_over_a_stop("from the last run") as (engine, old):
+        timings: list[NodeTiming] = []
+        engine.events.subscribe(timings.append, NodeTiming)
         engine.start(relay_to_sink())
         let_go(old)  # its worker thread ended: all it would publish is published
         assert engine.wait_idle(5, settle=0.05)
         assert timings == [], timings
-    finally:
-        old.opened.set()
-        engine.stop()

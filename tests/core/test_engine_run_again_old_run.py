@@ -6,13 +6,15 @@ on beside the new run's, looking at its workers; and the last run's "hung" marks
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from exsampling_patch import ANY, Input, Node, Output, Param
 from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeHung
+from tests.core.run_again import engine_of, held_past_stop, patch_of
 from tests.waiting import wait_for
 
 
@@ -50,31 +52,25 @@ class Collect(Node):
 
 
 def relay_to_sink(hang_after: float = 30.0) -> Patch:
-    patch = Patch()
-    patch.add_node(NodeSpec("relay", "t_held_relay", {"hang_after": hang_after}))
-    patch.add_node(NodeSpec("sink", "t_collect_again"))
-    patch.connect("relay.outlet", "sink.inlet")
-    return patch
+    return patch_of(NodeSpec("relay", "t_held_relay", {"hang_after": hang_after}), NodeSpec("sink", "t_collect_again"),
+                    links=[("relay.outlet", "sink.inlet")])
 
 
 def new_engine() -> Engine:
-    registry = Registry.default(entry_points=False)
-    for node_type in (HeldRelay, Collect):
-        registry.register(node_type, "test")
-    return Engine(registry, workers=2, pin_workers=False)
+    return engine_of(HeldRelay, Collect)
 
 
-def held_across_a_stop(engine: Engine, message: Any) -> HeldRelay:
-    """The last run's relay, its handler on ``message`` in hand, hung, and held past the engine's stop."""
-    engine.start(relay_to_sink(hang_after=0.1))
-    relay: HeldRelay = engine.node("relay")  # type: ignore[assignment]
+@contextlib.contextmanager
+def held_over_a_stop(message: Any) -> Iterator[tuple[Engine, HeldRelay]]:
+    """A new engine (stopped) whose last run's relay, its handler on ``message`` in hand, hung, is held past the
+    engine's stop: the engine and that relay. After the block the relay lets go and the engine stops."""
+    engine = new_engine()
+    old: HeldRelay = held_past_stop(engine, relay_to_sink(hang_after=0.1), "relay", message)
     try:
-        engine.inject("relay", "inlet", message)
-        assert relay.entered.wait(10)
-        assert wait_for(lambda: "relay" in engine.hung, 10)
+        yield engine, old
     finally:
-        assert not engine.stop(timeout=0.2)  # its handler is still in hand
-    return relay
+        old.opened.set()
+        engine.stop()
 
 
 def let_go(relay: HeldRelay) -> None:
@@ -85,26 +81,19 @@ def let_go(relay: HeldRelay) -> None:
 
 
 def test_the_last_runs_handler_failing_is_no_error_of_the_new_run() -> None:
-    engine = new_engine()
-    old = held_across_a_stop(engine, "raise")
-    hung: list[NodeHung] = []
-    engine.events.subscribe(hung.append, NodeHung)
-    try:
+    with held_over_a_stop("raise") as (engine, old):
+        hung: list[NodeHung] = []
+        engine.events.subscribe(hung.append, NodeHung)
         engine.start(relay_to_sink())
         assert engine.hung == {}, "the last run's hung mark stood in the new run"
         let_go(old)
         assert engine.wait_idle(5, settle=0.05)
         assert engine.errors == {} and engine.error_counts == {}, engine.errors
         assert hung == [], "the last run's handler was told back from its hang in the new run"
-    finally:
-        old.opened.set()
-        engine.stop()
 
 
 def test_what_the_last_runs_handler_emits_goes_nowhere_in_the_new_run() -> None:
-    engine = new_engine()
-    old = held_across_a_stop(engine, "from the last run")
-    try:
+    with held_over_a_stop("from the last run") as (engine, old):
         engine.start(relay_to_sink())
         sink: Collect = engine.node("sink")  # type: ignore[assignment]
         let_go(old)
@@ -113,9 +102,6 @@ def test_what_the_last_runs_handler_emits_goes_nowhere_in_the_new_run() -> None:
         assert wait_for(lambda: sink.received, 5)
         assert engine.wait_idle(5, settle=0.05)
         assert sink.received == ["new"]
-    finally:
-        old.opened.set()
-        engine.stop()
 
 
 def watchdogs() -> set[threading.Thread]:

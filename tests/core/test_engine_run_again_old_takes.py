@@ -5,16 +5,14 @@ end, keep_open held that take open for good, and tell_fate_of told an end in the
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from exsampling_patch import ANY, Input, Node, Output, Take
 from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, TakeEnded
+from tests.core.run_again import engine_of, from_its_own_thread, last_run_nodes, patch_of
 from tests.waiting import wait_for
 
 
@@ -46,27 +44,13 @@ class Keeper(Node):
 
 
 def new_engine() -> Engine:
-    registry = Registry.default(entry_points=False)
-    for node_type in (Source, Keeper):
-        registry.register(node_type, "test")
-    return Engine(registry, workers=2, pin_workers=False)
+    return engine_of(Source, Keeper)
 
 
-def source_to_keeper() -> Patch:
-    patch = Patch()
-    patch.add_node(NodeSpec("src", "t_old_takes_source"))
-    patch.add_node(NodeSpec("keep", "t_old_takes_keeper"))
-    patch.connect("src.out", "keep.take")
-    return patch
-
-
-def from_its_own_thread(tell: Callable[[], object]) -> list[object]:
-    got: list[object] = []
-    thread = threading.Thread(target=lambda: got.append(tell()), name="old-device")
-    thread.start()
-    thread.join(10)
-    assert not thread.is_alive()
-    return got
+def source_to_keeper(source_type: str = "t_old_takes_source") -> Patch:
+    """A source ``src`` of ``source_type`` -> a :class:`Keeper` ``keep``."""
+    return patch_of(NodeSpec("src", source_type), NodeSpec("keep", "t_old_takes_keeper"),
+                    links=[("src.out", "keep.take")])
 
 
 def a_take(take_id: str) -> Take:
@@ -75,10 +59,7 @@ def a_take(take_id: str) -> Take:
 
 def test_the_last_runs_node_sends_and_ends_nothing_in_the_new_run() -> None:
     engine = new_engine()
-    engine.start(source_to_keeper())
-    old_src: Source = engine.node("src")  # type: ignore[assignment]
-    old_keep: Keeper = engine.node("keep")  # type: ignore[assignment]
-    engine.stop()
+    old_src, old_keep = last_run_nodes(engine, source_to_keeper(), "src", "keep")
     engine.start(source_to_keeper())
     ended: list[TakeEnded] = []
     engine.events.subscribe(ended.append, TakeEnded)
