@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
-import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,15 +20,8 @@ from pathlib import Path
 import pytest
 
 from exsampling_patch.journal_lines import append_line
+from tests.core.journal_holder import DEADLINE, append_within, stopped_holder_of
 
-HOLD = """
-import fcntl, sys
-journal = open(sys.argv[1], "a")
-fcntl.flock(journal, fcntl.LOCK_EX)
-print("held", flush=True)
-sys.stdin.read()
-"""
-DEADLINE = 60.0  # seconds for anything that should take milliseconds, even on a loaded machine
 LONG_WAIT = 40.0  # an append's lock wait, far past DEADLINE / 2: waited for at all, the append misses its deadline
 
 
@@ -40,32 +30,8 @@ def stopped_holder(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen[str]
     """A journal and another process holding its lock, stopped."""
     path = tmp_path / ".processed"
     path.write_bytes(b"")
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
-        os.kill(holder.pid, signal.SIGSTOP)
+    with stopped_holder_of(path) as holder:
         yield path, holder
-    finally:
-        holder.kill()
-        holder.wait(timeout=DEADLINE)
-
-
-def append_within(path: Path, line: bytes, lock_wait: float, within: float) -> None:
-    """Append ``line`` on a thread of its own; fails unless it returned within ``within`` seconds."""
-    done = threading.Event()
-    errors: list[BaseException] = []
-
-    def append() -> None:
-        try:
-            append_line(path, line, drop_cut=True, lock_wait=lock_wait)
-        except BaseException as error:  # told below
-            errors.append(error)
-        done.set()
-
-    threading.Thread(target=append, daemon=True).start()
-    assert done.wait(within), f"the append of {line!r} waited for the lock again"
-    assert errors == []
 
 
 def test_a_stuck_holder_is_waited_for_once_and_told_once(stopped_holder: tuple[Path, subprocess.Popen[str]],
