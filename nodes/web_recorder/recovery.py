@@ -102,9 +102,9 @@ class TakeRecovery(Node):
 
     def _mark_done_told(self, store: TakeStore, take_id: str) -> None:
         """Write a take down as done (its end, or passed on without a runtime); a journal that cannot be written (a
-        full disk, a read-only folder) is told, naming the take. Raised, it answered the take's phone 500 though the take was
-        stored and passed on, and ended this thread (the next take passed on a second later), told in words naming no
-        take."""
+        full disk, a read-only folder) is told, naming the take. Raised, it answered the take's phone 500 though the
+        take was stored and passed on, and ended this thread (the next take passed on a second later), told in words
+        naming no take."""
         try:
             store.mark_done(take_id)
         except OSError as error:
@@ -169,14 +169,16 @@ class TakeRecovery(Node):
         handed on as at first (:func:`.late.hand_on`), to the recorder that runs now, under the folders' locks that
         :meth:`stop` (``leave``) relies on. Taken here directly, a retry stored after this node's stop (handed on to
         the recorder started since, this table's key left empty) found the key still being stored, waited again, and
-        was never told: the late take stayed not done in a folder no run uses."""
+        was never told: the late take stayed not done in a folder no run uses. Where none runs (the patch stopped while
+        the retry was being stored), the take is kept on disk, not done, and told so on the node, naming its folder:
+        only logged, a take the phone was told received waited unsaid in a folder the patch may no longer use."""
         from exsampling_patch.nodes.web_recorder.late import hand_on
 
         take_id = data.get("take_id")
         try:
             if not hand_on(audio.parent, self._state, self.context, self.node_id, audio, data):
-                log.info("take %s, stored late, waits on disk for the next start on its folder: no recorder of "
-                         "'%s' runs", take_id, self.node_id)
+                self.report_error(f"take {take_id}, stored late, is kept in {audio.parent}, not passed on: no recorder "
+                                  f"'{self.node_id}' runs now; it is passed on at the next start on that folder")
         except Exception as error:
             self.report_error(f"take {take_id}, stored late, could not be passed on: {error}; it is passed on at the "
                               "next start on its folder")
