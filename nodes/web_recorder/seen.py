@@ -170,7 +170,12 @@ class SeenTakes:
         hold of the table's lock: (True, None) where ``key`` was unknown (``reply`` remembered now: a retry claimed from
         here on is its duplicate); (False, None) where a take of ``key`` is being stored (``then`` called once it is
         settled: :meth:`settled`); else (False, the reply known). Looked at and remembered in two steps, a retry
-        claimed in between found the key still empty: the late take and its retry both went through the patch."""
+        claimed in between found the key still empty: the late take and its retry both went through the patch.
+
+        ``_STORING`` is not looked at: it holds the late take's own key while it is handed on (its recorder settles it
+        after); and a take of the key that another table of the file is storing is, after an edit, one a stopped
+        recorder stores late: handed on here once stored, it meets this reply and is written down as done, not passed
+        on. One of the two goes through the patch, whichever reaches this table first."""
         digest = _digest(key)
         with self._lock:
             if digest in self._replies:
