@@ -69,7 +69,8 @@ class EngineContext(NodeContext):
 
     Its takes are told to ``ledger``, its run's (never the engine's :attr:`ledger` read at the call): checked "not
     ended" and then read, the engine could start again between the two, and an old run's late close_take ended the
-    new run's redone take. Its emits are checked by the engine under the lock that start() bumps the run under.
+    new run's redone take. Its emits are checked by the engine as acts of its run (:mod:`.run_gate`): start() bumps
+    the run, then waits for those that checked it before.
     """
 
     def __init__(self, engine: EngineSide, base_dir: str | os.PathLike[str] | None, run: int = 0, *,
@@ -101,7 +102,7 @@ class EngineContext(NodeContext):
 
     def emit(self, node_id: str, port: str, message: Any) -> None:
         # From a worker the engine's _emit tells the runs apart; from a node's own thread only its context can. Checked
-        # there, under the lock start() bumps the run under: checked here first, start() could run between the two.
+        # there, as an act start() waits for: checked here first, start() could run between the two.
         self._engine._emit(node_id, port, message, run=self._run)
 
     def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:

@@ -45,6 +45,7 @@ from exsampling_patch.runtime.parts import (
 )
 from exsampling_patch.runtime.plan import Plan, compile_plan
 from exsampling_patch.runtime.recovery import ErrorBook
+from exsampling_patch.runtime.run_gate import RunGate
 from exsampling_patch.runtime.swap import PlanSwap
 from exsampling_patch.runtime.watchdog import HangWatch
 
@@ -112,10 +113,9 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         #: Takes in flight and what became of them: see :mod:`exsampling_patch.runtime.ledger`.
         self.ledger = TakeLedger()
         self.run_id = 0  # starts so far: a node's context.run_id, which a run started again is told apart by
-        # Held by start() to bump run_id and install the run's ledger and context, and by a context's emit to check its
-        # run and deliver: checked and then delivered without it, start() could run between and an old run's node
-        # sent into the new run. Reentrant: an observer of a hop may emit on the same thread.
-        self._run_lock = threading.RLock()
+        # A context's acts against start(): one that checked its run and then acted could meet a start() between the
+        # two, an old run's node sending into the new run (see run_gate). start() waits for those in hand.
+        self._gate = RunGate()
         self.hung: dict[str, float] = {}  # node id -> seconds its handler had run when it was found hung
         #: After stop(): each handler still running then, as (node id, input, where in the node's code or '').
         self.unfinished: list[tuple[str, str, str]] = []
@@ -205,12 +205,13 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         if self._switch_interval:
             self._switch_before = sys.getswitchinterval()
             sys.setswitchinterval(min(self._switch_before, self._switch_interval))
-        with self._run_lock:  # run_id first: a context of the last run that read it before reads its own ledger
-            self.run_id += 1
-            self.ledger = TakeLedger()
-            # The nodes of this run (and of its edits) get a context of its own, with this run's ledger: one of the
-            # last run's, still telling from a thread of its own, tells into its ended run's, not on this run's node.
-            self._context = EngineContext(self, self._context.base_dir, run=self.run_id, ledger=self.ledger)
+        # run_id first, then the last run's acts that checked it before are waited out: none lands on what follows
+        self.run_id += 1
+        self._gate.wait_out(self.run_id)
+        self.ledger = TakeLedger()
+        # The nodes of this run (and of its edits) get a context of its own, with this run's ledger: one of the last
+        # run's, still telling from a thread of its own, tells into its ended run's, not on this run's node.
+        self._context = EngineContext(self, self._context.base_dir, run=self.run_id, ledger=self.ledger)
         # Its own queue: a worker of the last run still in a handler (hung, or past stop()'s wait) never took its stop
         # token, and one of this run's workers took it from a shared queue and left (with workers: 1, none handled).
         self._ready = queue.SimpleQueue()
@@ -440,15 +441,19 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
 
     def _emit(self, node_id: str, port: str, message: Any, run: int | None = None) -> None:
         """MessageFlow's emit; for a context's (``run``: its run), only while that run is the engine's, checked and
-        sent under :attr:`_run_lock`: a node of an ended run, on a thread of its own, sent into the new plan's links."""
+        sent as one act of :attr:`_gate`: a node of an ended run, on a thread of its own, sent into the new plan's
+        links. No lock is held: a closed cell's callback or a hop's observer may take a node's lock."""
         if run is None:
             super()._emit(node_id, port, message)
             return
-        with self._run_lock:
+        entered = self._gate.enter(run)
+        try:
             if run != self.run_id:
                 log.debug("node %s of an ended run (%d) sent a message on '%s': %s", node_id, run, port, message)
                 return
             super()._emit(node_id, port, message)
+        finally:
+            self._gate.leave(entered)
 
     def _bypass(self, node: Node, port: str, message: Any) -> None:
         """Pass a message that made ``node`` fail straight on to outputs of the same type."""

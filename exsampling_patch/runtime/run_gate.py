@@ -1,0 +1,67 @@
+"""What a run's nodes do on the engine (an emit, an error, a status, a take's end) against the engine starting again.
+
+A node's context checks "my run is the engine's" and then acts: start() running between the two let a node of the
+ended run act on the new one (its take's end told to the new run's source, its error counted on the new run's node).
+ec93313d closed it for emits with a lock held by start() and by every emit: each hop then waited for that lock
+(bench_core, 2 workers: 6.2-7.5 us a hop went to 9.8-10.7), and a closed cell's callback or a hop's observer that
+took a node's lock under it deadlocked against that node emitting.
+
+Here an act takes no lock. Its thread writes down the run it acts for, then checks that run; start() bumps the run,
+then waits for every thread written down to leave. Under the interpreter lock the two orders are the only ones: the
+act was written down before the bump (start() waits for it, so it ends before the new run's state is put in), or it
+checks after the bump (and sees its run has ended). Acts are short (no handler runs in one); start() gives up
+waiting after :data:`WAIT_SECONDS`, saying so, rather than hang the show on an observer that never returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+log = logging.getLogger(__name__)
+
+#: How long start() waits for the acts of the ended run in hand (a few microseconds each, unless one hangs).
+WAIT_SECONDS = 5.0
+
+
+class RunGate:
+    """Which threads are acting for a run now (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self._acting: dict[int, int] = {}  # thread ident -> the run its outermost act is for
+        #: True while :meth:`wait_out` waits for an act (a test waits on it to let that act go on).
+        self.waiting = False
+
+    def enter(self, run: int) -> int:
+        """This thread acts for ``run`` from now: its ident, to pass to :meth:`leave`; 0 inside an act already (an
+        observer of a hop that emits: the outer act's entry stands for both)."""
+        ident = threading.get_ident()
+        if ident in self._acting:
+            return 0
+        self._acting[ident] = run  # one dict store: atomic under the interpreter lock, no lock needed
+        return ident
+
+    def leave(self, ident: int) -> None:
+        """The act :meth:`enter` began (its return value) is over."""
+        if ident:
+            del self._acting[ident]
+
+    def wait_out(self, run: int) -> bool:
+        """Wait until no other thread acts for a run before ``run`` (just bumped to); False after
+        :data:`WAIT_SECONDS` with one still acting (logged). This thread's own act, if it is in one (a take's end
+        that starts the engine again), is not waited for: it could never end."""
+        me = threading.get_ident()
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            others = [ident for ident, of in dict(self._acting).items() if of < run and ident != me]
+            if not others:
+                self.waiting = False
+                return True
+            if time.monotonic() >= deadline:
+                self.waiting = False
+                log.warning("start: %d thread(s) of the last run still telling the engine after %.0f s; going on",
+                            len(others), WAIT_SECONDS)
+                return False
+            self.waiting = True
+            time.sleep(0.0005)
