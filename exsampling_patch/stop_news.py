@@ -51,12 +51,29 @@ def arriving_parts(counts: Mapping[str, int]) -> list[str]:
              "at the next start; each refused, its phone keeps and sends again") for node_id, count in counts.items()]
 
 
-def unsent_parts(counts: Mapping[str, int]) -> list[str]:
+def unsent_parts(counts: Mapping[str, int], unknown: Mapping[str, str] | None = None) -> list[str]:
     """One sentence per output that had takes handed to its sender that did not go before the stop (the sender waited
     for another run's folder): nothing goes after the stop; they are kept, and go at the next start. ``counts``: node
-    id -> its ``unsent`` status (told as it stops: ``ableton_max``), above 0."""
-    return [f"{counted(count, 'take')} not sent to Live by '{node_id}', kept for its next start"
-            for node_id, count in counts.items()]
+    id -> its ``unsent`` status (told as it stops: ``ableton_max``), above 0. ``unknown``: node id -> why the takes an
+    earlier run kept for it could not be counted (its ``unsent_unknown`` status: the kept file's lock stuck): said so,
+    with why, and its count as a floor. A count that left them out read as all there was, and more reached Live at the
+    next start than the stop had said."""
+    unknown = unknown or {}
+    parts = []
+    for node_id in [*counts, *(node_id for node_id in unknown if node_id not in counts)]:
+        count, why = counts.get(node_id, 0), unknown.get(node_id, "")
+        said = (f"{counted(count, 'take')} not sent to Live by '{node_id}'" if count
+                else f"takes an earlier run kept for Live not sent by '{node_id}'")
+        more = ", with maybe more an earlier run kept" if count and why else ""
+        parts.append(f"{said}, kept for its next start" + (f"{more} (how many is unknown: {why})" if why else ""))
+    return parts
+
+
+def unsent_unknown(statuses: Mapping[str, Mapping[str, object]]) -> dict[str, str]:
+    """Node id -> its ``unsent_unknown`` status where it says anything (:func:`unsent_parts`); ``statuses``: node id
+    -> its status."""
+    return {node_id: why for node_id, status in statuses.items()
+            if isinstance(why := status.get("unsent_unknown"), str) and why}
 
 
 def kept_takes(ledger: TakeLedger) -> dict[str, tuple[str, str]]:

@@ -133,6 +133,8 @@ class AbletonMax(Node):
         outbox, target = getattr(self, "outbox", None), getattr(self, "target", None)  # those start() made
         if outbox is not None:
             unsent = outbox.close()
+            if outbox.uncounted:  # an earlier run's kept ones could not be read: the count is a floor, and why
+                self.report_status(unsent_unknown=outbox.uncounted)
             if unsent:  # its sender could not send them (another run held the folder): they go at the next start
                 self.report_status(unsent=unsent)
             else:  # copies still on their way when their slot moved on are done now (kept ones wait for the sweep)
@@ -144,7 +146,8 @@ class AbletonMax(Node):
     def _sending_kept(self, count: int) -> None:
         if count:  # not unsent any more (the summary's count); the console says they go now, and where
             with self._kept_lock:  # the outbox's count of now: its sender may have found some files gone already
-                self.report_status(unsent=0, sending_kept=self.outbox.kept_sending, kept_to=f"{self.host}:{self.port}")
+                self.report_status(unsent=0, unsent_unknown="", sending_kept=self.outbox.kept_sending,
+                                   kept_to=f"{self.host}:{self.port}")
 
     def _kept_gone(self) -> None:
         # A kept take whose file was deleted while its sender waited: told as an error; the count goes down, and

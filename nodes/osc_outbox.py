@@ -131,6 +131,10 @@ class Outbox:
         self._kept_seqs: set[int] = set()  # the numbers of the bundles an earlier run kept that no sender has done
         #: the bundles an earlier run kept handed over in this run, less those not sent for a file gone meanwhile
         self.kept_sending = 0
+        self._kept_left = False  # a start's take-over failed: what an earlier run kept is still in its file
+        #: why :meth:`close`'s count may leave out bundles an earlier run kept ("" where it is true): their file's
+        #: lock stuck, or the file unreadable, so how many wait for the next start could not be read
+        self.uncounted = ""
 
     def start(self, destination: tuple[int, tuple[Any, ...]] | None = None, restarted: bool = False) -> int:
         """Start the sender; it takes the log's lock once an earlier sender (a killed patch's) has drained.
@@ -167,7 +171,7 @@ class Outbox:
         """Hand over what an earlier run kept, readdressed ``to``; how many. A damaged record is told and left out,
         the file kept aside for whoever wants to look: the others go."""
         kept = unsent_path(self.log)
-        self._kept_due = False
+        self._kept_due = self._kept_left = False
         earlier: list[Bundle] = []
         try:
             with taking_kept(kept) as taken:  # removed once handed over: a kill before that leaves it for the next
@@ -184,8 +188,10 @@ class Outbox:
                     self.kept_sending += len(numbered)
                 self._hand_again(numbered)
         except LockHeld as held:  # its holder is stopped or hung: the node starts, the file stays for the next start
+            self._kept_left = True
             self.report_error(f"the takes kept for Live in {kept} wait for the next start: {held}")
         except OSError as error:  # the node starts anyway; what was not read stays for the next start
+            self._kept_left = True
             self.report_error(f"the takes kept for Live in {kept} could not be read or removed: {error}")
         return len(earlier)
 
@@ -265,9 +271,11 @@ class Outbox:
     def close(self, timeout: float = 5.0) -> int:
         """Close the pipe and wait (up to ``timeout``) for the sender to send what it holds and exit. A sender that
         cannot send (it waits for another run's lock, or has not finished in time) is ended: nothing goes to Live
-        after the patch stopped. Returns how many bundles were not sent, kept for the next start."""
+        after the patch stopped. Returns how many bundles were not sent, kept for the next start; where those an
+        earlier run kept could not be counted, :attr:`uncounted` says why."""
         with self._lock:
             self._closed = True
+            self.uncounted = ""
             process, self._process = self._process, None
             if process is not None:
                 if process.stdin is not None:
@@ -290,9 +298,13 @@ class Outbox:
                 if self._reader is not None:
                     self._reader.join(max(1.0, timeout))  # each "done" it had said is read
             left = self._keep()
-            if self._kept_due:  # and an earlier run's, those the next start sends (files deleted meanwhile: not)
-                with contextlib.suppress(OSError):
+            # And an earlier run's not handed over (no send came, or the start's take-over found the lock stuck),
+            # those the next start sends (files deleted meanwhile: not). Uncounted, the summary said fewer.
+            if self._kept_due or self._kept_left:
+                try:
                     left = sum(not gone_file(kept.files) for kept in read_kept(unsent_path(self.log))[0])
+                except OSError as error:  # this run's own are counted; how many more wait, none can tell now
+                    self.uncounted = str(error)
             return left
 
     def _keep(self) -> int:

@@ -50,6 +50,7 @@ from exsampling_patch.stop_news import (  # the summary's words: imported from h
     recovered_text,
     summary_word,
     unsent_parts,
+    unsent_unknown,
 )
 from exsampling_patch.validate import load_patch_with_warnings
 from exsampling_patch.wording import counted
@@ -89,10 +90,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         "NodeStarted, NodeStatus, NodeError, NodeHung, TakeEnded (MessageHop with --trace); the last "
                         "line is RunStopped, the summary's counts (seconds, during_start_up, clean, takes by fate, "
                         "takes_told by what each take's line says, not_loaded, recovered, recovered_by_source, "
-                        "node_errors, never_started, cut_off, kept_by, unsent, held_on_phones, uploads_cut_off, "
-                        "uploads_arriving, signal, exit_status; cut_off counts every take in flight at the stop by "
-                        "source, kept_by those of them a node kept, by node); on stderr: the web recorder's URL and QR "
-                        "code (for phones to pair) with its warnings, and the summary")
+                        "node_errors, never_started, cut_off, kept_by, unsent, unsent_unknown, held_on_phones, "
+                        "uploads_cut_off, uploads_arriving, signal, exit_status; cut_off counts every take in flight "
+                        "at the stop by source, kept_by those of them a node kept, by node; unsent_unknown says why "
+                        "an output's unsent count may leave out takes kept earlier); on stderr: the web recorder's URL "
+                        "and QR code (for phones to pair) with its warnings, and the summary")
     parser.add_argument("--takes", action="store_true", help=argparse.SUPPRESS)  # now the default
     parser.add_argument("--log", metavar="FILE", default=None,
                         help="where libraries' own messages (libjack, PortAudio) and the log go; default "
@@ -307,10 +309,11 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     # counted once, for the line and the JSON alike: a node whose stop was given up on may still report
     kept = kept_takes(engine.ledger)  # named by the node they wait at, not their source alone
     cut_off_by_source, unsent_by_node = cut_off_counts(engine.ledger), unsent_counts(engine)
+    uncounted = unsent_unknown(engine.status_snapshot())  # an output's count is a floor: why
     held, uploads_cut = counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off")
     arriving = counts_of(engine, "uploads_arriving")
-    cut_off = (joined(cut_off_news(engine.ledger, engine.errors, patch, registry, kept)) + unsent_text(unsent_by_node)
-               + phones_text(held, uploads_cut, arriving))
+    cut_off = (joined(cut_off_news(engine.ledger, engine.errors, patch, registry, kept))
+               + unsent_text(unsent_by_node, uncounted) + phones_text(held, uploads_cut, arriving))
     if show is not None:
         show.close()
     failed = dict(engine.error_counts)  # one C call: a node still running may add to it
@@ -345,7 +348,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             "never_started": {node_id: places[node_id] + start_errors[node_id] if start_errors.get(node_id)
                               else "the run was stopped first" if interrupted else "" for node_id in never},
             "cut_off": cut_off_by_source, "kept_by": dict(Counter(node for node, _why in kept.values())),
-            "unsent": unsent_by_node, "held_on_phones": held,
+            "unsent": unsent_by_node, "unsent_unknown": uncounted, "held_on_phones": held,
             "uploads_cut_off": uploads_cut, "uploads_arriving": arriving,
             "signal": signal.Signals(stopped_by[0]).name if stopped_by else None, "exit_status": code}, last=True)
     return code
@@ -393,10 +396,11 @@ def unfinished_text(engine: Engine) -> str:
                    + (f", at {where}" if where else "") for i, (node_id, port, where) in enumerate(engine.unfinished))
 
 
-def unsent_text(counts: dict[str, int]) -> str:
+def unsent_text(counts: dict[str, int], unknown: dict[str, str] | None = None) -> str:
     """The summary's part for takes an output kept unsent at its stop, worded as the editor's Stop says them
-    (:func:`exsampling_patch.stop_news.unsent_parts`). ``counts``: :func:`unsent_counts`."""
-    return joined(unsent_parts(counts))
+    (:func:`exsampling_patch.stop_news.unsent_parts`). ``counts``: :func:`unsent_counts`; ``unknown``: node -> why
+    its count leaves out takes an earlier run kept (:func:`exsampling_patch.stop_news.unsent_unknown`)."""
+    return joined(unsent_parts(counts, unknown))
 
 
 def unsent_counts(engine: Engine) -> dict[str, int]:

@@ -14,7 +14,7 @@ from exsampling_patch.editor.live import Runner, RuntimeObserver
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.patch_view import PatchView
 from exsampling_patch.runtime import Engine
-from exsampling_patch.stop_news import arriving_parts, cut_off_news, phones_parts, unsent_parts
+from exsampling_patch.stop_news import arriving_parts, cut_off_news, phones_parts, unsent_parts, unsent_unknown
 from exsampling_patch.wording import counted
 
 
@@ -82,8 +82,10 @@ class RunStatus:
         # takes an output kept unsent (its sender waited for another run's folder): they reach Live at the next start,
         # which the Stop did not say, so a composer was surprised by them (or looked for them in Live in vain).
         held = self.observer.counts("held_on_phones")
+        # An output's count left out what an earlier run kept, unreadable (its file's lock stuck): said, and why.
+        uncounted = unsent_unknown({node_id: live.status for node_id, live in self.observer.nodes.items()})
         said = ([] if self.stop_clean else ["some work did not finish in time"]) + self.kept_at_stop + unsent_parts(
-            self.observer.counts("unsent")) + phones_parts(held, self.observer.counts("uploads_cut_off")) + (
+            self.observer.counts("unsent"), uncounted) + phones_parts(held, self.observer.counts("uploads_cut_off")) + (
             arriving_parts(self.still_arriving(held)))
         return "; ".join(said)
 

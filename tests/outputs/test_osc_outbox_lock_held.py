@@ -22,9 +22,14 @@ from typing import Any
 
 import pytest
 
+from exsampling_patch.commands.run import unsent_counts, unsent_text
 from exsampling_patch.nodes.kept_bundles import LOCK_WAIT, Bundle, append_kept
 from exsampling_patch.nodes.osc_outbox import Outbox, unsent_path
 from exsampling_patch.nodes.take_files import TakeFiles
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+from exsampling_patch.stop_news import unsent_unknown
 
 from .test_osc_outbox import receive_all
 from .test_osc_outbox_damaged import kept
@@ -93,7 +98,8 @@ def test_a_start_with_the_lock_held_by_a_stopped_process_leaves_the_kept_takes_f
     assert unsent.read_bytes() == kept_bytes  # where they were, whole
     lock = f"{unsent}.lock"
     assert len(errors) == 1 and lock in errors[0] and f"process {holder.pid} " in errors[0], errors
-    assert returns(outbox.close) == 0
+    assert returns(outbox.close) == 0  # none of its own; the kept ones it cannot count while the lock is stuck:
+    assert lock in outbox.uncounted and f"process {holder.pid}," in outbox.uncounted  # it says so, and why
     assert receive_all(receiver) == []
 
     holder.kill()  # stopped in its take-over: the file is left as it was
@@ -102,6 +108,42 @@ def test_a_start_with_the_lock_held_by_a_stopped_process_leaves_the_kept_takes_f
     assert again.start((socket.AF_INET, to)) == 2
     assert receive_all(receiver, first=10.0) == [b"one", b"two"]
     assert again.close() == 0 and not unsent.exists() and len(errors) == 1
+
+
+def test_a_stop_counts_the_kept_takes_a_start_left_once_their_lock_is_free(
+        tmp_path: Path, receiver: socket.socket, stopped_holder: Callable[[Path], subprocess.Popen[str]]) -> None:
+    """The start left the kept takes in their file (its lock stuck); the holder gone by the stop, they are still
+    unsent, for the next start: the stop's count has them. It said 0, and the summary nothing of them."""
+    to = receiver.getsockname()
+    kept(tmp_path / "live", to, [b"one", b"two"])
+    log = tmp_path / "live" / ".sent-live.txt"
+    holder = stopped_holder(unsent_path(log))
+    errors: list[str] = []
+    outbox = Outbox(log, errors.append)
+    assert returns(lambda: outbox.start((socket.AF_INET, to))) == 0
+    holder.kill()
+    holder.wait()
+    assert returns(outbox.close) == 2 and outbox.uncounted == ""
+    assert receive_all(receiver) == [] and len(errors) == 1, errors
+
+
+def test_the_summary_says_kept_takes_it_cannot_count_and_why(
+        tmp_path: Path, receiver: socket.socket, stopped_holder: Callable[[Path], subprocess.Popen[str]]) -> None:
+    """ableton_max run and stopped while a stopped process holds the kept takes' lock: the summary (console and the
+    editor's Stop alike) says takes kept earlier wait, how many unknown, and why. It said nothing: 0 unsent."""
+    to = receiver.getsockname()
+    kept(tmp_path / "live", to, [b"one"])
+    log = tmp_path / "live" / ".sent-live.txt"
+    holder = stopped_holder(unsent_path(log))
+    patch = Patch()
+    patch.add_node(NodeSpec("live", "ableton_max", {"port": to[1], "folder": str(tmp_path / "live")}))
+    engine = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
+    engine.start(patch)
+    engine.stop()
+    said = unsent_text(unsent_counts(engine), unsent_unknown(engine.status_snapshot()))
+    assert said.startswith("; takes an earlier run kept for Live not sent by 'live', kept for its next start (how "
+                           f"many is unknown: {unsent_path(log)}.lock is "), said
+    assert f"process {holder.pid}" in said and receive_all(receiver) == []
 
 
 def test_a_stop_with_the_lock_held_by_a_stopped_process_keeps_its_takes_aside_and_the_sweep_their_copies(
