@@ -19,6 +19,7 @@ from exsampling_patch.runtime.events import EventBus, NodeStatus, TakeEnded, mer
 from exsampling_patch.runtime.ledger import NOT_LOADED, TakeLedger, take_key, take_of
 from exsampling_patch.runtime.plan import Plan
 from exsampling_patch.runtime.recovery import Sign, sign_of
+from exsampling_patch.runtime.run_gate import RunGate
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class EngineSide(Protocol):
     _status_lock: threading.Lock
     _starting: tuple[str, str] | None
     _stopping: bool
+    _gate: RunGate
 
     def _emit(self, node_id: str, port: str, message: Any, run: int | None = ...) -> None: ...
 
@@ -109,14 +111,21 @@ class EngineContext(NodeContext):
         # Told by its handler, on the message in hand: that message's error, as if the handler had raised (the
         # next message handled without one ends it; one told ``about`` an output stands until that output opens:
         # told once, not at each message while it fails); told from elsewhere (start(), a device thread), no port.
-        if self._of_ended_run(node_id, "an error", error):
-            return
-        state = getattr(self._engine._local, "worker", None)
-        busy = state.busy if state is not None else None
-        port = busy[1] if busy is not None and busy[0].node_id == node_id else None
-        self._engine._record_error(node_id, error, port=port, about=about)
+        # Checked and told as one act of its run, which start() waits for: checked alone, start() could run between
+        # the two, reset the errors and have this one counted on the new run's node of its id.
+        with self._engine._gate.acting(self._run):
+            if self._of_ended_run(node_id, "an error", error):
+                return
+            state = getattr(self._engine._local, "worker", None)
+            busy = state.busy if state is not None else None
+            port = busy[1] if busy is not None and busy[0].node_id == node_id else None
+            self._engine._record_error(node_id, error, port=port, about=about)
 
     def report_message_error(self, node_id: str, error: BaseException | str, port: str) -> None:
+        with self._engine._gate.acting(self._run):  # as report_error's
+            self._report_message_error(node_id, error, port)
+
+    def _report_message_error(self, node_id: str, error: BaseException | str, port: str) -> None:
         if self._of_ended_run(node_id, f"an error on '{port}'", error):
             return
         plan = self._engine._plan
@@ -134,11 +143,19 @@ class EngineContext(NodeContext):
         self._engine._record_error(node_id, error, port=port, later=True)
 
     def is_linked(self, node_id: str, port: str) -> bool:
-        # An ended run's node was answered from the new run's plan: nothing of its own run runs any more.
+        # An ended run's node was answered from the new run's plan: nothing of its own run runs any more. No act of
+        # the gate is needed: the plan is read first, and start() bumps the run before it installs its plan, so a
+        # new run's plan read here always meets run_ended.
         plan = self._engine._plan
         return plan is not None and not self.run_ended and (node_id, port) in plan.inbound
 
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:
+        # Checked and told as one act of its run (see report_error): a status of the last run merged over the new
+        # run's node's own, told once it started.
+        with self._engine._gate.acting(self._run):
+            self._report_status(node_id, status)
+
+    def _report_status(self, node_id: str, status: dict[str, Any]) -> None:
         # A node may report from two threads at once (the sampler's worker and its device reader): read, merge and
         # store under a lock of their own, else one report's fields are lost. Publishing stays outside it.
         if self._of_ended_run(node_id, "a status", status):

@@ -15,9 +15,11 @@ waiting after :data:`WAIT_SECONDS`, saying so, rather than hang the show on an o
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,16 @@ class RunGate:
         """The act :meth:`enter` began (its return value) is over."""
         if ident:
             del self._acting[ident]
+
+    @contextlib.contextmanager
+    def acting(self, run: int) -> Iterator[None]:
+        """:meth:`enter` and :meth:`leave` around a context's act off the hot path (an error, a status, a take's
+        end): its check of the run and what it does on it are one act."""
+        ident = self.enter(run)
+        try:
+            yield
+        finally:
+            self.leave(ident)
 
     def wait_out(self, run: int) -> bool:
         """Wait until no other thread acts for a run before ``run`` (just bumped to); False after

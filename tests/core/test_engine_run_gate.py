@@ -5,9 +5,18 @@ holds a real node's thread inside that window with an event, never a sleep."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
-from exsampling_patch.runtime import MessageHop
+import pytest
+
+from exsampling_patch import ANY, Input, Node
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine, MessageHop
+from exsampling_patch.runtime.context import EngineContext
 from tests.core.test_engine_run_again_old_takes import new_engine, source_to_keeper
+from tests.waiting import wait_for
 
 
 def test_a_hops_observer_may_take_a_lock_whose_holder_emits() -> None:
@@ -42,3 +51,98 @@ def test_a_hops_observer_may_take_a_lock_whose_holder_emits() -> None:
         engine.stop()
     assert took == [True]
     assert sorted(keeper.received) == ["first", "second"]  # type: ignore[attr-defined]
+
+
+class Reporter(Node):
+    """Tells its status as it starts, as a device node does once its device opens."""
+
+    type_name = "t_gate_reporter"
+    inlet = Input(ANY)
+
+    def start(self) -> None:
+        self.report_status(told="this run's start")
+
+    def on_inlet(self, message: Any) -> None:
+        pass
+
+
+def one_reporter() -> Patch:
+    patch = Patch()
+    patch.add_node(NodeSpec("rep", "t_gate_reporter"))
+    return patch
+
+
+def held_after_check(monkeypatch: pytest.MonkeyPatch, old: Any, what: str) -> tuple[threading.Event, threading.Event]:
+    """(checked, go): ``old``'s context, having found its run is still the engine's before telling ``what``, sets
+    ``checked`` and waits for ``go``: the window a preempted thread leaves."""
+    checked, go = threading.Event(), threading.Event()
+    check = EngineContext._of_ended_run
+
+    def held(self: EngineContext, node_id: str, told_what: str, told: object) -> bool:
+        ended = check(self, node_id, told_what, told)
+        if self is old and told_what == what and not ended:
+            checked.set()
+            go.wait(10)
+        return ended
+
+    monkeypatch.setattr(EngineContext, "_of_ended_run", held)
+    return checked, go
+
+
+def start_again_meanwhile(engine: Engine, patch: Patch, go: threading.Event) -> None:
+    """Start ``engine`` again while an old act is held, and let that act go once the new run has begun (or once
+    start() waits for it)."""
+    starter = threading.Thread(target=engine.start, args=(patch,), name="start-again")
+    starter.start()
+    assert wait_for(lambda: not starter.is_alive() or engine._gate.waiting, 10)
+    go.set()
+    starter.join(10)
+    assert not starter.is_alive()
+
+
+def reporter_engine() -> Engine:
+    registry = Registry.default(entry_points=False)
+    registry.register(Reporter, "test")
+    return Engine(registry, workers=2, pin_workers=False)
+
+
+@pytest.mark.parametrize("what, tell", [
+    ("an error", lambda node: node.report_error("the last run's device failed")),
+    ("an error on 'inlet'", lambda node: node.report_message_error("the last run's take failed", "inlet")),
+])
+def test_an_old_runs_error_told_as_the_engine_starts_again_stays_out(
+        monkeypatch: pytest.MonkeyPatch, what: str, tell: Callable[[Node], None]) -> None:
+    engine = reporter_engine()
+    engine.start(one_reporter())
+    old = engine.node("rep")
+    engine.stop()
+    checked, go = held_after_check(monkeypatch, old.context, what)
+    teller = threading.Thread(target=tell, args=(old,), name="old-device")
+    teller.start()
+    try:
+        assert checked.wait(10)
+        start_again_meanwhile(engine, one_reporter(), go)
+        teller.join(10)
+        assert "rep" not in engine.errors, "the last run's error landed on the new run's node"
+        assert "rep" not in engine.error_counts
+    finally:
+        go.set()
+        engine.stop()
+
+
+def test_an_old_runs_status_told_as_the_engine_starts_again_stays_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = reporter_engine()
+    engine.start(one_reporter())
+    old = engine.node("rep")
+    engine.stop()
+    checked, go = held_after_check(monkeypatch, old.context, "a status")
+    teller = threading.Thread(target=lambda: old.report_status(told="the last run's"), name="old-device")
+    teller.start()
+    try:
+        assert checked.wait(10)
+        start_again_meanwhile(engine, one_reporter(), go)
+        teller.join(10)
+        assert engine.status_snapshot()["rep"]["told"] == "this run's start", "the last run's status came over it"
+    finally:
+        go.set()
+        engine.stop()
