@@ -4,17 +4,16 @@ uploaded and a folder's files, none of which ended; and a run with none recovere
 from __future__ import annotations
 
 import json
-import signal
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from exsampling_patch.messages import Take
 from exsampling_patch.takes import TakeStore
 from tests.stage.helpers import Run, free_port, upload_tone
+from tests.stage.plugin_runs import drop_take, plugin_run_args, plugins_with, summary_after_ctrl_c
+from tests.waiting import wait_for
 
 TOKEN = "the-current-token-0123456789"
 HOLDS = '''import os
@@ -40,9 +39,7 @@ class Holds(Node):
 
 def test_the_summary_after_a_kill_counts_the_recovered_takes_by_source(tmp_path: Path) -> None:
     """It said "3 takes done (all recovered from the last run)": from the phones, or from the folder, left to guess."""
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "holds.py").write_text(HOLDS, encoding="utf-8")
+    plugins = plugins_with(tmp_path, "holds.py", HOLDS)
     (tmp_path / "inbox").mkdir()
     port = free_port()
     patch = tmp_path / "patch.yaml"
@@ -63,7 +60,7 @@ links:
 - phones.take -> hold.take
 - inbox.take -> hold_files.take
 """, encoding="utf-8")
-    args = (str(patch), "--nodes", str(plugins), "--log", str(tmp_path / "lib.log"), "--show-log", "none")
+    args = plugin_run_args(tmp_path, patch, plugins)
     marks = tmp_path / "marks"
     marks.mkdir()
     first = Run(*args, env={"EXS_TEST_MARKS": str(marks)})
@@ -71,22 +68,18 @@ links:
         first.wait_for("running")
         upload_tone(port, "Ana", TOKEN)
         for name in ("snare.wav", "kick.wav"):
-            sf.write(tmp_path / "inbox" / name, np.full(4800, 0.1, np.float32), 48000)
-        deadline = time.monotonic() + 60
-        while len(list(marks.iterdir())) < 3 and time.monotonic() < deadline:
-            time.sleep(0.02)
+            drop_take(tmp_path / "inbox", name)
+        wait_for(lambda: len(list(marks.iterdir())) >= 3, 60)
         assert len(list(marks.iterdir())) == 3, first.output()
     finally:
         first.kill()  # kill -9, the run and its children: no take ended
     second = Run(*args, "--json", env={"EXS_TEST_MARKS": ""})
-    try:
-        for _ in range(3):  # each take's end, then the stop: no time given to a run with nothing more to do
+
+    def each_take_ended() -> None:  # each take's end, then the stop: no time given to a run with nothing more to do
+        for _ in range(3):
             second.wait_for('"TakeEnded"', 60)
-        second.signal_group(signal.SIGINT)
-        assert second.wait(60) == 130, second.output()
-    finally:
-        second.kill()
-    summary = next(line for line in second.stderr if line.startswith("stopped after"))
+
+    summary = summary_after_ctrl_c(second, each_take_ended)
     assert "; 3 takes done (all recovered from the last run: 2 from 'inbox', 1 from 'phones')" in summary, summary
     stopped = json.loads(second.stdout[-1])
     assert stopped["recovered"] == 3 and stopped["recovered_by_source"] == {"phones": 1, "inbox": 2}, stopped
@@ -101,9 +94,7 @@ links:
 def test_a_microphone_s_takes_stored_before_a_kill_are_counted_recovered_once_each(tmp_path: Path) -> None:
     """The microphone's takes stored but not done when the last run was killed (as a kill -9 leaves its folder: the
     take and its sidecar, no journal line) are passed on at the start, each line and the summary saying so."""
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "holds.py").write_text(HOLDS, encoding="utf-8")
+    plugins = plugins_with(tmp_path, "holds.py", HOLDS)
     store = TakeStore(tmp_path / "takes")
     for n in (1, 2):
         store.store(Take(np.full(4800, 0.5, np.float32), 48000, take_id=f"mic-crashed-{n}", source="mic"))
@@ -118,16 +109,13 @@ nodes:
 links:
 - mic.take -> hold.take
 """, encoding="utf-8")
-    run = Run(str(patch), "--nodes", str(plugins), "--log", str(tmp_path / "lib.log"), "--show-log", "none",
-              env={"EXS_TEST_MARKS": ""})
-    try:
-        for _ in range(2):  # each take's line, then the stop: no time given to a run that has nothing more to do
+    run = Run(*plugin_run_args(tmp_path, patch, plugins), env={"EXS_TEST_MARKS": ""})
+
+    def each_take_told() -> None:  # each take's line, then the stop: no time given to a run that has nothing more to do
+        for _ in range(2):
             run.wait_for("recovered from the last run", 60)
-        run.signal_group(signal.SIGINT)
-        assert run.wait(60) == 130, run.output()
-    finally:
-        run.kill()
-    summary = next(line for line in run.stderr if line.startswith("stopped after"))
+
+    summary = summary_after_ctrl_c(run, each_take_told)
     assert "; 2 takes done (all recovered from the last run)" in summary, summary
     lines = sorted(line for line in run.stderr if "recovered from the last run" in line and line is not summary)
     assert len(lines) == 2, run.output()

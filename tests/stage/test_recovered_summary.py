@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
-import numpy as np
-import soundfile as sf
-
 from tests.stage.helpers import Run
+from tests.stage.plugin_runs import drop_take, plugin_run_args, plugins_with
+from tests.waiting import wait_for
 
 HOLDS = '''import os
 import threading
@@ -36,9 +34,7 @@ class Holds(Node):
 def test_a_run_after_a_kill_counts_the_takes_it_recovered_in_its_summary(tmp_path: Path) -> None:
     """The restarted run told each take "recovered from the last run" on its line, but its summary ("takes ended:
     done 1") counted them as this run's: a performer who had recorded nothing since read them as new."""
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "holds.py").write_text(HOLDS, encoding="utf-8")
+    plugins = plugins_with(tmp_path, "holds.py", HOLDS)
     (tmp_path / "inbox").mkdir()
     patch = tmp_path / "patch.yaml"
     patch.write_text("""exsampling_patch: 1
@@ -51,16 +47,13 @@ nodes:
 links:
 - inbox.take -> hold.take
 """, encoding="utf-8")
-    args = (str(patch), "--nodes", str(plugins), "--log", str(tmp_path / "lib.log"), "--show-log", "none")
+    args = plugin_run_args(tmp_path, patch, plugins)
     mark = tmp_path / "held"
     first = Run(*args, env={"EXS_TEST_HOLD": str(mark)})
     try:
         first.wait_for("running")
-        sf.write(tmp_path / "inbox" / "snare.wav", np.full(4800, 0.1, np.float32), 48000)
-        deadline = time.monotonic() + 60
-        while not mark.exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert mark.exists(), first.output()
+        drop_take(tmp_path / "inbox", "snare.wav")
+        assert wait_for(mark.exists, 60), first.output()
     finally:
         first.kill()  # kill -9, the run and its children: the take never ended
     second = Run(*args, "--for", "5", "--json", env={"EXS_TEST_HOLD": ""})  # room to read it again on a busy CI

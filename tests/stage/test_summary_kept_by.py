@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import signal
-import time
 from pathlib import Path
-
-import numpy as np
-import soundfile as sf
 
 from exsampling_patch.runtime.ledger import TakeLedger
 from tests.stage.helpers import Run
+from tests.stage.plugin_runs import drop_take, plugin_run_args, plugins_with, summary_after_ctrl_c
+from tests.waiting import wait_for
 
 KEEPS = '''from pathlib import Path
 
@@ -35,9 +32,7 @@ class KeepsOpen(Node):
 def test_a_stop_names_the_node_that_kept_takes_open_and_why(tmp_path: Path) -> None:
     """It said "1 take from 'inbox' not through the patch, passed on again at the next start": which node still had
     the take (Live not answering, a sampler waiting for its audio process) was left to guess."""
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "keeps.py").write_text(KEEPS, encoding="utf-8")
+    plugins = plugins_with(tmp_path, "keeps.py", KEEPS)
     (tmp_path / "inbox").mkdir()
     mark = tmp_path / "kept"
     patch = tmp_path / "patch.yaml"
@@ -52,19 +47,14 @@ nodes:
 links:
 - inbox.take -> device.take
 """, encoding="utf-8")
-    run = Run(str(patch), "--nodes", str(plugins), "--log", str(tmp_path / "lib.log"), "--show-log", "none")
-    try:
+    run = Run(*plugin_run_args(tmp_path, patch, plugins))
+
+    def kept() -> None:
         run.wait_for("running")
-        sf.write(tmp_path / "inbox" / "snare.wav", np.full(4800, 0.1, np.float32), 48000)
-        deadline = time.monotonic() + 60
-        while not mark.exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert mark.exists(), run.output()
-        run.signal_group(signal.SIGINT)
-        assert run.wait(60) == 130, run.output()
-    finally:
-        run.kill()
-    summary = next(line for line in run.stderr if line.startswith("stopped after"))
+        drop_take(tmp_path / "inbox", "snare.wav")
+        assert wait_for(mark.exists, 60), run.output()
+
+    summary = summary_after_ctrl_c(run, kept)
     assert "1 take kept by 'device' (the device did not answer): passed on again at the next start" in summary, \
         summary
     assert "from 'inbox' not through the patch" not in summary, summary  # the same take, not told twice
