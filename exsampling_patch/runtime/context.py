@@ -189,6 +189,13 @@ class EngineContext(NodeContext):
             self._ledger.keep(key, node_id)
 
     def close_take(self, node_id: str, take: Any, not_loaded: str) -> None:
+        # One act of its run, the source's take_ended included (see report_error; no lock is held over that call):
+        # checked twice only, start() could still run between the second check and the end told, which went to the
+        # new run's source of its id and among the new run's events.
+        with self._engine._gate.acting(self._run):
+            self._close_take(node_id, take, not_loaded)
+
+    def _close_take(self, node_id: str, take: Any, not_loaded: str) -> None:
         key = take_key(take)
         # One of an ended run (an answer of Live's coming late) ended the new run's take of its id before its end.
         if key is None or self._of_ended_run(node_id, "a take closed", key):
@@ -199,7 +206,8 @@ class EngineContext(NodeContext):
         if self._engine._stopping:  # kept past the stop: not done, its source passes it on again at the next start
             return
         ended = self._ledger.finish(key, node_id, reached=True)
-        # Its own run's take ended; told only while that run is the engine's (its source's, its observers')
+        # Its own run's take ended; told only while that run is the engine's (its source's, its observers'). Checked
+        # again for a start() on this very thread (a take_ended that starts the engine): the gate never waits for that.
         if ended is not None and not self._of_ended_run(node_id, "a take's end", key):
             self._engine._ended(ended)
 
@@ -222,6 +230,10 @@ class EngineContext(NodeContext):
         return key is None or key in self._ledger
 
     def tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
+        with self._engine._gate.acting(self._run):  # one act, as close_take's
+            self._tell_fate_of(node_id, take_id, recorder, fate, reason)
+
+    def _tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
         # Its end was told in the new run, to the new run's source of its id (which wrote it down as ended)
         if self._of_ended_run(node_id, f"a take's end ({fate})", take_id):
             return

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from exsampling_patch import ANY, Input, Node
+from exsampling_patch import ANY, Input, Node, Output
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, MessageHop
 from exsampling_patch.runtime.context import EngineContext
-from tests.core.test_engine_run_again_old_takes import new_engine, source_to_keeper
+from tests.core.test_engine_run_again_old_takes import Keeper, a_take, from_its_own_thread, new_engine, source_to_keeper
 from tests.waiting import wait_for
 
 
@@ -143,6 +143,58 @@ def test_an_old_runs_status_told_as_the_engine_starts_again_stays_out(monkeypatc
         start_again_meanwhile(engine, one_reporter(), go)
         teller.join(10)
         assert engine.status_snapshot()["rep"]["told"] == "this run's start", "the last run's status came over it"
+    finally:
+        go.set()
+        engine.stop()
+
+
+class TellingSource(Node):
+    """Sends from the test's thread; notes each of its takes' ends it is told."""
+
+    type_name = "t_gate_source"
+    out = Output(ANY)
+
+    def start(self) -> None:
+        self.ended: list[str] = []
+
+    def take_ended(self, ended: Any) -> None:
+        self.ended.append(ended.take_id)
+
+
+def source_to_keeper_telling() -> Patch:
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "t_gate_source"))
+    patch.add_node(NodeSpec("keep", "t_old_takes_keeper"))
+    patch.connect("src.out", "keep.take")
+    return patch
+
+
+@pytest.mark.parametrize("tell", [
+    lambda src, keep: keep.close_take(a_take("t1"), ""),
+    lambda src, keep: src.tell_fate_of("never sent", reason="error in src: the last run's device"),
+], ids=["close_take", "tell_fate_of"])
+def test_an_old_runs_take_end_told_as_the_engine_stops_and_starts_again_is_its_own(
+        monkeypatch: pytest.MonkeyPatch, tell: Callable[[Any, Any], None]) -> None:
+    # Held after close_take's (or tell_fate_of's) second check, "its run is still the engine's", while the run stops
+    # and the engine starts again: its take's end went to the new run's source of its id.
+    registry = Registry.default(entry_points=False)
+    for node_type in (TellingSource, Keeper):
+        registry.register(node_type, "test")
+    engine = Engine(registry, workers=2, pin_workers=False)
+    engine.start(source_to_keeper_telling())
+    src, keep = engine.node("src"), engine.node("keep")
+    from_its_own_thread(lambda: src.emit("out", a_take("t1")))
+    assert wait_for(lambda: keep.received, 10)  # type: ignore[attr-defined]
+    checked, go = held_after_check(monkeypatch, src.context, "a take's end")
+    teller = threading.Thread(target=tell, args=(src, keep), name="old-device")
+    teller.start()
+    try:
+        assert checked.wait(10)
+        engine.stop()
+        start_again_meanwhile(engine, source_to_keeper_telling(), go)
+        teller.join(10)
+        new_src: Any = engine.node("src")
+        assert new_src.ended == [], "the last run's take's end was told to the new run's source"
     finally:
         go.set()
         engine.stop()
