@@ -76,6 +76,18 @@ def unsent_unknown(statuses: Mapping[str, Mapping[str, object]]) -> dict[str, st
             if isinstance(why := status.get("unsent_unknown"), str) and why}
 
 
+KEPT_UNSENT = "not sent to Live yet: kept for the next start"
+"""What an output notes of a take it kept unsent at its stop, for the next start (``ableton_max``): its line's words,
+and how :func:`cut_off_news` knows the take is told by :func:`unsent_parts`."""
+
+
+def unsent_takes(ledger: TakeLedger) -> set[str]:
+    """The takes in flight at the stop that an output kept unsent (:data:`KEPT_UNSENT`): :func:`unsent_parts` tells
+    them, by that output."""
+    return {take_id for take_id in ledger.in_flight()
+            if any(reason == KEPT_UNSENT for _node, reason in ledger.not_loaded(take_id))}
+
+
 def kept_takes(ledger: TakeLedger) -> dict[str, tuple[str, str]]:
     """Take id -> (node, why) of the first node each take in flight waits at (held or kept open): a stop cut off
     takes waiting at an output (Live not answering, a sampler waiting for its audio process, a classifier still
@@ -142,14 +154,19 @@ def cut_off_news(ledger: TakeLedger, errors: Mapping[str, str], patch: Patch, re
     """The stop's sentences on the takes it cut off (still in flight), said alike by the console's summary and the
     editor's Stop: those a node kept first, by that node (:func:`kept_parts`; ``kept``: :func:`kept_takes`, read
     from ``ledger`` if None), then the rest by source (:func:`cut_off_parts`), each take told once. ``errors``:
-    node id -> its standing error, the why of a node that kept takes without a word of its own."""
-    kept = kept_takes(ledger) if kept is None else kept
+    node id -> its standing error, the why of a node that kept takes without a word of its own.
+
+    Not those an output kept unsent (:func:`unsent_takes`), which :func:`unsent_parts` tells: such a take, still in
+    flight, was told twice, "not through the patch" by its source as well as "not sent to Live" by the output."""
+    unsent = unsent_takes(ledger)
+    kept = {take_id: why for take_id, why in (kept_takes(ledger) if kept is None else kept).items()
+            if take_id not in unsent}
 
     def again(source: str) -> bool:
         return passes_again(source, patch, registry)
 
     by_node = kept_counts(kept, errors, lambda take_id: again(ledger.source_of(take_id)))
-    return kept_parts(by_node) + cut_off_parts(cut_off_counts(ledger, kept), again)
+    return kept_parts(by_node) + cut_off_parts(cut_off_counts(ledger, {*kept, *unsent}), again)
 
 
 def summary_word(fate: str, reason: str) -> str:

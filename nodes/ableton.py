@@ -40,6 +40,7 @@ from exsampling_patch.nodes.sent_log import SentLog
 from exsampling_patch.nodes.sent_words import Sending, SentWords
 from exsampling_patch.nodes.take_files import TakeFiles, copy_for_live, swept, write_ahead
 from exsampling_patch.ports import SLOT, TAKE
+from exsampling_patch.stop_news import KEPT_UNSENT
 from exsampling_patch.wording import counted
 
 UPCOMING_HELP = ("takes on their way to an assignment (e.g. pitch.out): their files are written while they are "
@@ -184,7 +185,7 @@ class AbletonMax(Node):
             self.close_take(kept, {"refused": f"not delivered to Live: nothing listens on {where}",
                                    "failed": f"not delivered to Live: OSC to {where} failed",
                                    "gone": f"not delivered to Live: its file {path} is gone (deleted before it went)",
-                                   "kept": "not sent to Live yet: kept for the next start",
+                                   "kept": KEPT_UNSENT,  # the stop's summary tells it by this node alone
                                    "unstarted": "not delivered to Live: the OSC sender could not start"}.get(word, ""))
         return done
 

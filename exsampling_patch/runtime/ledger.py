@@ -179,6 +179,13 @@ class TakeLedger:
                 return {}
             return {**dict.fromkeys(entry.kept, ""), **entry.held}
 
+    def not_loaded(self, take_id: str) -> list[tuple[str, str]]:
+        """(node, reason) of each output that noted the open take not loaded (:meth:`note`), in order; [] for a take
+        not open: the stop's summary tells a take an output kept unsent by that output alone."""
+        with self._lock:
+            entry = self._open.get(take_id)
+            return list(entry.not_loaded) if entry is not None else []
+
     def note(self, take_id: str, node_id: str, fate: str, reason: str, slot: str | None = None) -> None:
         """What happened to an open take at ``node_id`` (fate one of :data:`FATES`, or :data:`NOT_LOADED`)."""
         with self._lock:

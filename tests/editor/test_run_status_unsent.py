@@ -54,9 +54,9 @@ links:
             call("menu:stop")
             assert not app.runner.running
             app.frame()
-            # As the console's summary says it: the take, still open at the stop, is told by its source first.
-            said = ("1 take from 'inbox' not through the patch, passed on again at the next start; 1 take not sent to "
-                    "Live by 'live', kept for its next start")
+            # As the console's summary says it, once: the take, still open at the stop, was told by its source too
+            # ("1 take from 'inbox' not through the patch"), as if two takes had been cut off.
+            said = "1 take not sent to Live by 'live', kept for its next start"
             assert app.status == said, app.status
             assert dpg.get_value("statusbar").endswith(f"  |  {said}"), dpg.get_value("statusbar")
             assert unsent_path(log).stat().st_size > 0  # kept indeed, for the next start

@@ -18,6 +18,7 @@ from exsampling_patch.nodes.osc_outbox import QUIET_SECONDS, Outbox, bundle_key,
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
+from exsampling_patch.stop_news import cut_off_news
 from exsampling_patch.takes import write_take
 
 from .helpers import sine_take
@@ -51,6 +52,8 @@ def test_takes_a_stalled_sender_holds_at_the_stop_go_at_the_next_start_not_after
             engine.stop()
             assert engine.status["live"]["unsent"] == 2
             assert unsent_text(unsent_counts(engine)) == "; 2 takes not sent to Live by 'live', kept for its next start"
+            # Told by the output alone: the take, still in flight, was told cut off by its source as well.
+            assert cut_off_news(engine.ledger, engine.errors, patch, engine.registry) == []
             assert unsent_path(log).stat().st_size > 0
             fcntl.flock(other_run, fcntl.LOCK_UN)  # the other run lets go
         assert receive_all(receiver, quiet=QUIET_SECONDS) == []  # the stopped run sends nothing
