@@ -46,6 +46,15 @@ def default_patch(tmp_path: Path, **params: dict[str, Any]) -> Path:
     return path
 
 
+def phones_yaml(port: int, token: str = "the-current-token-0123456789") -> str:
+    """A patch's YAML node ``phones``: a web recorder on 127.0.0.1:``port`` over plain HTTP (phones' uploads sent by
+    :func:`upload_tone`), no QR code, its takes in ``takes`` and its state in ``state``, its token ``token``."""
+    return f"""- id: phones
+  type: web_recorder
+  params: {{host: 127.0.0.1, port: {port}, https: false, print_qr: false, folder: takes, state_folder: state,
+            token: {token}}}"""
+
+
 def upload_tone(port: int, recorder: str, token: str = "the-current-token-0123456789") -> None:
     """Send a phone's take (0.1 s of a 220 Hz tone, WAV) to the web recorder on ``port``, as ``recorder``."""
     body = io.BytesIO()

@@ -12,7 +12,7 @@ from pathlib import Path
 from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import NodeError, NodeStatus, TakeEnded
-from tests.stage.helpers import Run, free_port, upload_tone
+from tests.stage.helpers import Run, free_port, phones_yaml, upload_tone
 
 NOBODY = "not delivered to Live: nothing listens on 127.0.0.1:11000"
 
@@ -101,10 +101,7 @@ def test_a_run_with_live_absent_says_its_reason_once_and_each_take_not_in_live(t
     patch = tmp_path / "patch.yaml"
     patch.write_text(f"""exsampling_patch: 1
 nodes:
-- id: phones
-  type: web_recorder
-  params: {{host: 127.0.0.1, port: {port}, https: false, print_qr: false, folder: takes, state_folder: state,
-            token: the-current-token-0123456789}}
+{phones_yaml(port)}
 - {{id: hh, type: fixed_slot, params: {{slot: HH}}}}
 - {{id: live, type: ableton_max, params: {{port: {live}, folder: live}}}}
 links:

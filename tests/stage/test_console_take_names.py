@@ -12,7 +12,7 @@ from pathlib import Path
 from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.patch import Patch
 from exsampling_patch.runtime import NodeStatus, TakeEnded
-from tests.stage.helpers import Run, free_port, upload_tone
+from tests.stage.helpers import Run, free_port, phones_yaml, upload_tone
 
 
 def _line(take_id: str, recorder: str) -> str:
@@ -40,10 +40,7 @@ def test_a_runs_take_lines_name_the_phones_takes_short_and_the_show_log_has_thei
     patch = tmp_path / "patch.yaml"
     patch.write_text(f"""exsampling_patch: 1
 nodes:
-- id: phones
-  type: web_recorder
-  params: {{host: 127.0.0.1, port: {port}, https: false, print_qr: false, folder: takes, state_folder: state,
-            token: the-current-token-0123456789}}
+{phones_yaml(port)}
 - {{id: hh, type: fixed_slot, params: {{slot: HH}}}}
 - {{id: writer, type: take_writer, params: {{folder: library}}}}
 links:

@@ -11,7 +11,7 @@ import pytest
 
 from exsampling_patch.messages import Take
 from exsampling_patch.takes import TakeStore
-from tests.stage.helpers import Run, free_port, upload_tone
+from tests.stage.helpers import Run, free_port, phones_yaml, upload_tone
 from tests.stage.plugin_runs import drop_take, plugin_run_args, plugins_with, summary_after_ctrl_c
 from tests.waiting import wait_for
 
@@ -45,10 +45,7 @@ def test_the_summary_after_a_kill_counts_the_recovered_takes_by_source(tmp_path:
     patch = tmp_path / "patch.yaml"
     patch.write_text(f"""exsampling_patch: 1
 nodes:
-- id: phones
-  type: web_recorder
-  params: {{host: 127.0.0.1, port: {port}, https: false, print_qr: false, folder: takes, state_folder: state,
-            token: {TOKEN}}}
+{phones_yaml(port, TOKEN)}
 - id: inbox
   type: folder_source
   params: {{folder: inbox, poll_interval: 0.05}}
