@@ -414,13 +414,13 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
             elif isinstance(error, NotBuilt):  # its build error was reported once: the take alone says it again
                 if key is not None:
                     ledger.note(key, node.node_id, "error", f"error in {node.node_id}: {error}")
-                self._bypass(node, port, message)
+                self._bypass(node, port, message, state.run)
             else:
                 text = self._record_error(node.node_id, error, port=port, details=traceback.format_exc())
                 if key is not None:
                     ledger.note(key, node.node_id, "error", f"error in {node.node_id}: {text}")
                 if not (isinstance(error, HandlerReturned) and state.emitted):  # what it sent has gone on
-                    self._bypass(node, port, message)
+                    self._bypass(node, port, message, state.run)
         finally:
             state.busy = None
             if state.hung:
@@ -455,12 +455,14 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         finally:
             self._gate.leave(entered)
 
-    def _bypass(self, node: Node, port: str, message: Any) -> None:
-        """Pass a message that made ``node`` fail straight on to outputs of the same type."""
+    def _bypass(self, node: Node, port: str, message: Any, run: int) -> None:
+        """Pass a message that made ``node`` fail straight on to outputs of the same type, while ``run`` (the
+        handler's) is the engine's: checked by the flow alone, start() could run between its check and the delivery,
+        and the last run's bypass went into the new run's nodes (as a context's emit, an act of the run gate)."""
         in_type = node.inputs[port].type if port in node.inputs else None
         for name, spec in node.outputs.items():
             if spec.type == in_type:
-                self._emit(node.node_id, name, message)
+                self._emit(node.node_id, name, message, run=run)
 
     def status_snapshot(self) -> dict[str, dict[str, Any]]:
         """:attr:`status` copied whole, from any thread while nodes report: no lock is taken, none is needed.

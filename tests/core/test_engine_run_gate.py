@@ -198,3 +198,58 @@ def test_an_old_runs_take_end_told_as_the_engine_stops_and_starts_again_is_its_o
     finally:
         go.set()
         engine.stop()
+
+
+class Failing(Node):
+    """Fails on each message: the engine bypasses it, passing the message on its output of the same type."""
+
+    type_name = "t_gate_failing"
+    inlet = Input(ANY)
+    outlet = Output(ANY)
+
+    def on_inlet(self, message: Any) -> None:
+        raise ValueError("the last run's handler failed")
+
+
+def test_a_bypass_held_as_the_engine_stops_and_starts_again_stays_in_its_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The bypass of a failing node emitted with no run check of its own: its worker, held between the flow's check
+    # of its run and the delivery while the run stopped and the engine started again, delivered into the new run.
+    registry = Registry.default(entry_points=False)
+    for node_type in (TellingSource, Failing, Keeper):
+        registry.register(node_type, "test")
+    engine = Engine(registry, workers=2, pin_workers=False)
+
+    def patch() -> Patch:
+        p = Patch()
+        p.add_node(NodeSpec("src", "t_gate_source"))
+        p.add_node(NodeSpec("fail", "t_gate_failing"))
+        p.add_node(NodeSpec("keep", "t_old_takes_keeper"))
+        p.connect("src.out", "fail.inlet")
+        p.connect("fail.outlet", "keep.take")
+        return p
+
+    checked, go = threading.Event(), threading.Event()
+    routed, held_thread = Engine._retyped_from, []
+
+    def held(self: Engine, node_id: str, worker: Any) -> Any:
+        if node_id == "fail" and not checked.is_set():
+            held_thread.append(threading.current_thread())
+            checked.set()  # the flow has checked the worker's run: the delivery comes next
+            go.wait(10)
+        return routed(self, node_id, worker)
+
+    monkeypatch.setattr(Engine, "_retyped_from", held)
+    engine.start(patch())
+    src = engine.node("src")
+    try:
+        from_its_own_thread(lambda: src.emit("out", "boom"))
+        assert checked.wait(10)
+        engine.stop(timeout=0.3)  # its worker is held: not waited for long
+        start_again_meanwhile(engine, patch(), go)
+        held_thread[0].join(10)  # the last run's worker leaves once its handler returns
+        new_keep: Any = engine.node("keep")
+        assert new_keep.received == [] and not engine._cells["keep"].inbox, \
+            "the last run's bypass went into the new run's node"
+    finally:
+        go.set()
+        engine.stop()
