@@ -33,6 +33,7 @@ from exsampling_patch.editor.patch_view import PatchView
 from exsampling_patch.editor.perf_view import PerformanceView
 from exsampling_patch.editor.placement import Placement, free_position
 from exsampling_patch.editor.problems_panel import PROBLEMS_H, ProblemsPanel
+from exsampling_patch.editor.recovered_news import RecoveredNews
 from exsampling_patch.editor.run_status import RunStatus
 from exsampling_patch.editor.shortcuts import Shortcuts
 from exsampling_patch.errors import Problem
@@ -65,6 +66,7 @@ class EditorApp:
         self.status = ""
         self.run_status = RunStatus(model, self.runner, self.observer, self.patch_view, self.refresh_problems,
                                     lambda: self.status, self.say)
+        self.recovered_news = RecoveredNews(self.observer, lambda: self.status, self.say)
         self.has_viewport = False
         self.quit_requested = False
         self._frame = 0
@@ -361,6 +363,7 @@ class EditorApp:
         down = self.clicks.frame()
         changed = self.observer.apply()
         self.run_status.frame(changed)  # the runtime's news on the nodes, the Stop's late news, a swap
+        self.recovered_news.frame()  # the takes the last run left, passed on again at this one's start
         if changed or self._frame % 10 == 0:
             self.perf_view.refresh()
         selected = self.patch_view.selected_nodes()  # the canvas's own: marked nodes (pasted) stay marked

@@ -149,6 +149,9 @@ class RuntimeObserver:
         self.slot_ends: dict[str, TakePoint] = {}
         self.plan_version = 0
         self.last_take: TakePoint | None = None
+        #: Source node -> the takes it passed on again at this run's start, stored by the last run but not through the
+        #: patch when it ended (a kill, a crash, a stop mid-take): its status's "recovered", as the console counts them.
+        self.recovered: dict[str, set[str]] = {}
 
     def attach(self, engine: Engine) -> None:
         """Subscribe to ``engine`` and take over what it already knows (status, errors and their counts)."""
@@ -198,6 +201,7 @@ class RuntimeObserver:
         self.slots.clear()
         self.slot_ends.clear()
         self.last_take = None
+        self.recovered.clear()
 
     def apply(self) -> set[str]:
         """Fold the queued events in (GUI thread); returns the ids of nodes whose display changed."""
@@ -211,6 +215,7 @@ class RuntimeObserver:
             node_id = event.node_id
             if isinstance(event, NodeStatus):
                 self._fold_status(node_id, event.status, changed)
+                self._note_recovered(node_id, event.status)
             elif isinstance(event, _StatusesSoFar):
                 for copied_id, status in event.statuses.items():
                     self._fold_status(copied_id, status, changed)
@@ -310,6 +315,13 @@ class RuntimeObserver:
             return
         self.nodes.setdefault(event.node_id, NodeLive()).lost = (event.take_id, why)  # a relay reports no status
         changed.add(event.node_id)
+
+    def _note_recovered(self, node_id: str, status: dict[str, Any]) -> None:
+        """A take passed on again, told by its own status (not by a copy of statuses merged: one take's "recovered"
+        stays there beside a later take's id)."""
+        take = status.get("take")
+        if status.get("recovered") and isinstance(take, str):
+            self.recovered.setdefault(node_id, set()).add(take)
 
     def _fold_status(self, node_id: str, status: dict[str, Any], changed: set[str]) -> None:
         live = self.nodes.setdefault(node_id, NodeLive())
