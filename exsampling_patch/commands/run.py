@@ -391,9 +391,10 @@ def watch_stop(engine: Engine, type_of: Callable[[str], str], first_notice: floa
 
 def unfinished_text(engine: Engine) -> str:
     """The summary's part for the handlers still running when the run stopped (not yet hung: ``hang_after``),
-    with where in a plugin's code each was."""
+    with the take each had in hand and where in a plugin's code each was."""
     return "".join(f"{': ' if i == 0 else '; '}node '{node_id}' still in its handler on '{port}'"
-                   + (f", at {where}" if where else "") for i, (node_id, port, where) in enumerate(engine.unfinished))
+                   + (f" with take '{take_id}'" if take_id else "") + (f", at {where}" if where else "")
+                   for i, (node_id, port, where, take_id) in enumerate(engine.unfinished))
 
 
 def unsent_text(counts: dict[str, int], unknown: dict[str, str] | None = None) -> str:

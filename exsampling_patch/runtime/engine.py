@@ -117,8 +117,9 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         # two, an old run's node sending into the new run (see run_gate). start() waits for those in hand.
         self._gate = RunGate()
         self.hung: dict[str, float] = {}  # node id -> seconds its handler had run when it was found hung
-        #: After stop(): each handler still running then, as (node id, input, where in the node's code or '').
-        self.unfinished: list[tuple[str, str, str]] = []
+        #: After stop(): each handler still running then, as (node id, input, where in the node's code or '', the id of
+        #: the take its message is of or '').
+        self.unfinished: list[tuple[str, str, str, str]] = []
         self._local = threading.local()
         self._swap_lock = threading.Lock()
         self._abort = threading.Event()  # abort_start(): the start's nodes not started yet are left unstarted
@@ -298,8 +299,9 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         for thread in workers:
             thread.join(max(0.05, deadline - time.monotonic()))
             clean = clean and not thread.is_alive()
-        # Named in `exsampling run`'s summary: "some work did not finish in time" sent a plugin's author guessing.
-        self.unfinished = [(busy[0].node_id, busy[1], running_at(state.thread_id, busy[0]))
+        # Named in `exsampling run`'s summary: "some work did not finish in time" sent a plugin's author guessing; with
+        # its take, whose line the performer otherwise waits for (it is redone at the next start).
+        self.unfinished = [(busy[0].node_id, busy[1], running_at(state.thread_id, busy[0]), busy[4] or "")
                            for state in states if (busy := state.busy) is not None]
         self._workers.clear()
         self._states.clear()

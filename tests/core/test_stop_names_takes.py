@@ -1,0 +1,50 @@
+"""A handler still running when the run stops: the summary named its node, input and line, not the take in hand,
+whose line the performer then waited for in vain (it is redone at the next start)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from exsampling_patch import ANY, Input, Node
+from exsampling_patch.commands.run import unfinished_text
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+from tests.core.test_engine_run_again_old_takes import Source, a_take, from_its_own_thread
+
+
+class Busy(Node):
+    """Holds its take in its handler until the test lets it go, as a classifier busy with a long take does."""
+
+    type_name = "t_stop_busy"
+    take = Input(ANY)
+
+    def start(self) -> None:
+        self.inside, self.release = threading.Event(), threading.Event()
+
+    def on_take(self, message: Any) -> None:
+        self.inside.set()
+        self.release.wait(10)
+
+
+def test_the_stop_summary_names_the_take_a_handler_still_has() -> None:
+    registry = Registry.default(entry_points=False)
+    for node_type in (Source, Busy):
+        registry.register(node_type, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "t_old_takes_source"))
+    patch.add_node(NodeSpec("busy", "t_stop_busy"))
+    patch.connect("src.out", "busy.take")
+    engine = Engine(registry, workers=2, pin_workers=False)
+    engine.start(patch)
+    src, busy = engine.node("src"), engine.node("busy")
+    try:
+        from_its_own_thread(lambda: src.emit("out", a_take("ana-3")))
+        assert busy.inside.wait(10)  # type: ignore[attr-defined]
+        assert not engine.stop(timeout=0.2)
+    finally:
+        busy.release.set()  # type: ignore[attr-defined]
+    said = unfinished_text(engine)
+    assert said.startswith(": node 'busy' still in its handler on 'take' with take 'ana-3', at "), said
+    assert said.endswith(" in on_take"), said
