@@ -22,7 +22,7 @@ from exsampling_patch.messages import Prediction, Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.classify import SoundClassifier
 from tests.models.test_cli_classify import esc50_rows, exsampling
-from tests.models.train_runs import TrainRun, run_all
+from tests.models.train_runs import Ran, TrainRun, run_all
 
 CLASSES = ("church_bells", "dog", "rain")  # sorted, as the model's labels will be
 
@@ -265,7 +265,7 @@ def hum_and_hiss(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def trained(esc50: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+def trained(esc50: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Ran]:
     """The trainings of this module that run to their end, in one process (tests/models/train_runs.py): seconds of
     torch's import and warm-up, once. "esc50": ESC-50 clips into ``models/mine.pt``; "hum and hiss": into ``mine.pt``
     on one thread; "full 0.5", "full 0.1": the disk full once the model is written, at that --val, an earlier card of
@@ -433,13 +433,14 @@ def test_train_tells_of_labels_named_after_a_slot_only_where_there_are_some(
 
 @pytest.mark.parametrize("val", ["0.5", "0.1"])  # a take of each label held out (a confusion matrix); none
 def test_train_that_cannot_write_its_card_says_so_and_keeps_the_model(
-        val: str, trained: dict[str, subprocess.CompletedProcess[str]]) -> None:
+        val: str, trained: dict[str, Ran]) -> None:
     # Before, a disk full once the model was written ended in a traceback from matplotlib's PNG writer (or the
     # card's): the model was written, but neither said nor its card named.
     from exsampling_patch.models.model_file import load_model_file
 
     done = trained[f"full {val}"]
     out = Path(done.args[-1])
+    assert done.acted == [f"file size limit 256 at the rename to {out}"]  # the disk filled after the model
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
     assert done.stderr.endswith(f"error: cannot write the model card {out.parent / 'mine.md'} (File too large): the "

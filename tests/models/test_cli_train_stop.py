@@ -4,17 +4,27 @@ that train share one process (tests/models/train_runs.py): seconds of torch's im
 
 from __future__ import annotations
 
-import subprocess
+import re
 from pathlib import Path
 
 import pytest
 
 from tests.models.test_cli_train import earlier_model, tiny_takes
-from tests.models.train_runs import TrainRun, run_all
+from tests.models.train_runs import Ran, TrainRun, run_all
 
-Done = subprocess.CompletedProcess[str]
+Done = Ran
+PYPLOT_AT = {"pyplot": "as pyplot runs", "pyplot-init": "as pyplot runs, in an extension's initialisation"}
 STOPS = [("model", "SIGINT", 130), ("renamed", "SIGINT", 130), ("card", "SIGINT", 130), ("model", "SIGTERM", 143),
          ("model", "SIGHUP", 129)]
+
+
+def came_at(at: str, out: Path) -> str:
+    """Where the hook raises its signal ``at`` (a pattern of tests/models/train_runs.py's "acted" words): "renamed"
+    and "card" end alike, and each must be seen to have come where it is meant to."""
+    return {"model": f"before the rename to {re.escape(str(out))}",
+            "renamed": f"after the rename to {re.escape(str(out))}",
+            # the card's files, as a part file of their own is opened to be written whole
+            "card": f"at the open of {re.escape(str(out.parent))}/\\.?mine(\\.md|_confusion\\.png)[^/]*"}[at]
 
 
 def with_earlier_model(folder: Path) -> tuple[list[str], Path, bytes]:
@@ -57,6 +67,7 @@ def test_train_stopped_says_what_it_left_and_no_card_of_another_model(
 
     done, out, earlier = stopped[f"{at}-{sig}"]
     assert done.returncode == code, done.stderr
+    assert len(done.acted) == 1 and re.fullmatch(f"{sig} {came_at(at, out)}: stopped", done.acted[0]), done.acted
     assert "Traceback" not in done.stderr, done.stderr
     if at == "model":  # written whole or not at all: the earlier model and its card are as they were
         assert done.stderr.endswith(f"stopped: nothing was written: {out} is the model there before, as it was\n")
@@ -78,6 +89,7 @@ def test_train_stopped_as_matplotlib_is_first_imported_says_so(at: str, tmp_path
     argv, out, earlier = with_earlier_model(tmp_path)
     done = run_all({at: TrainRun(argv, at)})[at]
     assert done.returncode == 130, done.stderr
+    assert done.acted == [f"SIGINT {PYPLOT_AT[at]}: stopped"], done.acted
     assert "Traceback" not in done.stderr and "pip install" not in done.stderr, done.stderr
     assert done.stderr.endswith(f"stopped: nothing was written: {out} is the model there before, as it was\n")
     assert out.read_bytes() == earlier
@@ -88,6 +100,7 @@ def test_train_stopped_leaves_no_folder_it_made_for_the_model(stopped: dict[str,
     # Before, a missing --out folder was made before the training: a Ctrl+C left it there, empty.
     done, out, _ = stopped["no folder"]
     assert done.returncode == 130, done.stderr
+    assert done.acted == [f"SIGINT before the rename to {out}: stopped"]
     assert done.stderr.endswith("stopped: nothing was written\n"), done.stderr
     assert sorted(p.name for p in out.parents[2].iterdir()) == ["takes"]
 
@@ -100,6 +113,9 @@ def test_train_started_with_signals_ignored_leaves_them_ignored(stopped: dict[st
 
     done, out, _ = stopped["ignored"]
     assert done.returncode == 0, done.stderr
+    # raised as the model is put in place, and again as its card is written: the run went on each time
+    meant = [f"{sig} {came_at(at, out)}: went on" for at in ("model", "card") for sig in ("SIGHUP", "SIGTERM")]
+    assert len(done.acted) == 4 and all(map(re.fullmatch, meant, done.acted)), done.acted
     assert "stopped" not in done.stderr, done.stderr
     assert done.stdout.startswith(f"wrote {out} "), done.stdout
     assert load_model_file(out).labels == ["clank", "hum"]
