@@ -17,6 +17,7 @@ from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import folder as folder_module
 from exsampling_patch.nodes.folder import FolderSource
 from tests.intake.counting_wake import CountingWake
+from tests.intake.folder_show import started_source
 from tests.waiting import wait_for
 
 RATE = 8000
@@ -25,14 +26,6 @@ RATE = 8000
 def write_take(path: Path, seconds: float = 0.05) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(path, np.linspace(-0.5, 0.5, int(seconds * RATE), dtype=np.float32), RATE, subtype="PCM_16")
-
-
-def start(folder: Path, **params: object) -> tuple[FolderSource, NodeContext]:
-    context = NodeContext(folder)
-    node = FolderSource("inbox", {"folder": str(folder), "poll_interval": 0.02, "settle_time": 0.2, **params},
-                        context)
-    node.start()
-    return node, context
 
 
 def scans_past_quiet(node: FolderSource) -> None:
@@ -63,7 +56,7 @@ def test_close_events_of_files_moved_away_with_their_folder_are_forgotten_none_r
     set again (``touch``) do not make it a new take."""
     folder = tmp_path / "takes"
     (folder / "set1").mkdir(parents=True)  # watched from the start: a file made with its folder may come unheard
-    node, context = start(folder, recursive=True)
+    node, context = started_source(folder, recursive=True)
     try:
         for i in range(5):
             write_take(folder / "set1" / f"t{i}.wav")
@@ -99,7 +92,7 @@ def test_a_sub_folder_named_like_a_sound_file_is_no_take(tmp_path: Path, recursi
     folder = tmp_path / "takes"
     (folder / "old.wav").mkdir(parents=True)
     write_take(folder / "old.wav" / "inner.wav")
-    node, context = start(folder, recursive=recursive, include_existing=True)
+    node, context = started_source(folder, recursive=recursive, include_existing=True)
     try:
         (folder / "new.wav").mkdir()
         write_take(folder / "new.wav" / "inner2.wav")

@@ -16,11 +16,10 @@ import pytest
 import soundfile as sf
 
 from exsampling_patch.messages import Take
-from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import folder as folder_module
 from exsampling_patch.nodes import folder_listing
-from exsampling_patch.nodes.folder import FolderSource
 from tests.intake.counting_wake import CountingWake
+from tests.intake.folder_show import started_source
 from tests.waiting import wait_for
 
 RATE = 8000
@@ -36,14 +35,6 @@ def kept_takes(folder: Path, count: int = KEPT) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(count):
         sf.write(folder / f"take-{i:04d}.wav", sound(0.01), RATE, subtype="PCM_16")
-
-
-def start(folder: Path, **params: object) -> tuple[FolderSource, NodeContext]:
-    context = NodeContext(folder)
-    node = FolderSource("inbox", {"folder": str(folder), "poll_interval": 0.02, "settle_time": 0.2, **params},
-                        context)
-    node.start()
-    return node, context
 
 
 @pytest.mark.parametrize("close_events", [True, False])
@@ -66,7 +57,7 @@ def test_a_scan_looks_at_no_more_files_read_before_however_many_the_folder_keeps
         matches[0] += 1
         return match(name, pattern)
 
-    node, context = start(folder)
+    node, context = started_source(folder)
     try:
         wake = CountingWake(node._wake)
         node._wake = wake  # type: ignore[assignment]
@@ -94,7 +85,7 @@ def test_a_take_exported_again_among_many_kept_is_read_again(
     monkeypatch.setattr(folder_module, "RECHECKED_PER_SCAN", 10)
     folder = tmp_path / "takes"
     kept_takes(folder, 100)
-    node, context = start(folder)
+    node, context = started_source(folder)
     try:
         sf.write(folder / "loop.wav", sound(0.2), RATE, subtype="PCM_16")
         assert wait_for(lambda: len(context.emitted) == 1)
@@ -116,7 +107,7 @@ def test_new_files_among_many_kept_are_read_in_the_order_written_sub_folders_too
     """Recursive: files arriving in a sub-folder made while it runs, and beside the kept ones, read in order."""
     folder = tmp_path / "takes"
     kept_takes(folder / "old")
-    node, context = start(folder, recursive=True, settle_time=0.3)
+    node, context = started_source(folder, recursive=True, settle_time=0.3)
     try:
         time.sleep(0.2)
         staging = tmp_path / "staging"
@@ -160,7 +151,7 @@ def test_a_folder_whose_time_did_not_change_is_not_listed_again_one_made_there_i
         listings[0] += os.fspath(path) == str(folder)  # type: ignore[arg-type]
         return scandir(path)  # type: ignore[arg-type]
 
-    node, context = start(folder)
+    node, context = started_source(folder)
     try:
         wake = CountingWake(node._wake)
         node._wake = wake  # type: ignore[assignment]
