@@ -4,7 +4,12 @@ that train share one process (tests/models/train_runs.py): seconds of torch's im
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +125,41 @@ def test_train_started_with_signals_ignored_leaves_them_ignored(stopped: dict[st
     assert done.stdout.startswith(f"wrote {out} "), done.stdout
     assert load_model_file(out).labels == ["clank", "hum"]
     assert sorted(p.name for p in out.parent.iterdir()) == ["mine.md", "mine.pt", "mine_confusion.png", "takes"]
+
+
+# `exsampling train` as nohup starts it (SIGHUP ignored, across exec); at its first import of the train extra, once
+# its own handlers are set, it says "ready" and waits for a line. matplotlib is made missing, as where the extra is
+# not installed: the run then ends there, its own way ("needs matplotlib", 2), without torch's seconds of import.
+NOHUP_TRAIN = """
+import sys
+waited = []
+def hook(event, args):
+    if event == "import" and args[0] == "matplotlib" and not waited:
+        waited.append(True)
+        print("ready", flush=True)
+        sys.stdin.readline()
+sys.addaudithook(hook)
+sys.modules["matplotlib"] = None
+from exsampling_patch.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(shutil.which("nohup") is None, reason="needs nohup (coreutils)")
+def test_train_under_nohup_goes_on_after_a_sighup_sent_to_it(tmp_path: Path) -> None:
+    # The shared process's "ignored" run sets its signals ignored itself: here a real nohup ignores SIGHUP and execs
+    # the command, and a real SIGHUP is sent to it from outside, as at an ssh logout. Before, the command set its own
+    # handler whatever it started with: exit 129, "stopped", as if no nohup had been typed.
+    out = tmp_path / "mine.pt"
+    run = subprocess.Popen(["nohup", sys.executable, "-c", NOHUP_TRAIN, "train", str(tmp_path), "--out", str(out)],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert run.stdout is not None
+        assert run.stdout.readline() == "ready\n"
+        os.kill(run.pid, signal.SIGHUP)  # nohup exec'd the command: its pid is the command's
+        _, said = run.communicate("\n", timeout=60)
+    finally:
+        run.kill()
+        run.wait()
+    assert run.returncode == 2, said
+    assert said == "error: exsampling train needs matplotlib: .venv/bin/pip install 'exsampling-patch[train]'\n"
