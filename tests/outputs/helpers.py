@@ -12,6 +12,7 @@ import numpy as np
 
 from exsampling_patch.messages import Location, Take
 from exsampling_patch.node import Node
+from exsampling_patch.nodes.osc_outbox import Outbox
 
 
 def sine_take(freq: float, seconds: float = 2.0, rate: int = 44100, amplitude: float = 0.5, phase: float = 0.0,
@@ -101,3 +102,12 @@ def play_master(follows: Node, bpm: float, ticks: int, cues: dict[int, list[mido
     finally:
         for node in nodes:
             node.stop()
+
+
+def done_with_all(outbox: Outbox) -> None:
+    """Wait until the sender has said it is done with each bundle (sent and logged): killed before, it could have
+    sent one that it had not said so of, which the next sender is handed again (sent twice where it has no key)."""
+    deadline = time.monotonic() + 10
+    while outbox._unsent and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not outbox._unsent

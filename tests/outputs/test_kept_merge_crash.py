@@ -19,7 +19,7 @@ import pytest
 from exsampling_patch.nodes.kept_bundles import Bundle, append_kept, read_kept
 from exsampling_patch.nodes.osc_outbox import Outbox, unsent_path
 
-from .test_osc_outbox import receive_all
+from .helpers import receive_all
 
 
 @pytest.fixture

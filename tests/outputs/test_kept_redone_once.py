@@ -30,8 +30,7 @@ from exsampling_patch.runtime import TakeEnded
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.takes import write_take
 
-from .helpers import sine_take
-from .test_osc_outbox import receive_all
+from .helpers import receive_all, sine_take
 
 
 def started(tmp_path: Path, port: int, ended: list[TakeEnded] | None = None) -> Engine:

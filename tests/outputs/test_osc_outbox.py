@@ -31,7 +31,7 @@ from exsampling_patch.nodes.ableton import AbletonMax
 from exsampling_patch.nodes.osc_outbox import Outbox, bundle_key, read_sent, serve
 from exsampling_patch.takes import write_take
 
-from .helpers import receive_all, sine_take
+from .helpers import done_with_all, receive_all, sine_take
 
 
 @pytest.fixture
@@ -169,15 +169,6 @@ def test_the_next_sender_reads_the_log_only_once_the_last_has_drained(tmp_path: 
     assert receive_all(receiver) == [b"t2"]
     assert skipped == ["t1\tHH"] and not errors
     assert log.read_text(encoding="utf-8") == "t1\tHH\nt2\tHH\n"
-
-
-def done_with_all(outbox: Outbox) -> None:
-    """Wait until the sender has said it is done with each bundle (sent and logged): killed before, it could have
-    sent one that it had not said so of, which the next sender is handed again (sent twice where it has no key)."""
-    deadline = time.monotonic() + 10
-    while outbox._unsent and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert not outbox._unsent
 
 
 def test_a_sender_that_died_is_started_again_and_reported(tmp_path: Path, receiver: socket.socket) -> None:

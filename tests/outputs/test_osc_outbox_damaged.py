@@ -22,8 +22,7 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
 from exsampling_patch.runtime.events import NodeStarted
 
-from .helpers import sine_take
-from .test_osc_outbox import receive_all
+from .helpers import receive_all, sine_take
 from .test_osc_outbox_kept import sounds
 
 

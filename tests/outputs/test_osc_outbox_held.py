@@ -23,8 +23,7 @@ from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.nodes.ableton import AbletonMax
 from exsampling_patch.takes import write_take
 
-from .helpers import sine_take
-from .test_osc_outbox import receive_all
+from .helpers import receive_all, sine_take
 
 #: The other run: an ableton_max node on the same folder, holding it until told to stop (or, should the test
 #: never tell it, for at most this long).

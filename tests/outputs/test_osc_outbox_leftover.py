@@ -23,7 +23,7 @@ from exsampling_patch.nodes.kept_bundles import LEFTOVER_AGE, Bundle
 from exsampling_patch.nodes.osc_outbox import Outbox, unsent_path
 from exsampling_patch.nodes.take_files import TakeFiles
 
-from .test_osc_outbox import receive_all
+from .helpers import receive_all
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, Event, NodeError, NodeStatus
 from exsampling_patch.takes import write_take
 
-from .helpers import sine_take
-from .test_osc_outbox import done_with_all, receive_all
+from .helpers import done_with_all, receive_all, sine_take
 
 
 def labels(datagrams: list[bytes]) -> list[str]:

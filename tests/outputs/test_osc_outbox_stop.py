@@ -21,8 +21,7 @@ from exsampling_patch.runtime import Engine
 from exsampling_patch.stop_news import cut_off_news
 from exsampling_patch.takes import write_take
 
-from .helpers import sine_take
-from .test_osc_outbox import receive_all
+from .helpers import receive_all, sine_take
 from .test_osc_outbox_held import labels
 
 

@@ -22,8 +22,7 @@ from exsampling_patch.nodes.ableton import AbletonOsc
 from exsampling_patch.nodes.sent_log import SentLog
 from exsampling_patch.takes import write_take
 
-from .helpers import sine_take
-from .test_osc_outbox import receive_all
+from .helpers import receive_all, sine_take
 
 LIMITED = """
 import os, resource, signal, sys

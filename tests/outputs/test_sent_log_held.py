@@ -25,8 +25,7 @@ from exsampling_patch.nodes.ableton import AbletonLive, AbletonOsc
 from exsampling_patch.nodes.osc_outbox import FolderInUse, bundle_key, read_sent
 from exsampling_patch.takes import write_take
 
-from .helpers import sine_take
-from .test_osc_outbox import receive_all
+from .helpers import receive_all, sine_take
 
 #: The other run: the node on the same folder, one take sent and logged, holding the folder until told to stop.
 OTHER_RUN = """
