@@ -141,3 +141,17 @@ class Run:
 
     def output(self) -> str:
         return "".join(self.stdout) + "".join(self.stderr)
+
+
+def one_node_run(tmp_path: Path, plugin: str, node_id: str, type_name: str, *args: str,
+                 env: dict[str, str] | None = None) -> Run:
+    """``exsampling run ARGS`` of a patch of one node ``node_id`` of ``type_name``, its plugin's source ``plugin``
+    written as ``tmp_path/nodes/TYPE_NAME.py`` (the patch's node_dirs): no show log, its log in ``tmp_path/run.log``,
+    ``env`` added."""
+    nodes = tmp_path / "nodes"
+    nodes.mkdir()
+    (nodes / f"{type_name}.py").write_text(plugin, encoding="utf-8")
+    patch = tmp_path / "patch.yaml"
+    patch.write_text(f"exsampling_patch: 1\nnode_dirs: [{nodes}]\nnodes:\n- {{id: {node_id}, type: {type_name}}}\n"
+                     "links: []\n", encoding="utf-8")
+    return Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"), *args, env=env)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.stage.helpers import Run
+from tests.stage.helpers import Run, one_node_run
 
 STUCK_NODE = '''
 import threading
@@ -36,13 +36,7 @@ class StuckStop(Node):
 
 def stuck_run(tmp_path: Path, *args: str) -> Run:
     """``exsampling run`` of a patch of one node whose stop() hangs (its plugin in ``tmp_path/nodes``)."""
-    nodes = tmp_path / "nodes"
-    nodes.mkdir()
-    (nodes / "stuck_stop.py").write_text(STUCK_NODE, encoding="utf-8")
-    patch = tmp_path / "patch.yaml"
-    patch.write_text(f"exsampling_patch: 1\nnode_dirs: [{nodes}]\nnodes:\n- {{id: stuck, type: stuck_stop}}\n"
-                     "links: []\n", encoding="utf-8")
-    return Run(str(patch), *args, "--show-log", "none", "--log", str(tmp_path / "run.log"))
+    return one_node_run(tmp_path, STUCK_NODE, "stuck", "stuck_stop", *args)
 
 
 #: Each test's run: its own arguments to ``exsampling run``.

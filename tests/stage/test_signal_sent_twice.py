@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from exsampling_patch.commands.run import SAME_SIGNAL_ENV, SAME_SIGNAL_SECONDS, same_signal_seconds
-from tests.stage.helpers import Run
+from tests.stage.helpers import Run, one_node_run
 
 IDLE_NODE = '''
 from exsampling_patch import TAKE, Input, Node
@@ -33,14 +33,8 @@ class Idle(Node):
 
 
 def idle_run(tmp_path: Path) -> Run:
-    nodes = tmp_path / "nodes"
-    nodes.mkdir()
-    (nodes / "idle.py").write_text(IDLE_NODE, encoding="utf-8")
-    patch = tmp_path / "patch.yaml"
-    patch.write_text(f"exsampling_patch: 1\nnode_dirs: [{nodes}]\nnodes:\n- {{id: idle, type: idle}}\nlinks: []\n",
-                     encoding="utf-8")
     # a wide window: the line read and the second signal sent may take seconds on a loaded machine
-    return Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"), env={SAME_SIGNAL_ENV: "600"})
+    return one_node_run(tmp_path, IDLE_NODE, "idle", "idle", env={SAME_SIGNAL_ENV: "600"})
 
 
 def test_a_sigint_sent_to_the_run_and_then_its_group_stops_it_cleanly(tmp_path: Path) -> None:

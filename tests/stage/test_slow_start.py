@@ -15,7 +15,7 @@ from exsampling_patch.commands.start_watch import NOTICES, REMIND_EVERY, StartWa
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
-from tests.stage.helpers import Run
+from tests.stage.helpers import one_node_run
 
 HANGING_NODE = '''
 import time
@@ -35,13 +35,7 @@ class Hangs(Node):
 
 
 def test_a_hanging_start_is_named_and_ctrl_c_still_stops_the_run(tmp_path: Path) -> None:
-    nodes = tmp_path / "nodes"
-    nodes.mkdir()
-    (nodes / "hangs.py").write_text(HANGING_NODE, encoding="utf-8")
-    patch = tmp_path / "patch.yaml"
-    patch.write_text(f"exsampling_patch: 1\nnode_dirs: [{nodes}]\nnodes:\n- id: stuck\n  type: hangs\nlinks: []\n",
-                     encoding="utf-8")
-    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"), "--start-notice", "1")
+    run = one_node_run(tmp_path, HANGING_NODE, "stuck", "hangs", "--start-notice", "1")
     try:
         run.wait_for("node 'stuck' (hangs) is still starting, 1 s in", timeout=60.0)
         run.signal_group(signal.SIGINT)
@@ -52,7 +46,8 @@ def test_a_hanging_start_is_named_and_ctrl_c_still_stops_the_run(tmp_path: Path)
     output = run.output()
     assert code == 130, output
     # where it waits: "has not returned" alone left a plugin's author to guess
-    assert f"its start() has not returned, at {nodes / 'hangs.py'}:14 in start (Ctrl+C stops the run)" in output, output
+    plugin = tmp_path / "nodes" / "hangs.py"
+    assert f"its start() has not returned, at {plugin}:14 in start (Ctrl+C stops the run)" in output, output
     assert "node 'stuck' never started: the run was stopped first" in output, output
 
 
@@ -101,13 +96,7 @@ class HangsPrepared(Node):
                                             ("hangs_prepared", "is still starting, 1 s in: its prepare() has not")])
 def test_a_hanging_constructor_or_prepare_is_named_too(tmp_path: Path, kind: str, told: str) -> None:
     # Before, only start() was watched: a node that hung in its constructor or prepare() left the terminal blank.
-    nodes = tmp_path / "nodes"
-    nodes.mkdir()
-    (nodes / "hangs.py").write_text(HANGING_ELSEWHERE, encoding="utf-8")
-    patch = tmp_path / "patch.yaml"
-    patch.write_text(f"exsampling_patch: 1\nnode_dirs: [{nodes}]\nnodes:\n- id: stuck\n  type: {kind}\nlinks: []\n",
-                     encoding="utf-8")
-    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"), "--start-notice", "1")
+    run = one_node_run(tmp_path, HANGING_ELSEWHERE, "stuck", kind, "--start-notice", "1")
     try:
         run.wait_for(f"node 'stuck' ({kind}) {told}", timeout=60.0)
         run.signal_group(signal.SIGINT)
