@@ -56,6 +56,10 @@ HOLD_MARGIN = 0.5
 #: removed with it pending, say); delivered, the hold ends then.
 HOLD_LIMIT = 30.0
 
+#: Whether to count the events watchdog holds through its grouper's internals (``put_event``, ``_queue.remove``);
+#: off, the hold goes by :data:`HOLD_MARGIN`, as on a watchdog that renamed them (tests run that path this way).
+COUNT_HELD = True
+
 Close = tuple[Stamp, int]  # a file's stamp at its writer's close, and that close's number (one count for all files)
 
 
@@ -325,10 +329,11 @@ if InotifyFD is not None:
         def __init__(self, *args: object, on_count: Callable[[int, int], None], **kwargs: object) -> None:
             super().__init__(*args, **kwargs)  # type: ignore[arg-type]
             self._on_count = on_count
+            self._counted = False  # the grouper's internals found and wrapped: markers are queued
 
         def on_thread_start(self) -> None:
             super().on_thread_start()
-            grouper = getattr(self._inotify, "_move_event_grouper", None)
+            grouper = getattr(self._inotify, "_move_event_grouper", None) if COUNT_HELD else None
             put = getattr(grouper, "put_event", None)
             if put is None:  # another watchdog: uncounted, the hold goes by HOLD_MARGIN
                 return
@@ -355,10 +360,13 @@ if InotifyFD is not None:
             # Events the watch took between its start and this line go uncounted: microseconds, before any take.
             grouper.put_event = counted  # type: ignore[union-attr]
             queue.remove = removed  # type: ignore[union-attr]
+            self._counted = True
             on_count(0, 0)
 
         def build_and_queue_event(self, event: GroupedInotifyEvent, *, full_events: bool = True) -> None:
             super().build_and_queue_event(event, full_events=full_events)
+            if not self._counted:  # uncounted: a marker dispatched would start the count, reads never counted
+                return
             mark = _Dispatched("")
             mark.read = _read_in(event)
             self.queue_event(mark)

@@ -5,11 +5,14 @@ was then taken to end 1 s after the move (0.5 s past watchdog's): delivered late
 read twice all the same. It now ends when the move's own event is delivered: watchdog's hold made 1.5 s long here (its
 own setting, the delivery as late as a loaded machine makes it) reads the file once too. Its held events may reach
 the observer's queue later still (watchdog's emitter, loaded): the hold lasts until every event read before the
-move's delivery is dispatched, counted, not for a time."""
+move's delivery is dispatched, counted, not for a time. Where watchdog's grouper cannot be counted (a watchdog that
+renamed its internals), the hold goes by HOLD_MARGIN past the delivery: that path is run too, and the installed
+watchdog is checked to be counted, so that an upgrade renaming them fails here rather than degrading unseen."""
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +22,7 @@ import soundfile as sf
 
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import folder as folder_module
+from exsampling_patch.nodes import folder_closes
 from exsampling_patch.nodes.folder import FolderSource
 from tests.intake.counting_wake import CountingWake
 from tests.waiting import wait_for
@@ -42,10 +46,14 @@ def delay_attrib_events(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None
 
 
 @pytest.mark.skipif(not folder_module.close_events_available(), reason="close events: Linux with watchdog")
-@pytest.mark.parametrize(("hold", "late"), [(None, 0.0), (1.5, 0.0), (None, 1.0)],
-                         ids=["watchdog's hold", "a hold delivered late", "held events queued late"])
+@pytest.mark.parametrize(("hold", "late", "counted"), [(None, 0.0, True), (1.5, 0.0, True), (None, 1.0, True),
+                                                      (None, 0.0, False)],
+                         ids=["watchdog's hold", "a hold delivered late", "held events queued late",
+                              "uncounted: HOLD_MARGIN"])
 def test_a_file_touched_while_events_are_held_is_not_read_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                hold: float | None, late: float) -> None:
+                                                                hold: float | None, late: float,
+                                                                counted: bool) -> None:
+    monkeypatch.setattr(folder_closes, "COUNT_HELD", counted)  # off: as a watchdog without the grouper's internals
     if hold is not None:
         from watchdog.observers.inotify_move_event_grouper import InotifyMoveEventGrouper
         monkeypatch.setattr(InotifyMoveEventGrouper, "delay", hold)  # read as each watch group starts: this node's
@@ -62,6 +70,7 @@ def test_a_file_touched_while_events_are_held_is_not_read_twice(tmp_path: Path, 
         assert wait_for(lambda: len(context.emitted) == 1)
         closes = node._closes
         assert closes is not None
+        assert closes._counting is counted  # the path this case means to run
         (folder / "notes.txt").write_text("moved away")
         os.rename(folder / "notes.txt", tmp_path / "notes.txt")  # IN_MOVED_FROM: the events behind it are held
         os.utime(take, ns=(10**18, 10**18))  # new times alone, as touch or cp -p sets them
@@ -73,3 +82,24 @@ def test_a_file_touched_while_events_are_held_is_not_read_twice(tmp_path: Path, 
         node.stop()
     assert len(context.emitted) == 1, [t.path for _, t in context.emitted]
     assert context.errors == [] and context.fates == []
+
+
+def _watchdog_version() -> tuple[int, ...]:
+    from watchdog.version import VERSION_MAJOR, VERSION_MINOR
+    return (VERSION_MAJOR, VERSION_MINOR)
+
+
+@pytest.mark.skipif(not folder_module.close_events_available(), reason="close events: Linux with watchdog")
+def test_the_installed_watchdog_is_counted(tmp_path: Path) -> None:
+    """watchdog 7.1 on has the raw reader and the move grouper whose internals (its ``put_event``, its queue's
+    ``remove``) the hold is counted through: renamed by an upgrade, the code falls back to HOLD_MARGIN without a
+    word, and a loaded machine reads a touched file twice again. This fails instead."""
+    if _watchdog_version() < (7, 1):
+        pytest.skip("watchdog before 7.1: moves are not seen as read, the quiet time's floor holds")
+    assert folder_closes.InotifyFD is not None, "watchdog's raw inotify reader (InotifyFD) is no longer importable"
+    closes = folder_closes.CloseWatch(tmp_path, False, lambda name: True, threading.Event(), lambda message: None)
+    try:
+        # Set on the emitter's thread as it starts: the grouper's put_event and _queue.remove found and wrapped
+        assert wait_for(lambda: closes._counting), "watchdog's move grouper internals are gone: held events uncounted"
+    finally:
+        closes.stop()
