@@ -12,31 +12,14 @@ import pytest
 
 from exsampling_patch.cli import main
 from exsampling_patch.registry import Registry
-
-LIVE_AND_OSC = """exsampling_patch: 1
-nodes:
-- id: live
-  type: ableton_live
-- id: aosc
-  type: ableton_osc
-  params:
-    reply_port: 0
-    host: {host}
-    actions: [name, fire]
-links: []
-"""
-
-
-def renamed(err: str) -> list[str]:
-    return [line for line in err.splitlines() if line.startswith("warning:") and "'name' action" in line]
+from tests.core.test_check_live_rename import patch_file, renamed
 
 
 def test_a_rename_on_another_host_s_live_is_told_as_not_known_to_clash(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # Before, an ableton_osc sending to 10.0.0.7 was told as renaming the tracks of this machine's Live, where
     # ableton_live loads: check cannot know whether that host is this machine, and now says so.
-    patch = tmp_path / "show.yaml"
-    patch.write_text(LIVE_AND_OSC.format(host="10.0.0.7"), encoding="utf-8")
+    patch = patch_file(tmp_path, "[name, fire]", "    host: 10.0.0.7\n")
     assert main(["check", str(patch)]) == 0
     [told] = renamed(capsys.readouterr().err)
     assert "renames each take's track in the Live at 10.0.0.7 (" in told, told
@@ -45,8 +28,7 @@ def test_a_rename_on_another_host_s_live_is_told_as_not_known_to_clash(
 
 def test_a_rename_on_this_machine_s_live_is_told_as_a_clash(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    patch = tmp_path / "show.yaml"
-    patch.write_text(LIVE_AND_OSC.format(host="localhost"), encoding="utf-8")
+    patch = patch_file(tmp_path, "[name, fire]", "    host: localhost\n")
     assert main(["check", str(patch)]) == 0
     [told] = renamed(capsys.readouterr().err)
     assert "track in Live ('" in told and "slot: once renamed, that slot's" in told and "cannot tell" not in told
