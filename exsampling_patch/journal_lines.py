@@ -13,7 +13,8 @@ now waited for :data:`LOCK_WAIT` seconds at most; then the line goes without it 
 locks), and a warning names the journal and the holder. Such a holder is remembered until the lock is next
 taken: held by the same processes, it is tried once and not waited for again (each take stalled its thread 5 s);
 a holder whose processes cannot be told (/proc/locks names none: another pid namespace) is known by its lock's line
-in /proc/locks instead, and a new lock (another line) is waited for.
+in /proc/locks instead, and a new lock (another line) is waited for; where it has no line either, by the journal left
+as the last append here left it: a holder that wrote since is not the stuck one.
 """
 
 from __future__ import annotations
@@ -82,15 +83,18 @@ def _holding(path: Path) -> tuple[list[int], tuple[object, ...]]:
     return sorted(set(pids)), (stat.st_dev, stat.st_ino, *sorted(held))
 
 
-_stuck: dict[Path, tuple[list[int], tuple[object, ...]]] = {}
+_stuck: dict[Path, tuple[list[int], tuple[object, ...], int]] = {}
 """Journal -> who was found holding its lock past the wait (:func:`_holding`), until the lock is next taken. Held by
 the same again, it is tried once and not waited for: each append waited the whole wait (5 s) while the take store's
 lock was held and the thread that ended the take (the sampler's answer thread, the outbox reader) stalled, every take
 backing up behind the stuck holder. The same is the same processes where /proc/locks names them, else the same lock
 (:func:`_holding`: the file, and its holders' lines): by "no pid known" alone any later holder read as the stuck one,
 and a new holder's lock (another line) was skipped at once; remembered not at all, every take's end waited 5 s again.
-A lock let go and taken anew by one whose line reads the same, or by another unseen (another pid namespace), cannot be
-told from it: that one is not waited for, and only a take-back (a full disk) may then cut a line of its."""
+The journal's size as the last append here left it is kept too: a holder unseen (another pid namespace: no pid, no
+line) let go and another unseen one took the lock, that one read as the stuck one, and a line was appended beside its
+own, mid-write (its take-back, a full disk, cut ours). A stopped holder writes nothing: the journal grown since is
+another holder's (or another appender's), waited for. A lock let go and taken anew by one that has not written yet,
+or whose line reads the same, cannot be told from it: that one is not waited for."""
 
 
 def _holders_text(pids: list[int]) -> str:
@@ -103,13 +107,24 @@ def _holders_text(pids: list[int]) -> str:
     return ("this process and " if own else "") + f"process{'es' if len(others) > 1 else ''} {', '.join(others)}"
 
 
-def _still_stuck(path: Path) -> bool:
-    """Whether the lock on ``path`` is held by the same holders found stuck holding it (:data:`_stuck`)."""
+def _still_stuck(fd: int, path: Path) -> bool:
+    """Whether the lock on ``path`` (open as ``fd``) is held by the same holders found stuck holding it
+    (:data:`_stuck`); unseen ones, only where nothing wrote the journal since the last append here."""
     stuck = _stuck.get(path)
     if stuck is None:
         return False
     pids, lines = _holding(path)
-    return pids == stuck[0] if stuck[0] else bool(lines) and lines == stuck[1]  # () where /proc/locks is unread
+    if stuck[0]:
+        return pids == stuck[0]
+    # () where /proc/locks is unread; grown since: another holder's write (a stopped one writes nothing)
+    return bool(lines) and lines == stuck[1] and os.fstat(fd).st_size == stuck[2]
+
+
+def _left(fd: int, path: Path) -> None:
+    """Remember the journal's size as this append left it, where its lock was found stuck (:func:`_still_stuck`)."""
+    stuck = _stuck.get(path)
+    if stuck is not None:
+        _stuck[path] = (stuck[0], stuck[1], os.fstat(fd).st_size)
 
 
 def _lock(fd: int, path: Path, wait: float) -> None:
@@ -124,14 +139,14 @@ def _lock(fd: int, path: Path, wait: float) -> None:
             _stuck.pop(path, None)  # let go since: a holder seen again is waited for anew
             return
         except BlockingIOError:
-            if first and _still_stuck(path):
+            if first and _still_stuck(fd, path):
                 return  # told when found stuck; waiting again only stalls this take's thread
             first = False
             if time.monotonic() >= deadline:
                 # Without the lock only a take-back (a full disk) may cut the holder's line written at that moment;
                 # waiting on, this take's end is never written and the node hangs.
                 pids, lines = _holding(path)
-                _stuck[path] = (pids, lines)
+                _stuck[path] = (pids, lines, os.fstat(fd).st_size)
                 again = "not waited for again while the same " + ("holder keeps it" if pids else "lock is held")
                 log.warning("the journal %s is locked by %s for over %g s, stopped or hung: a line appended without "
                             "its lock (%s)", path, _holders_text(pids), wait, again)
@@ -174,6 +189,7 @@ def append_line(path: Path, line: bytes, drop_cut: bool, lock_wait: float = LOCK
                     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
                 done += wrote
             os.fsync(fd)
+            _left(fd, path)
         except OSError as error:
             if done:
                 with contextlib.suppress(OSError):  # else the next append drops or ends the cut line
