@@ -5,24 +5,14 @@ real pattern node, its statuses reaching the console as the engine passes them; 
 
 from __future__ import annotations
 
-import io
-
 from exsampling_patch.commands.master_news import MasterNews
-from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.messages import ControlValue
-from exsampling_patch.nodes.pattern import Pattern
-from exsampling_patch.patch import NodeSpec, Patch
-from tests.stage.test_console_link import ToConsole
+from tests.stage.test_console_link import pattern_on_console
 
 
 def test_a_pattern_on_its_own_tempo_tells_it_at_start_and_at_each_change() -> None:
     params = {"patterns": {"HH": "x.x."}, "tempo": 120.0}
-    patch = Patch()
-    patch.add_node(NodeSpec("groove", "pattern", dict(params)))
-    err = io.StringIO()
-    context = ToConsole(StageConsole(patch, err=err))
-    node = Pattern("groove", params, context)
-    node.start()
+    node, context, err = pattern_on_console(params)
     try:
         context.until(lambda s: s.get("playing") is True and "own tempo 120 BPM" in err.getvalue())
         node.handle("control", ControlValue("tempo", 90.0))

@@ -82,6 +82,18 @@ class ToConsole(NodeContext):
             return self.last
 
 
+def pattern_on_console(params: dict[str, Any]) -> tuple[Pattern, ToConsole, io.StringIO]:
+    """A pattern node ``groove`` with ``params`` outside any engine, its statuses told to a stage console writing into
+    the string returned, started: the node, its context and that string."""
+    patch = Patch()
+    patch.add_node(NodeSpec("groove", "pattern", dict(params)))
+    err = io.StringIO()
+    context = ToConsole(StageConsole(patch, err=err))
+    node = Pattern("groove", params, context)
+    node.start()
+    return node, context, err
+
+
 @pytest.mark.slow
 def test_the_console_tells_a_peer_joining_its_tempo_and_stop() -> None:
     pytest.importorskip("link")
@@ -92,12 +104,7 @@ def test_the_console_tells_a_peer_joining_its_tempo_and_stop() -> None:
     assert peer.ask("sync") == "ok"
     try:
         def attempt(crowd: Any) -> None:
-            patch = Patch()
-            patch.add_node(NodeSpec("groove", "pattern", dict(params)))
-            err = io.StringIO()
-            context = ToConsole(StageConsole(patch, err=err))
-            node = Pattern("groove", params, context)
-            node.start()
+            node, context, err = pattern_on_console(params)
             try:
                 context.until(lambda s: s.get("peers", 0) >= 1 and s.get("session_playing") is True)
                 crowd.look(node)
