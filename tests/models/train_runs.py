@@ -67,6 +67,10 @@ def hook(event, args):
         run["armed"] = False
         raise_signal(f"at the open of {args[0]}")
 sys.addaudithook(hook)
+# Ctrl+C as a shell's foreground command has it, whatever this process inherited (a background job or nohup start
+# it ignored, and the stop runs then ended 0 or 2, not 130); a signal set ignored for a run is set back to it after.
+normal = {signal.SIGINT: signal.default_int_handler}
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from exsampling_patch.cli import main
 size = resource.getrlimit(resource.RLIMIT_FSIZE)
 for each in json.load(sys.stdin):
@@ -80,7 +84,7 @@ for each in json.load(sys.stdin):
     resource.setrlimit(resource.RLIMIT_FSIZE, size)
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
     for sig in ignored:
-        signal.signal(sig, signal.SIG_DFL)
+        signal.signal(sig, normal.get(sig, signal.SIG_DFL))
     for stream in (sys.stdout, sys.stderr):
         stream.write(f"\\0{code} {acted}\\0")
         stream.flush()
