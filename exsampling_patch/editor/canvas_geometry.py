@@ -44,14 +44,11 @@ class CanvasGeometry:
         first = [self._measured_by] if self._measured_by in nodes else []  # most frames: the same node again
         for node_id in [*first, *nodes]:
             tag = f"node:{node_id}"
-            try:
-                if not dpg.is_item_visible(tag):
-                    continue
-                placed = self._placed.get(node_id)
-                corner = dpg.get_item_rect_min(tag)
-                pos = placed[1] if placed is not None and placed[0] == frame else dpg.get_item_pos(tag)
-            except Exception:  # its item gone: a guard from when Del ran beside the frames (now between, callbacks.py)
+            if not dpg.is_item_visible(tag):
                 continue
+            placed = self._placed.get(node_id)
+            corner = dpg.get_item_rect_min(tag)
+            pos = placed[1] if placed is not None and placed[0] == frame else dpg.get_item_pos(tag)
             if corner and pos:
                 self._canvas_offset = (float(corner[0] - pos[0]), float(corner[1] - pos[1]))
                 self._measured_by, self._unseen_at = node_id, None
@@ -92,15 +89,9 @@ class CanvasGeometry:
         if not (dx or dy):
             return
         self.pan = (self.pan[0] + dx, self.pan[1] + dy)
-        # A copy, from when Del (on Dear PyGui's callback thread) could remove a node while Space+drag panned here;
-        # callbacks now run between frames (callbacks.py).
-        for node_id, (x, y) in list(self._positions.items()):
-            try:
-                self._place(node_id, (x + dx, y + dy))
-            except Exception:  # deleted meanwhile: its item is gone
-                continue
-            if node_id in self._positions:  # not put back once its removal has taken it out
-                self._positions[node_id] = (x + dx, y + dy)
+        for node_id, (x, y) in self._positions.items():  # each one drawn: a removal takes it out with its item
+            self._place(node_id, (x + dx, y + dy))
+            self._positions[node_id] = (x + dx, y + dy)
 
     def _place(self, node_id: str, pos: tuple[float, float]) -> None:
         """Draw a node at ``pos`` from the next frame on, remembering where it was drawn until then."""
@@ -114,12 +105,13 @@ class CanvasGeometry:
     def drag_along(self, lead: str, others: list[str]) -> None:
         """Draw ``others`` as far from where the view put them as ``lead`` has been dragged from its place: imnodes
         drags the node under the mouse (and its own selection) only, and marked nodes (pasted) are not that."""
-        try:
-            pos = dpg.get_item_pos(f"node:{lead}")
-        except Exception:  # its item gone: a guard from when Del ran beside the frames (now between, callbacks.py)
-            return
+        # The group is kept from the press to the release, and Delete or Ctrl+Z between two frames of the drag may
+        # remove any of its nodes: only those still drawn (in _positions, which a removal empties) are asked about.
         start = self._positions.get(lead)
-        if not pos or start is None:
+        if start is None:
+            return
+        pos = dpg.get_item_pos(f"node:{lead}")
+        if not pos:
             return
         dx, dy = pos[0] - start[0], pos[1] - start[1]
         for node_id in others:
@@ -127,11 +119,8 @@ class CanvasGeometry:
             if node_id == lead or start is None:
                 continue
             x, y = start
-            try:
-                if dpg.get_item_pos(f"node:{node_id}") != [int(x + dx), int(y + dy)]:
-                    self._place(node_id, (x + dx, y + dy))
-            except Exception:  # item gone: a guard from when Del ran beside the frames (now between, callbacks.py)
-                continue
+            if dpg.get_item_pos(f"node:{node_id}") != [int(x + dx), int(y + dy)]:
+                self._place(node_id, (x + dx, y + dy))
 
     def commit_moves(self) -> list[str]:
         """Record nodes dragged since the last call as one undoable move (called on mouse release); returns them."""

@@ -428,24 +428,18 @@ class PatchView(CanvasGeometry):
         The first in the patch won: a click on a pasted node's title over the node copied selected the copied one
         (drawn under it), the inspector showed it, and Delete took it."""
         under = []
-        for node_id in list(self._positions):
+        for node_id in self._positions:  # each one drawn: a removal takes it out with its item
             tag = f"node:{node_id}"
-            try:
-                if not dpg.is_item_visible(tag):
-                    continue
-                (x, y), (w, h) = dpg.get_item_rect_min(tag), dpg.get_item_rect_size(tag)
-            except Exception:  # item gone: a guard from when Del ran beside the frames (now between, callbacks.py)
+            if not dpg.is_item_visible(tag):
                 continue
+            (x, y), (w, h) = dpg.get_item_rect_min(tag), dpg.get_item_rect_size(tag)
             if x - PIN_REACH <= point[0] <= x + w + PIN_REACH and y - PIN_REACH <= point[1] <= y + h + PIN_REACH:
                 under.append(node_id)
         if len(under) < 2:
             return under[0] if under else None
         for node_id in under:
-            try:
-                if dpg.is_item_hovered(f"node:{node_id}"):
-                    return node_id
-            except Exception:  # deleted meanwhile
-                continue
+            if dpg.is_item_hovered(f"node:{node_id}"):
+                return node_id
         return under[-1]
 
     def selected_links(self) -> list[Link]:
