@@ -126,11 +126,8 @@ class LinkHints:
         under = set(self.pins_at(point, output))
         found = []
         for attr, ref in self.view.pins().items():
-            try:
-                if ref in under and self._is_output(attr) == output and dpg.is_item_hovered(attr):
-                    found.append(ref)
-            except Exception:  # item gone: a guard, as in pin_point
-                continue
+            if ref in under and self._is_output(attr) == output and dpg.is_item_hovered(attr):
+                found.append(ref)
         return found
 
     @staticmethod
@@ -141,15 +138,12 @@ class LinkHints:
     def pin_point(attr: int | str, output: bool) -> tuple[float, float] | None:
         """Where imnodes draws an attribute's pin, in viewport coordinates: at its node's right edge (an output)
         or left edge (an input), level with the middle of the attribute's row."""
-        try:
-            node = dpg.get_item_parent(attr)
-            children = dpg.get_item_children(attr, 1) or []
-            if node is None or not children or not dpg.is_item_visible(node):
-                return None
-            (nx, _), (nw, _) = dpg.get_item_rect_min(node), dpg.get_item_rect_size(node)
-            (_, ty), (_, th) = dpg.get_item_rect_min(children[0]), dpg.get_item_rect_size(children[0])
-        except Exception:  # item gone: a guard from when Del ran beside the frames (now between, callbacks.py)
+        node = dpg.get_item_parent(attr)
+        children = dpg.get_item_children(attr, 1) or []
+        if node is None or not children or not dpg.is_item_visible(node):
             return None
+        (nx, _), (nw, _) = dpg.get_item_rect_min(node), dpg.get_item_rect_size(node)
+        (_, ty), (_, th) = dpg.get_item_rect_min(children[0]), dpg.get_item_rect_size(children[0])
         return (float(nx + nw) if output else float(nx), float(ty + th / 2))
 
     def show(self, source: PortRef) -> None:
@@ -170,21 +164,13 @@ class LinkHints:
                 continue
             link = Link(ref, pressed) if outputs else Link(pressed, ref)
             fits = ref.node != pressed.node and model.link_problem(link) is None
-            theme = self._theme(fits)
-            try:
-                dpg.bind_item_theme(attr, theme)
-            except Exception:  # pin gone: a guard from when Del ran beside the frames (now between, callbacks.py)
-                continue
+            dpg.bind_item_theme(attr, self._theme(fits))
             self.fits[ref] = fits
 
     def clear(self) -> None:
         """Every pin lit or dimmed back to its own look."""
         for attr, ref in self.view.pins().items():
             if ref in self.fits and self._is_output(attr) == self.lit_outputs:
-                theme = self.view.pin_theme(ref, self.lit_outputs)
-                try:
-                    dpg.bind_item_theme(attr, theme)
-                except Exception:  # deleted since the pins were listed, as in show()
-                    continue
+                dpg.bind_item_theme(attr, self.view.pin_theme(ref, self.lit_outputs))
         self.source = None
         self.fits.clear()
