@@ -93,16 +93,13 @@ class Inspector:
         field, shown = "patch:description", "patch:description:shown"
         if not (dpg.does_item_exist(field) and dpg.does_item_exist(shown)):
             return  # the inspector was rebuilt (a node clicked)
-        try:
-            text = dpg.get_value(field)  # what was typed: the model may take it after this (handlers' order)
-            in_field = editing or not text
-            dpg.set_value(shown, text)
-            dpg.configure_item(shown, show=not in_field)
-            dpg.configure_item(field, show=in_field)
-            if editing:
-                dpg.focus_item(field)
-        except Exception:  # rebuilt meanwhile: a guard from when this ran beside the frames (callbacks.py)
-            return
+        text = dpg.get_value(field)  # what was typed: the model may take it after this (handlers' order)
+        in_field = editing or not text
+        dpg.set_value(shown, text)
+        dpg.configure_item(shown, show=not in_field)
+        dpg.configure_item(field, show=in_field)
+        if editing:
+            dpg.focus_item(field)
 
     def take_typed(self, item: int | str) -> bool:
         """Take what is typed in ``item``, a field being edited, where Dear PyGui gives it before the field is
@@ -159,18 +156,8 @@ class Inspector:
         """Rebuild the widgets for ``node_id`` (None clears the inspector).
 
         A node no longer in the patch is shown as no node (a box selection deleted: the canvas reports the last node
-        of it selected alone for a frame). A node gone half-way through, where a KeyError ended the editor, is a
-        guard from when Delete ran on Dear PyGui's callback thread beside the frame loop's rebuilds (which a lock
-        kept one at a time); callbacks now run between frames (callbacks.py).
+        of it selected alone for a frame). None goes half-way through: Delete runs between frames (callbacks.py).
         """
-        try:
-            self._show(node_id)
-        except Exception:
-            if node_id is None or node_id in self.model.patch.nodes:
-                raise
-            self._show(None)
-
-    def _show(self, node_id: str | None) -> None:
         if node_id is not None and node_id not in self.model.patch.nodes:
             node_id = None
         self.node_id = node_id
