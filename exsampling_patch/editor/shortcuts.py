@@ -262,25 +262,19 @@ class Shortcuts:
         """
         for root in self.editing:
             for item in self.descendants(root):
-                try:
-                    if dpg.get_item_state(item).get("active", False) or list_open(item):
-                        return item
-                except Exception:  # deleted since it was listed (the inspector rebuilt): not being edited
-                    continue
+                if dpg.get_item_state(item).get("active", False) or list_open(item):
+                    return item
         return None
 
     @staticmethod
     def descendants(item: int | str) -> list[int | str]:
-        """``item`` and every item under it that still exists: the inspector may be rebuilt on another thread
-        while a key is handled, so an item listed as a child can be gone when it is asked for its own."""
+        """``item`` and every item under it; none where ``item`` is not there (the add pop-up's search before the
+        pop-up is first opened). Nothing is deleted during the walk: callbacks run between frames (callbacks.py)."""
         found: list[int | str] = []
-        todo: list[int | str] = [item]
+        todo: list[int | str] = [item] if dpg.does_item_exist(item) else []
         while todo:
             current = todo.pop()
-            try:
-                children = dpg.get_item_children(current) or {}
-            except Exception:  # gone already
-                continue
+            children = dpg.get_item_children(current) or {}
             found.append(current)
             for slot in children.values():
                 todo.extend(slot)

@@ -118,7 +118,7 @@ class TableEditor:
         for i, row in enumerate(self.rows):
             try:
                 dpg.configure_item(f"{self.tag}:{i}:row", show=matches(row, app_data))
-            except Exception:  # gone: from when typing ran beside the inspector's rebuilds (callbacks.py)
+            except Exception:  # gone: a callback run before this one, after the same frame, rebuilt the inspector
                 continue
 
     def _on_cell(self, sender: Any, app_data: str, user_data: tuple[int, int]) -> None:
