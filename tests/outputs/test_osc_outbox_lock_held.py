@@ -146,6 +146,15 @@ def test_the_summary_says_kept_takes_it_cannot_count_and_why(
     assert f"process {holder.pid}" in said and receive_all(receiver) == []
 
 
+def kept_lock_errors(errors: list[str], folder: Path) -> list[str]:
+    """``errors`` but the sender's "folder in use": the test holds the sent log's lock on purpose, and the sender says
+    so once it has waited ``QUIET_SECONDS`` (1 s), which the holder's start (a Python process: over a second on a
+    loaded machine) may outlast before the stop, or not. Said at most once."""
+    in_use = [error for error in errors if error.startswith(f"the folder {folder} is in use by another run")]
+    assert len(in_use) <= 1, errors
+    return [error for error in errors if error not in in_use]
+
+
 def test_a_stop_with_the_lock_held_by_a_stopped_process_keeps_its_takes_aside_and_the_sweep_their_copies(
         tmp_path: Path, receiver: socket.socket, stopped_holder: Callable[[Path], subprocess.Popen[str]]) -> None:
     to = receiver.getsockname()
@@ -172,8 +181,9 @@ def test_a_stop_with_the_lock_held_by_a_stopped_process_keeps_its_takes_aside_an
         assert returns(lambda: outbox.close(timeout=0.2)) == 2
     asides = list(live.glob(".sent-live.txt.unsent.aside-*"))
     assert len(asides) == 1 and unsent.read_bytes() == earlier
-    assert len(errors) == 1, errors
-    assert f"{unsent}.lock" in errors[0] and f"process {holder.pid} " in errors[0] and str(asides[0]) in errors[0]
+    told = kept_lock_errors(errors, live)
+    assert len(told) == 1, errors
+    assert f"{unsent}.lock" in told[0] and f"process {holder.pid} " in told[0] and str(asides[0]) in told[0]
     assert returns(TakeFiles(live).sweep) == 0  # it cannot tell what the kept takes name: it removes nothing
     assert all(copy.exists() for copy in copies)
 
@@ -184,7 +194,8 @@ def test_a_stop_with_the_lock_held_by_a_stopped_process_keeps_its_takes_aside_an
     again = Outbox(log, errors.append)
     assert again.start((socket.AF_INET, to)) == 3, errors
     assert receive_all(receiver, first=10.0) == [b"earlier", b"take 0", b"take 1"]
-    assert again.close() == 0 and not unsent.exists() and not list(live.glob("*.aside-*")) and len(errors) == 1
+    assert again.close() == 0 and not unsent.exists() and not list(live.glob("*.aside-*"))
+    assert kept_lock_errors(errors, live) == told, errors
 
 
 def test_a_start_waits_for_a_stuck_holder_once_not_for_its_sweep_and_its_take_over_each(
