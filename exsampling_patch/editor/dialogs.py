@@ -121,10 +121,7 @@ class FileDialog:
         dpg.configure_item(f"{self.tag}:warning", show=False)  # about a file of the folder left
         self.entries = list_folder(self.folder, self.extensions, self.directory)
         for row in dpg.get_item_children(f"{self.tag}:table", 1) or []:
-            try:
-                dpg.delete_item(row)
-            except Exception:  # gone since it was listed: callbacks run apart from the frame loop, which deletes too
-                continue
+            dpg.delete_item(row)
         for index, entry in enumerate(self.entries):
             with dpg.table_row(parent=f"{self.tag}:table"):
                 item = dpg.add_selectable(label=entry.name + ("/" if entry.is_dir else ""), span_columns=True,

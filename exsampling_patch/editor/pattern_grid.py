@@ -136,11 +136,7 @@ class PatternPanel:
         if not dpg.does_item_exist(self.tag):
             return
         nodes = self._pattern_nodes()
-        try:
-            grids = {n: (self.model.param_value(n, "patterns"), list(self.model.param_value(n, "slots")))
-                     for n in nodes}
-        except KeyError:  # node gone since listed: a guard from when Del ran beside the frames (callbacks.py)
-            return
+        grids = {n: (self.model.param_value(n, "patterns"), list(self.model.param_value(n, "slots"))) for n in nodes}
         signature = repr(sorted(grids.items()))
         if signature != self._signature:
             self._signature = signature

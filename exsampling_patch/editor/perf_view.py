@@ -383,11 +383,8 @@ class PerformanceView:
     def select(self, key: tuple[str, str] | None) -> None:
         """Make a slot the selected one (its name highlighted): Space plays it."""
         self.selected = key
-        for node_id, name in self._slot_keys or ():
-            try:
-                dpg.set_value(self._slot_tag(node_id, name, "name"), (node_id, name) == key)
-            except Exception:  # gone: from when clicks and keys selected beside refresh()'s rebuilds (callbacks.py)
-                continue
+        for node_id, name in self._slot_keys or ():  # set with the names' items, by _build_slots
+            dpg.set_value(self._slot_tag(node_id, name, "name"), (node_id, name) == key)
 
     def _on_select(self, sender: Any, app_data: Any, user_data: tuple[str, str]) -> None:
         self.select(user_data)

@@ -1,8 +1,9 @@
-"""File dialogs while another thread changes them: a row listed may be gone when it is deleted, and a tag may
-name a new dialog before the frame loop deletes the one answered with it.
+"""File dialogs answered and opened again between frames: a tag may name a new dialog before the frame loop's
+collect() deletes the one answered with it, and callbacks queued for the old one run after it went.
 
-Dear PyGui runs the dialog's callbacks (Up, a double-click, the folder field, Esc, Ctrl+O) on its own thread,
-apart from the frame loop, whose collect() deletes the answered dialogs and shows the new ones.
+The dialog's callbacks (Up, a double-click, the folder field, Esc, Ctrl+O) ran on Dear PyGui's own thread before
+b35d12ff; they now run between frames (editor/callbacks.py), so the tests of a row deleted while the folder was
+listed and of collect() run half-way through ask_path went: neither can happen now.
 """
 
 from __future__ import annotations
@@ -21,28 +22,6 @@ def no_dialogs_left() -> Iterator[None]:
     yield
     dialogs.OPEN.clear()
     dialogs._finished.clear()
-
-
-def test_listing_a_folder_skips_a_row_deleted_after_the_rows_were_listed(context: None, tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("a.yaml", "b.yaml", "c.yaml"):
-        (tmp_path / name).write_text("")
-    dialog = dialogs.ask_path("dialog:test", "Open", lambda path: None, default_path=str(tmp_path))
-    table = f"{dialog.tag}:table"
-    listed = dpg.get_item_children
-
-    def deleted_meanwhile(item: int | str, slot: int = -1) -> object:
-        rows = listed(item, slot)
-        if item == table and rows:
-            dpg.delete_item(rows[0])  # the other thread after the listing
-        return rows
-
-    monkeypatch.setattr(dpg, "get_item_children", deleted_meanwhile)
-    dialog.go(tmp_path)
-    monkeypatch.undo()
-    rows = dpg.get_item_children(table, 1) or []
-    assert len(rows) == len(dialog.entries) == 3
-    assert dpg.get_item_label(f"{dialog.tag}:entry:0") == "a.yaml"
 
 
 def test_showing_new_dialogs_skips_one_opened_or_deleted_while_they_are_walked(
@@ -86,24 +65,6 @@ def test_a_dialog_cancelled_and_opened_again_before_a_frame_survives_that_frame(
     assert chosen == [str(tmp_path.resolve() / "a.yaml")]
     dialogs.collect()
     assert not dpg.does_item_exist("dialog:open") and dialogs.OPEN == {}
-
-
-def test_a_frame_while_a_dialog_is_opened_again_leaves_the_new_one_be(context: None, tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """The frame loop's collect() runs while the callback thread builds the dialog opened again with the tag."""
-    (tmp_path / "a.yaml").write_text("")
-    dialogs.ask_path("dialog:open", "Open", lambda path: None, default_path=str(tmp_path)).cancel()
-    listing = dialogs.list_folder
-
-    def frame_meanwhile(folder: Path, extensions: tuple[str, ...], directories_only: bool) -> list[dialogs.Entry]:
-        dialogs.collect()  # the frame loop, after the window was made and before its rows are
-        return listing(folder, extensions, directories_only)
-
-    monkeypatch.setattr(dialogs, "list_folder", frame_meanwhile)
-    second = dialogs.ask_path("dialog:open", "Open", lambda path: None, default_path=str(tmp_path))
-    monkeypatch.undo()
-    assert list(dialogs.OPEN.items()) == [("dialog:open", second)]
-    assert dpg.get_item_label("dialog:open:entry:0") == "a.yaml"
 
 
 def test_callbacks_queued_for_a_dialog_already_deleted_do_nothing(context: None, tmp_path: Path) -> None:
