@@ -77,20 +77,14 @@ class LiveBadges:
         Only what changed since the last call touches a widget: a running patch reports many times a
         second and each Dear PyGui call has a cost that adds up over a big patch.
         """
-        if not dpg.does_item_exist(f"node:{node_id}"):
+        if not dpg.does_item_exist(f"node:{node_id}"):  # removed since the engine, on its thread, told of it
             return
         shown = self._shown.setdefault(node_id, {})
         if live is None:
             self._live.pop(node_id, None)
         else:
             self._live[node_id] = live
-
-        try:
-            self._draw(node_id, live or NodeLive(), shown)
-        except Exception:
-            if dpg.does_item_exist(f"node:{node_id}"):
-                raise
-            self.forget(node_id)  # deleted meanwhile: a guard from when Del ran beside the frames (callbacks.py)
+        self._draw(node_id, live or NodeLive(), shown)
 
     def _draw(self, node_id: str, live: NodeLive, shown: dict[str, Any]) -> None:
         def put(key: str, value: Any, apply: Any) -> None:

@@ -1,5 +1,5 @@
 """The patch view's frame-loop work while a node is deleted: a node listed may be gone when its theme is bound
-(marked as selected), when a drag of the marked nodes moves it along, or when its live state is drawn.
+(marked as selected), when a drag of the marked nodes moves it along, or when the engine told of it.
 
 Dear PyGui's callbacks (Del, the menus) run between frames since b35d12ff (editor/callbacks.py), so measuring and
 panning the canvas, each of which walks the nodes drawn within one call, meet no node gone half-way: their tests
@@ -8,13 +8,13 @@ went with their guards. A drag's group is kept from one frame to the next, and a
 
 from __future__ import annotations
 
-from typing import Any
+import threading
 
 import dearpygui.dearpygui as dpg
 import pytest
 
 from exsampling_patch.editor.app import EditorApp
-from exsampling_patch.editor.live import NodeLive
+from exsampling_patch.runtime import NodeStatus
 
 
 def test_choosing_skips_a_node_deleted_just_before_its_theme_is_bound(built_app: EditorApp,
@@ -48,20 +48,19 @@ def test_dragging_marked_nodes_along_skips_nodes_deleted_during_the_drag(built_a
     assert dpg.get_item_pos(f"node:{kept}") == [620, 90]
 
 
-def test_live_state_drawn_on_a_node_deleted_meanwhile_is_dropped(built_app: EditorApp,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_live_state_the_engine_told_of_a_node_deleted_since_is_dropped(built_app: EditorApp) -> None:
+    """The engine's thread reports on a node while the editor deletes it: the frame loop then applies news of a node
+    no longer drawn (the engine runs the old plan until the edit is swapped in)."""
     model, view = built_app.model, built_app.patch_view
     node_id = model.add_node("relay", (40, 40))
-    configure = dpg.configure_item
-
-    def deleted_meanwhile(item: int | str, **kwargs: Any) -> None:
-        if item == f"level:{node_id}" and node_id in model.patch.nodes:
-            model.remove_nodes([node_id])  # Del on the callback thread, after show_live found the node
-        configure(item, **kwargs)
-
-    monkeypatch.setattr(dpg, "configure_item", deleted_meanwhile)
-    view.show_live(node_id, NodeLive(status={"level": 0.5, "label": "dog"}))  # the frame loop: must not raise
-    monkeypatch.undo()
-    assert node_id not in model.patch.nodes and not view.badges.has_error(node_id)
+    engine = threading.Thread(target=built_app.observer.on_event, name="engine",
+                              args=(NodeStatus(node_id, {"level": 0.5, "label": "dog"}),))
+    engine.start()
+    model.remove_nodes([node_id])  # Delete, a callback between frames, while the engine reports
+    engine.join()
+    changed = built_app.observer.apply()  # the next frame, as EditorApp.frame
+    assert node_id in changed
+    built_app.run_status.frame(changed)  # draws the news on each node changed: an exception would end the editor
+    assert not view.badges.has_error(node_id)
     model.undo()  # back, drawn anew: nothing of the dropped state is drawn on it
     assert not dpg.get_item_configuration(f"live:{node_id}")["show"]
