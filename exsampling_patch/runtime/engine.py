@@ -448,14 +448,17 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         if run is None:
             super()._emit(node_id, port, message)
             return
-        entered = self._gate.enter(run)
-        try:
+        outer = self._gate.inside()
+        try:  # entered inside it: see RunGate.enter
+            if not outer:
+                self._gate.enter(run)
             if run != self.run_id:
                 log.debug("node %s of an ended run (%d) sent a message on '%s': %s", node_id, run, port, message)
                 return
             super()._emit(node_id, port, message)
         finally:
-            self._gate.leave(entered)
+            if not outer:
+                self._gate.leave()
 
     def _bypass(self, node: Node, port: str, message: Any, run: int) -> None:
         """Pass a message that made ``node`` fail straight on to outputs of the same type, while ``run`` (the

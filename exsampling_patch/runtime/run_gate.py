@@ -35,29 +35,33 @@ class RunGate:
         #: True while :meth:`wait_out` waits for an act (a test waits on it to let that act go on).
         self.waiting = False
 
-    def enter(self, run: int) -> int:
-        """This thread acts for ``run`` from now: its ident, to pass to :meth:`leave`; 0 inside an act already (an
-        observer of a hop that emits: the outer act's entry stands for both)."""
-        ident = threading.get_ident()
-        if ident in self._acting:
-            return 0
-        self._acting[ident] = run  # one dict store: atomic under the interpreter lock, no lock needed
-        return ident
+    def inside(self) -> bool:
+        """Whether this thread acts already (an observer of a hop that emits): the outer act's entry then stands for
+        both, and the inner one neither enters nor leaves."""
+        return threading.get_ident() in self._acting
 
-    def leave(self, ident: int) -> None:
-        """The act :meth:`enter` began (its return value) is over."""
-        if ident:
-            del self._acting[ident]
+    def enter(self, run: int) -> None:
+        """This thread acts for ``run`` from now, until :meth:`leave`. Called inside the ``try`` whose ``finally``
+        leaves: an exception landing between the two (a KeyboardInterrupt) left the entry behind for good, and every
+        later start() waited :data:`WAIT_SECONDS` for a thread that acted no more."""
+        self._acting[threading.get_ident()] = run  # one dict store: atomic under the interpreter lock, no lock needed
+
+    def leave(self) -> None:
+        """This thread's act is over; nothing to do where the exception came before :meth:`enter` stored it."""
+        self._acting.pop(threading.get_ident(), None)
 
     @contextlib.contextmanager
     def acting(self, run: int) -> Iterator[None]:
         """:meth:`enter` and :meth:`leave` around a context's act off the hot path (an error, a status, a take's
         end): its check of the run and what it does on it are one act."""
-        ident = self.enter(run)
+        outer = self.inside()
         try:
+            if not outer:
+                self.enter(run)
             yield
         finally:
-            self.leave(ident)
+            if not outer:
+                self.leave()
 
     def wait_out(self, run: int) -> bool:
         """Wait until no other thread acts for a run before ``run`` (just bumped to); False after
