@@ -141,6 +141,8 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self._context = EngineContext(self, base_dir, ledger=self.ledger)
         self._running = False
         self._stopping = False  # stop() is stopping the consumers: what they handle from then on is not done
+        # stop() came while start() waited for the last run's acts: it found that run halted and returned at once
+        self._stop_came = False
         self._reset_stops()
 
     # -- public API -------------------------------------------------------------------------------------------
@@ -200,6 +202,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         if self._swap_lock.locked():  # one that stop() came during: it ends at its node's call in hand
             raise EngineNotReady("the engine is still stopping the last run's nodes")
         self._abort.clear()  # an earlier start's abort_start(): before compiling, so that one meanwhile counts
+        self._stop_came = False  # an earlier run's stop(); one from now on is this start's
         with collector_paused():  # many objects and no garbage: see collector_paused
             plan = compile_plan(patch, self.registry, version=1, checked=checked)
         self._running = True
@@ -234,10 +237,22 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self._left_plans = {}
         self._stopping = False
         self._reset_stops()
+        # A stop() from here on halts this run (the swap ends at its next step); one before found the last run halted
+        # still and returned "stopped" at once: start() went on and ran every node of a run told to stop.
+        if self._stop_came:
+            self._not_started("stop() was called while the engine started; it is stopped")
         for _ in range(self._workers_wanted):
             self._add_worker()
         threading.Thread(target=self._watch, args=(self.run_id,), name="exsampling-watchdog", daemon=True).start()
         self._install(plan)
+
+    def _not_started(self, why: str) -> None:
+        """start() ends here, before any worker or node: the engine is not running (stop() has nothing to do)."""
+        self._running = False
+        if self._switch_before is not None:
+            sys.setswitchinterval(self._switch_before)
+            self._switch_before = None
+        raise EngineNotReady(f"not started: {why}")
 
     def update(self, patch: Patch) -> Plan | None:
         """Swap to a new version of the patch while running, keeping messages in flight (the steps:
@@ -276,8 +291,13 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         Bounded by ``timeout`` seconds (plus each node's own stop); returns True if all finished in time. A swap
         (start() or update() on another thread) ends at its next step; the node whose constructor, prepare() or
         start() it has in hand is stopped as that returns, by the swap (:mod:`~exsampling_patch.runtime.stopping`).
+        One that comes while start() waits for the last run's acts ends that start(): it raises
+        :class:`EngineNotReady`, no node started.
         """
-        if not self._running or not self._halt():
+        if not self._running:
+            return True
+        if not self._halt():  # another stop() is under way, or start() waits for the last run's acts: it ends there
+            self._stop_came = True
             return True
         deadline = time.monotonic() + timeout
         plan = self._plan

@@ -5,12 +5,17 @@ real node's thread in its window with an event, never a sleep."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
+from exsampling_patch.runtime import Engine, TakeEnded, run_gate
+from exsampling_patch.runtime.engine import EngineNotReady
 from exsampling_patch.runtime.run_gate import RunGate
-from tests.core.run_again import engine_of
-from tests.core.test_engine_run_again_old_takes import Keeper, Source, source_to_keeper
+from tests.core.run_again import engine_of, from_its_own_thread
+from tests.core.test_engine_run_again_old_takes import Keeper, Source, a_take, source_to_keeper
+from tests.core.test_engine_run_gate import TellingSource, source_to_keeper_telling
+from tests.waiting import wait_for
 
 
 def test_an_interrupt_as_an_emit_enters_the_gate_leaves_no_entry(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -31,4 +36,64 @@ def test_an_interrupt_as_an_emit_enters_the_gate_leaves_no_entry(monkeypatch: py
             src.emit("out", "interrupted")
         assert threading.get_ident() not in engine._gate._acting, "the interrupted act's entry was left behind"
     finally:
+        engine.stop()
+
+
+@pytest.fixture(autouse=True)
+def long_gate_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """start()'s wait for the last run's acts, long past what a loaded machine needs to let the held act go: each test
+    lets it go itself (or means start() to give up, and says so)."""
+    monkeypatch.setattr(run_gate, "WAIT_SECONDS", 60.0)
+
+
+def held_in_end_observer(engine: Engine) -> tuple[threading.Thread, threading.Event, threading.Event, Any]:
+    """A take of the running ``engine`` ended by its keeper on a thread of its own (the last run's device), held in a
+    TakeEnded observer (a console line to a stalled pipe), inside the act start() waits for: (that thread, in_observer,
+    go, the run's source)."""
+    src, keep = engine.node("src"), engine.node("keep")
+    from_its_own_thread(lambda: src.emit("out", a_take("t1")))
+    assert wait_for(lambda: keep.received, 10)  # type: ignore[attr-defined]
+    in_observer, go = threading.Event(), threading.Event()
+
+    def slow_observer(ended: TakeEnded) -> None:
+        if ended.take_id == "t1" and not go.is_set():
+            in_observer.set()
+            go.wait(30)
+
+    engine.events.subscribe(slow_observer, TakeEnded)
+    old_device = threading.Thread(target=lambda: keep.close_take(a_take("t1"), ""), name="old-device")
+    old_device.start()
+    assert in_observer.wait(10)
+    return old_device, in_observer, go, src
+
+
+def test_a_stop_while_start_waits_for_the_last_runs_act_is_kept() -> None:
+    # stop() found the last run still halted and returned True at once, and start(), once the act was over, ran every
+    # node of a run told to stop.
+    engine = engine_of(TellingSource, Keeper)
+    engine.start(source_to_keeper_telling())
+    old_device, _, go, _ = held_in_end_observer(engine)
+    failed: list[BaseException] = []
+
+    def start_again() -> None:
+        try:
+            engine.start(source_to_keeper_telling())
+        except EngineNotReady as error:
+            failed.append(error)
+
+    starter = threading.Thread(target=start_again, name="start-again")
+    try:
+        engine.stop(timeout=0.3)  # the keeper's thread is held: not waited for long
+        starter.start()
+        assert wait_for(lambda: engine._gate.waiting, 10)
+        assert engine.stop()
+        go.set()
+        starter.join(10)
+        assert not starter.is_alive()
+        assert not engine.running and engine.find_node("src") is None, "the start went on past the stop"
+        assert [str(error) for error in failed] == ["not started: stop() was called while the engine started; it is "
+                                                    "stopped"]
+    finally:
+        go.set()
+        old_device.join(10)
         engine.stop()
