@@ -7,7 +7,7 @@ before its own handler had it."""
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -98,7 +98,7 @@ def test_a_held_handler_returning_in_the_next_run_leaves_that_runs_copy_of_its_t
     again: HeldUntilOpened | None = None
     try:
         engine.start(held("again"))  # no output: the take goes to a slot and is loaded by none
-        again = engine.node("again")  # type: ignore[assignment]
+        again = cast(HeldUntilOpened, engine.node("again"))
         engine.inject("again", "inlet", SlotAssignment("Snare", take))
         assert again.entered.wait(5)
         first.opened.set()

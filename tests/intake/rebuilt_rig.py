@@ -99,8 +99,9 @@ class HeldEnd:
 
 
 @contextlib.contextmanager
-def hooked(owner: type, name: str, hook: Callable[..., None] | None) -> Iterator[None]:
-    """``owner``'s class attribute ``name`` (a test's hook) is ``hook`` for the block only."""
+def hooked(owner: type, name: str, hook: object) -> Iterator[None]:
+    """``owner``'s class attribute ``name`` (a test's hook: a callable, or a race's state) is ``hook`` for the block
+    only."""
     setattr(owner, name, hook)
     try:
         yield
