@@ -211,7 +211,11 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
             sys.setswitchinterval(min(self._switch_before, self._switch_interval))
         # run_id first, then the last run's acts that checked it before are waited out: none lands on what follows
         self.run_id += 1
-        self._gate.wait_out(self.run_id)
+        if not self._gate.wait_out(self.run_id):
+            # Gone on, that act (an observer, a source's take_ended) went on in this run's cells and ledger: an old
+            # take's end told to the new run's source. Refused before any state of this run is put in, it finds its own.
+            self._not_started("a thread of the last run is still telling the engine (an observer or a node's "
+                              "take_ended that has not returned); start again once it has")
         self.ledger = TakeLedger()
         # The nodes of this run (and of its edits) get a context of its own, with this run's ledger: one of the last
         # run's, still telling from a thread of its own, tells into its ended run's, not on this run's node.

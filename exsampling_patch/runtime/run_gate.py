@@ -9,8 +9,9 @@ took a node's lock under it deadlocked against that node emitting.
 Here an act takes no lock. Its thread writes down the run it acts for, then checks that run; start() bumps the run,
 then waits for every thread written down to leave. Under the interpreter lock the two orders are the only ones: the
 act was written down before the bump (start() waits for it, so it ends before the new run's state is put in), or it
-checks after the bump (and sees its run has ended). Acts are short (no handler runs in one); start() gives up
-waiting after :data:`WAIT_SECONDS`, saying so, rather than hang the show on an observer that never returns.
+checks after the bump (and sees its run has ended). Acts are mostly short, but a take's end runs its observers and
+its source's take_ended in one: start() gives up waiting after :data:`WAIT_SECONDS` rather than hang on one that never
+returns, and then starts nothing (EngineNotReady): gone on, that act went on in the new run's cells and ledger.
 """
 
 from __future__ import annotations
@@ -65,8 +66,8 @@ class RunGate:
 
     def wait_out(self, run: int) -> bool:
         """Wait until no other thread acts for a run before ``run`` (just bumped to); False after
-        :data:`WAIT_SECONDS` with one still acting (logged). This thread's own act, if it is in one (a take's end
-        that starts the engine again), is not waited for: it could never end."""
+        :data:`WAIT_SECONDS` with one still acting (logged; start() then starts nothing). This thread's own act, if
+        it is in one (a take's end that starts the engine again), is not waited for: it could never end."""
         me = threading.get_ident()
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
@@ -76,7 +77,7 @@ class RunGate:
                 return True
             if time.monotonic() >= deadline:
                 self.waiting = False
-                log.warning("start: %d thread(s) of the last run still telling the engine after %.0f s; going on",
+                log.warning("start: %d thread(s) of the last run still telling the engine after %.0f s; not started",
                             len(others), WAIT_SECONDS)
                 return False
             self.waiting = True

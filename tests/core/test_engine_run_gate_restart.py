@@ -97,3 +97,28 @@ def test_a_stop_while_start_waits_for_the_last_runs_act_is_kept() -> None:
         go.set()
         old_device.join(10)
         engine.stop()
+
+
+def test_a_start_that_gives_up_on_the_last_runs_act_starts_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # start() gave up after WAIT_SECONDS and went on: the held act, let go, told the old take's end to the new run's
+    # source of its id (looked up in the new run's cells).
+    monkeypatch.setattr(run_gate, "WAIT_SECONDS", 0.2)  # the act is held until the test lets it go: it gives up
+    engine = engine_of(TellingSource, Keeper)
+    engine.start(source_to_keeper_telling())
+    old_device, _, go, old_src = held_in_end_observer(engine)
+    try:
+        engine.stop(timeout=0.3)
+        with pytest.raises(EngineNotReady, match="a thread of the last run is still telling the engine"):
+            engine.start(source_to_keeper_telling())
+        assert not engine.running
+        go.set()
+        old_device.join(10)
+        assert not old_device.is_alive()
+        monkeypatch.setattr(run_gate, "WAIT_SECONDS", 60.0)
+        engine.start(source_to_keeper_telling())  # once the act is over, the engine starts again
+        new_src: Any = engine.node("src")
+        assert new_src.ended == [] and new_src is not old_src
+    finally:
+        go.set()
+        old_device.join(10)
+        engine.stop()
