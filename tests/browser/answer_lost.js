@@ -7,20 +7,7 @@
 // page's own time says, not as a loaded machine's timers happen to fall).
 // Prints JSON: how many uploads of the take the page sent ("uploads"), the recorder's answers to them ("statuses") and
 // the info line once the take was received ("info").
-const { isUpload, microphoneRunning, onPhonePage, recordFor } = require("./phone");
-
-// The page's clock stopped where it stands now. Its time, read a moment before, may have run past by the time the
-// pause comes (a loaded host, a browser reached over its connection): "Cannot fast-forward to the past"; read again,
-// aiming a few ms further each time (a pause a moment ahead runs no timer of the page's: its retry's wait is not set).
-async function pauseNow(page) {
-  for (let tries = 0; ; tries++) {
-    try {
-      return await page.clock.pauseAt(await page.evaluate((ahead) => Date.now() + ahead, 1 + 10 * tries));
-    } catch (error) {
-      if (tries >= 50 || !String(error.message).includes("to the past")) throw error;
-    }
-  }
-}
+const { isUpload, microphoneRunning, onPhonePage, pauseNow, recordFor } = require("./phone");
 
 async function main() {
   const [url, wav, late] = process.argv.slice(2);

@@ -4,12 +4,12 @@
 // Reads the notice once the page has its take list, records 1 s as "Kept" and waits until the take's row no longer
 // says "uploading"; writes SIGNAL_DIR/refused, then waits up to 60 s for the notice to go and for the take's row to say
 // "received" (or "done", its end): the page's waits, between its tries and its asks for its take list, go by on its
-// clock (Playwright's), moved on 500 ms a step, rather than waited out.
+// clock (Playwright's), moved on 500 ms a step once its asks and uploads have their answers, rather than waited out.
 // Prints JSON: the notice at first ("notice", "noticeShown"), the info line once refused ("refusedInfo"), the notice at
 // the end ("noticeAfter", "noticeShownAfter"), the take rows at the end ("rows") and the page's errors ("errors").
 const fs = require("fs");
 const path = require("path");
-const { microphoneRunning, onPhonePage, recordFor } = require("./phone");
+const { countRequestsOut, microphoneRunning, onPhonePage, recordFor, stepWhenAnswered } = require("./phone");
 
 async function main() {
   const [url, wav, signals] = process.argv.slice(2);
@@ -17,6 +17,7 @@ async function main() {
     const errors = [];
     page.on("pageerror", (error) => errors.push(String(error)));
     const listed = page.waitForResponse((r) => r.url().includes("/api/takes") && r.status() === 200);
+    await countRequestsOut(page);
     await page.clock.install();  // the page's timers, moved on below; time flows
     await page.goto(url);
     await listed;
@@ -33,12 +34,12 @@ async function main() {
     const refusedInfo = await page.textContent("#info");
     fs.writeFileSync(path.join(signals, "refused"), "");
     // Sent again after a wait of the page's (1 s, 2 s ... 5 s, drawn up to half again), the notice gone at its next
-    // take list (every 2 s): moved on 500 ms a step, 100 ms apart (a take list's own wait, 10 s by the clock, is 2 s of
-    // real time), up to 60 s of real time.
+    // take list (every 2 s): moved on 500 ms a step, 100 ms apart, each once the page's asks and uploads have their
+    // answers (stepWhenAnswered: a list's own wait, 10 s by the clock, was 2 s of real time), up to 60 s of real time.
     const ended = () => page.evaluate(() => document.querySelector("#notStoring").hidden
                                       && /^(received|done)/.test(document.querySelector("#takes li .state").textContent));
     for (const deadline = Date.now() + 60000; Date.now() < deadline && !await ended();) {
-      await page.clock.fastForward(500);
+      await stepWhenAnswered(page, 500);
       await new Promise((r) => setTimeout(r, 100));
     }
     const noticeAfter = await page.textContent("#notStoring");

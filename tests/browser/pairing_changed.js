@@ -6,7 +6,7 @@
 // ("errors"), or exits 1.
 const fs = require("fs");
 const path = require("path");
-const { onPhonePage } = require("./phone");
+const { countRequestsOut, onPhonePage, stepWhenAnswered } = require("./phone");
 
 async function main() {
   const [url, signals] = process.argv.slice(2);
@@ -14,15 +14,16 @@ async function main() {
     const errors = [];
     page.on("pageerror", (error) => errors.push(String(error)));
     const listed = page.waitForResponse((r) => r.url().includes("/api/takes") && r.status() === 200);
+    await countRequestsOut(page);
     await page.clock.install();  // the page's timers, moved on below; time flows
     await page.goto(url);
     await listed;
     fs.writeFileSync(path.join(signals, "ready"), "");
-    // The page asks for its take list every 2 s by its clock: moved on 500 ms a step rather than waited out, up to
-    // 30 s of real time.
+    // The page asks for its take list every 2 s by its clock: moved on 500 ms a step rather than waited out, each once
+    // its ask has its answer (its wait, 10 s by the clock, was 1 s of real time), up to 30 s of real time.
     const named = () => page.evaluate(() => document.querySelector("#info").textContent.includes("pairing"));
     for (const deadline = Date.now() + 30000; Date.now() < deadline && !await named();) {
-      await page.clock.fastForward(500);
+      await stepWhenAnswered(page, 500, ["list"]);
       await new Promise((r) => setTimeout(r, 50));
     }
     const info = await page.textContent("#info");

@@ -108,5 +108,55 @@ function isUpload(request) {
   return request.method() === "POST" && request.url().includes("/api/takes");
 }
 
-module.exports = { LONGEST_RETRY_MS, brokenIndexedDB, isUpload, launchMicrophoneRefused, launchPhoneBrowser,
-                   launchPhoneServer, microphoneRunning, onPhonePage, phoneContext, recordFor, unansweringServer };
+// Counts, in the page, its requests still waiting for their answer (window.requestsOut): its take list's asks
+// (fetch: "list") and its uploads (XMLHttpRequest: "upload"), for stepWhenAnswered. Call before the page loads.
+function countRequestsOut(page) {
+  return page.addInitScript(() => {
+    window.requestsOut = { list: 0, upload: 0 };
+    const pageFetch = window.fetch;
+    window.fetch = (...args) => {
+      window.requestsOut.list += 1;
+      return pageFetch(...args).finally(() => { window.requestsOut.list -= 1; });
+    };
+    const send = XMLHttpRequest.prototype.send;
+    XMLHttpRequest.prototype.send = function (body) {
+      window.requestsOut.upload += 1;
+      this.addEventListener("loadend", () => { window.requestsOut.upload -= 1; });
+      return send.call(this, body);
+    };
+  });
+}
+
+// Resolves once none of the page's requests of `kinds` (countRequestsOut) is on its way, or `stop()` holds, waited for
+// in real time up to `patienceMs` (the page's own waits for an answer, 10 s to 17 s, then run out as time flows).
+async function whenAnswered(page, kinds = ["list", "upload"], stop = () => false, patienceMs = 20000) {
+  const out = () => page.evaluate((names) => names.reduce((n, name) => n + window.requestsOut[name], 0), kinds);
+  for (const deadline = Date.now() + patienceMs; Date.now() < deadline && !stop() && await out() > 0;) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// Moves the page's clock on `ms` once its requests of `kinds` have their answers (whenAnswered). Moved on while an
+// answer was on its way, a loaded host's answer came past the page's wait for it by the clock (10 s, 2 s of real time
+// at 500 ms a 100 ms step), or a try in flight a moment said "sending again" by the clock.
+async function stepWhenAnswered(page, ms, kinds = ["list", "upload"]) {
+  await whenAnswered(page, kinds);
+  await page.clock.fastForward(ms);
+}
+
+// The page's clock stopped where it stands now. Its time, read a moment before, may have run past by the time the
+// pause comes (a loaded host, a browser reached over its connection): "Cannot fast-forward to the past"; read again,
+// aiming a few ms further each time (a pause a moment ahead runs no timer of the page's).
+async function pauseNow(page) {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await page.clock.pauseAt(await page.evaluate((ahead) => Date.now() + ahead, 1 + 10 * tries));
+    } catch (error) {
+      if (tries >= 50 || !String(error.message).includes("to the past")) throw error;
+    }
+  }
+}
+
+module.exports = { LONGEST_RETRY_MS, brokenIndexedDB, countRequestsOut, isUpload, launchMicrophoneRefused,
+                   launchPhoneBrowser, launchPhoneServer, microphoneRunning, onPhonePage, pauseNow, phoneContext,
+                   recordFor, stepWhenAnswered, unansweringServer, whenAnswered };
