@@ -54,9 +54,9 @@ class EngineSide(Protocol):
     def _recovered(self, node_id: str, sign: Sign, errors_before: int = ..., opened: Sequence[str] = ...,
                    began: int | None = ...) -> bool: ...
 
-    def _ended(self, ended: TakeEnded) -> None: ...
+    def _ended(self, ended: TakeEnded, run: int | None = ...) -> None: ...
 
-    def _loaded_after_all(self, take_id: str, node_id: str) -> None: ...
+    def _loaded_after_all(self, take_id: str, node_id: str, run: int | None = ...) -> None: ...
 
 
 class EngineContext(NodeContext):
@@ -173,7 +173,7 @@ class EngineContext(NodeContext):
         if self._engine.events.wants(NodeStatus):
             self._engine.events.publish(event)
         if status.get("loaded_after_all"):  # a take its end told not loaded: its source's phone shows it loaded now
-            self._engine._loaded_after_all(str(status["loaded_after_all"]), node_id)
+            self._engine._loaded_after_all(str(status["loaded_after_all"]), node_id, run=self._run)
 
     tracks_takes = True
 
@@ -207,9 +207,10 @@ class EngineContext(NodeContext):
             return
         ended = self._ledger.finish(key, node_id, reached=True)
         # Its own run's take ended; told only while that run is the engine's (its source's, its observers'). Checked
-        # again for a start() on this very thread (a take_ended that starts the engine): the gate never waits for that.
+        # again for a start() on this very thread (a take_ended that starts the engine): the gate never waits for that;
+        # and by _ended (run) for one that an observer of this end makes.
         if ended is not None and not self._of_ended_run(node_id, "a take's end", key):
-            self._engine._ended(ended)
+            self._engine._ended(ended, run=self._run)
 
     def hold_take(self, node_id: str, take: Any, reason: str) -> None:
         key = take_key(take)
@@ -239,7 +240,7 @@ class EngineContext(NodeContext):
             return
         ended = self._ledger.told(take_id, recorder, node_id, fate, reason)
         if ended is not None and not self._of_ended_run(node_id, "a take's end", take_id):
-            self._engine._ended(ended)
+            self._engine._ended(ended, run=self._run)
 
     def sent_after_stop(self, node_id: str, thread: str, message: Any, first: bool) -> None:
         # A loop mid-work past stop()'s join (a big file read, a message popped before it was delivered) or one that

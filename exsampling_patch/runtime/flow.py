@@ -238,17 +238,21 @@ class MessageFlow:
         if ended is not None:
             self._ended(ended)
 
-    def _ended(self, ended: TakeEnded) -> None:
+    def _ended(self, ended: TakeEnded, run: int | None = None) -> None:
         """A take has ended: tell observers, then the source that emitted it (it may now write it down as done). In
         this order, a kill between the two has the source pass the take on again at the next start, told "recovered"
         (its end told twice); the other way round, the take was done with its end never told (the console, the show
-        log)."""
+        log).
+
+        ``run``: the run of the node's context that tells it (None: the flow's own). An observer may stop and start
+        the engine on this very thread, which the run gate does not wait for (it is this act's): the source is looked
+        up, then the run checked, so a source of the new run (put in after its run began) is never told the old end."""
         log.debug("take %s ended at %s: %s", ended.take_id, ended.node_id, ended.reason)
         self.ledger.first_end(ended.take_id)  # noted for a loop sending it again past its node's stop
         self.events.publish(ended)
         cell = self._cells.get(ended.source)
         node = cell.node if cell is not None else self._retired.get(ended.source)  # one an edit removed
-        if node is None:
+        if node is None or (run is not None and run != self.run_id):
             return
         try:
             node.take_ended(ended)
@@ -259,12 +263,15 @@ class MessageFlow:
             # removed node's, a rolled-back edit's hand-back), leaving those in flight.
             self._record_error(ended.source, error, details=traceback.format_exc(), during="take_ended")
 
-    def _loaded_after_all(self, take_id: str, node_id: str) -> None:
+    def _loaded_after_all(self, take_id: str, node_id: str, run: int | None = None) -> None:
         """Output ``node_id`` loaded a take after all, past its end that said not loaded: the nodes that show takes'
-        ends (a web recorder's phone list, ``take_loaded_after_all``) are told; its end is not told again."""
-        by = self._cells.get(node_id)
+        ends (a web recorder's phone list, ``take_loaded_after_all``) are told; its end is not told again. ``run``:
+        as :meth:`_ended`'s (a status's observer that started the engine again on this thread)."""
+        by, cells = self._cells.get(node_id), list(self._cells.values())
+        if run is not None and run != self.run_id:  # read first: cells of a run begun since never come through
+            return
         kind = by.node.type_name if by is not None else ""
-        for cell in list(self._cells.values()):
+        for cell in cells:
             tell = getattr(cell.node, "take_loaded_after_all", None)
             if not callable(tell):
                 continue

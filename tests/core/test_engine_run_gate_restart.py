@@ -122,3 +122,35 @@ def test_a_start_that_gives_up_on_the_last_runs_act_starts_nothing(monkeypatch: 
         go.set()
         old_device.join(10)
         engine.stop()
+
+
+def test_a_start_on_the_ending_acts_own_thread_goes_on_and_tells_the_old_end_to_none_of_its_nodes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A TakeEnded observer that stops and starts the engine (an embedder's "take done: next set") runs on the act's own
+    # thread: the gate must not wait for that act (it could never end), and the old end, told on once the observer
+    # returned, went to the new run's source of its id.
+    monkeypatch.setattr(run_gate, "WAIT_SECONDS", 0.5)  # no other act is in hand: start() waits for none
+    engine = engine_of(TellingSource, Keeper)
+    engine.start(source_to_keeper_telling())
+    src, keep = engine.node("src"), engine.node("keep")
+    from_its_own_thread(lambda: src.emit("out", a_take("t1")))
+    assert wait_for(lambda: keep.received, 10)  # type: ignore[attr-defined]
+    restarted: list[object] = []
+
+    def restart_on_end(ended: TakeEnded) -> None:
+        if ended.take_id == "t1" and not restarted:
+            engine.stop(timeout=1)
+            try:
+                engine.start(source_to_keeper_telling())
+                restarted.append(threading.get_ident())
+            except EngineNotReady as error:
+                restarted.append(error)
+
+    engine.events.subscribe(restart_on_end, TakeEnded)
+    ended_on = from_its_own_thread(lambda: (keep.close_take(a_take("t1"), ""), threading.get_ident())[1])
+    try:
+        assert restarted == ended_on, "start() on the act's own thread waited for that act and gave up"
+        new_src: Any = engine.node("src")
+        assert new_src is not src and new_src.ended == [], "the old end was told to the new run's source"
+    finally:
+        engine.stop()
