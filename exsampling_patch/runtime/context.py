@@ -249,6 +249,12 @@ class EngineContext(NodeContext):
             log.warning("node '%s': its loop on thread %s was still running when the node stopped (busy past the wait "
                         "of its stop, or not looking at self.stop_event); what it sends from now on goes nowhere",
                         node_id, thread)
+        # Checked and told as one act of its run (see report_error): checked alone, start() could run between the two
+        # and the dropped end was published among the new run's events.
+        with self._engine._gate.acting(self._run):
+            self._dropped_after_stop(node_id, message)
+
+    def _dropped_after_stop(self, node_id: str, message: Any) -> None:
         key = take_key(message)
         # An ended run's loop published its take's end among the new run's events, and wrote that id ended in the new
         # run's ledger (the new run's take of that id, redone, then taken for ended before).

@@ -14,7 +14,12 @@ from exsampling_patch.runtime.engine import EngineNotReady
 from exsampling_patch.runtime.run_gate import RunGate
 from tests.core.run_again import engine_of, from_its_own_thread
 from tests.core.test_engine_run_again_old_takes import Keeper, Source, a_take, source_to_keeper
-from tests.core.test_engine_run_gate import TellingSource, source_to_keeper_telling
+from tests.core.test_engine_run_gate import (
+    TellingSource,
+    held_after_check,
+    source_to_keeper_telling,
+    start_again_meanwhile,
+)
 from tests.waiting import wait_for
 
 
@@ -153,4 +158,27 @@ def test_a_start_on_the_ending_acts_own_thread_goes_on_and_tells_the_old_end_to_
         new_src: Any = engine.node("src")
         assert new_src is not src and new_src.ended == [], "the old end was told to the new run's source"
     finally:
+        engine.stop()
+
+
+def test_a_take_sent_after_its_nodes_stop_is_told_dropped_in_its_own_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    # sent_after_stop checked its run and then published the take's "dropped" end with no act of the gate: start()
+    # running between the two went on, and the end was told among the new run's events, once its state was put in.
+    engine = engine_of(TellingSource, Keeper)
+    engine.start(source_to_keeper_telling())
+    src, old_ledger = engine.node("src"), engine.ledger
+    engine.stop()
+    told_in_old_run: list[bool] = []
+    engine.events.subscribe(lambda ended: told_in_old_run.append(engine.ledger is old_ledger), TakeEnded)
+    checked, go = held_after_check(monkeypatch, src.context, "a take sent after its stop")
+    loop = threading.Thread(target=lambda: src.context.sent_after_stop("src", "loop", a_take("t9"), False),
+                            name="old-loop")  # as a run_thread loop of the node going on past its stop
+    loop.start()
+    try:
+        assert checked.wait(10)
+        start_again_meanwhile(engine, source_to_keeper_telling(), go)
+        loop.join(10)
+        assert told_in_old_run == [True], "the dropped end was told once the new run's state was put in"
+    finally:
+        go.set()
         engine.stop()
