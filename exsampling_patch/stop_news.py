@@ -1,13 +1,14 @@
 """What a stop leaves the performer to be told, said alike by ``exsampling run``'s summary and by the editor's status
-bar after its Stop: the takes a web recorder refused for its full disk, kept on the phones (its ``held_on_phones``
-status), the phones' uploads its stop cut off mid-body (its ``uploads_cut_off`` status), and those it was still
-checking and storing when its stop stopped waiting for them (its ``uploads_arriving`` status). And the summary's
-counts of takes by how they ended, in the words of the take lines (:func:`ends_text`)."""
+bar after its Stop: the handlers it did not wait out (:func:`unfinished_text`), the takes a web recorder refused for
+its full disk, kept on the phones (its ``held_on_phones`` status), the phones' uploads its stop cut off mid-body (its
+``uploads_cut_off`` status), and those it was still checking and storing when its stop stopped waiting for them (its
+``uploads_arriving`` status). And the summary's counts of takes by how they ended, in the words of the take lines
+(:func:`ends_text`)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from exsampling_patch.node import Node
 from exsampling_patch.patch import Patch
@@ -15,6 +16,18 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime.events import TakeEnded
 from exsampling_patch.runtime.ledger import TakeLedger, not_loaded_of
 from exsampling_patch.wording import counted
+
+
+def unfinished_text(unfinished: Sequence[tuple[str, str, str, str]]) -> str:
+    """What a stop that did not finish in time says of it, ``unfinished`` being the stopped engine's
+    ``Engine.unfinished`` (each handler still running then: node id, input, where in its code, the take in hand):
+    "some work did not finish in time: node 'classifier' still in its handler on 'take' with take 'ana-3', at
+    FILE:LINE in on_take". The console's summary and the editor's Stop alike: the editor said the first words alone,
+    and a composer was left to guess which node and which take (redone at the next start) the stop left behind."""
+    return "some work did not finish in time" + "".join(
+        f"{': ' if i == 0 else '; '}node '{node_id}' still in its handler on '{port}'"
+        + (f" with take '{take_id}'" if take_id else "") + (f", at {where}" if where else "")
+        for i, (node_id, port, where, take_id) in enumerate(unfinished))
 
 
 def phones_parts(held: Mapping[str, int], cut: Mapping[str, int]) -> list[str]:

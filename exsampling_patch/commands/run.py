@@ -49,6 +49,7 @@ from exsampling_patch.stop_news import (  # the summary's words: imported from h
     phones_parts,
     recovered_text,
     summary_word,
+    unfinished_text,
     unsent_parts,
     unsent_unknown,
 )
@@ -322,7 +323,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     places = {node_id: model_place(args.patch, patch, node_id, start_errors.get(node_id, "")) for node_id in never}
     print((f"stopped during start-up, {time.monotonic() - starting:.1f} s in" if interrupted
            else f"stopped after {ran:.1f} s running")
-          + ("" if clean else f" (some work did not finish in time{unfinished_text(engine)})")
+          + ("" if clean else f" ({unfinished_text(engine.unfinished)})")
           + (f"; {ends_text(told, not_loaded.count)}" if told else "")
           + (recovered_text(sum(recovered.values()), sum(told.values()), recovered) if recovered else "")
           + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
@@ -387,14 +388,6 @@ def watch_stop(engine: Engine, type_of: Callable[[str], str], first_notice: floa
             console.say(f"{time.strftime('%H:%M:%S')} {slow}")
         time.sleep(0.05)
         call = engine.stopping_call
-
-
-def unfinished_text(engine: Engine) -> str:
-    """The summary's part for the handlers still running when the run stopped (not yet hung: ``hang_after``),
-    with the take each had in hand and where in a plugin's code each was."""
-    return "".join(f"{': ' if i == 0 else '; '}node '{node_id}' still in its handler on '{port}'"
-                   + (f" with take '{take_id}'" if take_id else "") + (f", at {where}" if where else "")
-                   for i, (node_id, port, where, take_id) in enumerate(engine.unfinished))
 
 
 def unsent_text(counts: dict[str, int], unknown: dict[str, str] | None = None) -> str:

@@ -14,7 +14,14 @@ from exsampling_patch.editor.live import Runner, RuntimeObserver
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.patch_view import PatchView
 from exsampling_patch.runtime import Engine
-from exsampling_patch.stop_news import arriving_parts, cut_off_news, phones_parts, unsent_parts, unsent_unknown
+from exsampling_patch.stop_news import (
+    arriving_parts,
+    cut_off_news,
+    phones_parts,
+    unfinished_text,
+    unsent_parts,
+    unsent_unknown,
+)
 from exsampling_patch.wording import counted
 
 
@@ -42,6 +49,8 @@ class RunStatus:
         self.swap_said = ""  # the status that said the last edit was swapped in
         self.stop_said: str | None = None  # the status the last Stop said (None: no run stopped since the start)
         self.stop_clean = True  # whether all the last Stop waited for finished in time
+        # The last Stop's handlers still running as it returned (Engine.unfinished): named as the console names them.
+        self.unfinished_at_stop: list[tuple[str, str, str, str]] = []
         self.held_at_stop: dict[str, int] = {}  # each recorder's takes held on the phones as the last Stop returned
         self.kept_at_stop: list[str] = []  # the last Stop's takes cut off, as the console's summary says them
 
@@ -66,6 +75,7 @@ class RunStatus:
         self.stop_clean = self.runner.stop()
         self.patch_view.clear_live()
         self.held_at_stop = self.observer.counts("held_on_phones")
+        self.unfinished_at_stop = list(engine.unfinished) if engine is not None else []
         self.kept_at_stop = self.kept_news(engine) if engine is not None else []
         self.stop_said = self.stop_news()
         self.say(self.stop_said)
@@ -84,9 +94,9 @@ class RunStatus:
         held = self.observer.counts("held_on_phones")
         # An output's count left out what an earlier run kept, unreadable (its file's lock stuck): said, and why.
         uncounted = unsent_unknown({node_id: live.status for node_id, live in self.observer.nodes.items()})
-        said = ([] if self.stop_clean else ["some work did not finish in time"]) + self.kept_at_stop + unsent_parts(
-            self.observer.counts("unsent"), uncounted) + phones_parts(held, self.observer.counts("uploads_cut_off")) + (
-            arriving_parts(self.still_arriving(held)))
+        unfinished = [] if self.stop_clean else [unfinished_text(self.unfinished_at_stop)]  # which node, which take
+        said = unfinished + self.kept_at_stop + unsent_parts(self.observer.counts("unsent"), uncounted) + phones_parts(
+            held, self.observer.counts("uploads_cut_off")) + arriving_parts(self.still_arriving(held))
         return "; ".join(said)
 
     def kept_news(self, engine: Engine) -> list[str]:

@@ -7,10 +7,10 @@ import threading
 from typing import Any
 
 from exsampling_patch import ANY, Input, Node
-from exsampling_patch.commands.run import unfinished_text
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
+from exsampling_patch.stop_news import unfinished_text
 from tests.core.test_engine_run_again_old_takes import Source, a_take, from_its_own_thread
 
 
@@ -45,6 +45,7 @@ def test_the_stop_summary_names_the_take_a_handler_still_has() -> None:
         assert not engine.stop(timeout=0.2)
     finally:
         busy.release.set()  # type: ignore[attr-defined]
-    said = unfinished_text(engine)
-    assert said.startswith(": node 'busy' still in its handler on 'take' with take 'ana-3', at "), said
+    said = unfinished_text(engine.unfinished)
+    assert said.startswith("some work did not finish in time: node 'busy' still in its handler on 'take' with take "
+                           "'ana-3', at "), said
     assert said.endswith(" in on_take"), said
