@@ -13,10 +13,17 @@ import pytest
 from exsampling_patch import ANY, Input, Node, Output
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, MessageHop
+from exsampling_patch.runtime import Engine, MessageHop, run_gate
 from exsampling_patch.runtime.context import EngineContext
 from tests.core.test_engine_run_again_old_takes import Keeper, a_take, from_its_own_thread, new_engine, source_to_keeper
 from tests.waiting import wait_for
+
+
+@pytest.fixture(autouse=True)
+def long_gate_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """start()'s wait for a held act, long past what a loaded 2-core machine needs to let it go: at 5 s, a start that
+    gave up (and so started nothing) before start_again_meanwhile let the act go failed the test."""
+    monkeypatch.setattr(run_gate, "WAIT_SECONDS", 60.0)
 
 
 def test_a_hops_observer_may_take_a_lock_whose_holder_emits() -> None:
@@ -98,6 +105,7 @@ def start_again_meanwhile(engine: Engine, patch: Patch, go: threading.Event) -> 
     go.set()
     starter.join(10)
     assert not starter.is_alive()
+    assert engine.running, "start() gave up on the held act: the test showed nothing"
 
 
 def reporter_engine() -> Engine:
