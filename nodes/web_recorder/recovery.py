@@ -160,9 +160,24 @@ class TakeRecovery(Node):
         try:
             self._store_of(audio).mark_done(take_id)
         except OSError as error:
-            self.report_error(f"take {take_id} (stored again as take {reply['take_id']}) could not be written down as "
-                              f"done ({error.strerror or error}); it is passed on at the next start on its folder")
+            self._tell_not_written_down(audio, take_id, str(reply["take_id"]), error)
         return True
+
+    def _tell_not_written_down(self, audio: Path, take_id: str, retry_id: str, error: OSError) -> None:
+        """A late take whose retry was stored as ``retry_id`` could not be written down as done: its sidecar says so
+        instead, and the next start on its folder writes it down, not passing it on; told either way. Before, that
+        start found it not done and passed it on: one take through the patch twice."""
+        from exsampling_patch.nodes.web_recorder.unfinished import mark_stored_again
+
+        why = (f"take {take_id} (stored again as take {retry_id}) could not be written down as done "
+               f"({error.strerror or error})")
+        try:
+            mark_stored_again(audio, retry_id)
+        except (OSError, ValueError) as sidecar_error:
+            self.report_error(f"{why}, nor its sidecar say so ({sidecar_error}); it is passed on at the next start "
+                              "on its folder")
+            return
+        self.report_error(f"{why}; its sidecar says so: not passed on at the next start either")
 
     def _hand_on_again(self, audio: Path, data: dict[str, Any]) -> None:
         """A late take whose phone's retry was being stored here, once that retry is settled (on its storing thread):
