@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from exsampling_patch.node import Node
 from exsampling_patch.runtime.events import EventBus, NodeHung
 from exsampling_patch.runtime.parts import Worker, running_at
+from exsampling_patch.runtime.run_gate import RunGate
 
 if TYPE_CHECKING:
     import queue
@@ -33,6 +34,7 @@ class HangWatch:
     hung: dict[str, float]
     events: EventBus
     run_id: int
+    _gate: RunGate
 
     if TYPE_CHECKING:  # the engine's: for the type checker only (no stand-in shadows them)
         def _add_worker(self) -> None: ...
@@ -78,7 +80,13 @@ class HangWatch:
 
     def _back_from_hang(self, node: Node, port: str, state: Worker, seconds: float, limit: float) -> None:
         """``node``'s handler on ``port`` came back after ``seconds``, past ``limit``: the limit it was told hung by
-        (its node's ``hang_after`` now may be another: a property that follows the node's state)."""
+        (its node's ``hang_after`` now may be another: a property that follows the node's state). Checked against its
+        run and told as one act of that run (:mod:`.run_gate`): checked alone, a start() between the two went on, and
+        this took the new run's spare worker, cleared its hung mark of the node's id and told it recovered there."""
+        with self._gate.acting(state.run):
+            self._back_in_run(node, port, state, seconds, limit)
+
+    def _back_in_run(self, node: Node, port: str, state: Worker, seconds: float, limit: float) -> None:
         if state.run != self.run_id:  # held past its run's stop: the new run's spares and hung marks are not its
             with state.lock:
                 state.hung = False

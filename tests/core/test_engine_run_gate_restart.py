@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from exsampling_patch.runtime import Engine, TakeEnded, run_gate
+from exsampling_patch.runtime import Engine, NodeHung, TakeEnded, run_gate
 from exsampling_patch.runtime.engine import EngineNotReady
 from exsampling_patch.runtime.run_gate import RunGate
 from tests.core.run_again import engine_of, from_its_own_thread
+from tests.core.test_engine_run_again_old_run import held_over_a_stop, let_go, relay_to_sink
 from tests.core.test_engine_run_again_old_takes import Keeper, Source, a_take, source_to_keeper
 from tests.core.test_engine_run_gate import (
     TellingSource,
@@ -182,3 +183,38 @@ def test_a_take_sent_after_its_nodes_stop_is_told_dropped_in_its_own_run(monkeyp
     finally:
         go.set()
         engine.stop()
+
+
+class HeldAsTaken:
+    """The engine's pool lock, holding one thread as it takes it (setting ``checked``) until ``go``: the first thing a
+    handler back from a hang does past its run check."""
+
+    def __init__(self, lock: Any, thread: threading.Thread | None) -> None:
+        self.lock, self.thread = lock, thread
+        self.checked, self.go = threading.Event(), threading.Event()
+
+    def __enter__(self) -> Any:
+        if threading.current_thread() is self.thread and not self.checked.is_set():
+            self.checked.set()
+            self.go.wait(30)
+        return self.lock.__enter__()
+
+    def __exit__(self, *exc: object) -> Any:
+        return self.lock.__exit__(*exc)
+
+
+def test_a_handler_back_from_a_hang_as_the_engine_starts_again_is_told_in_its_own_run() -> None:
+    # _back_from_hang checked its run and then acted with no act of the gate: a start() between the two went on, and
+    # the last run's handler took the new run's spare worker, cleared its hung mark and told "recovered" in it.
+    with held_over_a_stop("take") as (engine, old):
+        old_ledger, told_in_old_run = engine.ledger, []
+        engine.events.subscribe(lambda hung: told_in_old_run.append(engine.ledger is old_ledger), NodeHung)
+        held = engine._pool_lock = HeldAsTaken(engine._pool_lock, old.thread)  # type: ignore[assignment]
+        try:
+            old.opened.set()
+            assert held.checked.wait(10)
+            start_again_meanwhile(engine, relay_to_sink(), held.go)
+            let_go(old)
+            assert told_in_old_run == [True], "the last run's hang was told recovered once the new run's state was in"
+        finally:
+            held.go.set()
