@@ -206,14 +206,12 @@ class PatchView(CanvasGeometry):
         return int(self._themes["placeholder"]) if spec is not None and spec.type not in self.model.registry else 0
 
     def choose(self, node_ids: list[str]) -> None:
-        """Mark nodes as selected (and unmark the others)."""
+        """Mark nodes as selected (and unmark the others). Each is drawn: callers pass nodes of the patch, which
+        the view draws as the model adds them, and a node removed, renamed or reset leaves ``chosen`` as its item
+        goes (:meth:`_on_change`)."""
         before, self.chosen = self.chosen, list(node_ids)
         for node_id in dict.fromkeys([*before, *node_ids]):
-            theme = self._theme_for(node_id)
-            try:
-                dpg.bind_item_theme(f"node:{node_id}", theme)
-            except Exception:  # not drawn yet (or, when Del ran beside the frames before callbacks.py, deleted)
-                continue
+            dpg.bind_item_theme(f"node:{node_id}", self._theme_for(node_id))
 
     def _redraw_node(self, node_id: str) -> None:
         """Draw one node again (its type or its pins changed), with the links that touch it."""
