@@ -232,12 +232,11 @@ class Navigator:
 
     def reveal(self, node_ids: list[str]) -> bool:
         """Pan to the nodes (as :meth:`show`) unless they are in view already; returns whether it panned."""
-        try:
-            x, y, width, height = self.view.screen_rect()
-            inside = all(dpg.is_item_visible(f"node:{n}") and x <= (rect := self._rect(n))[0] and rect[2] <= x + width
-                         and y <= rect[1] and rect[3] <= y + height for n in node_ids)
-        except Exception:  # not drawn yet (no frame, or just deleted): pan to it if it is there
-            inside = False
+        # Callers pass nodes of the patch, each drawn as the model added it; before a frame draws them Dear PyGui
+        # says they are not visible (rects of 0), and they are panned to.
+        x, y, width, height = self.view.screen_rect()
+        inside = all(dpg.is_item_visible(f"node:{n}") and x <= (rect := self._rect(n))[0] and rect[2] <= x + width
+                     and y <= rect[1] and rect[3] <= y + height for n in node_ids)
         return not inside and self.show(node_ids)
 
     @staticmethod
