@@ -126,7 +126,8 @@ class TableEditor:
         taken = column == 0 and any(i != row and key.strip() == app_data.strip() and key.strip()
                                     for i, (key, _) in enumerate(self.rows))
         if taken:  # one table key per row: the two rows became one, the other's value lost without a word
-            with contextlib.suppress(Exception):  # gone: the inspector is rebuilt in the frame loop
+            # Gone, as in _on_filter: a callback run before this one, after the same frame, rebuilt the inspector.
+            with contextlib.suppress(Exception):
                 dpg.set_value(sender, self.rows[row][0])
                 dpg.set_value(f"{self.tag}:error", f"'{app_data.strip()}' has a row already: change that one")
                 dpg.configure_item(f"{self.tag}:error", show=True)
