@@ -6,18 +6,25 @@ from __future__ import annotations
 from exsampling_patch.first_ctrl_c import HOLD
 
 # isort: split
-import argparse
-import contextlib
-import importlib
-import logging
-import os
-import signal
-import sys
-from collections.abc import Sequence
-from typing import TextIO
+# Ended in a finally: an import failing part-way (a broken install) left the hold's handler in place for good.
+try:
+    import argparse
+    import contextlib
+    import importlib
+    import logging
+    import os
+    import signal
+    import sys
+    from collections.abc import Sequence
+    from typing import TextIO
 
-from exsampling_patch.commands.arg_parser import Parser, parse_args
-from exsampling_patch.version import package_version
+    from exsampling_patch.commands.arg_parser import Parser, parse_args
+    from exsampling_patch.version import package_version
+finally:
+    #: A Ctrl+C pressed during this module's imports, at the command's own start: it stops :func:`main` at its start,
+    #: which clears it. Elsewhere (a program importing this module) it was raised here, Python's Ctrl+C back.
+    CTRL_C_IN_IMPORTS: bool = HOLD.end()
+
 
 #: Sub-command modules; each has ``register(subparsers)`` that adds its parser with ``func`` set. In the README's
 #: order: `exsampling --help` lists them in this one.
@@ -68,9 +75,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         early.restore()
 
 
+def _ctrl_c_in_imports() -> bool:
+    """Whether a Ctrl+C came during this module's imports, cleared: it stops the first main() only (the console
+    script's), not each later one of the process (a later ``main(["--version"])`` returned 130 at once)."""
+    global CTRL_C_IN_IMPORTS
+    pressed, CTRL_C_IN_IMPORTS = CTRL_C_IN_IMPORTS, False
+    return pressed
+
+
 def _main(argv: Sequence[str] | None, early: EarlyStops) -> int:
     try:
-        if argv is None and CTRL_C_IN_IMPORTS:  # the command line's: a test's main(argv) is no stop
+        if _ctrl_c_in_imports():  # checked here: its 130 and line come from the except below
             raise KeyboardInterrupt
         if argv is None:
             start_early(sys.argv[1:])
@@ -250,10 +265,6 @@ def exit_at_once(code: int) -> None:
             stream.flush()
     os._exit(code)
 
-
-#: Python's Ctrl+C again, this module's imports done; one pressed during them stops :func:`main` at its start. (The
-#: console script calls main next; a test's process importing this module gets its own handler back here.)
-CTRL_C_IN_IMPORTS = HOLD.release()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,12 +8,33 @@ this one first: :data:`HOLD` notes a Ctrl+C instead of raising it until the modu
 
 Only Python's own default handler is replaced: a SIGINT ignored by whoever started us (a shell's background job)
 stays ignored, and a test's process importing the cli gets its handler back the moment the import ends.
+
+Held only for the command's own start (:func:`console_start`): a program importing the cli as a library had a Ctrl+C
+during the import swallowed, and the flag left set made each later ``main()`` return 130 at once; a press held there
+is now raised as the import ends (:meth:`CtrlCHold.end`), as Python would have. The cli ends the hold in a ``finally``:
+an import failing part-way left this handler in place, and each later Ctrl+C of that process was noted, never raised.
 """
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 from types import FrameType
+
+#: What ``python -m`` names as ``__main__`` when it runs the command: the package, or the cli module itself.
+_COMMAND_MODULES = ("exsampling_patch.__main__", "exsampling_patch.cli")
+
+
+def console_start() -> bool:
+    """Whether this process is the ``exsampling`` command's own start: its ``__main__`` the console script pip made
+    (no module spec, named as the command) or ``python -m`` of the package or of the cli; not a program importing the
+    cli as a library. ``os`` and ``sys`` only: both loaded before any program's first line."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None:
+        return spec.name in _COMMAND_MODULES
+    return os.path.basename(getattr(main, "__file__", None) or "") in ("exsampling", "exsampling.exe")
 
 
 class CtrlCHold:
@@ -40,6 +61,15 @@ class CtrlCHold:
             signal.signal(signal.SIGINT, signal.default_int_handler)
         self._held = False
         return self.pressed
+
+    def end(self) -> bool:
+        """:meth:`release`, once the cli's imports are done or failed: whether a Ctrl+C came, for the command's own
+        start, whose ``main`` stops on it next. In any other process it is raised here, as it would have been in the
+        import (KeyboardInterrupt): a library's caller handles its Ctrl+C, and no flag stays set for its ``main()``."""
+        pressed, self.pressed = self.release(), False
+        if pressed and not console_start():
+            raise KeyboardInterrupt
+        return pressed
 
 
 #: The one hold, begun as the cli imports this module.
