@@ -205,15 +205,13 @@ class FileDialog:
                 continue
 
     def show_new(self) -> None:
-        """Show the dialog if it is new (only cancel() and accept() hide one)."""
-        try:
-            if not dpg.get_item_configuration(self.window)["show"]:
-                dpg.configure_item(self.window, show=True, width=SIZE[0], height=SIZE[1], pos=POS)
-                # Typed into at once, its name selected (Ctrl+S on a new patch, a name, Enter): unfocused, the keys
-                # typed went nowhere until the field was clicked.
-                dpg.focus_item(f"{self.tag}:name")
-        except Exception:  # deleted since collect() listed it (replaced by ask_path), or of a context that is gone
-            return
+        """Show the dialog if it is new (only cancel() and accept() hide one). Open, it is drawn: ask_path takes the
+        one it replaces out of OPEN before deleting it, and nothing deletes one while collect() walks them."""
+        if not dpg.get_item_configuration(self.window)["show"]:
+            dpg.configure_item(self.window, show=True, width=SIZE[0], height=SIZE[1], pos=POS)
+            # Typed into at once, its name selected (Ctrl+S on a new patch, a name, Enter): unfocused, the keys
+            # typed went nowhere until the field was clicked.
+            dpg.focus_item(f"{self.tag}:name")
 
 
 def ask_path(tag: str, label: str, on_path: Callable[[str], Any], directory: bool = False,
@@ -238,7 +236,7 @@ def ask_path(tag: str, label: str, on_path: Callable[[str], Any], directory: boo
 
 def cancel_open() -> bool:
     """Cancel the open dialogs (Esc); returns whether there was one."""
-    dialogs = [d for d in list(OPEN.values()) if dpg.does_item_exist(d.window)]  # a copy, as in collect()
+    dialogs = [d for d in OPEN.values() if dpg.does_item_exist(d.window)]  # a list: cancel() takes each out of OPEN
     OPEN.clear()  # dialogs of a context that is gone go too
     for dialog in dialogs:
         dialog.cancel()
@@ -251,7 +249,7 @@ def shown(tag: str) -> bool:
 
 
 def any_open() -> bool:
-    return any(dpg.does_item_exist(d.window) for d in list(OPEN.values()))  # a copy, as in collect()
+    return any(dpg.does_item_exist(d.window) for d in OPEN.values())
 
 
 def show_later(tag: str, **config: Any) -> None:
@@ -271,5 +269,6 @@ def collect() -> None:
         config = _due.pop(tag)
         if dpg.does_item_exist(tag):
             dpg.configure_item(tag, show=True, **config)
-    for dialog in list(OPEN.values()):  # a copy: a callback (on Dear PyGui's own thread) may open or replace one
+    # No callback opens or replaces one meanwhile: they run between frames, not beside them (callbacks.py).
+    for dialog in OPEN.values():
         dialog.show_new()
