@@ -1,0 +1,145 @@
+"""YAMNet in torch: Google's MobileNetV1 trained on AudioSet's 521 classes, as an experiment beside the shipped
+classifier (models/MODEL_CARD.md, "Lead: YAMNet"); nothing in a patch uses it.
+
+The functions follow YAMNet's own front end (tensorflow/models, research/audioset/yamnet: ``features.py`` and
+``params.py``), arrays in and arrays out as librosa's do: :func:`log_mel` (16 kHz mono -> 10 ms frames of 64
+log-mel bands), :func:`patches` (96-frame patches every 48 frames: 0.96 s every 0.48 s), :func:`embed` (one
+1024-d embedding a patch) and :func:`pooled` (their mean and max, 2048 values a take). The trunk's weights are
+the state dict that ``python -m exsampling_patch.models.yamnet_weights build`` writes (:func:`load_yamnet`);
+no ONNX package is needed to run it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["BLOCKS", "EMBEDDING_SIZE", "N_CLASSES", "SAMPLE_RATE", "YamNet", "embed", "load_yamnet", "log_mel",
+           "mel_matrix", "patches", "pooled", "scores", "to_model_rate"]
+
+SAMPLE_RATE = 16000
+WINDOW = 400  # 25 ms
+HOP = 160  # 10 ms
+FFT = 512  # the next power of two above the window, as YAMNet's front end takes it
+N_MELS = 64
+FMIN, FMAX = 125.0, 7500.0
+LOG_OFFSET = 0.001
+PATCH_FRAMES = 96  # 0.96 s
+PATCH_HOP = 48  # 0.48 s
+EMBEDDING_SIZE = 1024
+N_CLASSES = 521
+BLOCKS: tuple[tuple[int, int], ...] = ((1, 64), (2, 128), (1, 128), (2, 256), (1, 256), (2, 512),
+                                       (1, 512), (1, 512), (1, 512), (1, 512), (1, 512), (2, 1024), (1, 1024))
+"""(stride, output channels) of MobileNetV1's 13 depthwise-separable blocks, after a 3x3 stride-2 conv to 32."""
+
+
+def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+    """HTK's mel scale, as ``tf.signal.linear_to_mel_weight_matrix`` uses it."""
+    return 1127.0 * np.log1p(hz / 700.0)
+
+
+def mel_matrix(n_mels: int = N_MELS, n_fft: int = FFT, sample_rate: int = SAMPLE_RATE, fmin: float = FMIN,
+               fmax: float = FMAX) -> np.ndarray:
+    """``(n_fft // 2 + 1, n_mels)`` triangular weights, unnormalised, the DC bin weighted 0: TensorFlow's
+    ``linear_to_mel_weight_matrix``, which YAMNet was trained with (librosa's differs: Slaney scale, area norm)."""
+    bins = _hz_to_mel(np.linspace(0.0, sample_rate / 2, n_fft // 2 + 1)[1:])[:, None]
+    edges = np.linspace(_hz_to_mel(np.array(fmin)), _hz_to_mel(np.array(fmax)), n_mels + 2)
+    lower, centre, upper = edges[:-2], edges[1:-1], edges[2:]
+    rising, falling = (bins - lower) / (centre - lower), (upper - bins) / (upper - centre)
+    weights = np.maximum(0.0, np.minimum(rising, falling))
+    return np.pad(weights, [(1, 0), (0, 0)]).astype(np.float32)
+
+
+_MEL = mel_matrix()
+_WINDOW = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(WINDOW) / WINDOW)).astype(np.float32)  # periodic Hann
+
+
+def to_model_rate(y: np.ndarray, sample_rate: int) -> np.ndarray:
+    """``y`` (mono, or ``(samples, channels)``) as float32 mono at 16 kHz (soxr's HQ, as ``librosa.load``)."""
+    mono = np.asarray(y, dtype=np.float32)
+    if mono.ndim == 2:
+        mono = mono.mean(axis=1)
+    if sample_rate != SAMPLE_RATE:
+        import soxr
+
+        mono = soxr.resample(mono, sample_rate, SAMPLE_RATE).astype(np.float32)
+    return mono
+
+
+def log_mel(y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """``(frames, 64)`` log-mel magnitudes: 25 ms Hann frames every 10 ms, no centring (frames start at
+    sample 0), ``log(mel + 0.001)``. A take shorter than one patch is padded with silence to one patch
+    (0.975 s), as YAMNet pads it."""
+    mono = to_model_rate(y, sample_rate)
+    least = (PATCH_FRAMES - 1) * HOP + WINDOW
+    if mono.size < least:
+        mono = np.pad(mono, (0, least - mono.size))
+    frames = np.lib.stride_tricks.sliding_window_view(mono, WINDOW)[::HOP] * _WINDOW
+    magnitude = np.abs(np.fft.rfft(frames, FFT, axis=1)).astype(np.float32)
+    return np.log(magnitude @ _MEL + LOG_OFFSET)
+
+
+def patches(spectrogram: np.ndarray, hop: int = PATCH_HOP) -> np.ndarray:
+    """``(n, 96, 64)``: the 0.96 s patches of a :func:`log_mel` spectrogram, one every ``hop`` frames (the
+    frames after the last whole patch are left out, as YAMNet's framing leaves them)."""
+    starts = range(0, spectrogram.shape[0] - PATCH_FRAMES + 1, hop)
+    return np.stack([spectrogram[s : s + PATCH_FRAMES] for s in starts])
+
+
+class YamNet(nn.Module):
+    """MobileNetV1 with its batch norms folded into the convolutions' biases; ``forward`` maps ``(n, 1, 96, 64)``
+    patches to ``(n, 1024)`` embeddings, :meth:`logits` those to AudioSet's 521 classes (sigmoid scores)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        convs: list[nn.Conv2d] = [nn.Conv2d(1, 32, 3, stride=2)]
+        channels = 32
+        for stride, out in BLOCKS:
+            convs.append(nn.Conv2d(channels, channels, 3, stride=stride, padding=0 if stride == 2 else 1,
+                                   groups=channels))
+            convs.append(nn.Conv2d(channels, out, 1))
+            channels = out
+        self.strides = tuple(conv.stride[0] for conv in convs)
+        self.convs = nn.ModuleList(convs)
+        self.classifier = nn.Linear(EMBEDDING_SIZE, N_CLASSES)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for conv, stride in zip(self.convs, self.strides, strict=True):
+            if stride == 2:  # TensorFlow's SAME padding at stride 2: one row and column after, none before
+                x = nn.functional.pad(x, (0, 1, 0, 1))
+            x = torch.relu(conv(x))
+        return x.mean(dim=(2, 3))
+
+    def logits(self, embeddings: torch.Tensor) -> torch.Tensor:
+        """AudioSet class logits of embeddings (YAMNet's scores are their sigmoids)."""
+        return self.classifier(embeddings)
+
+
+def load_yamnet(path: str | Path) -> YamNet:
+    """A :class:`YamNet` in float32, eval mode, from the file ``yamnet_weights build`` wrote (float16 weights)."""
+    saved = torch.load(str(path), map_location="cpu", weights_only=True)
+    model = YamNet()
+    model.load_state_dict({k: v.float() for k, v in saved["state_dict"].items()})
+    return model.eval()
+
+
+@torch.inference_mode()
+def embed(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE, hop: int = PATCH_HOP) -> np.ndarray:
+    """``(n, 1024)`` embeddings of a take's patches (float32)."""
+    x = torch.from_numpy(patches(log_mel(y, sample_rate), hop)).unsqueeze(1)
+    return model(x).numpy()
+
+
+def pooled(embeddings: np.ndarray) -> np.ndarray:
+    """A take's 2048 features: its patch embeddings' mean, then their maximum."""
+    return np.concatenate([embeddings.mean(axis=0), embeddings.max(axis=0)])
+
+
+@torch.inference_mode()
+def scores(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """AudioSet's 521 class scores of a take: each patch's sigmoid, averaged over patches (YAMNet's clip score)."""
+    embeddings = torch.from_numpy(embed(model, y, sample_rate))
+    return torch.sigmoid(model.logits(embeddings)).mean(dim=0).numpy()

