@@ -29,8 +29,8 @@
 // with the headers PHONE_BUSY_HEADERS (JSON: the real busy answer's, given by the test) and Retry-After:
 // PHONE_BUSY_RETRY_AFTER if that is set ("date+S": the HTTP date S seconds on), and the
 // page's clock is then moved on in steps of 500 ms until the take is sent again, rather than its wait waited out;
-// the report gives when each upload went by the page's clock ("uploadsAtMs", from the first), what the page said a
-// moment after each busy answer ("busyInfo") and the headers the page got with each ("busyHeaders").
+// the report gives when each upload went by the page's clock ("uploadsAtMs", from the first), what the page said
+// once it had each busy answer ("busyInfo") and the headers the page got with each ("busyHeaders").
 const { brokenIndexedDB, isUpload, launchPhoneBrowser, microphoneRunning, phoneContext,
         unansweringServer } = require("./phone");
 
@@ -85,9 +85,14 @@ async function main() {
         stalledLists += 1;  // never answered: a request lost on a network gone silent
         return undefined;
       }
-      uploadsAt.push(await page.evaluate(() => Date.now()));  // by the page's clock: the waits it drew
-      atUploads.push(await page.evaluate(() => ({ info: document.querySelector("#info").textContent,
-                                                  row: (document.querySelector("#takes li .state") || {}).textContent })));
+      // By the page's clock as the page sent it (one upload at a time: its last), the waits it drew: read as the route
+      // got it, a loaded host's late request came after steps of the clock moved on meanwhile (below).
+      uploadsAt.push(await page.evaluate(() => (window.uploadsSentAt || []).at(-1) ?? Date.now()));
+      // What the page said as it sent it (saidAtSends): read as the route got it, a loaded host's late request came
+      // after the clock's steps (below) had run a second of the try and the page said "Sending the take again".
+      atUploads.push(await page.evaluate(() => (window.saidAtSends || []).at(-1)
+        ?? { info: document.querySelector("#info").textContent,
+             row: (document.querySelector("#takes li .state") || {}).textContent }));
       listStalling = silentNetwork && stalled < silentUploads;
       if (stalled < silentUploads) {
         stalled += 1;
@@ -142,7 +147,14 @@ async function main() {
         busy += 1;
         const sent = uploadsAt.length;
         (async () => {  // the page's wait goes by on its clock, 500 ms a step, until the take is sent again
-          await new Promise((r) => setTimeout(r, 300));  // the answer read and the wait drawn
+          // The answer read and the wait drawn (the take waiting, in the same task as its wait is set), and what the
+          // page said then: a fixed 300 ms a loaded host could miss, the wait then drawn steps late by the clock.
+          for (const deadline = Date.now() + 30000; !finished && Date.now() < deadline;) {
+            const said = await page.evaluate(() => ([...local.values()].some((t) => t.state === "waiting")
+              ? document.querySelector("#info").textContent : null));
+            if (said !== null) { busyInfo.push(said); break; }
+            await new Promise((r) => setTimeout(r, 20));
+          }
           for (let step = 0; step < 600 && uploadsAt.length === sent && !finished; step++) {
             await page.clock.fastForward(500);
             await new Promise((r) => setTimeout(r, 20));
@@ -153,7 +165,6 @@ async function main() {
         const dated = /^date\+([0-9]+)$/.exec(after);  // "date+5": an HTTP date 5 s from the answer
         if (dated) headers["Retry-After"] = new Date(Date.now() + Number(dated[1]) * 1000).toUTCString();
         else if (after) headers["Retry-After"] = after;
-        setTimeout(() => page.textContent("#info").then((text) => busyInfo.push(text), () => {}), 300);
         return route.fulfill({ status: 503, headers, body: JSON.stringify({ error: "too many phones at once" }) });
       }
       if (slowRetryMs && uploadsAt.length > 1) {  // a try after the first crawls: what the page says meanwhile
@@ -184,7 +195,12 @@ async function main() {
     await page.addInitScript(() => {  // counts the uploads whose body the page has all sent (their upload's load)
       const send = XMLHttpRequest.prototype.send;
       window.uploadsSent = 0;
+      window.uploadsSentAt = [];  // and when each went, by the page's clock
+      window.saidAtSends = [];  // and what the page said then
       XMLHttpRequest.prototype.send = function (body) {
+        window.uploadsSentAt.push(Date.now());
+        window.saidAtSends.push({ info: document.querySelector("#info").textContent,
+                                  row: (document.querySelector("#takes li .state") || {}).textContent });
         this.upload.addEventListener("load", () => { window.uploadsSent += 1; });
         return send.call(this, body);
       };
