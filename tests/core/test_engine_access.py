@@ -78,7 +78,7 @@ def test_two_threads_reporting_at_once_keep_both_reports() -> None:
         node = engine.node("dev")
         other = threading.Thread(target=lambda: node.report_status(device="system"))
 
-        class ReadThenOther(dict):  # type: ignore[type-arg]
+        class ReadThenOther(dict):
             armed = True
 
             def get(self, key: Any, default: Any = None) -> Any:

@@ -6,7 +6,7 @@ import re
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -196,8 +196,9 @@ def test_run_thread_tells_a_loop_that_calls_sys_exit_once_and_does_not_run_it_ag
     (error,) = node.context.errors
     assert str(error) == "'q-listen' quit with sys.exit('no device'): it is not run again until the patch is started " \
                          "again", error
-    assert raised_at(error, node).startswith(f"{__file__}:"), raised_at(error, node)  # the line that quit
-    assert error_text(error) == str(error)  # the product's words, no class before them
+    quit_with = cast(BaseException, error)  # told as the exception raised
+    assert raised_at(quit_with, node).startswith(f"{__file__}:"), raised_at(quit_with, node)  # the line that quit
+    assert error_text(quit_with) == str(error)  # the product's words, no class before them
 
 
 def test_port_rule() -> None:
@@ -281,7 +282,7 @@ def test_a_parameter_spec_that_cannot_work_is_refused_where_it_is_declared() -> 
     # Before, a minimum written as a str loaded, and the default's check at registration raised "TypeError: '<' not
     # supported between instances of 'float' and 'str'", with no line.
     with pytest.raises(ValueError, match="minimum must be a number, not str '0'"):
-        Param(float, 1.0, "a level", minimum="0")
+        Param(float, 1.0, "a level", minimum="0")  # type: ignore[call-overload]  # wrong on purpose
     with pytest.raises(ValueError, match="maximum must be a number, not bool True"):
         Param(int, 1, "a count", maximum=True)
     # Before, "unsupported parameter type <class 'tuple'>": which kinds there are was nowhere said.

@@ -48,7 +48,7 @@ def test_example_plugin_runs_in_a_patch(plugin_site: Path, tmp_path: Path) -> No
     checkout = sys.modules.pop("exsampling_gain", None)  # the example's own tests load the checkout's copy
     sys.path.insert(0, str(plugin_site))
     try:
-        from exsampling_gain import Gain  # type: ignore[import-not-found]
+        from exsampling_gain import Gain
         from exsampling_patch import Take
 
         assert plugin_site in Path(sys.modules[Gain.__module__].__file__ or "").parents  # the installed copy

@@ -31,7 +31,7 @@ def test_two_request_threads_tell_a_take_too_large_for_the_room_left_once(tmp_pa
 
         told_size = -1
 
-        @property  # type: ignore[override]
+        @property
         def _too_large(self) -> int:
             size = self.told_size
             if threading.current_thread() is not second.thread and second.thread.ident is None:
@@ -50,6 +50,6 @@ def test_two_request_threads_tell_a_take_too_large_for_the_room_left_once(tmp_pa
         pass
 
     watch = Watch(tmp_path, 200.0, 100.0, telling, status)
-    watch._held_lock = Gate(second)  # type: ignore[assignment]
+    watch._held_lock = Gate(second)
     second.both(watch)
     assert len(told) == 1 and told[0].startswith("a take (100.0 MB) was refused"), told

@@ -91,5 +91,5 @@ def test_a_process_killed_once_a_take_s_end_is_told_reads_its_file_again_as_reco
         engine.stop()
     assert engine.errors == {}
     # Passed on again under the id it had, told recovered: not lost, though its end was told before the kill.
-    assert [Path(take.path).name for take in takes] == ["cut.wav"] and takes[0].take_id == take_id
+    assert [take.path.name if take.path else None for take in takes] == ["cut.wav"] and takes[0].take_id == take_id
     assert any(status.get("recovered") and status.get("take") == take_id for status in statuses), statuses

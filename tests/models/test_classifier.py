@@ -365,7 +365,7 @@ def test_a_model_file_of_another_version_is_told_in_words_with_what_to_do(tmp_pa
     from exsampling_patch.models.model_header import MODEL_FORMAT, model_file_problem
 
     current = {"format": MODEL_FORMAT, "version": 1, "labels": ["a", "b"], "front_end": vars(FRONT_END).copy()}
-    files = {
+    files: dict[str, tuple[dict[str, Any], str]] = {
         "old.pt": ({"front_end": {"n_fft": 743, "hop": 742, "n_mels_full": 96, "fmax_full": 22050.0}},
                    "was trained by an older version of exsampling, which analysed takes at 16 kHz (this one, at their "
                    "own rate): with it takes would be misheard; train it again on its takes (.venv/bin/exsampling "
@@ -417,7 +417,7 @@ def test_the_int8_trunk_runs_convolution_and_relu_as_one_kernel(clf: Classifier)
     # convolution down a slow path (8.6 ms against 7.0 for 5 s of audio on one thread).
     if not clf.int8:
         pytest.skip("no quantised engine on this CPU")
-    code = clf._model.trunk.code  # type: ignore[attr-defined]
+    code = clf._model.trunk.code
     assert code.count("quantized.conv2d_relu(") == 8
     assert "torch.relu(" not in code and "quantized.conv2d(" not in code
 

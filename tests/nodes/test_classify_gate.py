@@ -235,7 +235,7 @@ def test_a_classifier_error_ends_the_take_with_its_fate_and_the_map_lets_it_go()
         patch.connect(source, target)
     registry = Registry.default(entry_points=False)
     original_start = SoundClassifier.start
-    SoundClassifier.start = lambda self: setattr(self, "_classifier", Broken())  # type: ignore[method-assign]
+    SoundClassifier.start = lambda self: setattr(self, "_classifier", Broken())
     engine = Engine(registry)
     ended: list[TakeEnded] = []
     engine.events.subscribe(ended.append, TakeEnded)
@@ -252,7 +252,7 @@ def test_a_classifier_error_ends_the_take_with_its_fate_and_the_map_lets_it_go()
         assert slot_map._takes == {}  # let go, not held forever
         assert "model process died" in engine.errors["classifier"]
     finally:
-        SoundClassifier.start = original_start  # type: ignore[method-assign]
+        SoundClassifier.start = original_start
         engine.stop()
 
 
@@ -286,7 +286,7 @@ def test_a_take_the_stop_cuts_off_from_the_classifier_is_no_error() -> None:
     patch.add_node(NodeSpec("classifier", "classifier", {"own_process": False}))
     patch.connect("recorder.outlet", "classifier.take")
     original_start = SoundClassifier.start
-    SoundClassifier.start = lambda self: setattr(self, "_classifier", Ending())  # type: ignore[method-assign]
+    SoundClassifier.start = lambda self: setattr(self, "_classifier", Ending())
     engine = Engine(Registry.default(entry_points=False))
     seen: list[Any] = []
     engine.events.subscribe(seen.append, NodeError, TakeEnded)
@@ -296,7 +296,7 @@ def test_a_take_the_stop_cuts_off_from_the_classifier_is_no_error() -> None:
             engine.inject("recorder", "inlet", Take(np.full(4800, 0.1, np.float32), 48000, take_id=f"cut-{i}"))
         assert entered.wait(10)
     finally:
-        SoundClassifier.start = original_start  # type: ignore[method-assign]
+        SoundClassifier.start = original_start
         engine.stop(timeout=0.2)
     assert released.is_set()  # the node's stop ended its process under the take
     assert seen == []

@@ -130,7 +130,7 @@ def test_each_take_reaches_the_device_as_one_bundle_in_order_trigger_last(tmp_pa
         assert OscBundle.dgram_is_bundle(datagram)
         contents = list(OscBundle(datagram))
         assert all(isinstance(m, OscMessage) for m in contents)
-        got = [(m.address, m.params) for m in contents]  # type: ignore[union-attr]
+        got = [(m.address, m.params) for m in contents]
         assert [address for address, _ in got] == ["/sound", "/pitch", "/location", "/duration", "/label"]
         assert got[0][1] == [str(take.path)] and got[1][1][0] == pytest.approx(220.0 * (i + 1))
         assert got[-1][1] == [f"S{i}"]  # the trigger, last

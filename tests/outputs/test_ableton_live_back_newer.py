@@ -106,7 +106,7 @@ def test_a_take_sent_again_to_a_live_back_that_goes_silent_again_is_no_take_erro
         link._silence(time.monotonic() + 61)  # silent again, past the load's answer_within
         assert link.silent and len(context.errors) == 2, context.errors
         warnings = [str(status["warning"]) for status in context.statuses if status.get("warning")]
-        assert not [text for text in [*context.errors, *warnings] if "knock" in text], (context.errors, warnings)
+        assert not [text for text in [*context.errors, *warnings] if "knock" in str(text)], (context.errors, warnings)
         assert [waiting.name for waiting in link.answers.held()] == ["knock"]  # sent again at the next comeback
     finally:
         link.sock.close()
@@ -166,8 +166,8 @@ def test_a_take_a_live_back_refuses_to_get_again_is_told_as_not_put_back(tmp_pat
     _, link, back, _ = back_after_a_silence(tmp_path, context, ["Kick"])
     try:
         pump(link, back, lambda: len(context.errors) == 2)
-        assert re.fullmatch(PUT_BACK, context.errors[1]), context.errors
-        assert not [error for error in context.errors if "not loaded" in error], context.errors
+        assert re.fullmatch(PUT_BACK, str(context.errors[1])), context.errors
+        assert not [error for error in context.errors if "not loaded" in str(error)], context.errors
     finally:
         link.sock.close()
         back.disconnect()
@@ -193,7 +193,7 @@ def test_a_take_a_live_only_busy_refuses_to_get_again_is_not_said_to_be_of_a_liv
         song.tracks[:] = [Track("Kick")]  # the set it loads meanwhile
         link._ping(time.monotonic())
         pump(link, surface, lambda: len(context.errors) == 2)  # the same script answers all that came meanwhile
-        assert re.fullmatch(PUT_BACK, context.errors[1]), context.errors
+        assert re.fullmatch(PUT_BACK, str(context.errors[1])), context.errors
     finally:
         link.sock.close()
         surface.disconnect()

@@ -69,7 +69,7 @@ def test_a_recovered_take_sent_then_redone_to_the_same_slot_says_already_sent(tm
             while not any(status.get("already_sent") for status in context.statuses) and time.monotonic() < deadline:
                 time.sleep(0.01)
             assigned(slot, path)
-        node.files.assigned = after_the_skip  # type: ignore[method-assign]
+        node.files.assigned = after_the_skip
         node.on_assignment(SlotAssignment("HH", take, "hat", 0.9))
         words = [status.get("slot") or "already sent" for status in context.statuses
                  if "slot" in status or status.get("already_sent")]

@@ -155,7 +155,8 @@ def test_a_take_still_waiting_for_its_time_tag_at_the_stop_has_an_end(tmp_path: 
 
     kept = write_take(sine_take(220.0), tmp_path / "kept.wav")  # with a sidecar: its id
     bare = tmp_path / "bare.wav"
-    write_take(sine_take(330.0), bare).path.with_name("bare.wav.json").unlink()
+    write_take(sine_take(330.0), bare)
+    (tmp_path / "bare.wav.json").unlink()
     receiver = OscReceive("rx-stop", {"port": 0})
     receiver.start()
     target = OscTarget("127.0.0.1", receiver.bound_port)

@@ -28,7 +28,7 @@ def test_a_takes_id_and_name_cross_over_and_a_repeated_id_stays_a_take_of_its_ow
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     bare = write_take(sine_take(220.0, seconds=0.2, take_id="take-20260101-200000-0001beef"), tmp_path / "a/kick.wav")
-    bare.path.with_name("kick.wav.json").unlink()  # the receiver sees no sidecar: only the message says the id
+    (tmp_path / "a/kick.wav.json").unlink()  # the receiver sees no sidecar: only the message says the id
     named = bare.derive(meta={FOLDER_FILE: "toms/kick.wav"})
     # the sender restarted with ids of its own: the same id for another take, in another file
     again = write_take(sine_take(330.0, seconds=0.2, take_id=bare.take_id), tmp_path / "b/kick.wav")

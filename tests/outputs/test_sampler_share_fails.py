@@ -77,7 +77,7 @@ def test_a_restarted_audio_process_gets_every_take_that_can_be_shared(monkeypatc
         assert process is not None
         with file_size_limit(64 << 10):
             process.kill()
-            assert wait_for(lambda: "restarted audio process" in "".join(context.errors[-1:]))
+            assert wait_for(lambda: "restarted audio process" in "".join(map(str, context.errors[-1:])))
         why = ("the restarted audio process could not be sent it (could not share its samples: [Errno 27] File too "
                "large)")
         assert context.errors[-1] == f"{long.name} not loaded into slot Snare: {why}; the slot plays nothing"

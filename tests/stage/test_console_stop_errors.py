@@ -72,7 +72,7 @@ def test_each_node_has_its_first_error_of_the_stop_told_and_its_stop_failing_alw
     console(error("sampler", "its audio process did not end", during="stop"))
     console.flush_errors()
     console.flush_errors()  # a second flush tells nothing again
-    lines = [line.split(" ", 1)[1] for line in console.err.getvalue().splitlines()]  # type: ignore[attr-defined]
+    lines = [line.split(" ", 1)[1] for line in console.err.getvalue().splitlines()]  # type: ignore[union-attr]
     assert lines == [
         "error in node 'live': nothing listens on 127.0.0.1:9000",
         "error in node 'sampler': take-00 not loaded into slot HH: the audio process did not answer",

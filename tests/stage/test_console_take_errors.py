@@ -101,7 +101,7 @@ def test_errors_on_takes_on_their_way_are_counted_and_quiet_tells_every_one() ->
         console(error("sampler", "Ana-0003 not loaded into slot BD: no answer"))
         console(error("sampler", "Ana-0001 rolled back from slot TT: no answer"))  # its line is out all the same
         console.flush_errors()
-        lines = [line.split(" ", 1)[1] for line in console.err.getvalue().splitlines()  # type: ignore[attr-defined]
+        lines = [line.split(" ", 1)[1] for line in console.err.getvalue().splitlines()  # type: ignore[union-attr]
                  if "error in node" in line]
         # Ana-0002's error is counted once its line tells it: no count of it before, which said it told there
         second = [] if mode == "normal" else ["error in node 'sampler': Ana-0002 not loaded into slot HH: no answer"]

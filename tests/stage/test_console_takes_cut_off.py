@@ -39,7 +39,7 @@ def console_of() -> StageConsole:
 
 
 def said(console: StageConsole) -> list[str]:
-    return [line.split(" ", 1)[1] for line in console.err.getvalue().splitlines()]  # type: ignore[attr-defined]
+    return [line.split(" ", 1)[1] for line in console.err.getvalue().splitlines()]  # type: ignore[union-attr]
 
 
 def test_takes_loaded_after_all_are_not_kept_and_an_error_on_an_old_one_is_told() -> None:
