@@ -17,6 +17,7 @@ close waits at least.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import threading
@@ -330,6 +331,7 @@ if InotifyFD is not None:
             super().__init__(*args, **kwargs)  # type: ignore[arg-type]
             self._on_count = on_count
             self._counted = False  # the grouper's internals found and wrapped: markers are queued
+            self._marks = itertools.count()
 
         def on_thread_start(self) -> None:
             super().on_thread_start()
@@ -367,7 +369,10 @@ if InotifyFD is not None:
             super().build_and_queue_event(event, full_events=full_events)
             if not self._counted:  # uncounted: a marker dispatched would start the count, reads never counted
                 return
-            mark = _Dispatched("")
+            # Named apart: the observer's queue drops an event equal to the one put before it, and markers of events
+            # that make none (a listing's IN_OPEN of the folder) were dropped, so that fewer were counted dispatched
+            # than read for good, and every move out held the files without a close HOLD_LIMIT (30 s).
+            mark = _Dispatched(str(next(self._marks)))
             mark.read = _read_in(event)
             self.queue_event(mark)
 

@@ -103,3 +103,23 @@ def test_the_installed_watchdog_is_counted(tmp_path: Path) -> None:
         assert wait_for(lambda: closes._counting), "watchdog's move grouper internals are gone: held events uncounted"
     finally:
         closes.stop()
+
+
+@pytest.mark.skipif(not folder_module.close_events_available(), reason="close events: Linux with watchdog")
+def test_a_moves_hold_ends_though_the_folder_was_listed(tmp_path: Path) -> None:
+    """Listing the folder (each scan does) makes events watchdog reads and turns into none; their markers, equal, were
+    dropped by the observer's queue as repeats: fewer events were counted dispatched than read, for good, and after a
+    move out the hold lasted HOLD_LIMIT (30 s), every file without a close waiting that long."""
+    folder = tmp_path / "takes"
+    folder.mkdir()
+    closes = folder_closes.CloseWatch(folder, False, lambda name: True, threading.Event(), lambda message: None)
+    try:
+        assert wait_for(lambda: closes._counting)
+        for _ in range(3):
+            os.listdir(folder)
+        (folder / "notes.txt").write_text("moved away")
+        os.rename(folder / "notes.txt", tmp_path / "notes.txt")
+        assert wait_for(lambda: closes._delivered > -float("inf"))  # the move out delivered, its hold released
+        assert wait_for(lambda: closes.held_until() < time.monotonic()), (closes._read, closes._dispatched)
+    finally:
+        closes.stop()
