@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -137,7 +137,7 @@ def test_audio_lost_to_a_slow_assembly_is_a_warning_not_a_standing_error(tmp_pat
     engine.events.subscribe(events.append, NodeError, NodeStatus)
     engine.start(patch)
     try:
-        mic = engine.node("mic")
+        mic = cast(Microphone, engine.node("mic"))
         assert mic.jack_client, "PortAudio did not register a JACK client"
         # As if the JACK callback had written more than the ring holds while assembly stalled.
         jump = len(mic._ring.samples) + RATE

@@ -14,10 +14,12 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 import exsampling_ableton_remote as ableton_remote
+from exsampling_patch.nodes.ableton import AbletonLive
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import TakeEnded
@@ -60,8 +62,8 @@ def test_a_file_sent_to_live_before_a_stop_and_read_again_is_not_loaded_nor_fire
     try:
         engine, _ = started(tmp_path, surface.port, normalized)
         try:
-            made = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
-            os.replace(made.path, tmp_path / "inbox" / "knock.wav")  # dropped into the inbox
+            write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+            os.replace(tmp_path / "knock.wav", tmp_path / "inbox" / "knock.wav")  # dropped into the inbox
             deadline = time.monotonic() + 10
             while not engine.status.get("live", {}).get("slot") and time.monotonic() < deadline:
                 time.sleep(0.01)
@@ -72,7 +74,7 @@ def test_a_file_sent_to_live_before_a_stop_and_read_again_is_not_loaded_nor_fire
         assert tracks[0].clip_slots[0].has_clip and tracks[0].clip_slots[0].fired == 1
 
         engine, ended = started(tmp_path, surface.port, normalized)
-        node = engine.node("live")
+        node = cast(AbletonLive, engine.node("live"))
         try:
             deadline = time.monotonic() + 10
             while not ended and time.monotonic() < deadline:

@@ -69,8 +69,8 @@ def test_a_file_sent_to_the_device_and_read_again_after_the_run_is_not_sent_twic
     try:
         engine, _ = started(tmp_path, device.port, surface.port)
         try:
-            made = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
-            os.replace(made.path, tmp_path / "inbox" / "knock.wav")  # dropped into the inbox
+            write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+            os.replace(tmp_path / "knock.wav", tmp_path / "inbox" / "knock.wav")  # dropped into the inbox
             device.wait(1)
             wait_for(lambda: engine.status.get("live", {}).get("slot") == "HH")  # sent; Live, busy, has not read it
         finally:

@@ -10,11 +10,13 @@ import signal
 import socket
 import time
 from pathlib import Path
+from typing import cast
 
 from pythonosc.osc_bundle import OscBundle
 
 from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.nodes.ableton import AbletonMax
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, Event, NodeError, NodeStatus
@@ -44,8 +46,8 @@ def test_a_killed_sender_is_told_then_its_restart_ends_the_error(tmp_path: Path)
     try:
         engine.inject("live", "assignment", SlotAssignment("one", take))
         assert labels(receive_all(receiver, first=10.0)) == ["one"]
-        done_with_all(engine.node("live").outbox)
-        sender = engine.node("live").outbox._process
+        done_with_all(cast(AbletonMax, engine.node("live")).outbox)
+        sender = cast(AbletonMax, engine.node("live")).outbox._process
         sender.send_signal(signal.SIGKILL)
         sender.wait(5)
         engine.inject("live", "assignment", SlotAssignment("two", take))
@@ -87,7 +89,7 @@ def test_a_sender_that_dies_with_no_take_to_come_is_started_again_at_once(tmp_pa
     engine.events.subscribe(console, *console.kinds())
     engine.start(patch)
     try:
-        outbox = engine.node("live").outbox
+        outbox = cast(AbletonMax, engine.node("live")).outbox
         assert outbox._ready.wait(10)
         sender = outbox._process
         sender.send_signal(signal.SIGKILL)
@@ -123,7 +125,7 @@ def test_a_take_handed_to_a_sender_that_dies_before_sending_it_goes_with_the_nex
     engine = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
     engine.start(patch)
     try:
-        outbox = engine.node("live").outbox
+        outbox = cast(AbletonMax, engine.node("live")).outbox
         assert outbox._ready.wait(10)
         sender = outbox._process
         sender.send_signal(signal.SIGSTOP)

@@ -4,11 +4,14 @@ in the sampler it was linked to, and its notes sounding then end there."""
 from __future__ import annotations
 
 import time
+from typing import cast
 
 import numpy as np
 import pytest
 
 from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.nodes.pattern import Pattern
+from exsampling_patch.nodes.sampler import Sampler
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_ON
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
@@ -32,7 +35,7 @@ def test_the_steps_a_removed_pattern_sent_ahead_do_not_play() -> None:
     engine = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
     engine.start(patch)
     try:
-        node = engine.node("smp")
+        node = cast(Sampler, engine.node("smp"))
         node.on_assign(SlotAssignment("HH", sine_take(440.0, seconds=5.0, rate=RATE)))
         time.sleep(0.6)
         updating = time.perf_counter()
@@ -82,7 +85,7 @@ def test_a_pattern_an_edit_rolled_back_would_remove_plays_on() -> None:
         sink = engine.node("snk")
         with pytest.raises(SystemExit):
             engine.update(edited)
-        pattern = engine.node("pat")
+        pattern = cast(Pattern, engine.node("pat"))
         played = pattern.steps_played
         deadline = time.monotonic() + 5.0  # 16 steps a second at 240 BPM
         while pattern.steps_played < played + 8 and time.monotonic() < deadline:

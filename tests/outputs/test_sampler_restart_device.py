@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import signal
+from typing import cast
 
 import pytest
 
+from exsampling_patch.nodes.sampler import Sampler
 from exsampling_patch.runtime import Engine, NodeError
 from exsampling_patch.runtime.events import NodeStatus
 from tests.sampler_start import HANG_GUARD_SECONDS, opened_or_told
@@ -34,7 +36,7 @@ def test_the_restarting_error_stands_when_a_midi_keyboard_opens(monkeypatch: pyt
     statuses: list[NodeStatus] = []
     with jack_sampler_engine((errors.append, NodeError), (statuses.append, NodeStatus)) as engine:
         client = f"exs-restart-keys-{os.getpid()}"
-        sampler = engine.node("smp")
+        sampler = cast(Sampler, engine.node("smp"))
         assert opened_or_told(sampler.audio, lambda: errors), errors
         assert sampler.audio.process is not None
         os.kill(sampler.audio.process.pid, signal.SIGKILL)

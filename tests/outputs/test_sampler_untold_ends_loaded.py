@@ -9,13 +9,17 @@ is the running engine's, failing the status report of one take as a broken one w
 
 from __future__ import annotations
 
+from typing import cast
+
+from exsampling_patch.nodes.sampler import Sampler
+
 from .sampler_setup import NO_DEVICE, kick_snare_engine, untold_take_ended, untold_until_the_next_take
 
 
 def test_a_take_whose_status_report_fails_ends_loaded_with_the_failure_told() -> None:
     with kick_snare_engine(NO_DEVICE, workers=2, pin_workers=False) as (engine, told, ended):
         untold, next_one = untold_take_ended(engine, told, ended)
-        sampler = engine.node("smp")
+        sampler = cast(Sampler, engine.node("smp"))
         assert sampler.buffers[1].take_id == untold.take_id
         assert [take.take_id for take, _ in sampler.records[1].history] == [untold.take_id]
         # told as a handed take's is: the next take the sampler loads ends it
