@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from pythonosc.osc_message import OscMessage
@@ -25,6 +26,7 @@ from pythonosc.osc_message import OscMessage
 import exsampling_ableton_remote as ableton_remote
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output
+from exsampling_patch.nodes.ableton import AbletonLive
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.ports import SLOT, TAKE
@@ -103,10 +105,10 @@ class Live:
         self.surface: ableton_remote.ExSamplingSurface | None = None
         self.up(0)
         assert self.surface is not None
-        self.port = self.surface.port
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._tick, daemon=True)
+        self.port: int = self.surface.port
+        self._stop: threading.Event = threading.Event()
+        self._lock: threading.Lock = threading.Lock()
+        self._thread: threading.Thread = threading.Thread(target=self._tick, daemon=True)
         self._thread.start()
 
     def up(self, port: int | None = None) -> None:
@@ -193,7 +195,7 @@ def run_once(folder: Path, listeners: dict[str, Listener], live_port: int, uploa
         client = Client(engine, folder / "state" / "recorder-cert.pem")
         status, reply = client.upload(encode_wav_pcm16(sine(seconds=0.3), 48000), take_id="knock-1")
         assert status == 201, reply
-    node = engine.node("live")
+    node = cast(AbletonLive, engine.node("live"))
 
     def handled(node_id: str) -> bool:  # sent (or skipped as sent) by that output in this run
         status = engine.status.get(node_id, {})
