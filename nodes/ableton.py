@@ -129,13 +129,16 @@ class AbletonMax(Node):
         # What a stop kept (this node's, rebuilt by a live edit) goes where the node sends now, not where it did.
         kept = any_kept(unsent_path(self.outbox.log))
         self._sending_kept(self.outbox.start(self.target.resolved() if kept else None))
+        if not self.outbox.kept_sending:  # else _sending_kept cleared it; the stop says it anew where it must
+            self.report_status(unsent_unknown=self.outbox.uncounted)  # "": not the node's an edit replaced
 
     def stop(self) -> None:
         outbox, target = getattr(self, "outbox", None), getattr(self, "target", None)  # those start() made
         if outbox is not None:
             unsent = outbox.close()
-            if outbox.uncounted:  # an earlier run's kept ones could not be read: the count is a floor, and why
-                self.report_status(unsent_unknown=outbox.uncounted)
+            # Said at each stop, "" included: an earlier stop's reason (a live edit's, the lock stuck then) stood
+            # through the rebuilt node's run, and the summary said "unknown" of a count this stop could read.
+            self.report_status(unsent_unknown=outbox.uncounted)  # where kept ones could not be read: why
             if unsent:  # its sender could not send them (another run held the folder): they go at the next start
                 self.report_status(unsent=unsent)
             else:  # copies still on their way when their slot moved on are done now (kept ones wait for the sweep)
