@@ -57,7 +57,7 @@ class Heard:
     def take_ends(self, node_id: str, slot: str, sample_rate: float = 48000, *, idle: bool = True) -> TakeEnded:
         """A silent take for ``slot`` given to the assignment input of ``node_id``: its end, once told and (with
         ``idle``) the engine idle."""
-        take = Take(np.zeros((480, 1), np.float32), sample_rate)
+        take = Take(np.zeros((480, 1), np.float32), sample_rate)  # type: ignore[arg-type]  # 48000.5 on purpose
         self.engine.inject(node_id, "assignment", SlotAssignment(slot, take))
         assert self._one_ended.acquire(timeout=10), f"the take for slot {slot} did not end"
         if idle:

@@ -24,7 +24,7 @@ def test_the_guide_s_slot_files_ends_the_takes_it_had_not_written_when_an_edit_r
     exec(compile(example, "custom-nodes.md", "exec"), namespace)
     writing = threading.Event()  # its thread writes only once its node is stopped: the takes wait in its queue
 
-    class Probe(namespace["SlotFiles"]):  # type: ignore[misc]
+    class Probe(namespace["SlotFiles"]):  # type: ignore[misc, name-defined, valid-type]  # the guide's, run
         type_name = "slot_files"
 
         def write_all(self) -> None:

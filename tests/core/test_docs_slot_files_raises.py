@@ -24,7 +24,12 @@ def test_the_guide_s_slot_files_ends_a_take_whose_writing_raised(tmp_path: Path)
     heard = Heard(engine)
     told: list[NodeError] = []
     error_told = threading.Event()
-    engine.events.subscribe(lambda event: (told.append(event), error_told.set()), NodeError)
+
+    def tell(event: NodeError) -> None:
+        told.append(event)
+        error_told.set()
+
+    engine.events.subscribe(tell, NodeError)
     engine.start(patch)
     try:
         reason = heard.take_ends("f", "HH", 48000.5, idle=False).reason

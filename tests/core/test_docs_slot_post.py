@@ -108,7 +108,7 @@ def test_the_guide_s_slot_post_ends_the_takes_it_had_not_sent_when_an_edit_rebui
     namespace: dict[str, Any] = {"__name__": "slot_post_guide"}
     exec(compile(example, "custom-nodes.md", "exec"), namespace)
 
-    class Probe(namespace["SlotPost"]):  # type: ignore[misc]
+    class Probe(namespace["SlotPost"]):  # type: ignore[misc, name-defined, valid-type]  # the guide's, run
         type_name = "slot_post"
 
         def stop(self) -> None:  # the edit's stop, as the first take is being sent: its answer comes after

@@ -28,6 +28,7 @@ def test_two_folders_with_a_base_file_of_one_name_each_get_their_own(tmp_path: P
     finally:
         sys.modules.pop("fx_twin_base", None)
     assert first.problems == second.problems == again.problems == []
-    assert first.get("rev_one").gain == 1
-    assert second.get("rev_two").gain == 2  # it was 1
-    assert again.get("rev_one").gain == 1
+    # gain: an attribute of the plugins' own base class, which mypy cannot see
+    assert first.get("rev_one").gain == 1  # type: ignore[attr-defined]
+    assert second.get("rev_two").gain == 2  # type: ignore[attr-defined]  # it was 1
+    assert again.get("rev_one").gain == 1  # type: ignore[attr-defined]

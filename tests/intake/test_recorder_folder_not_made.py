@@ -15,6 +15,7 @@ import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,7 +37,7 @@ def _not_storing(client: Client) -> tuple[str, str]:
 def _refused_then_stored(recorder_state: Path, folder: Path, said: str, why: str,
                          make_room: Callable[[], None]) -> None:
     """``folder``: the take folder, ``takes`` in the patch's folder; ``said``: on the node, ``why``: to the phone."""
-    events: list[object] = []
+    events: list[Any] = []
     engine = recorder_engine(folder.parent, recorder_state, check=False, events=events, warn_free_mb=0.0,
                              min_free_mb=0.0)
     try:

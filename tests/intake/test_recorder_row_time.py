@@ -9,6 +9,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -70,7 +71,7 @@ def test_a_row_without_a_time_is_shown_without_one_after_the_others(tmp_path: Pa
     digest = hashlib.sha256(phone_key.encode()).hexdigest()[:32]
     common = {"sample_rate": 48000, "location": None, "recorder": "Mika", "status": "done", "fate": "done",
               "end": "done (probe)", "not_loaded": "", "duration": 1.5}
-    rows = [{"take_id": "no-time", "client_take_id": "c1", "recorded_at": None},
+    rows: list[dict[str, Any]] = [{"take_id": "no-time", "client_take_id": "c1", "recorded_at": None},
             {"take_id": "with-time", "client_take_id": "c2", "recorded_at": FILE_TIME}]
     state = tmp_path / "state"
     state.mkdir()

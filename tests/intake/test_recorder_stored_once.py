@@ -20,7 +20,7 @@ from .test_recorder_fates import engine_of
 
 def test_a_take_stored_then_its_folder_not_flushed_is_stored_once_and_ends_once(
         tmp_path: Path, recorder_state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_fsync, failed = os.fsync, []
+    real_fsync, failed = os.fsync, list[int]()
 
     def failing_disk(fd: int) -> None:  # the take folder's flush fails once, as on a failing disk
         if stat.S_ISDIR(os.fstat(fd).st_mode) and not failed:

@@ -48,8 +48,8 @@ class Reports(NodeContext):
         self.failed = threading.Event()
         self.resumed = threading.Event()
 
-    def report_error(self, node_id: str, error: BaseException | str) -> None:
-        super().report_error(node_id, error)
+    def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:
+        super().report_error(node_id, error, about)
         self.failed.set()
 
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:

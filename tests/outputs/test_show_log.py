@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -63,7 +64,7 @@ def show(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict], Pa
 def test_run_writes_a_show_log_beside_its_takes(show: tuple[Path, list[dict], Path]) -> None:
     path, lines, _tmp = show
     assert lines[0]["event"] == "show" and lines[0]["nodes"]["sampler"]["type"] == "sampler"
-    by = {}
+    by: dict[str, list[Any]] = {}
     for line in lines:
         by.setdefault(line["event"], []).append(line)
     takes = by["take"]

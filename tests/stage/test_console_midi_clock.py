@@ -303,8 +303,9 @@ def test_a_master_gone_silent_and_back_is_its_warnings_not_a_stop_and_a_continue
                 and "no MIDI clock from the master on sync" in said[1]
                 and "the MIDI clock master is back after" in said[2])
 
-    expected = ["started at 120 BPM", re.compile(r"^warning from node 'groove-.*no MIDI clock from the master on sync"),
-                re.compile("the MIDI clock master is back after"), "stopped"]
+    expected: list[str | re.Pattern[str]] = [
+        "started at 120 BPM", re.compile(r"^warning from node 'groove-.*no MIDI clock from the master on sync"),
+        re.compile("the MIDI clock master is back after"), "stopped"]
     said, undisturbed = told(run, right, expected)
     assert right(said) if undisturbed else like(said, expected), said
 
