@@ -126,7 +126,7 @@ def test_take_samples_are_read_only() -> None:
     with pytest.raises(ValueError, match="read-only"):
         take.samples[0, 0] = 1.0
     with pytest.raises(ValueError, match="read-only"):
-        take.samples *= 2.0
+        take.samples *= 2.0  # type: ignore[misc]  # read-only on purpose
     assert not take.derive(np.ones(4, dtype=np.float32)).samples.flags.writeable
     audio[0, 0] = 0.5  # the array the take was made from is the caller's own, still writable
     assert take.samples.copy().flags.writeable

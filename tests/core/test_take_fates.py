@@ -117,7 +117,7 @@ class Pass(Node):
         self.emit("out", take)
 
 
-ON_START: list[Callable[[], None]] = []  # what a t_quits_after runs in its start() before it quits
+ON_START: list[Callable[[], object]] = []  # what a t_quits_after runs in its start() before it quits
 
 
 class QuitsAfter(Node):

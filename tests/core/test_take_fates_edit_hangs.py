@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import TakeEnded
-from tests.core.test_take_fates import ON_START, RELEASE, registry, run
+from tests.core.test_take_fates import ON_START, RELEASE, Hang, registry, run
 from tests.core.test_take_fates_edits import _hooks, updating, wait_for
 
 __all__ = ["_hooks", "registry"]  # the fixtures, for these tests
@@ -100,7 +100,7 @@ def test_an_added_node_whose_handler_hangs_does_not_hold_the_roll_back(registry:
 
     def meanwhile() -> None:
         phone.push("held")
-        entered = engine.find_node("h2").entered
+        entered = cast(Hang, engine.find_node("h2")).entered
         assert entered.wait(5)
         phone.push("q1")  # queued at h2 behind "held": handed back to keep
 

@@ -9,7 +9,7 @@ import logging
 import sys
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -366,7 +366,7 @@ def test_a_take_an_added_node_passes_on_after_its_edit_rolled_back_is_told_dropp
 
     def meanwhile() -> None:
         phone.push("held")
-        assert engine.find_node("h2").entered.wait(5)
+        assert cast(HangsThenPasses, engine.find_node("h2")).entered.wait(5)
 
     ON_START[:] = [meanwhile]
     try:

@@ -291,7 +291,8 @@ def test_a_node_types_own_check_that_raises_is_told_not_fatal(tmp_path: Path) ->
     patch = Patch()
     patch.add_node(NodeSpec("f", "fussy"))
     patch.add_node(NodeSpec("r", "relay"))
-    line = Fussy.check_params.__func__.__code__.co_firstlineno + 2  # the raise, under @classmethod and def
+    # the raise, under @classmethod and def (__func__: of the bound classmethod, which mypy does not know)
+    line = Fussy.check_params.__func__.__code__.co_firstlineno + 2  # type: ignore[attr-defined]
     assert [p.message for p in check_patch(patch, registry)] == [
         f"node 'f': fussy.check_params raised KeyError: 'mood' (at {__file__}:{line} in check_params)"]
 
