@@ -220,7 +220,12 @@ def test_copies_of_messages_at_two_added_nodes_are_handed_back_once_and_told(
         for note in range(2, 2 + queued):
             notes.push(note)
         assert all(len(tap.inbox) == queued for tap in taps)  # pushed from this thread: queued at each as it sent
-        threading.Thread(target=lambda: wait_for(lambda: not taps[0].started) and GO.set(), daemon=True).start()
+
+        def go_once_stopped() -> None:
+            if wait_for(lambda: not taps[0].started):
+                GO.set()
+
+        threading.Thread(target=go_once_stopped, daemon=True).start()
 
     ON_START[:] = [meanwhile]
     with pytest.raises(SystemExit):
