@@ -94,11 +94,15 @@ KEPT_UNSENT = "not sent to Live yet: kept for the next start"
 and how :func:`cut_off_news` knows the take is told by :func:`unsent_parts`."""
 
 
-def unsent_takes(ledger: TakeLedger) -> set[str]:
-    """The takes in flight at the stop that an output kept unsent (:data:`KEPT_UNSENT`): :func:`unsent_parts` tells
-    them, by that output."""
-    return {take_id for take_id in ledger.in_flight()
-            if any(reason == KEPT_UNSENT for _node, reason in ledger.not_loaded(take_id))}
+def unsent_takes(ledger: TakeLedger) -> dict[str, set[str]]:
+    """The takes in flight at the stop that an output kept unsent (:data:`KEPT_UNSENT`) -> those outputs:
+    :func:`unsent_parts` tells them, by that output."""
+    unsent: dict[str, set[str]] = {}
+    for take_id in ledger.in_flight():
+        outputs = {node_id for node_id, reason in ledger.not_loaded(take_id) if reason == KEPT_UNSENT}
+        if outputs:
+            unsent[take_id] = outputs
+    return unsent
 
 
 def kept_takes(ledger: TakeLedger) -> dict[str, tuple[str, str]]:
@@ -169,11 +173,14 @@ def cut_off_news(ledger: TakeLedger, errors: Mapping[str, str], patch: Patch, re
     from ``ledger`` if None), then the rest by source (:func:`cut_off_parts`), each take told once. ``errors``:
     node id -> its standing error, the why of a node that kept takes without a word of its own.
 
-    Not those an output kept unsent (:func:`unsent_takes`), which :func:`unsent_parts` tells: such a take, still in
-    flight, was told twice, "not through the patch" by its source as well as "not sent to Live" by the output."""
+    A take an output kept unsent (:func:`unsent_takes`), which :func:`unsent_parts` tells, is left out of the part by
+    source alone: still in flight, it was told twice, "not through the patch" by its source as well as "not sent to
+    Live" by the output. Another node that still had it (it went to a sampler too) tells it still: left out of the
+    part by node as well, that node's sentence was gone, and the Stop said only "not sent to Live"."""
     unsent = unsent_takes(ledger)
-    kept = {take_id: why for take_id, why in (kept_takes(ledger) if kept is None else kept).items()
-            if take_id not in unsent}
+    waiting = kept_takes(ledger) if kept is None else kept
+    kept = {take_id: (node_id, why) for take_id, (node_id, why) in waiting.items()
+            if node_id not in unsent.get(take_id, ())}  # the output that kept it unsent tells it in its own words
 
     def again(source: str) -> bool:
         return passes_again(source, patch, registry)

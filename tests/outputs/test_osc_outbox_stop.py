@@ -14,11 +14,13 @@ from pathlib import Path
 
 from exsampling_patch.commands.run import unsent_counts, unsent_text
 from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.node import Input, Node
 from exsampling_patch.nodes.osc_outbox import QUIET_SECONDS, Outbox, bundle_key, unsent_path
 from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.ports import SLOT
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
-from exsampling_patch.stop_news import cut_off_news
+from exsampling_patch.stop_news import cut_off_news, kept_takes
 from exsampling_patch.takes import write_take
 
 from .helpers import receive_all, sine_take
@@ -69,6 +71,49 @@ def test_takes_a_stalled_sender_holds_at_the_stop_go_at_the_next_start_not_after
         third = run_of(patch)  # nothing is kept any more: nothing goes again
         third.stop()
         assert receive_all(receiver, quiet=0.5) == []
+    finally:
+        receiver.close()
+
+
+class SilentSampler(Node):
+    """Keeps each take open for good, as a sampler whose audio process never answers, and says so in its error."""
+
+    type_name = "t_silent_sampler"
+    assignment = Input(SLOT, "takes")
+
+    def on_assignment(self, assignment: SlotAssignment) -> None:
+        self.keep_open(assignment)
+        self.report_error("its audio process did not answer")
+
+
+def test_a_take_kept_unsent_by_live_is_still_told_by_the_sampler_that_kept_it_too(tmp_path: Path) -> None:
+    """One take fanned out to Live, which kept it unsent at the stop, and to a sampler still keeping it then: the
+    stop said only "not sent to Live by 'live'", the sampler's sentence gone with the by-source one."""
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    live = tmp_path / "live"
+    live.mkdir()
+    log = live / ".sent-live.txt"
+    take = write_take(sine_take(440.0, seconds=0.1), tmp_path / "t.wav")
+    registry = Registry.default(entry_points=False)
+    registry.register(SilentSampler, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("live", "ableton_max", {"port": receiver.getsockname()[1], "folder": str(live)}))
+    patch.add_node(NodeSpec("sampler", "t_silent_sampler"))
+    try:
+        with open(log.with_name(log.name + ".lock"), "a") as other_run:  # another run's sender holds the folder
+            fcntl.flock(other_run, fcntl.LOCK_EX)
+            engine = Engine(registry, workers=1, pin_workers=False)
+            engine.start(patch)
+            for node_id in ("live", "sampler"):  # the same take to both, as a source linked to both sends it
+                engine.inject(node_id, "assignment", SlotAssignment("one", take))
+            assert engine.wait_idle(5, settle=0.05)
+            engine.stop()
+            assert unsent_text(unsent_counts(engine)) == "; 1 take not sent to Live by 'live', kept for its next start"
+            said = ["1 take kept by 'sampler' (its audio process did not answer)"]
+            # The editor's Stop reads the ledger itself; the console's summary hands it kept_takes: they agree.
+            assert cut_off_news(engine.ledger, engine.errors, patch, registry) == said
+            assert cut_off_news(engine.ledger, engine.errors, patch, registry, kept_takes(engine.ledger)) == said
     finally:
         receiver.close()
 
