@@ -12,7 +12,9 @@ whether events may be so held: from a move out read (the reader sees the moves a
 hold) until its own event reaches :meth:`CloseWatch.dispatch` and every event read before that delivery has reached
 it too (counted as read and as dispatched, not waited for a time: a loaded machine delivers them late),
 :data:`HOLD_LIMIT` at most. Without that reader, :attr:`CloseWatch.hold_floor` is the quiet time a file without a
-close waits at least.
+close waits at least. Counted, any event read and not dispatched yet holds too, move or none: a write's event
+(IN_MODIFY) that watchdog's threads deliver later than ``settle_time`` (a loaded machine) let a file still open for
+writing look quiet, and it was read half-written.
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ class CloseWatch(FileSystemEventHandler):
         self._counting = False
         self._read = self._dispatched = 0
         self._read_by_delivery = 0
+        self._behind_since: float | None = None  # since when fewer events are dispatched than read (None: none)
         #: The quiet time a file without a close waits at least: watchdog's hold, where moves are not seen as read.
         self.hold_floor = 0.0 if InotifyFD is not None else HOLD + HOLD_MARGIN
         self._observer = _observer(self._overflowed, self._moved, self._count)
@@ -176,8 +179,9 @@ class CloseWatch(FileSystemEventHandler):
 
     def held_until(self) -> float:
         """The :func:`time.monotonic` time until which watchdog may hold events not told yet (-inf: none held): a
-        move out read and not delivered, or delivered with events still queued behind it. Read before
-        :meth:`snapshot`: the events a hold released are in that snapshot."""
+        move out read and not delivered, or delivered with events still queued behind it, or (counted) any event read
+        and not dispatched yet. Read before :meth:`snapshot`, after the scan's stamps: the events a hold released
+        are in that snapshot, and so are those of the writes the stamps show, where read by then."""
         now = time.monotonic()
         with self._lock:
             if self._moves_out:
@@ -185,6 +189,11 @@ class CloseWatch(FileSystemEventHandler):
             held = max((t for t, _ in self._moves_out.values()), default=-float("inf")) + HOLD_LIMIT
             delivered, counting = self._delivered, self._counting
             behind = self._dispatched < self._read_by_delivery
+            behind_since = self._behind_since
+        if counting and behind_since is not None and now - behind_since < HOLD_LIMIT:
+            # A write's event read and not told yet: the file it wrote to may look quiet and unclosed meanwhile.
+            # HOLD_LIMIT bounds an event read and never dispatched (a watchdog that drops one): else held for good.
+            return now + HOLD_LIMIT
         if counting:  # the events read by the move's delivery (those it held among them) not all dispatched yet
             return now + HOLD_LIMIT if behind and now - delivered < HOLD_LIMIT else held
         if now - delivered < HOLD_LIMIT and _undispatched(self._observer) > 0:
@@ -200,6 +209,10 @@ class CloseWatch(FileSystemEventHandler):
             self._counting = True
             self._read += read
             self._dispatched += dispatched
+            if self._dispatched >= self._read:
+                self._behind_since = None
+            elif self._behind_since is None:
+                self._behind_since = time.monotonic()
 
     def _moved(self, cookie: int, out: bool, name: str) -> None:
         # On watchdog's reader thread, as the system tells the move: before the hold, and before any event behind it.
@@ -346,7 +359,7 @@ if InotifyFD is not None:
             on_count, pairing = self._on_count, threading.local()
 
             def counted(event: PathedInotifyEvent) -> None:
-                on_count(1, 0)  # before it is queued: never seen dispatched before it is counted read
+                on_count(_read_in(event), 0)  # before it is queued: never seen dispatched before it is counted read
                 pairing.on = True  # a move in takes its move out from the queue, to queue them as one
                 try:
                     put(event)
@@ -372,13 +385,21 @@ if InotifyFD is not None:
             # Named apart: the observer's queue drops an event equal to the one put before it, and markers of events
             # that make none (a listing's IN_OPEN of the folder) were dropped, so that fewer were counted dispatched
             # than read for good, and every move out held the files without a close HOLD_LIMIT (30 s).
+            read = _read_in(event)
+            if not read:
+                return
             mark = _Dispatched(str(next(self._marks)))
-            mark.read = _read_in(event)
+            mark.read = read
             self.queue_event(mark)
 
     def _read_in(event: GroupedInotifyEvent) -> int:
-        """How many events read ``event`` is: a paired move is its two halves."""
-        return 1 if isinstance(event, PathedInotifyEvent) else 2
+        """How many events read ``event`` is: a paired move is its two halves. An open, a read or a close after
+        reading tells of no write: not counted (the scan's own listing and reads make them, and counted, each scan
+        found its own events not dispatched yet, and held back the files without a close)."""
+        if not isinstance(event, PathedInotifyEvent):
+            return 2
+        ev = event.ev
+        return 0 if ev.is_open or ev.is_access or ev.is_close_nowrite else 1
 
     class _OverflowTellingObserver(BaseObserver):
         """:class:`InotifyObserver` with ``generate_full_events``, reading through :class:`_OverflowTellingFD`."""
