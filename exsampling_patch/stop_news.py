@@ -21,13 +21,15 @@ from exsampling_patch.wording import counted
 def unfinished_text(unfinished: Sequence[tuple[str, str, str, str]]) -> str:
     """What a stop that did not finish in time says of it, ``unfinished`` being the stopped engine's
     ``Engine.unfinished`` (each handler still running then: node id, input, where in its code, the take in hand):
-    "some work did not finish in time: node 'classifier' still in its handler on 'take' with take 'ana-3', at
-    FILE:LINE in on_take". The console's summary and the editor's Stop alike: the editor said the first words alone,
-    and a composer was left to guess which node and which take (redone at the next start) the stop left behind."""
-    return "some work did not finish in time" + "".join(
-        f"{': ' if i == 0 else '; '}node '{node_id}' still in its handler on '{port}'"
-        + (f" with take '{take_id}'" if take_id else "") + (f", at {where}" if where else "")
-        for i, (node_id, port, where, take_id) in enumerate(unfinished))
+    "some work did not finish in time, 2 handlers still running: 'classifier' on 'take' with take 'ana-3' at
+    FILE:LINE in on_take, 'pitch' on 'take' with take 'ana-4' at FILE:LINE in on_take". The console's summary and
+    the editor's Stop alike: the editor said the first words alone, and a composer was left to guess which node and
+    which take (redone at the next start) the stop left behind. The handlers are listed after ", " with no comma in
+    one: "; " between them read, in the editor's Stop (whose parts "; " separates), as more parts of the stop."""
+    handlers = ", ".join(f"'{node_id}' on '{port}'" + (f" with take '{take_id}'" if take_id else "")
+                         + (f" at {where}" if where else "") for node_id, port, where, take_id in unfinished)
+    return "some work did not finish in time" + (
+        f", {counted(len(unfinished), 'handler')} still running: {handlers}" if unfinished else "")
 
 
 def phones_parts(held: Mapping[str, int], cut: Mapping[str, int]) -> list[str]:

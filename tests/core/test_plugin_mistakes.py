@@ -147,7 +147,7 @@ def test_a_handler_still_running_at_the_stop_is_named_with_its_line(
     err = capsys.readouterr().err
     line = next(n for n, text in enumerate(inspect.getsourcelines(HeldUp)[0], inspect.getsourcelines(HeldUp)[1])
                 if "release.wait(10)" in text)
-    assert (f"(some work did not finish in time: node 'stuck' still in its handler on 'inlet', at {__file__}:{line} "
+    assert (f"(some work did not finish in time, 1 handler still running: 'stuck' on 'inlet' at {__file__}:{line} "
             "in on_inlet)") in err, err
 
 

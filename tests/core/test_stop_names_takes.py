@@ -46,6 +46,15 @@ def test_the_stop_summary_names_the_take_a_handler_still_has() -> None:
     finally:
         busy.release.set()  # type: ignore[attr-defined]
     said = unfinished_text(engine.unfinished)
-    assert said.startswith("some work did not finish in time: node 'busy' still in its handler on 'take' with take "
-                           "'ana-3', at "), said
+    assert said.startswith("some work did not finish in time, 1 handler still running: 'busy' on 'take' with take "
+                           "'ana-3' at "), said
     assert said.endswith(" in on_take"), said
+
+
+def test_several_handlers_still_running_read_as_one_list() -> None:
+    """Each handler after "; ", as the editor's Stop separates its parts: "...; node 'b' still in its handler on
+    'take'" read as another part of the stop, not as a second handler of the first."""
+    said = unfinished_text([("a", "take", "f.py:3 in on_take", "x"), ("b", "inlet", "", "")])
+    assert said == ("some work did not finish in time, 2 handlers still running: 'a' on 'take' with take 'x' at "
+                    "f.py:3 in on_take, 'b' on 'inlet'"), said
+    assert ";" not in said

@@ -72,8 +72,8 @@ links:
         # the console's summary tells it: the node, the take in hand and the line of the handler. It said the first
         # words alone, and a composer was left to guess which take would not come through.
         (take_id,) = HELD
-        unfinished = (f"some work did not finish in time: node 'ponder' still in its handler on 'take' with take "
-                      f"'{re.escape(take_id)}', at {re.escape(__file__)}:\\d+ in on_take")
+        unfinished = (f"some work did not finish in time, 1 handler still running: 'ponder' on 'take' with take "
+                      f"'{re.escape(take_id)}' at {re.escape(__file__)}:\\d+ in on_take")
         said = f"{unfinished}; 1 take from 'inbox' not through the patch, passed on again at the next start"
         assert re.fullmatch(said, app.status), app.status
         assert dpg.get_value("statusbar").endswith(f"  |  {app.status}"), dpg.get_value("statusbar")
