@@ -213,6 +213,10 @@ class PlanSwapped(Event):
 Observer = Callable[[Event], None]
 #: An event kind, for observers of one kind (typed as taking that kind).
 E = TypeVar("E", bound=Event)
+#: Second and third kinds: an observer of two or three kinds takes their union (one TypeVar would join them
+#: into their common base, ``Event``, and refuse an observer typed for the union).
+E2 = TypeVar("E2", bound=Event)
+E3 = TypeVar("E3", bound=Event)
 
 
 class EventBus:
@@ -225,6 +229,14 @@ class EventBus:
 
     @overload
     def subscribe(self, observer: Observer) -> Callable[[], None]: ...
+
+    @overload
+    def subscribe(self, observer: Callable[[E | E2], None], kind: type[E], kind2: type[E2], /
+                  ) -> Callable[[], None]: ...
+
+    @overload
+    def subscribe(self, observer: Callable[[E | E2 | E3], None], kind: type[E], kind2: type[E2], kind3: type[E3], /
+                  ) -> Callable[[], None]: ...
 
     @overload
     def subscribe(self, observer: Callable[[E], None], kind: type[E], /, *kinds: type[E]) -> Callable[[], None]: ...
