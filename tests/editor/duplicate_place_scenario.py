@@ -11,6 +11,7 @@ Prints one JSON object.
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import sys
@@ -43,7 +44,7 @@ def main(folder: str) -> dict[str, Any]:
         app.open_viewport(*VIEWPORT, vsync=False)
         drawn(app)
         for name, group in GROUPS.items():
-            out[f"{name}_duplicated"] = added(app, lambda group=group: app.duplicate(group))
+            out[f"{name}_duplicated"] = added(app, functools.partial(app.duplicate, group))
             app.undo()
             app.render(3)
             app.copy(group)

@@ -24,7 +24,7 @@ def test_a_relative_path_in_a_patch_with_no_file_waits_for_the_save(tmp_path: Pa
     with pytest.raises(PatchError):
         model.runnable_patch()  # it ran from the current folder, and saved named takes/inbox beside the file
     runner = Runner(model, RuntimeObserver(), workers=1)
-    assert not runner.start() and "is relative" in runner.problem, runner.problem
+    assert not runner.start() and runner.problem is not None and "is relative" in runner.problem, runner.problem
 
     (tmp_path / "show" / "takes" / "inbox").mkdir(parents=True)
     told: list[str] = []
