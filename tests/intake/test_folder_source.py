@@ -27,6 +27,12 @@ def take(take_id: str) -> Take:
     return Take(np.full(800, 0.25, np.float32), 8000, take_id=take_id, source="mic")
 
 
+def file_name(take: Take) -> str:
+    """The name of the file ``take`` was read from (a folder source's takes each have one)."""
+    assert take.path is not None, take.take_id
+    return take.path.name
+
+
 def emitted(folder: Path, expected: int) -> list[str]:
     """The files the folder source passes on when started on ``folder`` (recursive, the files already there), once
     it has passed on ``expected`` of them (or 10 s on) and 0.3 s more for any others."""
@@ -135,7 +141,7 @@ def write_slowly(path: Path, parts: list[np.ndarray], pause: float, *, flush: bo
 
 
 def assert_one_whole_take(takes: list[Take], path: Path, written: np.ndarray) -> None:
-    assert [Path(t.path).name for t in takes] == [path.name], [(t.path, t.samples.shape) for t in takes]
+    assert [file_name(t) for t in takes] == [path.name], [(t.path, t.samples.shape) for t in takes]
     assert takes[0].samples.shape == (len(written), 1)
     np.testing.assert_allclose(takes[0].samples[:, 0], written, atol=1 / 32768)
 
@@ -282,7 +288,7 @@ def test_a_file_deleted_and_put_back_is_read_again(
         time.sleep(0.3)  # anything more would come now
         takes = run.takes()
     assert run.context.errors == []
-    assert [Path(t.path).name for t in takes] == ["hit.wav", "hit.wav"]
+    assert [file_name(t) for t in takes] == ["hit.wav", "hit.wav"]
     assert [s["takes"] for s in run.context.statuses if "takes" in s] == [1, 2]
 
 
@@ -387,8 +393,8 @@ def test_files_whose_close_events_were_lost_in_an_overflow_are_read_after_the_qu
         takes = run.wait_for(3, timeout=30.0)  # read though their closes were lost with the events
         time.sleep(0.6)  # anything more would come now
         takes = run.takes()
-    assert sorted(Path(t.path).name for t in takes[1:]) == ["again.wav", "late.wav"], [t.path for t in takes]
-    by_name = {Path(t.path).name: t for t in takes[1:]}
+    assert sorted(file_name(t) for t in takes[1:]) == ["again.wav", "late.wav"], [t.path for t in takes]
+    by_name = {file_name(t): t for t in takes[1:]}
     np.testing.assert_allclose(by_name["late.wav"].samples[:, 0], late, atol=1 / 32768)
     np.testing.assert_allclose(by_name["again.wav"].samples[:, 0], again, atol=1 / 32768)
     assert run.context.errors and all("overflowed" in str(e) for e in run.context.errors), run.context.errors

@@ -20,6 +20,7 @@ from exsampling_patch.runtime import TakeEnded
 from exsampling_patch.runtime.engine import Engine
 
 from .conftest import probe_of, registry
+from .test_folder_source import file_name
 
 RATE = 8000
 FAST = {"poll_interval": 0.01, "settle_time": 0.05}
@@ -58,7 +59,7 @@ def run(folder: Path, expected: int, during: str = "") -> tuple[list[str], list[
         console(event)
     assert isinstance(console.err, io.StringIO)
     told = [line for line in console.err.getvalue().splitlines() if " from inbox" in line]
-    return sorted(Path(take.path).name for take in takes), sorted(told)
+    return sorted(file_name(take) for take in takes), sorted(told)
 
 
 def test_files_that_arrived_while_stopped_are_read_once_each_and_told(tmp_path: Path) -> None:

@@ -21,7 +21,11 @@ def run_until(folder: Path, lines: int, drop: str, told: list[str] | None = None
     patch, engine, err = inbox_to_writer({"folder": str(folder), "include_existing": True, "poll_interval": 0.05,
                                           "settle_time": 0.05}, folder.parent / "library")
     if statuses is not None:
-        engine.events.subscribe(lambda event: event.node_id == "inbox" and statuses.append(event.status), NodeStatus)
+        def inbox_status(event: NodeStatus) -> None:
+            if event.node_id == "inbox":
+                statuses.append(event.status)
+
+        engine.events.subscribe(inbox_status, NodeStatus)
     engine.start(patch)
     try:
         sf.write(folder / drop, np.full(4800, 0.1, np.float32), 48000)

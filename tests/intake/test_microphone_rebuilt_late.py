@@ -52,7 +52,7 @@ class FullThenSlow(TakeStore):
 class SlowDiskMic(Microphone):
     """A microphone whose first start stores through :attr:`store` (the test's), set after its start."""
 
-    type_name = "test_mic_slow_disk"
+    type_name: ClassVar[str] = "test_mic_slow_disk"
     store: ClassVar[FullThenSlow | None] = None
 
     def start(self) -> None:
