@@ -141,7 +141,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self._context = EngineContext(self, base_dir, ledger=self.ledger)
         self._running = False
         self._stopping = False  # stop() is stopping the consumers: what they handle from then on is not done
-        # stop() came while start() waited for the last run's acts: it found that run halted and returned at once
+        # stop() came while start() had not yet reset the stop state (compiling, waiting for the last run's acts)
         self._stop_came = False
         self._reset_stops()
 
@@ -241,8 +241,8 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self._left_plans = {}
         self._stopping = False
         self._reset_stops()
-        # A stop() from here on halts this run (the swap ends at its next step); one before found the last run halted
-        # still and returned "stopped" at once: start() went on and ran every node of a run told to stop.
+        # A stop() from here on halts this run (the swap ends at its next step); one before returned "stopped" at once
+        # (or stopped the nothing there was): start() went on and ran every node of a run told to stop.
         if self._stop_came:
             self._not_started("stop() was called while the engine started; it is stopped")
         for _ in range(self._workers_wanted):
@@ -295,14 +295,14 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         Bounded by ``timeout`` seconds (plus each node's own stop); returns True if all finished in time. A swap
         (start() or update() on another thread) ends at its next step; the node whose constructor, prepare() or
         start() it has in hand is stopped as that returns, by the swap (:mod:`~exsampling_patch.runtime.stopping`).
-        One that comes while start() waits for the last run's acts ends that start(): it raises
+        One that comes while start() compiles or waits for the last run's acts ends that start(): it raises
         :class:`EngineNotReady`, no node started.
         """
-        if not self._running:
-            return True
-        if not self._halt():  # another stop() is under way, or start() waits for the last run's acts: it ends there
-            self._stop_came = True
-            return True
+        # Noted first, whatever follows: one during a first start()'s compile (not running yet), or between its
+        # `_running = True` and its stop state's reset (a whole stop the reset then undid), was lost, the run went on.
+        self._stop_came = True
+        if not self._running or not self._halt():  # not running, another stop() is under way, or start() is still
+            return True  # in its first steps: it ends at the check of _stop_came
         deadline = time.monotonic() + timeout
         plan = self._plan
         order = plan.order if plan else tuple(self._cells)
