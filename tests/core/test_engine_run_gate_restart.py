@@ -152,8 +152,12 @@ def test_a_start_on_the_ending_acts_own_thread_goes_on_and_tells_the_old_end_to_
             except EngineNotReady as error:
                 restarted.append(error)
 
+    def end_t1() -> int:
+        keep.close_take(a_take("t1"), "")
+        return threading.get_ident()
+
     engine.events.subscribe(restart_on_end, TakeEnded)
-    ended_on = from_its_own_thread(lambda: (keep.close_take(a_take("t1"), ""), threading.get_ident())[1])
+    ended_on = from_its_own_thread(end_t1)
     try:
         assert restarted == ended_on, "start() on the act's own thread waited for that act and gave up"
         new_src: Any = engine.node("src")
