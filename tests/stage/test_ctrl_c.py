@@ -37,7 +37,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[int, tuple[R
     """A run of the default patch (each in a folder of its own, the recorder on a port of its own) for each of
     :data:`SIGNALS`, both started at once: a run spends seconds starting (its classifier's and its sampler's
     processes), which overlap so instead of adding up. Each test signals its own."""
-    started = {}
+    started: dict[int, tuple[Run, Path]] = {}
     for signum, _ in SIGNALS:
         folder = tmp_path_factory.mktemp(signal.Signals(signum).name)
         started[signum] = (Run(str(default_patch(folder))), folder)
