@@ -19,7 +19,6 @@ import contextlib
 import logging
 import os
 import queue
-import sys
 import threading
 import time
 import traceback
@@ -38,6 +37,7 @@ from exsampling_patch.runtime.node_errors import ErrorKeeping
 from exsampling_patch.runtime.parts import (
     Cell,
     NotBuilt,
+    SwitchInterval,
     Worker,
     hang_limit,
     running_at,
@@ -101,8 +101,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self._status_lock = threading.Lock()  # held only to merge one report into status, never while publishing
         self._workers_wanted = workers or max(2, os.cpu_count() or 2)
         self._worker_cpus = worker_cpus() if pin_workers else []
-        self._switch_interval = switch_interval
-        self._switch_before: float | None = None
+        self._switch = SwitchInterval(switch_interval)
         self._plan: Plan | None = None
         self._cells: dict[str, Cell] = {}
         self._ready: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -206,9 +205,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         with collector_paused():  # many objects and no garbage: see collector_paused
             plan = compile_plan(patch, self.registry, version=1, checked=checked)
         self._running = True
-        if self._switch_interval:
-            self._switch_before = sys.getswitchinterval()
-            sys.setswitchinterval(min(self._switch_before, self._switch_interval))
+        self._switch.shorten()
         # run_id first, then the last run's acts that checked it before are waited out: none lands on what follows
         self.run_id += 1
         if not self._gate.wait_out(self.run_id):
@@ -253,9 +250,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
     def _not_started(self, why: str) -> None:
         """start() ends here, before any worker or node: the engine is not running (stop() has nothing to do)."""
         self._running = False
-        if self._switch_before is not None:
-            sys.setswitchinterval(self._switch_before)
-            self._switch_before = None
+        self._switch.put_back()
         raise EngineNotReady(f"not started: {why}")
 
     def update(self, patch: Patch) -> Plan | None:
@@ -330,9 +325,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self._workers.clear()
         self._states.clear()
         self._halt_ended()
-        if self._switch_before is not None:
-            sys.setswitchinterval(self._switch_before)
-            self._switch_before = None
+        self._switch.put_back()
         return clean
 
     def _settled(self) -> bool:
@@ -355,6 +348,10 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
 
     def _add_worker(self) -> None:
         with self._pool_lock:
+            # None once stop() has begun: it takes the workers to stop under this lock after halting, and one added
+            # after that (start() still adding them) was never told to stop and stayed alive.
+            if self._halted:
+                return
             state = Worker(len(self._states), self._ready, self.run_id)
             thread = threading.Thread(target=self._work, args=(state,), name=f"exsampling-worker-{state.index}",
                                       daemon=True)

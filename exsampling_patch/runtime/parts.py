@@ -203,3 +203,22 @@ def _deepest(frames: traceback.StackSummary, node: Node | type[Node]) -> str:
         if frame.filename in files:
             return f"{frame.filename}:{frame.lineno} in {frame.name}"
     return ""
+
+
+class SwitchInterval:
+    """The interpreter's switch interval while the engine runs (engine.SWITCH_INTERVAL says why): shortened as a start
+    begins (never raised), put back at its stop, or as the start ends without running."""
+
+    def __init__(self, wanted: float | None) -> None:
+        self.wanted = wanted
+        self._before: float | None = None
+
+    def shorten(self) -> None:
+        if self.wanted:
+            self._before = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._before, self.wanted))
+
+    def put_back(self) -> None:
+        if self._before is not None:
+            sys.setswitchinterval(self._before)
+            self._before = None

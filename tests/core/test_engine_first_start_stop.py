@@ -17,6 +17,7 @@ from exsampling_patch.runtime import engine as engine_module
 from exsampling_patch.runtime.engine import EngineNotReady
 from tests.core.run_again import engine_of
 from tests.core.test_engine_run_again_old_takes import Keeper, Source, source_to_keeper
+from tests.waiting import wait_for
 
 
 def _starter(engine: Engine) -> tuple[threading.Thread, list[BaseException]]:
@@ -83,3 +84,30 @@ def test_a_stop_before_the_first_starts_stop_state_is_reset_ends_that_start() ->
     gate.wait_out = _held(gate.wait_out, inside, go)  # after `_running = True`, before the reset
     with _stopped_in_window(engine, inside, go) as failed:
         _assert_not_started(engine, failed)
+
+
+def test_a_stop_while_start_adds_its_workers_leaves_none_of_them_running() -> None:
+    # stop() took the workers added so far; those start() added after it were never told to stop and stayed alive.
+    inside, go = threading.Event(), threading.Event()
+    engine = engine_of(Source, Keeper)
+    add_worker = engine._add_worker
+    calls: list[int] = []
+
+    def second_held() -> None:
+        calls.append(1)
+        if len(calls) == 2:  # one worker added before the stop, the next one held until it has returned
+            _held(add_worker, inside, go)()
+        else:
+            add_worker()
+
+    setattr(engine, "_add_worker", second_held)  # noqa: B010 (an instance's method, for this engine alone)
+    before = set(threading.enumerate())
+    with _stopped_in_window(engine, inside, go) as failed:
+        assert failed == [] and not engine.running and engine.find_node("src") is None
+        assert engine._workers == [], "a worker added after the stop was left in the pool"
+
+        def left() -> list[str]:
+            return [thread.name for thread in set(threading.enumerate()) - before
+                    if thread.name.startswith("exsampling-worker") and thread.is_alive()]
+
+        assert wait_for(lambda: not left(), 10), f"workers of the stopped engine still running: {left()}"
