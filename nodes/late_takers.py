@@ -58,14 +58,18 @@ class LateTakers(Generic[A]):
             if self._takers.get(key) == take:  # a bound method: equal, not the same object
                 del self._takers[key]
 
-    def hand_on(self, folder: Path, audio: Path, about: A) -> bool:
+    def hand_on(self, folder: Path, audio: Path, about: A, otherwise: Callable[[], None] | None = None) -> bool:
         """Hand a take stored late in ``folder`` (``audio``, and ``about`` it) to the node running on it; False: none
-        runs there (the take waits on disk for the next start)."""
+        runs there (the take waits on disk for the next start). ``otherwise`` is called where none runs, under the
+        folder's lock: what it keeps for the next :meth:`listing` of the folder is there when that listing ends,
+        never kept just after it (the take then waited for the start after)."""
         key, lock = self._folder(folder)
         with lock:
             with self._lock:
                 take = self._takers.get(key)
             if take is None:
+                if otherwise is not None:
+                    otherwise()
                 return False
             take(audio, about)
             return True

@@ -223,7 +223,7 @@ class WebRecorder(UploadIntake):
         # late take and of the takes being stored, which the recorder an edit rebuilt shares
         self._state = named.resolve()
         # One stored late in another take folder by the node this one replaced: handed on once its folder is listed
-        with listing_state(self._state, self.context, self.node_id, self._take_late):
+        with listing_state(self._state, self.context, self.node_id, self._take_late, self._take_left):
             # Temporary files of its state a kill left (a killed writer's only: another run may share the folder).
             if swept := remove_dead_parts(state, (SEEN_FILE, ENDS_FILE, *STATE_FILES)):
                 log.info("removed %d temporary files a killed run left in %s", len(swept), state)

@@ -27,10 +27,16 @@ waited in a folder no run uses, and the warning telling so went to the ended run
 recorder of its id does not take is now handed on to the recorder of its id running on the same patch folder (the
 engine's ``base_dir``, the same for each Run of one patch): the run first, so that two engines of one patch folder each
 running a "rec" keep their own takes while both run.
+
+A take none of them takes (the patch stopped while its phone's retry was being stored, no run since) was told on the
+ended run alone, shown nowhere, and waited in a folder the patch may no longer use. It is now kept in this process for
+the next start of its recorder's id in the same patch folder (the editor's next Run), which passes it on as a late
+take and says so (:func:`listing_state`'s ``take_left``).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +44,7 @@ from typing import Any
 
 from exsampling_patch.context import NodeContext
 from exsampling_patch.nodes.late_takers import LateTakers
+from exsampling_patch.takes import TakeStore
 
 __all__ = ["hand_on", "leave", "leave_state", "listing", "listing_state"]
 
@@ -52,6 +59,9 @@ _BY_STATE: LateTakers[dict[str, Any]] = LateTakers()
 _BY_ID: LateTakers[dict[str, Any]] = LateTakers()
 #: Patch folder and node id -> its running recorder's taker of late takes none of the above takes (a run since).
 _BY_BASE: LateTakers[dict[str, Any]] = LateTakers()
+#: Patch folder and node id (:func:`_of_base`) -> the late takes no recorder took, for the next start of that id there.
+_LEFT: dict[Path, list[tuple[Path, dict[str, Any]]]] = {}
+_LEFT_LOCK = threading.Lock()  # the table only; each key's changes are also under _BY_BASE's lock of that key
 
 
 def _of_node(state: Path, node_id: str) -> Path:
@@ -73,15 +83,40 @@ def _of_base(run: NodeContext, node_id: str) -> Path:
     return run.base_dir.resolve() / ".late-takers-of-node" / node_id.replace("/", "_")
 
 
+def _keep_left(base: Path, audio: Path, about: dict[str, Any]) -> None:
+    """Keep a late take no recorder took for the next start of its id in its patch folder (``base``)."""
+    with _LEFT_LOCK:
+        _LEFT.setdefault(base, []).append((audio, about))
+
+
+def _still_not_done(audio: Path, about: dict[str, Any]) -> bool:
+    """Whether a kept late take still waits on disk, not written down as done (a start on its folder meanwhile, in
+    another process or under another id, passed it on): passed on again, it went through the patch twice."""
+    try:
+        return audio.exists() and str(about.get("take_id")) not in TakeStore(audio.parent, make=False).processed_ids()
+    except OSError:  # its journal unreadable: passed on, as the start on its folder would
+        return audio.exists()
+
+
 @contextmanager
-def listing_state(state: Path, run: NodeContext, node_id: str,
-                  take: Callable[[Path, dict[str, Any]], None]) -> Iterator[None]:
+def listing_state(state: Path, run: NodeContext, node_id: str, take: Callable[[Path, dict[str, Any]], None],
+                  take_left: Callable[[list[tuple[Path, dict[str, Any]]]], None] | None = None) -> Iterator[None]:
     """:meth:`LateTakers.listing` of the late takes of recorder ``node_id`` on ``state`` stored in another folder, and
     of those of its id in ``run``, or in its patch folder, stored by one on other folders (always taken in this order:
-    no lock waits on another)."""
+    no lock waits on another). Once the block is through, the late takes no recorder took since the last start of
+    that id in that patch folder (:func:`_keep_left`) still not done go to ``take_left`` (else ``take``, each)."""
+    base = _of_base(run, node_id)
     with (_BY_STATE.listing(_of_node(state, node_id), take), _BY_ID.listing(_of_id(run, node_id), take),
-          _BY_BASE.listing(_of_base(run, node_id), take)):
+          _BY_BASE.listing(base, take)):
         yield
+        with _LEFT_LOCK:  # under base's lock still: a take kept meanwhile is here, or handed to ``take`` after
+            left = _LEFT.pop(base, [])
+        left = [(audio, about) for audio, about in left if _still_not_done(audio, about)]
+        if left and take_left is not None:
+            take_left(left)
+        elif left:
+            for audio, about in left:
+                take(audio, about)
 
 
 def leave_state(state: Path, run: NodeContext, node_id: str, take: Callable[[Path, dict[str, Any]], None]) -> None:
@@ -96,7 +131,8 @@ def hand_on(folder: Path, state: Path, run: NodeContext, node_id: str, audio: Pa
     ``run`` (its context) to the recorder running on that folder, else to the one of that id on the state folder
     ``state``, else to the one of that id in ``run`` on other folders (a live edit moved both), else to the one of that
     id in a run since of the same patch folder (Stop, an edit moving both, Run); False: none runs (it waits on
-    disk)."""
+    disk, and is kept for the next start of that id in that patch folder: :func:`listing_state`)."""
+    base = _of_base(run, node_id)
     return (_TAKERS.hand_on(folder, audio, about) or _BY_STATE.hand_on(_of_node(state, node_id), audio, about)
             or _BY_ID.hand_on(_of_id(run, node_id), audio, about)
-            or _BY_BASE.hand_on(_of_base(run, node_id), audio, about))
+            or _BY_BASE.hand_on(base, audio, about, otherwise=lambda: _keep_left(base, audio, about)))

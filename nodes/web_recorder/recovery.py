@@ -41,6 +41,8 @@ class TakeRecovery(Node):
     _serving: bool
     _state: Path
 
+    def _notice(self, text: str) -> None: ...
+
     def _know_unfinished(self) -> Unfinished:
         """The takes stored but not done before the last run ended, made known (:func:`.know_unfinished`); those to
         pass on again."""
@@ -121,16 +123,33 @@ class TakeRecovery(Node):
     def _take_late(self, audio: Path, data: dict[str, Any]) -> None:
         """A take stored after the stop of the recorder this one replaced (:mod:`.late`), in this take folder or
         another: passed on as one found at start, unless this start found it (stored before its listing)."""
+        self._pass_on_late(audio, data)
+
+    def _pass_on_late(self, audio: Path, data: dict[str, Any]) -> bool:
+        """:meth:`_take_late`; whether the take is to be passed on now (not: found at start, its retry stored, or
+        unreadable)."""
         from exsampling_patch.nodes.web_recorder.unfinished import know_one
 
         if self._retried_since(audio, data):
-            return
-        if self._board.get(str(data["take_id"])) is None:
-            entry = know_one(audio, data, self._board, self._phones, self._seen, self._lost, self._seen.remember_told)
-            if entry is not None:
-                self._unfinished.append(entry)
-                if self._serving:
-                    self.run_thread(self._recover, name=f"{self.node_id}-late")
+            return False
+        if self._board.get(str(data["take_id"])) is not None:
+            return False
+        entry = know_one(audio, data, self._board, self._phones, self._seen, self._lost, self._seen.remember_told)
+        if entry is None:
+            return False
+        self._unfinished.append(entry)
+        if self._serving:
+            self.run_thread(self._recover, name=f"{self.node_id}-late")
+        return True
+
+    def _take_left(self, left: list[tuple[Path, dict[str, Any]]]) -> None:
+        """Late takes the last run's recorder of this id stored when no recorder ran to take them (:mod:`.late`),
+        passed on by this start, and said so: the last run's error telling they were kept was shown nowhere."""
+        count = sum(self._pass_on_late(audio, data) for audio, data in left)
+        if count:
+            text = f"{count} late take{'s' if count > 1 else ''} kept from the last run, passed on now"
+            log.warning("%s: %s", self.node_id, text)
+            self._notice(text)
 
     def _retried_since(self, audio: Path, data: dict[str, Any]) -> bool:
         """Whether the phone's retry of a late take was stored here as another take (a live edit moved both folders:
@@ -185,15 +204,18 @@ class TakeRecovery(Node):
         :meth:`stop` (``leave``) relies on. Taken here directly, a retry stored after this node's stop (handed on to
         the recorder started since, this table's key left empty) found the key still being stored, waited again, and
         was never told: the late take stayed not done in a folder no run uses. Where none runs (the patch stopped while
-        the retry was being stored), the take is kept on disk, not done, and told so on the node, naming its folder:
-        only logged, a take the phone was told received waited unsaid in a folder the patch may no longer use."""
+        the retry was being stored), the take is kept on disk, not done, for the patch's next run (:mod:`.late`, which
+        says so at that start), and told: on this ended run's node, which no one may see any more, and in the log."""
         from exsampling_patch.nodes.web_recorder.late import hand_on
 
         take_id = data.get("take_id")
         try:
             if not hand_on(audio.parent, self._state, self.context, self.node_id, audio, data):
-                self.report_error(f"take {take_id}, stored late, is kept in {audio.parent}, not passed on: no recorder "
-                                  f"'{self.node_id}' runs now; it is passed on at the next start on that folder")
+                kept = (f"take {take_id}, stored late, is kept in {audio.parent}, not passed on: no recorder "
+                        f"'{self.node_id}' runs now; it is passed on at the patch's next run, or at the next start on "
+                        "that folder")
+                log.warning("%s", kept)  # the run log: the ended run's node error is shown nowhere
+                self.report_error(kept)
         except Exception as error:
             self.report_error(f"take {take_id}, stored late, could not be passed on: {error}; it is passed on at the "
                               "next start on its folder")
