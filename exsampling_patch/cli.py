@@ -6,7 +6,8 @@ from __future__ import annotations
 from exsampling_patch.first_ctrl_c import HOLD
 
 # isort: split
-# Ended in a finally: an import failing part-way (a broken install) left the hold's handler in place for good.
+# Ended at the module's end, or here where an import fails part-way (a broken install): that left the hold's handler
+# in place for good.
 try:
     import argparse
     import contextlib
@@ -20,10 +21,9 @@ try:
 
     from exsampling_patch.commands.arg_parser import Parser, parse_args
     from exsampling_patch.version import package_version
-finally:
-    #: A Ctrl+C pressed during this module's imports, at the command's own start: it stops :func:`main` at its start,
-    #: which clears it. Elsewhere (a program importing this module) it was raised here, Python's Ctrl+C back.
-    CTRL_C_IN_IMPORTS: bool = HOLD.end()
+except BaseException:
+    HOLD.end()
+    raise
 
 
 #: Sub-command modules; each has ``register(subparsers)`` that adds its parser with ``func`` set. In the README's
@@ -265,6 +265,11 @@ def exit_at_once(code: int) -> None:
             stream.flush()
     os._exit(code)
 
+
+#: A Ctrl+C pressed while this module loads (its imports, its definitions), at the command's own start: it stops
+#: :func:`main` at its start, which clears it. Elsewhere (a program importing this module) it was raised here, Python's
+#: Ctrl+C back. Ended here, not after the imports: one pressed during the definitions after them gave a traceback.
+CTRL_C_IN_IMPORTS: bool = HOLD.end()
 
 if __name__ == "__main__":
     sys.exit(main())
