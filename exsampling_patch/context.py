@@ -28,11 +28,15 @@ class NodeContext:
     (``(fate, reason)``; a fate told of a take by its id also in :attr:`ended`).
     """
 
-    def __init__(self, base_dir: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, base_dir: str | os.PathLike[str] | None = None,
+                 patch_file: str | os.PathLike[str] | None = None) -> None:
         #: Relative ``path`` parameters are taken from here (:func:`patch_path`): the patch file's folder, which
         #: every command that builds nodes from a patch passes (run, edit, classify --patch); the working
         #: directory only for a node built alone, as in a unit test.
         self.base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+        #: The patch file the nodes run from, resolved, where the runner knows it (run, edit); else None. What tells
+        #: two patches of one folder apart: a web recorder's late take goes to a later run of its own patch alone.
+        self.patch_file = Path(patch_file).resolve() if patch_file is not None else None
         self.emitted: list[tuple[str, Any]] = []
         self.errors: list[BaseException | str] = []
         self.statuses: list[dict[str, Any]] = []

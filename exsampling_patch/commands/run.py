@@ -164,7 +164,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     for spec in patch.nodes.values():  # the console prints the recorder's URL and QR code, in its place
         if spec.type == "web_recorder":
             spec.params = {**spec.params, "print_qr": False}
-    engine = Engine(registry, workers=args.workers, base_dir=Path(args.patch).resolve().parent)
+    engine = Engine(registry, workers=args.workers, base_dir=Path(args.patch).resolve().parent, patch_file=args.patch)
     # as the classifiers read them at their start: a save from here on is told (retrained into, mid-show)
     models = {node_id: (model, file_stamp(model))
               for node_id, model in model_files(patch, Path(args.patch).resolve().parent).items()}

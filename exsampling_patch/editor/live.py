@@ -86,7 +86,9 @@ class Runner:
         except PatchError as error:
             self.problem = problems_text(error.problems)
             return False
-        engine = Engine(self.model.registry, workers=self.workers, base_dir=self.model.base_dir)
+        # patch_file: a web recorder's late take goes to a later Run of this patch file alone (web_recorder/late.py)
+        engine = Engine(self.model.registry, workers=self.workers, base_dir=self.model.base_dir,
+                        patch_file=self.model.path)
         self.observer.detach()  # from the last run's engine (see stop), before the clear: none of its news comes in
         self.observer.clear()
         self.observer.attach(engine)

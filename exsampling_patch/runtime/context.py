@@ -76,8 +76,8 @@ class EngineContext(NodeContext):
     """
 
     def __init__(self, engine: EngineSide, base_dir: str | os.PathLike[str] | None, run: int = 0, *,
-                 ledger: TakeLedger) -> None:
-        super().__init__(base_dir)
+                 ledger: TakeLedger, patch_file: str | os.PathLike[str] | None = None) -> None:
+        super().__init__(base_dir, patch_file)
         self._engine = engine
         self._run = run
         self._ledger = ledger

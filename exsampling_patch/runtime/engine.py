@@ -72,11 +72,12 @@ class EngineNotReady(RuntimeError):
 class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
     """Runs a patch. ``start(patch)``, then ``update(patch)`` as it is edited, then ``stop()``.
 
-    Relative ``path`` parameters are taken from ``base_dir`` (the patch file's folder; default the
-    current directory). Observers subscribe to :attr:`events`. :attr:`errors` holds the error each node is in now
-    (gone once it recovers: see :meth:`_recovered`), :attr:`error_counts` how many it has had in all, and
-    :attr:`status` what each node last reported, for the CLI and for observers that join late (read it from another
-    thread through :meth:`status_snapshot`; :meth:`error_state` gives them each error as it was published).
+    Relative ``path`` parameters are taken from ``base_dir`` (the patch file's folder; default the current directory);
+    ``patch_file``, where known, names the patch to its nodes (:attr:`NodeContext.patch_file`). Observers subscribe to
+    :attr:`events`. :attr:`errors` holds the error each node is in now (gone once it recovers: see :meth:`_recovered`),
+    :attr:`error_counts` how many it has had in all, and :attr:`status` what each node last reported, for the CLI and
+    for observers that join late (read it from another thread through :meth:`status_snapshot`; :meth:`error_state` gives
+    them each error as it was published).
     """
 
     def __init__(
@@ -87,6 +88,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         base_dir: str | os.PathLike[str] | None = None,
         pin_workers: bool = True,
         switch_interval: float | None = SWITCH_INTERVAL,
+        patch_file: str | os.PathLike[str] | None = None,
     ) -> None:
         self.registry = registry
         self.events = events or EventBus()
@@ -137,11 +139,10 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self._left_plans: dict[str, Plan] = {}
         #: Sources an edit removed whose takes are still in flight: told of their ends (MessageFlow._ended).
         self._retired: dict[str, Node] = {}
-        self._context = EngineContext(self, base_dir, ledger=self.ledger)
+        self._context = EngineContext(self, base_dir, ledger=self.ledger, patch_file=patch_file)
         self._running = False
         self._stopping = False  # stop() is stopping the consumers: what they handle from then on is not done
-        # stop() came while start() had not yet reset the stop state (compiling, waiting for the last run's acts)
-        self._stop_came = False
+        self._stop_came = False  # stop() came before start() reset the stop state (compiling, waiting on the gate)
         self._reset_stops()
 
     # -- public API -------------------------------------------------------------------------------------------
@@ -216,7 +217,8 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self.ledger = TakeLedger()
         # The nodes of this run (and of its edits) get a context of its own, with this run's ledger: one of the last
         # run's, still telling from a thread of its own, tells into its ended run's, not on this run's node.
-        self._context = EngineContext(self, self._context.base_dir, run=self.run_id, ledger=self.ledger)
+        self._context = EngineContext(self, self._context.base_dir, run=self.run_id, ledger=self.ledger,
+                                      patch_file=self._context.patch_file)
         # Its own queue: a worker of the last run still in a handler (hung, or past stop()'s wait) never took its stop
         # token, and one of this run's workers took it from a shared queue and left (with workers: 1, none handled).
         self._ready = queue.SimpleQueue()
@@ -293,8 +295,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         One that comes while start() compiles or waits for the last run's acts ends that start(): it raises
         :class:`EngineNotReady`, no node started.
         """
-        # Noted first, whatever follows: one during a first start()'s compile (not running yet), or between its
-        # `_running = True` and its stop state's reset (a whole stop the reset then undid), was lost, the run went on.
+        # Noted first: one while start() compiles, or before it resets the stop state, was lost (the run went on)
         self._stop_came = True
         if not self._running or not self._halt():  # not running, another stop() is under way, or start() is still
             return True  # in its first steps: it ends at the check of _stop_came

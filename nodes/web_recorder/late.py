@@ -24,13 +24,13 @@ went to the other engine's recorder, through that patch's outputs, whichever of 
 Looked up in its run alone, a take the recorder stored after the editor's Stop, an edit moving both folders, then Run
 reached no recorder: each start makes a new context (the editor a new engine), so the run's key was empty; the take
 waited in a folder no run uses, and the warning telling so went to the ended run, shown nowhere. A take its run's
-recorder of its id does not take is now handed on to the recorder of its id running on the same patch folder (the
-engine's ``base_dir``, the same for each Run of one patch): the run first, so that two engines of one patch folder each
-running a "rec" keep their own takes while both run.
+recorder of its id does not take is now handed on to the recorder of its id in a run of the same patch file (the
+context's ``patch_file``; its folder, ``base_dir``, where the runner names none): the run first, so that two engines
+of one patch each running a "rec" keep their own takes while both run.
 
 A take none of them takes (the patch stopped while its phone's retry was being stored, no run since) was told on the
 ended run alone, shown nowhere, and waited in a folder the patch may no longer use. It is now kept in this process for
-the next start of its recorder's id in the same patch folder (the editor's next Run), which passes it on as a late
+the next start of its recorder's id in a run of the same patch (the editor's next Run), which passes it on as a late
 take and says so (:func:`listing_state`'s ``take_left``).
 """
 
@@ -57,9 +57,10 @@ _BY_STATE: LateTakers[dict[str, Any]] = LateTakers()
 #: Run and node id -> its running recorder's taker of late takes whose take folder and state folder no recorder runs
 #: on.
 _BY_ID: LateTakers[dict[str, Any]] = LateTakers()
-#: Patch folder and node id -> its running recorder's taker of late takes none of the above takes (a run since).
+#: Patch file (its folder where none is named) and node id -> its running recorder's taker of late takes none of the
+#: above takes (a run since).
 _BY_BASE: LateTakers[dict[str, Any]] = LateTakers()
-#: Patch folder and node id (:func:`_of_base`) -> the late takes no recorder took, for the next start of that id there.
+#: Patch file and node id (:func:`_of_base`) -> the late takes no recorder took, for the next start of that id there.
 _LEFT: dict[Path, list[tuple[Path, dict[str, Any]]]] = {}
 _LEFT_LOCK = threading.Lock()  # the table only; each key's changes are also under _BY_BASE's lock of that key
 
@@ -79,12 +80,16 @@ def _of_id(run: object, node_id: str) -> Path:
 
 
 def _of_base(run: NodeContext, node_id: str) -> Path:
-    """The key of recorder ``node_id`` of any run of the patch in ``run``'s patch folder (a path never made)."""
-    return run.base_dir.resolve() / ".late-takers-of-node" / node_id.replace("/", "_")
+    """The key of recorder ``node_id`` of any run of ``run``'s patch file (a path never made); of its patch folder only
+    where the runner names no file (an embedder's engine). By the folder alone, patches/exsampling.yaml's "recorder"
+    took web_to_writer.yaml's late take (one folder, each its own state folder), through the other patch's outputs,
+    and wrote it down as done in its own take folder."""
+    patch = run.patch_file if run.patch_file is not None else run.base_dir.resolve()
+    return patch / ".late-takers-of-node" / node_id.replace("/", "_")
 
 
 def _keep_left(base: Path, audio: Path, about: dict[str, Any]) -> None:
-    """Keep a late take no recorder took for the next start of its id in its patch folder (``base``)."""
+    """Keep a late take no recorder took for the next start of its id in a run of its patch (``base``)."""
     with _LEFT_LOCK:
         _LEFT.setdefault(base, []).append((audio, about))
 
@@ -102,9 +107,9 @@ def _still_not_done(audio: Path, about: dict[str, Any]) -> bool:
 def listing_state(state: Path, run: NodeContext, node_id: str, take: Callable[[Path, dict[str, Any]], None],
                   take_left: Callable[[list[tuple[Path, dict[str, Any]]]], None] | None = None) -> Iterator[None]:
     """:meth:`LateTakers.listing` of the late takes of recorder ``node_id`` on ``state`` stored in another folder, and
-    of those of its id in ``run``, or in its patch folder, stored by one on other folders (always taken in this order:
+    of those of its id in ``run``, or in its patch, stored by one on other folders (always taken in this order:
     no lock waits on another). Once the block is through, the late takes no recorder took since the last start of
-    that id in that patch folder (:func:`_keep_left`) still not done go to ``take_left`` (else ``take``, each)."""
+    that id of that patch (:func:`_keep_left`) still not done go to ``take_left`` (else ``take``, each)."""
     base = _of_base(run, node_id)
     with (_BY_STATE.listing(_of_node(state, node_id), take), _BY_ID.listing(_of_id(run, node_id), take),
           _BY_BASE.listing(base, take)):
@@ -130,8 +135,8 @@ def hand_on(folder: Path, state: Path, run: NodeContext, node_id: str, audio: Pa
     """Hand a take stored late in ``folder`` (``audio``, its sidecar's data ``about``) by recorder ``node_id`` of
     ``run`` (its context) to the recorder running on that folder, else to the one of that id on the state folder
     ``state``, else to the one of that id in ``run`` on other folders (a live edit moved both), else to the one of that
-    id in a run since of the same patch folder (Stop, an edit moving both, Run); False: none runs (it waits on
-    disk, and is kept for the next start of that id in that patch folder: :func:`listing_state`)."""
+    id in a run since of the same patch (Stop, an edit moving both, Run); False: none runs (it waits on
+    disk, and is kept for the next start of that id of that patch: :func:`listing_state`)."""
     base = _of_base(run, node_id)
     return (_TAKERS.hand_on(folder, audio, about) or _BY_STATE.hand_on(_of_node(state, node_id), audio, about)
             or _BY_ID.hand_on(_of_id(run, node_id), audio, about)
