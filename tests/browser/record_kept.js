@@ -11,8 +11,8 @@
 // clock moved on past its longest wait between tries), as JSON.
 const fs = require("fs");
 const path = require("path");
-const { LONGEST_RETRY_MS, isUpload, launchPhoneBrowser, microphoneRunning, phoneContext,
-        recordFor } = require("./phone");
+const { LONGEST_RETRY_MS, countRequestsOut, launchPhoneBrowser, microphoneRunning, phoneContext,
+        recordFor, whenAnswered } = require("./phone");
 
 const seenNow = async (page) => {
   const info = await page.textContent("#info").catch(() => "");
@@ -29,10 +29,17 @@ async function main() {
     const context = await phoneContext(browser, { latitude: 48.8584, longitude: 2.2945 });
     const page = await context.newPage();
     await page.clock.install();  // time flows as usual; moved on once the take is received (below)
-    const uploads = [];  // when each upload went, real time
-    page.on("request", (r) => {
-      if (isUpload(r)) uploads.push(Date.now());
+    // The uploads the page started, counted in the page as it sends each (its own state): a request event reaches
+    // this script later, past any fixed window on a loaded host.
+    await page.addInitScript(() => {
+      const send = XMLHttpRequest.prototype.send;
+      window.uploadsStarted = 0;
+      XMLHttpRequest.prototype.send = function (body) {
+        window.uploadsStarted += 1;
+        return send.call(this, body);
+      };
     });
+    await countRequestsOut(page);
     page.on("dialog", (dialog) => { dialogs.push(dialog.type()); dialog.accept().catch(() => {}); });
     page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
     // Every state the take list shows, however briefly (a kept take may be sent within milliseconds of the load).
@@ -73,11 +80,15 @@ async function main() {
       await page.waitForTimeout(100);
     }
     // A second try, had the page kept the take after its answer, would be sent within the page's longest wait between
-    // tries (5 s, drawn up to half again): that wait goes by on the page's clock, then a moment for the upload to go.
-    const sentBefore = uploads.length;
+    // tries (5 s, drawn up to half again): that wait goes by on the page's clock, whose jump runs the page's timers
+    // and what they start at once (a try goes out in the same task as its wait ends), and the take list asks it made
+    // get their answers (what a page does with an answer may send a take too). Counted in the page, not as this
+    // script hears of the upload: a fixed 500 ms of real time for that could miss a late one on a loaded host.
+    const sentNow = () => page.evaluate(() => window.uploadsStarted);
+    const sentBefore = await sentNow();
     await page.clock.fastForward(LONGEST_RETRY_MS + 100);
-    await page.waitForTimeout(500);
-    const sentAfterReceived = uploads.length - sentBefore;
+    await whenAnswered(page, ["list"]);
+    const sentAfterReceived = await sentNow() - sentBefore;
     const kept = await page.evaluate(() => new Promise((resolve) => {
       const open = indexedDB.open("exsampling-recorder");
       open.onsuccess = () => {

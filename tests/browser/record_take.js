@@ -129,8 +129,10 @@ async function main() {
           }
           await page.clock.pauseAt(end);
           if (!silentNetwork) await listAnsweredSince(page, since, 30000, () => finished);
-          await new Promise((r) => setTimeout(r, 300));  // an upload given up by now has been told (requestfailed)
-          givenUpEarly.push(givenUp);
+          // The uploads the page has given up by now, as the page counts them (it aborts one in the same task as it
+          // gives it up): the requestfailed event, waited for a fixed 300 ms, could reach this script later on a
+          // loaded host, and an upload given up too early then went unseen.
+          givenUpEarly.push(await page.evaluate(() => window.uploadsAborted));
           await page.clock.resume();
           await page.clock.fastForward(1100);
           // Given up: the page's wait before it sends the take again (and, on a silent network, for its list ask)
@@ -195,6 +197,7 @@ async function main() {
     await page.addInitScript(() => {  // counts the uploads whose body the page has all sent (their upload's load)
       const send = XMLHttpRequest.prototype.send;
       window.uploadsSent = 0;
+      window.uploadsAborted = 0;  // and those it gave up (aborted), for givenUpEarly
       window.uploadsSentAt = [];  // and when each went, by the page's clock
       window.saidAtSends = [];  // and what the page said then
       XMLHttpRequest.prototype.send = function (body) {
@@ -202,6 +205,7 @@ async function main() {
         window.saidAtSends.push({ info: document.querySelector("#info").textContent,
                                   row: (document.querySelector("#takes li .state") || {}).textContent });
         this.upload.addEventListener("load", () => { window.uploadsSent += 1; });
+        this.addEventListener("abort", () => { window.uploadsAborted += 1; });
         return send.call(this, body);
       };
     });
