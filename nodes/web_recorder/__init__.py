@@ -165,6 +165,7 @@ class WebRecorder(UploadIntake):
         try:
             self._start()
         except BaseException:
+            self._keep_left_again()
             # Failed before the ends it kept were told (a state folder an edit named that cannot be made): they are
             # written down in their own folders all the same (kept, they went through the patch again at the next
             # run), as are the ends told to it from now on; the error stays on the node (raised on).
@@ -174,6 +175,17 @@ class WebRecorder(UploadIntake):
             for ended in kept or []:
                 self._write_down(ended.take_id)
             raise
+
+    def _keep_left_again(self) -> None:
+        """A failed start's kept late takes of the last run not passed on yet (:meth:`_take_left`): kept again for the
+        next start, which passes them on (lost with this node, the next Run received nothing)."""
+        from exsampling_patch.nodes.web_recorder.late import keep_again, leave_state
+
+        left = getattr(self, "_left", [])  # none where it failed before its listing
+        self._left: list[tuple[Path, dict[str, Any]]] = []
+        if left:
+            leave_state(self._state, self.context, self.node_id, self._take_late)  # else handed back to this one
+            keep_again(self.context, self.node_id, left)
 
     def _start(self) -> None:
         from exsampling_patch.devices import naming_busy_port
@@ -222,6 +234,7 @@ class WebRecorder(UploadIntake):
         # The folder named, not the temporary one standing in for it (new at each start): the key of the hand-on of a
         # late take and of the takes being stored, which the recorder an edit rebuilt shares
         self._state = named.resolve()
+        self._left = []  # the last run's kept late takes, till the server listens
         # One stored late in another take folder by the node this one replaced: handed on once its folder is listed
         with listing_state(self._state, self.context, self.node_id, self._take_late, self._take_left):
             # Temporary files of its state a kill left (a killed writer's only: another run may share the folder).
@@ -285,6 +298,7 @@ class WebRecorder(UploadIntake):
                 min_upload_rate=self.min_upload_kbps * 1e3 / 8,
                 on_refused=RefusedPhones(lambda text: self.report_status(not_paired=text)).refused,
                 on_refused_unread=refusing_unread(refused_take, self._disk.dropped))
+        self._pass_on_left()  # before serving: a phone's retry of one is then its duplicate
         scheme = "https" if self.https else "http"
         port = self.server.port
         default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)

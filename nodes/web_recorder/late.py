@@ -46,7 +46,7 @@ from exsampling_patch.context import NodeContext
 from exsampling_patch.nodes.late_takers import LateTakers
 from exsampling_patch.takes import TakeStore
 
-__all__ = ["hand_on", "leave", "leave_state", "listing", "listing_state"]
+__all__ = ["hand_on", "keep_again", "leave", "leave_state", "listing", "listing_state"]
 
 #: Take folder -> the running recorder's taker of late takes (the stored audio, its sidecar's data).
 _TAKERS: LateTakers[dict[str, Any]] = LateTakers()
@@ -141,3 +141,13 @@ def hand_on(folder: Path, state: Path, run: NodeContext, node_id: str, audio: Pa
     return (_TAKERS.hand_on(folder, audio, about) or _BY_STATE.hand_on(_of_node(state, node_id), audio, about)
             or _BY_ID.hand_on(_of_id(run, node_id), audio, about)
             or _BY_BASE.hand_on(base, audio, about, otherwise=lambda: _keep_left(base, audio, about)))
+
+
+def keep_again(run: NodeContext, node_id: str, left: list[tuple[Path, dict[str, Any]]]) -> None:
+    """Kept late takes ``left`` that :func:`listing_state` gave to a start of recorder ``node_id`` of ``run`` which
+    failed before passing them on (its port busy): handed to a recorder of that id running on its patch meanwhile, else
+    kept again for the next start (thrown away with the failed node, the next Run passed on nothing). Called once that
+    node left its takers (:func:`leave_state`): still the taker, it took them back."""
+    base = _of_base(run, node_id)
+    for audio, about in left:
+        _BY_BASE.hand_on(base, audio, about, otherwise=lambda audio=audio, about=about: _keep_left(base, audio, about))

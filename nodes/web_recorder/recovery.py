@@ -40,6 +40,7 @@ class TakeRecovery(Node):
     _done_at_emit: bool
     _serving: bool
     _state: Path
+    _left: list[tuple[Path, dict[str, Any]]]
 
     def _notice(self, text: str) -> None: ...
 
@@ -144,7 +145,14 @@ class TakeRecovery(Node):
 
     def _take_left(self, left: list[tuple[Path, dict[str, Any]]]) -> None:
         """Late takes the last run's recorder of this id stored when no recorder ran to take them (:mod:`.late`),
-        passed on by this start, and said so: the last run's error telling they were kept was shown nowhere."""
+        passed on by this start once its server listens (:meth:`_pass_on_left`): a start failing before that (its
+        port busy) keeps them again for the next one."""
+        self._left = left
+
+    def _pass_on_left(self) -> None:
+        """:meth:`_take_left`'s takes passed on, and said so: the last run's error telling they were kept was shown
+        nowhere."""
+        left, self._left = self._left, []
         count = sum(self._pass_on_late(audio, data) for audio, data in left)
         if count:
             text = f"{count} late take{'s' if count > 1 else ''} kept from the last run, passed on now"
