@@ -113,9 +113,11 @@ function isUpload(request) {
 function countRequestsOut(page) {
   return page.addInitScript(() => {
     window.requestsOut = { list: 0, upload: 0 };
+    window.listAskedAt = 0;  // the page's clock as it last asked (listHandled: its answer's handling is done by then)
     const pageFetch = window.fetch;
     window.fetch = (...args) => {
       window.requestsOut.list += 1;
+      window.listAskedAt = Date.now();
       return pageFetch(...args).finally(() => { window.requestsOut.list -= 1; });
     };
     const send = XMLHttpRequest.prototype.send;
@@ -134,6 +136,22 @@ async function whenAnswered(page, kinds = ["list", "upload"], stop = () => false
   for (const deadline = Date.now() + patienceMs; Date.now() < deadline && !stop() && await out() > 0;) {
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+// Resolves once the page has handled an answer to its take list asked at `since` (its clock) or later, and to its
+// latest ask: its state.listAnsweredAt (page.js, set after the answer's body is read and rendered) is past both, and
+// no ask is out. requestsOut alone drops an ask as its headers arrive, before the page reads the body and acts on it
+// (which may send a take). Waited in real time up to `patienceMs`; false if it ran out.
+async function listHandled(page, since, patienceMs = 20000) {
+  const handled = () => page.evaluate(async (t) => {
+    const answeredAt = (await import("/static/page.js")).state.listAnsweredAt;
+    return window.requestsOut.list === 0 && answeredAt >= t && answeredAt >= window.listAskedAt;
+  }, since);
+  for (const deadline = Date.now() + patienceMs; Date.now() < deadline;) {
+    if (await handled()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
 }
 
 // Moves the page's clock on `ms` once its requests of `kinds` have their answers (whenAnswered). Moved on while an
@@ -159,4 +177,4 @@ async function pauseNow(page) {
 
 module.exports = { LONGEST_RETRY_MS, brokenIndexedDB, countRequestsOut, isUpload, launchMicrophoneRefused,
                    launchPhoneBrowser, launchPhoneServer, microphoneRunning, onPhonePage, pauseNow, phoneContext,
-                   recordFor, stepWhenAnswered, unansweringServer, whenAnswered };
+                   recordFor, stepWhenAnswered, unansweringServer, whenAnswered, listHandled };
