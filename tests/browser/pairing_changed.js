@@ -22,9 +22,15 @@ async function main() {
     // The page asks for its take list every 2 s by its clock: moved on 500 ms a step rather than waited out, each once
     // its ask has its answer (its wait, 10 s by the clock, was 1 s of real time), up to 30 s of real time.
     const named = () => page.evaluate(() => document.querySelector("#info").textContent.includes("pairing"));
-    for (const deadline = Date.now() + 30000; Date.now() < deadline && !await named();) {
-      await stepWhenAnswered(page, 500, ["list"]);
+    // Each step waits at most the time left (a step's own 20 s, begun near the end, ran past the test's timeout).
+    const deadline = Date.now() + 30000;
+    while (Date.now() < deadline && !await named()) {
+      await stepWhenAnswered(page, 500, ["list"], deadline - Date.now());
       await new Promise((r) => setTimeout(r, 50));
+    }
+    if (!await named()) {
+      console.error("pairing_changed.js: the page did not say its pairing changed within 30 s");
+      process.exitCode = 1;
     }
     const info = await page.textContent("#info");
     const isError = await page.$eval("#info", (el) => el.classList.contains("error"));

@@ -156,9 +156,10 @@ async function listHandled(page, since, patienceMs = 20000) {
 
 // Moves the page's clock on `ms` once its requests of `kinds` have their answers (whenAnswered). Moved on while an
 // answer was on its way, a loaded host's answer came past the page's wait for it by the clock (10 s, 2 s of real time
-// at 500 ms a 100 ms step), or a try in flight a moment said "sending again" by the clock.
-async function stepWhenAnswered(page, ms, kinds = ["list", "upload"]) {
-  await whenAnswered(page, kinds);
+// at 500 ms a 100 ms step), or a try in flight a moment said "sending again" by the clock. `patienceMs`: a caller's
+// loop passes the time it has left, so that one step's wait cannot carry it past its deadline (and its test's).
+async function stepWhenAnswered(page, ms, kinds = ["list", "upload"], patienceMs = 20000) {
+  await whenAnswered(page, kinds, () => false, Math.max(0, patienceMs));
   await page.clock.fastForward(ms);
 }
 
