@@ -110,12 +110,17 @@ def unsent_takes(ledger: TakeLedger) -> dict[str, set[str]]:
 def kept_takes(ledger: TakeLedger) -> dict[str, tuple[str, str]]:
     """Take id -> (node, why) of the first node each take in flight waits at (held or kept open): a stop cut off
     takes waiting at an output (Live not answering, a sampler waiting for its audio process, a classifier still
-    working), and the summary named only their source. Why is the node's own word (:meth:`TakeLedger.hold`), or ''."""
+    working), and the summary named only their source. Why is the node's own word (:meth:`TakeLedger.hold`), or ''.
+
+    An output that kept the take unsent (:func:`unsent_takes`) is passed over: it notes that, then lets the take go,
+    and read between the two it was named first, :func:`cut_off_news` left it out as told by that output, and a
+    sampler keeping the take as well was never named."""
+    unsent = unsent_takes(ledger)
     kept = {}
     for take_id in ledger.in_flight():
         keepers = ledger.keepers(take_id)
-        if keepers:
-            node_id = next(iter(keepers))
+        node_id = next((node for node in keepers if node not in unsent.get(take_id, ())), None)
+        if node_id is not None:
             kept[take_id] = (node_id, keepers[node_id])
     return kept
 
