@@ -345,6 +345,10 @@ if InotifyFD is not None:
             self._on_count = on_count
             self._counted = False  # the grouper's internals found and wrapped: markers are queued
             self._marks = itertools.count()
+            # ids of the events read since the wrapping, counted read, not yet queued or purged: those the reader
+            # passed on before it (between the watches' adding and the wrapping) were never counted read, and marked
+            # dispatched all the same, the count ran ahead of the reads and hid writes not dispatched yet for good
+            self._read_ids: set[int] = set()
 
         def on_thread_start(self) -> None:
             super().on_thread_start()
@@ -358,8 +362,12 @@ if InotifyFD is not None:
                 return
             on_count, pairing = self._on_count, threading.local()
 
+            read_ids = self._read_ids
+
             def counted(event: PathedInotifyEvent) -> None:
-                on_count(_read_in(event), 0)  # before it is queued: never seen dispatched before it is counted read
+                if read := _read_in(event):
+                    read_ids.add(id(event))  # alive until taken from the queue: no other event has its id meanwhile
+                on_count(read, 0)  # before it is queued: never seen dispatched before it is counted read
                 pairing.on = True  # a move in takes its move out from the queue, to queue them as one
                 try:
                     put(event)
@@ -370,7 +378,7 @@ if InotifyFD is not None:
                 # Else a watch's events purged (its folder gone): never dispatched, done with all the same
                 item = remove(predicate)
                 if item is not None and not getattr(pairing, "on", False):
-                    on_count(0, _read_in(item))
+                    on_count(0, _counted_read(read_ids, item))
                 return item
             # Events the watch took between its start and this line go uncounted: microseconds, before any take.
             grouper.put_event = counted  # type: ignore[union-attr]
@@ -385,7 +393,7 @@ if InotifyFD is not None:
             # Named apart: the observer's queue drops an event equal to the one put before it, and markers of events
             # that make none (a listing's IN_OPEN of the folder) were dropped, so that fewer were counted dispatched
             # than read for good, and every move out held the files without a close HOLD_LIMIT (30 s).
-            read = _read_in(event)
+            read = _counted_read(self._read_ids, event)
             if not read:
                 return
             mark = _Dispatched(str(next(self._marks)))
@@ -400,6 +408,16 @@ if InotifyFD is not None:
             return 2
         ev = event.ev
         return 0 if ev.is_open or ev.is_access or ev.is_close_nowrite else 1
+
+    def _counted_read(read_ids: set[int], event: GroupedInotifyEvent) -> int:
+        """:func:`_read_in` of the halves of ``event`` counted read (``read_ids``, taken out of it): one read before
+        the counting began, counted dispatched, put the count of those dispatched ahead of the reads."""
+        read = 0
+        for half in (event,) if isinstance(event, PathedInotifyEvent) else event:
+            if id(half) in read_ids:
+                read_ids.discard(id(half))
+                read += _read_in(half)
+        return read
 
     class _OverflowTellingObserver(BaseObserver):
         """:class:`InotifyObserver` with ``generate_full_events``, reading through :class:`_OverflowTellingFD`."""
