@@ -36,6 +36,9 @@ class BeatClock:
     #: The latest time a step may be sent for: a MIDI clock master started with no clock running has its tempo read
     #: from its first ticks, and until then each step waits for its tick (nodes/midi_follow.py).
     placed_until: float = math.inf
+    #: A MIDI clock master's starts and continues so far: one more while playing is a new start, where no look saw
+    #: the stop before it (a DAW relocating sends stop, song position and continue at once).
+    starts: int = 0
 
     def beat_at(self, t: float) -> float:
         return self.beat0 + (t - self.t0) * self.tempo / 60.0

@@ -58,6 +58,7 @@ class MidiClock(Node):
         self._tick_seconds = 0.0  # between the last two ticks sent
         self._dues: deque[float] = deque(maxlen=512)  # of the ticks sent: a stop comes after those heard by then
         self._last_clock: clocks.BeatClock | None = None
+        self._starts = 0  # the master's starts (BeatClock.starts) the ticks sent go by
         self._last_seen = 0.0
         self.ticks_sent = 0
         self.late_ticks = 0
@@ -96,6 +97,13 @@ class MidiClock(Node):
                 self._next_tick = self._start_tick = None
                 self._stop(now)
             return
+        if self._next_tick is not None and clock.starts != self._starts:
+            # the master stopped and went on between two looks (a DAW relocating sends stop, song position and
+            # continue at once; a stalled thread slept through a quick one): as a stop then a start, or the slave
+            # was never told and played on from where it was
+            self._next_tick = self._start_tick = None
+            self._stop(now)
+        self._starts = clock.starts
         lookahead = self.lookahead_ms / 1000.0
         horizon = now + lookahead
         first = math.ceil(clock.beat_at(horizon - lookahead / 2) * TICKS_PER_BEAT)
@@ -107,12 +115,21 @@ class MidiClock(Node):
             on = math.ceil(clock.start_beat * TICKS_PER_BEAT - 1e-6) if clock.start_beat > -math.inf else None
             begin = first if on is None else max(first, on)
             line = begin // bar * bar
+            on_at = -math.inf if on is None else clock.time_at(on / TICKS_PER_BEAT)
+            # a MIDI master's continue mid-bar less than a bar ago
+            recent = on is not None and on % bar != 0 and on_at + clock.quantum * 60.0 / clock.tempo > now
             if self.start_stop and line < first and clock.time_at(line / TICKS_PER_BEAT) >= now:
                 # the bar line the groove starts on is still ahead (this thread came to it late): start there, not
                 # a bar after the groove
                 self._next_tick = begin = line
-            elif self.start_stop and on is not None and on < first and clock.time_at(on / TICKS_PER_BEAT) >= now:
+            elif self.start_stop and on is not None and on < first and on_at >= now:
                 self._next_tick = begin = on  # a continue mid-bar, still ahead: there, as the groove goes on
+            elif self.start_stop and on is not None and recent and not clock.link:
+                # seen too late for its first tick (a loaded host's threads): from the first tick still sent (a tick
+                # up to LATE_DROP past is, as the groove's step), as the groove goes on. Its next bar line, the slave
+                # silent till then, was often past the master's next stop: no continue at all.
+                late = math.ceil(clock.beat_at(now - LATE_DROP) * TICKS_PER_BEAT - 1e-6)
+                self._next_tick = begin = on = max(on, late)
             # the slave goes on with the groove where its master went on mid-bar, not on the next bar (silent then):
             # on a sixteenth, as a song position counts them: a master stopped between two and continued from there
             # had the slave given the sixteenth before, and it played a few ticks behind the groove from then on

@@ -141,7 +141,7 @@ class MidiClockTimeline:
             # output latency, 21 ms under JACK, is more than it plays late notes by): bar 1 began without its one.
             tempo, at = self._fitted()
             return BeatClock(at + 60.0 / tempo / TICKS_PER_BEAT, self._next / TICKS_PER_BEAT, tempo, self.quantum,
-                             True, 0, False, self._start_beat)
+                             True, 0, False, self._start_beat, starts=self.starts)
         if not self._playing or self._last < 0 or not self._ticks.count:  # stopped, or started and no tick yet
             return BeatClock(now, self._next / TICKS_PER_BEAT, self._tempo, self.quantum, False)
         tempo, at = self._fitted()
@@ -150,7 +150,8 @@ class MidiClockTimeline:
         # sixteenth 42 ms early (the node at 120), one sped up while stopped had it late. Each goes out as its tick
         # comes instead (placed_until), an output latency late, as the first.
         until = at + 1e-6 if self._guessing else math.inf
-        return BeatClock(at, self._last / TICKS_PER_BEAT, tempo, self.quantum, True, 0, False, self._start_beat, until)
+        return BeatClock(at, self._last / TICKS_PER_BEAT, tempo, self.quantum, True, 0, False, self._start_beat, until,
+                         self.starts)
 
     def capture(self) -> BeatClock:
         """The clock now: stopped too while the master has sent no tick for a few ticks' time."""

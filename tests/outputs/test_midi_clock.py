@@ -18,7 +18,7 @@ from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import clock as clocks
 from exsampling_patch.nodes.midi_clock import MidiClock
 from exsampling_patch.nodes.pattern import Pattern
-from tests.outputs.helpers import play_master
+from tests.outputs.helpers import play_master, wait_for
 
 
 def sent(node: Any) -> list[Any]:
@@ -412,3 +412,54 @@ def test_a_masters_continue_between_sixteenths_has_the_slave_go_on_at_the_next()
     assert kinds[where - 1] == "songpos" and messages[where - 1].pos == 6
     continued = [m.time for port, m in pattern.context.emitted if m.type == "note_on" and m.time > messages[where].time]
     assert messages[where + 1].type == "clock" and messages[where + 1].time == pytest.approx(continued[0], abs=1e-9)
+
+
+def test_a_masters_stop_song_position_and_continue_at_once_have_the_slave_follow() -> None:
+    """A DAW relocating while it plays sends stop, song position and continue back to back (as does a master stalled
+    past a quick stop's 125 ms, catching up): the node looked every 5 ms, never saw the groove stopped, and sent
+    neither song position nor continue; the slave played on from where it was, 100 ticks off the groove. The clock
+    published as a following pattern node's would be (its starts counted), as the node looks at it."""
+    playing = clocks.BeatClock(time.perf_counter() + 0.06, 0.0, 240.0, start_beat=0.0, starts=1)  # bar 1 in 60 ms
+    clocks.publish("pat-clock-relocate", playing)
+    clock_node = MidiClock("midi-clock-relocate", {"clock": "pat-clock-relocate"}, NodeContext())
+    clock_node.start()
+    try:
+        wait_for(lambda: clock_node.ticks_sent > 12, timeout=10.0)
+        # stopped and went on from song position 18 (tick 108, mid-bar) between two looks, its tick in 60 ms
+        went_on = clocks.BeatClock(time.perf_counter() + 0.06, 108 / 24, 240.0, start_beat=108 / 24, starts=2)
+        clocks.publish("pat-clock-relocate", went_on)
+        wait_for(lambda: "continue" in [m.type for m in sent(clock_node)], timeout=10.0)
+        time.sleep(0.1)  # the ticks after it
+    finally:
+        clock_node.stop()
+        clocks.withdraw("pat-clock-relocate")
+    messages = sent(clock_node)
+    kinds = [m.type for m in messages]
+    where = kinds.index("continue")
+    assert kinds.count("start") == 1 and kinds[where - 2:where] == ["stop", "songpos"], kinds[where - 3:where + 1]
+    pos = messages[where - 1].pos
+    assert pos in (18, 19)  # there, or seen a tick late (a loaded host), the next sixteenth
+    # on its tick, or (seen within half a tick of it: the stop just before keeps it half a tick after) just after
+    assert 0 <= messages[where + 1].time - went_on.time_at(pos / 4) <= 60 / 240 / 24 / 2 + 1e-6
+
+
+def test_a_continue_mid_bar_seen_late_has_the_slave_go_on_at_the_next_sixteenth() -> None:
+    """A master's continue mid-bar that the node saw after its first tick was due (its thread or the pattern's woke
+    late on a loaded host) had the slave wait for the next bar line: two beats later the master stopped, and the slave
+    got no continue at all. Now it goes on at the next sixteenth the ticks still reach."""
+    # continued from tick 31, 30 ms ago (more than LATE_DROP: its tick is not sent): the next sixteenth is tick 36
+    groove = clocks.BeatClock(time.perf_counter() - 0.03, 31 / 24, 240.0, start_beat=31 / 24)
+    clocks.publish("pat-clock-late", groove)
+    clock_node = MidiClock("midi-clock-late", {"clock": "pat-clock-late"}, NodeContext())
+    clock_node.start()
+    try:
+        time.sleep(0.3)  # the next bar line is 0.65 s away
+    finally:
+        clock_node.stop()
+        clocks.withdraw("pat-clock-late")
+    messages = sent(clock_node)
+    kinds = [m.type for m in messages]
+    assert "continue" in kinds, kinds[:3]
+    where = kinds.index("continue")
+    assert kinds[where - 1] == "songpos" and messages[where - 1].pos == 6 and "start" not in kinds
+    assert messages[where + 1].time == pytest.approx(groove.time_at(36 / 24), abs=1e-6)
