@@ -183,7 +183,8 @@ def cut_off_news(ledger: TakeLedger, errors: Mapping[str, str], patch: Patch, re
     A take an output kept unsent (:func:`unsent_takes`), which :func:`unsent_parts` tells, is left out of the part by
     source alone: still in flight, it was told twice, "not through the patch" by its source as well as "not sent to
     Live" by the output. Another node that still had it (it went to a sampler too) tells it still: left out of the
-    part by node as well, that node's sentence was gone, and the Stop said only "not sent to Live"."""
+    part by node as well, that node's sentence was gone, and the Stop said only "not sent to Live". One still queued
+    or in a handler at another node (:meth:`TakeLedger.queued`) is told by its source too: else by no sentence."""
     unsent = unsent_takes(ledger)
     waiting = kept_takes(ledger) if kept is None else kept
     kept = {take_id: (node_id, why) for take_id, (node_id, why) in waiting.items()
@@ -193,7 +194,9 @@ def cut_off_news(ledger: TakeLedger, errors: Mapping[str, str], patch: Patch, re
         return passes_again(source, patch, registry)
 
     by_node = kept_counts(kept, errors, lambda take_id: again(ledger.source_of(take_id)))
-    return kept_parts(by_node) + cut_off_parts(cut_off_counts(ledger, {*kept, *unsent}), again)
+    # One still queued at another node as well is told by its source still: left out, no sentence told it.
+    told_unsent = {take_id for take_id in unsent if ledger.queued(take_id) == 0}
+    return kept_parts(by_node) + cut_off_parts(cut_off_counts(ledger, {*kept, *told_unsent}), again)
 
 
 def summary_word(fate: str, reason: str) -> str:

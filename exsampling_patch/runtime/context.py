@@ -202,8 +202,9 @@ class EngineContext(NodeContext):
             return
         if not_loaded:
             self._ledger.note(key, node_id, NOT_LOADED, not_loaded)
-        self._ledger.unkeep(key, node_id)  # closed, even past the stop: no longer the node it waits at
-        if self._engine._stopping:  # kept past the stop: not done, its source passes it on again at the next start
+        stopping = self._engine._stopping  # read once: the ledger's count and this return agree
+        self._ledger.unkeep(key, node_id, handled=not stopping)  # closed, even past the stop: waits at no node
+        if stopping:  # kept past the stop: not done, its source passes it on again at the next start
             return
         ended = self._ledger.finish(key, node_id, reached=True)
         # Its own run's take ended; told only while that run is the engine's (its source's, its observers'). Checked

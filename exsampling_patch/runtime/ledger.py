@@ -73,6 +73,7 @@ class _Open:
         "notes",
         "nowhere",
         "outputs",
+        "parked",
         "reached",
         "recorder",
         "slots",
@@ -93,6 +94,7 @@ class _Open:
         self.kept: dict[str, int] = {}  # node -> how often it kept the take open (keep_open) and has not closed it
         self.nowhere = ""  # the first output ('node.port') linked to nothing that a copy was emitted on
         self.not_loaded: list[tuple[str, str]] = []  # (node, reason) of each output that did not load it, in order
+        self.parked = 0  # keeps closed past the stop: still counted (not handled), waiting at no node
         self.outputs: list[str] = []  # each output node that took an assignment of it (:meth:`TakeLedger.output`)
         self.missed: set[str] = set()  # nodes that said they did not load it, skipped it or failed on it
 
@@ -161,11 +163,13 @@ class TakeLedger:
             entry.kept[node_id] = entry.kept.get(node_id, 0) + 1
             return True
 
-    def unkeep(self, take_id: str, node_id: str) -> None:
-        """``node_id`` closed a take it kept open (:meth:`keep`): no longer where it waits."""
+    def unkeep(self, take_id: str, node_id: str, handled: bool = True) -> None:
+        """``node_id`` closed a take it kept open (:meth:`keep`): no longer where it waits. ``handled``: False past
+        the stop, its message then never handled (:meth:`queued`)."""
         with self._lock:
             entry = self._open.get(take_id)
             if entry is not None and entry.kept.get(node_id, 0) > 0:
+                entry.parked += 0 if handled else 1
                 entry.kept[node_id] -= 1
                 if entry.kept[node_id] == 0:
                     del entry.kept[node_id]
@@ -178,6 +182,14 @@ class TakeLedger:
             if entry is None:
                 return {}
             return {**dict.fromkeys(entry.kept, ""), **entry.held}
+
+    def queued(self, take_id: str) -> int:
+        """How many messages of an open take are queued or in a handler: not kept open at a node, nor closed past
+        the stop (0 for a take not open). The stop's summary tells a take an output kept unsent by its source as well
+        while some are."""
+        with self._lock:
+            entry = self._open.get(take_id)
+            return entry.count - sum(entry.kept.values()) - entry.parked if entry is not None else 0
 
     def not_loaded(self, take_id: str) -> list[tuple[str, str]]:
         """(node, reason) of each output that noted the open take not loaded (:meth:`note`), in order; [] for a take

@@ -1,9 +1,12 @@
-"""The stop's news of a take an output kept unsent and a sampler kept too, read while the output is between its two
-steps (it notes the take kept unsent, then lets it go: runtime/context.py close_take): the output, first of the
-take's keepers, was named as where it waited, left out as told by its own line, and the sampler never named."""
+"""The stop's news of a take an output (Live) kept unsent that another node still had: a sampler keeping it, named
+though the output, caught between its two steps (it notes the take kept unsent, then lets it go: runtime/context.py
+close_take), keeps it first; a node still handling it, told by the take's source though Live's line tells it too."""
 
 from __future__ import annotations
 
+import fcntl
+import socket
+import threading
 from pathlib import Path
 
 from exsampling_patch.messages import SlotAssignment
@@ -51,3 +54,51 @@ def test_a_sampler_keeping_a_take_an_output_kept_unsent_is_named_though_the_outp
             "1 take kept by 'sampler' (its audio process did not answer)"]
     finally:
         engine.stop()
+
+
+class Stuck(Node):
+    """Takes a take and stays in its handler until let go: the take is still at this node as the run stops."""
+
+    type_name = "t_stuck"
+    assignment = Input(SLOT, "takes")
+    entered = threading.Event()
+    let_go = threading.Event()
+
+    def on_assignment(self, assignment: SlotAssignment) -> None:
+        Stuck.entered.set()
+        Stuck.let_go.wait(30)
+
+
+def test_a_take_live_kept_unsent_still_at_another_node_is_told_by_its_source(tmp_path: Path) -> None:
+    """Left out of the part by source as told by Live's line alone, a take still in another node's handler (not held
+    there) at the stop was told by no sentence of the stop's news."""
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    live = tmp_path / "live"
+    live.mkdir()
+    log = live / ".sent-live.txt"
+    take = write_take(sine_take(440.0, seconds=0.1), tmp_path / "t.wav")
+    registry = Registry.default(entry_points=False)
+    registry.register(Stuck, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("live", "ableton_max", {"port": receiver.getsockname()[1], "folder": str(live)}))
+    patch.add_node(NodeSpec("stuck", "t_stuck"))
+    Stuck.entered.clear()
+    Stuck.let_go.clear()
+    engine = Engine(registry, workers=2, pin_workers=False)
+    try:
+        with open(log.with_name(log.name + ".lock"), "a") as other_run:  # another run's sender holds the folder
+            fcntl.flock(other_run, fcntl.LOCK_EX)
+            engine.start(patch)
+            for node_id in ("live", "stuck"):
+                engine.inject(node_id, "assignment", SlotAssignment("one", take))
+            assert Stuck.entered.wait(10)
+            engine.stop(timeout=0.2)  # bounds stop()'s wait for the stuck handler alone
+            assert engine.status["live"]["unsent"] == 1
+            source = engine.ledger.source_of(take.take_id)
+            assert cut_off_news(engine.ledger, engine.errors, patch, registry) == [
+                f"1 take from '{source}' not through the patch"]
+    finally:
+        Stuck.let_go.set()
+        engine.stop()
+        receiver.close()
