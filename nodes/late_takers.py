@@ -31,30 +31,44 @@ class LateTakers(Generic[A]):
 
     def __init__(self) -> None:
         self._takers: dict[Path, Callable[[Path, A], None]] = {}
-        self._folders: dict[Path, threading.Lock] = {}
+        # Folder -> its lock and how many calls hold or wait on it: dropped once none does and no taker runs there
+        # (kept, web_recorder.late's key of every run and recorder, by the run's id, stayed for the process's life);
+        # never while one does, so that one folder never has two locks
+        self._folders: dict[Path, tuple[threading.Lock, int]] = {}
         self._lock = threading.Lock()  # the two tables only: never held while calling out
 
-    def _folder(self, folder: Path) -> tuple[Path, threading.Lock]:
-        """``folder`` resolved, and its lock."""
+    @contextlib.contextmanager
+    def _held(self, folder: Path) -> Iterator[Path]:
+        """``folder`` resolved, its lock held for the block."""
         key = folder.resolve()
         with self._lock:
-            return key, self._folders.setdefault(key, threading.Lock())
+            lock, users = self._folders.get(key, (None, 0))
+            lock = lock or threading.Lock()
+            self._folders[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield key
+        finally:
+            with self._lock:
+                users = self._folders[key][1] - 1
+                if users or key in self._takers:
+                    self._folders[key] = (lock, users)
+                else:
+                    del self._folders[key]
 
     @contextlib.contextmanager
     def listing(self, folder: Path, take: Callable[[Path, A], None]) -> Iterator[None]:
         """Make ``take`` the taker of ``folder``'s late takes, the block (the start's listing of the folder's unfinished
         takes) holding hand-ons to that folder off: a take stored late is in that list or handed to ``take``, never
         neither."""
-        key, lock = self._folder(folder)
-        with lock:
+        with self._held(folder) as key:
             with self._lock:
                 self._takers[key] = take
             yield
 
     def leave(self, folder: Path, take: Callable[[Path, A], None]) -> None:
         """``take`` takes no more late takes of ``folder`` (its node stops); one being handed to it is first."""
-        key, lock = self._folder(folder)
-        with lock, self._lock:
+        with self._held(folder) as key, self._lock:
             if self._takers.get(key) == take:  # a bound method: equal, not the same object
                 del self._takers[key]
 
@@ -63,8 +77,7 @@ class LateTakers(Generic[A]):
         runs there (the take waits on disk for the next start). ``otherwise`` is called where none runs, under the
         folder's lock: what it keeps for the next :meth:`listing` of the folder is there when that listing ends,
         never kept just after it (the take then waited for the start after)."""
-        key, lock = self._folder(folder)
-        with lock:
+        with self._held(folder) as key:
             with self._lock:
                 take = self._takers.get(key)
             if take is None:

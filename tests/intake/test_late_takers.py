@@ -34,3 +34,22 @@ def test_a_take_handed_on_in_one_folder_does_not_wait_for_another_folders_listin
     takers.leave(other, lambda audio, about: None)  # not its taker: it stays
     assert takers.hand_on(other, other / "again.wav", "again")
     assert not takers.hand_on(tmp_path / "none", tmp_path / "none" / "a.wav", "a")  # no node runs there
+
+
+def test_a_folders_lock_is_dropped_once_no_taker_runs_there(tmp_path: Path) -> None:
+    # Kept for good before: web_recorder.late's table by run and node id made one for every run and recorder
+    takers: LateTakers[str] = LateTakers()
+    taken: list[str] = []
+
+    def take(audio: Path, about: str) -> None:
+        taken.append(about)
+
+    with takers.listing(tmp_path, take):
+        waiting = threading.Thread(target=lambda: takers.hand_on(tmp_path, tmp_path / "a.wav", "while listing"))
+        waiting.start()  # on the folder's lock, or after the listing: handed to the taker either way
+    waiting.join(30)
+    assert taken == ["while listing"]
+    assert takers._folders, "dropped while its taker runs"
+    takers.leave(tmp_path, take)
+    assert not takers.hand_on(tmp_path, tmp_path / "b.wav", "after")
+    assert takers._folders == {}
