@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 __all__ = ["BLOCKS", "EMBEDDING_SIZE", "N_CLASSES", "SAMPLE_RATE", "YamNet", "embed", "load_yamnet", "log_mel",
-           "mel_matrix", "patches", "pooled", "scores", "to_model_rate"]
+           "mel_matrix", "pad_waveform", "patches", "pooled", "scores", "to_model_rate"]
 
 SAMPLE_RATE = 16000
 WINDOW = 400  # 25 ms
@@ -69,22 +69,28 @@ def to_model_rate(y: np.ndarray, sample_rate: int) -> np.ndarray:
     return mono
 
 
+def pad_waveform(mono: np.ndarray) -> np.ndarray:
+    """``mono`` (16 kHz) padded with silence to one patch (0.975 s) and then up to a whole number of patch hops
+    (0.48 s), as YAMNet's ``pad_waveform`` pads it: so that a take's end gets a patch of its own rather than
+    being dropped (a 5 s take: 10 patches, not 9)."""
+    least = (PATCH_FRAMES - 1) * HOP + WINDOW  # 15,600 samples: one patch's frames
+    hop = PATCH_HOP * HOP  # 7,680 samples
+    hops = -(-max(0, mono.size - least) // hop)  # ceiling: a part-filled last hop gets its patch
+    return np.pad(mono, (0, least + hops * hop - mono.size))
+
+
 def log_mel(y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """``(frames, 64)`` log-mel magnitudes: 25 ms Hann frames every 10 ms, no centring (frames start at
-    sample 0), ``log(mel + 0.001)``. A take shorter than one patch is padded with silence to one patch
-    (0.975 s), as YAMNet pads it."""
-    mono = to_model_rate(y, sample_rate)
-    least = (PATCH_FRAMES - 1) * HOP + WINDOW
-    if mono.size < least:
-        mono = np.pad(mono, (0, least - mono.size))
+    """``(frames, 64)`` log-mel magnitudes of the take padded as :func:`pad_waveform` pads it: 25 ms Hann frames
+    every 10 ms, no centring (frames start at sample 0), ``log(mel + 0.001)``; always ``96 + 48 k`` frames."""
+    mono = pad_waveform(to_model_rate(y, sample_rate))
     frames = np.lib.stride_tricks.sliding_window_view(mono, WINDOW)[::HOP] * _WINDOW
     magnitude = np.abs(np.fft.rfft(frames, FFT, axis=1)).astype(np.float32)
     return np.log(magnitude @ _MEL + LOG_OFFSET)
 
 
 def patches(spectrogram: np.ndarray, hop: int = PATCH_HOP) -> np.ndarray:
-    """``(n, 96, 64)``: the 0.96 s patches of a :func:`log_mel` spectrogram, one every ``hop`` frames (the
-    frames after the last whole patch are left out, as YAMNet's framing leaves them)."""
+    """``(n, 96, 64)``: the 0.96 s patches of a :func:`log_mel` spectrogram, one every ``hop`` frames
+    (:func:`log_mel` pads the take so that, at the default hop, no frame is left after the last patch)."""
     starts = range(0, spectrogram.shape[0] - PATCH_FRAMES + 1, hop)
     return np.stack([spectrogram[s : s + PATCH_FRAMES] for s in starts])
 

