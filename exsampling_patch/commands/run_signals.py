@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import sys
 import threading
@@ -31,12 +32,48 @@ def same_signal_seconds() -> float:
     return seconds if 0 < seconds < float("inf") else SAME_SIGNAL_SECONDS
 
 
+class SignalFlag:
+    """A flag that a signal handler sets and the run's main thread waits on with a timeout, with no lock anywhere.
+
+    Why not a threading.Event: its wait() holds the Event's lock (a plain Lock) for a few bytecodes around each
+    wait, and set() takes that lock. The handler runs on the main thread, between two of its bytecodes: landing
+    inside the start-up's wait (50 a second, longer under a loaded machine's GIL switches) it waited for the lock
+    its own thread held, for good. A CI run hung so 60 s after Ctrl+C during start-up. A pipe wakes the waiter
+    instead: set() writes a byte, wait() selects on its read end; nothing is ever read, so once set it stays
+    readable."""
+
+    def __init__(self) -> None:
+        self._set = False
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)  # a full pipe (never, one byte a signal) must not block the handler
+
+    def set(self) -> None:
+        self._set = True  # before the byte: a waiter woken by it reads True
+        with contextlib.suppress(OSError):  # full: readable already
+            os.write(self._write, b"\0")
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Whether the flag is set, waiting up to ``timeout`` seconds (None: until it is). A signal during the
+        select runs its handler, which writes the byte: the select (retried by Python) then returns at once."""
+        if not self._set:
+            select.select([self._read], [], [], timeout)
+        return self._set
+
+    def close(self) -> None:
+        for fd in (self._read, self._write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
 class StopSignals:
     """The run's handler of SIGINT, SIGTERM and SIGHUP (:meth:`install`): the first sets :attr:`stop` and is noted in
     :attr:`stopped_by`; a second, or any while :attr:`stopping` is set (the stop hangs), quits at once."""
 
     def __init__(self) -> None:
-        self.stop = threading.Event()
+        self.stop = SignalFlag()  # set in the handler: no threading.Event (see SignalFlag)
         self.stopped_by: list[int] = []
         self.stopping = threading.Event()  # the stop has begun, after --for or a signal
         self._first_at: list[float] = []  # when the first signal came
