@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator
+
+_PAUSE_LOCK = threading.Lock()
+_pauses = 0  # pauses under way, on every thread
+_was_collecting = False  # whether the collector ran before the first of them
 
 
 @contextlib.contextmanager
@@ -19,11 +24,21 @@ def collector_paused() -> Iterator[None]:
     while they are made, the collector's passes go over them again and again (and over everything else the
     process holds: a full pass runs each time they grow by a quarter), for nothing: in a big patch's load,
     more time than the load itself. Reference counting still frees what is dropped.
+
+    Counted across threads: the collector runs again when the last pause ends (and only if it ran before the
+    first). Each saving and putting back gc.isenabled() on its own, one thread's block ending turned it on inside
+    another's: a hung handler's frame read (runtime/parts.py) during a live edit's build could collect then.
     """
-    collecting = gc.isenabled()
-    gc.disable()
+    global _pauses, _was_collecting
+    with _PAUSE_LOCK:
+        if _pauses == 0:
+            _was_collecting = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        if collecting:
-            gc.enable()
+        with _PAUSE_LOCK:
+            _pauses -= 1
+            if _pauses == 0 and _was_collecting:
+                gc.enable()

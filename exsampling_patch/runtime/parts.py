@@ -7,7 +7,6 @@ handed to the others, and a new worker takes its place, so the rest of the patch
 
 from __future__ import annotations
 
-import gc
 import inspect
 import os
 import queue
@@ -19,6 +18,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+from exsampling_patch.collector import collector_paused
 from exsampling_patch.error_text import error_text
 from exsampling_patch.node import HandlerReturned, Node, NodeContext
 
@@ -179,13 +179,8 @@ def _frame_of(thread_id: int) -> FrameType | None:
     there can free an object whose dealloc lets go of the GIL (an mmap's), and a thread ending meanwhile takes the
     GIL and waits for that lock: both hung for good (a CI run on 6 Dec, gdb: tstate_delete_common against
     mmap_object_dealloc in take_gil)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():  # counted across threads: another's pause ending does not turn it on in this one
         return sys._current_frames().get(thread_id)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _deepest(frames: traceback.StackSummary, node: Node | type[Node]) -> str:
