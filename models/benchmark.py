@@ -3,7 +3,7 @@
 Run ``python -m exsampling_patch.models.benchmark [--data ../shared/data/esc50] [--model FILE]``.
 
 Fold-4 accuracy (whole-take windows) is measured with the *validation head*: the shipped trunk with the
-head trained on folds 1-3 only (``esc50_folds123_head.pt``), so fold 4 is held-out data. The shipped
+head trained without ESC-50 fold 4 (``sounds_validation_head.pt``), so fold 4 is held-out data. The shipped
 model's own head was trained on folds 1-4; its fold-4 score is a fit to training data and is not reported.
 With ``--model`` (a model from ``exsampling train``) no accuracy is measured: its held-out accuracy is in
 its card.
