@@ -477,7 +477,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
             if run != self.run_id:
                 log.debug("node %s of an ended run (%d) sent a message on '%s': %s", node_id, run, port, message)
                 return
-            super()._emit(node_id, port, message)
+            super()._emit(node_id, port, message, run)
         finally:
             if not outer:
                 self._gate.leave()

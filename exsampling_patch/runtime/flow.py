@@ -100,12 +100,14 @@ class MessageFlow:
 
     # -- message flow ------------------------------------------------------------------------------------------
 
-    def _emit(self, node_id: str, port: str, message: Any) -> None:
+    def _emit(self, node_id: str, port: str, message: Any, run: int | None = None) -> None:
+        """``run``: the run of the context that sends it (None: a worker's, its own run then, or the flow's own)."""
         plan = self._plan
         if plan is None:
             return
         key = take_key(message)
         worker: Worker | None = getattr(self._local, "worker", None)
+        run = worker.run if run is None and worker is not None else run
         if worker is not None and worker.run != self.run_id:
             # A handler held past its run's stop, the engine started again: the new plan's links from its id led into
             # the new run's nodes. Its take stays in flight in its run, redone at the next start as any stop() meets.
@@ -137,7 +139,7 @@ class MessageFlow:
                 self._left_plan(node_id, key)
                 return
             else:  # a source (from its own thread): the take begins
-                self._begin(key, message, node_id, node_id, len(cells))
+                self._begin(key, message, node_id, node_id, len(cells), run)
         if key is not None and worker is not None and worker.busy is not None and worker.busy[4] == key:
             # The handler's message is not an end of the take (see TakeLedger.finish); emitted on an output linked
             # to nothing, it is no end either: the take went nowhere from here.
@@ -175,13 +177,14 @@ class MessageFlow:
             self.ledger.note(key, sender, "slot", f"slot {slot}", slot=slot)
         return self.ledger.add(key, count)
 
-    def _begin(self, key: str, message: Any, sender: str, source: str, count: int) -> None:
+    def _begin(self, key: str, message: Any, sender: str, source: str, count: int, run: int | None = None) -> None:
         """Take ``key`` begins with ``message``, sent by ``sender`` to ``count`` inputs (``source``: the node told of
         its end; '' for an injected one). Emitted or injected alike: a take that begins with its assignment (OSC's
-        /slot, the editor's) ends in its slot."""
+        /slot, the editor's) ends in its slot. ``run``: as :meth:`_ended`'s (an observer of its end at once, sent to
+        no input, that starts the engine again on this thread: the new run's source of its id was told it)."""
         ended = self.ledger.begin(key, getattr(take_of(message), "source", ""), source, count)
         if ended is not None:
-            self._ended(ended)
+            self._ended(ended, run)
             return
         slot = slot_of(message)
         if slot is not None:  # not in flight until now, so not noted by _count_on
@@ -231,12 +234,12 @@ class MessageFlow:
                     return
         self._ready.put(cell)
 
-    def _count_off(self, key: str, node_id: str, reached: bool = False) -> None:
+    def _count_off(self, key: str, node_id: str, reached: bool = False, run: int | None = None) -> None:
         """A message of take ``key`` is done with at ``node_id`` (``reached``: its handler passed nothing of the take
-        on): the take ends with its last one."""
+        on): the take ends with its last one. ``run``: as :meth:`_ended`'s (the handler's worker's run)."""
         ended = self.ledger.finish(key, node_id, reached)
         if ended is not None:
-            self._ended(ended)
+            self._ended(ended, run)
 
     def _ended(self, ended: TakeEnded, run: int | None = None) -> None:
         """A take has ended: tell observers, then the source that emitted it (it may now write it down as done). In
