@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
 
 import mido
 import numpy as np
@@ -13,6 +17,7 @@ import numpy as np
 from exsampling_patch.messages import Location, Take
 from exsampling_patch.node import Node
 from exsampling_patch.nodes.osc_outbox import Outbox
+from exsampling_patch.takes import write_take
 
 
 def sine_take(freq: float, seconds: float = 2.0, rate: int = 44100, amplitude: float = 0.5, phase: float = 0.0,
@@ -111,3 +116,35 @@ def done_with_all(outbox: Outbox) -> None:
     while outbox._unsent and time.monotonic() < deadline:
         time.sleep(0.01)
     assert not outbox._unsent
+
+
+@contextlib.contextmanager
+def live_device() -> Iterator[socket.socket]:
+    """A UDP socket on a free local port, standing in for Live's device; closed after the block."""
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    try:
+        yield receiver
+    finally:
+        receiver.close()
+
+
+def live_settings(receiver: socket.socket, tmp_path: Path) -> tuple[dict[str, object], Path]:
+    """ableton_max's settings sending to ``receiver`` with the folder ``tmp_path/live`` (made), and its sent log."""
+    live = tmp_path / "live"
+    live.mkdir()
+    return {"port": receiver.getsockname()[1], "folder": str(live)}, live / ".sent-live.txt"
+
+
+def short_take(tmp_path: Path) -> Take:
+    """A 0.1 s sine take written to ``tmp_path/t.wav`` (the outputs hand on takes stored on disk)."""
+    return write_take(sine_take(440.0, seconds=0.1), tmp_path / "t.wav")
+
+
+@contextlib.contextmanager
+def folder_held_by_another_run(log: Path) -> Iterator[IO[str]]:
+    """The lock of the sent log ``log`` held, as another run's sender holds it: this run's sender cannot send until
+    the block ends or the block unlocks the yielded file."""
+    with open(log.with_name(log.name + ".lock"), "a") as other_run:
+        fcntl.flock(other_run, fcntl.LOCK_EX)
+        yield other_run

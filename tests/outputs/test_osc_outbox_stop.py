@@ -21,9 +21,8 @@ from exsampling_patch.ports import SLOT
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
 from exsampling_patch.stop_news import cut_off_news, kept_takes
-from exsampling_patch.takes import write_take
 
-from .helpers import receive_all, sine_take
+from .helpers import folder_held_by_another_run, live_device, live_settings, receive_all, short_take
 from .test_osc_outbox_held import labels
 
 
@@ -34,18 +33,13 @@ def run_of(patch: Patch) -> Engine:
 
 
 def test_takes_a_stalled_sender_holds_at_the_stop_go_at_the_next_start_not_after_the_stop(tmp_path: Path) -> None:
-    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # Live's device
-    receiver.bind(("127.0.0.1", 0))
-    live = tmp_path / "live"
-    live.mkdir()
-    log = live / ".sent-live.txt"
-    take = write_take(sine_take(440.0, seconds=0.1), tmp_path / "t.wav").derive(meta={"stored_at": 1.0})
-    patch = Patch()
-    patch.add_node(NodeSpec("live", "ableton_max", {"port": receiver.getsockname()[1], "folder": str(live)}))
-    slots = ["one", "two"]
-    try:
-        with open(log.with_name(log.name + ".lock"), "a") as other_run:  # another run's sender holds the folder
-            fcntl.flock(other_run, fcntl.LOCK_EX)
+    with live_device() as receiver:  # Live's device
+        settings, log = live_settings(receiver, tmp_path)
+        take = short_take(tmp_path).derive(meta={"stored_at": 1.0})
+        patch = Patch()
+        patch.add_node(NodeSpec("live", "ableton_max", settings))
+        slots = ["one", "two"]
+        with folder_held_by_another_run(log) as other_run:
             engine = run_of(patch)
             for slot in slots:
                 engine.inject("live", "assignment", SlotAssignment(slot, take))
@@ -71,8 +65,6 @@ def test_takes_a_stalled_sender_holds_at_the_stop_go_at_the_next_start_not_after
         third = run_of(patch)  # nothing is kept any more: nothing goes again
         third.stop()
         assert receive_all(receiver, quiet=0.5) == []
-    finally:
-        receiver.close()
 
 
 class SilentSampler(Node):
@@ -89,20 +81,15 @@ class SilentSampler(Node):
 def test_a_take_kept_unsent_by_live_is_still_told_by_the_sampler_that_kept_it_too(tmp_path: Path) -> None:
     """One take fanned out to Live, which kept it unsent at the stop, and to a sampler still keeping it then: the
     stop said only "not sent to Live by 'live'", the sampler's sentence gone with the by-source one."""
-    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    receiver.bind(("127.0.0.1", 0))
-    live = tmp_path / "live"
-    live.mkdir()
-    log = live / ".sent-live.txt"
-    take = write_take(sine_take(440.0, seconds=0.1), tmp_path / "t.wav")
-    registry = Registry.default(entry_points=False)
-    registry.register(SilentSampler, "test")
-    patch = Patch()
-    patch.add_node(NodeSpec("live", "ableton_max", {"port": receiver.getsockname()[1], "folder": str(live)}))
-    patch.add_node(NodeSpec("sampler", "t_silent_sampler"))
-    try:
-        with open(log.with_name(log.name + ".lock"), "a") as other_run:  # another run's sender holds the folder
-            fcntl.flock(other_run, fcntl.LOCK_EX)
+    with live_device() as receiver:
+        settings, log = live_settings(receiver, tmp_path)
+        take = short_take(tmp_path)
+        registry = Registry.default(entry_points=False)
+        registry.register(SilentSampler, "test")
+        patch = Patch()
+        patch.add_node(NodeSpec("live", "ableton_max", settings))
+        patch.add_node(NodeSpec("sampler", "t_silent_sampler"))
+        with folder_held_by_another_run(log):
             engine = Engine(registry, workers=1, pin_workers=False)
             engine.start(patch)
             for node_id in ("live", "sampler"):  # the same take to both, as a source linked to both sends it
@@ -114,28 +101,20 @@ def test_a_take_kept_unsent_by_live_is_still_told_by_the_sampler_that_kept_it_to
             # The editor's Stop reads the ledger itself; the console's summary hands it kept_takes: they agree.
             assert cut_off_news(engine.ledger, engine.errors, patch, registry) == said
             assert cut_off_news(engine.ledger, engine.errors, patch, registry, kept_takes(engine.ledger)) == said
-    finally:
-        receiver.close()
 
 
 def test_takes_kept_by_a_live_edit_go_on_in_the_same_run_and_the_summary_says_none(tmp_path: Path) -> None:
     """A live edit rebuilds the node while its sender waits: the old node's stop keeps the takes, the new node's
     start hands them over (they go once the folder is free). Its status kept the old stop's count: the summary
     said they were not sent."""
-    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    receiver.bind(("127.0.0.1", 0))
-    live = tmp_path / "live"
-    live.mkdir()
-    log = live / ".sent-live.txt"
-    take = write_take(sine_take(440.0, seconds=0.1), tmp_path / "t.wav")
-    params = {"port": receiver.getsockname()[1], "folder": str(live)}
-    patch = Patch()
-    patch.add_node(NodeSpec("live", "ableton_max", params))
-    edited = Patch()
-    edited.add_node(NodeSpec("live", "ableton_max", {**params, "default_pitch": 440.0}))
-    try:
-        with open(log.with_name(log.name + ".lock"), "a") as other_run:
-            fcntl.flock(other_run, fcntl.LOCK_EX)
+    with live_device() as receiver:
+        params, log = live_settings(receiver, tmp_path)
+        take = short_take(tmp_path)
+        patch = Patch()
+        patch.add_node(NodeSpec("live", "ableton_max", params))
+        edited = Patch()
+        edited.add_node(NodeSpec("live", "ableton_max", {**params, "default_pitch": 440.0}))
+        with folder_held_by_another_run(log) as other_run:
             engine = run_of(patch)
             try:
                 engine.inject("live", "assignment", SlotAssignment("one", take))
@@ -147,18 +126,14 @@ def test_takes_kept_by_a_live_edit_go_on_in_the_same_run_and_the_summary_says_no
             finally:
                 engine.stop()
         assert unsent_text(unsent_counts(engine)) == "" and not unsent_path(log).exists()
-    finally:
-        receiver.close()
 
 
 def test_a_sender_stalled_with_the_folder_its_own_is_ended_at_the_close(tmp_path: Path) -> None:
     """A sender that holds the folder but does not drain in time (stopped here): ended, what it held kept."""
-    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    receiver.bind(("127.0.0.1", 0))
     log = tmp_path / ".sent-live.txt"
     errors: list[str] = []
     outbox = Outbox(log, errors.append)
-    try:
+    with live_device() as receiver:
         outbox.start()
         assert outbox._ready.wait(10)
         sender = outbox._process
@@ -172,5 +147,3 @@ def test_a_sender_stalled_with_the_folder_its_own_is_ended_at_the_close(tmp_path
         assert again.start((socket.AF_INET, receiver.getsockname())) == 1
         assert receive_all(receiver, first=10.0) == [b"late"]
         assert again.close() == 0 and not unsent_path(log).exists() and not errors
-    finally:
-        receiver.close()

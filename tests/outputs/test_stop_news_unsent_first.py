@@ -4,8 +4,6 @@ close_take), keeps it first; a node still handling it, told by the take's source
 
 from __future__ import annotations
 
-import fcntl
-import socket
 import threading
 from pathlib import Path
 
@@ -17,9 +15,8 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
 from exsampling_patch.runtime.ledger import NOT_LOADED
 from exsampling_patch.stop_news import KEPT_UNSENT, cut_off_news, kept_takes
-from exsampling_patch.takes import write_take
 
-from .helpers import sine_take
+from .helpers import folder_held_by_another_run, live_device, live_settings, short_take
 from .test_osc_outbox_stop import SilentSampler
 
 
@@ -36,7 +33,7 @@ class NotedNotLetGo(Node):
 
 def test_a_sampler_keeping_a_take_an_output_kept_unsent_is_named_though_the_output_keeps_it_first(
         tmp_path: Path) -> None:
-    take = write_take(sine_take(440.0, seconds=0.1), tmp_path / "t.wav")
+    take = short_take(tmp_path)
     registry = Registry.default(entry_points=False)
     registry.register(NotedNotLetGo, "test")
     registry.register(SilentSampler, "test")
@@ -72,33 +69,28 @@ class Stuck(Node):
 def test_a_take_live_kept_unsent_still_at_another_node_is_told_by_its_source(tmp_path: Path) -> None:
     """Left out of the part by source as told by Live's line alone, a take still in another node's handler (not held
     there) at the stop was told by no sentence of the stop's news."""
-    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    receiver.bind(("127.0.0.1", 0))
-    live = tmp_path / "live"
-    live.mkdir()
-    log = live / ".sent-live.txt"
-    take = write_take(sine_take(440.0, seconds=0.1), tmp_path / "t.wav")
-    registry = Registry.default(entry_points=False)
-    registry.register(Stuck, "test")
-    patch = Patch()
-    patch.add_node(NodeSpec("live", "ableton_max", {"port": receiver.getsockname()[1], "folder": str(live)}))
-    patch.add_node(NodeSpec("stuck", "t_stuck"))
-    Stuck.entered.clear()
-    Stuck.let_go.clear()
-    engine = Engine(registry, workers=2, pin_workers=False)
-    try:
-        with open(log.with_name(log.name + ".lock"), "a") as other_run:  # another run's sender holds the folder
-            fcntl.flock(other_run, fcntl.LOCK_EX)
-            engine.start(patch)
-            for node_id in ("live", "stuck"):
-                engine.inject(node_id, "assignment", SlotAssignment("one", take))
-            assert Stuck.entered.wait(10)
-            engine.stop(timeout=0.2)  # bounds stop()'s wait for the stuck handler alone
-            assert engine.status["live"]["unsent"] == 1
-            source = engine.ledger.source_of(take.take_id)
-            assert cut_off_news(engine.ledger, engine.errors, patch, registry) == [
-                f"1 take from '{source}' not through the patch"]
-    finally:
-        Stuck.let_go.set()
-        engine.stop()
-        receiver.close()
+    with live_device() as receiver:
+        settings, log = live_settings(receiver, tmp_path)
+        take = short_take(tmp_path)
+        registry = Registry.default(entry_points=False)
+        registry.register(Stuck, "test")
+        patch = Patch()
+        patch.add_node(NodeSpec("live", "ableton_max", settings))
+        patch.add_node(NodeSpec("stuck", "t_stuck"))
+        Stuck.entered.clear()
+        Stuck.let_go.clear()
+        engine = Engine(registry, workers=2, pin_workers=False)
+        try:
+            with folder_held_by_another_run(log):
+                engine.start(patch)
+                for node_id in ("live", "stuck"):
+                    engine.inject(node_id, "assignment", SlotAssignment("one", take))
+                assert Stuck.entered.wait(10)
+                engine.stop(timeout=0.2)  # bounds stop()'s wait for the stuck handler alone
+                assert engine.status["live"]["unsent"] == 1
+                source = engine.ledger.source_of(take.take_id)
+                assert cut_off_news(engine.ledger, engine.errors, patch, registry) == [
+                    f"1 take from '{source}' not through the patch"]
+        finally:
+            Stuck.let_go.set()
+            engine.stop()
