@@ -457,9 +457,8 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         if (key is not None and handled and node.loads_takes and isinstance(message, SlotAssignment)
                 and self._local.erred != node.node_id):
             ledger.output(key, node.node_id)
-        # Not counted off once its run has stopped: the take stays in flight, as any stop() meets (see stop())
-        if key is not None and not self._stopping and ledger is self.ledger:
-            self._count_off(key, node.node_id, reached=not state.passed_on)
+        if key is not None:  # not once its run has stopped: the take stays in flight, as any stop() meets (see stop())
+            self._handled_off(key, node.node_id, not state.passed_on, state.run, ledger)
         if state.run == self.run_id and self.events.wants(NodeTiming):  # held past its run's stop: not this run's
             self.events.publish(NodeTiming(node.node_id, port=port, seconds=time.perf_counter() - start))
 

@@ -23,6 +23,7 @@ from exsampling_patch.runtime.events import EventBus, MessageHop, TakeEnded
 from exsampling_patch.runtime.ledger import TakeLedger, slot_of, take_key, take_of
 from exsampling_patch.runtime.parts import Cell, Worker
 from exsampling_patch.runtime.plan import Plan
+from exsampling_patch.runtime.run_gate import RunGate
 from exsampling_patch.wording import counted
 
 # The engine's logger, as before these methods left engine.py: logging set up (or a test's caplog) by that name
@@ -41,6 +42,8 @@ class MessageFlow:
     ledger: TakeLedger
     events: EventBus
     run_id: int
+    _gate: RunGate  # see Engine.__init__
+    _stopping: bool  # see Engine.__init__
     _left_why: dict[str, str]  # see Engine.__init__
     _left_plans: dict[str, Plan]  # see Engine.__init__
     _retired: dict[str, Node]  # see Engine.__init__
@@ -240,6 +243,21 @@ class MessageFlow:
         ended = self.ledger.finish(key, node_id, reached)
         if ended is not None:
             self._ended(ended, run)
+
+    def _handled_off(self, key: str, node_id: str, reached: bool, run: int, ledger: TakeLedger) -> None:
+        """A worker of ``run`` is done with a message of take ``key`` at ``node_id``, handled in ``ledger``'s run:
+        counted off while that run is the engine's and not stopping, checked and counted as one act of the run gate.
+        Checked outside it, a worker held between the two while the engine stopped and started again counted the old
+        message off in the new run's ledger, ending the new run's take of the id (a take redone keeps it)."""
+        outer = self._gate.inside()
+        try:  # entered inside it: see RunGate.enter
+            if not outer:
+                self._gate.enter(run)
+            if not self._stopping and run == self.run_id and ledger is self.ledger:
+                self._count_off(key, node_id, reached, run)
+        finally:
+            if not outer:
+                self._gate.leave()
 
     def _ended(self, ended: TakeEnded, run: int | None = None) -> None:
         """A take has ended: tell observers, then the source that emitted it (it may now write it down as done). In
