@@ -21,6 +21,7 @@ from exsampling_patch.runtime.engine import Engine
 
 from .conftest import Client, probe_of, registry
 from .rebuilt_rig import recorder_settings
+from .test_recorder_stored_after_stop_wait import HeldLook
 
 
 def moved_patch(tmp_path: Path, state: Path, takes: str) -> Patch:
@@ -82,6 +83,37 @@ class MovedFolders:
         return [take.take_id for _, take in probe_of(self.engine).received]
 
 
+def slow_disk(monkeypatch: pytest.MonkeyPatch, look: Callable[[Path], int]) -> None:
+    """The recorders' looks at their disk are ``look``'s; a stop gives up on a held request after 0.2 s."""
+    monkeypatch.setattr(disk_space, "disk_free", look)
+    monkeypatch.setattr(server_module, "STOP_WAIT", 0.2)  # the stop gives up on the held request soon
+
+
+def held_look_on(monkeypatch: pytest.MonkeyPatch, recorder_state: Path, *states: Path) -> HeldLook:
+    """Each of ``states`` a copy of ``recorder_state``, the disk slowed (:func:`slow_disk`) by the returned look."""
+    for copy in states:
+        shutil.copytree(recorder_state, copy)  # its certificate made once for the tests
+    look = HeldLook()
+    slow_disk(monkeypatch, look)
+    return look
+
+
+@contextlib.contextmanager
+def upload_held_at_look(phone: Client, look: HeldLook, take: bytes) -> Iterator[list[tuple[int, Any]]]:
+    """``phone``'s upload of ``take`` (phone take id "held") held at the recorder's look at its disk while the block
+    runs, then let go: the yielded list gets its answer once the block is done."""
+    answers: list[tuple[int, Any]] = []
+    look.hold()
+    sending = threading.Thread(target=lambda: answers.append(phone.upload(take, take_id="held")))
+    sending.start()
+    try:
+        assert look.looking.wait(30), "the recorder never looked at its disk for the take"
+        yield answers
+    finally:
+        look.release()
+        sending.join(30)
+
+
 @contextlib.contextmanager
 def moved_folders(tmp_path: Path, recorder_state: Path, monkeypatch: pytest.MonkeyPatch,
                   look: Callable[[Path], int]) -> Iterator[MovedFolders]:
@@ -89,8 +121,7 @@ def moved_folders(tmp_path: Path, recorder_state: Path, monkeypatch: pytest.Monk
     (``STOP_WAIT``); stopped after the block."""
     state, moved = tmp_path / "state", tmp_path / "state-moved"
     shutil.copytree(recorder_state, state)  # its certificate made once for the tests
-    monkeypatch.setattr(disk_space, "disk_free", look)
-    monkeypatch.setattr(server_module, "STOP_WAIT", 0.2)  # the stop gives up on the held request soon
+    slow_disk(monkeypatch, look)
     engine = Engine(registry(), base_dir=tmp_path)
     engine.start(moved_patch(tmp_path, state, "takes"))
     try:

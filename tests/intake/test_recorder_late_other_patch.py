@@ -9,53 +9,35 @@ recorder, real engines as the editor makes them (one per Run, told its patch fil
 
 from __future__ import annotations
 
-import shutil
-import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from exsampling_patch.nodes import disk_space
-from exsampling_patch.nodes.web_recorder import server as server_module
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.takes import TakeStore
 
 from .conftest import Client, probe_of, registry
-from .test_recorder_late_two_engines import _patch
+from .moved_rig import held_look_on, moved_patch, upload_held_at_look
 from .test_recorder_stop_mid_upload import TAKE
-from .test_recorder_stored_after_stop_wait import HeldLook
 
 
 def test_a_late_take_skips_another_patchs_recorder_of_its_id_in_the_same_folder(
         tmp_path: Path, recorder_state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     state, other, moved = tmp_path / "state", tmp_path / "state-writer", tmp_path / "state-moved"
-    for copy in (state, other, moved):
-        shutil.copytree(recorder_state, copy)  # its certificate made once for the tests
-    look = HeldLook()
-    monkeypatch.setattr(disk_space, "disk_free", look)
-    monkeypatch.setattr(server_module, "STOP_WAIT", 0.2)  # the stop gives up on the held request soon
+    look = held_look_on(monkeypatch, recorder_state, state, other, moved)
     ours, theirs = tmp_path / "exsampling.yaml", tmp_path / "web_to_writer.yaml"  # one folder: one base_dir
     stopped = Engine(registry(), base_dir=tmp_path, patch_file=ours)
     writer = Engine(registry(), base_dir=tmp_path, patch_file=theirs)
     again = Engine(registry(), base_dir=tmp_path, patch_file=ours)
-    stopped.start(_patch(tmp_path, state, "takes"))
-    answers: list[tuple[int, Any]] = []
+    stopped.start(moved_patch(tmp_path, state, "takes"))
     try:
         phone = Client(stopped, state / "recorder-cert.pem")
-        look.hold()
-        sending = threading.Thread(target=lambda: answers.append(phone.upload(TAKE, take_id="held")))
-        sending.start()
-        try:
-            assert look.looking.wait(30), "the recorder never looked at its disk for the take"
+        with upload_held_at_look(phone, look, TAKE) as answers:
             stopped.stop()  # the editor's Stop
-            writer.start(_patch(tmp_path, other, "writer-takes"))  # the other patch opened, Run
-        finally:
-            look.release()
-            sending.join(30)
+            writer.start(moved_patch(tmp_path, other, "writer-takes"))  # the other patch opened, Run
         assert answers and answers[0][0] == 201, answers  # stored in the old take folder, after the stop
         # Its own patch run again, both folders moved: only the take kept for it (not its folder's listing) brings it
-        again.start(_patch(tmp_path, moved, "takes-moved"))
+        again.start(moved_patch(tmp_path, moved, "takes-moved"))
         reached = probe_of(again).wait_for(1, 30)
         took = probe_of(writer).wait_for(1, 0)
     finally:
