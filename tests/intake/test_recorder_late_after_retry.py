@@ -9,7 +9,6 @@ twice. Real HTTPS recorders run by an engine, the edit made with engine.update."
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from exsampling_patch.takes import TakeStore
 from tests.waiting import wait_for
 
 from .conftest import Client
-from .moved_rig import moved_folders
+from .moved_rig import moved_folders, upload_held_at_look
 from .test_recorder_stop_mid_upload import TAKE
 from .test_recorder_stored_after_stop_wait import HeldLook
 
@@ -34,19 +33,11 @@ def rows_of(phone: Client, client_take_id: str) -> list[tuple[str, Any]]:
 def test_a_late_take_whose_retry_was_stored_is_passed_on_once(
         tmp_path: Path, recorder_state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     look = HeldLook()
-    answers: list[tuple[int, Any]] = []
     with moved_folders(tmp_path, recorder_state, monkeypatch, look) as rig:
-        look.hold()
-        sending = threading.Thread(target=lambda: answers.append(rig.phone.upload(TAKE, take_id="held")))
-        sending.start()
-        try:
-            assert look.looking.wait(30), "the recorder never looked at its disk for the take"
+        with upload_held_at_look(rig.phone, look, TAKE) as answers:
             rig.edit("takes-moved")
             retry = rig.retry_phone()
             again = retry.upload(TAKE, take_id="held")
-        finally:
-            look.release()
-            sending.join(30)
         assert again[0] == 201, again  # stored anew by the rebuilt recorder: the first is still held
         assert answers and answers[0][0] == 201, answers  # the held one, stored in the old take folder after the stop
         old = TakeStore(tmp_path / "takes")

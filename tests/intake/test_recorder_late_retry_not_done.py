@@ -8,9 +8,7 @@ the node tells so, naming both takes. Real HTTPS recorders run by an engine, the
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,7 +17,7 @@ from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore
 from tests.waiting import wait_for
 
 from .conftest import probe_of, registry
-from .moved_rig import moved_folders, moved_patch
+from .moved_rig import moved_folders, moved_patch, upload_held_at_look
 from .test_recorder_state_file_locked import Lock
 from .test_recorder_stop_mid_upload import TAKE
 from .test_recorder_stored_after_stop_wait import HeldLook
@@ -28,23 +26,15 @@ from .test_recorder_stored_after_stop_wait import HeldLook
 def test_a_late_take_whose_retry_was_stored_is_passed_on_once_where_it_cannot_be_written_down(
         tmp_path: Path, recorder_state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     look, lock = HeldLook(), Lock()
-    answers: list[tuple[int, Any]] = []
     old = TakeStore(tmp_path / "takes")
     try:
         with moved_folders(tmp_path, recorder_state, monkeypatch, look) as rig:
             journal = tmp_path / "takes" / PROCESSED_JOURNAL
             journal.touch()
             lock(journal)
-            look.hold()
-            sending = threading.Thread(target=lambda: answers.append(rig.phone.upload(TAKE, take_id="held")))
-            sending.start()
-            try:
-                assert look.looking.wait(30), "the recorder never looked at its disk for the take"
+            with upload_held_at_look(rig.phone, look, TAKE) as answers:
                 rig.edit("takes-moved")
                 again = rig.retry_phone().upload(TAKE, take_id="held")
-            finally:
-                look.release()
-                sending.join(30)
             assert again[0] == 201, again  # stored anew by the rebuilt recorder: the first is still held
             assert answers and answers[0][0] == 201, answers  # the late copy, stored in the old folder after the stop
             late, retried = answers[0][1]["take_id"], again[1]["take_id"]
