@@ -18,6 +18,7 @@ from exsampling_patch.nodes import disk_space
 from exsampling_patch.nodes.web_recorder import server as server_module
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime.engine import Engine
+from tests.waiting import wait_for
 
 from .conftest import Client, probe_of, registry
 from .rebuilt_rig import recorder_settings
@@ -169,3 +170,19 @@ def retry_held_as_late_one_stored(rig: MovedFolders, looks: HeldLooks, take: byt
         sending.join(30)
         if again is not None:
             again.join(30)
+
+
+def kept_late_for_next_run(tmp_path: Path, recorder_state: Path, monkeypatch: pytest.MonkeyPatch,
+                           take: bytes) -> tuple[str, Answers, Path]:
+    """The late take kept when no recorder ran (the patch stopped while its phone's retry was being stored), told
+    kept on the node: its take id, the phone's answers, and ``state-again``, a copy of the moved state folder for the
+    next run."""
+    looks = HeldLooks()
+    with moved_folders(tmp_path, recorder_state, monkeypatch, looks) as rig:
+        with retry_held_as_late_one_stored(rig, looks, take) as answers:
+            rig.engine.stop()  # the retry's recorder stopped, none after it: the retry stored after its stop
+        take_id = answers.late[0][1]["take_id"]
+        assert wait_for(lambda: f"take {take_id}, stored late, is kept" in rig.engine.errors.get("rec", ""), 30)
+    again = tmp_path / "state-again"
+    shutil.copytree(rig.moved, again)
+    return take_id, answers, again

@@ -8,7 +8,6 @@ listens; a start failing before keeps it again. Real HTTPS recorders run by engi
 
 from __future__ import annotations
 
-import shutil
 import socket
 from pathlib import Path
 
@@ -16,10 +15,9 @@ import pytest
 
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime.engine import Engine
-from tests.waiting import wait_for
 
 from .conftest import probe_of, registry
-from .moved_rig import HeldLooks, moved_folders, moved_patch, retry_held_as_late_one_stored
+from .moved_rig import kept_late_for_next_run, moved_patch
 from .rebuilt_rig import recorder_settings
 from .test_recorder_stop_mid_upload import TAKE
 
@@ -36,14 +34,7 @@ def _on_port(tmp_path: Path, state: Path, port: int) -> Patch:
 
 def test_a_kept_late_take_outlives_a_start_failing_on_a_busy_port(
         tmp_path: Path, recorder_state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    looks = HeldLooks()
-    with moved_folders(tmp_path, recorder_state, monkeypatch, looks) as rig:
-        with retry_held_as_late_one_stored(rig, looks, TAKE) as answers:
-            rig.engine.stop()  # the retry's recorder stopped, none after it: the retry stored after its stop
-        take_id = answers.late[0][1]["take_id"]
-        assert wait_for(lambda: f"take {take_id}, stored late, is kept" in rig.engine.errors.get("rec", ""), 30)
-    again = tmp_path / "state-again"
-    shutil.copytree(rig.moved, again)
+    take_id, answers, again = kept_late_for_next_run(tmp_path, recorder_state, monkeypatch, TAKE)
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()

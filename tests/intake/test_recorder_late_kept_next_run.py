@@ -10,29 +10,20 @@ the test lets it go."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from exsampling_patch.runtime.engine import Engine
-from tests.waiting import wait_for
 
 from .conftest import probe_of, registry
-from .moved_rig import HeldLooks, moved_folders, moved_patch, retry_held_as_late_one_stored
+from .moved_rig import kept_late_for_next_run, moved_patch
 from .test_recorder_stop_mid_upload import TAKE
 
 
 def test_a_late_take_kept_when_no_recorder_ran_reaches_the_next_run(
         tmp_path: Path, recorder_state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    looks = HeldLooks()
-    with moved_folders(tmp_path, recorder_state, monkeypatch, looks) as rig:
-        with retry_held_as_late_one_stored(rig, looks, TAKE) as answers:
-            rig.engine.stop()  # the retry's recorder stopped, none after it: the retry stored after its stop
-        take_id = answers.late[0][1]["take_id"]
-        assert wait_for(lambda: f"take {take_id}, stored late, is kept" in rig.engine.errors.get("rec", ""), 30)
-    again = tmp_path / "state-again"
-    shutil.copytree(rig.moved, again)
+    take_id, answers, again = kept_late_for_next_run(tmp_path, recorder_state, monkeypatch, TAKE)
     running = Engine(registry(), base_dir=tmp_path)  # the editor's next Run: a new engine, the folders edited again
     running.start(moved_patch(tmp_path, again, "takes-again"))
     try:
