@@ -17,6 +17,8 @@ import numpy as np
 from exsampling_patch.messages import Location, Take
 from exsampling_patch.node import Node
 from exsampling_patch.nodes.osc_outbox import Outbox
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
 from exsampling_patch.takes import write_take
 
 
@@ -134,6 +136,19 @@ def live_settings(receiver: socket.socket, tmp_path: Path) -> tuple[dict[str, ob
     live = tmp_path / "live"
     live.mkdir()
     return {"port": receiver.getsockname()[1], "folder": str(live)}, live / ".sent-live.txt"
+
+
+def live_beside(receiver: socket.socket, tmp_path: Path, node: type[Node],
+                node_id: str) -> tuple[Registry, Patch, Path]:
+    """A registry knowing ``node``, a patch of ableton_max ``live`` (:func:`live_settings`) and ``node`` as
+    ``node_id``, unlinked (the test hands each the take), and Live's sent log."""
+    registry = Registry.default(entry_points=False)
+    registry.register(node, "test")
+    settings, log = live_settings(receiver, tmp_path)
+    patch = Patch()
+    patch.add_node(NodeSpec("live", "ableton_max", settings))
+    patch.add_node(NodeSpec(node_id, node.type_name))
+    return registry, patch, log
 
 
 def short_take(tmp_path: Path) -> Take:

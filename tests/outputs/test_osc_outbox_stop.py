@@ -22,7 +22,14 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
 from exsampling_patch.stop_news import cut_off_news, kept_takes
 
-from .helpers import folder_held_by_another_run, live_device, live_settings, receive_all, short_take
+from .helpers import (
+    folder_held_by_another_run,
+    live_beside,
+    live_device,
+    live_settings,
+    receive_all,
+    short_take,
+)
 from .test_osc_outbox_held import labels
 
 
@@ -82,13 +89,8 @@ def test_a_take_kept_unsent_by_live_is_still_told_by_the_sampler_that_kept_it_to
     """One take fanned out to Live, which kept it unsent at the stop, and to a sampler still keeping it then: the
     stop said only "not sent to Live by 'live'", the sampler's sentence gone with the by-source one."""
     with live_device() as receiver:
-        settings, log = live_settings(receiver, tmp_path)
+        registry, patch, log = live_beside(receiver, tmp_path, SilentSampler, "sampler")
         take = short_take(tmp_path)
-        registry = Registry.default(entry_points=False)
-        registry.register(SilentSampler, "test")
-        patch = Patch()
-        patch.add_node(NodeSpec("live", "ableton_max", settings))
-        patch.add_node(NodeSpec("sampler", "t_silent_sampler"))
         with folder_held_by_another_run(log):
             engine = Engine(registry, workers=1, pin_workers=False)
             engine.start(patch)

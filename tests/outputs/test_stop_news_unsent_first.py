@@ -16,7 +16,7 @@ from exsampling_patch.runtime import Engine
 from exsampling_patch.runtime.ledger import NOT_LOADED
 from exsampling_patch.stop_news import KEPT_UNSENT, cut_off_news, kept_takes
 
-from .helpers import folder_held_by_another_run, live_device, live_settings, short_take
+from .helpers import folder_held_by_another_run, live_beside, live_device, short_take
 from .test_osc_outbox_stop import SilentSampler
 
 
@@ -70,13 +70,8 @@ def test_a_take_live_kept_unsent_still_at_another_node_is_told_by_its_source(tmp
     """Left out of the part by source as told by Live's line alone, a take still in another node's handler (not held
     there) at the stop was told by no sentence of the stop's news."""
     with live_device() as receiver:
-        settings, log = live_settings(receiver, tmp_path)
+        registry, patch, log = live_beside(receiver, tmp_path, Stuck, "stuck")
         take = short_take(tmp_path)
-        registry = Registry.default(entry_points=False)
-        registry.register(Stuck, "test")
-        patch = Patch()
-        patch.add_node(NodeSpec("live", "ableton_max", settings))
-        patch.add_node(NodeSpec("stuck", "t_stuck"))
         Stuck.entered.clear()
         Stuck.let_go.clear()
         engine = Engine(registry, workers=2, pin_workers=False)
