@@ -59,11 +59,22 @@ class MessageFlow:
 
         ``source`` names who sent it (``"editor"``: a performer's button): the message is then published as a
         :class:`MessageHop` from ``source`` (port ``""``), so observers (the show log) see it as any hop. A take it
-        carries is counted and ends as one a source emits (:meth:`_begin`), but no node is told of its end."""
+        carries is counted and ends as one a source emits (:meth:`_begin`), but no node is told of its end.
+
+        One act of the run gate for the run it finds: a caller held past its lookup while the engine stopped and
+        started again counted the take in the new run's ledger, and its node of the ended run, put in the new run's
+        queue, handled it there. start() waits for the act now, or the act finds its run ended (KeyError, as one
+        between runs: no node runs then)."""
+        run = self.run_id
+        with self._gate.acting(run):
+            self._inject(node_id, port, message, source, run)
+
+    def _inject(self, node_id: str, port: str, message: Any, source: str, run: int) -> None:
+        """:meth:`inject`'s act, for ``run``."""
         # Looked up once: an edit may remove the node meanwhile (a button pressed as it goes in); its closed cell
         # then ends the take as any left there. Looked up again, that raised KeyError with the take counted.
         cell = self._cells.get(node_id)
-        if cell is None:
+        if cell is None or run != self.run_id:  # the run checked after the lookup: a cell of the next run is no use
             raise KeyError(f"no node '{node_id}' is running")
         if port not in cell.node.inputs:
             raise KeyError(f"node '{node_id}' has no input '{port}'")
@@ -72,7 +83,7 @@ class MessageFlow:
         key = take_key(message)
         # Its assignment made by whoever injected it (the target, when unnamed); begun by no source node.
         if key is not None and not self._count_on(key, message, source or node_id, 1):
-            self._begin(key, message, source or node_id, "", 1)
+            self._begin(key, message, source or node_id, "", 1, run)
         self._deliver(cell, port, message, key)
 
     def idle(self) -> bool:
