@@ -116,8 +116,11 @@ class MidiClock(Node):
             begin = first if on is None else max(first, on)
             line = begin // bar * bar
             on_at = -math.inf if on is None else clock.time_at(on / TICKS_PER_BEAT)
-            # a MIDI master's continue mid-bar less than a bar ago
-            recent = on is not None and on % bar != 0 and on_at + clock.quantum * 60.0 / clock.tempo > now
+            # a MIDI master's start or continue less than a bar ago. A start seen late (on a bar line) waited for the
+            # next bar too: a master stopped before it (31 ticks in, under load) had the slave never start at all.
+            # Not while its tempo is a guess (a quiet start): the ticks' line then put tick 1 before the master's.
+            recent = on is not None and on_at + clock.quantum * 60.0 / clock.tempo > now and (
+                on % bar != 0 or clock.placed_until == math.inf)
             if self.start_stop and line < first and clock.time_at(line / TICKS_PER_BEAT) >= now:
                 # the bar line the groove starts on is still ahead (this thread came to it late): start there, not
                 # a bar after the groove
@@ -126,8 +129,9 @@ class MidiClock(Node):
                 self._next_tick = begin = on  # a continue mid-bar, still ahead: there, as the groove goes on
             elif self.start_stop and on is not None and recent and not clock.link:
                 # seen too late for its first tick (a loaded host's threads): from the first tick still sent (a tick
-                # up to LATE_DROP past is, as the groove's step), as the groove goes on. Its next bar line, the slave
-                # silent till then, was often past the master's next stop: no continue at all.
+                # up to LATE_DROP past is, as the groove's step), as the groove goes on; a start's too, with song
+                # position and continue. Its next bar line, the slave silent till then, was often past the master's
+                # next stop: no start or continue at all.
                 late = math.ceil(clock.beat_at(now - LATE_DROP) * TICKS_PER_BEAT - 1e-6)
                 self._next_tick = begin = on = max(on, late)
             # the slave goes on with the groove where its master went on mid-bar, not on the next bar (silent then):
