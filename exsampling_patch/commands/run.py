@@ -236,123 +236,130 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     signals = StopSignals()  # read where the run waits, stops and tells its exit status
     stop, stopped_by, stopping = signals.stop, signals.stopped_by, signals.stopping
     signals.install()
-    starting = time.monotonic()
-    # The nodes start on a thread of their own: start-up may take seconds (a model to load, a device to open), and
-    # Ctrl+C meanwhile must stop the run at once, not when the last node has started.
-    start_failed: list[BaseException] = []
+    try:  # the handlers restored and the stop's pipe closed however the run ends (main runs it in tests)
+        starting = time.monotonic()
+        # The nodes start on a thread of their own: start-up may take seconds (a model to load, a device to open), and
+        # Ctrl+C meanwhile must stop the run at once, not when the last node has started.
+        start_failed: list[BaseException] = []
 
-    def start() -> None:
-        try:
-            engine.start(patch, checked=True)  # load_patch has just checked it
-        except BaseException as error:  # re-raised on the main thread
-            start_failed.append(error)
+        def start() -> None:
+            try:
+                engine.start(patch, checked=True)  # load_patch has just checked it
+            except BaseException as error:  # re-raised on the main thread
+                start_failed.append(error)
 
-    starter = threading.Thread(target=start, name="exsampling-start", daemon=True)
-    starter.start()
-    def where_of(node_id: str) -> str:  # where a plugin's start() waits: "has not returned" alone left it to guess
-        kind = registry.types.get(patch.nodes[node_id].type) if node_id in patch.nodes else None
-        return running_at(starter.ident, kind) if kind is not None else ""
+        starter = threading.Thread(target=start, name="exsampling-start", daemon=True)
+        starter.start()
+        def where_of(node_id: str) -> str:  # where a plugin's start() waits: "has not returned" alone left it to guess
+            kind = registry.types.get(patch.nodes[node_id].type) if node_id in patch.nodes else None
+            return running_at(starter.ident, kind) if kind is not None else ""
 
-    watch = StartWatch(lambda node_id: patch.nodes[node_id].type if node_id in patch.nodes else "", args.start_notice,
-                       where_of)
-    while starter.is_alive() and not stop.wait(0.02):
-        node_id, call = engine.starting_call or (None, "start")
-        slow = watch.check(node_id, time.monotonic(), call)
-        if slow:
-            console.say(f"{time.strftime('%H:%M:%S')} {slow}")
-    interrupted = starter.is_alive()
-    if interrupted:  # a signal came during start-up: start no more nodes, and do not wait for the one starting
-        engine.abort_start()
-        starter.join(START_GRACE)
-    if start_failed:
-        raise start_failed[0]
-    if show is not None:
-        for node_id in samplers_of(patch):
-            if node_id not in started_nodes:
-                # Its start() failed, or the stop kept it from starting: it played nothing, and asked what it
-                # played, it told the console a Python error.
-                continue
-            node = engine.find_node(node_id)
-            if callable(getattr(node, "played", None)):
-                show.watch(node_id, node.played)  # type: ignore[union-attr]
-    running = time.monotonic()  # --for counts from here: the patch is running (start-up may take seconds)
-    if not stop.is_set():
-        name = patch.name or args.patch
-        # "running ExSampling: 11 nodes" read as all eleven running, the recorder that could not listen among them:
-        # its error may have scrolled away above the QR code, and the show had no way in for takes.
-        unstarted = [f"'{node_id}'" for node_id in patch.nodes if node_id not in started_nodes]
-        nodes = (f"{len(patch.nodes) - len(unstarted)} of {counted(len(patch.nodes), 'node')} (not started: "
-                 f"{', '.join(unstarted)})" if unstarted else counted(len(patch.nodes), "node"))
-        print(f"running {name}: {nodes}, {counted(len(patch.links), 'link')}, started in "
-              f"{running - starting:.1f} s" + (f"; for {args.duration:g} s" if args.duration else "; Ctrl+C stops"),
-              file=sys.stderr, flush=True)
-        watching = threading.Event()
-        watch_patch_file(args.patch, read, watching, console.say)
-        for node_id, (model, model_read) in models.items():
-            watch_file(model, model_read, watching, console.say, model_edited_text(model, node_id, args.patch))
-        check = " ".join([".venv/bin/exsampling check", args.patch, *(f"--nodes {folder}" for folder in args.nodes)])
-        for file, (types, code_read) in plugin_code.items():
-            watch_file(file, code_read, watching, console.say, node_file_edited_text(file, types, check))
-        stop.wait(args.duration)
-        watching.set()
-    if stopped_by:
-        console.say(stopping_text(stopped_by[0]))
-    ran = time.monotonic() - running
-    stopping.set()
-    console.stopping()
-    if show is not None:
-        show.stopping()
-    threading.Thread(target=watch_stop, args=(engine, watch.type_of, args.start_notice, console), daemon=True,
-                     name="exsampling-stop-watch").start()
-    clean = engine.stop(timeout=STOP_SECONDS)
-    stopping.clear()  # what follows (the summary) is no stop: a signal there is told as one in a run
-    console.flush_errors()  # how often an error came again since its last line, before the summary
-    # counted once, for the line and the JSON alike: a node whose stop was given up on may still report
-    kept = kept_takes(engine.ledger)  # named by the node they wait at, not their source alone
-    cut_off_by_source, unsent_by_node = cut_off_counts(engine.ledger), unsent_counts(engine)
-    uncounted = unsent_unknown(engine.status_snapshot())  # an output's count is a floor: why
-    held, uploads_cut = counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off")
-    arriving = counts_of(engine, "uploads_arriving")
-    cut_off = (joined(cut_off_news(engine.ledger, engine.errors, patch, registry, kept))
-               + unsent_text(unsent_by_node, uncounted) + phones_text(held, uploads_cut, arriving))
-    if show is not None:
-        show.close()
-    failed = dict(engine.error_counts)  # one C call: a node still running may add to it
-    never = [node_id for node_id in patch.nodes if node_id not in started_nodes]
-    # FILE:LINE of a classifier's model or a folder parameter that stopped its start, for the line and the JSON alike
-    places = {node_id: model_place(args.patch, patch, node_id, start_errors.get(node_id, "")) for node_id in never}
-    print((f"stopped during start-up, {time.monotonic() - starting:.1f} s in" if interrupted
-           else f"stopped after {ran:.1f} s running")
-          + ("" if clean else f" ({unfinished_text(engine.unfinished)})")
-          + (f"; {ends_text(told, not_loaded.count)}" if told else "")
-          + (recovered_text(sum(recovered.values()), sum(told.values()), recovered) if recovered else "")
-          + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
-          + cut_off, file=sys.stderr, flush=True)
-    for node_id in [n for n in never if n in start_errors or not interrupted]:
-        why = start_errors.get(node_id, "")
-        print(f"{places[node_id]}node '{node_id}' never started"
-              + (f": {why}" if why else ""), file=sys.stderr, flush=True)
-    stopped_first = [n for n in never if n not in start_errors and interrupted]
-    if stopped_first:  # a Ctrl+C in the default patch's start-up told eight nodes, one line each, the same why
-        names = ", ".join(f"'{n}'" for n in stopped_first)
-        print(f"node{'s' if len(stopped_first) > 1 else ''} {names} never started: the run was stopped first",
-              file=sys.stderr, flush=True)
-    # 130 after Ctrl+C, 143 after SIGTERM, 129 after SIGHUP, as a shell reports them
-    code = 128 + stopped_by[0] if stopped_by else NODE_NEVER_STARTED if never else 0
-    if mode == "json":  # the summary's counts for a script, which read only stdout: the text line is on stderr
-        console.json_line("RunStopped", time.time(), {
-            "seconds": round(time.monotonic() - starting if interrupted else ran, 3), "during_start_up": interrupted,
-            "clean": clean, "takes": dict(sorted(fates.items())), "takes_told": dict(sorted(told.items())),
-            "not_loaded": not_loaded.count, "recovered": sum(recovered.values()),
-            "recovered_by_source": recovered,
-            "node_errors": failed,
-            "never_started": {node_id: places[node_id] + start_errors[node_id] if start_errors.get(node_id)
-                              else "the run was stopped first" if interrupted else "" for node_id in never},
-            "cut_off": cut_off_by_source, "kept_by": dict(Counter(node for node, _why in kept.values())),
-            "unsent": unsent_by_node, "unsent_unknown": uncounted, "held_on_phones": held,
-            "uploads_cut_off": uploads_cut, "uploads_arriving": arriving,
-            "signal": signal.Signals(stopped_by[0]).name if stopped_by else None, "exit_status": code}, last=True)
-    return code
+        watch = StartWatch(lambda node_id: patch.nodes[node_id].type if node_id in patch.nodes else "",
+                           args.start_notice, where_of)
+        while starter.is_alive() and not stop.wait(0.02):
+            node_id, call = engine.starting_call or (None, "start")
+            slow = watch.check(node_id, time.monotonic(), call)
+            if slow:
+                console.say(f"{time.strftime('%H:%M:%S')} {slow}")
+        interrupted = starter.is_alive()
+        if interrupted:  # a signal came during start-up: start no more nodes, and do not wait for the one starting
+            engine.abort_start()
+            starter.join(START_GRACE)
+        if start_failed:
+            raise start_failed[0]
+        if show is not None:
+            for node_id in samplers_of(patch):
+                if node_id not in started_nodes:
+                    # Its start() failed, or the stop kept it from starting: it played nothing, and asked what it
+                    # played, it told the console a Python error.
+                    continue
+                node = engine.find_node(node_id)
+                if callable(getattr(node, "played", None)):
+                    show.watch(node_id, node.played)  # type: ignore[union-attr]
+        running = time.monotonic()  # --for counts from here: the patch is running (start-up may take seconds)
+        if not stop.is_set():
+            name = patch.name or args.patch
+            # "running ExSampling: 11 nodes" read as all eleven running, the recorder that could not listen among them:
+            # its error may have scrolled away above the QR code, and the show had no way in for takes.
+            unstarted = [f"'{node_id}'" for node_id in patch.nodes if node_id not in started_nodes]
+            nodes = (f"{len(patch.nodes) - len(unstarted)} of {counted(len(patch.nodes), 'node')} (not started: "
+                     f"{', '.join(unstarted)})" if unstarted else counted(len(patch.nodes), "node"))
+            print(f"running {name}: {nodes}, {counted(len(patch.links), 'link')}, started in "
+                  f"{running - starting:.1f} s" + (f"; for {args.duration:g} s" if args.duration else "; Ctrl+C stops"),
+                  file=sys.stderr, flush=True)
+            watching = threading.Event()
+            watch_patch_file(args.patch, read, watching, console.say)
+            for node_id, (model, model_read) in models.items():
+                watch_file(model, model_read, watching, console.say, model_edited_text(model, node_id, args.patch))
+            check = " ".join([".venv/bin/exsampling check", args.patch,
+                              *(f"--nodes {folder}" for folder in args.nodes)])
+            for file, (types, code_read) in plugin_code.items():
+                watch_file(file, code_read, watching, console.say, node_file_edited_text(file, types, check))
+            stop.wait(args.duration)
+            watching.set()
+        if stopped_by:
+            console.say(stopping_text(stopped_by[0]))
+        ran = time.monotonic() - running
+        stopping.set()
+        console.stopping()
+        if show is not None:
+            show.stopping()
+        threading.Thread(target=watch_stop, args=(engine, watch.type_of, args.start_notice, console), daemon=True,
+                         name="exsampling-stop-watch").start()
+        clean = engine.stop(timeout=STOP_SECONDS)
+        stopping.clear()  # what follows (the summary) is no stop: a signal there is told as one in a run
+        console.flush_errors()  # how often an error came again since its last line, before the summary
+        # counted once, for the line and the JSON alike: a node whose stop was given up on may still report
+        kept = kept_takes(engine.ledger)  # named by the node they wait at, not their source alone
+        cut_off_by_source, unsent_by_node = cut_off_counts(engine.ledger), unsent_counts(engine)
+        uncounted = unsent_unknown(engine.status_snapshot())  # an output's count is a floor: why
+        held, uploads_cut = counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off")
+        arriving = counts_of(engine, "uploads_arriving")
+        cut_off = (joined(cut_off_news(engine.ledger, engine.errors, patch, registry, kept))
+                   + unsent_text(unsent_by_node, uncounted) + phones_text(held, uploads_cut, arriving))
+        if show is not None:
+            show.close()
+        failed = dict(engine.error_counts)  # one C call: a node still running may add to it
+        never = [node_id for node_id in patch.nodes if node_id not in started_nodes]
+        # FILE:LINE of a classifier's model or a folder parameter that stopped its start, for the line and the JSON
+        # alike
+        places = {node_id: model_place(args.patch, patch, node_id, start_errors.get(node_id, "")) for node_id in never}
+        print((f"stopped during start-up, {time.monotonic() - starting:.1f} s in" if interrupted
+               else f"stopped after {ran:.1f} s running")
+              + ("" if clean else f" ({unfinished_text(engine.unfinished)})")
+              + (f"; {ends_text(told, not_loaded.count)}" if told else "")
+              + (recovered_text(sum(recovered.values()), sum(told.values()), recovered) if recovered else "")
+              + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
+              + cut_off, file=sys.stderr, flush=True)
+        for node_id in [n for n in never if n in start_errors or not interrupted]:
+            why = start_errors.get(node_id, "")
+            print(f"{places[node_id]}node '{node_id}' never started"
+                  + (f": {why}" if why else ""), file=sys.stderr, flush=True)
+        stopped_first = [n for n in never if n not in start_errors and interrupted]
+        if stopped_first:  # a Ctrl+C in the default patch's start-up told eight nodes, one line each, the same why
+            names = ", ".join(f"'{n}'" for n in stopped_first)
+            print(f"node{'s' if len(stopped_first) > 1 else ''} {names} never started: the run was stopped first",
+                  file=sys.stderr, flush=True)
+        # 130 after Ctrl+C, 143 after SIGTERM, 129 after SIGHUP, as a shell reports them
+        code = 128 + stopped_by[0] if stopped_by else NODE_NEVER_STARTED if never else 0
+        # the summary's counts for a script, which read only stdout: the text line is on stderr
+        if mode == "json":
+            console.json_line("RunStopped", time.time(), {
+                "seconds": round(time.monotonic() - starting if interrupted else ran, 3),
+                "during_start_up": interrupted,
+                "clean": clean, "takes": dict(sorted(fates.items())), "takes_told": dict(sorted(told.items())),
+                "not_loaded": not_loaded.count, "recovered": sum(recovered.values()),
+                "recovered_by_source": recovered,
+                "node_errors": failed,
+                "never_started": {node_id: places[node_id] + start_errors[node_id] if start_errors.get(node_id)
+                                  else "the run was stopped first" if interrupted else "" for node_id in never},
+                "cut_off": cut_off_by_source, "kept_by": dict(Counter(node for node, _why in kept.values())),
+                "unsent": unsent_by_node, "unsent_unknown": uncounted, "held_on_phones": held,
+                "uploads_cut_off": uploads_cut, "uploads_arriving": arriving,
+                "signal": signal.Signals(stopped_by[0]).name if stopped_by else None, "exit_status": code}, last=True)
+        return code
+    finally:
+        signals.uninstall()
 
 
 def model_place(patch_file: str, patch: Patch, node_id: str, why: str) -> str:

@@ -39,8 +39,8 @@ class SignalFlag:
     wait, and set() takes that lock. The handler runs on the main thread, between two of its bytecodes: landing
     inside the start-up's wait (50 a second, longer under a loaded machine's GIL switches) it waited for the lock
     its own thread held, for good. A CI run hung so 60 s after Ctrl+C during start-up. A pipe wakes the waiter
-    instead: set() writes a byte, wait() selects on its read end; nothing is ever read, so once set it stays
-    readable."""
+    instead: set() writes a byte, wait() polls its read end; nothing is ever read, so once set it stays readable.
+    poll, not select: select raises ValueError for a descriptor of 1024 or more (a process with many files open)."""
 
     def __init__(self) -> None:
         self._set = False
@@ -57,12 +57,16 @@ class SignalFlag:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Whether the flag is set, waiting up to ``timeout`` seconds (None: until it is). A signal during the
-        select runs its handler, which writes the byte: the select (retried by Python) then returns at once."""
+        poll runs its handler, which writes the byte: the poll (retried by Python) then returns at once."""
         if not self._set:
-            select.select([self._read], [], [], timeout)
+            poller = select.poll()
+            poller.register(self._read, select.POLLIN)
+            poller.poll(None if timeout is None else max(0, round(timeout * 1000)))  # milliseconds
         return self._set
 
     def close(self) -> None:
+        """Its pipe closed: only once no handler can set() it any more (a later byte would land in whatever file
+        reuses the descriptor)."""
         for fd in (self._read, self._write):
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -78,6 +82,7 @@ class StopSignals:
         self.stopping = threading.Event()  # the stop has begun, after --for or a signal
         self._first_at: list[float] = []  # when the first signal came
         self._same_signal = same_signal_seconds()  # read here, not in the handler
+        self._previous: dict[int, signal._HANDLER] = {}  # the handlers install() replaced
 
     def on_signal(self, signum: int, _frame: object) -> None:
         stopped_by = self.stopped_by
@@ -92,7 +97,16 @@ class StopSignals:
     def install(self) -> None:
         # SIGHUP: the terminal (or the ssh session) the show was started from closed: stop as cleanly as on Ctrl+C.
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, self.on_signal)
+            self._previous[sig] = signal.signal(sig, self.on_signal)
+
+    def uninstall(self) -> None:
+        """The handlers install() replaced put back, then the stop's pipe closed: a run called in-process (tests call
+        main(["run", ...]) 18 times) left two descriptors open each time. In that order: a signal between the two
+        would otherwise write its byte into whatever file had reused the descriptor."""
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous if previous is not None else signal.SIG_DFL)  # None: not set from Python
+        self._previous.clear()
+        self.stop.close()
 
 
 def stopping_text(signum: int) -> str:
