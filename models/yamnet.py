@@ -17,8 +17,9 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["BLOCKS", "EMBEDDING_SIZE", "N_CLASSES", "SAMPLE_RATE", "YamNet", "embed", "load_yamnet", "log_mel",
-           "mel_matrix", "pad_waveform", "patches", "pooled", "scores", "to_model_rate"]
+__all__ = ["BLOCKS", "EMBEDDING_SIZE", "FEATURES", "FEATURE_SIZE", "N_CLASSES", "SAMPLE_RATE", "YamNet", "embed",
+           "load_yamnet", "log_mel", "mel_matrix", "pad_waveform", "patches", "pooled", "scores", "take_features",
+           "to_model_rate"]
 
 SAMPLE_RATE = 16000
 WINDOW = 400  # 25 ms
@@ -31,6 +32,10 @@ PATCH_FRAMES = 96  # 0.96 s
 PATCH_HOP = 48  # 0.48 s
 EMBEDDING_SIZE = 1024
 N_CLASSES = 521
+FEATURE_SIZE = 2 * EMBEDDING_SIZE
+FEATURES = "padded-patches48-meanmax-2"
+"""Names how :func:`take_features` computes a take's features: change it with any change that alters them, so
+that features cached the old way are computed again."""
 BLOCKS: tuple[tuple[int, int], ...] = ((1, 64), (2, 128), (1, 128), (2, 256), (1, 256), (2, 512),
                                        (1, 512), (1, 512), (1, 512), (1, 512), (1, 512), (2, 1024), (1, 1024))
 """(stride, output channels) of MobileNetV1's 13 depthwise-separable blocks, after a 3x3 stride-2 conv to 32."""
@@ -149,3 +154,9 @@ def scores(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.n
     """AudioSet's 521 class scores of a take: each patch's sigmoid, averaged over patches (YAMNet's clip score)."""
     embeddings = torch.from_numpy(embed(model, y, sample_rate))
     return torch.sigmoid(model.logits(embeddings)).mean(dim=0).numpy()
+
+
+def take_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """A take's :data:`FEATURE_SIZE` float32 features (mono or ``(samples, channels)`` audio at any rate), as
+    :data:`FEATURES` names them: what a head on YAMNet reads."""
+    return pooled(embed(model, y, sample_rate)).astype(np.float32)

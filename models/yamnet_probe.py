@@ -27,7 +27,7 @@ import torch
 
 from .benchmark import DEFAULT_DATA
 from .oneshots import DEFAULT_CACHE
-from .yamnet import YamNet, embed, load_yamnet, log_mel, patches, pooled
+from .yamnet import FEATURES, YamNet, embed, load_yamnet, log_mel, patches, pooled, take_features
 from .yamnet_weights import build
 
 __all__ = ["FOLDS", "choose_c", "clip_rows", "features", "fit_probe", "fused", "paired", "shipped_probabilities",
@@ -37,9 +37,6 @@ FOLDS = (1, 2, 3, 4)
 """The folds the probe reads, and the only ones: the rest is held out for the independent check."""
 STRENGTHS = (0.003, 0.01, 0.03, 0.1, 0.3)
 """Inverse L2 strengths (scikit-learn's ``C``) tried by cross-validation on folds 1-3."""
-RECIPE = "padded-patches48-meanmax-2"
-"""Names how the cached features were computed; another recipe or other weights compute them again (2: takes
-padded to a whole number of patch hops, as YAMNet pads them)."""
 FUSION_WEIGHT = 0.5
 OTHER_WEIGHTS = (0.3, 0.7)
 """Fusion weights on the probe printed beside the fixed half: read off fold 4, so not a figure to quote."""
@@ -63,10 +60,10 @@ def _read(path: Path) -> tuple[np.ndarray, int]:
 def features(model: YamNet, weights: Path, data: Path, cache: Path,
              log: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Pooled features (``(clips, 2048)``), targets, folds and file names of folds 1-4, computed once and cached
-    beside the weights (keyed by the weights' digest and :data:`RECIPE`)."""
+    beside the weights (keyed by the weights' digest and :data:`~.yamnet.FEATURES`)."""
     rows = clip_rows(data)
     digest = hashlib.sha256(Path(weights).read_bytes()).hexdigest()[:12]
-    path = Path(cache) / "yamnet" / f"esc50_folds1-4_{RECIPE}_{digest}.npz"
+    path = Path(cache) / "yamnet" / f"esc50_folds1-4_{FEATURES}_{digest}.npz"
     names = [r["filename"] for r in rows]
     if path.is_file():
         saved = np.load(path)
@@ -75,7 +72,7 @@ def features(model: YamNet, weights: Path, data: Path, cache: Path,
     started = time.perf_counter()
     x = np.zeros((len(rows), 2048), np.float32)
     for i, row in enumerate(rows):
-        x[i] = pooled(embed(model, *_read(Path(data) / "audio" / row["filename"])))
+        x[i] = take_features(model, *_read(Path(data) / "audio" / row["filename"]))
         if log and (i + 1) % 200 == 0:
             print(f"embedded {i + 1}/{len(rows)} clips in {time.perf_counter() - started:.0f} s", flush=True)
     y = np.array([int(r["target"]) for r in rows])
