@@ -11,6 +11,7 @@ no ONNX package is needed to run it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from torch import nn
 
 __all__ = ["BLOCKS", "EMBEDDING_SIZE", "FEATURES", "FEATURE_SIZE", "N_CLASSES", "SAMPLE_RATE", "YamNet", "embed",
            "load_yamnet", "log_mel", "mel_matrix", "pad_waveform", "patches", "pooled", "scores", "take_features",
-           "to_model_rate"]
+           "to_model_rate", "yamnet_from_state"]
 
 SAMPLE_RATE = 16000
 WINDOW = 400  # 25 ms
@@ -132,8 +133,14 @@ class YamNet(nn.Module):
 def load_yamnet(path: str | Path) -> YamNet:
     """A :class:`YamNet` in float32, eval mode, from the file ``yamnet_weights build`` wrote (float16 weights)."""
     saved = torch.load(str(path), map_location="cpu", weights_only=True)
+    return yamnet_from_state(saved["state_dict"])
+
+
+def yamnet_from_state(state_dict: Mapping[str, torch.Tensor]) -> YamNet:
+    """A :class:`YamNet` in float32, eval mode, from its state dict (float16 or float32 tensors), as a model file
+    that carries YAMNet stores it."""
     model = YamNet()
-    model.load_state_dict({k: v.float() for k, v in saved["state_dict"].items()})
+    model.load_state_dict({k: v.float() for k, v in state_dict.items()})
     return model.eval()
 
 
