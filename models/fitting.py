@@ -28,11 +28,13 @@ __all__ = [
     "calibration_indices",
     "calibration_specs",
     "confusion_matrix",
+    "crop_steps",
     "fit",
     "init_head",
     "pooled_features",
     "predict_logits",
     "trunk_maps",
+    "trunk_steps",
 ]
 
 
@@ -264,27 +266,42 @@ def augmented_features(
     rng: np.random.Generator,
 ) -> tuple[torch.Tensor, np.ndarray]:
     """Pooled features of every whole input plus energy-weighted crops of its trunk maps."""
-    step_s = STEP_FRAMES / frame_rate()
-    lo = max(1, round(crop_seconds[0] / step_s))
-    hi = max(lo, round(crop_seconds[1] / step_s))
     feats: list[torch.Tensor] = []
     ys: list[int] = []
     for (m3h, m4h), p, t in zip(maps, powers, targets, strict=True):
         m3, m4 = m3h.float().unsqueeze(0), m4h.float().unsqueeze(0)
         feats.append(model.pool(m3, m4))
         ys.append(int(t))
-        n_steps = m3.shape[2]
-        weights = np.sqrt(_step_energy(p, n_steps)) + 1e-12
-        weights /= weights.sum()
-        for _ in range(crops_per_example):
-            length = int(rng.integers(lo, hi + 1))
-            if length >= n_steps:
-                continue
-            centre = int(rng.choice(n_steps, p=weights))
-            a = int(np.clip(centre - length // 2, 0, n_steps - length))
-            feats.append(model.pool(m3[:, :, a : a + length], m4[:, :, a : a + length]))
+        for a, b in crop_steps(p, m3.shape[2], crops_per_example, crop_seconds, rng):
+            feats.append(model.pool(m3[:, :, a:b], m4[:, :, a:b]))
             ys.append(int(t))
     return torch.cat(feats), np.array(ys, dtype=np.int64)
+
+
+def trunk_steps(power: np.ndarray) -> int:
+    """How many steps the trunk's maps of ``power`` have (:func:`trunk_maps` pads it to one step first)."""
+    return max(power.shape[0], STEP_FRAMES) // STEP_FRAMES
+
+
+def crop_steps(power: np.ndarray, n_steps: int, crops: int, crop_seconds: tuple[float, float],
+               rng: np.random.Generator) -> list[tuple[int, int]]:
+    """The ``[start, end)`` steps of up to ``crops`` energy-weighted crops of an input of ``n_steps`` trunk steps
+    (:func:`augmented_features`'s). Drawn from ``rng`` in a fixed order, so that the same generator gives the same
+    crops whether the trunk's maps are cropped or the audio they came from (YAMNet's features of each crop)."""
+    step_s = STEP_FRAMES / frame_rate()
+    lo = max(1, round(crop_seconds[0] / step_s))
+    hi = max(lo, round(crop_seconds[1] / step_s))
+    weights = np.sqrt(_step_energy(power, n_steps)) + 1e-12
+    weights /= weights.sum()
+    spans = []
+    for _ in range(crops):
+        length = int(rng.integers(lo, hi + 1))
+        if length >= n_steps:
+            continue
+        centre = int(rng.choice(n_steps, p=weights))
+        a = int(np.clip(centre - length // 2, 0, n_steps - length))
+        spans.append((a, a + length))
+    return spans
 
 
 def _fit_head(

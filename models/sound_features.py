@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -29,9 +29,10 @@ from .musical import SOURCES
 from .network import STEP_FRAMES, SoundNet, calibrate_int8, load_int8_trunk, read_tuned_trunk, script_int8_trunk
 from .oneshots import build, oneshot_folder
 
-__all__ = ["AMBIENT_NOISE", "ANALYSIS", "ESC50_PHONE_TAKE", "FeatureSet", "cache_key", "esc50_features",
-           "esc50_phone_features", "features", "features_current", "features_of_trunk", "load_parts", "noise_bank",
-           "oneshot_features", "pooled", "take_power", "trim", "trunk_model"]
+__all__ = ["AMBIENT_NOISE", "ANALYSIS", "CROP_SECONDS", "ESC50_CROPS", "ESC50_PHONE_TAKE", "FeatureSet", "Take",
+           "cache_key", "esc50_features", "esc50_phone_features", "esc50_phone_takes", "features", "features_current",
+           "features_of_trunk", "load_parts", "noise_bank", "oneshot_features", "oneshot_takes", "pooled",
+           "source_noises", "take_power", "take_span", "trim", "trunk_model"]
 
 AMBIENT_NOISE = ("rain", "wind", "sea_waves", "crackling_fire", "airplane", "train", "engine", "crickets",
                  "vacuum_cleaner", "washing_machine")
@@ -41,6 +42,9 @@ ESC50_PHONE_COPIES = 2
 ESC50_PHONE_TAKE = PhoneTakeConfig(crop_probability=0.0, pre_roll_seconds=0.1, noise_probability=0.5)
 """Phone takes of ESC-50 clips: whole (their crops are made from the trunk's maps), less often under noise (many
 are outdoor recordings already)."""
+ESC50_CROPS = 4
+CROP_SECONDS = (1.0, 2.5)
+"""Each ESC-50 clip's energy-weighted crops: how many, and their range of lengths."""
 MAX_SECONDS = 5.0
 """As the classifier node scores takes: the loudest 5 s."""
 TRIM_DB = 60.0
@@ -51,15 +55,30 @@ ANALYSIS = "2026-12-05: DC offset removed before analysis; trim levels measured 
 are computed again rather than trained on."""
 
 
+Take = tuple[np.ndarray, int, str, str, str]
+"""A take as the default patch trims it, its rate, label, group and kind: one row of a part's features."""
+
+
 @dataclass
 class FeatureSet:
-    """Pooled trunk features of one part of the data, with a label, group and kind for each row."""
+    """Pooled trunk features of one part of the data, with a label, group and kind for each row; and, where
+    :func:`~.yamnet_features.attach_yamnet` gave them, YAMNet's features of the same rows (saved apart)."""
 
     feats: torch.Tensor
     labels: list[str]
     groups: list[str]
     kinds: list[str]
     """``whole`` (an ESC-50 clip), ``crop`` (a crop of one), ``clean`` (a one-shot as rendered) or ``phone``."""
+    yamnet: torch.Tensor | None = None
+
+    def inputs(self, yamnet_scale: float = 0.0) -> torch.Tensor:
+        """What a head reads: the trunk's features alone (``yamnet_scale`` 0), or ``[feats | yamnet_scale *
+        yamnet]``, the layout of a head on both."""
+        if not yamnet_scale:
+            return self.feats
+        if self.yamnet is None:
+            raise ValueError("these features have no YAMNet features beside them (train_sounds --yamnet)")
+        return torch.cat([self.feats, yamnet_scale * self.yamnet], dim=1)
 
     def save(self, path: Path) -> None:
         torch.save({"feats": self.feats.half(), "labels": self.labels, "groups": self.groups,
@@ -72,13 +91,15 @@ class FeatureSet:
 
     @staticmethod
     def concat(parts: Sequence[FeatureSet]) -> FeatureSet:
+        yamnets = [p.yamnet for p in parts]
+        yamnet = torch.cat([y for y in yamnets if y is not None]) if all(y is not None for y in yamnets) else None
         return FeatureSet(torch.cat([p.feats for p in parts]), [x for p in parts for x in p.labels],
-                          [x for p in parts for x in p.groups], [x for p in parts for x in p.kinds])
+                          [x for p in parts for x in p.groups], [x for p in parts for x in p.kinds], yamnet)
 
     def select(self, keep: Sequence[bool]) -> FeatureSet:
         idx = [i for i, k in enumerate(keep) if k]
         return FeatureSet(self.feats[idx], [self.labels[i] for i in idx], [self.groups[i] for i in idx],
-                          [self.kinds[i] for i in idx])
+                          [self.kinds[i] for i in idx], None if self.yamnet is None else self.yamnet[idx])
 
 
 def trim(mono: np.ndarray, rate: int, top_db: float = TRIM_DB) -> np.ndarray:
@@ -90,10 +111,15 @@ def trim(mono: np.ndarray, rate: int, top_db: float = TRIM_DB) -> np.ndarray:
     return mono[start:end] if end > start else mono
 
 
+def take_span(mono: np.ndarray, rate: int) -> np.ndarray:
+    """What the classifier hears of a take: its loudest 5 s."""
+    first, last = loudest_span(mono, rate, MAX_SECONDS)
+    return mono[first:last]
+
+
 def take_power(mono: np.ndarray, rate: int) -> np.ndarray:
     """What the classifier analyses of a take: the loudest 5 s, as mel power, at least one trunk step long."""
-    first, last = loudest_span(mono, rate, MAX_SECONDS)
-    power = analyse(mono[first:last], rate)
+    power = analyse(take_span(mono, rate), rate)
     if power.shape[0] < STEP_FRAMES:
         power = np.concatenate([power, np.zeros((STEP_FRAMES - power.shape[0], power.shape[1]), np.float32)])
     return power
@@ -113,6 +139,17 @@ def pooled(model: SoundNet, powers: Sequence[np.ndarray], batch: int = 32) -> to
             x = torch.from_numpy(np.stack([compress(powers[i]) for i in chunk]))
             out[chunk] = model.pool(*model.sequence(x))
     return out
+
+
+def _pooled_takes(model: SoundNet, takes: Iterator[Take]) -> FeatureSet:
+    """The trunk's pooled features of each take, one at a time analysed (a source's takes would fill gigabytes)."""
+    powers, labels, groups, kinds = [], [], [], []
+    for take, rate, label, group, kind in takes:
+        powers.append(take_power(take, rate))
+        labels.append(label)
+        groups.append(group)
+        kinds.append(kind)
+    return FeatureSet(pooled(model, powers), labels, groups, kinds)
 
 
 @cache
@@ -144,8 +181,8 @@ def esc50_features(model: SoundNet, data: Path, fold: int, seed: int) -> Feature
     rows: list[torch.Tensor] = []
     labels, groups, kinds = [], [], []
     for i, example in enumerate(ds.examples):  # one clip at a time, so that its first row is the whole clip
-        feats, _ = augmented_features(model, maps[i : i + 1], powers[i : i + 1], targets[i : i + 1], 4,
-                                      (1.0, 2.5), rng)
+        feats, _ = augmented_features(model, maps[i : i + 1], powers[i : i + 1], targets[i : i + 1], ESC50_CROPS,
+                                      CROP_SECONDS, rng)
         rows.append(feats)
         labels += [example.label] * len(feats)
         groups += [f"esc50/{example.group}"] * len(feats)
@@ -162,35 +199,36 @@ def esc50_phone_features(model: SoundNet, data: Path, fold: int, copies: int, se
     """``copies`` random phone takes (:data:`ESC50_PHONE_TAKE`) of each clip of one ESC-50 fold (``phone``), trimmed
     and analysed as the default patch does: a dog or a door knock recorded on a phone in a room, as the musical
     one-shots are, so that the everyday classes are not the only ones met only as studio clips."""
+    return _pooled_takes(model, esc50_phone_takes(data, fold, copies, seed))
+
+
+def esc50_phone_takes(data: Path, fold: int, copies: int, seed: int) -> Iterator[Take]:
+    """The trimmed takes of :func:`esc50_phone_features`' rows, in its order (drawn from the same generator)."""
     ds = load_dataset(data, folds=[fold])
     rng = np.random.default_rng([seed, fold, 1])
-    powers, labels, groups = [], [], []
     for example in ds.examples:
         y, rate = _load_audio(example.path)
         for _ in range(copies):
             take = phone_take(y, rate, rng, noise_bank(data, rate), ESC50_PHONE_TAKE)
-            powers.append(take_power(trim(take, rate), rate))
-            labels.append(example.label)
-            groups.append(f"esc50/{example.group}")
-    return FeatureSet(pooled(model, powers), labels, groups, ["phone"] * len(labels))
+            yield trim(take, rate), rate, example.label, f"esc50/{example.group}", "phone"
 
 
 def oneshot_features(model: SoundNet, folder: Path, source: str, noises: Sequence[np.ndarray],
                      copies: int, seed: int) -> FeatureSet:
     """Each one-shot of a source as rendered (``clean``) and as ``copies`` random phone takes (``phone``),
     trimmed as the default patch trims, analysed as the classifier analyses."""
+    return _pooled_takes(model, oneshot_takes(folder, source, noises, copies, seed))
+
+
+def oneshot_takes(folder: Path, source: str, noises: Sequence[np.ndarray], copies: int, seed: int) -> Iterator[Take]:
+    """The trimmed takes of :func:`oneshot_features`' rows, in its order (drawn from the same generator)."""
     files = sorted((folder / source).glob("*/*.flac"))
     rng = np.random.default_rng([seed, sum(map(ord, source))])
-    powers, labels, groups, kinds = [], [], [], []
     for path in files:
         y, rate = _load_audio(path)
         versions = [("clean", y)] + [("phone", phone_take(y, rate, rng, noises)) for _ in range(copies)]
         for kind, version in versions:
-            powers.append(take_power(trim(version, rate), rate))
-            labels.append(path.parent.name)
-            groups.append(f"{source}/{path.stem}")
-            kinds.append(kind)
-    return FeatureSet(pooled(model, powers), labels, groups, kinds)
+            yield trim(version, rate), rate, path.parent.name, f"{source}/{path.stem}", kind
 
 
 def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGMENTED_COPIES) -> dict[str, Path]:
@@ -227,9 +265,7 @@ def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGM
         if features_current(parts[source.name], manifest.get(source.name)):
             continue
         t0 = time.perf_counter()
-        rates = {_rate_of(p) for p in (folder / source.name).glob("*/*.flac")}
-        rate = max(rates) if rates else 44100
-        part = oneshot_features(model, folder, source.name, noise_bank(data, rate), copies, seed)
+        part = oneshot_features(model, folder, source.name, source_noises(data, folder, source.name), copies, seed)
         part.save(parts[source.name])
         _made_from(parts[source.name]).write_text(json.dumps(manifest.get(source.name), sort_keys=True))
         print(f"features {source.name}: {len(part.labels)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
@@ -264,6 +300,12 @@ def features_current(features_file: Path, manifest_entry: object) -> bool:
     made_from = _made_from(features_file)
     return (features_file.is_file() and made_from.is_file()
             and made_from.read_text() == json.dumps(manifest_entry, sort_keys=True))
+
+
+def source_noises(data: Path, folder: Path, source: str) -> tuple[np.ndarray, ...]:
+    """The background noises under a source's phone takes: :func:`noise_bank` at the source's highest rate."""
+    rates = {_rate_of(p) for p in (folder / source).glob("*/*.flac")}
+    return noise_bank(data, max(rates) if rates else 44100)
 
 
 def _rate_of(path: Path) -> int:

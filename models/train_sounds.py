@@ -41,6 +41,7 @@ from .classifier import SHIPPED_MODEL, save_head_file, save_model_file
 from .musical import SOURCES
 from .oneshots import DEFAULT_CACHE, oneshot_folder
 from .sound_features import AUGMENTED_COPIES, FeatureSet, features, load_parts, trunk_model
+from .yamnet_features import attach_yamnet, weights_digest, yamnet_features
 
 __all__ = ["FeatureSet", "calibration_table", "fit_head", "fit_heads", "loso", "main", "ship",
            "summary_table"]
@@ -54,6 +55,11 @@ VALIDATION_SOURCE = "lmms"
 HEAD_C = 0.0054
 """The head's inverse L2 strength. The penalty is divided by the number of distinct recordings, which nearly
 doubled with 96 notes a class: 0.01 with 48, scaled by 12,700 / 23,400 recordings, keeps the penalty's weight."""
+YAMNET_SCALE = 1.0
+"""The weight of YAMNet's standardised features beside the trunk's (``--yamnet-scale``): chosen by the ESC-50
+cross-validation of the ``esc50`` phase (models/MODEL_CARD.md, "Lead: YAMNet")."""
+YAMNET_HEAD = "sounds_yamnet_head.pt"
+"""What ``ship --yamnet`` writes: the head on aiSFX's and YAMNet's features (:func:`save_yamnet_head`)."""
 GATE_JUDGE = "slot"
 """As the default patch's confidence gate (``judge``): its threshold is read off the best slot's probability."""
 
@@ -105,7 +111,7 @@ def _normalized(table: Mapping[str, str]) -> dict[str, str]:
 
 def fit_head(train: FeatureSet, labels: Sequence[str], c: float, epochs: int, seed: int = 0,
              batch_size: int = 512, lr: float = 3e-3, slot_weight: float = 0.0,
-             table: Mapping[str, str] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+             table: Mapping[str, str] | None = None, yamnet_scale: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Class-balanced, L2-regularised softmax regression on the rows of ``train``; returns (weight, bias).
 
     The same objective as the ESC-50 recipe's (``fitting._softmax_regression``: mean cross-entropy plus
@@ -114,6 +120,8 @@ def fit_head(train: FeatureSet, labels: Sequence[str], c: float, epochs: int, se
     12,288 features, 300 full-batch steps took a quarter of an hour on 2 cores; ``epochs`` passes take a minute.
     With ``slot_weight``, the cross-entropy of the slot (``table``'s sum over labels, :func:`slot_groups`) is
     added with that weight: mistaking a label for another of the same slot costs less than for another slot's.
+    With ``yamnet_scale``, the head reads ``train.inputs(yamnet_scale)``, ``[aiSFX | yamnet_scale * YAMNet]``:
+    :func:`standardised` keeps the scale (the YAMNet block weighs ``yamnet_scale`` against the trunk's).
     """
     index = {label: i for i, label in enumerate(labels)}
     y = torch.tensor([index[label] for label in train.labels])
@@ -122,9 +130,8 @@ def fit_head(train: FeatureSet, labels: Sequence[str], c: float, epochs: int, se
     counts = torch.bincount(y, minlength=len(labels)).float()
     weights = (1.0 / counts.clamp(min=1))[y]
     weights *= len(y) / weights.sum()
-    mu = train.feats.mean(0)
-    sigma = train.feats.std(0) + 1e-4
-    z = (train.feats - mu) / sigma
+    feats, mu, sigma = standardised(train, yamnet_scale)
+    z = (feats - mu) / sigma
     n_ref = len(set(train.groups))
     generator = torch.Generator().manual_seed(seed)
     lin = torch.nn.Linear(z.shape[1], len(labels))
@@ -153,12 +160,22 @@ def fit_head(train: FeatureSet, labels: Sequence[str], c: float, epochs: int, se
     return weight.detach(), bias.detach()
 
 
+def standardised(train: FeatureSet, yamnet_scale: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The head's inputs with the mean and spread that standardise them, column by column. Each column's spread is
+    that of the features before ``yamnet_scale``: a spread of the scaled column would undo the scale, so that it
+    could not weigh YAMNet's block against the trunk's (the L2 penalty is on the standardised weights)."""
+    feats = train.inputs(yamnet_scale)
+    spread = [train.feats.std(0)] + ([] if not yamnet_scale or train.yamnet is None else [train.yamnet.std(0)])
+    return feats, feats.mean(0), torch.cat(spread) + 1e-4
+
+
 def fit_heads(train: FeatureSet, labels: Sequence[str], c: float, epochs: int, seeds: int,
               slot_weight: float = 0.0, batch_size: int = 512,
-              table: Mapping[str, str] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+              table: Mapping[str, str] | None = None, yamnet_scale: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
     """The mean of ``seeds`` heads of :func:`fit_head`, seeds 0, 1, ... (another mini-batch order each): itself
     one linear head (the mean of their logits), whose figures vary less from one fit to the next than any one's."""
-    fits = [fit_head(train, labels, c, epochs, seed, batch_size, slot_weight=slot_weight, table=table)
+    fits = [fit_head(train, labels, c, epochs, seed, batch_size, slot_weight=slot_weight, table=table,
+                     yamnet_scale=yamnet_scale)
             for seed in range(seeds)]
     return torch.stack([w for w, _ in fits]).mean(0), torch.stack([b for _, b in fits]).mean(0)
 
@@ -179,10 +196,11 @@ def left_out_with(source: str) -> list[str]:
 
 
 def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_weight: float = 0.0,
-         seeds: int = 1) -> dict:
+         seeds: int = 1, yamnet_scale: float = 0.0) -> dict:
     """Leave each musical source out in turn, with the other sources of its package (ESC-50 fold 4 always out);
     score what was left out. Slots are summed by :func:`calibration_table`'s rows, recorded in the summary
-    (``gate_table``) for ``ship`` to write beside the threshold."""
+    (``gate_table``) for ``ship`` to write beside the threshold. With ``yamnet_scale``, the heads read YAMNet's
+    features beside the trunk's (:meth:`FeatureSet.inputs`)."""
     labels = all_labels(parts)
     gate_table = calibration_table(labels)
     by_slot = _normalized(gate_table)
@@ -199,12 +217,13 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
         if out_too not in fitted:
             train = FeatureSet.concat(esc_train + [p for name, p in parts.items()
                                                    if not name.startswith("esc50") and name not in out_too])
-            fitted[out_too] = fit_heads(train, labels, c, epochs, seeds, slot_weight, table=gate_table)
+            fitted[out_too] = fit_heads(train, labels, c, epochs, seeds, slot_weight, table=gate_table,
+                                        yamnet_scale=yamnet_scale)
         weight, bias = fitted[out_too]
         heads[source] = (weight, bias)
         test = parts[source]
-        logits = _logits(test.feats, weight, bias)
-        esc_logits = _logits(fold4.feats, weight, bias)
+        logits = _logits(test.inputs(yamnet_scale), weight, bias)
+        esc_logits = _logits(fold4.inputs(yamnet_scale), weight, bias)
         esc_acc = float((esc_logits.argmax(1) == np.array([index[x] for x in fold4.labels])).mean())
         held[source] = {"esc50_fold4_top1": esc_acc, "seconds": time.perf_counter() - t0, "rows": len(test.labels)}
         pooled_logits.append(logits)
@@ -233,7 +252,7 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
     threshold = choose_threshold(outcome["confidence"][calibrate_rows], outcome["right"][calibrate_rows])
     summary: dict = {"labels": labels, "temperature": temperature, "ece": ece, "ece_before": ece_raw,
                      "reliability": bins, "reliability_before": bins_raw, "gate_threshold": threshold,
-                     "gate_table": gate_table, "sources": held}
+                     "gate_table": gate_table, "sources": held, "yamnet_scale": yamnet_scale}
     for name in sorted(set(kinds)):
         rows = kinds == name
         for choose in ("slot", "label"):
@@ -252,7 +271,8 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
     reliability_png(bins_raw, bins, out / "reliability.png")
     validation = heads.get(VALIDATION_SOURCE)
     if validation is not None:
-        torch.save({"weight": validation[0], "bias": validation[1], "labels": labels}, out / "validation_head.pt")
+        torch.save({"weight": validation[0], "bias": validation[1], "labels": labels, "yamnet_scale": yamnet_scale},
+                   out / "validation_head.pt")
     return summary
 
 
@@ -272,17 +292,25 @@ def _per_class(summary: dict, probs: np.ndarray, labels: Sequence[str], truth: S
 
 
 def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, summary: dict, c: float,
-         epochs: int, seed: int, out: Path, slot_weight: float = 0.0, seeds: int = 1) -> Path:
+         epochs: int, seed: int, out: Path, slot_weight: float = 0.0, seeds: int = 1,
+         yamnet: tuple[float, str] | None = None) -> Path:
     """Train on everything, fold the temperature into the head, calibrate the int8 trunk, write the model and
     the validation head (the ``loso`` head without :data:`VALIDATION_SOURCE`). The model's ``gate_table`` is the
-    rows ``summary``'s threshold was calibrated with (:func:`summary_table`), and the head sums slots by them."""
+    rows ``summary``'s threshold was calibrated with (:func:`summary_table`), and the head sums slots by them.
+    With ``yamnet`` (the scale, YAMNet's weights' SHA-256), the head reads YAMNet's features too: no model file
+    carries such a head yet, so it is written alone (:data:`YAMNET_HEAD`, :func:`save_yamnet_head`)."""
     labels = all_labels(parts)
     temperature = float(summary["temperature"])
     gate_table = summary_table(summary, labels)
     t0 = time.perf_counter()
     weight, bias = fit_heads(FeatureSet.concat(list(parts.values())), labels, c, epochs, seeds, slot_weight,
-                             table=gate_table)
+                             table=gate_table, yamnet_scale=yamnet[0] if yamnet else 0.0)
     seconds = time.perf_counter() - t0
+    if yamnet is not None:
+        meta = {"temperature": temperature, "gate_threshold": summary["gate_threshold"], "gate_judge": GATE_JUDGE,
+                "gate_table": gate_table, "ece": summary["ece"], "head_seconds": seconds,
+                "head": {"c": c, "epochs": epochs, "slot_weight": slot_weight, "seeds": seeds}}
+        return save_yamnet_head(out / YAMNET_HEAD, weight / temperature, bias / temperature, labels, yamnet, meta)
     model = trunk_model(trunk, len(labels))
     with torch.no_grad():
         model.head.fc.weight.copy_(weight / temperature)
@@ -313,9 +341,64 @@ def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, sum
     return path
 
 
+def esc50_scales(parts: Mapping[str, FeatureSet], c: float, epochs: int, scales: Sequence[float], seeds: int = 1,
+                 slot_weight: float = 0.0) -> dict[float, dict[str, Any]]:
+    """ESC-50 alone, with the recipe's head: for each YAMNet scale (0: the trunk's features alone), the top-1 of
+    whole (trimmed) clips by leave-one-fold-out within folds 1-3 (which chooses the scale), and fold 4's, trimmed
+    and untrimmed, by a head trained on folds 1-3 (clips, crops, phone takes)."""
+    labels = sorted({label for f in (1, 2, 3, 4) for label in parts[f"esc50_fold{f}"].labels})
+    table = calibration_table(labels)
+
+    def top1(head: tuple[torch.Tensor, torch.Tensor], fold: int, kind: str, scale: float) -> float:
+        part = parts[f"esc50_fold{fold}"]
+        test = part.select([k == kind for k in part.kinds])
+        truth = np.array([labels.index(label) for label in test.labels])
+        return float((_logits(test.inputs(scale), *head).argmax(1) == truth).mean())
+
+    results: dict[float, dict[str, Any]] = {}
+    for scale in scales:
+        def head(folds: Sequence[int], scale: float = scale) -> tuple[torch.Tensor, torch.Tensor]:
+            train = FeatureSet.concat([parts[f"{kind}{f}"] for f in folds
+                                       for kind in ("esc50_fold", "esc50_phone_fold")])
+            return fit_heads(train, labels, c, epochs, seeds, slot_weight, table=table, yamnet_scale=scale)
+
+        cv = [top1(head([f for f in (1, 2, 3) if f != held]), held, "whole", scale) for held in (1, 2, 3)]
+        final = head([1, 2, 3])
+        results[scale] = {"cv_top1": float(np.mean(cv)), "cv_folds": cv, "fold4_top1": top1(final, 4, "whole", scale),
+                          "fold4_untrimmed_top1": top1(final, 4, "untrimmed", scale)}
+        print(f"esc50 yamnet scale {scale}: " + json.dumps(results[scale]), flush=True)
+    chosen = max(scales, key=lambda scale: results[scale]["cv_top1"])
+    print(f"esc50: scale chosen by CV on folds 1-3: {chosen}; fold 4 top-1 {100 * results[chosen]['fold4_top1']:.2f}%",
+          flush=True)
+    return results
+
+
+def save_yamnet_head(path: Path, weight: torch.Tensor, bias: torch.Tensor, labels: Sequence[str],
+                     yamnet: tuple[float, str], meta: Mapping[str, Any]) -> Path:
+    """A head on both trunks, for the model file that will carry YAMNet: ``logits = weight @ x + bias`` where
+    ``x = [aiSFX pooled features (the int8 trunk's, SoundNet.pool) | yamnet_scale * yamnet.take_features(take)]``,
+    both of the take's loudest 5 s after the trim (the temperature already folded in)."""
+    from .yamnet import FEATURE_SIZE, FEATURES
+
+    scale, digest = yamnet
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"weight": weight, "bias": bias, "labels": list(labels), "yamnet_scale": scale,
+                "layout": {"aisfx": int(weight.shape[1]) - FEATURE_SIZE, "yamnet": FEATURE_SIZE},
+                "yamnet_features": FEATURES, "yamnet_weights_sha256": digest, "meta": dict(meta)}, path)
+    print(f"head on aiSFX and YAMNet: {path} ({len(labels)} labels, YAMNet scale {scale})", flush=True)
+    return path
+
+
+def _yamnet_weights(cache: Path) -> Path:
+    from .yamnet_weights import build
+
+    return build(cache)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("phase", choices=["features", "loso", "ship", "all"])
+    ap.add_argument("phase", choices=["features", "loso", "ship", "all", "esc50"],
+                    help="esc50: ESC-50 alone, the trunk's features against both at each --yamnet-scales")
     ap.add_argument("--cache", default=str(DEFAULT_CACHE), help="downloads, one-shots and features (%(default)s)")
     ap.add_argument("--data", default=str(DEFAULT_DATA), help="ESC-50 folds 1-4 (%(default)s)")
     ap.add_argument("--trunk", default=str(SHIPPED_SOUNDS if SHIPPED_SOUNDS.is_file() else SHIPPED_MODEL),
@@ -330,6 +413,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="heads fitted with seeds 0, 1, ... and averaged into each head (%(default)s)")
     ap.add_argument("--copies", type=int, default=AUGMENTED_COPIES,
                     help="phone takes made of each one-shot (%(default)s; features of another count need a new cache)")
+    ap.add_argument("--yamnet", action=argparse.BooleanOptionalAction, default=False,
+                    help="the head reads YAMNet's features beside the trunk's (%(default)s)")
+    ap.add_argument("--yamnet-scale", type=float, default=YAMNET_SCALE,
+                    help="weight of YAMNet's standardised features beside the trunk's (%(default)s)")
+    ap.add_argument("--yamnet-scales", default="0,0.5,1,2", help="the scales the esc50 phase compares (%(default)s)")
     cores = len(os.sched_getaffinity(0))
     ap.add_argument("--threads", type=at_least(1), default=cores, metavar="N",
                     help="CPU threads for the whole training, features and int8 calibration included (default: the "
@@ -341,20 +429,29 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
     paths = features(cache, data, trunk, args.seed, args.copies)
+    if args.phase == "esc50":
+        paths = {name: path for name, path in paths.items() if name.startswith("esc50")}
+    yamnet = _yamnet_weights(cache) if args.yamnet or args.phase == "esc50" else None
+    yamnet_paths = yamnet_features(cache, data, list(paths), yamnet, args.seed, args.copies) if yamnet else {}
     print(f"features ready in {time.perf_counter() - t0:.0f} s", flush=True)
     if args.phase == "features":
         return 0
     parts = load_parts(paths)
+    attach_yamnet(parts, yamnet_paths)
+    if args.phase == "esc50":
+        scales = [float(x) for x in args.yamnet_scales.split(",")]
+        esc50_scales(parts, args.head_c, args.epochs, scales, args.head_seeds, args.slot_weight)
+        return 0
+    scale = args.yamnet_scale if args.yamnet else 0.0
     summary_path = out / "loso.json"
-    if args.phase in ("loso", "all") or not summary_path.is_file():
-        summary = loso(parts, args.head_c, args.epochs, out, args.slot_weight, args.head_seeds)
-    else:
-        summary = json.loads(summary_path.read_text())
+    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    if args.phase in ("loso", "all") or summary.get("yamnet_scale", 0.0) != scale:
+        summary = loso(parts, args.head_c, args.epochs, out, args.slot_weight, args.head_seeds, scale)
     print(json.dumps({k: summary[k] for k in ("temperature", "ece", "ece_before", "gate_threshold", "by_part")},
                      indent=1), flush=True)
     if args.phase in ("ship", "all"):
         ship(parts, trunk, data, cache, summary, args.head_c, args.epochs, args.seed, out, args.slot_weight,
-             args.head_seeds)
+             args.head_seeds, (scale, weights_digest(yamnet)) if yamnet and scale else None)
     print(f"done in {time.perf_counter() - t0:.0f} s", flush=True)
     return 0
 

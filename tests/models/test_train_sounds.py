@@ -151,3 +151,49 @@ def test_training_refuses_no_threads(capsys: pytest.CaptureFixture[str]) -> None
     with pytest.raises(SystemExit) as stop:
         train_sounds.main(["features", "--threads", "0"])
     assert stop.value.code == 2 and "--threads: must be at least 1, not 0" in capsys.readouterr().err
+
+
+def with_yamnet(data: FeatureSet, yamnet: torch.Tensor, noise_seed: int = 5) -> FeatureSet:
+    """``data`` whose trunk features are noise and whose YAMNet features are ``yamnet``."""
+    noise = torch.randn(data.feats.shape, generator=torch.Generator().manual_seed(noise_seed))
+    return FeatureSet(noise, data.labels, data.groups, data.kinds, yamnet)
+
+
+def true_probability(data: FeatureSet, weight: torch.Tensor, bias: torch.Tensor, scale: float) -> float:
+    probs = torch.softmax(data.inputs(scale) @ weight.T + bias, dim=1)
+    truth = torch.tensor([LABELS.index(label) for label in data.labels])
+    return float(probs[torch.arange(len(truth)), truth].mean())
+
+
+def test_the_yamnet_scale_weighs_its_features_against_the_trunks() -> None:
+    """Standardising each column by its own spread would undo any scale: the scale must survive it, weighing
+    YAMNet's block in the L2 penalty, and the head must read ``[trunk | scale * YAMNet]``."""
+    train, test = (with_yamnet(blobs(rows_seed=s), blobs(rows_seed=s).feats, noise_seed=s) for s in (0, 1))
+    scores = {}
+    for scale in (0.05, 5.0):
+        weight, bias = fit_head(train, LABELS, c=0.01, epochs=30, batch_size=64, yamnet_scale=scale)
+        assert weight.shape == (3, 32)
+        scores[scale] = true_probability(test, weight, bias, scale)
+    assert scores[5.0] > 0.85, "the YAMNet block, weighed up, carries the labels"  # 0.94
+    assert scores[0.05] < 0.45, "weighed down, the penalty keeps its weights small"  # 0.35 (1/3: none)
+    alone = fit_head(train, LABELS, c=0.01, epochs=30, batch_size=64)
+    assert alone[0].shape == (3, 16) and true_probability(test, *alone, 0.0) < 0.45, "the trunk's noise alone"
+
+
+def test_loso_and_ship_with_yamnet_record_the_scale_and_layout(tmp_path: Path) -> None:
+    from exsampling_patch.models.yamnet import FEATURE_SIZE
+
+    parts = musical_parts()
+    parts["lmms"] = parts.pop("tonejs")  # the source the validation head leaves out
+    for i, part in enumerate(parts.values()):
+        part.yamnet = torch.randn(len(part.labels), FEATURE_SIZE, generator=torch.Generator().manual_seed(i))
+    summary = train_sounds.loso(parts, c=0.01, epochs=1, out=tmp_path, yamnet_scale=0.5)
+    assert summary["yamnet_scale"] == 0.5
+    head = torch.load(tmp_path / "validation_head.pt", weights_only=True)
+    assert head["yamnet_scale"] == 0.5 and head["weight"].shape == (3, 16 + FEATURE_SIZE)
+    shipped = train_sounds.ship(parts, tmp_path, tmp_path, tmp_path, summary, c=0.01, epochs=1, seed=0,
+                                out=tmp_path / "ship", yamnet=(0.5, "ab" * 32))
+    saved = torch.load(shipped, weights_only=True)
+    assert shipped.name == train_sounds.YAMNET_HEAD and saved["yamnet_scale"] == 0.5
+    assert saved["layout"] == {"aisfx": 16, "yamnet": FEATURE_SIZE} and saved["weight"].shape == (3, 16 + FEATURE_SIZE)
+    assert saved["meta"]["temperature"] == summary["temperature"]
