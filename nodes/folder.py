@@ -206,6 +206,9 @@ class FolderSource(JournalStart):
                            taken_before=self._taken_before, journal=str(self._lock_key))
 
     _closes: CloseWatch | None = None
+    #: Scans that ended with every file there read as it is (or left alone): none is read until one changes. What a
+    #: wait for "nothing more comes" waits on (two of them begun after it), not a guessed time (tests, diagnostics).
+    idle_scans = 0
     _left_alone = 0  # files there before the node's first start on the folder, not read (no include_existing)
     _journal: FolderJournal | None = None
     _folder_lock: FolderLock | None = None
@@ -377,6 +380,8 @@ class FolderSource(JournalStart):
             self._unsure = {p: s for p, s in self._unsure.items() if current.get(p) == s}
             if self._doubt:  # out of doubt once changed (its events heard) or read
                 self._doubt = {p: s for p, s in self._doubt.items() if current.get(p) == s and not self._read_as(p, s)}
+            if not self._todo:
+                self.idle_scans += 1
             self._wake.wait(self.poll_interval)
             self._wake.clear()
 

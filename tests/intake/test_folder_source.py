@@ -33,9 +33,17 @@ def file_name(take: Take) -> str:
     return take.path.name
 
 
+def settled(node: FolderSource, seconds: float = 10.0) -> None:
+    """Return once two scans begun after this call found every file read as it is (or left alone): a take that should
+    not come (a file read twice, half-written first; one that should have been skipped) has come by then, however slow
+    the host. A fixed sleep guessed how long that takes."""
+    since = node.idle_scans
+    assert wait_for(lambda: node.idle_scans >= since + 2, seconds), "the folder source never caught up"
+
+
 def emitted(folder: Path, expected: int) -> list[str]:
     """The files the folder source passes on when started on ``folder`` (recursive, the files already there), once
-    it has passed on ``expected`` of them (or 10 s on) and 0.3 s more for any others."""
+    it has passed on ``expected`` of them (or 10 s on) and caught up with every file there (:func:`settled`)."""
     context = NodeContext(folder)
     node = FolderSource("inbox", {"folder": str(folder), "recursive": True, "include_existing": True,
                                   "poll_interval": 0.01, "settle_time": 0.05}, context)
@@ -44,7 +52,7 @@ def emitted(folder: Path, expected: int) -> list[str]:
         # Files there at start are read once they stayed unchanged for settle_time: a fixed 0.3 s read 3 of 6 on a
         # busy host (decoding an MP3 and an OGG among them), so the ones expected are waited for.
         wait_for(lambda: len(context.emitted) >= expected)
-        time.sleep(0.3)  # any more (a file that should have been skipped) would come now
+        settled(node)  # any more (a file that should have been skipped) came by now
     finally:
         node.stop()
     assert context.errors == []
@@ -150,8 +158,8 @@ def test_a_file_written_slowly_is_read_once_and_whole(tmp_path: Path) -> None:
     """Pauses longer than a scan and than the old quiet scan: one take, every frame, once it is closed."""
     with Running(tmp_path) as run:
         written = write_slowly(tmp_path / "one.wav", chunks(1.0, 4), pause=0.4)
-        takes = run.wait_for(1, timeout=5.0)
-        time.sleep(0.5)  # anything more would come now
+        run.wait_for(1, timeout=5.0)
+        settled(run.node)  # anything more came by now
         takes = run.takes()
     assert run.context.errors == []
     assert_one_whole_take(takes, tmp_path / "one.wav", written)
@@ -172,7 +180,7 @@ def test_a_file_copied_slowly_is_read_once_and_whole(tmp_path: Path) -> None:
             time.sleep(0.4)
         out.close()
         run.wait_for(1, timeout=5.0)
-        time.sleep(0.5)
+        settled(run.node)
         takes = run.takes()
     assert run.context.errors == []
     assert_one_whole_take(takes, inbox / "copied.wav", written)
@@ -184,7 +192,7 @@ def test_a_file_open_for_writing_is_not_read_however_long_it_stalls(tmp_path: Pa
     with Running(tmp_path, settle_time=0.6) as run:
         written = write_slowly(tmp_path / "stalled.wav", chunks(0.5, 2), pause=1.0)
         run.wait_for(1, timeout=30.0)
-        time.sleep(0.5)
+        settled(run.node)
         takes = run.takes()
     assert run.context.errors == []
     assert_one_whole_take(takes, tmp_path / "stalled.wav", written)
@@ -223,7 +231,7 @@ def test_without_close_events_a_file_is_read_once_it_stayed_unchanged_for_the_qu
         closed = time.monotonic()
         run.wait_for(1, timeout=30.0)
         waited = time.monotonic() - closed
-        time.sleep(0.3)
+        settled(run.node)
         takes = run.takes()
     assert run.context.errors == []
     assert_one_whole_take(takes, tmp_path / "slow.wav", written)
@@ -241,8 +249,8 @@ def test_a_file_exported_again_over_one_read_is_a_new_take(
         first = write_slowly(tmp_path / "loop.wav", chunks(0.5, 2), pause=0.1)
         assert len(run.wait_for(1, timeout=5.0)) == 1
         second = write_slowly(tmp_path / "loop.wav", chunks(1.0, 3)[::-1], pause=0.3)
-        takes = run.wait_for(2, timeout=5.0)
-        time.sleep(0.7)
+        run.wait_for(2, timeout=5.0)
+        settled(run.node)
         takes = run.takes()
     assert run.context.errors == []
     assert [len(t.samples) for t in takes] == [len(first), len(second)]
@@ -254,11 +262,13 @@ def test_files_already_there_are_read_after_the_quiet_time(tmp_path: Path) -> No
     they are closed, so the quiet time decides."""
     written = chunks(0.25, 1)[0]
     sf.write(tmp_path / "old.wav", written, RATE, subtype="PCM_16")
+    started = time.monotonic()  # before the first scan, which first sees the file: the quiet time counts from that
     with Running(tmp_path, include_existing=True, settle_time=1.0) as run:
-        time.sleep(0.3)  # 0.7 s short of the quiet time (0.2 s before, which a busy host's late wake-up can take)
-        assert run.takes() == []
         takes = run.wait_for(1, timeout=10.0)
     assert_one_whole_take(takes, tmp_path / "old.wav", written)
+    # When it was passed on, not when this thread saw it: a late wake-up here makes neither a pass nor a failure.
+    read_after = takes[0].meta["stored_at"] - started
+    assert read_after >= 1.0, f"read {read_after:.2f} s after the start, before the quiet time (1 s)"
 
 
 @pytest.mark.parametrize("close_events", [True, False])
@@ -282,10 +292,10 @@ def test_a_file_deleted_and_put_back_is_read_again(
         put_back()
         assert len(run.wait_for(1, timeout=3.0)) == 1
         (inbox / "hit.wav").unlink()
-        time.sleep(0.5)  # scanned without it
+        settled(run.node)  # scanned without it
         put_back()
-        takes = run.wait_for(2, timeout=3.0)
-        time.sleep(0.3)  # anything more would come now
+        run.wait_for(2, timeout=3.0)
+        settled(run.node)  # anything more came by now
         takes = run.takes()
     assert run.context.errors == []
     assert [file_name(t) for t in takes] == ["hit.wav", "hit.wav"]
@@ -311,7 +321,7 @@ def test_a_file_whose_times_alone_changed_after_it_was_read_is_not_read_again(tm
         sf.write(tmp_path / "kept.wav", written, RATE, subtype="PCM_16")
         assert len(run.wait_for(1, timeout=3.0)) == 1
         os.utime(tmp_path / "kept.wav", ns=(1_000_000_000, 1_000_000_000))  # as cp -p does after its close
-        time.sleep(0.6)  # past the quiet time: a second read would come now
+        settled(run.node)  # a second read (once quiet for settle_time) came by now
         assert len(run.takes()) == 1, "read again for its times alone"
         sf.write(tmp_path / "kept.wav", written[::-1], RATE, subtype="PCM_16")  # written again: a new recording
         takes = run.wait_for(2, timeout=3.0)
@@ -376,7 +386,9 @@ def test_files_whose_close_events_were_lost_in_an_overflow_are_read_after_the_qu
             deadline = time.monotonic() + 10.0
             while not flags[0] and time.monotonic() < deadline:
                 time.sleep(0.01)
-            time.sleep(0.5)  # its first writes heard: late.wav is open for writing
+            closes = run.node._closes
+            assert closes is not None
+            assert wait_for(lambda: inbox / "late.wav" in closes.snapshot([inbox / "late.wav"])[1])  # open for writing
             assert len(run.takes()) == 1
             switch = sys.getswitchinterval()
             sys.setswitchinterval(100.0)  # no other thread of this process runs (reads events) until it waits
@@ -390,8 +402,8 @@ def test_files_whose_close_events_were_lost_in_an_overflow_are_read_after_the_qu
             assert child.wait(timeout=10.0) == 0
         finally:
             child.kill()
-        takes = run.wait_for(3, timeout=30.0)  # read though their closes were lost with the events
-        time.sleep(0.6)  # anything more would come now
+        run.wait_for(3, timeout=30.0)  # read though their closes were lost with the events
+        settled(run.node)  # anything more came by now
         takes = run.takes()
     assert sorted(file_name(t) for t in takes[1:]) == ["again.wav", "late.wav"], [t.path for t in takes]
     by_name = {file_name(t): t for t in takes[1:]}

@@ -6,21 +6,21 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import soundfile as sf
 
 from exsampling_patch.commands.stage import StageConsole
+from exsampling_patch.nodes.folder import FolderSource
 from exsampling_patch.nodes.folder_journal import journal_path
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import TakeEnded
 from exsampling_patch.runtime.engine import Engine
 
 from .conftest import probe_of, registry
-from .test_folder_source import file_name
+from .test_folder_source import file_name, settled
 
 RATE = 8000
 FAST = {"poll_interval": 0.01, "settle_time": 0.05}
@@ -47,7 +47,7 @@ def run(folder: Path, expected: int, during: str = "") -> tuple[list[str], list[
         if during:
             drop(folder, during)
         probe_of(engine).wait_for(expected)
-        time.sleep(0.4)  # a file there at start is read after settle_time (0.05 s): any more would come by now
+        settled(cast(FolderSource, engine.node("inbox")))  # every file there read or left alone: no more to come
         assert engine.wait_idle(settle=0.1)
         takes = probe_of(engine).wait_for(expected, timeout=0)
     finally:
