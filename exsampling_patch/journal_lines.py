@@ -27,7 +27,7 @@ import os
 import time
 from pathlib import Path
 
-__all__ = ["LOCK_WAIT", "append_line", "cut_line_start", "lock_holders"]
+__all__ = ["LOCK_WAIT", "append_line", "cut_line_start", "lock_holders", "lock_holding"]
 
 LOCK_WAIT = 5.0
 """Seconds an append waits for another holder of the journal's lock. A store holds it for one line's write and
@@ -54,10 +54,10 @@ def cut_line_start(fd: int, end: int) -> int:
 def lock_holders(path: Path) -> list[int]:
     """The pids holding a lock on ``path`` that /proc/locks tells (none where it cannot: not Linux, another pid
     namespace)."""
-    return _holding(path)[0]
+    return lock_holding(path)[0]
 
 
-def _holding(path: Path) -> tuple[list[int], tuple[object, ...]]:
+def lock_holding(path: Path) -> tuple[list[int], tuple[object, ...]]:
     """The pids holding a lock on ``path`` (:func:`lock_holders`), and the lock's identity where no pid is named: the
     file's device:inode and each holder's line in /proc/locks (its id, kind, pid, range). A holder in another pid
     namespace has no line there at all (the kernel hides it): the file's identity alone then."""
@@ -84,12 +84,13 @@ def _holding(path: Path) -> tuple[list[int], tuple[object, ...]]:
 
 
 _stuck: dict[Path, tuple[list[int], tuple[object, ...], int]] = {}
-"""Journal -> who was found holding its lock past the wait (:func:`_holding`), until the lock is next taken. Held by
+"""Journal -> who was found holding its lock past the wait (:func:`lock_holding`), until the lock is next taken. Held by
 the same again, it is tried once and not waited for: each append waited the whole wait (5 s) while the take store's
 lock was held and the thread that ended the take (the sampler's answer thread, the outbox reader) stalled, every take
 backing up behind the stuck holder. The same is the same processes where /proc/locks names them, else the same lock
-(:func:`_holding`: the file, and its holders' lines): by "no pid known" alone any later holder read as the stuck one,
-and a new holder's lock (another line) was skipped at once; remembered not at all, every take's end waited 5 s again.
+(:func:`lock_holding`: the file, and its holders' lines): by "no pid known" alone any later holder read as the stuck
+one, and a new holder's lock (another line) was skipped at once; remembered not at all, every take's end waited 5 s
+again.
 The journal's size as the last append here left it is kept too: a holder unseen (another pid namespace: no pid, no
 line) let go and another unseen one took the lock, that one read as the stuck one, and a line was appended beside its
 own, mid-write (its take-back, a full disk, cut ours). A stopped holder writes nothing: the journal grown since is
@@ -113,7 +114,7 @@ def _still_stuck(fd: int, path: Path) -> bool:
     stuck = _stuck.get(path)
     if stuck is None:
         return False
-    pids, lines = _holding(path)
+    pids, lines = lock_holding(path)
     if stuck[0]:
         return pids == stuck[0]
     # () where /proc/locks is unread; grown since: another holder's write (a stopped one writes nothing)
@@ -145,7 +146,7 @@ def _lock(fd: int, path: Path, wait: float) -> None:
             if time.monotonic() >= deadline:
                 # Without the lock only a take-back (a full disk) may cut the holder's line written at that moment;
                 # waiting on, this take's end is never written and the node hangs.
-                pids, lines = _holding(path)
+                pids, lines = lock_holding(path)
                 _stuck[path] = (pids, lines, os.fstat(fd).st_size)
                 again = "not waited for again while the same " + ("holder keeps it" if pids else "lock is held")
                 log.warning("the journal %s is locked by %s for over %g s, stopped or hung: a line appended without "

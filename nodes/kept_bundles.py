@@ -19,7 +19,10 @@ stopped (SIGSTOP, a debugger) or hung must not hang a node's start or stop. A st
 for the next; a stop writes its bundles aside (``.unsent.aside-<time>-<pid>-<n>``), which the next take-over adds.
 A lock found held that long is remembered for :data:`STUCK_MEMORY`: held by the same processes again meanwhile, it
 is not waited for a second time (a start reads the file for its sweep, then takes it over: two waits, 2 s, for one
-stuck holder).
+stuck holder). A holder whose pid /proc/locks does not name (another pid namespace) is known by its lock's identity
+instead (:func:`~exsampling_patch.journal_lines.lock_holding`); remembered not at all, it cost every read, append and
+take-over the whole wait. Another unseen holder in its place reads as the same one, and is not waited for either:
+giving up loses nothing here, as a wait that ran out does (the file left for the next start, an append aside).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from exsampling_patch.journal_lines import lock_holders as _holders
+from exsampling_patch.journal_lines import lock_holding
 from exsampling_patch.nodes.osc_sender import LENGTH
 from exsampling_patch.takes import pid_runs
 
@@ -116,18 +119,21 @@ def unsent_path(log: Path) -> Path:
     return log.with_name(log.name + ".unsent")
 
 
-_stuck: dict[Path, tuple[float, list[int]]] = {}
-"""Lock file -> when it was last found held past :data:`LOCK_WAIT`, and by which processes (none known: not kept)."""
+_stuck: dict[Path, tuple[float, list[int], tuple[object, ...]]] = {}
+"""Lock file -> when it was last found held past :data:`LOCK_WAIT`, by which processes, and the lock's identity
+(:func:`~exsampling_patch.journal_lines.lock_holding`: what knows a holder whose pid is not named)."""
 
 
-def _still_stuck(lock_path: Path, now: float) -> list[int]:
-    """The processes holding ``lock_path`` if the same ones held it past :data:`LOCK_WAIT` within
-    :data:`STUCK_MEMORY` before ``now``; else none (another process holding it now is waited for as any)."""
+def _still_stuck(lock_path: Path, now: float) -> list[int] | None:
+    """The processes holding ``lock_path`` (empty: not named) if the same holders held it past :data:`LOCK_WAIT`
+    within :data:`STUCK_MEMORY` before ``now``; else None (another holder now is waited for as any)."""
     stuck = _stuck.get(lock_path)
     if stuck is None or now - stuck[0] >= STUCK_MEMORY:
-        return []
-    pids = _holders(lock_path)
-    return pids if pids == stuck[1] else []
+        return None
+    pids, lock = lock_holding(lock_path)
+    if stuck[1]:
+        return pids if pids == stuck[1] else None
+    return pids if lock and lock == stuck[2] else None  # () where /proc/locks is unread: not known to be the same
 
 
 @contextlib.contextmanager
@@ -142,13 +148,12 @@ def _locked(path: Path, shared: bool = False) -> Iterator[None]:
                 break
             except BlockingIOError:
                 now = time.monotonic()
-                if first and (pids := _still_stuck(lock_path, now)):
+                if first and (pids := _still_stuck(lock_path, now)) is not None:
                     raise LockHeld(lock_path, pids, again=True) from None
                 first = False
                 if now >= deadline:
-                    pids = _holders(lock_path)
-                    if pids:
-                        _stuck[lock_path] = (now, pids)
+                    pids, lock_id = lock_holding(lock_path)
+                    _stuck[lock_path] = (now, pids, lock_id)
                     raise LockHeld(lock_path, pids) from None
                 time.sleep(0.01)
         _stuck.pop(lock_path, None)
