@@ -29,13 +29,30 @@ class StatusBoard:
         with self._lock:
             known = self._takes.get(take_id)
             if known is not None and known["recorder"] != recorder:
-                self._ids[known["recorder"]].pop(take_id, None)
+                self._forget_id(known["recorder"], take_id)
             self._takes[take_id] = {**fields, "take_id": take_id, "recorder": recorder, "status": "received",
                                     "updated": time.time()}
             mine = self._ids.setdefault(recorder, OrderedDict())
             mine[take_id] = None
             while len(mine) > KEEP_PER_RECORDER:
                 del self._takes[mine.popitem(last=False)[0]]
+
+    def remove(self, take_id: str) -> None:
+        """Take a take off the board: one a recorder's start made known and then failed before passing on. Kept, it
+        told the next start in this process that its own listing had found the take, which was then passed on never."""
+        with self._lock:
+            known = self._takes.pop(take_id, None)
+            if known is not None:
+                self._forget_id(known["recorder"], take_id)
+
+    def _forget_id(self, recorder: str, take_id: str) -> None:
+        """``take_id`` off ``recorder``'s ids (under the lock); a recorder left with none goes: each phone's made-up
+        name is a recorder, and an emptied one was kept for the life of the process."""
+        mine = self._ids.get(recorder)
+        if mine is not None:
+            mine.pop(take_id, None)
+            if not mine:
+                del self._ids[recorder]
 
     def update(self, take_id: str, **fields: Any) -> bool:
         """Merge ``fields`` into a known take's status; False if the take is not on the board."""

@@ -47,3 +47,20 @@ def test_a_take_added_again_under_another_recorder_counts_for_that_one_alone() -
         board.add(f"mika-{n}", "Mika")
     assert (board.get("t1") or {}).get("recorder") == "Ana"
     assert len(board.for_recorder("Mika")) == KEEP_PER_RECORDER
+
+
+def test_a_removed_take_is_gone_and_a_recorder_left_with_none_is_forgotten() -> None:
+    """A take a failed start made known is taken off the board (the next start in the process took it for its own
+    listing's find, and passed it on never); a recorder (each phone's made-up name) left with no take goes."""
+    board = StatusBoard()
+    board.add("t1", "Ana")
+    board.add("t2", "Ana")
+    board.add("m1", "Mika")
+    board.remove("t1")
+    board.remove("unknown")  # no take of that id: nothing happens
+    assert board.get("t1") is None
+    assert [row["take_id"] for row in board.for_recorder("Ana")] == ["t2"]
+    board.remove("t2")
+    board.add("m1", "Bo")  # Mika's one take, added again under another name
+    assert board.for_recorder("Ana") == [] and board.for_recorder("Mika") == []
+    assert set(board._ids) == {"Bo"}, board._ids  # emptied ones were kept for the life of the process
