@@ -8,11 +8,13 @@ box with only a JACK server, like the test machine). mido is imported lazily.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +25,9 @@ API_CHOICES = ("auto", "UNIX_JACK", "LINUX_ALSA", "MACOSX_CORE", "WINDOWS_MM")
 DOWN_POLL_MOST = 5.0
 #: Where ``jack_lsp`` and ``jack_connect`` come from: PipeWire's JACK (pipewire-jack) ships neither.
 JACK_TOOLS_PACKAGE = "jackd2 (Debian, Ubuntu) or jack-example-tools (beside PipeWire's JACK)"
+#: The longest a closing input waits, the GIL released, for rtmidi's thread to leave its Python callback (see
+#: :func:`close_port`): a few JACK periods (10.7 ms each here) and a loaded host's scheduling; less when MIDI comes.
+SETTLE_SECONDS = 0.05
 
 
 def backend(api: str = "auto") -> Any:
@@ -113,6 +118,42 @@ def jack_midi_ports(direction: str) -> list[str] | None:
         elif line.strip() == "8 bit raw midi" and wanted in flows:
             ports.append(name)
     return ports
+
+
+def close_port(port: Any) -> None:
+    """Close a mido port; an rtmidi input only once its MIDI thread is out of Python.
+
+    rtmidi calls an input's callback from its MIDI thread (JACK's process thread), which takes the GIL to run it.
+    mido's close cancels the callback, sets it again, then deletes the client (``jack_client_close``), all with the
+    GIL held: a process thread waiting for the GIL in the callback was cancelled by JACK while it held or took the
+    GIL's mutex, and the whole process hung for ever (once in a test run; under a flood of MIDI, in 4 runs of 6 within
+    30 closes, or crashed: tests/outputs/test_midi_close_flood.py).
+    Here the callback is cancelled (the cycles after it queue what comes, in C), the GIL released until the thread
+    is out of Python, and only then the client deleted.
+    """
+    rt: Any = getattr(port, "_rt", None)
+    if not hasattr(rt, "cancel_callback") or getattr(port, "closed", True):
+        port.close()  # an output, or no rtmidi input: no Python runs on a MIDI thread
+        return
+    # rtmidi frees the callback's (function, data) when cancelled, while a thread that read it may still be waiting
+    # for the GIL to call it: kept alive until that thread is out
+    held = gc.get_referents(rt)
+    rt.cancel_callback()
+    _wait_out_of_python(rt)
+    rt.close_port()
+    rt.delete()
+    port.closed = True  # mido's own close would set the callback again
+    del held
+
+
+def _wait_out_of_python(rt: Any) -> None:
+    """Sleep (the GIL released) until rtmidi's thread is out of a callback it may have begun before its cancel: a
+    message queued since shows a later cycle ran (one thread runs them in turn), else :data:`SETTLE_SECONDS`."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.002)
+        if rt.get_message() is not None:
+            return
 
 
 def _is_our_client(client_name: str, client: str) -> bool:
@@ -307,7 +348,7 @@ class PortKeeper:
         port, self.opened = self.opened, None
         if port is not None:
             with contextlib.suppress(Exception):
-                port.close()
+                close_port(port)
 
     def _error(self, text: str) -> None:
         if text != self._last_error:  # say it once, not every poll
