@@ -134,6 +134,8 @@ class WebRecorder(UploadIntake):
         #: with them
         self._carried: Handed | None = None
         self._token = ""  # the pairing token made at start (load_token): handed to the recorder an edit rebuilds
+        self._left: list[tuple[Path, dict[str, Any]]] = []  # the last run's kept late takes (_take_left)
+        self._left_queued: list[tuple[Path, dict[str, Any]]] = []  # of them, those queued till the server serves
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
@@ -177,12 +179,11 @@ class WebRecorder(UploadIntake):
             raise
 
     def _keep_left_again(self) -> None:
-        """A failed start's kept late takes of the last run not passed on yet (:meth:`_take_left`): kept again for the
-        next start, which passes them on (lost with this node, the next Run received nothing)."""
+        """A failed start's kept late takes of the last run not passed on (:meth:`_left_not_passed_on`): kept again for
+        the next start, which passes them on (lost with this node, the next Run received nothing)."""
         from exsampling_patch.nodes.web_recorder.late import keep_again, leave_state
 
-        left = getattr(self, "_left", [])  # none where it failed before its listing
-        self._left: list[tuple[Path, dict[str, Any]]] = []
+        left = self._left_not_passed_on()
         if left:
             leave_state(self._state, self.context, self.node_id, self._take_late)  # else handed back to this one
             keep_again(self.context, self.node_id, left)
@@ -234,7 +235,7 @@ class WebRecorder(UploadIntake):
         # The folder named, not the temporary one standing in for it (new at each start): the key of the hand-on of a
         # late take and of the takes being stored, which the recorder an edit rebuilt shares
         self._state = named.resolve()
-        self._left = []  # the last run's kept late takes, till the server listens
+        self._left, self._left_queued = [], []  # the last run's kept late takes, till the server serves
         # One stored late in another take folder by the node this one replaced: handed on once its folder is listed
         with listing_state(self._state, self.context, self.node_id, self._take_late, self._take_left):
             # Temporary files of its state a kill left (a killed writer's only: another run may share the folder).
@@ -298,7 +299,6 @@ class WebRecorder(UploadIntake):
                 min_upload_rate=self.min_upload_kbps * 1e3 / 8,
                 on_refused=RefusedPhones(lambda text: self.report_status(not_paired=text)).refused,
                 on_refused_unread=refusing_unread(refused_take, self._disk.dropped))
-        self._pass_on_left()  # before serving: a phone's retry of one is then its duplicate
         scheme = "https" if self.https else "http"
         port = self.server.port
         default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
@@ -315,7 +315,11 @@ class WebRecorder(UploadIntake):
             # In the words of `exsampling run`'s console, which prints the URL in this one's place (print_qr off).
             print(f"\n{self.type_name} '{self.node_id}': phones open {self.url}{note}\n{terminal_text(self.qr)}\n",
                   flush=True)
+        # Last before serving: a phone's retry of one is then its duplicate; and after every step that may fail (the
+        # URL's status, the QR code's print on a full disk), which kept them again for the next start
+        self._pass_on_left()
         self.run_thread(lambda: self.server.serve_forever(poll_interval=0.05), name=f"{self.node_id}-http")
+        self._left_queued = []  # served: a take stored now whose emit fails starts a thread that may pass them on
         self._serving = True  # before: a take handed on late after the thread's last look is passed on by its own
         self.run_thread(self._recover, name=f"{self.node_id}-recover")
 
@@ -335,7 +339,8 @@ class WebRecorder(UploadIntake):
             leave_state(self._state, self.context, self.node_id, self._take_late)
         server = getattr(self, "server", None)
         if server is not None:
-            server.shutdown()
+            if getattr(self, "_serving", False):  # else its start failed before serving: shutdown() waited for ever
+                server.shutdown()
             server.server_close()
             if server.uploads_cut_off:  # the run's summary says them: kept on the phones, sent again
                 self.report_status(uploads_cut_off=server.uploads_cut_off)

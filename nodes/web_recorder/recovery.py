@@ -41,6 +41,7 @@ class TakeRecovery(Node):
     _serving: bool
     _state: Path
     _left: list[tuple[Path, dict[str, Any]]]
+    _left_queued: list[tuple[Path, dict[str, Any]]]  # made known by _pass_on_left, till the server serves
 
     def _notice(self, text: str) -> None: ...
 
@@ -145,19 +146,36 @@ class TakeRecovery(Node):
 
     def _take_left(self, left: list[tuple[Path, dict[str, Any]]]) -> None:
         """Late takes the last run's recorder of this id stored when no recorder ran to take them (:mod:`.late`),
-        passed on by this start once its server listens (:meth:`_pass_on_left`): a start failing before that (its
-        port busy) keeps them again for the next one."""
-        self._left = left
+        passed on by this start just before its server serves (:meth:`_pass_on_left`): a start failing before that (its
+        port busy, its QR code not printed) keeps them again for the next one (:meth:`_left_not_passed_on`)."""
+        self._left = list(left)
 
     def _pass_on_left(self) -> None:
-        """:meth:`_take_left`'s takes passed on, and said so: the last run's error telling they were kept was shown
-        nowhere."""
-        left, self._left = self._left, []
-        count = sum(self._pass_on_late(audio, data) for audio, data in left)
+        """:meth:`_take_left`'s takes made known and queued for the recovery thread, and said so: the last run's error
+        telling they were kept was shown nowhere. Each leaves ``_left`` only once handed on (queued, in
+        ``_left_queued``, or not to be passed on at all): emptied first, one raising lost those after it."""
+        count = 0
+        while self._left:
+            audio, data = self._left[0]
+            if self._pass_on_late(audio, data):
+                self._left_queued.append((audio, data))
+                count += 1
+            del self._left[0]
         if count:
             text = f"{count} late take{'s' if count > 1 else ''} kept from the last run, passed on now"
             log.warning("%s: %s", self.node_id, text)
             self._notice(text)
+
+    def _left_not_passed_on(self) -> list[tuple[Path, dict[str, Any]]]:
+        """A failed start's kept late takes that no thread of it passed on, taken from it: those queued before its
+        server served (``_left_queued``, emptied once it does) and those not handed on yet (one may have raised half
+        way), their rows taken off the board. Left there, the next start in this process took each for one its own
+        listing had found (:meth:`_pass_on_late`), and passed it on never."""
+        left = self._left_queued + self._left
+        self._left_queued, self._left = [], []
+        for _audio, data in left:
+            self._board.remove(str(data["take_id"]))
+        return left
 
     def _retried_since(self, audio: Path, data: dict[str, Any]) -> bool:
         """Whether the phone's retry of a late take was stored here as another take (a live edit moved both folders:
