@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ import numpy as np
 import torch
 
 from .classifier import VALIDATION_HEAD, Classifier, load_classifier, load_model_file, load_validation_classifier
+from .features import loudest_span, to_mono
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "esc50"
 
@@ -73,28 +76,40 @@ def two_clip_accuracy(clf: Classifier, data: str | Path, window: str = "whole",
     return out
 
 
-def time_takes(clf: Classifier, repeats: int = 20) -> dict[str, float]:
+def time_takes(clf: Classifier, repeats: int = 20, thread_counts: tuple[int, ...] = (1, 2)) -> dict[str, float]:
     """Median and p95 ms per 10 s 44.1 kHz stereo take, for 1 and 2 threads: whole / 1 s windows over the
-    whole take, and one window over its loudest 5 s (``..._whole_5s``, what the classifier node does)."""
+    whole take, and one window over its loudest 5 s (``..._whole_5s``, what the classifier node does). For a model
+    that carries YAMNet, the YAMNet part of those (already in them) apart too: ``..._yamnet`` on the whole take,
+    ``..._yamnet_5s`` on its loudest 5 s."""
     take = (np.random.default_rng(0).standard_normal((441_000, 2)) * 0.1).astype(np.float32)
     out: dict[str, float] = {}
     previous = torch.get_num_threads()
     try:
-        for threads in (1, 2):
+        for threads in thread_counts:
             torch.set_num_threads(threads)
             for window, span in (("whole", None), ("1s", None), ("whole", 5.0)):
-                clf.predict(take, 44100, window=window, max_seconds=span)  # warm-up
-                times = []
-                for _ in range(repeats):
-                    t = time.perf_counter()
-                    clf.predict(take, 44100, window=window, max_seconds=span)
-                    times.append(1000 * (time.perf_counter() - t))
                 key = f"ms_10s_take_{threads}thread_{window}" + ("" if span is None else f"_{span:g}s")
-                out[key] = round(statistics.median(times), 1)
-                out[key + "_p95"] = round(float(np.percentile(times, 95)), 1)
+                out.update(_timed(key, functools.partial(clf.predict, take, 44100, window=window, max_seconds=span),
+                                  repeats))
+            if clf.has_yamnet:
+                for span in (None, 5.0):
+                    first, last = loudest_span(to_mono(take), 44100, span or 0.0)
+                    key = f"ms_10s_take_{threads}thread_yamnet" + ("" if span is None else f"_{span:g}s")
+                    out.update(_timed(key, functools.partial(clf.yamnet_features, take[first:last], 44100), repeats))
     finally:
         torch.set_num_threads(previous)
     return out
+
+
+def _timed(key: str, run: Callable[[], object], repeats: int) -> dict[str, float]:
+    """``{key: median ms, key_p95: p95 ms}`` of ``repeats`` runs of ``run``, after one to warm up."""
+    run()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        run()
+        times.append(1000 * (time.perf_counter() - t))
+    return {key: round(statistics.median(times), 1), key + "_p95": round(float(np.percentile(times, 95)), 1)}
 
 
 def measure(model: str | None = None, data: str | Path | None = DEFAULT_DATA, repeats: int = 20,
@@ -106,7 +121,8 @@ def measure(model: str | None = None, data: str | Path | None = DEFAULT_DATA, re
         t = time.perf_counter()
         clf = load_classifier(model)
         load_times.append(1000 * (time.perf_counter() - t))
-    out: dict[str, Any] = {"model": str(clf.path), "load_ms": round(statistics.median(load_times), 1)}
+    out: dict[str, Any] = {"model": str(clf.path), "load_ms": round(statistics.median(load_times), 1),
+                           "yamnet": clf.has_yamnet, "file_mb": round(clf.path.stat().st_size / 1e6, 1)}
     out.update(time_takes(clf, repeats))
     if model is None and data is not None and fold4_rows(data):
         accuracy, clips = fold4_accuracy(load_validation_classifier(), data, limit)

@@ -19,6 +19,10 @@ it. The head of the validation run (ESC-50 folds 1-3, the musical sources but lm
 a small head file; :func:`load_validation_classifier` (or ``load_classifier(head=VALIDATION_HEAD)``) puts it on
 the shipped, frozen trunk, which is how the honest fold-4 and LMMS accuracy is measured (``models/benchmark.py``,
 ``tests/models``).
+
+A model file may carry YAMNet (:class:`~.model_file.YamnetBlock`): its head then reads the trunk's pooled features
+beside YAMNet's features of the analysed span times the head's scale (models/MODEL_CARD.md, "A model file with
+YAMNet").
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ from .model_file import (
 )
 from .network import STEP_FRAMES, fuse_batch_norm, load_int8_trunk
 from .prediction import Prediction, WindowScore
+from .yamnet import take_features, yamnet_from_state
 
 __all__ = [
     "HEAD_FORMAT",
@@ -133,6 +138,9 @@ class Classifier:
             self._model.trunk = trunk  # type: ignore[assignment]
         else:
             self._model = fuse_batch_norm(loaded.model)
+        # YAMNet beside the trunk where the file carries it: the head reads [aiSFX pooled | scale * YAMNet]
+        self._yamnet = yamnet_from_state(loaded.yamnet.state_dict) if loaded.yamnet is not None else None
+        self._yamnet_scale = loaded.yamnet.scale if loaded.yamnet is not None else 0.0
         self._labels = tuple(loaded.labels)
         self._lock = threading.Lock()
         self.threads = threads
@@ -170,6 +178,36 @@ class Classifier:
         """The model file's metadata (training data, accuracy, ...)."""
         return self._loaded.meta
 
+    @property
+    def has_yamnet(self) -> bool:
+        """Whether the head reads YAMNet's features beside the trunk's (the model file carries YAMNet)."""
+        return self._yamnet is not None
+
+    def yamnet_features(self, samples: np.ndarray, sample_rate: int) -> np.ndarray | None:
+        """The YAMNet part of the head's input for these samples (mono or ``(frames, channels)``), scaled as the
+        head reads it, as :meth:`predict` computes it on the span it analyses; None without YAMNet. For the
+        benchmark, which times it apart."""
+        with self._lock:
+            return self._scaled_yamnet(to_mono(samples), int(sample_rate))
+
+    def _scaled_yamnet(self, mono: np.ndarray, sample_rate: int) -> np.ndarray | None:
+        if self._yamnet is None:
+            return None
+        return take_features(self._yamnet, mono, sample_rate) * np.float32(self._yamnet_scale)
+
+    def _window_logits(self, x: torch.Tensor, spans: list[tuple[int, int]], span: np.ndarray,
+                       sample_rate: int) -> torch.Tensor:
+        """Logits of each window; with YAMNet, each window's trunk features beside YAMNet's features of the whole
+        analysed ``span``, computed once (YAMNet's patches are 0.96 s: a 1 s window would get one or two, and the
+        work would grow with the windows' overlap)."""
+        extra = self._scaled_yamnet(span, sample_rate)
+        if extra is None:
+            return self._model.window_logits(x, spans)
+        map3, map4 = self._model.sequence(x)
+        pooled = torch.cat([self._model.pool(map3[:, :, a:b], map4[:, :, a:b]) for a, b in spans], dim=0)
+        yamnet = torch.from_numpy(extra).unsqueeze(0).expand(len(spans), -1)
+        return self._model.head(torch.cat([pooled.float(), yamnet], dim=1))
+
     def predict_file(self, path: str | Path, **kwargs: Any) -> Prediction:
         """Read an audio file as a take is read (:func:`~exsampling_patch.audio_files.read_audio`) and :meth:`predict`
         it (same keyword arguments). A WAV whose length was never written (its recorder's battery died) is read with
@@ -203,6 +241,8 @@ class Classifier:
             max_seconds: score only the take's loudest span of this length (found on the signal as
                 recorded; ``None`` or 0: the whole take). 5.0 is the length of the
                 ESC-50 clips the shipped head was trained on, and halves the work on a 10 s take.
+                With a model that carries YAMNet, YAMNet's features are computed once on this span and read by
+                every window's head beside the window's own trunk features.
 
         Returns:
             A :class:`Prediction`; for a silent or too-short take, one with an empty ``top`` and a ``reason``.
@@ -239,7 +279,7 @@ class Classifier:
         )
         x = torch.from_numpy(compress(power)).unsqueeze(0)
         with self._lock, torch.inference_mode():
-            logits = self._model.window_logits(x, spans)
+            logits = self._window_logits(x, spans, mono[first:last], int(sample_rate))
             probs = torch.softmax(logits.float(), dim=1).numpy().astype(np.float64)
         pooled = _pool(probs[active] if active.any() else probs, pooling)
         order = np.argsort(-pooled)[: max(1, min(int(top_k), len(self._labels)))]

@@ -4,7 +4,8 @@ on another file's trunk. ``ModelFileError`` names the file and says what is wron
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from .model_header import (
     HEAD_VERSION,
     MODEL_FORMAT,
     MODEL_VERSION,
+    PLAIN_VERSION,
     SHIPPED_MODEL,
     TORCH_MAGIC,
     ModelFileError,
@@ -29,7 +31,8 @@ from .model_header import (
     unreadable,
     unreadable_because,
 )
-from .network import SoundNet, float32_state
+from .network import Head, SoundNet, float32_state
+from .yamnet import FEATURE_SIZE, FEATURES
 
 __all__ = [
     "HEAD_FORMAT",
@@ -37,8 +40,10 @@ __all__ = [
     "SHIPPED_MODEL",
     "VALIDATION_HEAD",
     "HeadFile",
+    "HeadYamnet",
     "LoadedModel",
     "ModelFileError",
+    "YamnetBlock",
     "load_head_file",
     "load_model_file",
     "save_head_file",
@@ -46,6 +51,7 @@ __all__ = [
     "trunk_fingerprint",
     "with_head",
     "written_kind",
+    "yamnet_fingerprint",
 ]
 
 VALIDATION_HEAD = Path(__file__).resolve().parent / "sounds_validation_head.pt"
@@ -53,9 +59,43 @@ VALIDATION_HEAD = Path(__file__).resolve().parent / "sounds_validation_head.pt"
 and its DrumSynth presets), for the shipped model's trunk: with it, ESC-50 fold 4 and the LMMS one-shots are
 held-out data (see :func:`load_validation_classifier`)."""
 
+@dataclass(frozen=True)
+class YamnetBlock:
+    """YAMNet as a model file carries it: its float16 state dict (:func:`.yamnet.yamnet_from_state` builds the
+    network), the :data:`.yamnet.FEATURES` its head was trained with, and the head's ``scale``. The head reads
+    ``[aiSFX pooled features | scale * YAMNet features]`` (:data:`.yamnet.FEATURE_SIZE` of the latter)."""
+
+    state_dict: Mapping[str, torch.Tensor]
+    features: str = FEATURES
+    scale: float = 1.0
+
+    @classmethod
+    def from_weights(cls, path: str | Path, scale: float = 1.0) -> YamnetBlock:
+        """The block of the weights file ``yamnet_weights.build`` wrote, with this code's features."""
+        saved = torch.load(str(path), map_location="cpu", weights_only=True)
+        return cls(dict(saved["state_dict"]), FEATURES, float(scale))
+
+    def stored(self) -> dict[str, Any]:
+        """As a model file stores it: float16 tensors, plain values."""
+        state = {k: (v.half() if v.is_floating_point() else v).clone() for k, v in self.state_dict.items()}
+        return {"state_dict": state, "features": self.features, "scale": float(self.scale)}
+
+
+@dataclass(frozen=True)
+class HeadYamnet:
+    """What a head file trained on YAMNet's features records of it: the features' name, the scale, and the
+    fingerprint of the weights (:func:`yamnet_fingerprint`) the model it goes on must carry."""
+
+    features: str
+    scale: float
+    fingerprint: str
+
+
 @dataclass
 class LoadedModel:
-    """A model file's content: the network, its labels, its front end and free-form metadata."""
+    """A model file's content: the network, its labels, its front end and free-form metadata; ``yamnet`` where the
+    head reads YAMNet's features too (its ``head.fc`` is then :data:`.yamnet.FEATURE_SIZE` wider than the trunk's
+    ``feature_dim``)."""
 
     model: SoundNet
     labels: list[str]
@@ -63,6 +103,7 @@ class LoadedModel:
     meta: dict[str, Any]
     path: Path
     int8_trunk: bytes | None = None
+    yamnet: YamnetBlock | None = None
 
 
 def save_model_file(
@@ -71,24 +112,37 @@ def save_model_file(
     path: str | Path,
     meta: dict[str, Any] | None = None,
     int8_trunk: bytes | None = None,
+    yamnet: YamnetBlock | None = None,
 ) -> Path:
     """Write a model file (float16 weights, labels, front end, metadata; loadable with weights_only).
 
-    ``int8_trunk`` (from :func:`network.script_int8_trunk`) lets the classifier run an int8 trunk.
+    ``int8_trunk`` (from :func:`network.script_int8_trunk`) lets the classifier run an int8 trunk. With ``yamnet``
+    the file carries YAMNet too, and ``model``'s head must read ``feature_dim + FEATURE_SIZE`` features.
     """
     if len(labels) != model.n_classes:
         raise ValueError(f"{len(labels)} labels for a model with {model.n_classes} classes")
+    _check_head_width(model.head.fc.in_features, model.feature_dim, yamnet is not None)
     state = {k: (v.half() if v.is_floating_point() else v).clone() for k, v in model.state_dict().items()}
     blob = {
         "format": MODEL_FORMAT,
-        "version": MODEL_VERSION,
+        "version": PLAIN_VERSION if yamnet is None else MODEL_VERSION,
         "labels": list(labels),
         "front_end": asdict(FRONT_END),
         "state_dict": state,
         "meta": _plain(meta or {}),
         "int8_trunk": torch.frombuffer(bytearray(int8_trunk), dtype=torch.uint8) if int8_trunk else None,
     }
+    if yamnet is not None:  # absent, not None, in files without it: they stay as they were written before
+        blob["yamnet"] = yamnet.stored()
     return _save_beside(blob, Path(path), "model")
+
+
+def _check_head_width(width: int, feature_dim: int, with_yamnet: bool) -> None:
+    """ValueError where a head ``width`` features wide does not read the trunk's (and YAMNet's) features."""
+    wanted = feature_dim + (FEATURE_SIZE if with_yamnet else 0)
+    if width != wanted:
+        what = f"{feature_dim} + {FEATURE_SIZE} (YAMNet)" if with_yamnet else f"{feature_dim} (no YAMNet)"
+        raise ValueError(f"the head reads {width} features, not the {what} it is written with")
 
 
 def _save_beside(blob: dict[str, Any], out: Path, kind: str) -> Path:
@@ -168,25 +222,57 @@ def load_model_file(path: str | Path | None = None) -> LoadedModel:
     blob = _read_blob(p, "model", MODEL_FORMAT, MODEL_VERSION)
     labels = [str(x) for x in blob["labels"]]
     front_end = front_end_of(blob, p, "model")
+    yamnet = _yamnet_block(blob.get("yamnet"), p)
     with torch.device("meta"):  # no random initial weights: the file's replace them (0.1 s of the classifier's start)
         model = SoundNet(len(labels))
+        if yamnet is not None:  # the head reads [aiSFX pooled | scale * YAMNet]
+            model.head = Head(model.feature_dim + FEATURE_SIZE, len(labels))
     model.load_state_dict(float32_state(blob["state_dict"]), assign=True)
     model.eval()
     int8 = blob.get("int8_trunk")
     return LoadedModel(model, labels, front_end, dict(blob.get("meta") or {}), p,
-                       bytes(int8.numpy().tobytes()) if isinstance(int8, torch.Tensor) else None)
+                       bytes(int8.numpy().tobytes()) if isinstance(int8, torch.Tensor) else None, yamnet)
 
 
-def trunk_fingerprint(model: SoundNet) -> str:
-    """SHA-256 of the trunk's weights as a model file stores them (float16): a head file records the
-    fingerprint of the trunk it was trained on, and loading it onto any other trunk is refused."""
+def _yamnet_block(stored: Any, p: Path) -> YamnetBlock | None:
+    """The YAMNet a model file carries (None where it carries none), refused where its head was trained on
+    features other than those this code computes: with it takes would be misheard."""
+    if stored is None:
+        return None
+    if not (isinstance(stored, dict) and isinstance(stored.get("state_dict"), dict)
+            and isinstance(stored.get("features"), str) and isinstance(stored.get("scale"), int | float)):
+        raise unreadable(p, "model", "its YAMNet part is not one this exsampling writes")
+    _check_features(stored["features"], p, "model")
+    return YamnetBlock(stored["state_dict"], stored["features"], float(stored["scale"]))
+
+
+def _check_features(features: str, p: Path, kind: str) -> None:
+    if features != FEATURES:
+        raise ModelFileError(f"{kind} {p} reads YAMNet's features as '{features}' computed them; this exsampling "
+                             f"computes '{FEATURES}': with it takes would be misheard; train it again on its takes "
+                             "(.venv/bin/exsampling train)")
+
+
+def yamnet_fingerprint(state_dict: Mapping[str, torch.Tensor]) -> str:
+    """SHA-256 of YAMNet's weights as a model file stores them (float16): a head file trained on its features
+    records it, and goes on no model carrying other weights."""
+    return _fingerprint(state_dict)
+
+
+def _fingerprint(state_dict: Mapping[str, torch.Tensor]) -> str:
     digest = hashlib.sha256()
-    for key, value in sorted(model.trunk.state_dict().items()):
+    for key, value in sorted(state_dict.items()):
         v = value.detach().cpu()
         v = v.half() if v.is_floating_point() else v
         digest.update(key.encode())
         digest.update(v.contiguous().numpy().tobytes())
     return digest.hexdigest()
+
+
+def trunk_fingerprint(model: SoundNet) -> str:
+    """SHA-256 of the trunk's weights as a model file stores them (float16): a head file records the
+    fingerprint of the trunk it was trained on, and loading it onto any other trunk is refused."""
+    return _fingerprint(model.trunk.state_dict())
 
 
 @dataclass
@@ -200,19 +286,24 @@ class HeadFile:
     trunk: str
     meta: dict[str, Any]
     path: Path
+    yamnet: HeadYamnet | None = None
 
 
-def save_head_file(model: SoundNet, labels: list[str], path: str | Path, meta: dict[str, Any] | None = None) -> Path:
-    """Write only ``model``'s linear head (float16, 24.6 kB a class) and its trunk's fingerprint.
+def save_head_file(model: SoundNet, labels: list[str], path: str | Path, meta: dict[str, Any] | None = None,
+                   yamnet: YamnetBlock | None = None) -> Path:
+    """Write only ``model``'s linear head (float16, 24.6 kB a class) and its trunk's fingerprint; with ``yamnet``
+    (the block of the model it was trained beside), a head that reads YAMNet's features too: its scale, features'
+    name and the weights' fingerprint, not the weights.
 
     Heads trained on one frozen trunk can then share it: :func:`load_classifier` with ``head=`` puts the
     head on the trunk of a full model file.
     """
     if len(labels) != model.n_classes:
         raise ValueError(f"{len(labels)} labels for a head with {model.n_classes} classes")
+    _check_head_width(model.head.fc.in_features, model.feature_dim, yamnet is not None)
     blob = {
         "format": HEAD_FORMAT,
-        "version": HEAD_VERSION,
+        "version": PLAIN_VERSION if yamnet is None else HEAD_VERSION,
         "labels": list(labels),
         "front_end": asdict(FRONT_END),
         "weight": model.head.fc.weight.detach().half().clone(),
@@ -220,6 +311,9 @@ def save_head_file(model: SoundNet, labels: list[str], path: str | Path, meta: d
         "trunk": trunk_fingerprint(model),
         "meta": _plain(meta or {}),
     }
+    if yamnet is not None:
+        blob["yamnet"] = {"features": yamnet.features, "scale": float(yamnet.scale),
+                          "fingerprint": yamnet_fingerprint(yamnet.state_dict)}
     return _save_beside(blob, Path(path), "head")  # a head file cut short by a full disk lost the one there
 
 
@@ -233,21 +327,50 @@ def load_head_file(path: str | Path) -> HeadFile:
     if weight.ndim != 2 or weight.shape[0] != len(labels) or bias.shape != (len(labels),):
         raise ModelFileError(f"head {p}: weight {tuple(weight.shape)} and bias {tuple(bias.shape)} do not fit "
                              f"{len(labels)} labels")
-    return HeadFile(labels, weight, bias, str(blob["trunk"]), dict(blob.get("meta") or {}), p)
+    return HeadFile(labels, weight, bias, str(blob["trunk"]), dict(blob.get("meta") or {}), p,
+                    _head_yamnet(blob.get("yamnet"), p))
+
+
+def _head_yamnet(stored: Any, p: Path) -> HeadYamnet | None:
+    if stored is None:
+        return None
+    if not (isinstance(stored, dict) and isinstance(stored.get("features"), str)
+            and isinstance(stored.get("scale"), int | float) and isinstance(stored.get("fingerprint"), str)):
+        raise unreadable(p, "head", "its YAMNet part is not one this exsampling writes")
+    _check_features(stored["features"], p, "head")
+    return HeadYamnet(stored["features"], float(stored["scale"]), stored["fingerprint"])
 
 
 def with_head(loaded: LoadedModel, head: HeadFile) -> LoadedModel:
-    """``loaded`` with its head replaced by ``head`` (checked against the trunk); the int8 trunk is kept."""
+    """``loaded`` with its head replaced by ``head`` (checked against the trunk, and against the YAMNet the model
+    carries where the head reads its features); the int8 trunk is kept. A head without YAMNet on a model with it
+    runs without YAMNet."""
     if head.trunk != trunk_fingerprint(loaded.model):
         raise ModelFileError(f"head {head.path} was trained on another trunk than the one in {loaded.path}")
+    yamnet = _yamnet_for(head, loaded)
     model = SoundNet(len(head.labels), n_bands=loaded.model.n_bands)
-    if head.weight.shape[1] != model.feature_dim:
-        raise ModelFileError(f"head {head.path} reads {head.weight.shape[1]} features, the trunk gives "
-                             f"{model.feature_dim}")
+    width = model.feature_dim + (FEATURE_SIZE if yamnet is not None else 0)
+    if head.weight.shape[1] != width:
+        gives = f"{model.feature_dim} + {FEATURE_SIZE} from YAMNet" if yamnet is not None else f"{model.feature_dim}"
+        raise ModelFileError(f"head {head.path} reads {head.weight.shape[1]} features, the trunk gives {gives}")
+    if yamnet is not None:
+        model.head = Head(width, len(head.labels))
     model.trunk.load_state_dict(loaded.model.trunk.state_dict())
     with torch.no_grad():
         model.head.fc.weight.copy_(head.weight)
         model.head.fc.bias.copy_(head.bias)
     model.eval()
     meta = {**loaded.meta, "head": {"path": str(head.path), **head.meta}}
-    return LoadedModel(model, list(head.labels), loaded.front_end, meta, loaded.path, loaded.int8_trunk)
+    return LoadedModel(model, list(head.labels), loaded.front_end, meta, loaded.path, loaded.int8_trunk, yamnet)
+
+
+def _yamnet_for(head: HeadFile, loaded: LoadedModel) -> YamnetBlock | None:
+    """The YAMNet block the model with ``head`` runs: ``loaded``'s at the head's scale; None for a head without."""
+    if head.yamnet is None:
+        return None
+    if loaded.yamnet is None:
+        raise ModelFileError(f"head {head.path} was trained on YAMNet's features too, and the model {loaded.path} "
+                             "carries no YAMNet: put it on the model file it was trained with")
+    if head.yamnet.fingerprint != yamnet_fingerprint(loaded.yamnet.state_dict):
+        raise ModelFileError(f"head {head.path} was trained on other YAMNet weights than those in {loaded.path}")
+    return replace(loaded.yamnet, scale=head.yamnet.scale)

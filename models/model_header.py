@@ -17,9 +17,14 @@ from typing import Any, BinaryIO
 from .features import FRONT_END, FrontEnd
 
 MODEL_FORMAT = "exsampling-classifier"
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 HEAD_FORMAT = "exsampling-head"
-HEAD_VERSION = 1
+HEAD_VERSION = 2
+PLAIN_VERSION = 1
+"""The version a model or head file without YAMNet is written as (what exsampling read before YAMNet): such files
+stay readable by older versions. A file that carries YAMNet (or a head that reads its features) is written as
+:data:`MODEL_VERSION` / :data:`HEAD_VERSION`, 2, so that an older exsampling says to update rather than fail on
+a head wider than its network's."""
 
 SHIPPED_MODEL = Path(__file__).resolve().parent / "sounds.pt"
 """The shipped model: ESC-50's 50 everyday classes and the musical classes (``models/musical.py``). Named here,
@@ -73,13 +78,15 @@ def check_blob(blob: Any, p: Path, kind: str, file_format: str, version: int) ->
     if not isinstance(blob, dict) or blob.get("format") != file_format:
         raise ModelFileError(f"not an exsampling classifier {kind}: {p}")
     found = blob.get("version")
-    if found != version:
+    if not (isinstance(found, int) and not isinstance(found, bool) and PLAIN_VERSION <= found <= version):
         # "unsupported model version 2 in my.pt" said neither which side was old nor what to do
+        joined = " and " if version == PLAIN_VERSION + 1 else " to "
+        reads = f"version {version}" if version == PLAIN_VERSION else f"versions {PLAIN_VERSION}{joined}{version}"
         if isinstance(found, int) and found > version:
             raise ModelFileError(f"{kind} file {p} was written by a newer version of exsampling ({kind} version "
-                                 f"{found}; this one reads version {version}): update exsampling to use it")
+                                 f"{found}; this one reads {reads}): update exsampling to use it")
         raise ModelFileError(f"{kind} file {p} is of a version this exsampling does not read ({kind} version "
-                             f"{'none' if found is None else found}; it reads version {version}): train it again "
+                             f"{'none' if found is None else found}; it reads {reads}): train it again "
                              "(.venv/bin/exsampling train)")
     return blob
 

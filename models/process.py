@@ -10,7 +10,8 @@ Handing a take over costs two wake-ups across processes, a copy of the samples a
 :class:`ClassifierProcess` offers :meth:`Classifier.predict`'s call and answer. It starts this module's
 :func:`serve` as a child process (:mod:`exsampling_patch.child_process`; ``exsampling run`` starts it before
 it loads the patch: :func:`start_early`), which loads the model and answers over a Unix socket; the take's
-samples go through shared memory (a ``memfd`` both map), which only grows when a take does not fit. A process
+samples go through shared memory (a ``memfd`` both map), which only grows when a take does not fit. A model that
+carries YAMNet is loaded and run there as here (:func:`~.classifier.load_classifier`). A process
 that dies is started again (:mod:`.process_restart`), on the model file as it was at the start, and the take it
 was scoring is sent once more.
 

@@ -373,10 +373,10 @@ def test_a_model_file_of_another_version_is_told_in_words_with_what_to_do(tmp_pa
         "other.pt": ({"front_end": {**vars(FRONT_END), "fmax": 11025.0}},
                      "was trained by another version of exsampling, which analysed takes otherwise than this one: "
                      "with it takes would be misheard; train it again on its takes (.venv/bin/exsampling train)"),
-        "newer.pt": ({"version": 2}, "was written by a newer version of exsampling (model version 2; this one reads "
-                                     "version 1): update exsampling to use it"),
+        "newer.pt": ({"version": 3}, "was written by a newer version of exsampling (model version 3; this one reads "
+                                     "versions 1 and 2): update exsampling to use it"),
         "none.pt": ({"version": None}, "is of a version this exsampling does not read (model version none; it reads "
-                                       "version 1): train it again (.venv/bin/exsampling train)"),
+                                       "versions 1 and 2): train it again (.venv/bin/exsampling train)"),
     }
     for name, (changed, why) in files.items():
         path = tmp_path / name

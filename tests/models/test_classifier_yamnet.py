@@ -1,0 +1,239 @@
+"""A model file that carries YAMNet: its head reads ``[aiSFX pooled | scale * YAMNet]``, in this process and in the
+classifier's own, and files that do not fit each other are refused. Real parts throughout: the shipped aiSFX trunk,
+YAMNet's real weights (built once into the cache by the project's command), real ESC-50 clips of folds 1-4, and a
+head fitted here on their features (three classes: it only has to separate them)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+from threadpoolctl import threadpool_limits
+
+from exsampling_patch.models.benchmark import time_takes
+from exsampling_patch.models.classifier import _windows, load_classifier
+from exsampling_patch.models.features import analyse, compress
+from exsampling_patch.models.model_file import (
+    SHIPPED_MODEL,
+    ModelFileError,
+    YamnetBlock,
+    load_head_file,
+    load_model_file,
+    save_head_file,
+    save_model_file,
+)
+from exsampling_patch.models.network import Head, SoundNet
+from exsampling_patch.models.oneshots import DEFAULT_CACHE
+from exsampling_patch.models.process import ClassifierProcess
+from exsampling_patch.models.yamnet import FEATURE_SIZE, FEATURES, take_features, yamnet_from_state
+from exsampling_patch.models.yamnet_weights import WeightsError, build, weights_path
+
+CLASSES = ("church_bells", "dog", "rain")
+# YAMNet's features of a clip are about 35 in norm, the trunk's about 130: scaled to weigh alike in the head (and
+# not 1, so that a head read without its scale scores otherwise).
+SCALE = 4.0
+TRAIN_PER_CLASS, HELD_OUT_PER_CLASS = 4, 2
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """The files written for the tests, and what the test computed itself to fit them."""
+
+    model: Path  # carries YAMNet and the int8 trunk
+    head: Path  # the same head as a head file, for the shipped trunk
+    held_out: list[tuple[Path, str]]  # fold 4
+    weight: np.ndarray
+    bias: np.ndarray
+    block: YamnetBlock
+
+
+def _clips(esc50: Path) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
+    """Training clips from folds 1-3 and held-out ones from fold 4, first by file name (fold 5 is never read)."""
+    rows = sorted(csv.DictReader((esc50 / "esc50.csv").open(newline="")), key=lambda r: r["filename"])
+    train: list[tuple[Path, str]] = []
+    held: list[tuple[Path, str]] = []
+    for r in rows:
+        if r["category"] not in CLASSES:
+            continue
+        picked, wanted = (train, TRAIN_PER_CLASS) if r["fold"] in {"1", "2", "3"} else (held, HELD_OUT_PER_CLASS)
+        if r["fold"] in {"1", "2", "3", "4"} and sum(c == r["category"] for _, c in picked) < wanted:
+            picked.append((esc50 / "audio" / r["filename"], r["category"]))
+    return train, held
+
+
+def _head_input(trunk: SoundNet, yamnet: torch.nn.Module, path: Path) -> np.ndarray:
+    """The head's input for a whole clip, computed here apart from the classifier: the float trunk's pooled
+    features, then YAMNet's times the scale."""
+    y, rate = sf.read(str(path), dtype="float32")
+    with torch.inference_mode():
+        map3, map4 = trunk.sequence(torch.from_numpy(compress(analyse(y, rate))).unsqueeze(0))
+        pooled = trunk.pool(map3, map4)[0].numpy()
+    return np.concatenate([pooled, SCALE * take_features(yamnet, y, rate)])  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def block() -> YamnetBlock:
+    path = weights_path(DEFAULT_CACHE)
+    if not path.is_file():
+        try:
+            path = build(DEFAULT_CACHE, log=False)
+        except WeightsError as error:
+            pytest.skip(f"YAMNet's weights cannot be built here: {error}")
+    return YamnetBlock.from_weights(path, SCALE)
+
+
+@pytest.fixture(scope="module")
+def fitted(block: YamnetBlock, esc50: Path, tmp_path_factory: pytest.TempPathFactory) -> Fitted:
+    from sklearn.linear_model import LogisticRegression
+
+    shipped = load_model_file(SHIPPED_MODEL)
+    yamnet = yamnet_from_state(block.state_dict)
+    train, held = _clips(esc50)
+    x = np.stack([_head_input(shipped.model, yamnet, p) for p, _ in train])
+    # C small enough that the probabilities are not saturated (0.8-0.99 on the held-out clips): a change in the
+    # head's input then shows in them. BLAS on one thread: its spinning workers beside other tests' processes on
+    # 2 cores made the fit take 9 s instead of 1.
+    with threadpool_limits(limits=1, user_api="blas"):
+        fit = LogisticRegression(C=0.003, max_iter=1000).fit(x, [CLASSES.index(c) for _, c in train])
+    model = SoundNet(len(CLASSES))
+    model.trunk.load_state_dict(shipped.model.trunk.state_dict())
+    model.head = Head(model.feature_dim + FEATURE_SIZE, len(CLASSES))
+    with torch.no_grad():
+        model.head.fc.weight.copy_(torch.from_numpy(fit.coef_))
+        model.head.fc.bias.copy_(torch.from_numpy(fit.intercept_))
+    folder = tmp_path_factory.mktemp("yamnet_model")
+    path = save_model_file(model, list(CLASSES), folder / "with_yamnet.pt", {"test": True}, shipped.int8_trunk, block)
+    head = save_head_file(model, list(CLASSES), folder / "yamnet_head.pt", {"test": True}, yamnet=block)
+    # the weights as stored (float16), as the classifier reads them
+    return Fitted(path, head, held, model.head.fc.weight.detach().half().float().numpy(),
+                  model.head.fc.bias.detach().half().float().numpy(), block)
+
+
+def test_the_classifier_hears_held_out_clips_through_yamnet(fitted: Fitted) -> None:
+    clf = load_classifier(fitted.model)
+    assert clf.has_yamnet and clf.int8 == load_classifier().int8 and clf.labels == CLASSES
+    for path, category in fitted.held_out:
+        assert clf.predict_file(path).label == category, path.name
+
+
+def test_the_head_reads_the_trunks_features_then_yamnets_scaled(fitted: Fitted) -> None:
+    """Float trunk (no int8): the classifier's probabilities are the head's on the features computed here, in
+    that order and at that scale; its YAMNet part is the scaled features of the span it analyses."""
+    clf = load_classifier(fitted.model, int8=False)
+    trunk = load_model_file(SHIPPED_MODEL).model
+    yamnet = yamnet_from_state(fitted.block.state_dict)
+    for path, _ in fitted.held_out[::2]:
+        x = _head_input(trunk, yamnet, path)
+        logits = fitted.weight @ x + fitted.bias
+        expected = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+        pred = clf.predict_file(path)
+        assert pred.probabilities is not None
+        np.testing.assert_allclose(pred.probabilities, expected, atol=2e-4)
+        y, rate = sf.read(str(path), dtype="float32")
+        np.testing.assert_allclose(clf.yamnet_features(y, rate), x[-FEATURE_SIZE:], rtol=1e-5, atol=1e-6)
+
+
+def test_windows_each_read_the_spans_yamnet_features(fitted: Fitted) -> None:
+    """1 s windows on the loudest 3 s: each window's head reads its own trunk features beside YAMNet's features
+    of the whole analysed span (computed once), not of the whole take nor of the window."""
+    clf = load_classifier(fitted.model, int8=False)
+    trunk = load_model_file(SHIPPED_MODEL).model
+    path, category = fitted.held_out[0]
+    y, rate = sf.read(str(path), dtype="float32")
+    pred = clf.predict(y, rate, window="1s", pooling="mean", max_seconds=3.0)
+    assert pred.label == category and pred.window_probabilities is not None
+    first, last = (round(t * rate) for t in pred.span)
+    assert last - first == round(3.0 * rate)
+    span = y[first:last]
+    yamnet = SCALE * take_features(yamnet_from_state(fitted.block.state_dict), span, rate)
+    with torch.inference_mode():
+        map3, map4 = trunk.sequence(torch.from_numpy(compress(analyse(span, rate))).unsqueeze(0))
+        spans = _windows(map3.shape[2], "1s")
+        pooled = torch.cat([trunk.pool(map3[:, :, a:b], map4[:, :, a:b]) for a, b in spans]).numpy()
+    assert len(spans) == len(pred.windows) > 2
+    logits = np.concatenate([pooled, np.tile(yamnet, (len(spans), 1))], axis=1) @ fitted.weight.T + fitted.bias
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(pred.window_probabilities, expected, atol=2e-4)
+
+
+def test_the_classifiers_process_gives_the_same_probabilities(fitted: Fitted) -> None:
+    local = load_classifier(fitted.model, threads=1)
+    process = ClassifierProcess(fitted.model, threads=1)
+    try:
+        process.wait_ready()
+        assert process.labels == CLASSES
+        for path, category in fitted.held_out[:3]:
+            y, rate = sf.read(str(path), dtype="float32")
+            theirs, ours = process.predict(y, rate, max_seconds=5.0), local.predict(y, rate, max_seconds=5.0)
+            assert theirs.label == ours.label == category
+            assert theirs.probabilities is not None and ours.probabilities is not None
+            np.testing.assert_allclose(theirs.probabilities, ours.probabilities, atol=1e-6)
+    finally:
+        process.stop()
+
+
+def test_a_yamnet_head_goes_on_its_model_and_is_refused_on_one_without_yamnet(fitted: Fitted) -> None:
+    own = load_classifier(fitted.model, head=fitted.head)
+    path, _ = fitted.held_out[0]
+    assert own.has_yamnet
+    np.testing.assert_allclose(own.predict_file(path).probabilities,  # type: ignore[arg-type]
+                               load_classifier(fitted.model).predict_file(path).probabilities, atol=1e-6)
+    # The shipped model has the same trunk (so the trunk's fingerprint passes) and no YAMNet.
+    with pytest.raises(ModelFileError) as raised:
+        load_classifier(SHIPPED_MODEL, head=fitted.head)
+    told = str(raised.value)
+    assert str(fitted.head) in told and str(SHIPPED_MODEL) in told and "carries no YAMNet" in told
+
+
+def test_a_head_without_yamnet_on_a_model_with_it_runs_without_yamnet(fitted: Fitted, tmp_path: Path) -> None:
+    from exsampling_patch.models.model_file import VALIDATION_HEAD
+
+    clf = load_classifier(fitted.model, head=VALIDATION_HEAD)
+    plain = load_classifier(None, head=VALIDATION_HEAD)
+    path, _ = fitted.held_out[0]
+    assert not clf.has_yamnet and clf.labels == plain.labels
+    np.testing.assert_allclose(clf.predict_file(path).probabilities,  # type: ignore[arg-type]
+                               plain.predict_file(path).probabilities, atol=1e-6)
+
+
+def test_yamnet_features_of_another_recipe_are_refused(fitted: Fitted, tmp_path: Path) -> None:
+    loaded = load_model_file(fitted.model)
+    stale = YamnetBlock(fitted.block.state_dict, "patches48-meanmax-1", SCALE)  # before 7 Dec's padding
+    path = save_model_file(loaded.model, loaded.labels, tmp_path / "stale.pt", None, loaded.int8_trunk, stale)
+    with pytest.raises(ModelFileError) as raised:
+        load_classifier(path)
+    told = str(raised.value)
+    assert str(path) in told and "'patches48-meanmax-1'" in told and f"'{FEATURES}'" in told
+    assert "train it again" in told
+    model = SoundNet(len(CLASSES))
+    model.trunk.load_state_dict(loaded.model.trunk.state_dict())
+    model.head = Head(model.feature_dim + FEATURE_SIZE, len(CLASSES))
+    head = save_head_file(model, list(CLASSES), tmp_path / "stale_head.pt", yamnet=stale)
+    with pytest.raises(ModelFileError, match="'patches48-meanmax-1'"):
+        load_head_file(head)
+
+
+def test_a_model_without_yamnet_is_written_and_read_as_before(tmp_path: Path) -> None:
+    """Version 1 and no "yamnet" entry, as before: an older exsampling reads it; one with YAMNet is version 2, which
+    an older exsampling refuses with "update exsampling" rather than failing on a wider head."""
+    loaded = load_model_file(SHIPPED_MODEL)
+    assert loaded.yamnet is None and not load_classifier().has_yamnet
+    path = save_model_file(loaded.model, loaded.labels, tmp_path / "plain.pt", None, loaded.int8_trunk)
+    blob = torch.load(path, weights_only=True)
+    assert blob["version"] == 1 and "yamnet" not in blob
+    with pytest.raises(ValueError, match="reads 12288 features, not the 12288 \\+ 2048"):
+        save_model_file(loaded.model, loaded.labels, tmp_path / "wrong.pt", yamnet=YamnetBlock({}, FEATURES))
+
+
+def test_the_benchmark_times_the_yamnet_part_apart(fitted: Fitted) -> None:
+    figures = time_takes(load_classifier(fitted.model), repeats=1, thread_counts=(1,))
+    for key in ("ms_10s_take_1thread_yamnet", "ms_10s_take_1thread_yamnet_5s"):
+        assert figures[key] > 0 and figures[key + "_p95"] >= figures[key]
+    assert "ms_10s_take_1thread_whole_5s" in figures
+    assert not any("yamnet" in key for key in time_takes(load_classifier(), repeats=1, thread_counts=(1,)))
