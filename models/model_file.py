@@ -248,9 +248,9 @@ def _yamnet_block(stored: Any, p: Path) -> YamnetBlock | None:
 
 def _check_features(features: str, p: Path, kind: str) -> None:
     if features != FEATURES:
-        raise ModelFileError(f"{kind} {p} reads YAMNet's features as '{features}' computed them; this exsampling "
-                             f"computes '{FEATURES}': with it takes would be misheard; train it again on its takes "
-                             "(.venv/bin/exsampling train)")
+        raise ModelFileError(f"{kind} {p} was trained on YAMNet's features computed as '{features}', and this "
+                             f"exsampling computes them as '{FEATURES}': with it takes would be misheard; train it "
+                             "again on its takes (.venv/bin/exsampling train)")
 
 
 def yamnet_fingerprint(state_dict: Mapping[str, torch.Tensor]) -> str:
