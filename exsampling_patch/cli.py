@@ -107,8 +107,13 @@ def _main(argv: Sequence[str] | None, early: EarlyStops) -> int:
     # A command's own -v (after its name: `exsampling run PATCH -v`) adds to this one: the same log detail.
     level = logging.WARNING - 10 * (args.verbose + getattr(args, "more_verbose", 0))
     configure_logging(level)
+    exits = argv is None and getattr(args, "exit_at_once", False)
     try:
-        code = int(args.func(args) or 0)
+        try:
+            code = int(args.func(args) or 0)
+        finally:
+            if exits:  # from the handlers restored to the process's end (exit handlers, os._exit): see ignore_stops
+                ignore_stops()
     except KeyboardInterrupt:
         # out of a command with handlers of its own (`run`), one came before they were in place: its start-up
         code = early.stopped(argv) if getattr(args, "own_signals", False) else 130
@@ -120,9 +125,19 @@ def _main(argv: Sequence[str] | None, early: EarlyStops) -> int:
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 141
-    if argv is None and getattr(args, "exit_at_once", False):
+    if exits:
         exit_at_once(code)
     return code
+
+
+def ignore_stops() -> None:
+    """Ignore SIGINT, SIGTERM and SIGHUP until the process ends, the command's work done (its code decided): a Ctrl+C
+    (or `timeout`'s second signal) landing after ``run`` had put back the handlers it replaced, before os._exit, was
+    Python's KeyboardInterrupt (SIGTERM :class:`StopSignal`), a traceback after the run's summary, one in the middle of
+    the exit handlers that kill the child processes; SIGHUP killed the process before them."""
+    with contextlib.suppress(ValueError, OSError):  # not the main thread: main() called from a test's thread
+        for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop, signal.SIG_IGN)
 
 
 #: The line a Ctrl+C leaves before the command's start-up ended (its modules importing, `run`'s patch loading).
