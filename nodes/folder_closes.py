@@ -14,7 +14,9 @@ it too (counted as read and as dispatched, not waited for a time: a loaded machi
 :data:`HOLD_LIMIT` at most. Without that reader, :attr:`CloseWatch.hold_floor` is the quiet time a file without a
 close waits at least. Counted, any event read and not dispatched yet holds too, move or none: a write's event
 (IN_MODIFY) that watchdog's threads deliver later than ``settle_time`` (a loaded machine) let a file still open for
-writing look quiet, and it was read half-written.
+writing look quiet, and it was read half-written. So does one its reader has read from the system and its parsing
+thread not handed to the watch group yet (:mod:`.folder_raw_queue`): counted only from there, a write's event
+waiting in that queue held nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from exsampling_patch.nodes.folder_journal import Stamp
+from exsampling_patch.nodes.folder_raw_queue import CountedRawQueue
 
 try:  # Linux: inotify, which says when a writer closes a file
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -115,10 +118,11 @@ class CloseWatch(FileSystemEventHandler):
         self._counting = False
         self._read = self._dispatched = 0
         self._read_by_delivery = 0
-        self._behind_since: float | None = None  # since when fewer events are dispatched than read (None: none)
+        self._raw = 0  # events watchdog's reader read from the system that its parsing thread has not handed on yet
+        self._behind_since: float | None = None  # since when events read are not all dispatched (None: none)
         #: The quiet time a file without a close waits at least: watchdog's hold, where moves are not seen as read.
         self.hold_floor = 0.0 if InotifyFD is not None else HOLD + HOLD_MARGIN
-        self._observer = _observer(self._overflowed, self._moved, self._count)
+        self._observer = _observer(self._overflowed, self._moved, self._count, self._count_raw)
         try:
             self._observer.schedule(self, str(root), recursive=recursive)
             self._observer.start()
@@ -190,7 +194,7 @@ class CloseWatch(FileSystemEventHandler):
             delivered, counting = self._delivered, self._counting
             behind = self._dispatched < self._read_by_delivery
             behind_since = self._behind_since
-        if counting and behind_since is not None and now - behind_since < HOLD_LIMIT:
+        if behind_since is not None and now - behind_since < HOLD_LIMIT:
             # A write's event read and not told yet: the file it wrote to may look quiet and unclosed meanwhile.
             # HOLD_LIMIT bounds an event read and never dispatched (a watchdog that drops one): else held for good.
             return now + HOLD_LIMIT
@@ -209,13 +213,24 @@ class CloseWatch(FileSystemEventHandler):
             self._counting = True
             self._read += read
             self._dispatched += dispatched
-            if self._dispatched >= self._read:
-                self._behind_since = None
-            elif self._behind_since is None:
-                self._behind_since = time.monotonic()
+            self._behind()
+
+    def _count_raw(self, events: int) -> None:
+        # From CountedRawQueue: + as watchdog's reader queues what it read, - once its parsing thread handed it on (to
+        # the watch group, which counts what it takes as read: _count). Not the count's start: raw alone, uncounted.
+        with self._lock:
+            self._raw += events
+            self._behind()
+
+    def _behind(self) -> None:
+        """Start or end (under the lock) the time since which events read are not all dispatched."""
+        if self._dispatched >= self._read and self._raw <= 0:
+            self._behind_since = None
+        elif self._behind_since is None:
+            self._behind_since = time.monotonic()
 
     def _moved(self, cookie: int, out: bool, name: str) -> None:
-        # On watchdog's reader thread, as the system tells the move: before the hold, and before any event behind it.
+        # On watchdog's parsing thread, as the system tells the move: before the hold, and before any event behind it.
         # The name alone (its folder is the watch group's to tell): delivered, the oldest move out of that name ends.
         with self._lock:
             if out:
@@ -235,7 +250,7 @@ class CloseWatch(FileSystemEventHandler):
         self._wake.set()
 
     def _overflowed(self) -> None:
-        # On watchdog's reader thread, maybe before events read ahead of the overflow reach dispatch(): the scan's
+        # On watchdog's parsing thread, maybe before events read ahead of the overflow reach dispatch(): the scan's
         # doubt goes by the files' stamps, not by the order things are heard in.
         with self._lock:
             self._overflows += 1
@@ -315,11 +330,16 @@ if InotifyFD is not None:
     class _OverflowTellingFD(InotifyFD):
         """watchdog's inotify reader, telling ``on_overflow`` when the system's event queue overflowed: events were
         dropped, which ones is not said. watchdog tells only its own watch groups (to watch anew). ``on_move`` hears
-        each move (its cookie, and whether out), before watchdog holds the events behind a move out."""
+        each move (its cookie, and whether out), before watchdog holds the events behind a move out. ``on_raw`` hears
+        of the events its reader thread queues for its parsing thread, and of those handed on."""
 
-        def __init__(self, on_overflow: Callable[[], None], on_move: Callable[[int, bool, str], None]) -> None:
+        def __init__(self, on_overflow: Callable[[], None], on_move: Callable[[int, bool, str], None],
+                     on_raw: Callable[[int], None]) -> None:
             super().__init__()
             self._on_overflow, self._on_move = on_overflow, on_move
+            raw = getattr(self, "_raw_queue", None)  # watchdog 7.1's own; another may read and parse on one thread
+            if raw is not None and hasattr(raw, "get_nowait"):
+                self._raw_queue = CountedRawQueue(raw, on_raw)
 
         def handle_event(self, event: InotifyEvent) -> None:
             if event.is_queue_overflow:
@@ -423,8 +443,8 @@ if InotifyFD is not None:
         """:class:`InotifyObserver` with ``generate_full_events``, reading through :class:`_OverflowTellingFD`."""
 
         def __init__(self, on_overflow: Callable[[], None], on_move: Callable[[int, bool, str], None],
-                     on_count: Callable[[int, int], None]) -> None:
-            self._reader = _OverflowTellingFD(on_overflow, on_move)
+                     on_count: Callable[[int, int], None], on_raw: Callable[[int], None]) -> None:
+            self._reader = _OverflowTellingFD(on_overflow, on_move, on_raw)
             self._reader.start()
             super().__init__(_CountingEmitter, inotify_fd=self._reader, on_count=on_count)
 
@@ -440,10 +460,10 @@ def _undispatched(observer: BaseObserver) -> int:
 
 
 def _observer(on_overflow: Callable[[], None], on_move: Callable[[int, bool, str], None],
-              on_count: Callable[[int, int], None]) -> BaseObserver:
+              on_count: Callable[[int, int], None], on_raw: Callable[[int], None]) -> BaseObserver:
     """watchdog's inotify observer; full events: a file moved in from an unwatched folder comes as a move (a rename
     in), not a creation. Where watchdog reads overflows (7.1 on), ``on_overflow`` is told of each, and ``on_move`` of
-    each move as read, and ``on_count`` of the events read and dispatched."""
+    each move as read, ``on_count`` of the events read and dispatched, and ``on_raw`` of those in its raw queue."""
     if InotifyFD is None:
         return InotifyObserver(generate_full_events=True)
-    return _OverflowTellingObserver(on_overflow, on_move, on_count)
+    return _OverflowTellingObserver(on_overflow, on_move, on_count, on_raw)
