@@ -89,7 +89,10 @@ class MidiClockTimeline:
                 self.starts += 1
                 self._started_at = at
                 self._guessing = not self._running(at)
-            elif kind == "continue":  # the next tick is where it stopped (or the song position given since)
+            elif kind == "continue" and not self._playing:  # the next tick is where it stopped (or the songpos since)
+                # Not while playing: a continue sent again (a DAW's play pressed twice, a MIDI merger doubling it) was
+                # a new start from the tick it came on, off the sixteenths: the groove voided the steps it had sent
+                # ahead and a midi_clock's slave got a stop and a continue the master never sent.
                 self._playing, self._last, self._start_beat = True, -1, self._next / TICKS_PER_BEAT
                 self.starts += 1
                 self._started_at = at

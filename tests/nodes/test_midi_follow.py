@@ -7,6 +7,7 @@ from types import FrameType
 from typing import Any
 
 import mido
+import pytest
 
 from exsampling_patch.nodes.midi_follow import MidiClockTimeline
 from exsampling_patch.nodes.tick_line import TickLine
@@ -36,3 +37,31 @@ def test_a_tempo_change_is_looked_for_outside_the_lock_the_scheduler_captures_by
     assert timeline._ticks.changes == 1
     assert held and not any(held)
     assert abs(timeline.capture().tempo - 60.0) < 0.5  # the change found, and put in
+
+
+def test_a_continue_sent_again_while_playing_is_no_new_start() -> None:
+    """A continue while the master plays (a DAW's play pressed twice, a MIDI merger doubling it) was a new start from
+    the tick it came on: the groove voided the steps it had sent ahead, a midi_clock's slave got a stop and a
+    continue. The master plays on: so does the clock, on the same ticks."""
+    timeline = MidiClockTimeline(120.0, 4.0)
+    tick = 60.0 / 120.0 / 24
+    at = 0.0
+    for _ in range(24):  # its clock running while stopped
+        timeline.feed(mido.Message("clock"), at)
+        at += tick
+    timeline.feed(mido.Message("songpos", pos=8), at)
+    timeline.feed(mido.Message("continue"), at)
+    for _ in range(31):  # a beat and a tick on from beat 2
+        timeline.feed(mido.Message("clock"), at)
+        at += tick
+    # its snapshot as the scheduler captures it (capture() reads ticks at these made-up times as a master gone)
+    before = timeline._clock
+    timeline.feed(mido.Message("continue"), at)  # again, mid-sixteenth
+    assert timeline.starts == 1 and timeline.transport()[:3] == (True, 1, 2.0)
+    assert timeline._clock == before  # the same line: nothing to send again
+    for _ in range(6):
+        timeline.feed(mido.Message("clock"), at)
+        at += tick
+    clock = timeline._clock
+    assert clock.playing and clock.start_beat == 2.0
+    assert clock.beat_at(at - tick) == pytest.approx(2.0 + 36 / 24)  # its ticks counted on from where they were
