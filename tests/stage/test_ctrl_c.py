@@ -5,16 +5,20 @@ benchmarks; the waits here only keep a hang from stalling the suite."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.stage.helpers import Run, default_patch
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.jack, pytest.mark.slow]
 
@@ -30,6 +34,23 @@ def alive(pid: int) -> bool:
 
 
 SIGNALS = [(signal.SIGINT, 130), (signal.SIGTERM, 143)]
+
+
+def recorder_answers(folder: Path) -> bool:
+    """Whether the web recorder of the default patch in ``folder`` (:func:`default_patch`) serves a paired phone its
+    page (with the token: a stranger refused is told on the console)."""
+    patch = yaml.safe_load((folder / "patches" / "exsampling.yaml").read_text(encoding="utf-8"))
+    port = next(node["params"]["port"] for node in patch["nodes"] if node["id"] == "recorder")
+    connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=5,
+                                             context=ssl._create_unverified_context())  # its own certificate
+    try:
+        token = (folder / "session" / "recorder" / "token").read_text(encoding="utf-8").strip()
+        connection.request("GET", f"/?token={token}")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +73,11 @@ def test_default_patch_stops_cleanly_on_a_signal_to_its_group(runs: dict[int, tu
                                                                code: int) -> None:
     run, tmp_path = runs[signum]
     try:
-        running = run.wait_for("running ExSampling")
+        run.wait_for("running ExSampling")
         children = run.children()
         assert len(children) >= 2, run.output()  # the classifier's process and the sampler's audio process
-        time.sleep(max(0.0, running + 1.0 - time.monotonic()))  # a second in: none for the run that waited its turn
+        # On stage, as a performer's Ctrl+C finds it: its last node to start, the recorder, answers phones
+        assert wait_for(lambda: recorder_answers(tmp_path), HANG_SECONDS), run.output()
         run.signal_group(signum)
         try:
             exited = run.wait(HANG_SECONDS)
