@@ -3,8 +3,8 @@
 A full disk cut a line short, and the write said nothing but its count: the next line ran on from the cut one (or,
 since, began a line of its own after it), and the fragment stayed, read back as an entry: a take id's first letters
 (``secon``), which may be another take's id, that take then taken for done and never passed on. A line not written
-whole is now taken back (the file cut to its size before) and raises :class:`OSError` (``the disk is full``, the
-journal as its file name), for the node to tell. ``nodes/osc_sender.py`` does the same for the sent logs in its
+whole is now taken back, its own bytes alone (:func:`_take_back`), and raises :class:`OSError` (``the disk is full``,
+the journal as its file name), for the node to tell. ``nodes/osc_sender.py`` does the same for the sent logs in its
 own copy: it runs with the standard library alone.
 
 The append's lock was waited for without end: another process holding it and stopped (SIGSTOP, a hung run on the
@@ -95,7 +95,9 @@ The journal's size as the last append here left it is kept too: a holder unseen 
 line) let go and another unseen one took the lock, that one read as the stuck one, and a line was appended beside its
 own, mid-write (its take-back, a full disk, cut ours). A stopped holder writes nothing: the journal grown since is
 another holder's (or another appender's), waited for. A lock let go and taken anew by one that has not written yet,
-or whose line reads the same, cannot be told from it: that one is not waited for."""
+or whose line reads the same, cannot be told from it: that one is not waited for, and a take-back of either (a full
+disk) removes its own bytes alone (:func:`_take_back`): cut to the size it had looked at, it cut the other's line too,
+that take's end lost and the take passed on again at the next start."""
 
 
 def _holders_text(pids: list[int]) -> str:
@@ -182,20 +184,48 @@ def append_line(path: Path, line: bytes, drop_cut: bool, lock_wait: float = LOCK
                 os.ftruncate(fd, end)
             else:
                 line = b"\n" + line
-        done = 0
         try:
-            while done < len(line):
-                wrote = os.write(fd, line[done:])
-                if not wrote:  # never loop on nothing written
-                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-                done += wrote
-            os.fsync(fd)
+            _write_whole(fd, line)
             _left(fd, path)
         except OSError as error:
-            if done:
-                with contextlib.suppress(OSError):  # else the next append drops or ends the cut line
-                    os.ftruncate(fd, end)
             why = "the disk is full" if error.errno in _FULL else (error.strerror or str(error))
             raise OSError(error.errno, why, str(path)) from None
     finally:
         os.close(fd)
+
+
+def _write_whole(fd: int, line: bytes) -> None:
+    """Append ``line`` to ``fd`` (open with O_APPEND) and flush it to disk; where that fails, take back what of it was
+    written (:func:`_take_back`) and raise."""
+    pieces: list[tuple[int, int]] = []  # where each write landed, and its length
+    try:
+        done = 0
+        while done < len(line):
+            wrote = os.write(fd, line[done:])
+            if not wrote:  # never loop on nothing written
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            pieces.append((os.lseek(fd, 0, os.SEEK_CUR) - wrote, wrote))  # O_APPEND: the offset is its end now
+            done += wrote
+        os.fsync(fd)
+    except OSError:
+        if pieces:
+            with contextlib.suppress(OSError):  # else the next append drops or ends the cut line
+                _take_back(fd, pieces)
+        raise
+
+
+def _take_back(fd: int, pieces: list[tuple[int, int]]) -> None:
+    """Remove the bytes of a line not written whole (``pieces``: where each part landed), and nothing else.
+
+    Cut back to the size the file had before the append, as it was, a line another appender wrote meanwhile went too:
+    one appending beside a holder not waited for (one found stuck, or another in its place that cannot be told from
+    it: :data:`_stuck`), or where the file system gives no locks. Its take's end was lost, and the take redone (played
+    again) at the next start. Ours alone at the end are cut; with another's after them, they are made blank lines,
+    which every reader skips, in place (no room needed on a full disk), theirs kept whole."""
+    first, last = pieces[0][0], pieces[-1][0] + pieces[-1][1]
+    if last - first == sum(length for _, length in pieces) and os.fstat(fd).st_size == last:
+        os.ftruncate(fd, first)
+        return
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_APPEND)  # else pwrite appends (Linux)
+    for at, length in pieces:
+        os.pwrite(fd, b"\n" * length, at)
