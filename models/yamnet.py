@@ -11,6 +11,7 @@ no ONNX package is needed to run it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,8 +20,8 @@ import torch
 from torch import nn
 
 __all__ = ["BLOCKS", "EMBEDDING_SIZE", "FEATURES", "FEATURE_SIZE", "N_CLASSES", "SAMPLE_RATE", "YamNet", "embed",
-           "load_yamnet", "log_mel", "mel_matrix", "pad_waveform", "patches", "pooled", "scores", "take_features",
-           "to_model_rate", "yamnet_from_state"]
+           "load_yamnet", "log_mel", "mel_matrix", "pad_waveform", "patches", "pooled", "reference_features",
+           "scores", "take_features", "to_model_rate", "yamnet_from_state"]
 
 SAMPLE_RATE = 16000
 WINDOW = 400  # 25 ms
@@ -61,6 +62,7 @@ def mel_matrix(n_mels: int = N_MELS, n_fft: int = FFT, sample_rate: int = SAMPLE
 
 _MEL = mel_matrix()
 _WINDOW = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(WINDOW) / WINDOW)).astype(np.float32)  # periodic Hann
+_MEL_T, _WINDOW_T = torch.from_numpy(_MEL), torch.from_numpy(_WINDOW)
 
 
 def to_model_rate(y: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -88,10 +90,10 @@ def pad_waveform(mono: np.ndarray) -> np.ndarray:
 def log_mel(y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     """``(frames, 64)`` log-mel magnitudes of the take padded as :func:`pad_waveform` pads it: 25 ms Hann frames
     every 10 ms, no centring (frames start at sample 0), ``log(mel + 0.001)``; always ``96 + 48 k`` frames."""
-    mono = pad_waveform(to_model_rate(y, sample_rate))
-    frames = np.lib.stride_tricks.sliding_window_view(mono, WINDOW)[::HOP] * _WINDOW
-    magnitude = np.abs(np.fft.rfft(frames, FFT, axis=1)).astype(np.float32)
-    return np.log(magnitude @ _MEL + LOG_OFFSET)
+    # torch's float32 FFT, not numpy's float64 one: a quarter less time, the same values within 2e-6.
+    mono = torch.from_numpy(pad_waveform(to_model_rate(y, sample_rate)))
+    frames = mono.unfold(0, WINDOW, HOP) * _WINDOW_T
+    return torch.log(torch.fft.rfft(frames, FFT).abs() @ _MEL_T + LOG_OFFSET).numpy()
 
 
 def patches(spectrogram: np.ndarray, hop: int = PATCH_HOP) -> np.ndarray:
@@ -104,6 +106,10 @@ def patches(spectrogram: np.ndarray, hop: int = PATCH_HOP) -> np.ndarray:
 class YamNet(nn.Module):
     """MobileNetV1 with its batch norms folded into the convolutions' biases; ``forward`` maps ``(n, 1, 96, 64)``
     patches to ``(n, 1024)`` embeddings, :meth:`logits` those to AudioSet's 521 classes (sigmoid scores)."""
+
+    _frozen: torch.jit.ScriptModule | None = None
+    """The trunk frozen by :meth:`freeze`; set past nn.Module's ``__setattr__``, so not a registered submodule:
+    the state dict stays the weights file's alone."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -118,12 +124,36 @@ class YamNet(nn.Module):
         self.convs = nn.ModuleList(convs)
         self.classifier = nn.Linear(EMBEDDING_SIZE, N_CLASSES)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def layers(self) -> nn.Sequential:
+        """The trunk as one sequence of modules sharing this model's weights (TensorFlow's SAME padding at
+        stride 2: one row and column after, none before), as :func:`torch.jit.trace` takes it."""
+        modules: list[nn.Module] = []
         for conv, stride in zip(self.convs, self.strides, strict=True):
-            if stride == 2:  # TensorFlow's SAME padding at stride 2: one row and column after, none before
-                x = nn.functional.pad(x, (0, 1, 0, 1))
-            x = torch.relu(conv(x))
-        return x.mean(dim=(2, 3))
+            if stride == 2:
+                modules.append(nn.ZeroPad2d((0, 1, 0, 1)))
+            modules += [conv, nn.ReLU()]
+        return nn.Sequential(*modules)
+
+    def feature_map(self, x: torch.Tensor) -> torch.Tensor:
+        """``(n, 1024, time, frequency)``: the last block's map of ``(n, 1, frames, 64)`` spectrograms, frozen
+        (:meth:`freeze`) where it has been, else the eager modules."""
+        return self._frozen(x) if self._frozen is not None else self.layers()(x)
+
+    def freeze(self) -> YamNet:
+        """Traces the trunk, freezes its weights into the graph and lets torch fuse it for inference (oneDNN):
+        1.2-1.4 times faster than the eager modules on one thread (models/MODEL_CARD.md, "Lead: YAMNet")."""
+        example = torch.zeros(1, 1, PATCH_FRAMES, N_MELS)
+        # TorchScript is deprecated in favour of torch.compile, which needs a C compiler at run time and seconds
+        # to compile: the warnings would only reach the performer's console.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            traced = torch.jit.trace(self.layers().eval(), example)
+            frozen = torch.jit.optimize_for_inference(torch.jit.freeze(traced))
+        object.__setattr__(self, "_frozen", frozen)
+        return self
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.feature_map(x).mean(dim=(2, 3))
 
     def logits(self, embeddings: torch.Tensor) -> torch.Tensor:
         """AudioSet class logits of embeddings (YAMNet's scores are their sigmoids)."""
@@ -138,10 +168,11 @@ def load_yamnet(path: str | Path) -> YamNet:
 
 def yamnet_from_state(state_dict: Mapping[str, torch.Tensor]) -> YamNet:
     """A :class:`YamNet` in float32, eval mode, from its state dict (float16 or float32 tensors), as a model file
-    that carries YAMNet stores it."""
+    that carries YAMNet stores it; its trunk frozen for inference (:meth:`YamNet.freeze`: load the weights
+    before, never after)."""
     model = YamNet()
     model.load_state_dict({k: v.float() for k, v in state_dict.items()})
-    return model.eval()
+    return model.eval().freeze()
 
 
 @torch.inference_mode()
@@ -167,3 +198,16 @@ def take_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) 
     """A take's :data:`FEATURE_SIZE` float32 features (mono or ``(samples, channels)`` audio at any rate), as
     :data:`FEATURES` names them: what a head on YAMNet reads."""
     return pooled(embed(model, y, sample_rate)).astype(np.float32)
+
+
+def reference_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """:func:`take_features` the slow, obvious way, to check and time the fast one against: numpy's float64 FFT
+    and the model's eager modules (never its frozen trunk), conv by conv, on each patch."""
+    mono = pad_waveform(to_model_rate(y, sample_rate)).astype(np.float64)
+    frames = np.lib.stride_tricks.sliding_window_view(mono, WINDOW)[::HOP] * _WINDOW
+    spectrogram = np.log(np.abs(np.fft.rfft(frames, FFT, axis=1)) @ _MEL + LOG_OFFSET).astype(np.float32)
+    x = torch.from_numpy(patches(spectrogram)).unsqueeze(1)
+    with torch.no_grad():
+        for conv, stride in zip(model.convs, model.strides, strict=True):
+            x = torch.relu(conv(nn.functional.pad(x, (0, 1, 0, 1)) if stride == 2 else x))
+    return pooled(x.mean(dim=(2, 3)).numpy()).astype(np.float32)

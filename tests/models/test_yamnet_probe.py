@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from exsampling_patch.models.oneshots import DEFAULT_CACHE
-from exsampling_patch.models.yamnet import load_yamnet
+from exsampling_patch.models.yamnet import FEATURES, load_yamnet
 from exsampling_patch.models.yamnet_probe import choose_c, clip_rows, features, fit_probe, fused, paired
 from exsampling_patch.models.yamnet_weights import build
 
@@ -56,6 +56,7 @@ def test_the_probe_caches_its_features_and_tells_dogs_from_rain(esc50: Path, tmp
     finally:
         torch.set_num_threads(threads)
     assert cached.stat().st_mtime_ns == written and np.array_equal(again[0], x), "read from the cache"
+    assert f"_{FEATURES}_" in cached.name, "features computed another way are another cache's"
     assert x.shape == (16, 2048) and len(names) == 16
     c, means = choose_c(x, y, fold, strengths=(0.01, 0.1))
     assert c in means
