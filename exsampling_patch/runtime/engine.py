@@ -309,8 +309,12 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         # does not write it down as done, it is passed on again at the next start), and a handler failing on its
         # stopped node is no error of the show (the classifier's "process is stopped", once for each take queued).
         self._stopping = True
+        nodes_from = time.monotonic()
         self._stop_nodes([n for n in order if n not in sources])
         self._stop_rest()  # one that left the plan (retired, rolled back) as a swap goes on
+        # Their own stops come on top: taken from timeout, they left each idle worker 0.05 s to end (missed on a loaded
+        # machine, the run said work was unfinished where none was)
+        deadline += time.monotonic() - nodes_from
         self._running = False
         with self._pool_lock:
             workers, states = list(self._workers), list(self._states)
