@@ -108,6 +108,7 @@ def _main(argv: Sequence[str] | None, early: EarlyStops) -> int:
     level = logging.WARNING - 10 * (args.verbose + getattr(args, "more_verbose", 0))
     configure_logging(level)
     exits = argv is None and getattr(args, "exit_at_once", False)
+    args.process_ends = exits  # a command's own handlers, at its end, leave the signals ignored (run: StopSignals)
     try:
         try:
             code = int(args.func(args) or 0)

@@ -359,7 +359,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
                 "signal": signal.Signals(stopped_by[0]).name if stopped_by else None, "exit_status": code}, last=True)
         return code
     finally:
-        signals.uninstall()
+        signals.uninstall(ignore=getattr(args, "process_ends", False))  # set by cli.main
 
 
 def model_place(patch_file: str, patch: Patch, node_id: str, why: str) -> str:

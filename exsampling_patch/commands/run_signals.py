@@ -99,12 +99,18 @@ class StopSignals:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             self._previous[sig] = signal.signal(sig, self.on_signal)
 
-    def uninstall(self) -> None:
+    def uninstall(self, ignore: bool = False) -> None:
         """The handlers install() replaced put back, then the stop's pipe closed: a run called in-process (tests call
         main(["run", ...]) 18 times) left two descriptors open each time. In that order: a signal between the two
-        would otherwise write its byte into whatever file had reused the descriptor."""
+        would otherwise write its byte into whatever file had reused the descriptor.
+
+        ``ignore``: the process ends with the run (the command line's, see cli.ignore_stops): the signals are left
+        ignored instead. Put back, a SIGINT before the run had returned was Python's KeyboardInterrupt, which main()
+        told as one during start-up after the run's summary (exit 130); a SIGTERM the early handler's 143; a SIGHUP
+        killed the process before its exit handlers."""
         for sig, previous in self._previous.items():
-            signal.signal(sig, previous if previous is not None else signal.SIG_DFL)  # None: not set from Python
+            # None: not set from Python
+            signal.signal(sig, signal.SIG_IGN if ignore else previous if previous is not None else signal.SIG_DFL)
         self._previous.clear()
         self.stop.close()
 

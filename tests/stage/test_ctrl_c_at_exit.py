@@ -51,3 +51,52 @@ def test_signals_as_the_run_ends_are_ignored_without_a_traceback(tmp_path: Path)
     assert "exit handler ran through" in output, output  # neither signal cut it short
     assert "Traceback" not in output and "KeyboardInterrupt" not in output and "StopSignal" not in output, output
     assert code == 0, output  # the run's own status: it ended by --for
+
+
+SIGNALLED_AFTER_THE_RUN = '''
+import os
+import signal
+import sys
+
+from exsampling_patch import TAKE, Input, Node
+
+
+def after_the_handlers(frame, event, arg):
+    """On the run's main thread, as the run's handlers have just been put back (its StopSignals.uninstall returns),
+    before the run has returned: Ctrl+C, SIGTERM and SIGHUP to the process itself."""
+    if event == "return" and frame.f_code.co_name == "uninstall" and frame.f_code.co_filename.endswith(
+            "run_signals.py"):
+        sys.setprofile(None)
+        sys.stderr.write("signalled after the run's handlers went\\n")
+        sys.stderr.flush()
+        for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            os.kill(os.getpid(), stop)
+
+
+class Quiet(Node):
+    """Takes nothing in particular; its stop (on the run's main thread) sets the watch for the handlers' end."""
+
+    type_name = "quiet"
+    take = Input(TAKE, "takes")
+
+    def on_take(self, take):
+        pass
+
+    def stop(self):
+        sys.setprofile(after_the_handlers)
+        super().stop()
+'''
+
+
+def test_signals_after_the_run_put_its_handlers_back_are_ignored(tmp_path: Path) -> None:
+    """Between the run's handlers going and its return: a SIGINT was Python's KeyboardInterrupt, which main() took for
+    one during start-up ("stopped before start-up ended" after the summary, exit 130, for a run that ran and ended),
+    a SIGTERM the early handler's 143, a SIGHUP Python's default, killing the process before its exit handlers."""
+    run = one_node_run(tmp_path, SIGNALLED_AFTER_THE_RUN, "quiet", "quiet", "--for", "0.1")
+    code = run.wait(60)
+    output = run.output() + (tmp_path / "run.log").read_text(encoding="utf-8", errors="replace")
+    assert "stopped after" in output, output
+    assert "signalled after the run's handlers went" in output, output  # the signals came in that window
+    assert "stopped before start-up ended" not in output, output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output and "StopSignal" not in output, output
+    assert code == 0, output  # the run's own status: it ended by --for
