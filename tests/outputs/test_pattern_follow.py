@@ -20,15 +20,27 @@ from exsampling_patch.nodes.pattern import Pattern
 from exsampling_patch.patch import Patch
 from exsampling_patch.runtime import NodeStatus
 
+#: A master program's first act once its port is open: a drum machine has a CPU of its own, kept from it by nobody;
+#: this stand-in shares the test machine's with other tests' workers, which sent its ticks 10-150 ms late beside three
+#: busy processes on two cores (every attempt disturbed). Scheduled ahead of them (realtime, as jackd runs, below its
+#: threads) where the machine lets it; as before where it does not. It sleeps between ticks: it starves nobody.
+ON_ITS_OWN_CPU = """
+try:
+    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(40))
+except (AttributeError, OSError):
+    pass
+"""
+
 #: How each master here (a program of its own) starts: its JACK MIDI port, named by the test, "up" once open, then
 #: the test's "go". ticks(n, bpm, t) sends n clock ticks at ``bpm`` from time ``t`` on (perf_counter), the time after
 #: them returned; with ``first``, it prints when it sent each sixteenth's tick, "s<first>" on. ``late``: how late a
 #: tick went out at worst.
 MASTER_START = """
-import sys, time
+import os, sys, time
 import mido
 mido.set_backend("mido.backends.rtmidi/UNIX_JACK")
 port = mido.open_output(sys.argv[1], virtual=True, client_name=sys.argv[1])
+""" + ON_ITS_OWN_CPU + """
 print("up", flush=True)
 sys.stdin.readline()
 late = 0.0
@@ -252,7 +264,8 @@ def test_a_master_started_again_within_two_beats_starts_the_groove_again() -> No
     assert [t for t, channel in ons if channel == 3 and sent["again"] <= t < sent["again"] + 3 * tick]  # its one
     # two hi-hats a beat from there (the one sent ahead before the start falls on the first: its last step, beat 1.5)
     hh = sorted(t for t, channel in ons if channel == 0 and sent["again"] <= t < sent["stop"])
-    assert len([t for i, t in enumerate(hh) if i == 0 or t - hh[i - 1] > 2 * tick]) == 4
+    assert len([t for i, t in enumerate(hh) if i == 0 or t - hh[i - 1] > 2 * tick]) == 4, (
+        [round(t - sent["again"], 4) for t in hh], round(sent["stop"] - sent["again"], 4), pattern.late_steps)
 
 
 #: A master that sends its clock only while playing: 240 BPM, start, 24 ticks, stop, half a second, start, 24, stop.

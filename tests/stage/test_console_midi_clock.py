@@ -28,18 +28,20 @@ from exsampling_patch.nodes.pattern import Pattern
 from exsampling_patch.nodes.tick_line import FIT_TICKS
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import NodeStatus
-from tests.outputs.test_pattern_follow import Into
+from tests.outputs.test_pattern_follow import ON_ITS_OWN_CPU, Into
 from tests.stage.disturbed_runs import Late, heard_late, like
 
 #: The master: its JACK MIDI port, named by the test, "up" once open; then from the test its tempo and "1" or "0" (its
 #: clock running while stopped, or from its start on), then one command a line: start, stop, continue, "tempo 90",
 #: "quiet 0.5" (no tick for that long, counted as played: its cable out). At the end of its input, how late a tick
-#: went out at worst, and when each went out (perf_counter: the node's clock too, on this machine).
+#: went out at worst, and when each went out (perf_counter: the node's clock too, on this machine). Scheduled ahead of
+#: busy workers where the machine lets it, as a drum machine's own CPU would be (see ON_ITS_OWN_CPU).
 STEERED = """
 import os, select, sys, time
 import mido
 mido.set_backend("mido.backends.rtmidi/UNIX_JACK")
 port = mido.open_output(sys.argv[1], virtual=True, client_name=sys.argv[1])
+""" + ON_ITS_OWN_CPU + """
 print("up", flush=True)
 kept = b""
 def command(wait):  # the next line of its input, None: none within wait seconds, '': its end
