@@ -141,7 +141,8 @@ class YamNet(nn.Module):
 
     def freeze(self) -> YamNet:
         """Traces the trunk, freezes its weights into the graph and lets torch fuse it for inference (oneDNN):
-        1.2-1.4 times faster than the eager modules on one thread (models/MODEL_CARD.md, "Lead: YAMNet")."""
+        about 1.7 times faster than the eager modules on a 5 s take's patches, one thread (models/MODEL_CARD.md,
+        "Lead: YAMNet"). The frozen copy holds the weights as they are now: load any others before, not after."""
         example = torch.zeros(1, 1, PATCH_FRAMES, N_MELS)
         # TorchScript is deprecated in favour of torch.compile, which needs a C compiler at run time and seconds
         # to compile: the warnings would only reach the performer's console.
