@@ -197,3 +197,20 @@ def test_loso_and_ship_with_yamnet_record_the_scale_and_layout(tmp_path: Path) -
     assert shipped.name == train_sounds.YAMNET_HEAD and saved["yamnet_scale"] == 0.5
     assert saved["layout"] == {"aisfx": 16, "yamnet": FEATURE_SIZE} and saved["weight"].shape == (3, 16 + FEATURE_SIZE)
     assert saved["meta"]["temperature"] == summary["temperature"]
+
+
+def test_the_esc50_comparison_scores_each_scale_by_folds_1_to_3_and_on_fold_4() -> None:
+    """Where only YAMNet's features tell the labels apart, a head reading them beats the trunk's alone, in the
+    cross-validation on folds 1-3 (which chooses the scale) and on fold 4."""
+    parts = {}
+    for fold in (1, 2, 3, 4):
+        rows = blobs((30, 30, 30), rows_seed=fold)
+        kinds = ["whole", "untrimmed", "crop"] * 30
+        parts[f"esc50_fold{fold}"] = with_yamnet(FeatureSet(rows.feats, rows.labels, rows.groups, kinds),
+                                                 rows.feats, noise_seed=fold)
+        parts[f"esc50_phone_fold{fold}"] = with_yamnet(blobs((5, 5, 5), rows_seed=10 + fold),
+                                                       blobs((5, 5, 5), rows_seed=10 + fold).feats)
+    results = train_sounds.esc50_scales(parts, c=0.01, epochs=5, scales=[0.0, 2.0])
+    assert set(results) == {0.0, 2.0} and len(results[2.0]["cv_folds"]) == 3
+    assert results[2.0]["cv_top1"] > 0.9 > 0.6 > results[0.0]["cv_top1"]
+    assert results[2.0]["fold4_top1"] > 0.9 and results[2.0]["fold4_untrimmed_top1"] > 0.9
