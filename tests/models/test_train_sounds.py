@@ -169,11 +169,13 @@ def test_the_yamnet_scale_weighs_its_features_against_the_trunks() -> None:
     """Standardising each column by its own spread would undo any scale: the scale must survive it, weighing
     YAMNet's block in the L2 penalty, and the head must read ``[trunk | scale * YAMNet]``."""
     train, test = (with_yamnet(blobs(rows_seed=s), blobs(rows_seed=s).feats, noise_seed=s) for s in (0, 1))
+    before = (train.feats.clone(), train.inputs(1.0).clone())
     scores = {}
     for scale in (0.05, 5.0):
         weight, bias = fit_head(train, LABELS, c=0.01, epochs=30, batch_size=64, yamnet_scale=scale)
         assert weight.shape == (3, 32)
         scores[scale] = true_probability(test, weight, bias, scale)
+    assert torch.equal(train.feats, before[0]) and torch.equal(train.inputs(1.0), before[1]), "left as they were"
     assert scores[5.0] > 0.85, "the YAMNet block, weighed up, carries the labels"  # 0.94
     assert scores[0.05] < 0.45, "weighed down, the penalty keeps its weights small"  # 0.35 (1/3: none)
     alone = fit_head(train, LABELS, c=0.01, epochs=30, batch_size=64)
