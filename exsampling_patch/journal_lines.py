@@ -3,9 +3,9 @@
 A full disk cut a line short, and the write said nothing but its count: the next line ran on from the cut one (or,
 since, began a line of its own after it), and the fragment stayed, read back as an entry: a take id's first letters
 (``secon``), which may be another take's id, that take then taken for done and never passed on. A line not written
-whole is now taken back, its own bytes alone (:func:`_take_back`), and raises :class:`OSError` (``the disk is full``,
-the journal as its file name), for the node to tell. ``nodes/osc_sender.py`` does the same for the sent logs in its
-own copy: it runs with the standard library alone.
+whole is now taken back, its own bytes alone made newlines (:func:`_blank`), and raises :class:`OSError` (``the disk
+is full``, the journal as its file name), for the node to tell. ``nodes/osc_sender.py`` keeps a copy of its own for
+the sent logs (it runs with the standard library alone), which still cuts back.
 
 The append's lock was waited for without end: another process holding it and stopped (SIGSTOP, a hung run on the
 same folder) held the appending thread for ever, the take's end never written and the node's handler hung. It is
@@ -59,8 +59,10 @@ def lock_holders(path: Path) -> list[int]:
 
 def lock_holding(path: Path) -> tuple[list[int], tuple[object, ...]]:
     """The pids holding a lock on ``path`` (:func:`lock_holders`), and the lock's identity where no pid is named: the
-    file's device:inode and each holder's line in /proc/locks (its id, kind, pid, range). A holder in another pid
-    namespace has no line there at all (the kernel hides it): the file's identity alone then."""
+    file's device:inode and each holder's line in /proc/locks (its kind, pid, range; not its position, which shifts as
+    other locks come and go: a holder with no pid shown, an OFD lock's -1, read as a new one each time and was waited
+    for again). A holder in another pid namespace has no line there at all (the kernel hides it): the file's identity
+    alone then."""
     try:
         stat = os.stat(path)
         lines = Path("/proc/locks").read_text(encoding="ascii", errors="replace").splitlines()
@@ -75,7 +77,7 @@ def lock_holding(path: Path) -> tuple[list[int], tuple[object, ...]]:
         try:
             major, minor, inode = fields[5].split(":")
             if (int(major, 16), int(minor, 16), int(inode)) == want:
-                held.append(" ".join(fields))
+                held.append(" ".join(fields[1:]))  # not its position ("N:"): that shifts as others come and go
                 if int(fields[4]) > 0:
                     pids.append(int(fields[4]))
         except ValueError:
@@ -96,7 +98,7 @@ line) let go and another unseen one took the lock, that one read as the stuck on
 own, mid-write (its take-back, a full disk, cut ours). A stopped holder writes nothing: the journal grown since is
 another holder's (or another appender's), waited for. A lock let go and taken anew by one that has not written yet,
 or whose line reads the same, cannot be told from it: that one is not waited for, and a take-back of either (a full
-disk) removes its own bytes alone (:func:`_take_back`): cut to the size it had looked at, it cut the other's line too,
+disk) blanks its own bytes alone (:func:`_blank`): cut to the size it had looked at, it cut the other's line too,
 that take's end lost and the take passed on again at the next start."""
 
 
@@ -146,7 +148,7 @@ def _lock(fd: int, path: Path, wait: float) -> None:
                 return  # told when found stuck; waiting again only stalls this take's thread
             first = False
             if time.monotonic() >= deadline:
-                # Without the lock only a take-back (a full disk) may cut the holder's line written at that moment;
+                # Without the lock two lines may interleave only where one is cut short (a full disk), blanked then;
                 # waiting on, this take's end is never written and the node hangs.
                 pids, lines = lock_holding(path)
                 _stuck[path] = (pids, lines, os.fstat(fd).st_size)
@@ -157,9 +159,8 @@ def _lock(fd: int, path: Path, wait: float) -> None:
             time.sleep(_POLL)
         except OSError as error:
             # Some network and FUSE mounts (a watched folder on a share, as the docs allow) refuse locks. Appending
-            # without one is what every version before the lock did, and risks only a take-back cutting another
-            # store's line written at that moment; refused, every take's end went unwritten and was redone at the
-            # next start.
+            # without one is what every version before the lock did (a take-back blanks only its own bytes:
+            # :func:`_blank`); refused, every take's end went unwritten and was redone at the next start.
             if error.errno not in _NO_LOCKS:
                 raise
             return
@@ -169,22 +170,28 @@ def append_line(path: Path, line: bytes, drop_cut: bool, lock_wait: float = LOCK
     """Append ``line`` (ending in a newline) to the journal ``path`` (made if need be), whole or not at all, and
     flush it to disk.
 
-    A last line without its newline (cut short where taking it back failed too, or by an older version) is first
-    dropped where ``drop_cut`` (its reader takes no such line: its entry's write was told as failed), else ended
+    A last line without its newline (a write cut short whose take-back failed, or an older version's) is first
+    blanked where ``drop_cut`` (its reader takes no such line: its entry's write was told as failed), else ended
     (its reader skips a fragment). Held under an exclusive lock meanwhile, where the file system gives one: two
-    stores of one folder (two nodes, or another run) may append to it, and a take-back must cut only its own line.
-    Another holder is waited for ``lock_wait`` seconds at most (:func:`_lock`)."""
+    stores of one folder (two nodes, or another run) may append to it. Another holder is waited for ``lock_wait``
+    seconds at most (:func:`_lock`).
+
+    Nothing here shortens the file: an appender without the lock (its holder taken for stuck, a file system without
+    locks) may append at any moment, and a cut at a size looked at before took its line too, or let the next line
+    land where a cut fragment's writer then took its own bytes back: the other's line overwritten, and what was left
+    of it read as an id. Bytes once written are only ever made newlines, by their own writer or as a fragment: a
+    line at an offset is never another's."""
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
     try:
         _lock(fd, path, lock_wait)
         end = os.lseek(fd, 0, os.SEEK_END)
-        if end and os.pread(fd, 1, end - 1) != b"\n":
-            if drop_cut:
-                end = cut_line_start(fd, end)
-                os.ftruncate(fd, end)
-            else:
-                line = b"\n" + line
         try:
+            if end and os.pread(fd, 1, end - 1) != b"\n":
+                if drop_cut:
+                    start = cut_line_start(fd, end)
+                    _blank(fd, start, os.pread(fd, end - start, start))
+                else:
+                    line = b"\n" + line
             _write_whole(fd, line)
             _left(fd, path)
         except OSError as error:
@@ -195,37 +202,40 @@ def append_line(path: Path, line: bytes, drop_cut: bool, lock_wait: float = LOCK
 
 
 def _write_whole(fd: int, line: bytes) -> None:
-    """Append ``line`` to ``fd`` (open with O_APPEND) and flush it to disk; where that fails, take back what of it was
-    written (:func:`_take_back`) and raise."""
-    pieces: list[tuple[int, int]] = []  # where each write landed, and its length
+    """Append ``line`` to ``fd`` (open with O_APPEND) in one write and flush it to disk; where that fails, take back
+    what of it was written (:func:`_blank`) and raise.
+
+    One write, not the rest after a short one: an O_APPEND write lands whole, so another appender's look at the
+    file's end sees a line or a fragment of one cut short, never a first part whose rest is still to come (blanked
+    as a fragment, the rest would then be read as a line of its own). A write comes up short only on a full disk,
+    where the rest fails too."""
+    wrote = 0
     try:
-        done = 0
-        while done < len(line):
-            wrote = os.write(fd, line[done:])
-            if not wrote:  # never loop on nothing written
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-            pieces.append((os.lseek(fd, 0, os.SEEK_CUR) - wrote, wrote))  # O_APPEND: the offset is its end now
-            done += wrote
+        wrote = os.write(fd, line)
+        if wrote < len(line):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         os.fsync(fd)
     except OSError:
-        if pieces:
-            with contextlib.suppress(OSError):  # else the next append drops or ends the cut line
-                _take_back(fd, pieces)
+        if wrote:
+            at = os.lseek(fd, 0, os.SEEK_CUR) - wrote  # O_APPEND: the offset is the write's end now
+            with contextlib.suppress(OSError):  # else the next append blanks or ends the cut line
+                _blank(fd, at, line[:wrote])
         raise
 
 
-def _take_back(fd: int, pieces: list[tuple[int, int]]) -> None:
-    """Remove the bytes of a line not written whole (``pieces``: where each part landed), and nothing else.
+def _blank(fd: int, at: int, written: bytes) -> None:
+    """Make ``written``, found at ``at``, newlines (blank lines, which every reader skips), where those bytes still
+    hold it: in place, so no room is needed on a full disk and no later line moves.
 
-    Cut back to the size the file had before the append, as it was, a line another appender wrote meanwhile went too:
-    one appending beside a holder not waited for (one found stuck, or another in its place that cannot be told from
-    it: :data:`_stuck`), or where the file system gives no locks. Its take's end was lost, and the take redone (played
-    again) at the next start. Ours alone at the end are cut; with another's after them, they are made blank lines,
-    which every reader skips, in place (no room needed on a full disk), theirs kept whole."""
-    first, last = pieces[0][0], pieces[-1][0] + pieces[-1][1]
-    if last - first == sum(length for _, length in pieces) and os.fstat(fd).st_size == last:
-        os.ftruncate(fd, first)
+    Cut back to the size the file had before (as this did), a line another appender wrote meanwhile went too (one
+    going without the lock: :func:`_lock`); and where another had cut the fragment and appended at its offset
+    since, newlines written over the offsets went over that one's line. Read back first, bytes not as written are
+    another's (or blanked already) and left alone; nothing shortens the file (:func:`append_line`), so between the
+    read and the write they can only be made newlines."""
+    if not written or os.pread(fd, len(written), at) != written:
         return
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_APPEND)  # else pwrite appends (Linux)
-    for at, length in pieces:
-        os.pwrite(fd, b"\n" * length, at)
+    try:
+        os.pwrite(fd, b"\n" * len(written), at)
+    finally:
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_APPEND)
