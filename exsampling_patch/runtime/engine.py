@@ -299,11 +299,11 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self._stop_came = True
         if not self._running or not self._halt():  # not running, another stop() is under way, or start() is still
             return True  # in its first steps: it ends at the check of _stop_came
-        deadline = time.monotonic() + timeout
         plan = self._plan
         order = plan.order if plan else tuple(self._cells)
         sources = set(plan.sources()) if plan else set()
         self._stop_nodes([n for n in order if n in sources])
+        deadline = time.monotonic() + timeout  # after the sources' stops (the web recorder's): on top, as the others'
         clean = self._wait_for(self._settled, max(0.0, deadline - time.monotonic()))
         # What is still queued or being handled now meets stopped nodes: a take in flight does not end (its source
         # does not write it down as done, it is passed on again at the next start), and a handler failing on its
