@@ -89,10 +89,12 @@ class MidiClockTimeline:
                 self.starts += 1
                 self._started_at = at
                 self._guessing = not self._running(at)
-            elif kind == "continue" and not self._playing:  # the next tick is where it stopped (or the songpos since)
-                # Not while playing: a continue sent again (a DAW's play pressed twice, a MIDI merger doubling it) was
-                # a new start from the tick it came on, off the sixteenths: the groove voided the steps it had sent
-                # ahead and a midi_clock's slave got a stop and a continue the master never sent.
+            elif kind == "continue" and (not self._playing or self._silent(at)):  # on from where it stopped
+                # Not while its ticks come: a continue sent again (a DAW's play pressed twice, a MIDI merger doubling
+                # it) was a new start from the tick it came on, off the sixteenths: the groove voided the steps it had
+                # sent ahead and a midi_clock's slave got a stop and a continue the master never sent. After a
+                # silence it is one: the master stopped unheard (a cable out), and its next tick counted the gap as
+                # played, the groove off by the gap.
                 self._playing, self._last, self._start_beat = True, -1, self._next / TICKS_PER_BEAT
                 self.starts += 1
                 self._started_at = at
@@ -130,6 +132,10 @@ class MidiClockTimeline:
 
     def _gone_after(self) -> float:
         return max(GONE_SECONDS, GONE_TICKS * 60.0 / self._tempo / TICKS_PER_BEAT)
+
+    def _silent(self, now: float) -> bool:
+        """Whether no tick (nor start) has come for a few ticks' time: a stop may have gone unheard meanwhile."""
+        return now - max(self._ticks.last, self._started_at) > self._gone_after()
 
     def _running(self, now: float) -> bool:
         """Whether the master's ticks come now, enough of them for the line (sent while stopped, as most do)."""

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from types import FrameType
 from typing import Any
 
 import mido
 import pytest
 
+from exsampling_patch.midi_ports import PortKeeper, backend
 from exsampling_patch.nodes.midi_follow import MidiClockTimeline
 from exsampling_patch.nodes.tick_line import TickLine
+from tests.waiting import wait_for
 
 
 def test_a_tempo_change_is_looked_for_outside_the_lock_the_scheduler_captures_by() -> None:
@@ -65,3 +69,36 @@ def test_a_continue_sent_again_while_playing_is_no_new_start() -> None:
     clock = timeline._clock
     assert clock.playing and clock.start_beat == 2.0
     assert clock.beat_at(at - tick) == pytest.approx(2.0 + 36 / 24)  # its ticks counted on from where they were
+
+
+@pytest.mark.jack
+def test_a_continue_after_a_silence_goes_on_from_the_last_tick_heard() -> None:
+    """A master stopped while its cable was out: its stop unheard, its continue came while the clock still played.
+    Taken for a continue sent again, it was left alone, and its next tick counted the whole silence as played: the
+    groove came back off by the gap. Through a real JACK MIDI port, as the node hears it."""
+    timeline = MidiClockTimeline(240.0, 4.0)
+    name = f"exs-lost-stop-{os.getpid()}"
+    master = backend("UNIX_JACK").open_output(name, virtual=True, client_name=name)
+    keeper = PortKeeper("input", port=name, client_name=f"{name}-in", api="UNIX_JACK", poll_seconds=0.05,
+                        on_message=lambda message: timeline.feed(message, time.perf_counter()))
+    keeper.start()
+    try:
+        assert keeper.wait_open(10.0), keeper._last_error
+        master.send(mido.Message("start"))
+        for _ in range(24):  # a beat at 240 BPM
+            sent = time.perf_counter()  # before it goes: it arrives after
+            master.send(mido.Message("clock"))
+            time.sleep(60.0 / 240.0 / 24)
+        assert wait_for(lambda: timeline.last_tick() >= sent)
+        # its stop lost: the clock plays on until the silence shows
+        assert wait_for(lambda: timeline.gone_since(time.perf_counter()) is not None)
+        stopped_at = timeline._next  # the song position its next tick has (24, or more after a stall counted)
+        sent = time.perf_counter()
+        master.send(mido.Message("continue"))
+        master.send(mido.Message("clock"))
+        assert wait_for(lambda: timeline.last_tick() >= sent)
+    finally:
+        keeper.stop()
+        master.close()
+    assert timeline.transport()[:3] == (True, 2, stopped_at / 24)  # a new start, from where it stopped
+    assert timeline._clock.beat0 == stopped_at / 24  # its first tick there, not the silence's ticks on
