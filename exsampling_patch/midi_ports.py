@@ -25,9 +25,14 @@ API_CHOICES = ("auto", "UNIX_JACK", "LINUX_ALSA", "MACOSX_CORE", "WINDOWS_MM")
 DOWN_POLL_MOST = 5.0
 #: Where ``jack_lsp`` and ``jack_connect`` come from: PipeWire's JACK (pipewire-jack) ships neither.
 JACK_TOOLS_PACKAGE = "jackd2 (Debian, Ubuntu) or jack-example-tools (beside PipeWire's JACK)"
-#: The longest a closing input waits, the GIL released, for rtmidi's thread to leave its Python callback (see
-#: :func:`close_port`): a few JACK periods (10.7 ms each here) and a loaded host's scheduling; less when MIDI comes.
+#: How long a closing input gives rtmidi's thread, the GIL released, to take the GIL for a callback it began before
+#: the cancel (see :func:`close_port`): a few switch intervals (5 ms) and a loaded host's scheduling; less when MIDI
+#: comes. A callback it is inside is waited for to the end, however long (up to :data:`STUCK_SECONDS`).
 SETTLE_SECONDS = 0.05
+#: A callback still inside after this long is taken as stuck: its client is left open rather than deleted on it.
+STUCK_SECONDS = 10.0
+#: The rtmidi inputs whose thread never left a callback: never deleted (that would hang the process), kept here.
+_stuck: list[Any] = []
 
 
 def backend(api: str = "auto") -> Any:
@@ -120,6 +125,48 @@ def jack_midi_ports(direction: str) -> list[str] | None:
     return ports
 
 
+class _Counted:
+    """The callback rtmidi's thread calls for an input: it counts the thread's entries into Python and exits out of it,
+    so a close knows whether the thread is inside (mido's own wrapper, and the port's callback, run within)."""
+
+    def __init__(self, inner: Callable[[Any, Any], None], kept: list[Any]) -> None:
+        self.inner = inner
+        self.kept = kept  # the callback tuple this one replaced: rtmidi freed it, a thread may still read it
+        self.entered = 0
+        self.left = 0
+        self.failed: BaseException | None = None  # the last error the callback raised (kept, not printed)
+
+    def __call__(self, event: Any, data: Any) -> None:
+        self.entered += 1
+        try:
+            self.inner(event, data)
+        except BaseException as error:  # rtmidi would print it, in Python, after the exit was counted
+            self.failed = error
+        finally:
+            self.left += 1  # the last thing in Python: no bytecode after it gives up the GIL (no call, no loop)
+
+    @property
+    def inside(self) -> bool:
+        return self.entered != self.left
+
+
+def open_input(midi: Any, name: str, callback: Callable[[Any], object] | None, **kwargs: Any) -> Any:
+    """An input of mido backend ``midi`` with ``callback`` called on rtmidi's thread, counted (see :class:`_Counted`) so
+    that :func:`close_port` can tell when that thread is out of Python."""
+    port = midi.open_input(name, callback=callback, **kwargs)
+    rt: Any = getattr(port, "_rt", None)
+    if callback is None or not hasattr(rt, "set_callback"):
+        return port
+    kept = gc.get_referents(rt)  # mido's callback tuple, freed by the cancel below
+    rt.cancel_callback()
+    while rt.get_message() is not None:  # queued while no callback was set: no proof for the close of a later cycle
+        pass
+    counted = _Counted(port._callback_wrapper, kept)
+    rt.set_callback(counted)
+    port._exs_counted = counted
+    return port
+
+
 def close_port(port: Any) -> None:
     """Close a mido port; an rtmidi input only once its MIDI thread is out of Python.
 
@@ -139,21 +186,36 @@ def close_port(port: Any) -> None:
     # for the GIL to call it: kept alive until that thread is out
     held = gc.get_referents(rt)
     rt.cancel_callback()
-    _wait_out_of_python(rt)
+    port.closed = True  # mido's own close would set the callback again
+    if not _wait_out_of_python(rt, getattr(port, "_exs_counted", None)):
+        _stuck.append((rt, held))  # deleting it would hang the process: a client left open is the lesser harm
+        return
     rt.close_port()
     rt.delete()
-    port.closed = True  # mido's own close would set the callback again
     del held
 
 
-def _wait_out_of_python(rt: Any) -> None:
-    """Sleep (the GIL released) until rtmidi's thread is out of a callback it may have begun before its cancel: a
-    message queued since shows a later cycle ran (one thread runs them in turn), else :data:`SETTLE_SECONDS`."""
-    deadline = time.monotonic() + SETTLE_SECONDS
-    while time.monotonic() < deadline:
+def _wait_out_of_python(rt: Any, counted: _Counted | None) -> bool:
+    """Sleep (the GIL released) until rtmidi's thread is out of a callback it may have begun before its cancel; False
+    if it is still inside after :data:`STUCK_SECONDS`.
+
+    Out, as proved by: a message queued since (a later event ran, on the same thread), or the counted callback seen
+    inside and then out (after the cancel none enters again). A thread that read the callback before the cancel but
+    has not taken the GIL for it yet shows nothing: it is given :data:`SETTLE_SECONDS` to (the GIL given up here).
+    Waiting 50 ms alone, a callback slower than that had its client deleted under it: the hang again."""
+    now = time.monotonic()
+    settled, stuck = now + SETTLE_SECONDS, now + STUCK_SECONDS
+    seen_inside = False
+    while True:
         time.sleep(0.002)
         if rt.get_message() is not None:
-            return
+            return True
+        if counted is not None and counted.inside:
+            seen_inside = True
+            if time.monotonic() >= stuck:
+                return False
+        elif seen_inside or time.monotonic() >= settled:
+            return True
 
 
 def _is_our_client(client_name: str, client: str) -> bool:
@@ -324,7 +386,7 @@ class PortKeeper:
         if virtual:
             kwargs["virtual"] = True
         if self.direction == "input":
-            port = self._backend.open_input(name, callback=self.on_message, **kwargs)
+            port = open_input(self._backend, name, self.on_message, **kwargs)
         else:
             port = self._backend.open_output(name, **kwargs)
         unlinked = ""

@@ -3,7 +3,9 @@ keeps the GIL busy; prints ``closed N`` after each. Run by :mod:`tests.outputs.t
 a process of its own, under a timeout: a close that hangs (rtmidi's JACK thread cancelled inside its callback,
 waiting for the GIL) hangs this process, not the test run.
 
-Usage: python -m tests.outputs.midi_close_flood CLOSES (JACK_DEFAULT_SERVER names the server).
+Usage: python -m tests.outputs.midi_close_flood CLOSES (JACK_DEFAULT_SERVER names the server); with ``slow``
+instead of CLOSES, one input closed while its callback, slower than a close waited before, runs Python: prints
+``closed after the callback`` when the close waited for it to end.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from exsampling_patch.midi_ports import backend, close_port, find_port, jack_midi_ports
+from exsampling_patch.midi_ports import backend, close_port, find_port, jack_midi_ports, open_input
 from tests.outputs.jack_clock import JackClock
 
 FLOOD_PORT = f"exs-flood-{id(object()):x}"
@@ -43,7 +45,12 @@ def hog(stop: threading.Event) -> None:
 def open_and_close(rtmidi: Any, linker: JackClock, name: str, heard: threading.Event) -> None:
     """An input opened on the flood's ``name``, linked, fed, then closed as the port keeper closes it."""
     heard.clear()
-    port = rtmidi.open_input(name, callback=lambda message: (heard.set(), sum(range(200))), client_name=CLIENT)
+
+    def work(message: Any) -> None:
+        heard.set()
+        sum(range(200))  # some Python on the MIDI thread, as a node's callback runs
+
+    port = open_input(rtmidi, name, work, client_name=CLIENT)
     # linked through libjack, not jack_connect's process as the keeper links: 0.1-0.3 s each, the test's whole time
     if linker.lib.jack_connect(linker.client, name.encode(), f"{CLIENT}:{name}".encode()) != 0:
         raise SystemExit(f"could not link {name} to {CLIENT}:{name}")
@@ -70,5 +77,35 @@ def main(closes: int) -> None:
     stop.set()
 
 
+def slow() -> None:
+    """One message into an input whose callback runs Python for 0.3 s (a busy node's work on the MIDI thread), and
+    the input closed while it runs: the close waited 50 ms, then deleted the client under it (the hang, or a crash)."""
+    import mido
+
+    rtmidi = backend("UNIX_JACK")
+    entered, done = threading.Event(), threading.Event()
+
+    def work(message: Any) -> None:
+        entered.set()
+        until = time.monotonic() + 0.3
+        while time.monotonic() < until:  # Python all along: it takes the GIL again and again
+            sum(range(100))
+        done.set()
+
+    out = rtmidi.open_output(FLOOD_PORT, virtual=True, client_name="exs-flood")
+    name = find_port(jack_midi_ports("input") or [], FLOOD_PORT)
+    assert name is not None, jack_midi_ports("input")
+    port = open_input(rtmidi, name, work, client_name=CLIENT)
+    linker = JackClock("exs-slow-linker")
+    linker.lib.jack_connect.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
+    if linker.lib.jack_connect(linker.client, name.encode(), f"{CLIENT}:{name}".encode()) != 0:
+        raise SystemExit(f"could not link {name} to {CLIENT}:{name}")
+    out.send(mido.Message("note_on"))
+    if not entered.wait(10.0):
+        raise SystemExit("the callback never ran: the test proves nothing")
+    close_port(port)
+    print("closed after the callback" if done.is_set() else "closed inside the callback", flush=True)
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    slow() if sys.argv[1] == "slow" else main(int(sys.argv[1]))

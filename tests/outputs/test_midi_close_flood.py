@@ -18,6 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 CLOSES = 30
 #: The 30 closes take 4-9 s on a loaded 2-core machine; a hang is a process that never ends.
 TIMEOUT = 60.0
+#: The slow close takes 0.3-1 s; a hang is a process that never ends.
+SLOW_TIMEOUT = 30.0
 
 pytestmark = pytest.mark.jack
 
@@ -32,3 +34,17 @@ def test_inputs_closed_under_a_flood_of_midi_close_and_the_process_goes_on() -> 
         raise AssertionError(f"closing a flooded MIDI input hung the process after: {out!r}") from None
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert f"closed {CLOSES}\n" in done.stdout, done.stdout[-500:]
+
+
+def test_an_input_closed_inside_a_slow_callback_waits_for_it_to_end() -> None:
+    """The close waited 50 ms for rtmidi's thread to leave the callback, then deleted the client: a callback slower
+    than that (0.3 s of Python here) had JACK cancel its thread waiting for the GIL, and the process hung (3 runs of
+    3). The close waits now until the callback is seen out."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_XDIST")}
+    try:
+        done = subprocess.run([sys.executable, "-m", "tests.outputs.midi_close_flood", "slow"], cwd=REPO,
+                              env=env, capture_output=True, text=True, timeout=SLOW_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("closing an input inside its slow callback hung the process") from None
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert done.stdout == "closed after the callback\n", done.stdout[-500:]
