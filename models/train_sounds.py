@@ -38,10 +38,13 @@ from exsampling_patch.commands.arg_types import at_least
 
 from .calibration import calibration_error, choose_threshold, fit_temperature, reliability_png, slot_outcomes, softmax
 from .classifier import SHIPPED_MODEL, save_head_file, save_model_file
+from .model_file import YamnetBlock
 from .musical import SOURCES
+from .network import Head
 from .oneshots import DEFAULT_CACHE, oneshot_folder
 from .sound_features import AUGMENTED_COPIES, FeatureSet, features, load_parts, trunk_model
-from .yamnet_features import attach_yamnet, weights_digest, yamnet_features
+from .yamnet import FEATURE_SIZE
+from .yamnet_features import attach_yamnet, yamnet_features
 
 __all__ = ["FeatureSet", "calibration_table", "fit_head", "fit_heads", "loso", "main", "ship",
            "summary_table"]
@@ -58,8 +61,10 @@ doubled with 96 notes a class: 0.01 with 48, scaled by 12,700 / 23,400 recording
 YAMNET_SCALE = 4.0
 """The weight of YAMNet's standardised features beside the trunk's (``--yamnet-scale``): chosen among 0.5-8 by the
 ESC-50 cross-validation within folds 1-3 of the ``esc50`` phase (models/MODEL_CARD.md, "In the training recipe")."""
-YAMNET_HEAD = "sounds_yamnet_head.pt"
-"""What ``ship --yamnet`` writes: the head on aiSFX's and YAMNet's features (:func:`save_yamnet_head`)."""
+YAMNET_MODEL = "sounds_yamnet.pt"
+"""What ``ship --yamnet`` writes: a model file that carries YAMNet, its head on aiSFX's and YAMNet's features."""
+YAMNET_VALIDATION_HEAD = "sounds_yamnet_validation_head.pt"
+"""Its validation head (the loso's, without :data:`VALIDATION_SOURCE`), for that model file."""
 GATE_JUDGE = "slot"
 """As the default patch's confidence gate (``judge``): its threshold is read off the best slot's probability."""
 
@@ -295,25 +300,22 @@ def _per_class(summary: dict, probs: np.ndarray, labels: Sequence[str], truth: S
 
 def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, summary: dict, c: float,
          epochs: int, seed: int, out: Path, slot_weight: float = 0.0, seeds: int = 1,
-         yamnet: tuple[float, str] | None = None) -> Path:
+         yamnet: YamnetBlock | None = None) -> Path:
     """Train on everything, fold the temperature into the head, calibrate the int8 trunk, write the model and
     the validation head (the ``loso`` head without :data:`VALIDATION_SOURCE`). The model's ``gate_table`` is the
     rows ``summary``'s threshold was calibrated with (:func:`summary_table`), and the head sums slots by them.
-    With ``yamnet`` (the scale, YAMNet's weights' SHA-256), the head reads YAMNet's features too: no model file
-    carries such a head yet, so it is written alone (:data:`YAMNET_HEAD`, :func:`save_yamnet_head`)."""
+    With ``yamnet`` (its weights and the head's scale), the head reads YAMNet's features too and the model file
+    carries YAMNet: :data:`YAMNET_MODEL` and :data:`YAMNET_VALIDATION_HEAD`, beside the plain ones."""
     labels = all_labels(parts)
     temperature = float(summary["temperature"])
     gate_table = summary_table(summary, labels)
     t0 = time.perf_counter()
     weight, bias = fit_heads(FeatureSet.concat(list(parts.values())), labels, c, epochs, seeds, slot_weight,
-                             table=gate_table, yamnet_scale=yamnet[0] if yamnet else 0.0)
+                             table=gate_table, yamnet_scale=yamnet.scale if yamnet else 0.0)
     seconds = time.perf_counter() - t0
-    if yamnet is not None:
-        meta = {"temperature": temperature, "gate_threshold": summary["gate_threshold"], "gate_judge": GATE_JUDGE,
-                "gate_table": gate_table, "ece": summary["ece"], "head_seconds": seconds,
-                "head": {"c": c, "epochs": epochs, "slot_weight": slot_weight, "seeds": seeds}}
-        return save_yamnet_head(out / YAMNET_HEAD, weight / temperature, bias / temperature, labels, yamnet, meta)
     model = trunk_model(trunk, len(labels))
+    if yamnet is not None:  # the head reads [aiSFX pooled | scale * YAMNet]
+        model.head = Head(model.feature_dim + FEATURE_SIZE, len(labels))
     with torch.no_grad():
         model.head.fc.weight.copy_(weight / temperature)
         model.head.fc.bias.copy_(bias / temperature)
@@ -327,20 +329,32 @@ def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, sum
         "trunk": "aiSFX 0.1.2 (CC BY 4.0), frozen", "head_seconds": seconds,
         "head": {"c": c, "epochs": epochs, "slot_weight": slot_weight, "seeds": seeds},
     }
+    names = (YAMNET_MODEL, YAMNET_VALIDATION_HEAD) if yamnet else (SHIPPED_SOUNDS.name, VALIDATION_SOUNDS_HEAD.name)
+    head_path = out / "validation_head.pt"
+    head = torch.load(head_path, weights_only=True) if head_path.is_file() else None
+    if head is not None:  # before the model is written: refused, nothing is replaced
+        _check_head_scale(head, head_path, yamnet)
     out.mkdir(parents=True, exist_ok=True)
     int8_trunk = (cache / "features" / "int8_trunk.pt").read_bytes()
-    path = save_model_file(model, labels, out / SHIPPED_SOUNDS.name, meta, int8_trunk)
-    head_path = out / "validation_head.pt"
-    if head_path.is_file():
-        head = torch.load(head_path, weights_only=True)
+    path = save_model_file(model, labels, out / names[0], meta, int8_trunk, yamnet)
+    if head is not None:
         with torch.no_grad():
             model.head.fc.weight.copy_(head["weight"] / temperature)
             model.head.fc.bias.copy_(head["bias"] / temperature)
-        save_head_file(model, labels, out / VALIDATION_SOUNDS_HEAD.name, {
+        save_head_file(model, labels, out / names[1], {
             "data": f"ESC-50 folds 1-3 and every musical source but {', '.join(left_out_with(VALIDATION_SOURCE))}",
-            "temperature": temperature, "trunk": "aiSFX 0.1.2 (CC BY 4.0), frozen"})
-    print(f"shipped model: {path} ({len(labels)} labels, head fitted in {seconds:.0f} s)", flush=True)
+            "temperature": temperature, "trunk": "aiSFX 0.1.2 (CC BY 4.0), frozen"}, yamnet=yamnet)
+    print(f"shipped model: {path} ({len(labels)} labels, head fitted in {seconds:.0f} s"
+          f"{f', YAMNet at scale {yamnet.scale:g}' if yamnet else ''})", flush=True)
     return path
+
+
+def _check_head_scale(head: Mapping[str, Any], path: Path, yamnet: YamnetBlock | None) -> None:
+    """ValueError where the loso's validation head was fitted at another YAMNet scale than the model's: put on
+    it, it would read YAMNet's features weighed otherwise than it learnt them."""
+    fitted, wanted = float(head.get("yamnet_scale", 0.0)), yamnet.scale if yamnet else 0.0
+    if fitted != wanted:
+        raise ValueError(f"{path} was fitted at YAMNet scale {fitted:g}, the model at {wanted:g}: run loso again")
 
 
 def esc50_scales(parts: Mapping[str, FeatureSet], c: float, epochs: int, scales: Sequence[float], seeds: int = 1,
@@ -376,22 +390,6 @@ def esc50_scales(parts: Mapping[str, FeatureSet], c: float, epochs: int, scales:
     print(f"esc50: scale chosen by CV on folds 1-3: {chosen}; fold 4 top-1 {100 * results[chosen]['fold4_top1']:.2f}%",
           flush=True)
     return results
-
-
-def save_yamnet_head(path: Path, weight: torch.Tensor, bias: torch.Tensor, labels: Sequence[str],
-                     yamnet: tuple[float, str], meta: Mapping[str, Any]) -> Path:
-    """A head on both trunks, for the model file that will carry YAMNet: ``logits = weight @ x + bias`` where
-    ``x = [aiSFX pooled features (the int8 trunk's, SoundNet.pool) | yamnet_scale * yamnet.take_features(take)]``,
-    both of the take's loudest 5 s after the trim (the temperature already folded in)."""
-    from .yamnet import FEATURE_SIZE, FEATURES
-
-    scale, digest = yamnet
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"weight": weight, "bias": bias, "labels": list(labels), "yamnet_scale": scale,
-                "layout": {"aisfx": int(weight.shape[1]) - FEATURE_SIZE, "yamnet": FEATURE_SIZE},
-                "yamnet_features": FEATURES, "yamnet_weights_sha256": digest, "meta": dict(meta)}, path)
-    print(f"head on aiSFX and YAMNet: {path} ({len(labels)} labels, YAMNet scale {scale})", flush=True)
-    return path
 
 
 def _yamnet_weights(cache: Path) -> Path:
@@ -456,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
                      indent=1), flush=True)
     if args.phase in ("ship", "all"):
         ship(parts, trunk, data, cache, summary, args.head_c, args.epochs, args.seed, out, args.slot_weight,
-             args.head_seeds, (scale, weights_digest(yamnet)) if yamnet and scale else None)
+             args.head_seeds, YamnetBlock.from_weights(yamnet, scale) if yamnet and scale else None)
     print(f"done in {time.perf_counter() - t0:.0f} s", flush=True)
     return 0
 

@@ -24,6 +24,7 @@ from . import yamnet
 from .datasets import _load_audio, load_dataset
 from .features import hop_length
 from .fitting import crop_steps, trunk_steps
+from .model_file import yamnet_fingerprint
 from .network import STEP_FRAMES
 from .oneshots import oneshot_folder
 from .sound_features import (
@@ -50,7 +51,15 @@ PROGRESS_ROWS = 2000
 
 
 def weights_digest(weights: Path) -> str:
-    """SHA-256 of YAMNet's weights file: other weights, other features."""
+    """YAMNet's fingerprint of the weights in the file ``yamnet_weights build`` wrote (:func:`.yamnet_fingerprint`),
+    the one model and head files record: other weights, other features."""
+    saved = torch.load(str(weights), map_location="cpu", weights_only=True)
+    return yamnet_fingerprint(saved["state_dict"])
+
+
+def _file_sha256(weights: Path) -> str:
+    """SHA-256 of the weights file's bytes: what parts cached before the fingerprint were keyed by (still read:
+    they took hours to compute)."""
     return hashlib.sha256(Path(weights).read_bytes()).hexdigest()
 
 
@@ -112,14 +121,16 @@ def yamnet_features(cache: Path, data: Path, names: Sequence[str], weights: Path
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = oneshot_folder(cache) / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
-    digest = weights_digest(weights)
+    digest, older = weights_digest(weights), _file_sha256(weights)
     model: yamnet.YamNet | None = None  # loaded only if some part must be computed
     paths: dict[str, Path] = {}
     for name in names:
         paths[name] = out / f"{name}.pt"
-        key = yamnet_key(digest, seed, copies, None if name.startswith("esc50") else manifest.get(name))
+        made = None if name.startswith("esc50") else manifest.get(name)
+        key = yamnet_key(digest, seed, copies, made)
         made_from = paths[name].with_suffix(".from.json")
-        if paths[name].is_file() and made_from.is_file() and made_from.read_text() == key:
+        if paths[name].is_file() and made_from.is_file() and made_from.read_text() in (
+                key, yamnet_key(older, seed, copies, made)):
             continue
         model = model or yamnet.load_yamnet(weights)
         t0 = time.perf_counter()

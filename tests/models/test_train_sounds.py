@@ -182,23 +182,57 @@ def test_the_yamnet_scale_weighs_its_features_against_the_trunks() -> None:
     assert alone[0].shape == (3, 16) and true_probability(test, *alone, 0.0) < 0.45, "the trunk's noise alone"
 
 
-def test_loso_and_ship_with_yamnet_record_the_scale_and_layout(tmp_path: Path) -> None:
-    from exsampling_patch.models.yamnet import FEATURE_SIZE
+def test_ship_with_yamnet_writes_a_model_carrying_it_and_a_head_that_goes_on_it(tmp_path: Path) -> None:
+    """``ship --yamnet`` wrote a bare dict no model could take, with a digest of the weights file's bytes where
+    a head records YAMNet's fingerprint: now a model file carrying YAMNet (version 2) and its validation head,
+    which the classifier puts on it; one fingerprint of the weights throughout."""
+    import numpy as np
 
-    parts = musical_parts()
+    from exsampling_patch.models.classifier import load_classifier
+    from exsampling_patch.models.model_file import (
+        YamnetBlock,
+        load_head_file,
+        load_model_file,
+        save_model_file,
+        yamnet_fingerprint,
+    )
+    from exsampling_patch.models.network import SoundNet
+    from exsampling_patch.models.oneshots import DEFAULT_CACHE, oneshot_folder
+    from exsampling_patch.models.yamnet import FEATURE_SIZE
+    from exsampling_patch.models.yamnet_features import weights_digest
+    from exsampling_patch.models.yamnet_weights import weights_path
+
+    weights = weights_path(DEFAULT_CACHE)  # read only, never written here
+    if not weights.is_file():
+        pytest.skip("YAMNet's weights are not built here (python -m exsampling_patch.models.yamnet_weights build)")
+    trunk = save_model_file(SoundNet(len(LABELS)), LABELS, tmp_path / "trunk.pt")  # a small real model file
+    cache = tmp_path / "cache"
+    oneshot_folder(cache).mkdir(parents=True)
+    (oneshot_folder(cache) / "manifest.json").write_text("{}")
+    (cache / "features").mkdir()
+    (cache / "features" / "int8_trunk.pt").write_bytes(b"\0")  # no int8 trunk: the classifier stays in float32
+    parts = musical_parts(SoundNet(len(LABELS)).feature_dim)
     parts["lmms"] = parts.pop("tonejs")  # the source the validation head leaves out
     for i, part in enumerate(parts.values()):
         part.yamnet = torch.randn(len(part.labels), FEATURE_SIZE, generator=torch.Generator().manual_seed(i))
-    summary = train_sounds.loso(parts, c=0.01, epochs=1, out=tmp_path, yamnet_scale=0.5)
-    assert summary["yamnet_scale"] == 0.5
-    head = torch.load(tmp_path / "validation_head.pt", weights_only=True)
-    assert head["yamnet_scale"] == 0.5 and head["weight"].shape == (3, 16 + FEATURE_SIZE)
-    shipped = train_sounds.ship(parts, tmp_path, tmp_path, tmp_path, summary, c=0.01, epochs=1, seed=0,
-                                out=tmp_path / "ship", yamnet=(0.5, "ab" * 32))
-    saved = torch.load(shipped, weights_only=True)
-    assert shipped.name == train_sounds.YAMNET_HEAD and saved["yamnet_scale"] == 0.5
-    assert saved["layout"] == {"aisfx": 16, "yamnet": FEATURE_SIZE} and saved["weight"].shape == (3, 16 + FEATURE_SIZE)
-    assert saved["meta"]["temperature"] == summary["temperature"]
+    summary = train_sounds.loso(parts, c=0.01, epochs=1, out=tmp_path / "out", yamnet_scale=0.5)
+    block = YamnetBlock.from_weights(weights, 0.5)
+    shipped = train_sounds.ship(parts, trunk, tmp_path, cache, summary, c=0.01, epochs=1, seed=0,
+                                out=tmp_path / "out", yamnet=block)
+    assert shipped.name == train_sounds.YAMNET_MODEL and torch.load(shipped, weights_only=True)["version"] == 2
+    loaded = load_model_file(shipped)
+    assert loaded.yamnet is not None and loaded.yamnet.scale == 0.5
+    assert loaded.meta["temperature"] == summary["temperature"]
+    head = load_head_file(tmp_path / "out" / train_sounds.YAMNET_VALIDATION_HEAD)
+    assert head.yamnet is not None and head.yamnet.scale == 0.5
+    assert head.yamnet.fingerprint == yamnet_fingerprint(loaded.yamnet.state_dict) == weights_digest(weights)
+    clf = load_classifier(shipped, head=head.path)
+    tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(22050) / 22050)).astype(np.float32)
+    assert clf.has_yamnet and clf.predict(tone, 22050).label in LABELS
+    # a loso fitted at another scale gives no validation head for this model
+    with pytest.raises(ValueError, match=r"YAMNet scale 0\.5, the model at 2"):
+        train_sounds.ship(parts, trunk, tmp_path, cache, summary, c=0.01, epochs=1, seed=0,
+                          out=tmp_path / "out", yamnet=YamnetBlock.from_weights(weights, 2.0))
 
 
 def test_the_esc50_comparison_scores_each_scale_by_folds_1_to_3_and_on_fold_4() -> None:
