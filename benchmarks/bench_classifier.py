@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"classifier {f['model']} (1-minute load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} "
           f"after, on {os.cpu_count()} cores: timings are only comparable on an idle machine)")
     print(f"  {cpu_line()}")
-    print(f"  model load: median {f['load_ms']:.0f} ms; the file {f['file_mb']:.1f} MB"
+    print(f"  model load: a fresh process's first {f['first_load_ms']:.0f} ms (its import "
+          f"{f['first_import_ms']:.0f} ms before), median {f['load_ms']:.0f} ms; the file {f['file_mb']:.1f} MB"
           f"{', with YAMNet' if f['yamnet'] else ''}")
     for threads in (1, 2):
         for window, what in (("whole", "whole window"), ("1s", "1s windows"),

@@ -138,15 +138,16 @@ class Classifier:
             self._model.trunk = trunk  # type: ignore[assignment]
         else:
             self._model = fuse_batch_norm(loaded.model)
-        # YAMNet beside the trunk where the file carries it: the head reads [aiSFX pooled | scale * YAMNet]
-        self._yamnet = yamnet_from_state(loaded.yamnet.state_dict) if loaded.yamnet is not None else None
-        self._yamnet_scale = loaded.yamnet.scale if loaded.yamnet is not None else 0.0
-        self._labels = tuple(loaded.labels)
-        self._lock = threading.Lock()
         self.threads = threads
-        if threads is not None:
+        if threads is not None:  # before YAMNet's fusing, which ran on every core beside the show's processes
             torch.set_num_threads(max(1, threads))
         _single_threaded_blas()
+        # YAMNet beside the trunk where the file carries it: the head reads [aiSFX pooled | scale * YAMNet]
+        block = loaded.yamnet
+        self._yamnet = yamnet_from_state(block.state_dict) if block is not None else None
+        self._yamnet_scale = block.scale if block is not None else 0.0
+        self._labels = tuple(loaded.labels)
+        self._lock = threading.Lock()
 
     @classmethod
     def unscored(cls, mono: np.ndarray, sample_rate: int) -> Unscored | None:

@@ -32,7 +32,7 @@ from .model_header import (
     unreadable_because,
 )
 from .network import Head, SoundNet, float32_state
-from .yamnet import FEATURE_SIZE, FEATURES
+from .yamnet import FEATURE_SIZE, FEATURES, yamnet_state_fits
 
 __all__ = [
     "HEAD_FORMAT",
@@ -227,22 +227,36 @@ def load_model_file(path: str | Path | None = None) -> LoadedModel:
         model = SoundNet(len(labels))
         if yamnet is not None:  # the head reads [aiSFX pooled | scale * YAMNet]
             model.head = Head(model.feature_dim + FEATURE_SIZE, len(labels))
-    model.load_state_dict(float32_state(blob["state_dict"]), assign=True)
+    try:
+        model.load_state_dict(float32_state(blob["state_dict"]), assign=True)
+    except RuntimeError as error:  # torch's own words name tensors and shapes, not the file nor what to do
+        raise unreadable(p, "model", _weights_misfit(blob, yamnet)) from error
     model.eval()
     int8 = blob.get("int8_trunk")
     return LoadedModel(model, labels, front_end, dict(blob.get("meta") or {}), p,
                        bytes(int8.numpy().tobytes()) if isinstance(int8, torch.Tensor) else None, yamnet)
 
 
+def _weights_misfit(blob: dict[str, Any], yamnet: YamnetBlock | None) -> str:
+    """Why a model file's weights do not fit the network its entries describe, in a few words."""
+    if yamnet is None and blob.get("version") == MODEL_VERSION:
+        # version 2 is written only with YAMNet: its head reads YAMNet's features, which nothing here gives
+        return "its head reads YAMNet's features, and it carries no YAMNet"
+    return "its weights do not fit the network it describes"
+
+
 def _yamnet_block(stored: Any, p: Path) -> YamnetBlock | None:
     """The YAMNet a model file carries (None where it carries none), refused where its head was trained on
-    features other than those this code computes: with it takes would be misheard."""
+    features other than those this code computes (with it takes would be misheard), or where its weights are
+    not YAMNet's (names and shapes: checked here, not when the classifier builds the network)."""
     if stored is None:
         return None
     if not (isinstance(stored, dict) and isinstance(stored.get("state_dict"), dict)
             and isinstance(stored.get("features"), str) and isinstance(stored.get("scale"), int | float)):
         raise unreadable(p, "model", "its YAMNet part is not one this exsampling writes")
     _check_features(stored["features"], p, "model")
+    if not yamnet_state_fits(stored["state_dict"]):
+        raise unreadable(p, "model", "its YAMNet weights are not YAMNet's (names or shapes differ)")
     return YamnetBlock(stored["state_dict"], stored["features"], float(stored["scale"]))
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cards import card_files, remove_card_files, save_confusion_png, write_card_files, write_model_card
 from .datasets import (
@@ -44,8 +45,12 @@ from .fitting import (
     predict_logits,
     trunk_maps,
 )
+from .model_header import ModelFileError
 from .network import SoundNet, calibrate_int8, script_int8_trunk
 from .progress import Progress, ProgressCallback
+
+if TYPE_CHECKING:
+    from .model_file import LoadedModel
 
 __all__ = [
     "AUDIO_EXTENSIONS",
@@ -104,6 +109,7 @@ def train_folder(
     cfg = config or TrainConfig()
     train_idx, val_idx = split_train_val(dataset, val_fraction, seed=cfg.seed)
     base = load_model_file(base_model)
+    _check_base(base)
     model = SoundNet(len(dataset.labels))
     model.trunk.load_state_dict(base.model.trunk.state_dict())
     powers = compute_features(dataset, progress)
@@ -149,6 +155,15 @@ def train_folder(
     saving(3, "written")
     report.model_path = out_path
     return report
+
+
+def _check_base(base: LoadedModel) -> None:
+    """ModelFileError for a base model that carries YAMNet: this training fits a head on the aiSFX trunk's
+    features alone, so the new model would silently lose YAMNet (and the accuracy its card was measured with)."""
+    if base.yamnet is not None:
+        raise ModelFileError(f"--base {base.path} carries YAMNet, and `exsampling train` trains a head on the aiSFX "
+                             "trunk alone: the new model would drop YAMNet. Start from a model without it (leave "
+                             "--base out for the shipped one), or train with YAMNet by models/train_sounds.py --yamnet")
 
 
 def _file_stamp(path: Path) -> tuple[int, int, int] | None:

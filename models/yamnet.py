@@ -1,5 +1,6 @@
-"""YAMNet in torch: Google's MobileNetV1 trained on AudioSet's 521 classes, as an experiment beside the shipped
-classifier (models/MODEL_CARD.md, "Lead: YAMNet"); nothing in a patch uses it.
+"""YAMNet in torch: Google's MobileNetV1 trained on AudioSet's 521 classes, beside the aiSFX trunk
+(models/MODEL_CARD.md, "Lead: YAMNet"): a model file may carry its weights, and the classifier then feeds the head
+YAMNet's features of each take too (:class:`.model_file.YamnetBlock`); the shipped model carries none.
 
 The functions follow YAMNet's own front end (tensorflow/models, research/audioset/yamnet: ``features.py`` and
 ``params.py``), arrays in and arrays out as librosa's do: :func:`log_mel` (16 kHz mono -> 10 ms frames of 64
@@ -21,8 +22,8 @@ import torch
 from torch import nn
 
 __all__ = ["BLOCKS", "EMBEDDING_SIZE", "FEATURES", "FEATURE_SIZE", "N_CLASSES", "SAMPLE_RATE", "YamNet", "embed",
-           "load_yamnet", "log_mel", "mel_matrix", "pad_waveform", "patches", "pooled", "reference_features",
-           "scores", "take_features", "to_model_rate", "yamnet_from_state"]
+           "load_yamnet", "log_mel", "mel_matrix", "pad_waveform", "patches", "pooled",
+           "reference_features", "scores", "take_features", "to_model_rate", "yamnet_from_state", "yamnet_state_fits"]
 
 SAMPLE_RATE = 16000
 WINDOW = 400  # 25 ms
@@ -147,12 +148,22 @@ class YamNet(nn.Module):
         about 1.7 times faster than the eager modules on a 5 s take's patches, one thread (models/MODEL_CARD.md,
         "Lead: YAMNet"). The frozen copy holds the weights as they are now: load any others before, not after."""
         example = torch.zeros(1, 1, PATCH_FRAMES, N_MELS)
+        threads = torch.get_num_threads()
         # TorchScript is deprecated in favour of torch.compile, which needs a C compiler at run time and seconds
         # to compile: the warnings would only reach the performer's console.
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            traced = torch.jit.trace(self.layers().eval(), example)
-            frozen = torch.jit.optimize_for_inference(torch.jit.freeze(traced))
+            # One thread: on two, beside other processes, the trace and fusing took 1.5-3.3 s of a model's load
+            # against 0.1-0.3 s on one (the graph is the same; takes run on the caller's threads after).
+            torch.set_num_threads(1)
+            try:
+                # Unchecked: the check traces and runs the module again and compares the graphs, 0.7-1 s on one
+                # thread against 0.1 s for the trace (a sequence of convolutions has no branch for it to find; the
+                # features are tested against the eager modules').
+                traced = torch.jit.trace(self.layers().eval(), example, check_trace=False)
+                frozen = torch.jit.optimize_for_inference(torch.jit.freeze(traced))
+            finally:
+                torch.set_num_threads(threads)
         object.__setattr__(self, "_frozen", frozen)
         return self
 
@@ -170,12 +181,22 @@ def load_yamnet(path: str | Path) -> YamNet:
     return yamnet_from_state(saved["state_dict"])
 
 
+def yamnet_state_fits(state_dict: Mapping[str, object]) -> bool:
+    """Whether ``state_dict`` has exactly :class:`YamNet`'s tensors, by name and shape (a model file's YAMNet is
+    checked so when it is read, not when the classifier builds the network from it)."""
+    with torch.device("meta"):  # shapes only: no weights drawn nor allocated
+        wanted = {k: tuple(v.shape) for k, v in YamNet().state_dict().items()}
+    return set(state_dict) == set(wanted) and all(
+        isinstance(v, torch.Tensor) and tuple(v.shape) == wanted[k] for k, v in state_dict.items())
+
+
 def yamnet_from_state(state_dict: Mapping[str, torch.Tensor]) -> YamNet:
     """A :class:`YamNet` in float32, eval mode, from its state dict (float16 or float32 tensors), as a model file
     that carries YAMNet stores it; its trunk frozen for inference (:meth:`YamNet.freeze`: load the weights
     before, never after)."""
-    model = YamNet()
-    model.load_state_dict({k: v.float() for k, v in state_dict.items()})
+    with torch.device("meta"):  # no random initial weights: these replace them
+        model = YamNet()
+    model.load_state_dict({k: v.float() for k, v in state_dict.items()}, assign=True)
     return model.eval().freeze()
 
 

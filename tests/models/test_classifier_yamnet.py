@@ -6,8 +6,10 @@ head fitted here on their features (three classes: it only has to separate them)
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,7 +17,7 @@ import soundfile as sf
 import torch
 from threadpoolctl import threadpool_limits
 
-from exsampling_patch.models.benchmark import time_takes
+from exsampling_patch.models.benchmark import first_load, time_takes
 from exsampling_patch.models.classifier import _windows, load_classifier
 from exsampling_patch.models.features import analyse, compress
 from exsampling_patch.models.model_file import (
@@ -30,7 +32,7 @@ from exsampling_patch.models.model_file import (
 from exsampling_patch.models.network import Head, SoundNet
 from exsampling_patch.models.oneshots import DEFAULT_CACHE
 from exsampling_patch.models.process import ClassifierProcess
-from exsampling_patch.models.yamnet import FEATURE_SIZE, FEATURES, take_features, yamnet_from_state
+from exsampling_patch.models.yamnet import FEATURE_SIZE, FEATURES, reference_features, take_features, yamnet_from_state
 from exsampling_patch.models.yamnet_weights import WeightsError, build, weights_path
 
 CLASSES = ("church_bells", "dog", "rain")
@@ -237,3 +239,82 @@ def test_the_benchmark_times_the_yamnet_part_apart(fitted: Fitted) -> None:
         assert figures[key] > 0 and figures[key + "_p95"] >= figures[key]
     assert "ms_10s_take_1thread_whole_5s" in figures
     assert not any("yamnet" in key for key in time_takes(load_classifier(), repeats=1, thread_counts=(1,)))
+
+
+def test_a_model_with_yamnet_loads_with_one_unchecked_trace_and_gives_the_weights_features(
+        fitted: Fitted, monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch.jit.trace's check (the module traced and run again, the graphs compared) took 0.7-1 s of a fresh
+    process's load on one thread, and the freeze on two threads beside other work 2.5-5 s; the trace alone 0.1 s.
+    The load traces once, unchecked, on one thread, leaves the classifier's thread count as it set it, and the
+    features stay those of the weights (the eager modules, patch by patch)."""
+    real_trace = torch.jit.trace
+    traces: list[tuple[object, int]] = []
+
+    def recording_trace(*args: Any, **kwargs: Any) -> Any:
+        traces.append((kwargs.get("check_trace", True), torch.get_num_threads()))
+        return real_trace(*args, **kwargs)
+
+    monkeypatch.setattr(torch.jit, "trace", recording_trace)
+    before = torch.get_num_threads()
+    try:
+        clf = load_classifier(fitted.model, threads=2)
+        assert traces == [(False, 1)] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    path, _ = fitted.held_out[0]
+    y, rate = sf.read(str(path), dtype="float32")
+    span = y[slice(*(round(t * rate) for t in clf.predict(y, rate).span))]
+    expected = SCALE * reference_features(yamnet_from_state(fitted.block.state_dict), span, rate)
+    np.testing.assert_allclose(clf.yamnet_features(span, rate), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_the_benchmark_reports_a_fresh_process_first_load(fitted: Fitted) -> None:
+    """The median of loads in one process hid the once-a-process trace of YAMNet: a fresh process's first load
+    is reported too."""
+    figures = first_load(str(fitted.model))
+    assert figures["first_load_ms"] > 0 and figures["first_import_ms"] > 0
+
+
+def _rewritten(source: Path, out: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    blob = torch.load(source, weights_only=True)
+    change(blob)
+    torch.save(blob, out)
+    return out
+
+
+def test_a_model_file_whose_yamnet_is_missing_or_not_yamnets_is_refused_by_name(fitted: Fitted,
+                                                                                 tmp_path: Path) -> None:
+    """torch's RuntimeError from load_state_dict (tensor names and shapes) reached the performer: the file is
+    refused by name, in a few words."""
+    def drop(blob: dict[str, Any]) -> None:
+        del blob["yamnet"]
+
+    def narrow(blob: dict[str, Any]) -> None:
+        state = blob["yamnet"]["state_dict"]
+        state["convs.0.weight"] = state["convs.0.weight"][:16]
+
+    def unknown(blob: dict[str, Any]) -> None:
+        blob["yamnet"]["state_dict"]["extra.weight"] = torch.zeros(2)
+
+    for change, words in ((drop, "carries no YAMNet"), (narrow, "YAMNet weights are not YAMNet's"),
+                          (unknown, "YAMNet weights are not YAMNet's")):
+        path = _rewritten(fitted.model, tmp_path / f"{change.__name__}.pt", change)
+        with pytest.raises(ModelFileError) as raised:
+            load_classifier(path)
+        assert str(path) in str(raised.value) and words in str(raised.value)
+
+
+def test_training_on_a_base_that_carries_yamnet_is_refused_before_any_work(fitted: Fitted, tmp_path: Path) -> None:
+    """`exsampling train --base` fits a head on the aiSFX trunk alone: it dropped YAMNet without a word."""
+    from exsampling_patch.models.train import train_folder
+
+    for label, freq in (("low", 200.0), ("high", 3000.0)):
+        for i in range(3):
+            t = np.arange(11025) / 22050
+            (tmp_path / "data" / label).mkdir(parents=True, exist_ok=True)
+            tone = (0.3 * np.sin(2 * np.pi * freq * (1 + 0.05 * i) * t)).astype(np.float32)
+            sf.write(str(tmp_path / "data" / label / f"{i}.wav"), tone, 22050)
+    with pytest.raises(ModelFileError) as raised:
+        train_folder(tmp_path / "data", tmp_path / "out.pt", base_model=fitted.model)
+    assert str(fitted.model) in str(raised.value) and "drop YAMNet" in str(raised.value)
+    assert not (tmp_path / "out.pt").exists()
