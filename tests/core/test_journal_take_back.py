@@ -57,7 +57,8 @@ except OSError as error:
 
 @pytest.mark.parametrize(("where", "other", "left"), [("before", "write", b"take-1\ntheirs\n\n\n\n"),
                                                       ("after", "write", b"take-1\n\n\n\ntheirs\n"),
-                                                      ("after", "store", b"take-1\n\n\n\ntheirs\n")])
+                                                      # its newline, then our cut part blanked
+                                                      ("after", "store", b"take-1\n\n\n\n\ntheirs\n")])
 def test_a_take_back_beside_a_holder_not_waited_for_keeps_its_line(tmp_path: Path, where: str, other: str,
                                                                    left: bytes) -> None:
     store = TakeStore(tmp_path)
