@@ -29,10 +29,14 @@ JACK_TOOLS_PACKAGE = "jackd2 (Debian, Ubuntu) or jack-example-tools (beside Pipe
 #: the cancel (see :func:`close_port`): a few switch intervals (5 ms) and a loaded host's scheduling; less when MIDI
 #: comes. A callback it is inside is waited for to the end, however long (up to :data:`STUCK_SECONDS`).
 SETTLE_SECONDS = 0.05
-#: A callback still inside after this long is taken as stuck: its client is left open rather than deleted on it.
-STUCK_SECONDS = 10.0
-#: The rtmidi inputs whose thread never left a callback: never deleted (that would hang the process), kept here.
-_stuck: list[Any] = []
+#: A callback still inside after this long is taken as stuck: its port is unregistered at once (no MIDI goes to a dead
+#: client) and the client deleted, off the closer's thread, once the callback returns.
+STUCK_SECONDS = 2.0
+#: How long an input opened under a stuck client's name waits for that client to go: JACK named the new one
+#: ``<name>-01`` while it stayed, and whatever connects by name reached the dead one.
+REOPEN_WAIT_SECONDS = 1.0
+#: The JACK client name of each stuck input, with the event set once its client is deleted (see :func:`_reap`).
+_stuck: dict[int, tuple[str, threading.Event]] = {}
 
 
 def backend(api: str = "auto") -> Any:
@@ -153,21 +157,35 @@ class _Counted:
 def open_input(midi: Any, name: str, callback: Callable[[Any], object] | None, **kwargs: Any) -> Any:
     """An input of mido backend ``midi`` with ``callback`` called on rtmidi's thread, counted (see :class:`_Counted`) so
     that :func:`close_port` can tell when that thread is out of Python."""
+    client = str(kwargs.get("client_name") or "")
+    _wait_for_stuck(client)
     port = midi.open_input(name, callback=callback, **kwargs)
+    port._exs_client = client
     rt: Any = getattr(port, "_rt", None)
     if callback is None or not hasattr(rt, "set_callback"):
         return port
     kept = gc.get_referents(rt)  # mido's callback tuple, freed by the cancel below
     rt.cancel_callback()
-    while rt.get_message() is not None:  # queued while no callback was set: no proof for the close of a later cycle
-        pass
+    # queued in C since the cancel: handed on, in order, here (dropped before: a note off lost, a note hung); not
+    # left queued either, where a close would take it for proof of a later cycle. Only what comes between the last
+    # look and the set below (a few bytecodes) can still queue: rtmidi reads no queue while a callback is set.
+    while (queued := rt.get_message()) is not None:
+        port._callback_wrapper(queued, None)
     counted = _Counted(port._callback_wrapper, kept)
     rt.set_callback(counted)
     port._exs_counted = counted
     return port
 
 
-def close_port(port: Any) -> None:
+def _wait_for_stuck(client: str) -> None:
+    """Wait up to :data:`REOPEN_WAIT_SECONDS` for stuck inputs of JACK client ``client`` to be deleted."""
+    until = time.monotonic() + REOPEN_WAIT_SECONDS
+    for name, gone in list(_stuck.values()):
+        if name == client:
+            gone.wait(max(0.0, until - time.monotonic()))
+
+
+def close_port(port: Any, until: float | None = None) -> None:
     """Close a mido port; an rtmidi input only once its MIDI thread is out of Python.
 
     rtmidi calls an input's callback from its MIDI thread (JACK's process thread), which takes the GIL to run it.
@@ -176,7 +194,9 @@ def close_port(port: Any) -> None:
     GIL's mutex, and the whole process hung for ever (once in a test run; under a flood of MIDI, in 4 runs of 6 within
     30 closes, or crashed: tests/outputs/test_midi_close_flood.py).
     Here the callback is cancelled (the cycles after it queue what comes, in C), the GIL released until the thread
-    is out of Python, and only then the client deleted.
+    is out of Python, and only then the client deleted. A callback still inside at ``until`` (a monotonic time; else
+    :data:`STUCK_SECONDS` from now) has its port unregistered now and its client deleted once it returns
+    (:func:`_reap`): the close never blocks longer.
     """
     rt: Any = getattr(port, "_rt", None)
     if not hasattr(rt, "cancel_callback") or getattr(port, "closed", True):
@@ -187,24 +207,38 @@ def close_port(port: Any) -> None:
     held = gc.get_referents(rt)
     rt.cancel_callback()
     port.closed = True  # mido's own close would set the callback again
-    if not _wait_out_of_python(rt, getattr(port, "_exs_counted", None)):
-        _stuck.append((rt, held))  # deleting it would hang the process: a client left open is the lesser harm
+    counted = getattr(port, "_exs_counted", None)
+    if not _wait_out_of_python(rt, counted, time.monotonic() + STUCK_SECONDS if until is None else until):
+        rt.close_port()  # its port unregistered (so unlinked): MIDI no longer goes to a client that takes none
+        gone = threading.Event()
+        _stuck[id(rt)] = (str(getattr(port, "_exs_client", "")), gone)
+        threading.Thread(target=_reap, args=(rt, counted, held, gone), name="midi-reap", daemon=True).start()
         return
     rt.close_port()
     rt.delete()
     del held
 
 
-def _wait_out_of_python(rt: Any, counted: _Counted | None) -> bool:
+def _reap(rt: Any, counted: _Counted, held: list[Any], gone: threading.Event) -> None:
+    """Delete a stuck input's client once its callback has returned (after the cancel none enters again): deleting
+    it while inside would hang the process."""
+    while counted.inside:
+        time.sleep(0.01)
+    rt.delete()
+    del held
+    _stuck.pop(id(rt), None)
+    gone.set()
+
+
+def _wait_out_of_python(rt: Any, counted: _Counted | None, stuck: float) -> bool:
     """Sleep (the GIL released) until rtmidi's thread is out of a callback it may have begun before its cancel; False
-    if it is still inside after :data:`STUCK_SECONDS`.
+    if it is still inside at ``stuck`` (a monotonic time).
 
     Out, as proved by: a message queued since (a later event ran, on the same thread), or the counted callback seen
     inside and then out (after the cancel none enters again). A thread that read the callback before the cancel but
     has not taken the GIL for it yet shows nothing: it is given :data:`SETTLE_SECONDS` to (the GIL given up here).
     Waiting 50 ms alone, a callback slower than that had its client deleted under it: the hang again."""
-    now = time.monotonic()
-    settled, stuck = now + SETTLE_SECONDS, now + STUCK_SECONDS
+    settled = time.monotonic() + SETTLE_SECONDS
     seen_inside = False
     while True:
         time.sleep(0.002)
@@ -222,6 +256,23 @@ def _is_our_client(client_name: str, client: str) -> bool:
     """Whether JACK's ``client`` is ``client_name`` as JACK may have renamed it: jack2 adds ``-01``..``-99`` to a
     name already taken (``keys`` opened twice is ``keys`` and ``keys-01``)."""
     return re.fullmatch(re.escape(client_name) + r"(-\d\d)?", client) is not None
+
+
+def stop_keepers(keepers: list[PortKeeper], within: float = STUCK_SECONDS) -> None:
+    """Stop ``keepers`` within ``within`` seconds in all: their threads told to stop together, then each close
+    waiting only for what is left of the shared time (one after another, N inputs took N times a close's wait)."""
+    until = time.monotonic() + within
+    for keeper in keepers:
+        keeper._stop.set()
+    for keeper in keepers:
+        keeper.stop(until)
+
+
+def _close_quietly(port: Any, until: float | None) -> None:
+    """Close ``port`` (if any) as :func:`close_port` does; what fails is of no use to a port being let go."""
+    if port is not None:
+        with contextlib.suppress(Exception):
+            close_port(port, until)
 
 
 def _tool_failed(tool: str, error: OSError | subprocess.TimeoutExpired) -> str:
@@ -279,11 +330,13 @@ class PortKeeper:
                                         daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, until: float | None = None) -> None:
+        """Stop the keeper and close its port, by ``until`` (a monotonic time; else 2 s for the thread and
+        :data:`STUCK_SECONDS` for the close). See :func:`stop_keepers` for several at once."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=2.0)
-        self._close()
+            self._thread.join(timeout=2.0 if until is None else max(0.0, until - time.monotonic()))
+        self._close(until)
 
     def wait_open(self, timeout: float = 5.0) -> bool:
         """Wait until the port is open (tests, start-up)."""
@@ -402,15 +455,16 @@ class PortKeeper:
             status["warning"], self._warned = unlinked, bool(unlinked)
         self.report_status(**status)
 
-    def _close(self) -> None:
+    def _close(self, until: float | None = None) -> None:
+        # taken out under the lock, closed outside it: a close waits for a callback (up to STUCK_SECONDS), and
+        # send() or a stop waiting on the lock meanwhile added their waits to it
         with self._lock:
-            self._close_locked()
+            port, self.opened = self.opened, None
+        _close_quietly(port, until)
 
     def _close_locked(self) -> None:
         port, self.opened = self.opened, None
-        if port is not None:
-            with contextlib.suppress(Exception):
-                close_port(port)
+        _close_quietly(port, None)
 
     def _error(self, text: str) -> None:
         if text != self._last_error:  # say it once, not every poll
