@@ -4,7 +4,6 @@ cached beside them, reused, computed again when YAMNet's features change, and re
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from exsampling_patch.models.sound_features import esc50_features, esc50_phone_f
 from exsampling_patch.models.train_sounds import fit_head
 from exsampling_patch.models.yamnet_features import attach_yamnet, yamnet_features, yamnet_key
 from exsampling_patch.models.yamnet_weights import build
+from tests.models.esc50_links import linked_subset
 
 PARTS = ["esc50_fold1", "esc50_phone_fold1", "synth"]
 
@@ -39,19 +39,8 @@ def weights() -> Iterator[Path]:
 
 def _subset(esc50: Path, out: Path) -> Path:
     """A data folder of fold 1's first dog and rain clips, linked, not copied."""
-    with (esc50 / "esc50.csv").open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        fields = list(reader.fieldnames or [])
-        rows = sorted(reader, key=lambda r: r["filename"])
-    kept = [next(r for r in rows if r["fold"] == "1" and r["category"] == category) for category in ("dog", "rain")]
-    (out / "audio").mkdir(parents=True)
-    for row in kept:
-        (out / "audio" / row["filename"]).symlink_to(esc50 / "audio" / row["filename"])
-    with (out / "esc50.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fields)
-        writer.writeheader()
-        writer.writerows(kept)
-    return out
+    return linked_subset(esc50, out, lambda rows: [
+        next(r for r in rows if r["fold"] == "1" and r["category"] == category) for category in ("dog", "rain")])
 
 
 def _render_oneshots(cache: Path) -> None:

@@ -3,7 +3,6 @@ embeds, and its regression, chosen by cross-validation on folds 1-3, tells fold 
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -13,24 +12,14 @@ from exsampling_patch.models.oneshots import DEFAULT_CACHE
 from exsampling_patch.models.yamnet import FEATURES, load_yamnet
 from exsampling_patch.models.yamnet_probe import choose_c, clip_rows, features, fit_probe, fused, paired
 from exsampling_patch.models.yamnet_weights import build
+from tests.models.esc50_links import linked_subset
 
 
 def _subset(esc50: Path, out: Path, extra: list[dict[str, str]] | None = None) -> Path:
     """A data folder of the first two dog and rain clips of each fold (16 clips), linked, not copied."""
-    with (esc50 / "esc50.csv").open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        fields = list(reader.fieldnames or [])
-        rows = sorted(reader, key=lambda r: r["filename"])
-    kept = [r for fold in "1234" for category in ("dog", "rain")
-            for r in [r for r in rows if r["fold"] == fold and r["category"] == category][:2]]
-    (out / "audio").mkdir(parents=True)
-    for row in kept:
-        (out / "audio" / row["filename"]).symlink_to(esc50 / "audio" / row["filename"])
-    with (out / "esc50.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fields)
-        writer.writeheader()
-        writer.writerows([*kept, *(extra or [])])
-    return out
+    return linked_subset(esc50, out, lambda rows: [
+        r for fold in "1234" for category in ("dog", "rain")
+        for r in [r for r in rows if r["fold"] == fold and r["category"] == category][:2]], extra or [])
 
 
 def test_the_probe_reads_only_folds_1_to_4(esc50: Path, tmp_path: Path) -> None:
