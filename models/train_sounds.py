@@ -334,6 +334,7 @@ def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, sum
     head = torch.load(head_path, weights_only=True) if head_path.is_file() else None
     if head is not None:  # before the model is written: refused, nothing is replaced
         _check_head_scale(head, head_path, yamnet)
+        _check_head_labels(head, head_path, labels)
     out.mkdir(parents=True, exist_ok=True)
     int8_trunk = (cache / "features" / "int8_trunk.pt").read_bytes()
     path = save_model_file(model, labels, out / names[0], meta, int8_trunk, yamnet)
@@ -355,6 +356,16 @@ def _check_head_scale(head: Mapping[str, Any], path: Path, yamnet: YamnetBlock |
     fitted, wanted = float(head.get("yamnet_scale", 0.0)), yamnet.scale if yamnet else 0.0
     if fitted != wanted:
         raise ValueError(f"{path} was fitted at YAMNet scale {fitted:g}, the model at {wanted:g}: run loso again")
+
+
+def _check_head_labels(head: Mapping[str, Any], path: Path, labels: Sequence[str]) -> None:
+    """ValueError where the loso's validation head was fitted on other labels than the model's (the one-shots or
+    the label set changed since): its rows would be read as the wrong classes."""
+    fitted = list(head.get("labels", []))
+    if fitted != list(labels):
+        missing, extra = sorted(set(labels) - set(fitted)), sorted(set(fitted) - set(labels))
+        why = f"missing {missing}" if missing else f"extra {extra}" if extra else "in another order"
+        raise ValueError(f"{path} was fitted on other labels than the model's ({why}): run loso again")
 
 
 def esc50_scales(parts: Mapping[str, FeatureSet], c: float, epochs: int, scales: Sequence[float], seeds: int = 1,

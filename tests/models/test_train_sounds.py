@@ -250,3 +250,29 @@ def test_the_esc50_comparison_scores_each_scale_by_folds_1_to_3_and_on_fold_4() 
     assert set(results) == {0.0, 2.0} and len(results[2.0]["cv_folds"]) == 3
     assert results[2.0]["cv_top1"] > 0.9 > 0.6 > results[0.0]["cv_top1"]
     assert results[2.0]["fold4_top1"] > 0.9 and results[2.0]["fold4_untrimmed_top1"] > 0.9
+
+
+def test_ship_refuses_a_validation_head_fitted_on_other_labels(tmp_path: Path) -> None:
+    """A loso run before the label set changed left a validation head whose rows were other classes: ship wrote it
+    beside the new model all the same (CI then scored fold 4 with rows read as the wrong labels). Now refused
+    before anything is written, naming what differs."""
+    from exsampling_patch.models.model_file import save_model_file
+    from exsampling_patch.models.network import SoundNet
+    from exsampling_patch.models.oneshots import oneshot_folder
+
+    trunk = save_model_file(SoundNet(len(LABELS)), LABELS, tmp_path / "trunk.pt")
+    cache = tmp_path / "cache"
+    oneshot_folder(cache).mkdir(parents=True)
+    (oneshot_folder(cache) / "manifest.json").write_text("{}")
+    (cache / "features").mkdir()
+    (cache / "features" / "int8_trunk.pt").write_bytes(b"\0")
+    parts = musical_parts(SoundNet(len(LABELS)).feature_dim)
+    out = tmp_path / "out"
+    out.mkdir()
+    summary = {"temperature": 1.5, "gate_threshold": 0.5, "ece": 0.01}
+    width = SoundNet(len(LABELS)).feature_dim
+    torch.save({"weight": torch.zeros(len(LABELS) - 1, width), "bias": torch.zeros(len(LABELS) - 1),
+                "labels": LABELS[:-1], "yamnet_scale": 0.0}, out / "validation_head.pt")
+    with pytest.raises(ValueError, match=rf"other labels than the model's \(missing \['{LABELS[-1]}'\]\)"):
+        train_sounds.ship(parts, trunk, tmp_path, cache, summary, c=0.01, epochs=1, seed=0, out=out)
+    assert not (out / train_sounds.SHIPPED_SOUNDS.name).exists()  # refused before the model was written
