@@ -205,8 +205,6 @@ class WebRecorder(UploadIntake):
             load_token,
             server_context,
         )
-        from exsampling_patch.qr import qr_rows, terminal_text
-
         self._gate.open()
         self._board = BOARD
         #: The page's settings, as the server sends them: the take folder's state among them (:mod:`.folders`)
@@ -304,24 +302,52 @@ class WebRecorder(UploadIntake):
         default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
         self.url: str = f"{scheme}://{public}{'' if default_port else f':{port}'}/?token={token}"
         self.local_url = f"{scheme}://127.0.0.1:{port}/?token={token}"
-        self.qr = qr_rows(self.url)
+        self.qr = self._qr_of(self.url)
         # held_on_phones (uploads_cut_off, uploads_arriving) too: the status outlives a node rebuilt by an edit, which
         # counts anew
         self.report_status(url=self.url, qr=self.qr, takes=0, recorders=0, held_on_phones=0, uploads_cut_off=0,
                            uploads_arriving=0)
         log.info("web recorder '%s' listening: %s", self.node_id, self.url)
         if self.print_qr:
-            note = " (accept the certificate warning once on each phone)" if self.https else ""
-            # In the words of `exsampling run`'s console, which prints the URL in this one's place (print_qr off).
-            print(f"\n{self.type_name} '{self.node_id}': phones open {self.url}{note}\n{terminal_text(self.qr)}\n",
-                  flush=True)
+            self._print_url()
         # Last before serving: a phone's retry of one is then its duplicate; and after every step that may fail (the
-        # URL's status, the QR code's print on a full disk), which kept them again for the next start
+        # URL's status), which kept them again for the next start
         self._pass_on_left()
         self.run_thread(lambda: self.server.serve_forever(poll_interval=0.05), name=f"{self.node_id}-http")
         self._left_queued = []  # served: a take stored now whose emit fails starts a thread that may pass them on
         self._serving = True  # before: a take handed on late after the thread's last look is passed on by its own
         self.run_thread(self._recover, name=f"{self.node_id}-recover")
+
+    def _qr_of(self, url: str) -> list[str]:
+        """The QR code of ``url`` (:func:`~exsampling_patch.qr.qr_rows`), or none where it cannot be made: told as a
+        notice, the URL still printed and served. Raised, it failed the whole start (no page for any phone)."""
+        from exsampling_patch.qr import qr_rows
+
+        try:
+            return qr_rows(url)
+        except Exception as error:
+            self._notice(f"no QR code of the page's address ({error}): phones open {url}")
+            return []
+
+    def _print_url(self) -> None:
+        """Print the page's address, then its QR code, on the terminal (print_qr). A print that fails (no stdout, a
+        terminal whose encoding has no half blocks, a console sent to a full disk) is a notice, the address said in
+        plain text where it can be, and the recorder serves: raised, it failed the whole start for a drawing."""
+        from exsampling_patch.qr import terminal_text
+
+        note = " (accept the certificate warning once on each phone)" if self.https else ""
+        # In the words of `exsampling run`'s console, which prints the URL in this one's place (print_qr off).
+        line = f"\n{self.type_name} '{self.node_id}': phones open {self.url}{note}"
+        try:
+            print(f"{line}\n{terminal_text(self.qr)}\n" if self.qr else f"{line}\n", flush=True)
+            return
+        except Exception as error:
+            why = f"{type(error).__name__}: {error}"
+        try:  # the address alone, in plain text (a terminal that cannot show the blocks shows this)
+            print(f"{line}\n", flush=True)
+        except Exception:
+            log.info("the page's address could not be printed either")  # the log says the URL (listening: ...)
+        self._notice(f"the QR code could not be printed ({why}): phones open {self.url}")
 
     def _notice(self, text: str) -> None:
         """A start-up notice, for the performer to act on (phones accept the new certificate, scan the new QR code):
