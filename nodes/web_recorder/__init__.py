@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
@@ -207,6 +208,9 @@ class WebRecorder(UploadIntake):
         )
         self._gate.open()
         self._board = BOARD
+        # The rows this run adds are its own (a weak reference: a run's context, held by the board, outlived the
+        # run): an edit's rebuilt node shares the context, and lists them on, another run's of a name it also has not
+        self._owner = weakref.ref(self.context)
         #: The page's settings, as the server sends them: the take folder's state among them (:mod:`.folders`)
         self._page: dict[str, Any] = {"maxSeconds": self.max_seconds, "headerTimeout": self.header_timeout,
                                       "requestTimeout": self.request_timeout, "minUploadKbps": self.min_upload_kbps}
@@ -248,7 +252,7 @@ class WebRecorder(UploadIntake):
                 with _ON_COPY_LOCK:
                     _ON_COPY.setdefault(self._state, []).append(self)
             for phone, row in self._ends.rows():
-                self._board.add(row["take_id"], str(row.get("recorder", "")), **row)
+                self._board.add(row["take_id"], str(row.get("recorder", "")), owner=self._owner, **row)
                 self._board.update(row["take_id"], status=row.get("status", "received"))  # add sets "received"
                 self._phones.add(phone, row["take_id"])
             if self._folder.made:
@@ -483,8 +487,9 @@ class WebRecorder(UploadIntake):
     # -- observers -------------------------------------------------------------------------------------------
 
     def takes(self, recorder: str = "") -> list[dict[str, Any]]:
-        """A recorder's takes with their status (received, label, confidence, slot), newest first."""
-        return self._board.for_recorder(recorder) if recorder else []
+        """A recorder's takes with their status (received, label, confidence, slot), newest first: this run's (another
+        run's recorder of the same name is another phone)."""
+        return self._board.for_recorder(recorder, self._owner) if recorder and hasattr(self, "_owner") else []
 
     def phone_takes(self, phone: str, recorder: str = "") -> list[dict[str, Any]]:
         """The takes uploaded by one phone (the digest of its key), newest first; ``recorder``: of that name."""

@@ -152,7 +152,7 @@ class UploadIntake(TakeRecovery):
                 return {"status": "received", **row}
             if key is not None:  # before it flows on: a retry after a crash from here on gets this reply
                 self._seen.remember_told(key, {"status": "received", **row})
-            self._board.add(stored.take_id, recorder, **row)
+            self._board.add(stored.take_id, recorder, owner=self._owner, **row)
             if phone:
                 self._phones.add(phone, stored.take_id)
             try:

@@ -40,6 +40,7 @@ class TakeRecovery(Node):
     _done_at_emit: bool
     _serving: bool
     _state: Path
+    _owner: object  # this run's mark on the rows it adds to the board (:meth:`.StatusBoard.add`)
     _left: list[tuple[Path, dict[str, Any]]]
     _left_queued: list[tuple[Path, dict[str, Any]]]  # made known by _pass_on_left, till the server serves
 
@@ -63,7 +64,7 @@ class TakeRecovery(Node):
 
         seen, tracked = self._seen, self.context.tracks_takes
         found = know_unfinished(self._store, self._board, self._phones, seen, self._lost, seen.remember_told,
-                                ends_here if tracked else None)
+                                ends_here if tracked else None, self._owner)
         if not tracked:
             return found
         return type(found)(entry for entry in found if not ends_here(entry[1]))
@@ -136,7 +137,8 @@ class TakeRecovery(Node):
             return False
         if self._board.get(str(data["take_id"])) is not None:
             return False
-        entry = know_one(audio, data, self._board, self._phones, self._seen, self._lost, self._seen.remember_told)
+        entry = know_one(audio, data, self._board, self._phones, self._seen, self._lost, self._seen.remember_told,
+                         owner=self._owner)
         if entry is None:
             return False
         self._unfinished.append(entry)

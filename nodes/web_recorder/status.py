@@ -24,24 +24,32 @@ class StatusBoard:
         #: Each recorder's take ids, oldest first: an add trims its own recorder's without scanning the board (a
         #: start-up's 2,000 journal rows, each added, scanned it 2,000 times).
         self._ids: dict[str, OrderedDict[str, None]] = {}
+        #: Take id -> the run that added it (:meth:`add`'s ``owner``), kept out of the row, which goes to phones
+        self._owners: dict[str, object] = {}
 
-    def add(self, take_id: str, recorder: str, /, **fields: Any) -> None:
+    def add(self, take_id: str, recorder: str, /, *, owner: object = None, **fields: Any) -> None:
+        """A take of ``recorder`` (its phone's name), as added by ``owner`` (the recorder's run: :meth:`for_recorder`
+        tells one run's rows from another's of the same name)."""
         with self._lock:
             known = self._takes.get(take_id)
             if known is not None and known["recorder"] != recorder:
                 self._forget_id(known["recorder"], take_id)
             self._takes[take_id] = {**fields, "take_id": take_id, "recorder": recorder, "status": "received",
                                     "updated": time.time()}
+            self._owners[take_id] = owner
             mine = self._ids.setdefault(recorder, OrderedDict())
             mine[take_id] = None
             while len(mine) > KEEP_PER_RECORDER:
-                del self._takes[mine.popitem(last=False)[0]]
+                oldest = mine.popitem(last=False)[0]
+                del self._takes[oldest]
+                self._owners.pop(oldest, None)
 
     def remove(self, take_id: str) -> None:
         """Take a take off the board: one a recorder's start made known and then failed before passing on. Kept, it
         told the next start in this process that its own listing had found the take, which was then passed on never."""
         with self._lock:
             known = self._takes.pop(take_id, None)
+            self._owners.pop(take_id, None)
             if known is not None:
                 self._forget_id(known["recorder"], take_id)
 
@@ -68,10 +76,13 @@ class StatusBoard:
             entry = self._takes.get(take_id)
             return dict(entry) if entry else None
 
-    def for_recorder(self, recorder: str) -> list[dict[str, Any]]:
-        """A recorder's takes, newest first."""
+    def for_recorder(self, recorder: str, owner: object = None) -> list[dict[str, Any]]:
+        """A recorder's takes, newest first; of ``owner``'s adding alone where one is given. The board is the
+        process's: by name alone, a phone name another run also had (an editor's earlier Run, a second engine, the
+        page's made-up names meeting) brought that run's takes into this one's list."""
         with self._lock:
-            return [dict(v) for v in reversed(self._takes.values()) if v["recorder"] == recorder]
+            return [dict(row) for take_id, row in reversed(self._takes.items())
+                    if row["recorder"] == recorder and (owner is None or self._owners.get(take_id) == owner)]
 
 
 #: The one board of this process: take ids are unique, so every recorder node can share it.

@@ -29,7 +29,7 @@ log = logging.getLogger("exsampling.web_recorder")
 def know_unfinished(store: TakeStore, board: StatusBoard, phones: PhoneLists, seen: SeenTakes,
                     lost: Callable[[Path, str, Key | None, Exception], None],
                     remember: Callable[[Key, dict[str, Any]], None],
-                    kept: Callable[[str], bool] | None = None) -> Unfinished:
+                    kept: Callable[[str], bool] | None = None, owner: object = None) -> Unfinished:
     """Make the takes stored but not done before the last run ended known, from their sidecars and the headers
     of their audio (no samples read): on ``board``, in ``phones``' lists, their replies in ``seen`` (``remember``).
 
@@ -40,13 +40,14 @@ def know_unfinished(store: TakeStore, board: StatusBoard, phones: PhoneLists, se
     is lost here (``lost``), before the server listens: its phone's retry, however soon, is stored anew. A take
     ``kept`` says is in flight in this run keeps its row on ``board`` (:func:`know_one`). A take whose sidecar says its
     phone's retry was stored as another take (:func:`mark_stored_again`) is written down as done, not passed on.
+    Rows are added as ``owner``'s (:meth:`~.status.StatusBoard.add`).
     """
     paths: Unfinished = deque()
     for path, data in store.unfinished():
         if stored_again_as(data) is not None:
             _write_down_stored_again(store, data)
             continue
-        entry = know_one(path, data, board, phones, seen, lost, remember, kept)
+        entry = know_one(path, data, board, phones, seen, lost, remember, kept, owner)
         if entry is not None:
             paths.append(entry)
     return paths
@@ -55,7 +56,7 @@ def know_unfinished(store: TakeStore, board: StatusBoard, phones: PhoneLists, se
 def know_one(path: Path, data: dict[str, Any], board: StatusBoard, phones: PhoneLists, seen: SeenTakes,
              lost: Callable[[Path, str, Key | None, Exception], None],
              remember: Callable[[Key, dict[str, Any]], None],
-             kept: Callable[[str], bool] | None = None) -> tuple[Path, str, Key | None] | None:
+             kept: Callable[[str], bool] | None = None, owner: object = None) -> tuple[Path, str, Key | None] | None:
     """Make one stored take known as :func:`know_unfinished` does (``path``: its audio; ``data``: its sidecar's); its
     entry to pass on, or None where it proved unreadable (``lost``). A take ``kept`` says is in flight in this run (a
     live edit rebuilt the recorder) keeps its row on the board, which the process's recorders share: added anew, the
@@ -65,7 +66,7 @@ def know_one(path: Path, data: dict[str, Any], board: StatusBoard, phones: Phone
     row = sidecar_row(data, path)
     key = key_of(data)
     if kept is None or board.get(row["take_id"]) is None or not kept(row["take_id"]):
-        board.add(row["take_id"], str(data.get("source") or recorder), **row)
+        board.add(row["take_id"], str(data.get("source") or recorder), owner=owner, **row)
     if meta.get("phone"):
         phones.add(str(meta["phone"]), row["take_id"])
     try:
