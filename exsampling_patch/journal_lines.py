@@ -5,7 +5,7 @@ since, began a line of its own after it), and the fragment stayed, read back as 
 (``secon``), which may be another take's id, that take then taken for done and never passed on. A line not written
 whole is now taken back, its own bytes alone made newlines (:func:`_blank`), and raises :class:`OSError` (``the disk
 is full``, the journal as its file name), for the node to tell. ``nodes/osc_sender.py`` keeps a copy of its own for
-the sent logs (it runs with the standard library alone), which still cuts back.
+the sent logs (it runs with the standard library alone), which follows the same rules.
 
 The append's lock was waited for without end: another process holding it and stopped (SIGSTOP, a hung run on the
 same folder) held the appending thread for ever, the take's end never written and the node's handler hung. It is

@@ -62,7 +62,8 @@ def read_sent(log: Path, keep: int = KEEP) -> tuple[OrderedDict[str, None], int]
 
     A last line without its newline is a key a full disk cut short whose take-back failed: maybe a part of another
     key (``take-1\\tH`` of ``take-1\\tHH``), whose take would then be skipped and never reach Live. Left out, its own
-    take is at worst sent again; :func:`append_key` drops it. Nor is a line that is no whole key a key."""
+    take is at worst sent again; :func:`append_key` blanks it (blank lines are no keys). Nor is a line that is no
+    whole key a key."""
     try:  # split on "\n" alone: a take id may hold a "\r" (a node id may), which must not end its line
         lines = log.read_bytes().split(b"\n")
     except FileNotFoundError:
@@ -143,30 +144,63 @@ def append_key(fd: int, key: str, log: Path) -> None:
 
     A full disk cut a line short and the write said nothing but its count: the next key ran on from the cut one,
     neither was read back, and a take redone after a restart went to Live a second time. A line not written whole
-    is taken back (the file cut to its size before) and raises :class:`OSError`, its text naming the log and the
-    problem, for the node to tell. A last line cut short all the same (taking it back failed too, or a run before
-    that left it) is dropped first: ended, it could read as another key (:func:`read_sent`); its take, told as not
-    logged, is at worst sent again."""
+    is taken back, its own bytes made newlines in place (blank lines, which :func:`read_sent` skips), and raises
+    :class:`OSError`, its text naming the log and the problem, for the node to tell. A last line cut short all the
+    same (its take-back failed too, or a run before that left it) is ended by a newline that begins ours, and blanked
+    once our write shows it dead (ended, it could read as another key: :func:`read_sent`); its take, told as not
+    logged, is at worst sent again.
+
+    The rule of :func:`exsampling_patch.journal_lines.append_line` (copied: this runs with the standard library
+    alone): nothing here shortens the file. It cut a cut line back, safe only while one process appends (the sender
+    holds the log's lock all run); a cut at a size looked at before takes another appender's line too (two processes
+    lost lines so, commits 2332ba82 and 5a4cd0d9)."""
     line = f"{key}\n".encode()
     end = os.lseek(fd, 0, os.SEEK_END)
-    done = 0
     try:
+        cut: tuple[int, bytes] | None = None
         if end and os.pread(fd, 1, end - 1) != b"\n":
-            end = _line_start(fd, end)
-            os.ftruncate(fd, end)
-        while done < len(line):
-            wrote = os.write(fd, line[done:])
-            if not wrote:  # a regular file says so with ENOSPC; never loop on nothing written
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-            done += wrote
+            line = b"\n" + line  # at worst an empty line, where the end seen was another's write under way
+            start = _line_start(fd, end)
+            cut = (start, os.pread(fd, end - start, start))
+        _write_whole(fd, line, cut)
     except OSError as error:
-        if done:
-            with contextlib.suppress(OSError):  # the cut line is ended by the next append instead
-                os.ftruncate(fd, end)
         full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
         why = "the disk is full" if full else (error.strerror or str(error))
         raise OSError(error.errno, f"a take sent was not written to its sent log {log}: {why}; redone after a "
                                    "restart, it goes again") from None
+
+
+def _write_whole(fd: int, line: bytes, cut: tuple[int, bytes] | None) -> None:
+    """Append ``line`` to ``fd`` (O_APPEND) in one write; short, its bytes are blanked and it raises. ``cut``: the
+    last line seen without its newline (offset, bytes), blanked where our write landed right after it: no write was
+    under way there (its rest would have landed first), a dead writer's fragment. One write, not the rest after a
+    short one: a write comes up short only on a full disk, where the rest fails too."""
+    wrote = 0
+    try:
+        wrote = os.write(fd, line)
+        if cut is not None and wrote and os.lseek(fd, 0, os.SEEK_CUR) - wrote == cut[0] + len(cut[1]):
+            with contextlib.suppress(OSError):  # left: ended by our newline, read as a line (at worst sent again)
+                _blank(fd, *cut)
+        if wrote < len(line):  # a regular file says so with ENOSPC; never loop on nothing written
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    except OSError:
+        if wrote:
+            at = os.lseek(fd, 0, os.SEEK_CUR) - wrote  # O_APPEND: the offset is the write's end now
+            with contextlib.suppress(OSError):  # else the next append ends and blanks the cut line
+                _blank(fd, at, line[:wrote])
+        raise
+
+
+def _blank(fd: int, at: int, written: bytes) -> None:
+    """Make ``written``, found at ``at``, newlines, in place (no room needed on a full disk, no later line moves),
+    where those bytes still hold it: bytes not as written are another's, left alone."""
+    if not written or os.pread(fd, len(written), at) != written:
+        return
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_APPEND)  # else pwrite appends (Linux)
+    try:
+        os.pwrite(fd, b"\n" * len(written), at)
+    finally:
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_APPEND)
 
 
 def send_datagram(sock: socket.socket, datagram: bytes) -> None:

@@ -1,5 +1,5 @@
 """A sent log's line left cut short (a full disk, its take-back failed too, or a run before there was one) is read
-as no key, and the next key drops it.
+as no key, and the next key blanks it (in place: nothing shortens the log, test_sent_log_no_shortening).
 
 Read back, ``take-1\\tH`` cut from ``take-1\\tHH`` was a key: a take ``take-1`` later sent to slot ``H`` was skipped
 as sent, and never reached Live. Ended by the next key, the cut line stayed a key for good; a line cut inside a
@@ -47,7 +47,8 @@ def test_the_osc_sender_sends_a_take_whose_key_a_cut_line_begins(tmp_path: Path)
         assert said.returncode == 0, said
         assert b"skipped take-0\tHH\n" in said.stdout and b"skipped take-1" not in said.stdout, said
         assert received(receiver) == [b"to H"]
-        assert log.read_bytes() == b"take-0\tHH\ntake-1\tH\n"  # the cut line dropped, not ended
+        # the cut line blanked in place (nothing shortens the log), not ended
+        assert log.read_bytes() == b"take-0\tHH\n" + b"\n" * len(b"take-1\tH") + b"\ntake-1\tH\n"
         said = subprocess.run(command, input=frame("take-1\tH", to, b"to H", 1), capture_output=True, timeout=60)
         assert b"skipped take-1\tH\n" in said.stdout, said  # it went: a redo after a restart is skipped
         assert received(receiver) == []
@@ -62,5 +63,5 @@ def test_a_cut_line_longer_than_one_read_is_dropped_whole(tmp_path: Path) -> Non
         log.add("take-1\tHH")
     finally:
         log.close()
-    assert log_path.read_bytes() == b"take-0\tHH\ntake-1\tHH\n"
+    assert log_path.read_bytes() == b"take-0\tHH\n" + b"\n" * 10_001 + b"take-1\tHH\n"  # blanked in place
     assert list(read_sent(log_path)[0]) == ["take-0\tHH", "take-1\tHH"]
