@@ -179,16 +179,6 @@ class WebRecorder(UploadIntake):
                 self._write_down(ended.take_id)
             raise
 
-    def _keep_left_again(self) -> None:
-        """A failed start's kept late takes of the last run not passed on (:meth:`_left_not_passed_on`): kept again for
-        the next start, which passes them on (lost with this node, the next Run received nothing)."""
-        from exsampling_patch.nodes.web_recorder.late import keep_again, leave_state
-
-        left = self._left_not_passed_on()
-        if left:
-            leave_state(self._state, self.context, self.node_id, self._take_late)  # else handed back to this one
-            keep_again(self.context, self.node_id, left)
-
     def _start(self) -> None:
         from exsampling_patch.devices import naming_busy_port
         from exsampling_patch.nodes.web_recorder.disk import DiskWatch
@@ -318,8 +308,8 @@ class WebRecorder(UploadIntake):
         # URL's status), which kept them again for the next start
         self._pass_on_left()
         self.run_thread(lambda: self.server.serve_forever(poll_interval=0.05), name=f"{self.node_id}-http")
-        self._left_queued = []  # served: a take stored now whose emit fails starts a thread that may pass them on
         self._serving = True  # before: a take handed on late after the thread's last look is passed on by its own
+        self._left_queued = []  # served: a take stored now whose emit fails starts a thread that may pass them on
         self.run_thread(self._recover, name=f"{self.node_id}-recover")
 
     def _qr_of(self, url: str) -> list[str]:

@@ -42,7 +42,7 @@ class TakeRecovery(Node):
     _state: Path
     _owner: object  # this run's mark on the rows it adds to the board (:meth:`.StatusBoard.add`)
     _left: list[tuple[Path, dict[str, Any]]]
-    _left_queued: list[tuple[Path, dict[str, Any]]]  # made known by _pass_on_left, till the server serves
+    _left_queued: list[tuple[Path, dict[str, Any]]]  # late takes made known by _pass_on_late, till the server serves
 
     def _notice(self, text: str) -> None: ...
 
@@ -144,6 +144,8 @@ class TakeRecovery(Node):
         self._unfinished.append(entry)
         if self._serving:
             self.run_thread(self._recover, name=f"{self.node_id}-late")
+        else:  # queued till the server serves: a start failing before hands it back (_left_not_passed_on)
+            self._left_queued.append((audio, data))
         return True
 
     def _take_left(self, left: list[tuple[Path, dict[str, Any]]]) -> None:
@@ -159,8 +161,7 @@ class TakeRecovery(Node):
         count = 0
         while self._left:
             audio, data = self._left[0]
-            if self._pass_on_late(audio, data):
-                self._left_queued.append((audio, data))
+            if self._pass_on_late(audio, data):  # queued in _left_queued
                 count += 1
             del self._left[0]
         if count:
@@ -168,10 +169,39 @@ class TakeRecovery(Node):
             log.warning("%s: %s", self.node_id, text)
             self._notice(text)
 
+    def _keep_left_again(self) -> None:
+        """A failed start's late takes not passed on (:meth:`_left_not_passed_on`: the last run's kept ones, one handed
+        on late meanwhile): kept again for the next start, which passes them on, and said so; lost with this node, the
+        next Run received nothing, and a take handed on late from a folder no run uses waited there for good. It takes
+        no more (else each waited in its queue, told to no one); those its folder's listing found stay there, not
+        done, for the next start on that folder, said so too."""
+        from exsampling_patch.nodes.web_recorder.late import keep_again, leave, leave_state
+
+        if hasattr(self, "_store"):
+            leave(self._store.folder, self._take_late)
+        if hasattr(self, "_state"):
+            leave_state(self._state, self.context, self.node_id, self._take_late)  # else handed back to this one
+        left = self._left_not_passed_on()
+        if left:
+            keep_again(self.context, self.node_id, left)
+        handed = {audio for audio, _ in left}
+        found = [entry for entry in getattr(self, "_unfinished", ()) if entry[0] not in handed]
+        if hasattr(self, "_unfinished"):
+            self._unfinished.clear()  # no thread of this node passes any on
+        told = [f"{len(left)} late take{'s' if len(left) > 1 else ''} handed to it kept for its next start"]
+        if found:
+            told.append(f"{len(found)} take{'s' if len(found) > 1 else ''} stored but not done left in "
+                        f"{self._store.folder}, for the next start on that folder")
+        if left or found:
+            text = f"the recorder did not start: {'; '.join(told[0 if left else 1:])}"
+            log.warning("%s: %s", self.node_id, text)
+            self.report_status(warning=text)
+
     def _left_not_passed_on(self) -> list[tuple[Path, dict[str, Any]]]:
-        """A failed start's kept late takes that no thread of it passed on, taken from it: those queued before its
-        server served (``_left_queued``, emptied once it does) and those not handed on yet (one may have raised half
-        way), their rows taken off the board. Left there, the next start in this process took each for one its own
+        """A failed start's late takes that no thread of it passed on, taken from it: those queued before its server
+        served (``_left_queued``, emptied once it does: the last run's kept ones, and one handed on late by the
+        recorder this one replaced meanwhile) and kept ones not handed on yet (one may have raised half way), their
+        rows taken off the board. Left there, the next start in this process took each for one its own
         listing had found (:meth:`_pass_on_late`), and passed it on never."""
         left = self._left_queued + self._left
         self._left_queued, self._left = [], []
