@@ -8,7 +8,6 @@ box with only a JACK server, like the test machine). mido is imported lazily.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import re
 import subprocess
@@ -16,27 +15,20 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.jack_cli import jack_tool, named_server
+
+if TYPE_CHECKING:
+    from exsampling_patch.midi_reader import PolledInput
 
 API_CHOICES = ("auto", "UNIX_JACK", "LINUX_ALSA", "MACOSX_CORE", "WINDOWS_MM")
 #: The longest wait (seconds) between a keeper's looks while no JACK server answers: each look doubles it up to this.
 DOWN_POLL_MOST = 5.0
 #: Where ``jack_lsp`` and ``jack_connect`` come from: PipeWire's JACK (pipewire-jack) ships neither.
 JACK_TOOLS_PACKAGE = "jackd2 (Debian, Ubuntu) or jack-example-tools (beside PipeWire's JACK)"
-#: How long a closing input gives rtmidi's thread, the GIL released, to take the GIL for a callback it began before
-#: the cancel (see :func:`close_port`): a few switch intervals (5 ms) and a loaded host's scheduling; less when MIDI
-#: comes. A callback it is inside is waited for to the end, however long (up to :data:`STUCK_SECONDS`).
-SETTLE_SECONDS = 0.05
-#: A callback still inside after this long is taken as stuck: its port is unregistered at once (no MIDI goes to a dead
-#: client) and the client deleted, off the closer's thread, once the callback returns.
-STUCK_SECONDS = 2.0
-#: How long an input opened under a stuck client's name waits for that client to go: JACK named the new one
-#: ``<name>-01`` while it stayed, and whatever connects by name reached the dead one.
-REOPEN_WAIT_SECONDS = 1.0
-#: The JACK client name of each stuck input, with the event set once its client is deleted (see :func:`_reap`).
-_stuck: dict[int, tuple[str, threading.Event]] = {}
+#: How long stopping keepers waits, in all, for their threads and for a message being handed on (:func:`stop_keepers`).
+CLOSE_SECONDS = 2.0
 
 
 def backend(api: str = "auto") -> Any:
@@ -129,127 +121,13 @@ def jack_midi_ports(direction: str) -> list[str] | None:
     return ports
 
 
-class _Counted:
-    """The callback rtmidi's thread calls for an input: it counts the thread's entries into Python and exits out of it,
-    so a close knows whether the thread is inside (mido's own wrapper, and the port's callback, run within)."""
+def open_input(midi: Any, name: str, callback: Callable[[Any], object] | None, *, client_name: str,
+               on_error: Callable[[BaseException], None] = lambda error: None) -> PolledInput:
+    """An input of mido backend ``midi`` (its rtmidi API), ``callback`` called on a thread of the port's own, never on
+    rtmidi's MIDI thread (see :mod:`exsampling_patch.midi_reader`); a close is a plain close."""
+    from exsampling_patch.midi_reader import open_polled
 
-    def __init__(self, inner: Callable[[Any, Any], None], kept: list[Any]) -> None:
-        self.inner = inner
-        self.kept = kept  # the callback tuple this one replaced: rtmidi freed it, a thread may still read it
-        self.entered = 0
-        self.left = 0
-        self.failed: BaseException | None = None  # the last error the callback raised (kept, not printed)
-
-    def __call__(self, event: Any, data: Any) -> None:
-        self.entered += 1
-        try:
-            self.inner(event, data)
-        except BaseException as error:  # rtmidi would print it, in Python, after the exit was counted
-            self.failed = error
-        finally:
-            self.left += 1  # the last thing in Python: no bytecode after it gives up the GIL (no call, no loop)
-
-    @property
-    def inside(self) -> bool:
-        return self.entered != self.left
-
-
-def open_input(midi: Any, name: str, callback: Callable[[Any], object] | None, **kwargs: Any) -> Any:
-    """An input of mido backend ``midi`` with ``callback`` called on rtmidi's thread, counted (see :class:`_Counted`) so
-    that :func:`close_port` can tell when that thread is out of Python."""
-    client = str(kwargs.get("client_name") or "")
-    _wait_for_stuck(client)
-    port = midi.open_input(name, callback=callback, **kwargs)
-    port._exs_client = client
-    rt: Any = getattr(port, "_rt", None)
-    if callback is None or not hasattr(rt, "set_callback"):
-        return port
-    kept = gc.get_referents(rt)  # mido's callback tuple, freed by the cancel below
-    rt.cancel_callback()
-    # queued in C since the cancel: handed on, in order, here (dropped before: a note off lost, a note hung); not
-    # left queued either, where a close would take it for proof of a later cycle. Only what comes between the last
-    # look and the set below (a few bytecodes) can still queue: rtmidi reads no queue while a callback is set.
-    while (queued := rt.get_message()) is not None:
-        port._callback_wrapper(queued, None)
-    counted = _Counted(port._callback_wrapper, kept)
-    rt.set_callback(counted)
-    port._exs_counted = counted
-    return port
-
-
-def _wait_for_stuck(client: str) -> None:
-    """Wait up to :data:`REOPEN_WAIT_SECONDS` for stuck inputs of JACK client ``client`` to be deleted."""
-    until = time.monotonic() + REOPEN_WAIT_SECONDS
-    for name, gone in list(_stuck.values()):
-        if name == client:
-            gone.wait(max(0.0, until - time.monotonic()))
-
-
-def close_port(port: Any, until: float | None = None) -> None:
-    """Close a mido port; an rtmidi input only once its MIDI thread is out of Python.
-
-    rtmidi calls an input's callback from its MIDI thread (JACK's process thread), which takes the GIL to run it.
-    mido's close cancels the callback, sets it again, then deletes the client (``jack_client_close``), all with the
-    GIL held: a process thread waiting for the GIL in the callback was cancelled by JACK while it held or took the
-    GIL's mutex, and the whole process hung for ever (once in a test run; under a flood of MIDI, in 4 runs of 6 within
-    30 closes, or crashed: tests/outputs/test_midi_close_flood.py).
-    Here the callback is cancelled (the cycles after it queue what comes, in C), the GIL released until the thread
-    is out of Python, and only then the client deleted. A callback still inside at ``until`` (a monotonic time; else
-    :data:`STUCK_SECONDS` from now) has its port unregistered now and its client deleted once it returns
-    (:func:`_reap`): the close never blocks longer.
-    """
-    rt: Any = getattr(port, "_rt", None)
-    if not hasattr(rt, "cancel_callback") or getattr(port, "closed", True):
-        port.close()  # an output, or no rtmidi input: no Python runs on a MIDI thread
-        return
-    # rtmidi frees the callback's (function, data) when cancelled, while a thread that read it may still be waiting
-    # for the GIL to call it: kept alive until that thread is out
-    held = gc.get_referents(rt)
-    rt.cancel_callback()
-    port.closed = True  # mido's own close would set the callback again
-    counted = getattr(port, "_exs_counted", None)
-    if not _wait_out_of_python(rt, counted, time.monotonic() + STUCK_SECONDS if until is None else until):
-        rt.close_port()  # its port unregistered (so unlinked): MIDI no longer goes to a client that takes none
-        gone = threading.Event()
-        _stuck[id(rt)] = (str(getattr(port, "_exs_client", "")), gone)
-        threading.Thread(target=_reap, args=(rt, counted, held, gone), name="midi-reap", daemon=True).start()
-        return
-    rt.close_port()
-    rt.delete()
-    del held
-
-
-def _reap(rt: Any, counted: _Counted, held: list[Any], gone: threading.Event) -> None:
-    """Delete a stuck input's client once its callback has returned (after the cancel none enters again): deleting
-    it while inside would hang the process."""
-    while counted.inside:
-        time.sleep(0.01)
-    rt.delete()
-    del held
-    _stuck.pop(id(rt), None)
-    gone.set()
-
-
-def _wait_out_of_python(rt: Any, counted: _Counted | None, stuck: float) -> bool:
-    """Sleep (the GIL released) until rtmidi's thread is out of a callback it may have begun before its cancel; False
-    if it is still inside at ``stuck`` (a monotonic time).
-
-    Out, as proved by: a message queued since (a later event ran, on the same thread), or the counted callback seen
-    inside and then out (after the cancel none enters again). A thread that read the callback before the cancel but
-    has not taken the GIL for it yet shows nothing: it is given :data:`SETTLE_SECONDS` to (the GIL given up here).
-    Waiting 50 ms alone, a callback slower than that had its client deleted under it: the hang again."""
-    settled = time.monotonic() + SETTLE_SECONDS
-    seen_inside = False
-    while True:
-        time.sleep(0.002)
-        if rt.get_message() is not None:
-            return True
-        if counted is not None and counted.inside:
-            seen_inside = True
-            if time.monotonic() >= stuck:
-                return False
-        elif seen_inside or time.monotonic() >= settled:
-            return True
+    return open_polled(getattr(midi, "api", None), name, client_name, callback, on_error)
 
 
 def _is_our_client(client_name: str, client: str) -> bool:
@@ -258,7 +136,7 @@ def _is_our_client(client_name: str, client: str) -> bool:
     return re.fullmatch(re.escape(client_name) + r"(-\d\d)?", client) is not None
 
 
-def stop_keepers(keepers: list[PortKeeper], within: float = STUCK_SECONDS) -> None:
+def stop_keepers(keepers: list[PortKeeper], within: float = CLOSE_SECONDS) -> None:
     """Stop ``keepers`` within ``within`` seconds in all: their threads told to stop together, then each close
     waiting only for what is left of the shared time (one after another, N inputs took N times a close's wait)."""
     until = time.monotonic() + within
@@ -269,10 +147,12 @@ def stop_keepers(keepers: list[PortKeeper], within: float = STUCK_SECONDS) -> No
 
 
 def _close_quietly(port: Any, until: float | None) -> None:
-    """Close ``port`` (if any) as :func:`close_port` does; what fails is of no use to a port being let go."""
+    """Close ``port`` (if any; an input by ``until``); what fails is of no use to a port being let go."""
+    from exsampling_patch.midi_reader import PolledInput  # here: mido, which it imports, is imported lazily
+
     if port is not None:
         with contextlib.suppress(Exception):
-            close_port(port, until)
+            port.close(until) if isinstance(port, PolledInput) else port.close()
 
 
 def _tool_failed(tool: str, error: OSError | subprocess.TimeoutExpired) -> str:
@@ -292,8 +172,8 @@ def _tool_words(done: subprocess.CompletedProcess[str]) -> str:
 class PortKeeper:
     """Keeps one MIDI port open on a thread: a virtual port, or a named port re-opened when it returns.
 
-    ``direction`` is ``"input"`` (messages go to ``on_message`` on rtmidi's thread) or ``"output"``
-    (use :meth:`send`). Problems go to ``report_error``; the port's state to ``report_status``.
+    ``direction`` is ``"input"`` (messages go to ``on_message`` on a thread of the port's own: :mod:`.midi_reader`)
+    or ``"output"`` (use :meth:`send`). Problems go to ``report_error``; the port's state to ``report_status``.
     """
 
     def __init__(
@@ -332,7 +212,7 @@ class PortKeeper:
 
     def stop(self, until: float | None = None) -> None:
         """Stop the keeper and close its port, by ``until`` (a monotonic time; else 2 s for the thread and
-        :data:`STUCK_SECONDS` for the close). See :func:`stop_keepers` for several at once."""
+        :data:`CLOSE_SECONDS` for the close). See :func:`stop_keepers` for several at once."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2.0 if until is None else max(0.0, until - time.monotonic()))
@@ -435,13 +315,11 @@ class PortKeeper:
         self._open(match, virtual=False)
 
     def _open(self, name: str, virtual: bool) -> None:
-        kwargs: dict[str, Any] = {"client_name": self.client_name}
-        if virtual:
-            kwargs["virtual"] = True
         if self.direction == "input":
-            port = open_input(self._backend, name, self.on_message, **kwargs)
+            port: Any = open_input(self._backend, name, self.on_message, client_name=self.client_name,
+                                   on_error=self._failed)
         else:
-            port = self._backend.open_output(name, **kwargs)
+            port = self._backend.open_output(name, client_name=self.client_name, virtual=virtual)
         unlinked = ""
         if not virtual and self._on_jack:
             unlinked = jack_link(self.client_name, name, self.direction)
@@ -456,7 +334,7 @@ class PortKeeper:
         self.report_status(**status)
 
     def _close(self, until: float | None = None) -> None:
-        # taken out under the lock, closed outside it: a close waits for a callback (up to STUCK_SECONDS), and
+        # taken out under the lock, closed outside it: an input's close waits for a message being handed on, and
         # send() or a stop waiting on the lock meanwhile added their waits to it
         with self._lock:
             port, self.opened = self.opened, None
@@ -465,6 +343,10 @@ class PortKeeper:
     def _close_locked(self) -> None:
         port, self.opened = self.opened, None
         _close_quietly(port, None)
+
+    def _failed(self, error: BaseException) -> None:
+        """What ``on_message`` raised, on the input's reader thread: said, and the next message handed on."""
+        self._error(f"MIDI input {self.opened_name!r}: a message was not taken: {error}")
 
     def _error(self, text: str) -> None:
         if text != self._last_error:  # say it once, not every poll

@@ -1,11 +1,9 @@
-"""Opens and closes a JACK MIDI input with a callback, again and again, under a flood of MIDI and a thread that
-keeps the GIL busy; prints ``closed N`` after each. Run by :mod:`tests.outputs.test_midi_close_flood` in
-a process of its own, under a timeout: a close that hangs (rtmidi's JACK thread cancelled inside its callback,
-waiting for the GIL) hangs this process, not the test run.
+"""Opens and closes a JACK MIDI input, again and again, under a flood of MIDI and a thread that keeps the GIL
+busy; prints ``closed N`` after each. Run by :mod:`tests.outputs.test_midi_close_flood` in a process of its own,
+under a timeout: a close that hangs hangs this process, not the test run.
 
-Usage: python -m tests.outputs.midi_close_flood CLOSES (JACK_DEFAULT_SERVER names the server); with ``slow``
-instead of CLOSES, one input closed while its callback, slower than a close waited before, runs Python: prints
-``closed after the callback`` when the close waited for it to end.
+Usage: python -m tests.outputs.midi_close_flood CLOSES (JACK_DEFAULT_SERVER names the server); with ``held``
+instead of CLOSES, one input closed while its ``on_message`` is held (see :func:`held`).
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from exsampling_patch.midi_ports import backend, close_port, find_port, jack_midi_ports, open_input
+from exsampling_patch.midi_ports import backend, find_port, jack_link, jack_midi_ports, open_input
 from tests.outputs.jack_clock import JackClock
 
 FLOOD_PORT = f"exs-flood-{id(object()):x}"
@@ -48,7 +46,7 @@ def open_and_close(rtmidi: Any, linker: JackClock, name: str, heard: threading.E
 
     def work(message: Any) -> None:
         heard.set()
-        sum(range(200))  # some Python on the MIDI thread, as a node's callback runs
+        sum(range(200))  # some Python in on_message, as a node's runs
 
     port = open_input(rtmidi, name, work, client_name=CLIENT)
     # linked through libjack, not jack_connect's process as the keeper links: 0.1-0.3 s each, the test's whole time
@@ -56,7 +54,7 @@ def open_and_close(rtmidi: Any, linker: JackClock, name: str, heard: threading.E
         raise SystemExit(f"could not link {name} to {CLIENT}:{name}")
     if not heard.wait(10.0):
         raise SystemExit("no MIDI came from the flood: the test proves nothing")
-    close_port(port)
+    port.close()
 
 
 def main(closes: int) -> None:
@@ -77,35 +75,42 @@ def main(closes: int) -> None:
     stop.set()
 
 
-def slow() -> None:
-    """One message into an input whose callback runs Python for 0.3 s (a busy node's work on the MIDI thread), and
-    the input closed while it runs: the close waited 50 ms, then deleted the client under it (the hang, or a crash)."""
+def held() -> None:
+    """An input closed while its ``on_message`` is held (a stuck node): the close returns within its bound, the
+    client goes at once, and an input opened again under the same client name is that name (not JACK's ``-01``),
+    linked, and hears MIDI. Prints one line per thing seen."""
     import mido
 
     rtmidi = backend("UNIX_JACK")
-    entered, done = threading.Event(), threading.Event()
+    entered, release, heard = threading.Event(), threading.Event(), threading.Event()
 
-    def work(message: Any) -> None:
+    def stuck(message: Any) -> None:
         entered.set()
-        until = time.monotonic() + 0.3
-        while time.monotonic() < until:  # Python all along: it takes the GIL again and again
-            sum(range(100))
-        done.set()
+        release.wait(30.0)
 
     out = rtmidi.open_output(FLOOD_PORT, virtual=True, client_name="exs-flood")
     name = find_port(jack_midi_ports("input") or [], FLOOD_PORT)
     assert name is not None, jack_midi_ports("input")
-    port = open_input(rtmidi, name, work, client_name=CLIENT)
-    linker = JackClock("exs-slow-linker")
-    linker.lib.jack_connect.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
-    if linker.lib.jack_connect(linker.client, name.encode(), f"{CLIENT}:{name}".encode()) != 0:
-        raise SystemExit(f"could not link {name} to {CLIENT}:{name}")
+    port = open_input(rtmidi, name, stuck, client_name=CLIENT)
+    print("link:", jack_link(CLIENT, name, "input") or "ok", flush=True)
     out.send(mido.Message("note_on"))
     if not entered.wait(10.0):
-        raise SystemExit("the callback never ran: the test proves nothing")
-    close_port(port)
-    print("closed after the callback" if done.is_set() else "closed inside the callback", flush=True)
+        raise SystemExit("on_message never ran: the test proves nothing")
+    began = time.monotonic()
+    port.close(began + 0.3)
+    print(f"close bounded: {time.monotonic() - began < 1.3}", flush=True)
+    print("client left:", sorted({p.split(":", 1)[0] for p in jack_midi_ports("output") or []
+                                  if p.startswith(CLIENT)}) or "none", flush=True)
+    again = open_input(rtmidi, name, lambda message: heard.set(), client_name=CLIENT)
+    print("link again:", jack_link(CLIENT, name, "input") or "ok", flush=True)
+    deadline = time.monotonic() + 10.0
+    while not heard.is_set() and time.monotonic() < deadline:
+        out.send(mido.Message("note_on"))
+        heard.wait(0.05)
+    print(f"heard again: {heard.is_set()}", flush=True)
+    again.close()
+    release.set()
 
 
 if __name__ == "__main__":
-    slow() if sys.argv[1] == "slow" else main(int(sys.argv[1]))
+    held() if sys.argv[1] == "held" else main(int(sys.argv[1]))
