@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from exsampling_patch.messages import ControlValue
+from exsampling_patch.midi_reader import arrival_of
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes import clock as clocks
 from exsampling_patch.nodes.midi_follow import MidiClockTimeline
@@ -256,7 +257,10 @@ class Pattern(Node):
     def on_sync(self, message: Any) -> None:
         timeline = getattr(self, "timeline", None)
         if isinstance(timeline, MidiClockTimeline):
-            timeline.feed(message, time.perf_counter())
+            # when it came to the MIDI input, where that input knows: stamped here, a burst handed on after a held
+            # GIL came as ticks all at once, and the line through them was a tempo the master never played
+            arrived = arrival_of(message)
+            timeline.feed(message, time.perf_counter() if arrived is None else arrived)
 
     def on_control(self, value: ControlValue) -> None:
         target, _, what = value.name.rpartition(".")
