@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from exsampling_patch.messages import ControlValue, SlotAssignment
-from exsampling_patch.midi_ports import API_CHOICES, PortKeeper
+from exsampling_patch.midi_ports import API_CHOICES, PortKeeper, stop_keepers
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes.midi_sender import sender_of
 from exsampling_patch.ports import CONTROL, MIDI, SLOT
@@ -62,7 +62,8 @@ class MidiIn(Node):
     def stop(self) -> None:
         keeper = getattr(self, "keeper", None)  # none when start() failed before it
         if keeper is not None:
-            keeper.stop()
+            # Its thread and its close within one wait (keeper.stop() waited for each in turn: 4 s for a stuck one)
+            stop_keepers([keeper])
         super().stop()
 
     def _on_message(self, message: Any) -> None:
@@ -126,7 +127,7 @@ class MidiOut(Node):
         for _, _, message in self._offs:  # never leave a note hanging (nor start one, or a clock, held for later)
             if message.type not in ("note_on", "clock", "start", "continue", "songpos"):
                 keeper.send(message)
-        keeper.stop()
+        stop_keepers([keeper])  # its thread and its close within one wait, as midi_in's
 
     def _channel_for(self, slot: str) -> int:
         if self.channel:
