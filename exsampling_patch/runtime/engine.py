@@ -46,13 +46,11 @@ from exsampling_patch.runtime.parts import (
 from exsampling_patch.runtime.plan import Plan, compile_plan
 from exsampling_patch.runtime.recovery import ErrorBook
 from exsampling_patch.runtime.run_gate import RunGate
+from exsampling_patch.runtime.stopping import STOP_WORKER, stop_workers
 from exsampling_patch.runtime.swap import PlanSwap
 from exsampling_patch.runtime.watchdog import HangWatch
 
 log = logging.getLogger(__name__)
-
-_STOP = object()
-
 
 SWITCH_INTERVAL = 0.0005
 """Seconds a running thread keeps the interpreter lock while another waits for it (Python's default: 0.005).
@@ -289,7 +287,8 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
     def stop(self, timeout: float = 5.0) -> bool:
         """Stop sources, let queued messages finish, stop the other nodes and the workers.
 
-        Bounded by ``timeout`` seconds (plus each node's own stop); returns True if all finished in time. A swap
+        Bounded by ``timeout`` seconds (plus each node's own stop); returns True where no handler was left running
+        then, False where :attr:`unfinished` names those that were. A swap
         (start() or update() on another thread) ends at its next step; the node whose constructor, prepare() or
         start() it has in hand is stopped as that returns, by the swap (:mod:`~exsampling_patch.runtime.stopping`).
         One that comes while start() compiles or waits for the last run's acts ends that start(): it raises
@@ -304,7 +303,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         sources = set(plan.sources()) if plan else set()
         self._stop_nodes([n for n in order if n in sources])
         deadline = time.monotonic() + timeout  # after the sources' stops (the web recorder's): on top, as the others'
-        clean = self._wait_for(self._settled, max(0.0, deadline - time.monotonic()))
+        self._wait_for(self._settled, max(0.0, deadline - time.monotonic()))  # what is left then is named below
         # What is still queued or being handled now meets stopped nodes: a take in flight does not end (its source
         # does not write it down as done, it is passed on again at the next start), and a handler failing on its
         # stopped node is no error of the show (the classifier's "process is stopped", once for each take queued).
@@ -318,36 +317,14 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self._running = False
         with self._pool_lock:
             workers, states = list(self._workers), list(self._states)
-        for _ in workers:
-            self._ready.put(_STOP)
-        for thread in workers:
-            thread.join(max(0.05, deadline - time.monotonic()))
-            clean = clean and not thread.is_alive()
         # Named in `exsampling run`'s summary: "some work did not finish in time" sent a plugin's author guessing; with
         # its take, whose line the performer otherwise waits for (it is redone at the next start).
-        self.unfinished = [(busy[0].node_id, busy[1], running_at(state.thread_id, busy[0]), busy[4] or "")
-                           for state in states if (busy := state.busy) is not None]
+        self.unfinished = stop_workers(workers, states, self._ready, deadline)
         self._workers.clear()
         self._states.clear()
         self._halt_ended()
         self._switch.put_back()
-        return clean
-
-    def _settled(self) -> bool:
-        """Whether stop() has no message left to wait for: :meth:`idle`, but for what is queued at a node that takes
-        up none and that no swap will start (stop() has begun: a swap starts no node but the one whose constructor,
-        prepare() or start() it has in hand). Waited for, those (an edit's added node behind one whose start() loads
-        a model) held stop() for its whole timeout, and it said some work had not finished: they stay in flight as
-        any take stop() meets, and are redone at the next start. Not while an edit hands on a removed node's queue
-        (:attr:`_handing_on`, a few ms once stop() has begun): what it has taken out of that queue is in none, and
-        the node it holds takes none up. Settled then, stop() stopped the nodes and said all had finished, and the
-        takes it handed on after that met stopped nodes: left in flight, redone at the next start."""
-        if self._handing_on:
-            return False
-        now = self._starting  # read once: the swap's thread clears it
-        starting = now[0] if now is not None else None
-        return all(not cell.scheduled and (not cell.inbox or (not cell.started and node_id != starting))
-                   for node_id, cell in list(self._cells.items()))
+        return not self.unfinished  # one snapshot: "not clean" always names what was left (see stop_workers)
 
     # -- workers -----------------------------------------------------------------------------------------------
 
@@ -372,7 +349,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         state.thread_id = threading.get_ident()
         while True:
             item = state.ready.get()
-            if item is _STOP:
+            if item is STOP_WORKER:
                 return
             cell: Cell | None = item
             while cell is not None:

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
 import threading
+import time
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.node import Node
 from exsampling_patch.runtime.events import EventBus, NodeStopped
-from exsampling_patch.runtime.parts import Cell
+from exsampling_patch.runtime.parts import Cell, Worker, running_at
 from exsampling_patch.runtime.plan import Plan
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,28 @@ class Halted(BaseException):  # not an Exception: no handler of a node's errors 
     """Raised in a swap at its next step once stop() has begun: the swap ends there, what it holds left to stop."""
 
 
+#: Put on the ready queue once for each worker by :func:`stop_workers`: the worker that takes it ends.
+STOP_WORKER = object()
+
+
+def stop_workers(workers: list[threading.Thread], states: list[Worker], ready: queue.SimpleQueue[Any],
+                 deadline: float) -> list[tuple[str, str, str, str]]:
+    """Tell each worker to end and wait for them until ``deadline`` (each one 0.05 s at least); the handlers still
+    running then, as ``Engine.unfinished`` holds them (node id, input, where in its code, the take's id or '').
+
+    Each worker's ``busy`` is read once, all at the deadline, and the list is all there is: built after the joins
+    from threads seen alive before, a handler that ended in between left the run saying "some work did not finish
+    in time" and naming no handler. A worker alive but in no handler then is between two messages, which meet
+    stopped nodes (its takes stay in flight, redone at the next start): nothing of its own is left."""
+    for _ in workers:
+        ready.put(STOP_WORKER)
+    for thread in workers:
+        thread.join(max(0.05, deadline - time.monotonic()))
+    busy_now = [(state, state.busy) for state in states]
+    return [(busy[0].node_id, busy[1], running_at(state.thread_id, busy[0]), busy[4] or "")
+            for state, busy in busy_now if busy is not None]
+
+
 class NodeStops:
     """Mixed into the engine: stopping its nodes, each once, beside a swap that runs (see the module's docstring)."""
 
@@ -43,6 +67,7 @@ class NodeStops:
     _cells: dict[str, Cell]
     _starting: tuple[str, str] | None
     _never_started: set[str]
+    _handing_on: bool  # the diversion's (Diverts): an edit hands on a removed node's queue
     events: EventBus
 
     if TYPE_CHECKING:  # the engine's and the swap's: for the type checker only (no stand-in shadows them)
@@ -64,6 +89,22 @@ class NodeStops:
         self._live: dict[int, tuple[str, Node]] = {}
         #: The node whose stop() runs now, and the thread it runs on: ``exsampling run`` names one that hangs.
         self._stopping_now: tuple[str, Node, int] | None = None
+
+    def _settled(self) -> bool:
+        """Whether stop() has no message left to wait for: the engine's ``idle()``, but for what is queued at a node
+        that takes up none and that no swap will start (stop() has begun: a swap starts no node but the one whose
+        constructor, prepare() or start() it has in hand). Waited for, those (an edit's added node behind one whose
+        start() loads a model) held stop() for its whole timeout, and it said some work had not finished: they stay
+        in flight as any take stop() meets, and are redone at the next start. Not while an edit hands on a removed
+        node's queue (:attr:`_handing_on`, a few ms once stop() has begun): what it has taken out of that queue is in
+        none, and the node it holds takes none up. Settled then, stop() stopped the nodes and said all had finished,
+        and the takes it handed on after that met stopped nodes: left in flight, redone at the next start."""
+        if self._handing_on:
+            return False
+        now = self._starting  # read once: the swap's thread clears it
+        starting = now[0] if now is not None else None
+        return all(not cell.scheduled and (not cell.inbox or (not cell.started and node_id != starting))
+                   for node_id, cell in list(self._cells.items()))
 
     def _noted(self, node_id: str, node: Node) -> None:
         """Note a node just built: it is stopped once, by whoever comes to it first."""

@@ -3,7 +3,9 @@ whose line the performer then waited for in vain (it is redone at the next start
 
 from __future__ import annotations
 
+import sys
 import threading
+from types import FrameType
 from typing import Any
 
 from exsampling_patch import ANY, Input, Node
@@ -12,6 +14,7 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
 from exsampling_patch.stop_news import unfinished_text
 from tests.core.test_engine_run_again_old_takes import Source, a_take, from_its_own_thread
+from tests.waiting import wait_for
 
 
 class Busy(Node):
@@ -58,3 +61,43 @@ def test_several_handlers_still_running_read_as_one_list() -> None:
     assert said == ("some work did not finish in time, 2 handlers still running: 'a' on 'take' with take 'x' at "
                     "f.py:3 in on_take, 'b' on 'inlet'"), said
     assert ";" not in said
+
+
+def test_a_handler_ending_as_the_stop_gives_up_on_its_worker_leaves_a_stop_that_says_so_consistently() -> None:
+    """The handler returns right after stop()'s join of its worker gave up, before the list of what was left was
+    built: stop() said not clean ("some work did not finish in time") and named no handler. Now both come from one
+    look at the workers: clean and nothing named, or not clean and the handler named."""
+    registry = Registry.default(entry_points=False)
+    for node_type in (Source, Busy):
+        registry.register(node_type, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "t_old_takes_source"))
+    patch.add_node(NodeSpec("busy", "t_stop_busy"))
+    patch.connect("src.out", "busy.take")
+    engine = Engine(registry, workers=1, pin_workers=False)
+    engine.start(patch)
+    src, busy = engine.node("src"), engine.node("busy")
+    worker = engine._states[0]
+    fired: list[bool] = []
+
+    def at_join_given_up(frame: FrameType, event: str, _arg: object) -> None:
+        """On stop()'s thread, as its join of the busy worker returns with the worker still alive: the handler ends."""
+        if event == "return" and frame.f_code.co_name == "join" and frame.f_code.co_filename == threading.__file__:
+            joined = frame.f_locals.get("self")
+            if isinstance(joined, threading.Thread) and joined.is_alive() and worker.busy is not None:
+                sys.setprofile(None)
+                busy.release.set()  # type: ignore[attr-defined]
+                fired.append(wait_for(lambda: worker.busy is None, 30.0))
+
+    try:
+        from_its_own_thread(lambda: src.emit("out", a_take("ana-3")))
+        assert busy.inside.wait(10)  # type: ignore[attr-defined]
+        sys.setprofile(at_join_given_up)
+        try:
+            clean = engine.stop(timeout=0.2)
+        finally:
+            sys.setprofile(None)
+    finally:
+        busy.release.set()  # type: ignore[attr-defined]
+    assert fired == [True]  # the handler ended in that window
+    assert clean == (not engine.unfinished), (clean, engine.unfinished)
