@@ -1,7 +1,7 @@
 """A beat clock that follows MIDI clock from another machine (a drum machine, a DAW, a hardware sequencer).
 
 The master sends 24 ``clock`` ticks a beat, ``start`` (the next tick is beat 0 of bar 1), ``stop``, ``continue``
-(on from where it stopped, or from a ``songpos``, in sixteenths) and, while stopped, often ticks too. A
+(on from where it stopped, or from a ``songpos`` sent before it, in sixteenths) and, while stopped, often ticks too. A
 :class:`MidiClockTimeline` turns them into the same :class:`~exsampling_patch.nodes.clock.BeatClock` snapshots a
 pattern node plays by on its own tempo or with Link: its tempo from a straight line fitted through the last two beats
 of ticks (a tick arrives up to a JACK period, 10.7 ms, off its time: the fit smooths that out), started again from a
@@ -56,6 +56,8 @@ class MidiClockTimeline:
         self.starts = 0  # start and continue messages so far: each one a new start, from its beat
         self._guessing = False  # started with no clock running: the tempo is a guess until MIN_FIT ticks (_snapshot)
         self._started_at = -math.inf  # when the last start or continue came: silence counts from it at the earliest
+        self._since_start = 0  # ticks received since the last start or continue
+        self._songpos: tuple[int, float] | None = None  # a song position (ticks) sent while playing, when it came
         self._began = time.perf_counter()  # nothing heard since: see unheard_since
         self._heard = False
         self.told_unheard = False  # the pattern node said it hears nothing (an edit's node, on this timeline, knows)
@@ -87,22 +89,30 @@ class MidiClockTimeline:
             if kind == "start":  # the next tick is beat 0
                 self._playing, self._next, self._last, self._start_beat = True, 0, -1, 0.0
                 self.starts += 1
-                self._started_at = at
+                self._started_at, self._since_start, self._songpos = at, 0, None
                 self._guessing = not self._running(at)
-            elif kind == "continue" and (not self._playing or self._silent(at)):  # on from where it stopped
+            elif kind == "continue" and (not self._playing or self._silent(at) or self._stopped_unheard(at)):
                 # Not while its ticks come: a continue sent again (a DAW's play pressed twice, a MIDI merger doubling
                 # it) was a new start from the tick it came on, off the sixteenths: the groove voided the steps it had
                 # sent ahead and a midi_clock's slave got a stop and a continue the master never sent. After a
                 # silence it is one: the master stopped unheard (a cable out), and its next tick counted the gap as
-                # played, the groove off by the gap.
+                # played, the groove off by the gap. So it is after a song position, or long after the last start:
+                # a stop lost amid the ticks a master sends while stopped (see _stopped_unheard).
+                position = self._songpos_before(at)
+                if position is not None:
+                    self._next = position  # where the master goes on from: not its stopped ticks counted
                 self._playing, self._last, self._start_beat = True, -1, self._next / TICKS_PER_BEAT
                 self.starts += 1
-                self._started_at = at
+                self._started_at, self._since_start, self._songpos = at, 0, None
                 self._guessing = not self._running(at)
             elif kind == "stop":
-                self._playing = False
-            elif kind == "songpos" and not self._playing:
-                self._next = int(message.pos) * TICKS_PER_BEAT // 4
+                self._playing, self._songpos = False, None
+            elif kind == "songpos":
+                position = int(message.pos) * TICKS_PER_BEAT // 4
+                if self._playing:  # held for the continue it comes before: a stop went unheard (a DAW's SPP)
+                    self._songpos = (position, at)
+                    return
+                self._next = position
             else:
                 return
             self._clock = self._snapshot()
@@ -120,6 +130,7 @@ class MidiClockTimeline:
         if ticks.count >= MIN_FIT:
             self._tempo = self._fitted()[0]  # a fit of MIN_FIT ticks or more reads no _tempo: the line holds
             self._guessing = False
+        self._since_start += 1
         if self._playing:
             self._last, self._next = self._next, self._next + 1
 
@@ -136,6 +147,22 @@ class MidiClockTimeline:
     def _silent(self, now: float) -> bool:
         """Whether no tick (nor start) has come for a few ticks' time: a stop may have gone unheard meanwhile."""
         return now - max(self._ticks.last, self._started_at) > self._gone_after()
+
+    def _stopped_unheard(self, now: float) -> bool:
+        """Whether a continue that came at ``now`` while the master seemed to play is its own after a stop we missed
+        (its ticks went on while stopped, so no silence showed it): right after a song position (a DAW sends one
+        before its continue; a doubled continue comes without), or a bar of ticks or more after the last start or
+        continue (a doubled one comes within a tick or two of it, a play pressed twice within a second)."""
+        position = self._songpos_before(now)
+        if position is not None:
+            return self._last >= 0 or position != self._next  # the same place, no tick since: a double
+        return self._since_start >= self.quantum * TICKS_PER_BEAT
+
+    def _songpos_before(self, now: float) -> int | None:
+        """The song position (ticks) sent while playing just before ``now`` (a few ticks' time), if one was."""
+        if self._songpos is None or now - self._songpos[1] > self._gone_after():
+            return None
+        return self._songpos[0]
 
     def _running(self, now: float) -> bool:
         """Whether the master's ticks come now, enough of them for the line (sent while stopped, as most do)."""

@@ -12,6 +12,7 @@ import mido
 import pytest
 
 from exsampling_patch.midi_ports import PortKeeper, backend
+from exsampling_patch.midi_reader import arrival_of
 from exsampling_patch.nodes.midi_follow import MidiClockTimeline
 from exsampling_patch.nodes.tick_line import TickLine
 from tests.waiting import wait_for
@@ -102,3 +103,73 @@ def test_a_continue_after_a_silence_goes_on_from_the_last_tick_heard() -> None:
         master.close()
     assert timeline.transport()[:3] == (True, 2, stopped_at / 24)  # a new start, from where it stopped
     assert timeline._clock.beat0 == stopped_at / 24  # its first tick there, not the silence's ticks on
+
+
+class JackMaster:
+    """A master on a JACK MIDI port of its own, heard by ``timeline`` through a real input port, each message at its
+    arrival (as the pattern node feeds it)."""
+
+    def __init__(self, timeline: MidiClockTimeline, name: str) -> None:
+        self.timeline = timeline
+        self.port = backend("UNIX_JACK").open_output(name, virtual=True, client_name=name)
+        self.keeper = PortKeeper("input", port=name, client_name=f"{name}-in", api="UNIX_JACK", poll_seconds=0.05,
+                                 on_message=self._feed)
+        self.keeper.start()
+
+    def _feed(self, message: Any) -> None:
+        arrived = arrival_of(message)
+        self.timeline.feed(message, time.perf_counter() if arrived is None else arrived)
+
+    def ticks(self, count: int, bpm: float = 240.0) -> None:
+        """Send ``count`` clock ticks at ``bpm``; return once the last is fed."""
+        for _ in range(count):
+            sent = time.perf_counter()  # before it goes: it arrives after
+            self.port.send(mido.Message("clock"))
+            time.sleep(60.0 / bpm / 24)
+        assert wait_for(lambda: self.timeline.last_tick() >= sent)
+
+    def close(self) -> None:
+        self.keeper.stop()
+        self.port.close()
+
+
+@pytest.mark.jack
+def test_a_continue_after_a_song_position_goes_there_though_the_stop_was_lost() -> None:
+    """A DAW that sends its clock while stopped: its stop lost, its song position (taken only while stopped) and its
+    continue (taken for one sent again: ticks came between) were dropped, and the stopped ticks counted as played.
+    The groove went on 24 ticks off the master's song position; it goes on from it now."""
+    timeline = MidiClockTimeline(240.0, 4.0)
+    master = JackMaster(timeline, f"exs-spp-lost-stop-{os.getpid()}")
+    try:
+        assert master.keeper.wait_open(10.0), master.keeper._last_error
+        master.ticks(24)  # its clock running while stopped
+        master.port.send(mido.Message("start"))
+        master.ticks(48)  # two beats, then its stop (lost) and a beat stopped
+        master.ticks(24)
+        master.port.send(mido.Message("songpos", pos=4))  # on from beat 1
+        master.port.send(mido.Message("continue"))
+        master.ticks(1)
+    finally:
+        master.close()
+    assert timeline.transport()[:3] == (True, 2, 1.0)  # a new start, from the song position
+    assert timeline._clock.beat0 == 1.0  # its first tick there, not the stopped ticks on
+
+
+@pytest.mark.jack
+def test_a_continue_a_bar_after_the_last_start_is_the_masters_own() -> None:
+    """A master that sends its clock while stopped and no song position: its stop lost, its continue came amid ticks
+    (no silence) and was dropped as one sent again. A doubled continue comes within a tick or two of the first (a
+    play pressed twice within a second); one a bar or more after the last start is the master going on: a start."""
+    timeline = MidiClockTimeline(240.0, 4.0)
+    master = JackMaster(timeline, f"exs-lost-stop-ticking-{os.getpid()}")
+    try:
+        assert master.keeper.wait_open(10.0), master.keeper._last_error
+        master.port.send(mido.Message("start"))
+        master.ticks(96 + 12)  # a bar and a half beat, its stop lost amid them
+        went_on = timeline._next
+        master.port.send(mido.Message("continue"))
+        master.ticks(1)
+    finally:
+        master.close()
+    assert timeline.transport()[:3] == (True, 2, went_on / 24)  # a new start (steps and a slave go again from it)
+    assert timeline._clock.beat0 == went_on / 24
