@@ -331,6 +331,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
               + (recovered_text(sum(recovered.values()), sum(told.values()), recovered) if recovered else "")
               + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
               + cut_off, file=sys.stderr, flush=True)
+        signals.ended()  # said: a signal from here on neither quits at once nor changes the exit status
         for node_id in [n for n in never if n in start_errors or not interrupted]:
             why = start_errors.get(node_id, "")
             print(f"{places[node_id]}node '{node_id}' never started"

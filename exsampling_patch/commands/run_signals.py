@@ -74,7 +74,8 @@ class SignalFlag:
 
 class StopSignals:
     """The run's handler of SIGINT, SIGTERM and SIGHUP (:meth:`install`): the first sets :attr:`stop` and is noted in
-    :attr:`stopped_by`; a second, or any while :attr:`stopping` is set (the stop hangs), quits at once."""
+    :attr:`stopped_by`; a second, or any while :attr:`stopping` is set (the stop hangs), quits at once, unless the run
+    has said its summary (:meth:`ended`): then it is ignored."""
 
     def __init__(self) -> None:
         self.stop = SignalFlag()  # set in the handler: no threading.Event (see SignalFlag)
@@ -83,16 +84,25 @@ class StopSignals:
         self._first_at: list[float] = []  # when the first signal came
         self._same_signal = same_signal_seconds()  # read here, not in the handler
         self._previous: dict[int, signal._HANDLER] = {}  # the handlers install() replaced
+        self._ended = False  # the run has said its summary (see ended())
 
     def on_signal(self, signum: int, _frame: object) -> None:
         stopped_by = self.stopped_by
         if stopped_by and signum == stopped_by[0] and time.monotonic() - self._first_at[0] < self._same_signal:
             return  # the first one again: `timeout -s INT` sends it to the run, then to the run's process group
+        if self._ended:  # nothing is left to quit: the run returns at once, with the status its summary says
+            return
         if stopped_by or self.stopping.is_set():  # the stop hangs (a node's stop() waiting on something gone): quit
             quit_at_once(signum)
         self._first_at.append(time.monotonic())  # before stopped_by: a signal between the two reads it
         stopped_by.append(signum)
         self.stop.set()  # never raise here: a KeyboardInterrupt could land in any library's code, or in a callback
+
+    def ended(self) -> None:
+        """The run has said its summary and only returns now: a signal from here on is none of its. Before, a second
+        one there said "quit at once" after the summary of a run already ending, and exited with its own status
+        instead of the first signal's."""
+        self._ended = True
 
     def install(self) -> None:
         # SIGHUP: the terminal (or the ssh session) the show was started from closed: stop as cleanly as on Ctrl+C.
