@@ -116,6 +116,7 @@ class Pattern(Node):
         self._last_due = 0.0
         self.steps_played = 0
         self.late_steps = 0
+        self._looked = time.perf_counter()  # the scheduler's last look: a start due since was one it came to late
         self._lock = threading.Lock()  # set_pattern from other threads against the scheduler's snapshot
         handed = take_handover(self.node_id)
         self._handed = handed  # until its Link peer is taken up or closed: stop() closes it if start() fails first
@@ -359,6 +360,7 @@ class Pattern(Node):
     def _schedule(self, now: float, clock: clocks.BeatClock) -> clocks.BeatClock:
         """Send every step whose time falls before ``now + lookahead``, each stamped with that time; returns the
         timeline it went by (it moves beat 0 of its own to where the groove starts)."""
+        looked, self._looked = self._looked, now
         if not (clock.playing and self._play):
             self._cancel(now)
             self._next_step = None
@@ -403,8 +405,10 @@ class Pattern(Node):
                 # not next_step itself: a bar line more than two beats ahead would read as the beat jumping back
                 self._quiet_until = -(-first // bar_steps) * bar_steps
             start = math.ceil(clock.start_beat * self.steps_per_beat - 1e-6) if clock.start_beat > -math.inf else first
-            if start < first and clock.time_at(start / self.steps_per_beat) >= now - LATE_DROP:
-                self._next_step = start  # the bar the session starts on is close: play it, rather than skip it
+            if start < first and clock.time_at(start / self.steps_per_beat) >= min(now - LATE_DROP, looked):
+                # the bar the session starts on is close, or came since the last look (this thread stalled): from
+                # it, so that the loop counts its steps gone late in late_steps (they went uncounted) and plays the rest
+                self._next_step = start
             if joins:
                 # following another node's clock: on its bar still to play (it starts there, as a master's start's
                 # first tick is ahead, or this node was added mid-bar: its next one), the followed node's one too

@@ -115,7 +115,7 @@ class Stamped(NodeContext):
 
 class Watched(Pattern):
     """A pattern node that notes how late its scheduler first looked at each of the master's starts, past what the
-    node allows: past the first step's time by more than LATE_DROP (it is skipped, uncounted in late_steps), or at
+    node allows: past the first step's time by more than LATE_DROP (it is skipped, and counted in late_steps), or at
     all at the first start where the master's clock ran before (bar 1's one goes ahead of its tick: the test holds it
     to that). Its thread kept from the CPU by load, as a master's late tick is. Later starts' first steps are due a
     poll or so after them (a continue comes just before its tick): late by a few ms there is no load."""
