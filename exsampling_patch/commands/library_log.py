@@ -25,7 +25,10 @@ def library_noise_to(path: Path, command: str = "run") -> TextIO:
         log.write(f"\n-- exsampling {command}, {time.strftime('%Y-%m-%d %H:%M:%S')}, pid {os.getpid()}\n".encode())
         terminal = os.dup(2)
         os.dup2(log.fileno(), 2)
-    stream = io.TextIOWrapper(io.BufferedWriter(TerminalOrLog(terminal, path)), encoding="utf-8", errors="replace",
+    # The terminal's encoding, as Python's own stderr had it: UTF-8 to an ASCII terminal (PYTHONIOENCODING=ascii)
+    # printed the QR code as junk, and the console could not tell it would (stage.StageConsole._say_with_qr).
+    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+    stream = io.TextIOWrapper(io.BufferedWriter(TerminalOrLog(terminal, path)), encoding=encoding, errors="replace",
                               line_buffering=True, write_through=True)
     sys.stderr = stream
     return stream

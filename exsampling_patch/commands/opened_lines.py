@@ -11,6 +11,20 @@ from typing import Any
 from exsampling_patch.qr import terminal_text
 
 
+def unprintable(text: str, stream: object) -> str:
+    """Why ``text`` cannot go to ``stream`` as it is: its encoding (a terminal's under ``PYTHONIOENCODING=ascii``)
+    has no half blocks for a QR code; '' where it can. Checked before printing: Python's own stderr prints each
+    block as ``\\u2588``, the console's on the terminal as ``?``, a drawing no phone can scan, and said nothing."""
+    encoding = getattr(stream, "encoding", None)
+    if not isinstance(encoding, str):
+        return ""
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return f"the terminal's encoding {encoding} has no half blocks"
+    return ""
+
+
 def opened_line(kind: str, node_id: str, params: Mapping[str, Any], status: Mapping[str, Any], back: bool = False,
                 jack_client: str | None = None, print_qr: bool = True) -> str:
     """The line for node ``node_id`` of type ``kind`` (its patch ``params``) whose ``status`` opened something; ''

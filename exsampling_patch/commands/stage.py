@@ -17,6 +17,7 @@ console's ``sys.stderr`` kept on the terminal. What fails reaches the console as
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sys
 import threading
@@ -31,7 +32,7 @@ from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text, 
 from exsampling_patch.commands.folder_words import folder_line
 from exsampling_patch.commands.late_loads import TAKES_KEPT
 from exsampling_patch.commands.master_news import MasterNews
-from exsampling_patch.commands.opened_lines import opened_line
+from exsampling_patch.commands.opened_lines import opened_line, unprintable
 from exsampling_patch.commands.take_words import LiveWords, take_name
 from exsampling_patch.messages import summarize
 from exsampling_patch.patch import Patch
@@ -50,6 +51,8 @@ from exsampling_patch.runtime.events import opened_keys
 from exsampling_patch.runtime.ledger import not_loaded_of, slots_text
 from exsampling_patch.stop_news import no_output_has
 from exsampling_patch.wording import end_in_words, label_words, named_label
+
+log = logging.getLogger(__name__)
 
 #: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
 OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")
@@ -350,8 +353,31 @@ class StageConsole:
         client = getattr(getattr(self.node(node_id), "audio", None), "jack_client", None)
         line = opened_line(spec.type if spec is not None else "node", node_id, spec.params if spec is not None else {},
                            status, back, client, self.qr_wanted.get(node_id, True))
-        if line:
-            self.say(f"{_clock(event)} {node_id} is back: {line}" if back else line)
+        if not line:
+            return
+        text = f"{_clock(event)} {node_id} is back: {line}" if back else line
+        if "url" in status and "\n" in line:  # with the recorder's QR code under its address
+            self._say_with_qr(node_id, text, str(status["url"]))
+        else:
+            self.say(text)
+
+    def _say_with_qr(self, node_id: str, text: str, url: str) -> None:
+        """The recorder's address with its QR code under it. A console that cannot print the code (an ASCII
+        terminal, a closed or full one) gets the address in plain text and a warning naming it, where it can, and the
+        run goes on: the print raised out of the observer, and on an ASCII terminal the drawing said nothing.
+        The web recorder's own print does the same (nodes/web_recorder)."""
+        why = unprintable(text, self.err)
+        if not why:
+            try:
+                self.say(text)
+                return
+            except Exception as error:  # a closed or full console: the address is what a phone needs
+                why = f"{type(error).__name__}: {error}"
+        warning = f"warning from node '{node_id}': the QR code could not be printed ({why}): phones open {url}"
+        try:
+            self.say(f"{text.split(chr(10), 1)[0]}\n{warning}")
+        except Exception:
+            log.warning("%s", warning)  # the log names the address, where the console cannot
 
     # -- takes ---------------------------------------------------------------------------------------------------
 
