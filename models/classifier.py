@@ -64,7 +64,7 @@ from .model_file import (
 )
 from .network import STEP_FRAMES, fuse_batch_norm, load_int8_trunk
 from .prediction import Prediction, WindowScore
-from .yamnet import take_features, yamnet_from_state
+from .yamnet import head_features, yamnet_from_state
 
 __all__ = [
     "HEAD_FORMAT",
@@ -194,7 +194,7 @@ class Classifier:
     def _scaled_yamnet(self, mono: np.ndarray, sample_rate: int) -> np.ndarray | None:
         if self._yamnet is None:
             return None
-        return take_features(self._yamnet, mono, sample_rate) * np.float32(self._yamnet_scale)
+        return head_features(self._yamnet, mono, sample_rate, self._yamnet_scale)
 
     def _window_logits(self, x: torch.Tensor, spans: list[tuple[int, int]], span: np.ndarray,
                        sample_rate: int) -> torch.Tensor:

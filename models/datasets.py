@@ -22,10 +22,12 @@ from .features import analyse, loudest_span, to_mono
 from .progress import Progress, ProgressCallback
 
 __all__ = [
+    "ANALYSED_SECONDS",
     "AUDIO_EXTENSIONS",
     "DataError",
     "Dataset",
     "Example",
+    "analysed_span",
     "compute_features",
     "held_out_count",
     "load_dataset",
@@ -329,21 +331,31 @@ def _load_audio(path: Path) -> tuple[np.ndarray, int]:
     return to_mono(data), int(sr)
 
 
+ANALYSED_SECONDS = 10.0
+"""How much of each training file :func:`compute_features` analyses by default: its loudest 10 s."""
+
+
+def analysed_span(path: Path, max_seconds: float | None = ANALYSED_SECONDS) -> tuple[np.ndarray, int]:
+    """The mono samples of ``path`` that its features are computed from (its loudest ``max_seconds``; None or 0: all
+    of it), and their rate: the trunk's features (:func:`compute_features`) and YAMNet's (:mod:`.take_yamnet`)."""
+    y, sr = _load_audio(path)
+    first, last = loudest_span(y, sr, max_seconds or 0.0)
+    return y[first:last], sr
+
+
 def compute_features(
     dataset: Dataset,
     progress: ProgressCallback | None = None,
-    max_seconds: float | None = 10.0,
+    max_seconds: float | None = ANALYSED_SECONDS,
 ) -> list[np.ndarray]:
     """Peak-normalised mel power ``(frames, bands)`` of every example, at its own rate (``features.analyse``).
 
-    Files longer than ``max_seconds`` keep their loudest ``max_seconds``.
+    Files longer than ``max_seconds`` keep their loudest ``max_seconds`` (:func:`analysed_span`).
     """
     out: list[np.ndarray] = []
     n = len(dataset.examples)
     for i, e in enumerate(dataset.examples):
-        y, sr = _load_audio(e.path)
-        first, last = loudest_span(y, sr, max_seconds or 0.0)
-        out.append(analyse(y[first:last], sr))
+        out.append(analyse(*analysed_span(e.path, max_seconds)))
         if progress is not None:
             progress(Progress("features", i + 1, n, f"features {i + 1}/{n}: {e.path.name}"))
     return out

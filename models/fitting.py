@@ -18,10 +18,12 @@ import torch.nn.functional as F
 
 from .datasets import DataError
 from .features import compress, frame_rate
+from .head_inputs import Beside, Rows
 from .network import STEP_FRAMES, SoundNet
 from .progress import Progress, ProgressCallback
 
 __all__ = [
+    "Beside",
     "TrainConfig",
     "TrainReport",
     "augmented_features",
@@ -88,8 +90,6 @@ class TrainReport:
     card_path: Path | None = None
 
 
-
-
 def _crop(power: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
     """A ``length``-frame crop, its centre drawn in proportion to frame energy (avoids silent crops)."""
     n = power.shape[0]
@@ -141,6 +141,15 @@ def _pad_frames(p: np.ndarray, n: int) -> np.ndarray:
 
 
 @torch.inference_mode()
+def _val_logits(model: SoundNet, powers: Sequence[np.ndarray], beside: Beside | None) -> np.ndarray:
+    """:func:`predict_logits`, the head reading ``beside``'s features of each whole input too where given."""
+    if beside is None:
+        return predict_logits(model, powers)
+    rows = torch.stack([beside.val(i, None).reshape(-1) for i in range(len(powers))])
+    return model.head(torch.cat([pooled_features(model, powers), rows], dim=1)).numpy()
+
+
+@torch.inference_mode()
 def predict_logits(model: SoundNet, powers: Sequence[np.ndarray], batch_size: int = 16) -> np.ndarray:
     """Whole-input logits ``(n, classes)`` for mel-power arrays (equal lengths are batched together)."""
     model.eval()
@@ -189,11 +198,13 @@ def pooled_features(model: SoundNet, powers: Sequence[np.ndarray], batch_size: i
 
 def _softmax_regression(
     feats: torch.Tensor, targets: torch.Tensor, n_classes: int, c: float, n_ref: int, iterations: int,
-    progress: ProgressCallback | None = None, stage: str = "init",
+    progress: ProgressCallback | None = None, stage: str = "init", scales: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, float]:
     """L2-regularised softmax regression on standardised features; returns (weight, bias) for the raw
-    features, and the last iteration's loss. The penalty is ``||W||^2 / (2 c n_ref)`` on the standardised scale."""
-    mu, sigma = feats.mean(0), feats.std(0) + 1e-4
+    features, and the last iteration's loss. The penalty is ``||W||^2 / (2 c n_ref)`` on the standardised scale.
+    ``scales``: what each column was multiplied by, kept through the standardisation (train_sounds' recipe)."""
+    spread = feats.std(0) if scales is None else torch.where(scales > 0, feats.std(0) / scales, feats.std(0))
+    mu, sigma = feats.mean(0), spread + 1e-4
     z = (feats - mu) / sigma
     lin = torch.nn.Linear(z.shape[1], n_classes)
     torch.nn.init.zeros_(lin.weight)
@@ -264,16 +275,22 @@ def augmented_features(
     crops_per_example: int,
     crop_seconds: tuple[float, float],
     rng: np.random.Generator,
+    beside: Rows | None = None,
 ) -> tuple[torch.Tensor, np.ndarray]:
-    """Pooled features of every whole input plus energy-weighted crops of its trunk maps."""
+    """Pooled features of every whole input plus energy-weighted crops of its trunk maps; each row followed by
+    ``beside``'s features of the same input, whole or cropped alike, where given."""
     feats: list[torch.Tensor] = []
     ys: list[int] = []
-    for (m3h, m4h), p, t in zip(maps, powers, targets, strict=True):
+
+    def row(pooled: torch.Tensor, i: int, steps: tuple[int, int] | None) -> torch.Tensor:
+        return pooled if beside is None else torch.cat([pooled, beside(i, steps).reshape(1, -1)], dim=1)
+
+    for i, ((m3h, m4h), p, t) in enumerate(zip(maps, powers, targets, strict=True)):
         m3, m4 = m3h.float().unsqueeze(0), m4h.float().unsqueeze(0)
-        feats.append(model.pool(m3, m4))
+        feats.append(row(model.pool(m3, m4), i, None))
         ys.append(int(t))
         for a, b in crop_steps(p, m3.shape[2], crops_per_example, crop_seconds, rng):
-            feats.append(model.pool(m3[:, :, a:b], m4[:, :, a:b]))
+            feats.append(row(model.pool(m3[:, :, a:b], m4[:, :, a:b]), i, (a, b)))
             ys.append(int(t))
     return torch.cat(feats), np.array(ys, dtype=np.int64)
 
@@ -310,15 +327,17 @@ def _fit_head(
     train_targets: np.ndarray,
     cfg: TrainConfig,
     progress: ProgressCallback | None,
+    beside: Beside | None = None,
 ) -> list[dict[str, float]]:
     rng = np.random.default_rng(cfg.seed)
     maps = trunk_maps(model, train_powers, progress)
     feats, ys = augmented_features(
-        model, maps, train_powers, train_targets, cfg.crops_per_example, cfg.crop_seconds, rng
+        model, maps, train_powers, train_targets, cfg.crops_per_example, cfg.crop_seconds, rng,
+        beside.train if beside is not None else None,
     )
     w, b, loss = _softmax_regression(
         feats, torch.from_numpy(ys), model.n_classes, cfg.head_c, len(train_powers), cfg.head_iterations,
-        progress, stage="train",
+        progress, stage="train", scales=beside.scales(model.feature_dim, feats.shape[1]) if beside else None,
     )
     with torch.no_grad():
         model.head.fc.weight.copy_(w)
@@ -336,6 +355,7 @@ def fit(
     config: TrainConfig | None = None,
     progress: ProgressCallback | None = None,
     eval_every: int = 1,
+    beside: Beside | None = None,
 ) -> TrainReport:
     """Train ``model`` in place on mel-power arrays (see :func:`compute_features`).
 
@@ -346,9 +366,12 @@ def fit(
     (random circular shift) and energy-weighted short crops
     (``config.crop_seconds``), with random gain, frequency and time masks, and mixup. AdamW with separate
     learning rates for trunk and head, one-cycle schedule. Validation accuracy (whole inputs) is reported
-    every ``eval_every`` epochs and at the end.
+    every ``eval_every`` epochs and at the end. With ``beside`` (frozen trunk only), the head reads its features
+    after the trunk's (:class:`Beside`).
     """
     cfg = config or TrainConfig()
+    if beside is not None and not cfg.freeze_trunk:
+        raise ValueError("features beside the trunk's are fitted on the frozen trunk only (freeze_trunk=True)")
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     prev_threads = torch.get_num_threads()
@@ -362,11 +385,11 @@ def fit(
         raise DataError("no training examples")
     if cfg.freeze_trunk:
         try:
-            history = _fit_head(model, train_powers, train_targets, cfg, progress)
+            history = _fit_head(model, train_powers, train_targets, cfg, progress, beside)
         finally:
             torch.set_num_threads(prev_threads)
         if len(val_powers) and val_targets is not None:
-            pred = predict_logits(model, val_powers).argmax(axis=1)
+            pred = _val_logits(model, val_powers, beside).argmax(axis=1)
             val_acc = float((pred == val_targets).mean())
             cm = confusion_matrix(val_targets, pred, model.n_classes)
             history[-1]["val_accuracy"] = val_acc

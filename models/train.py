@@ -46,8 +46,10 @@ from .fitting import (
     trunk_maps,
 )
 from .model_header import ModelFileError
-from .network import SoundNet, calibrate_int8, script_int8_trunk
+from .network import Head, SoundNet, calibrate_int8, script_int8_trunk
 from .progress import Progress, ProgressCallback
+from .take_yamnet import yamnet_beside
+from .yamnet import FEATURE_SIZE
 
 if TYPE_CHECKING:
     from .model_file import LoadedModel
@@ -96,7 +98,9 @@ def train_folder(
         base_model: model file to start from; ``None`` starts from the shipped model (its trunk; the head
             is new, for the data's labels).
         config: hyper-parameters; the default trains a new head on the base model's frozen trunk, which
-            suits few examples per class (10 or fewer) and takes seconds.
+            suits few examples per class (10 or fewer) and takes seconds. On a base that carries YAMNet, the head
+            reads each take's YAMNet features too, and the model file carries the base's YAMNet
+            (:mod:`.take_yamnet`); fine-tuning the trunk (``freeze_trunk=False``) is refused there.
         val_fraction: share of each class (by group) held out for validation.
         progress: called with :class:`Progress` reports.
 
@@ -109,9 +113,14 @@ def train_folder(
     cfg = config or TrainConfig()
     train_idx, val_idx = split_train_val(dataset, val_fraction, seed=cfg.seed)
     base = load_model_file(base_model)
-    _check_base(base)
+    _check_base(base, cfg)
     model = SoundNet(len(dataset.labels))
     model.trunk.load_state_dict(base.model.trunk.state_dict())
+    beside = None
+    if base.yamnet is not None:  # the head reads [aiSFX pooled | scale * YAMNet], as the base's did
+        model.head = Head(model.feature_dim + FEATURE_SIZE, len(dataset.labels))
+        beside = yamnet_beside(base.yamnet, [dataset.examples[i] for i in train_idx],
+                               [dataset.examples[i] for i in val_idx], progress)
     powers = compute_features(dataset, progress)
     targets = dataset.targets()
     report = fit(
@@ -123,6 +132,7 @@ def train_folder(
         cfg,
         progress,
         eval_every=max(1, cfg.epochs // 4),
+        beside=beside,
     )
     report.labels = list(dataset.labels)
     out_path = Path(out)
@@ -135,15 +145,18 @@ def train_folder(
 
     saving(0, "int8 calibration")
     observers = calibrate_int8(model, calibration_specs([powers[i] for i in train_idx]))
-    meta = {"config": asdict(cfg), "data": str(dataset.root), "val_accuracy": report.val_accuracy}
+    meta = {"config": asdict(cfg), "data": str(dataset.root), "val_accuracy": report.val_accuracy,
+            "yamnet": base.yamnet is not None}
     saving(1, f"writing {out_path}")
+    yamnet = f", beside its YAMNet's features (frozen, at scale {base.yamnet.scale:g})" if base.yamnet else ""
     desc = (f"{len(dataset.examples)} files from `{dataset.root}`; {report.n_val} held out for validation "
             f"(stratified by label, files of one group kept together). "
             f"{'A new head on the frozen trunk of' if cfg.freeze_trunk else 'Fine-tuned from'} "
-            f"{'the shipped model' if base_model is None else base_model}.")
+            f"{'the shipped model' if base_model is None else base_model}{yamnet}.")
     before = _file_stamp(out_path)
     try:  # from before the model's write: a Ctrl+C as its rename returned came before a try after it
-        save_model_file(model, dataset.labels, out_path, meta, script_int8_trunk(model, observers))
+        # the base's YAMNet as it is: its weights, features and scale are what the head was fitted on
+        save_model_file(model, dataset.labels, out_path, meta, script_int8_trunk(model, observers), base.yamnet)
         saving(2, f"writing its card {card_files(out_path)[0]}")
         report.card_path = write_card_files(out_path, report, desc)
     except BaseException:
@@ -157,13 +170,14 @@ def train_folder(
     return report
 
 
-def _check_base(base: LoadedModel) -> None:
-    """ModelFileError for a base model that carries YAMNet: this training fits a head on the aiSFX trunk's
-    features alone, so the new model would silently lose YAMNet (and the accuracy its card was measured with)."""
-    if base.yamnet is not None:
-        raise ModelFileError(f"--base {base.path} carries YAMNet, and `exsampling train` trains a head on the aiSFX "
-                             "trunk alone: the new model would drop YAMNet. Start from a model without it (leave "
-                             "--base out for the shipped one), or train with YAMNet by models/train_sounds.py --yamnet")
+def _check_base(base: LoadedModel, cfg: TrainConfig) -> None:
+    """ModelFileError, before any work, for what is not done on a base that carries YAMNet: fine-tuning the trunk
+    (its batches of crops, masks and mixup have no YAMNet features; a new head on the frozen trunk reads them)."""
+    if base.yamnet is not None and not cfg.freeze_trunk:
+        raise ModelFileError(f"--base {base.path} carries YAMNet, and the trunk is fine-tuned (freeze_trunk=False) "
+                             "on the aiSFX trunk's features alone: the new model would drop YAMNet. Train a new head "
+                             "on the frozen trunk (freeze_trunk=True, the default, as `exsampling train` does), or "
+                             "start from a model without YAMNet")
 
 
 def _file_stamp(path: Path) -> tuple[int, int, int] | None:

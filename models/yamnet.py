@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 __all__ = ["BLOCKS", "EMBEDDING_SIZE", "FEATURES", "FEATURE_SIZE", "N_CLASSES", "SAMPLE_RATE", "YamNet", "embed",
-           "load_yamnet", "log_mel", "mel_matrix", "pad_waveform", "patches", "pooled",
+           "head_features", "load_yamnet", "log_mel", "mel_matrix", "pad_waveform", "patches", "pooled",
            "reference_features", "scores", "take_features", "to_model_rate", "yamnet_from_state", "yamnet_state_fits"]
 
 SAMPLE_RATE = 16000
@@ -223,6 +223,13 @@ def take_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) 
     """A take's :data:`FEATURE_SIZE` float32 features (mono or ``(samples, channels)`` audio at any rate), as
     :data:`FEATURES` names them: what a head on YAMNet reads."""
     return pooled(embed(model, y, sample_rate)).astype(np.float32)
+
+
+def head_features(model: YamNet, y: np.ndarray, sample_rate: int, scale: float) -> np.ndarray:
+    """YAMNet's part of a head's input, ``[aiSFX pooled | scale * YAMNet]``: :func:`take_features` times the head's
+    ``scale``. The one computation the classifier makes of a take's analysed span and ``exsampling train`` of each
+    training take's (:mod:`.take_yamnet`), so that a head is fitted on what it reads."""
+    return take_features(model, y, sample_rate) * np.float32(scale)
 
 
 def reference_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:

@@ -35,8 +35,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     # "model to start from" read as carrying on from an earlier training of one's own: only the frozen trunk is taken
     parser.add_argument("--base", default=None, metavar="MODEL",
                         help="model whose trunk (the part that is not trained) the new model is built on (default: "
-                        "the shipped model); its labels and what it learnt of them are not kept: train on the takes "
-                        "of every label at once")
+                        "the shipped model), with its YAMNet where it carries one; its labels and what it learnt of "
+                        "them are not kept: train on the takes of every label at once")
     parser.add_argument("--val", type=float, default=0.2, metavar="FRACTION",
                         help="share of each label held out for validation (default 0.2)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -304,17 +304,86 @@ def test_a_model_file_whose_yamnet_is_missing_or_not_yamnets_is_refused_by_name(
         assert str(path) in str(raised.value) and words in str(raised.value)
 
 
-def test_training_on_a_base_that_carries_yamnet_is_refused_before_any_work(fitted: Fitted, tmp_path: Path) -> None:
-    """`exsampling train --base` fits a head on the aiSFX trunk alone: it dropped YAMNet without a word."""
-    from exsampling_patch.models.train import train_folder
-
+def _tones(folder: Path) -> Path:
     for label, freq in (("low", 200.0), ("high", 3000.0)):
         for i in range(3):
             t = np.arange(11025) / 22050
-            (tmp_path / "data" / label).mkdir(parents=True, exist_ok=True)
+            (folder / label).mkdir(parents=True, exist_ok=True)
             tone = (0.3 * np.sin(2 * np.pi * freq * (1 + 0.05 * i) * t)).astype(np.float32)
-            sf.write(str(tmp_path / "data" / label / f"{i}.wav"), tone, 22050)
+            sf.write(str(folder / label / f"{i}.wav"), tone, 22050)
+    return folder
+
+
+def test_fine_tuning_the_trunk_beside_yamnet_is_refused_before_any_work(fitted: Fitted, tmp_path: Path) -> None:
+    """Fine-tuning the trunk fits on batches that have no YAMNet features: refused, naming the option that trains
+    beside YAMNet (a new head on the frozen trunk, the default)."""
+    from exsampling_patch.models.train import TrainConfig, train_folder
+
     with pytest.raises(ModelFileError) as raised:
-        train_folder(tmp_path / "data", tmp_path / "out.pt", base_model=fitted.model)
-    assert str(fitted.model) in str(raised.value) and "drop YAMNet" in str(raised.value)
+        train_folder(_tones(tmp_path / "data"), tmp_path / "out.pt", base_model=fitted.model,
+                     config=TrainConfig(freeze_trunk=False))
+    assert str(fitted.model) in str(raised.value) and "freeze_trunk=True" in str(raised.value)
     assert not (tmp_path / "out.pt").exists()
+
+
+def test_training_rows_are_the_classifiers_yamnet_features_of_each_take_and_crop(fitted: Fitted, esc50: Path) -> None:
+    """Each take's row beside the trunk's is what the classifier reads at inference of the same span (scaled by the
+    base's scale), and each crop's is of the crop's own samples, drawn as the trunk's crops are."""
+    from exsampling_patch.models.datasets import Example, analysed_span
+    from exsampling_patch.models.features import hop_length
+    from exsampling_patch.models.fitting import augmented_features, crop_steps, trunk_maps, trunk_steps
+    from exsampling_patch.models.network import STEP_FRAMES
+    from exsampling_patch.models.take_yamnet import TakeYamnet
+
+    clf = load_classifier(fitted.model, int8=False)
+    takes = [Example(path, label, path.stem) for path, label in fitted.held_out[:2]]
+    rows = TakeYamnet(yamnet_from_state(fitted.block.state_dict), SCALE, takes, "yamnet")
+    spans = [analysed_span(e.path) for e in takes]
+    powers = [analyse(*span) for span in spans]
+    model = load_model_file(SHIPPED_MODEL).model
+    feats, _ = augmented_features(model, trunk_maps(model, powers), powers, np.zeros(2, np.int64), 2, (1.0, 2.5),
+                                  np.random.default_rng(7), rows)
+    rng = np.random.default_rng(7)
+    expected = []
+    for (y, rate), power in zip(spans, powers, strict=True):
+        expected.append(clf.yamnet_features(y, rate))
+        per_step = STEP_FRAMES * hop_length(rate)
+        for a, b in crop_steps(power, trunk_steps(power), 2, (1.0, 2.5), rng):
+            expected.append(clf.yamnet_features(y[a * per_step : b * per_step], rate))
+    assert len(expected) == 6  # two 5 s clips, each whole and two crops
+    np.testing.assert_allclose(feats[:, model.feature_dim :].numpy(), np.stack(expected), rtol=1e-5, atol=1e-5)
+    assert not np.allclose(expected[0], expected[1], atol=0.1)  # a crop's features are its own, not the take's
+
+
+def test_exsampling_train_on_a_base_with_yamnet_writes_a_model_that_hears_through_it(
+        fitted: Fitted, esc50: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`exsampling train --base` on a model that carries YAMNet (a composer retraining on the shipped model, which is
+    to carry it) was refused; it fits a head on both features of the takes and the model carries the base's YAMNet
+    unchanged: the classifier runs it with YAMNet, and it hears held-out takes (fold 4) right."""
+    from exsampling_patch.cli import main as cli_main
+
+    rows = sorted(csv.DictReader((esc50 / "esc50.csv").open(newline="")), key=lambda r: r["filename"])
+    held: list[tuple[Path, str]] = []
+    for c in CLASSES:  # takes the base's head was not fitted on, 5 to train on and 1 held out for validation each
+        (tmp_path / "takes" / c).mkdir(parents=True)
+        mine = [r["filename"] for r in rows if r["category"] == c and r["fold"] in {"1", "2", "3"}]
+        for name in mine[TRAIN_PER_CLASS : TRAIN_PER_CLASS + 6]:
+            (tmp_path / "takes" / c / name).symlink_to(esc50 / "audio" / name)
+        held += [(esc50 / "audio" / r["filename"], c) for r in rows if r["category"] == c and r["fold"] == "4"][:4]
+    out = tmp_path / "mine.pt"
+    assert cli_main(["train", str(tmp_path / "takes"), "--base", str(fitted.model), "--out", str(out),
+                     "--threads", "1"]) == 0
+    told = capsys.readouterr()
+    assert f"wrote {out}" in told.out and "yamnet" in told.err  # the YAMNet features' progress bar
+
+    loaded = load_model_file(out)
+    assert loaded.labels == list(CLASSES) and loaded.yamnet is not None
+    assert (loaded.yamnet.features, loaded.yamnet.scale) == (FEATURES, SCALE)
+    assert loaded.yamnet.state_dict.keys() == fitted.block.state_dict.keys() and all(
+        torch.equal(loaded.yamnet.state_dict[k], fitted.block.state_dict[k].half()) for k in loaded.yamnet.state_dict)
+    assert loaded.model.head.fc.weight[:, loaded.model.feature_dim :].abs().sum() > 0  # it reads YAMNet's part
+    assert "YAMNet" in out.with_suffix(".md").read_text()
+    clf = load_classifier(out)
+    assert clf.has_yamnet and clf.labels == CLASSES
+    right = sum(clf.predict_file(path).label == c for path, c in held)
+    assert right >= 10, f"{right}/{len(held)} held-out takes right (chance: 4)"

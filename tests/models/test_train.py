@@ -292,3 +292,28 @@ def test_a_share_held_out_of_0_or_1_is_refused_in_words_that_say_so(
     assert capsys.readouterr().err == f"error: --val {val}: the share of each label's takes held out for validation " \
                                       "must be above 0 and below 1 (default 0.2: one take in five)\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_head_fit_keeps_the_scale_of_the_features_beside_the_trunks() -> None:
+    """As train_sounds' recipe standardises them, YAMNet's columns keep their scale through the standardisation (each
+    divided by the spread of the features before the scale), so that the scale weighs them against the trunk's under
+    the L2 penalty: standardised by their own scaled spread, the scale would cancel and the fit be the same at any."""
+    import torch
+
+    from exsampling_patch.models.fitting import _softmax_regression
+    from exsampling_patch.models.head_inputs import Beside
+
+    rng = np.random.default_rng(0)
+    trunk, beside = (torch.from_numpy(rng.normal(size=(80, n)).astype(np.float32)) for n in (6, 4))
+    targets = torch.from_numpy(((trunk[:, 0] + beside[:, 0]).numpy() > 0).astype(np.int64))
+
+    def share(scale: float) -> float:
+        """How much of the fitted logits' margin the columns beside the trunk's make, against the trunk's."""
+        feats = torch.cat([trunk, scale * beside], dim=1)
+        scales = Beside(lambda i, steps: torch.zeros(0), lambda i, steps: torch.zeros(0), scale).scales(6, 10)
+        weight, _, _ = _softmax_regression(feats, targets, 2, 0.01, 80, 100, scales=scales)
+        margin = weight[1] - weight[0]
+        return float((feats[:, 6:] @ margin[6:]).std() / (feats[:, :6] @ margin[:6]).std())
+
+    low, high = share(0.25), share(4.0)
+    assert high > 2 * low, (low, high)  # at a higher scale, a lighter penalty on them: they weigh more
