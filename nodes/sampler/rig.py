@@ -81,10 +81,17 @@ def message_due(message: Any, now: float) -> float:
 
 
 def push_midi(ring: EventRing, message: Any) -> None:
-    """Queue a mido message's note on/off (or all-notes-off CC 120/123) on ``ring``, time-stamped, with the time it
-    should be heard when it has one (:func:`message_due`) and its sender's tag (see nodes/midi_sender.py)."""
+    """Queue a mido message's note on/off (or all-notes-off CC 120/123) on ``ring``, time-stamped with when it arrived
+    at its MIDI input (now, for one that came otherwise: OSC, a file), with the time it should be heard when it has
+    one (:func:`message_due`) and its sender's tag (see nodes/midi_sender.py)."""
+    # here, not at the top: midi_reader imports mido, which the audio process imports only once a port opens
+    from exsampling_patch.midi_reader import arrival_of
+
     kind = getattr(message, "type", "")
-    now = time.perf_counter()
+    arrived = arrival_of(message)
+    # Not when it is handed on: the notes queued while another thread held the GIL came together, stamped as a chord
+    # (the show log, the played ring and note_wait had them shifted and bunched by up to the hold, 0.1-0.2 s).
+    now = time.perf_counter() if arrived is None else arrived
     sender = int(getattr(message, "sender", 0))  # as midi_sender.sender_of, without importing mido here
     if kind == "note_on":
         ring.push(NOTE_ON, message.channel, message.note, message.velocity, now, message_due(message, now), sender)
