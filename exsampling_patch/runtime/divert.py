@@ -60,6 +60,7 @@ class Diverts:
 
     _cells: dict[str, Cell]
     ledger: TakeLedger
+    run_id: int  # see Engine.__init__
     events: EventBus
     hung: dict[str, float]  # see HangWatch
     retire_wait: float  # see PlanSwap
@@ -74,7 +75,9 @@ class Diverts:
         def _deliver(self, cell: Cell, port: str, message: object, key: str | None = None,
                      sender: tuple[str, str] | None = None) -> None: ...
 
-        def _count_off(self, key: str, node_id: str, reached: bool = False) -> None: ...
+        def _count_off(self, key: str, node_id: str, reached: bool = False, run: int | None = None) -> None: ...
+
+        def _edit_act(self, run: int, ledger: TakeLedger) -> contextlib.AbstractContextManager[bool]: ...
 
         def _hold_runs(self, node_id: str, cell: Cell) -> contextlib.AbstractContextManager[None]: ...
 
@@ -108,7 +111,8 @@ class Diverts:
                         pass
                     with cell.lock:
                         kept = [entry for entry in cell.inbox if (entry[3], entry[0]) not in senders]
-                        in_order = _InOrder(functools.partial(self._hand_on, node_id, senders),
+                        in_order = _InOrder(functools.partial(self._hand_on, node_id, senders, self.run_id,
+                                                              self.ledger),
                                             [entry for entry in cell.inbox if (entry[3], entry[0]) in senders])
                         cell.inbox.clear()
                         cell.inbox.extend(kept)
@@ -153,13 +157,16 @@ class Diverts:
         'dropped with node X: removed by an edit', and how many other messages were, so are those a sender that read
         the plan before delivers later. Dropped without a word, a plain message (a note, a trigger) was lost unheard."""
         closing, count = True, 0
+        run, ledger = self.run_id, self.ledger  # the edit's: what a sender delivers late counts in its run alone
 
         def drop(entry: Entry) -> None:
             nonlocal count
             key = entry[2]
             if key is not None:
-                self.ledger.lost(key, node_id, f"dropped with node {node_id}: removed by an edit")
-                self._count_off(key, node_id)
+                with self._edit_act(run, ledger) as current:
+                    if current:  # else its run has ended: the take stays in flight there, as any stop() leaves it
+                        ledger.lost(key, node_id, f"dropped with node {node_id}: removed by an edit")
+                        self._count_off(key, node_id, run=run)
             elif closing:  # the queue's: counted, told in one line below
                 count += 1
             else:
@@ -174,25 +181,28 @@ class Diverts:
             log.warning("node %s, removed by an edit, had %s queued that it did not pass on within %g s: "
                         "dropped", node_id, counted(count, "message"), self.retire_wait)
 
-    def _hand_on(self, node_id: str, senders: dict[tuple[Route, str], tuple[Route, ...]], entry: Entry) -> None:
+    def _hand_on(self, node_id: str, senders: dict[tuple[Route, str], tuple[Route, ...]], run: int,
+                 ledger: TakeLedger, entry: Entry) -> None:
         """Give ``entry``, on its way to ``node_id`` (removed by an edit), to the targets ``senders`` names for its
         sender and input instead, each a :class:`MessageHop` from its sender as an emit's (the show log); its take
-        counted on to them, off here."""
-        port, message, key, sender = entry
-        targets = senders.get((sender, port), ()) if sender is not None else ()
-        cells = [(cell, target, target_port) for target, target_port in targets
-                 if (cell := self._cells.get(target)) is not None]
-        passed_key = key if key is not None and cells and self.ledger.add(key, len(cells)) else None
-        if key is not None and not cells:  # not met: the edited plan's nodes are built before its routes take effect
-            self.ledger.lost(key, node_id, f"dropped with node {node_id}: removed by an edit")
-        for cell, target, target_port in cells:
-            if sender is not None and self.events.wants(MessageHop):
-                self.events.publish(MessageHop(sender[0], port=sender[1], target=target, target_port=target_port,
-                                               message=message))
-            self._deliver(cell, target_port, message, passed_key, sender)
-        if key is not None:
-            self._count_off(key, node_id)
-
+        counted on to them, off here. An act of ``run``, the edit's (``ledger`` its): see MessageFlow._edit_act."""
+        with self._edit_act(run, ledger) as current:
+            if not current:  # its run has ended: the new run's nodes are none of its (the take stays in flight there)
+                return
+            port, message, key, sender = entry
+            targets = senders.get((sender, port), ()) if sender is not None else ()
+            cells = [(cell, target, target_port) for target, target_port in targets
+                     if (cell := self._cells.get(target)) is not None]
+            passed_key = key if key is not None and cells and ledger.add(key, len(cells)) else None
+            if key is not None and not cells:  # not met: the edited plan's nodes are built before its routes do
+                ledger.lost(key, node_id, f"dropped with node {node_id}: removed by an edit")
+            for cell, target, target_port in cells:
+                if sender is not None and self.events.wants(MessageHop):
+                    self.events.publish(MessageHop(sender[0], port=sender[1], target=target, target_port=target_port,
+                                                   message=message))
+                self._deliver(cell, target_port, message, passed_key, sender)
+            if key is not None:
+                self._count_off(key, node_id, run=run)
 
 def _undivert(cell: Cell, in_order: _InOrder) -> None:
     """Let ``cell``'s node take what its senders deliver again, and what was still to be handed on from its queue,

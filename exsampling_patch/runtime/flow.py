@@ -10,12 +10,13 @@ method here is still one of :class:`~exsampling_patch.runtime.engine.Engine`'s.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.node import Node
@@ -266,6 +267,21 @@ class MessageFlow:
                 self._gate.enter(run)
             if not self._stopping and run == self.run_id and ledger is self.ledger:
                 self._count_off(key, node_id, reached, run)
+        finally:
+            if not outer:
+                self._gate.leave()
+
+    @contextlib.contextmanager
+    def _edit_act(self, run: int, ledger: TakeLedger) -> Iterator[bool]:
+        """One act of the run gate for ``run``, an edit's, whose ``ledger`` it was, around what that edit left to run
+        later on a sender's thread (a removed node's closed queue, a diversion, a roll-back's hand-back); yields whether
+        that run is still the engine's. What it counts off then goes with its run: with none, the take's end, told on
+        once an observer had started the engine again on this thread, went to the new run's source of its id."""
+        outer = self._gate.inside()
+        try:  # entered inside it: see RunGate.enter
+            if not outer:
+                self._gate.enter(run)
+            yield run == self.run_id and ledger is self.ledger
         finally:
             if not outer:
                 self._gate.leave()

@@ -30,6 +30,7 @@ class RollBack:
     _plan: Plan | None
     _cells: dict[str, Cell]
     ledger: TakeLedger
+    run_id: int  # see Engine.__init__
     events: EventBus
     _left_why: dict[str, str]  # see Engine.__init__
     _left_plans: dict[str, Plan]  # see Engine.__init__
@@ -38,7 +39,9 @@ class RollBack:
         def _deliver(self, cell: Cell, port: str, message: Any, key: str | None = None,
                      sender: tuple[str, str] | None = None) -> None: ...
 
-        def _count_off(self, key: str, node_id: str, reached: bool = False) -> None: ...
+        def _count_off(self, key: str, node_id: str, reached: bool = False, run: int | None = None) -> None: ...
+
+        def _edit_act(self, run: int, ledger: TakeLedger) -> contextlib.AbstractContextManager[bool]: ...
 
         def _putting_back(self, node_id: str) -> contextlib.AbstractContextManager[None]: ...
 
@@ -106,6 +109,7 @@ class RollBack:
         # a word, it was lost unheard (a chain of two added nodes: the second's whole queue). One beside the old links
         # is no loss, but dropped without a word, the added node's messages seemed to vanish. (node, why) -> count.
         closing, dropped_here = True, dict[tuple[str, str], int]()
+        run, ledger = self.run_id, self.ledger  # the edit's: what a sender delivers late counts in its run alone
 
         def tell(node_id: str, why: str) -> None:
             """Count a message dropped at ``node_id`` for the line below, or tell it now (a late delivery)."""
@@ -128,6 +132,12 @@ class RollBack:
                 return True
 
         def hand(node_id: str, entry: Entry) -> None:
+            """An act of the edit's run (see MessageFlow._edit_act): a sender's late delivery may come on after it."""
+            with self._edit_act(run, ledger) as current:
+                if current:  # else its run has ended: the take stays in flight there, as any stop() leaves it
+                    handed_back(node_id, entry)
+
+        def handed_back(node_id: str, entry: Entry) -> None:
             port, message, key, sender = entry
             targets: list[tuple[Cell, str, str]] = []
             if sender is not None and sender[0] in old.node_types:  # its sender runs on: the old routes take it
@@ -141,18 +151,17 @@ class RollBack:
                     tell(node_id, "copy")
             elif sender is None or sender[0] in diverted:  # what the plan that ran made of it is lost
                 if key is not None:
-                    self.ledger.lost(key, node_id,
-                                     f"dropped with node {node_id}: the edit that added it was not swapped in")
+                    ledger.lost(key, node_id, f"dropped with node {node_id}: the edit that added it was not swapped in")
                 else:
                     tell(node_id, "lost")
-            passed_key = key if key is not None and targets and self.ledger.add(key, len(targets)) else None
+            passed_key = key if key is not None and targets and ledger.add(key, len(targets)) else None
             for cell, target, target_port in targets:
                 if sender is not None and self.events.wants(MessageHop):  # the show log: a sampler's take, its MIDI
                     self.events.publish(MessageHop(sender[0], port=sender[1], target=target, target_port=target_port,
                                                    message=message))
                 self._deliver(cell, target_port, message, passed_key, sender)
             if key is not None:
-                self._count_off(key, node_id)
+                self._count_off(key, node_id, run=run)
 
         for node_id, cell in dropped.items():
             self._close(cell, functools.partial(hand, node_id))
