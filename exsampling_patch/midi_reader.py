@@ -10,18 +10,23 @@ mido opens no input here: its ``Input`` always sets a callback, and cannot size 
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from typing import Any
 
 import mido
 
 #: rtmidi's queue, in messages (python-rtmidi's ``queue_size_limit``; its default is 1024). A MIDI cable carries at
-#: most ~1,000 messages a second: this holds 8 s of it while the GIL is held elsewhere; past that, rtmidi drops.
+#: most ~1,000 messages a second: this holds 8 s of it while the GIL is held elsewhere; past that, rtmidi drops (and
+#: says so on stderr), and the reader anchors the arrival times again once it has caught up (``PolledInput._read``).
 QUEUE_SIZE = 8192
 #: How long the reader sleeps when rtmidi's queue is empty: what it adds to a message's delivery, at most.
 POLL_SECONDS = 0.001
+#: Active sensing (a status byte alone, every 300 ms from most hardware): timed, then dropped (see ``_read``).
+ACTIVE_SENSING = 0xFE
 #: How much faster the monotonic clock may run than rtmidi's (per second) before an arrival time drifts: 1000 ppm,
 #: above an NTP slew (500 ppm) between a raw clock and ours.
 DRIFT = 1e-3
@@ -51,6 +56,12 @@ class ArrivalClock:
         self._seen = now
         return self._sum + self._offset
 
+    def anchor_again(self) -> None:
+        """Forget the offset: the next look sets it again. For after rtmidi dropped messages (its queue full): each
+        delta counts from the message before it, dropped or not, so the sum lost their time for good, and the offset
+        rose back only by DRIFT a second: arrivals stayed early by that gap."""
+        self._offset = None
+
 
 class ArrivedMessage(mido.Message):
     """A mido message with when it arrived (``arrived``, on ``time.perf_counter()``): see :func:`arrival_of`. It
@@ -77,7 +88,8 @@ def arrival_of(message: Any) -> float | None:
 
 class PolledInput:
     """An rtmidi input whose messages a thread of its own hands on, in order, to ``on_message`` (as
-    :class:`ArrivedMessage`); what ``on_message`` raises goes to ``on_error`` and the next message comes."""
+    :class:`ArrivedMessage`); what ``on_message`` raises goes to ``on_error`` (what that raises to stderr) and the
+    next message comes."""
 
     def __init__(self, rt: Any, name: str, on_message: Callable[[Any], object] | None,
                  on_error: Callable[[BaseException], None]) -> None:
@@ -109,27 +121,56 @@ class PolledInput:
 
     def _read(self) -> None:
         clock = ArrivalClock()
+        run = 0  # messages taken since the queue was last seen empty
         while not self._stop.is_set():
             taken = self._take()
             if taken is None:
+                if run >= QUEUE_SIZE - 1:  # the queue may have been full (rtmidi said so on stderr): a gap in the sum
+                    clock.anchor_again()
+                run = 0
                 time.sleep(POLL_SECONDS)
                 continue
             now = time.perf_counter()
+            run += 1
             data, delta = taken
-            try:
-                message = ArrivedMessage.from_bytes(data)
-            except ValueError:  # not a MIDI message (as mido's own input drops it)
-                continue
-            object.__setattr__(message, "arrived", clock.arrival(delta, now))
-            self._hand_on(message)
+            # Every message taken is timed, those dropped below too: rtmidi's delta counts from the message before,
+            # whatever it was, and a message left out of the sum took its time from every arrival after it (active
+            # sensing every 300 ms had a 150 BPM master read as 155, then taken as stopped while it played).
+            arrived = clock.arrival(delta, now)
+            message = _parsed(data)
+            if message is not None:
+                object.__setattr__(message, "arrived", arrived)
+                self._hand_on(message)
 
     def _hand_on(self, message: Any) -> None:
         if self._on_message is None:
             return
         try:
             self._on_message(message)
-        except Exception as error:  # one message's failure stops no later one
+        except BaseException as error:
+            # Whatever it raises, SystemExit and KeyboardInterrupt too: raised on this thread they would end only
+            # this thread (neither reaches the process's main thread), and the input went deaf with no word said.
+            # One message's failure stops no later one.
+            self._report(error)
+
+    def _report(self, error: BaseException) -> None:
+        try:
             self._on_error(error)
+        except BaseException:  # the reporter failing must not end the reader either: said here
+            print(f"MIDI input {self.name!r}: a message was not taken ({error!r}), and reporting it failed:",
+                  file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+
+
+def _parsed(data: list[int]) -> ArrivedMessage | None:
+    """The message in ``data``, or None for active sensing (a link check, no music: nothing here uses it) and for what
+    is not a MIDI message (as mido's own input drops it)."""
+    if data and data[0] == ACTIVE_SENSING:
+        return None
+    try:
+        return ArrivedMessage.from_bytes(data)
+    except ValueError:
+        return None
 
 
 def open_polled(api: str | None, name: str, client_name: str, on_message: Callable[[Any], object] | None,
@@ -144,8 +185,11 @@ def open_polled(api: str | None, name: str, client_name: str, on_message: Callab
     rtapi = getattr(rtmidi, f"API_{api}") if api else rtmidi.API_UNSPECIFIED
     rt = rtmidi.MidiIn(rtapi=rtapi, name=client_name, queue_size_limit=QUEUE_SIZE)
     try:
+        # Before the port opens: rtmidi ignores clock by default, and ticks that came before this were lost. Nothing
+        # ignored: rtmidi's JACK input stamps each event's time before its ignore check, so the delta of the message
+        # after an ignored one counted from that one, and its time was lost to the arrivals (see _read).
+        rt.ignore_types(sysex=False, timing=False, active_sense=False)
         rt.open_virtual_port(name)
-        rt.ignore_types(sysex=False, timing=False, active_sense=True)  # clock kept: a master's ticks
     except BaseException:
         rt.delete()
         raise
