@@ -324,7 +324,15 @@ class PortKeeper:
         if not virtual and self._on_jack:
             unlinked = jack_link(self.client_name, name, self.direction)
         with self._lock:
-            self.opened, self.opened_name = port, name
+            # A stop that gave up waiting for this thread (a slow jack_link) closed nothing: the port is ours to close,
+            # else the input stayed open and its reader kept handing MIDI to the stopped node. The flag is set before
+            # a stop waits, and its close takes the port under this lock: one of the two closes it.
+            stopped = self._stop.is_set()
+            if not stopped:
+                self.opened, self.opened_name = port, name
+        if stopped:
+            _close_quietly(port, None)
+            return
         self._last_error = ""
         status: dict[str, Any] = {"midi_port": name}
         if unlinked or self._warned:
