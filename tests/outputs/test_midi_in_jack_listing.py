@@ -19,8 +19,10 @@ from exsampling_patch.midi_ports import jack_midi_ports
 from exsampling_patch.midi_reader import arrival_of
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.midi import MidiIn
+from tests.waiting import wait_for
 
-#: A keyboard in a program of its own: its port, then on "go" 200 notes, on and off, 4 ms apart.
+#: A keyboard in a program of its own: its port, then on "go" 200 notes, on and off, 4 ms apart, "done" once sent;
+#: it stays until the test ends it (rtmidi writes out what was sent in the client's next JACK cycles).
 KEYBOARD = """
 import sys, time
 import mido
@@ -32,8 +34,8 @@ for n in range(200):
     port.send(mido.Message("note_on", note=n % 128, velocity=100))
     port.send(mido.Message("note_off", note=n % 128))
     time.sleep(0.004)
-time.sleep(0.3)
 print("done", flush=True)
+sys.stdin.readline()
 """
 
 
@@ -50,9 +52,9 @@ def test_a_port_opened_by_name_loses_no_message_while_its_keeper_polls() -> None
         assert f"{name}:{name}" not in (jack_midi_ports("output") or [])
         listener.start()
         listener.keeper.poll_seconds = 0.05  # a look at the list every 50 ms: the notes go out meanwhile
-        assert listener.keeper.wait_open(10), listener.context.errors
-        time.sleep(0.2)
+        assert listener.keeper.wait_open(10), listener.context.errors  # linked by then
         play(keyboard)
+        wait_all_heard(listener)
     finally:
         listener.stop()
         keyboard.kill()
@@ -66,6 +68,11 @@ def play(keyboard: subprocess.Popen[str]) -> None:
     keyboard.stdin.write("go\n")
     keyboard.stdin.flush()
     assert keyboard.stdout.readline().strip() == "done"
+
+
+def wait_all_heard(listener: MidiIn) -> None:
+    """Until the 400 messages sent are handed on (or lost: then the assertion after says so), 10 s at most."""
+    wait_for(lambda: len(listener.context.emitted) >= 400)
 
 
 def assert_all_heard(listener: MidiIn) -> None:
@@ -99,6 +106,7 @@ def test_an_input_loses_no_message_while_another_thread_holds_the_gil() -> None:
         assert listener.keeper.wait_open(10), listener.context.errors  # linked by then
         hog.start()
         play(keyboard)
+        wait_all_heard(listener)
     finally:
         stop.set()
         listener.stop()
