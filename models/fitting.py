@@ -1,6 +1,7 @@
 """The training loop: fit a classifier's head (or the whole network) on mel-power arrays.
 
-See :func:`fit` and :class:`TrainConfig`; :func:`calibration_specs` feeds int8 calibration.
+See :func:`fit` and :class:`TrainConfig`. Whole inputs' features and logits, and the inputs of int8 calibration, are
+computed in :mod:`.whole_inputs` (re-exported here).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .features import compress, frame_rate
 from .head_inputs import Beside, Rows
 from .network import STEP_FRAMES, SoundNet
 from .progress import Progress, ProgressCallback
+from .whole_inputs import calibration_indices, calibration_specs, pad_frames, pooled_features, predict_logits
 
 __all__ = [
     "Beside",
@@ -134,12 +136,6 @@ def _batch(
     return torch.from_numpy(np.stack(specs))
 
 
-def _pad_frames(p: np.ndarray, n: int) -> np.ndarray:
-    if p.shape[0] >= n:
-        return p
-    return np.concatenate([p, np.zeros((n - p.shape[0], p.shape[1]), p.dtype)])
-
-
 @torch.inference_mode()
 def _val_logits(model: SoundNet, powers: Sequence[np.ndarray], beside: Beside | None) -> np.ndarray:
     """:func:`predict_logits`, the head reading ``beside``'s features of each whole input too where given."""
@@ -149,51 +145,11 @@ def _val_logits(model: SoundNet, powers: Sequence[np.ndarray], beside: Beside | 
     return model.head(torch.cat([pooled_features(model, powers), rows], dim=1)).numpy()
 
 
-@torch.inference_mode()
-def predict_logits(model: SoundNet, powers: Sequence[np.ndarray], batch_size: int = 16) -> np.ndarray:
-    """Whole-input logits ``(n, classes)`` for mel-power arrays (equal lengths are batched together)."""
-    model.eval()
-    out = np.zeros((len(powers), model.n_classes), np.float32)
-    order = sorted(range(len(powers)), key=lambda i: powers[i].shape[0])
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
-        n = max(max(powers[i].shape[0] for i in chunk), model.min_frames())
-        x = torch.from_numpy(np.stack([compress(_pad_frames(powers[i], n)) for i in chunk]))
-        out[chunk] = model(x).numpy()
-    return out
-
-
-def calibration_indices(count: int, n: int = 64, seed: int = 0) -> np.ndarray:
-    """Which ``n`` of ``count`` inputs :func:`calibration_specs` takes, in the order it takes them."""
-    return np.random.default_rng(seed).permutation(count)[:n]
-
-
-def calibration_specs(powers: Sequence[np.ndarray], n: int = 64, seed: int = 0) -> list[torch.Tensor]:
-    """Up to ``n`` whole inputs as ``(1, frames, bands)`` log-mel tensors, for :func:`calibrate_int8`."""
-    idx = calibration_indices(len(powers), n, seed)
-    return [torch.from_numpy(compress(_pad_frames(powers[i], STEP_FRAMES))).unsqueeze(0) for i in idx]
-
-
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
     """``(n, n)`` counts; row = true class, column = predicted class."""
     cm = np.zeros((n_classes, n_classes), np.int64)
     np.add.at(cm, (truth, predicted), 1)
     return cm
-
-
-@torch.no_grad()
-def pooled_features(model: SoundNet, powers: Sequence[np.ndarray], batch_size: int = 16) -> torch.Tensor:
-    """Pooled trunk features ``(n, feature_dim)`` of whole inputs (eval mode)."""
-    model.eval()
-    out = torch.zeros(len(powers), model.feature_dim)
-    order = sorted(range(len(powers)), key=lambda i: powers[i].shape[0])
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
-        n = max(max(powers[i].shape[0] for i in chunk), model.min_frames())
-        x = torch.from_numpy(np.stack([compress(_pad_frames(powers[i], n)) for i in chunk]))
-        seq3, seq4 = model.sequence(x)
-        out[chunk] = model.pool(seq3, seq4)
-    return out
 
 
 def _softmax_regression(
@@ -253,7 +209,7 @@ def trunk_maps(
     model.eval()
     out = []
     for i, p in enumerate(powers):
-        x = torch.from_numpy(compress(_pad_frames(p, model.min_frames()))).unsqueeze(0)
+        x = torch.from_numpy(compress(pad_frames(p, model.min_frames()))).unsqueeze(0)
         m3, m4 = model.sequence(x)
         out.append((m3[0].half(), m4[0].half()))
         if progress is not None:
@@ -384,17 +340,17 @@ def fit(
     if n == 0:
         raise DataError("no training examples")
     if cfg.freeze_trunk:
-        try:
+        try:  # validation on the threads asked too: its YAMNet features ran on every core
             history = _fit_head(model, train_powers, train_targets, cfg, progress, beside)
+            if len(val_powers) and val_targets is not None:
+                pred = _val_logits(model, val_powers, beside).argmax(axis=1)
+                val_acc = float((pred == val_targets).mean())
+                cm = confusion_matrix(val_targets, pred, model.n_classes)
+                history[-1]["val_accuracy"] = val_acc
+                if progress is not None:
+                    progress(Progress("evaluate", 1, 1, f"val accuracy {val_acc:.3f}", {"val_accuracy": val_acc}))
         finally:
             torch.set_num_threads(prev_threads)
-        if len(val_powers) and val_targets is not None:
-            pred = _val_logits(model, val_powers, beside).argmax(axis=1)
-            val_acc = float((pred == val_targets).mean())
-            cm = confusion_matrix(val_targets, pred, model.n_classes)
-            history[-1]["val_accuracy"] = val_acc
-            if progress is not None:
-                progress(Progress("evaluate", 1, 1, f"val accuracy {val_acc:.3f}", {"val_accuracy": val_acc}))
         history[-1]["seconds"] = time.perf_counter() - t_start
         return TrainReport([], val_acc, cm, history, time.perf_counter() - t_start, n, len(val_powers))
     if cfg.init_head:

@@ -2,7 +2,8 @@
 
 Used by ``exsampling train`` (a composer's own labelled takes); the shipped model is built by
 ``models/train_sounds.py``. The parts:
-``datasets`` (data sets, validation of data, features), ``fitting`` (the training loop), ``cards`` (model
+``datasets`` (data sets, validation of data, features), ``fitting`` (the training loop; ``whole_inputs``: whole
+takes through the network at their own length), ``cards`` (model
 cards and confusion matrices), ``progress`` (progress reports); their public names are re-exported here.
 
 Typical use::

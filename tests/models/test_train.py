@@ -317,3 +317,58 @@ def test_the_head_fit_keeps_the_scale_of_the_features_beside_the_trunks() -> Non
 
     low, high = share(0.25), share(4.0)
     assert high > 2 * low, (low, high)  # at a higher scale, a lighter penalty on them: they weigh more
+
+
+def _tone_power(seconds: float, freq: float, sr: int = 22050) -> np.ndarray:
+    from exsampling_patch.models.features import analyse
+
+    t = np.arange(int(sr * seconds)) / sr
+    return analyse((0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32), sr)
+
+
+def test_validation_computes_each_take_at_its_own_length_as_the_classifier_does() -> None:
+    """Validation padded each batch to its longest take: a 0.5 s take beside a 10 s one was pooled over 9.5 s of
+    silence too (its trunk features 126% away), measuring the card's accuracy on inputs the classifier never sees.
+    Each take's features and logits are now what it gets alone, padded to one trunk step as the classifier pads."""
+    import torch
+
+    from exsampling_patch.models.classifier import load_model_file
+    from exsampling_patch.models.train import pooled_features, predict_logits
+
+    model = load_model_file().model
+    short, long = _tone_power(0.5, 880.0), _tone_power(10.0, 220.0)
+    tiny = _tone_power(0.1, 440.0)  # fewer frames than one trunk step: padded to one, as the classifier pads it
+    together = pooled_features(model, [short, long, tiny])
+    for i, power in enumerate((short, long, tiny)):
+        torch.testing.assert_close(together[i], pooled_features(model, [power])[0], rtol=1e-4, atol=1e-5)
+    logits = predict_logits(model, [short, long])
+    np.testing.assert_allclose(logits[0], predict_logits(model, [short])[0], rtol=1e-4, atol=1e-5)
+
+
+def test_validation_runs_on_the_threads_asked() -> None:
+    """With --threads unset, validation's YAMNet features ran on every core: the threads were given back before
+    it. Validation reads them on the fit's threads; the process's own are given back after."""
+    import torch
+
+    from exsampling_patch.models.head_inputs import Beside
+    from exsampling_patch.models.network import Head, SoundNet
+    from exsampling_patch.models.train import fit
+
+    seen: list[int] = []
+
+    def val_rows(i: int, steps: tuple[int, int] | None) -> torch.Tensor:
+        seen.append(torch.get_num_threads())
+        return torch.full((4,), float(i))
+
+    model = SoundNet(2)
+    model.head = Head(model.feature_dim + 4, 2)
+    powers = [_tone_power(0.5, f) for f in (200.0, 3000.0)]
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        fit(model, powers, np.array([0, 1]), powers, np.array([0, 1]),
+            TrainConfig(threads=1, head_iterations=5, crops_per_example=0),
+            beside=Beside(lambda i, steps: torch.zeros(4), val_rows, 1.0))
+        assert seen == [1, 1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
