@@ -18,11 +18,10 @@ import numpy as np
 
 from exsampling_patch.wording import counted
 
-from .features import analyse, loudest_span, to_mono
+from .features import CLASSIFIED_SECONDS, analyse, loudest_span, to_mono
 from .progress import Progress, ProgressCallback
 
 __all__ = [
-    "ANALYSED_SECONDS",
     "AUDIO_EXTENSIONS",
     "DataError",
     "Dataset",
@@ -331,14 +330,26 @@ def _load_audio(path: Path) -> tuple[np.ndarray, int]:
     return to_mono(data), int(sr)
 
 
-ANALYSED_SECONDS = 10.0
-"""How much of each training file :func:`compute_features` analyses by default: its loudest 10 s."""
+def trimmed(mono: np.ndarray, rate: int) -> np.ndarray:
+    """The take as the default patch's trim node passes it on (its defaults: 60 dB below the loudest frame, no pad,
+    at least 30 ms); all of it where nothing stands above the level (the node drops such a take; a folder data set
+    refuses it first)."""
+    from exsampling_patch.nodes.processing import TRIM_DB, trim_bounds, trim_cut
+
+    start, end = trim_bounds(mono, rate, TRIM_DB)
+    if end <= start:
+        return mono
+    start, end = trim_cut(mono.size, rate, start, end)
+    return mono[start:end]
 
 
-def analysed_span(path: Path, max_seconds: float | None = ANALYSED_SECONDS) -> tuple[np.ndarray, int]:
-    """The mono samples of ``path`` that its features are computed from (its loudest ``max_seconds``; None or 0: all
-    of it), and their rate: the trunk's features (:func:`compute_features`) and YAMNet's (:mod:`.take_yamnet`)."""
+def analysed_span(path: Path, max_seconds: float | None = CLASSIFIED_SECONDS) -> tuple[np.ndarray, int]:
+    """The mono samples of ``path`` that its features are computed from, and their rate: the file trimmed as the
+    default patch trims a take (:func:`trimmed`), then its loudest ``max_seconds`` (None or 0: all of it), the span
+    the classifier node scores of that take by default. The trunk's features (:func:`compute_features`) and
+    YAMNet's (:mod:`.take_yamnet`) are both computed from it."""
     y, sr = _load_audio(path)
+    y = trimmed(y, sr)
     first, last = loudest_span(y, sr, max_seconds or 0.0)
     return y[first:last], sr
 
@@ -346,11 +357,11 @@ def analysed_span(path: Path, max_seconds: float | None = ANALYSED_SECONDS) -> t
 def compute_features(
     dataset: Dataset,
     progress: ProgressCallback | None = None,
-    max_seconds: float | None = ANALYSED_SECONDS,
+    max_seconds: float | None = CLASSIFIED_SECONDS,
 ) -> list[np.ndarray]:
     """Peak-normalised mel power ``(frames, bands)`` of every example, at its own rate (``features.analyse``).
 
-    Files longer than ``max_seconds`` keep their loudest ``max_seconds`` (:func:`analysed_span`).
+    Each is trimmed as the default patch trims a take, and keeps its loudest ``max_seconds`` (:func:`analysed_span`).
     """
     out: list[np.ndarray] = []
     n = len(dataset.examples)

@@ -28,6 +28,7 @@ import numpy as np
 from exsampling_patch.mixdown import mix_down
 
 __all__ = [
+    "CLASSIFIED_SECONDS",
     "FRONT_END",
     "SAMPLE_RATE",
     "FrontEnd",
@@ -45,6 +46,12 @@ __all__ = [
     "remove_offset",
     "to_mono",
 ]
+
+CLASSIFIED_SECONDS = 5.0
+"""How much of a take the classifier node scores, by default: its loudest span of this length (:func:`loudest_span`;
+the length of the ESC-50 clips the shipped head was trained on). The one figure that the node, ``exsampling classify``
+(through the node's default), ``exsampling train`` and the shipped recipe share: training on another span than the
+one scored fits the head on inputs it never reads."""
 
 SAMPLE_RATE = 16_000
 """Reference rate (Hz): the front end's frame and hop are 743 and 742 samples at this rate."""

@@ -22,7 +22,7 @@ import torch
 from .augment import PhoneTakeConfig, phone_take
 from .classifier import load_model_file
 from .datasets import _load_audio, load_dataset
-from .features import analyse, compress, loudest_span
+from .features import CLASSIFIED_SECONDS, analyse, compress, loudest_span
 from .fitting import augmented_features, calibration_specs, trunk_maps
 from .model_file import trunk_fingerprint
 from .musical import SOURCES
@@ -45,7 +45,7 @@ are outdoor recordings already)."""
 ESC50_CROPS = 4
 CROP_SECONDS = (1.0, 2.5)
 """Each ESC-50 clip's energy-weighted crops: how many, and their range of lengths."""
-MAX_SECONDS = 5.0
+MAX_SECONDS = CLASSIFIED_SECONDS
 """As the classifier node scores takes: the loudest 5 s."""
 TRIM_DB = 60.0
 """As the default patch's trim node."""

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .datasets import ANALYSED_SECONDS, Example, analysed_span
-from .features import hop_length
+from .datasets import Example, analysed_span
+from .features import CLASSIFIED_SECONDS, hop_length
 from .head_inputs import Beside
 from .model_file import YamnetBlock
 from .network import STEP_FRAMES
@@ -31,7 +31,7 @@ class TakeYamnet:
     then its crops (:func:`.fitting.augmented_features`' order), so that each file is read once."""
 
     def __init__(self, model: YamNet, scale: float, examples: Sequence[Example], stage: str,
-                 progress: ProgressCallback | None = None, max_seconds: float | None = ANALYSED_SECONDS) -> None:
+                 progress: ProgressCallback | None = None, max_seconds: float | None = CLASSIFIED_SECONDS) -> None:
         self._model, self._scale = model, scale
         self._paths: list[Path] = [e.path for e in examples]
         self._stage, self._progress, self._max_seconds = stage, progress, max_seconds

@@ -95,6 +95,20 @@ def trim_bounds(mono: np.ndarray, sample_rate: int, top_db: float, reference: st
     return int(loud[0] * hop), int(min(len(mono), loud[-1] * hop + frame))
 
 
+def trim_cut(frames: int, sample_rate: int, start: int, end: int, pad_ms: float = 0.0,
+             min_ms: float = 30.0) -> tuple[int, int]:
+    """Where the trim node cuts a take of ``frames`` samples whose sound is ``[start, end)`` (:func:`trim_bounds`):
+    ``pad_ms`` more each side, and never shorter than ``min_ms``. Its defaults are the node's; `exsampling train`
+    trims its takes with them too (models/datasets.py), so that it trains on what the default patch classifies."""
+    pad = int(pad_ms * sample_rate / 1000)
+    start, end = max(0, start - pad), min(frames, end + pad)
+    shortest = math.ceil(min_ms * sample_rate / 1000)
+    if end - start < shortest:  # what follows the sound first (its decay), then what comes before it
+        end = min(frames, start + shortest)
+        start = max(0, end - shortest)
+    return start, end
+
+
 def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
     """Integrated loudness in LUFS (ITU-R BS.1770-4: K-weighted, 400 ms blocks, absolute and relative gates),
     measured by pyloudnorm; ``-inf`` for silence.
@@ -246,6 +260,9 @@ def voiced_frames(f0: np.ndarray, width_cents: float = 50.0) -> np.ndarray:
 
 #: The classifier's shortest take (``models.classifier.Classifier.min_seconds``): shorter is "too short".
 SHORTEST_TAKE_S = 0.03
+TRIM_DB = 60.0
+"""The trim node's default level of silence below the loudest frame (the default patch's): `exsampling train` trims
+with it (models/datasets.py)."""
 
 
 # -- nodes --------------------------------------------------------------------------------------------------
@@ -261,7 +278,7 @@ class Trim(Node):
     take = Input(TAKE, "takes to trim", multiple=True)
     out = Output(TAKE, "the trimmed take (meta trim_start_s)")
 
-    top_db = Param(float, 60.0, "silence is this many dB below the reference", minimum=1.0, maximum=120.0, unit="dB")
+    top_db = Param(float, TRIM_DB, "silence is this many dB below the reference", minimum=1.0, maximum=120.0, unit="dB")
     reference = Param(str, "peak", "the level top_db is measured from: the take's loudest frame, or 0 dBFS",
                       choices=("peak", "full_scale"))
     pad_ms = Param(float, 0.0, "keep this much more before and after the sound", minimum=0.0, maximum=1000.0,
@@ -286,12 +303,7 @@ class Trim(Node):
             else:
                 self.tell_fate(take, "dropped", why)
             return
-        pad = int(self.pad_ms * take.sample_rate / 1000)
-        start, end = max(0, start - pad), min(take.frames, end + pad)
-        shortest = math.ceil(self.min_ms * take.sample_rate / 1000)
-        if end - start < shortest:  # what follows the sound first (its decay), then what comes before it
-            end = min(take.frames, start + shortest)
-            start = max(0, end - shortest)
+        start, end = trim_cut(take.frames, take.sample_rate, start, end, self.pad_ms, self.min_ms)
         trimmed = take.derive(take.samples[start:end], meta={"trim_start_s": start / take.sample_rate,
                                                              "trim_db": self.top_db})
         self.report_status(take=take.take_id, label=f"{take.duration:.2f} -> {trimmed.duration:.2f} s",

@@ -355,6 +355,76 @@ def test_training_rows_are_the_classifiers_yamnet_features_of_each_take_and_crop
     assert not np.allclose(expected[0], expected[1], atol=0.1)  # a crop's features are its own, not the take's
 
 
+def _takes_as_recorded(esc50: Path, folder: Path) -> list[Path]:
+    """Two takes unlike ESC-50's 5 s clips: 9 s (a dog, then 4 s of faint room noise, which the trim keeps) and
+    one of a bark with 1 s of silence either side (which the trim cuts)."""
+    rows = sorted(csv.DictReader((esc50 / "esc50.csv").open(newline="")), key=lambda r: r["filename"])
+    name = next(r["filename"] for r in rows if r["category"] == "dog" and r["fold"] == "4")
+    y, rate = sf.read(str(esc50 / "audio" / name), dtype="float32")
+    noise = 0.003 * np.random.default_rng(0).standard_normal(4 * rate).astype(np.float32)
+    silence = np.zeros(rate, np.float32)
+    loud = int(np.argmax(np.abs(y)))
+    bark = y[max(0, loud - rate // 4) : loud + rate]
+    paths = [folder / "long.wav", folder / "short.wav"]
+    sf.write(str(paths[0]), np.concatenate([y, noise]), rate)
+    sf.write(str(paths[1]), np.concatenate([silence, bark, silence]), rate)
+    return paths
+
+
+def test_training_rows_are_what_the_classifier_computes_of_the_take_the_default_patch_gives_it(
+        fitted: Fitted, esc50: Path, tmp_path: Path) -> None:
+    """Training analysed each take's loudest 10 s, untrimmed, while the default patch trims a take and the node scores
+    its loudest 5 s: a 9 s take's row was up to 56% away from what the head reads when it plays. Each take's row (the
+    trunk's pooled features beside YAMNet's) is now the head's input as the classifier computes it: the take through
+    the default patch's trim node, then Classifier.predict on the classifier node's default span."""
+    import yaml
+
+    from exsampling_patch.messages import Take
+    from exsampling_patch.models.datasets import Dataset, Example, compute_features
+    from exsampling_patch.models.fitting import pooled_features
+    from exsampling_patch.models.take_yamnet import TakeYamnet
+    from exsampling_patch.nodes.processing import Trim
+    from exsampling_patch.registry import Registry
+
+    paths = _takes_as_recorded(esc50, tmp_path)
+    patch = yaml.safe_load((Path(__file__).resolve().parents[2] / "patches" / "exsampling.yaml").read_text())
+    trim_params = next(n.get("params", {}) for n in patch["nodes"] if n["type"] == "trim")
+    scored = Registry.default(entry_points=False).get("classifier").resolve_params({})["max_seconds"]
+    clf = load_classifier(fitted.model, int8=False)
+    trunk = load_model_file(fitted.model).model
+    examples = [Example(p, "dog", p.stem) for p in paths]
+    yamnet_rows = TakeYamnet(yamnet_from_state(fitted.block.state_dict), SCALE, examples, "yamnet")
+    rows = torch.cat([pooled_features(trunk, compute_features(Dataset(examples, ["dog"], tmp_path))),
+                      torch.stack([yamnet_rows(i, None) for i in range(len(examples))])], dim=1).numpy()
+    for path, row in zip(paths, rows, strict=True):
+        y, rate = sf.read(str(path), dtype="float32")
+        trim = Trim("trim", trim_params)
+        trim.start()
+        trim.handle("take", Take(y, rate))
+        take = trim.context.emitted[0][1]
+        assert isinstance(take, Take)
+        pred = clf.predict(take.samples, take.sample_rate, max_seconds=scored)
+        logits = fitted.weight @ row + fitted.bias
+        expected = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+        assert pred.probabilities is not None
+        np.testing.assert_allclose(pred.probabilities, expected, atol=2e-4)
+        first, last = (round(t * rate) for t in pred.span)
+        np.testing.assert_allclose(row[trunk.feature_dim :], clf.yamnet_features(take.samples[first:last], rate),
+                                   rtol=1e-5, atol=1e-5)
+
+
+def _loudest(source: Path, out: Path, seconds: float = 2.5) -> Path:
+    """The loudest ``seconds`` of the clip at ``source``, written to ``out``: takes half as long, a test twice as
+    quick, and still heard right (the suite is at its time limit)."""
+    from exsampling_patch.models.features import loudest_span
+
+    y, rate = sf.read(str(source), dtype="float32")
+    first, last = loudest_span(y, rate, seconds)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(out), y[first:last], rate)
+    return out
+
+
 def test_exsampling_train_on_a_base_with_yamnet_writes_a_model_that_hears_through_it(
         fitted: Fitted, esc50: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`exsampling train --base` on a model that carries YAMNet (a composer retraining on the shipped model, which is
@@ -364,12 +434,12 @@ def test_exsampling_train_on_a_base_with_yamnet_writes_a_model_that_hears_throug
 
     rows = sorted(csv.DictReader((esc50 / "esc50.csv").open(newline="")), key=lambda r: r["filename"])
     held: list[tuple[Path, str]] = []
-    for c in CLASSES:  # takes the base's head was not fitted on, 5 to train on and 1 held out for validation each
-        (tmp_path / "takes" / c).mkdir(parents=True)
+    for c in CLASSES:  # takes the base's head was not fitted on, 3 to train on and 1 held out for validation each
         mine = [r["filename"] for r in rows if r["category"] == c and r["fold"] in {"1", "2", "3"}]
-        for name in mine[TRAIN_PER_CLASS : TRAIN_PER_CLASS + 6]:
-            (tmp_path / "takes" / c / name).symlink_to(esc50 / "audio" / name)
-        held += [(esc50 / "audio" / r["filename"], c) for r in rows if r["category"] == c and r["fold"] == "4"][:4]
+        for name in mine[TRAIN_PER_CLASS : TRAIN_PER_CLASS + 4]:
+            _loudest(esc50 / "audio" / name, tmp_path / "takes" / c / name)
+        for r in [r for r in rows if r["category"] == c and r["fold"] == "4"][:HELD_OUT_PER_CLASS + 1]:
+            held.append((_loudest(esc50 / "audio" / r["filename"], tmp_path / "held" / r["filename"]), c))
     out = tmp_path / "mine.pt"
     assert cli_main(["train", str(tmp_path / "takes"), "--base", str(fitted.model), "--out", str(out),
                      "--threads", "1"]) == 0
@@ -386,4 +456,4 @@ def test_exsampling_train_on_a_base_with_yamnet_writes_a_model_that_hears_throug
     clf = load_classifier(out)
     assert clf.has_yamnet and clf.labels == CLASSES
     right = sum(clf.predict_file(path).label == c for path, c in held)
-    assert right >= 10, f"{right}/{len(held)} held-out takes right (chance: 4)"
+    assert right >= 7, f"{right}/{len(held)} held-out takes right (chance: 3)"
