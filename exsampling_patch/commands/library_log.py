@@ -26,10 +26,11 @@ def library_noise_to(path: Path, command: str = "run") -> TextIO:
         terminal = os.dup(2)
         os.dup2(log.fileno(), 2)
     # The terminal's encoding, as Python's own stderr had it: UTF-8 to an ASCII terminal (PYTHONIOENCODING=ascii)
-    # printed the QR code as junk, and the console could not tell it would (stage.StageConsole._say_with_qr).
+    # printed the QR code as junk, and the console could not tell it would (stage.StageConsole._say_with_qr). What it
+    # cannot encode is escaped, not replaced: "caf?-?-??.wav" named no file; "caf\xe9-..." names the one it was.
     encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
-    stream = io.TextIOWrapper(io.BufferedWriter(TerminalOrLog(terminal, path)), encoding=encoding, errors="replace",
-                              line_buffering=True, write_through=True)
+    stream = io.TextIOWrapper(io.BufferedWriter(TerminalOrLog(terminal, path)), encoding=encoding,
+                              errors="backslashreplace", line_buffering=True, write_through=True)
     sys.stderr = stream
     return stream
 
