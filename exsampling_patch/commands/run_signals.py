@@ -75,7 +75,7 @@ class SignalFlag:
 class StopSignals:
     """The run's handler of SIGINT, SIGTERM and SIGHUP (:meth:`install`): the first sets :attr:`stop` and is noted in
     :attr:`stopped_by`; a second, or any while :attr:`stopping` is set (the stop hangs), quits at once, unless the run
-    has said its summary (:meth:`ended`): then it is ignored."""
+    has said its summary (:meth:`ended`): then a second ends the process silently, with the first one's status."""
 
     def __init__(self) -> None:
         self.stop = SignalFlag()  # set in the handler: no threading.Event (see SignalFlag)
@@ -85,12 +85,14 @@ class StopSignals:
         self._same_signal = same_signal_seconds()  # read here, not in the handler
         self._previous: dict[int, signal._HANDLER] = {}  # the handlers install() replaced
         self._ended = False  # the run has said its summary (see ended())
+        self._late_first: tuple[int, float] | None = None  # a first signal after a --for run's summary, and when
 
     def on_signal(self, signum: int, _frame: object) -> None:
         stopped_by = self.stopped_by
         if stopped_by and signum == stopped_by[0] and time.monotonic() - self._first_at[0] < self._same_signal:
             return  # the first one again: `timeout -s INT` sends it to the run, then to the run's process group
-        if self._ended:  # nothing is left to quit: the run returns at once, with the status its summary says
+        if self._ended:  # the run returns now, with the status its summary says: see ended()
+            self._after_summary(signum)
             return
         if stopped_by or self.stopping.is_set():  # the stop hangs (a node's stop() waiting on something gone): quit
             quit_at_once(signum)
@@ -99,10 +101,24 @@ class StopSignals:
         self.stop.set()  # never raise here: a KeyboardInterrupt could land in any library's code, or in a callback
 
     def ended(self) -> None:
-        """The run has said its summary and only returns now: a signal from here on is none of its. Before, a second
-        one there said "quit at once" after the summary of a run already ending, and exited with its own status
-        instead of the first signal's."""
+        """The run has said its summary and only returns now: a signal from here on says nothing and changes no exit
+        status. Before, a second one there said "quit at once" after the summary of a run already ending, and exited
+        with its own status instead of the first signal's. Still, what is left (its last lines, the JSON line) may
+        block on a stalled pipe or a frozen terminal (Ctrl+S): a second signal then ends the process at once
+        (:meth:`_after_summary`), where ignoring every signal left only SIGKILL."""
         self._ended = True
+
+    def _after_summary(self, signum: int) -> None:
+        """A signal after the summary: the second of the run ends the process at once, silently, with the first one's
+        status. The first one is the one that stopped the run, or one that comes after a --for run's summary: noted
+        apart (the status the run tells stays its own), and, as any first, not taken twice when delivered twice."""
+        if self.stopped_by:
+            os._exit(128 + self.stopped_by[0])
+        late = self._late_first
+        if late is None:
+            self._late_first = (signum, time.monotonic())
+        elif signum != late[0] or time.monotonic() - late[1] >= self._same_signal:
+            os._exit(128 + late[0])
 
     def install(self) -> None:
         # SIGHUP: the terminal (or the ssh session) the show was started from closed: stop as cleanly as on Ctrl+C.
