@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from exsampling_patch.commands.arg_types import at_least, positive_seconds
+from exsampling_patch.commands.console_lines import ConsoleLines
 from exsampling_patch.commands.late_loads import NotLoadedCount
 from exsampling_patch.commands.library_log import default_log_path, library_noise_to
 from exsampling_patch.commands.patch_watch import (
@@ -128,30 +129,33 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
     """The run; with ``--json``, its JSON lines on ``out``, the process's ``sys.stdout`` on entry."""
+    # Every line for a person, here and on the console: one that cannot be written neither ends the show (stderr on a
+    # full disk ended it with exit status 1 at "running") nor goes without a word (console_lines)
+    lines = ConsoleLines()
     read = file_stamp(args.patch)  # an edit saved from here on is told (patch_watch): the run plays what it read
     try:
-        with import_notices("stops the run", args.start_notice):
+        with import_notices("stops the run", args.start_notice, lines=lines):
             patch, registry, warnings, plugins = load_patch_with_warnings(args.patch, extra_node_dirs=args.nodes)
     except PatchError as error:
         for problem in error.problems:
-            print(problem, file=sys.stderr)
+            lines.say(str(problem))
         for warning in error.warnings:  # as check tells them beside the problems
-            print(f"warning: {warning}", file=sys.stderr)
+            lines.say(f"warning: {warning}")
         for plugin in error.plugins:  # a plugin that failed to import may be why the patch fails
-            print(f"warning: plugin {plugin}", file=sys.stderr)
+            lines.say(f"warning: plugin {plugin}")
         return 1
     for warning in warnings:  # as check tells them: the show runs, but likely not as meant
-        print(f"warning: {warning}", file=sys.stderr)
+        lines.say(f"warning: {warning}")
     for plugin_problem in plugins:
-        print(f"warning: plugin {plugin_problem}", file=sys.stderr)
+        lines.say(f"warning: plugin {plugin_problem}")
 
     log_path = None if args.log == "-" else Path(args.log) if args.log else default_log_path()
     if log_path is not None:
         try:
             library_noise_to(log_path)
         except OSError as error:  # a folder, a read-only home: the show goes on without the file
-            print(f"warning: libraries' own messages stay on the terminal: cannot write --log {log_path}: "
-                  f"{error.strerror or error}", file=sys.stderr)
+            lines.say(f"warning: libraries' own messages stay on the terminal: cannot write --log {log_path}: "
+                      f"{error.strerror or error}")
             log_path = None
     mode = "json" if args.json else "quiet" if args.quiet else "normal"
     if mode == "json":
@@ -159,7 +163,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         # between them, and a script reading them failed on it. Any other print goes to the console's stderr (set
         # just above, where there is a --log).
         sys.stdout = sys.stderr
-    console = StageConsole(patch, mode, out=out)
+    console = StageConsole(patch, mode, out=out, err=sys.stderr, lines=lines)
     console.hops = args.hops
     for spec in patch.nodes.values():  # the console prints the recorder's URL and QR code, in its place
         if spec.type == "web_recorder":
@@ -222,7 +226,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
                                    on_problem=lambda text: console.say(
                                        f"{time.strftime('%H:%M:%S')} warning: show log {show_path}: {text}"))
         except OSError as error:
-            print(f"warning: no show log: cannot write {show_path}: {error.strerror or error}", file=sys.stderr)
+            console.say(f"warning: no show log: cannot write {show_path}: {error.strerror or error}")
         else:
             engine.events.subscribe(show, *showlog.KINDS)
             if mode == "normal":
@@ -284,9 +288,10 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             unstarted = [f"'{node_id}'" for node_id in patch.nodes if node_id not in started_nodes]
             nodes = (f"{len(patch.nodes) - len(unstarted)} of {counted(len(patch.nodes), 'node')} (not started: "
                      f"{', '.join(unstarted)})" if unstarted else counted(len(patch.nodes), "node"))
-            print(f"running {name}: {nodes}, {counted(len(patch.links), 'link')}, started in "
-                  f"{running - starting:.1f} s" + (f"; for {args.duration:g} s" if args.duration else "; Ctrl+C stops"),
-                  file=sys.stderr, flush=True)
+            # A console that cannot take it (stderr on a full disk, `--log -`) ended the show here with exit status 1
+            console.say(f"running {name}: {nodes}, {counted(len(patch.links), 'link')}, started in "
+                        f"{running - starting:.1f} s"
+                        + (f"; for {args.duration:g} s" if args.duration else "; Ctrl+C stops"))
             watching = threading.Event()
             watch_patch_file(args.patch, read, watching, console.say)
             for node_id, (model, model_read) in models.items():
@@ -324,23 +329,22 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         # FILE:LINE of a classifier's model or a folder parameter that stopped its start, for the line and the JSON
         # alike
         places = {node_id: model_place(args.patch, patch, node_id, start_errors.get(node_id, "")) for node_id in never}
-        print((f"stopped during start-up, {time.monotonic() - starting:.1f} s in" if interrupted
-               else f"stopped after {ran:.1f} s running")
-              + ("" if clean else f" ({unfinished_text(engine.unfinished)})")
-              + (f"; {ends_text(told, not_loaded.count)}" if told else "")
-              + (recovered_text(sum(recovered.values()), sum(told.values()), recovered) if recovered else "")
-              + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
-              + cut_off, file=sys.stderr, flush=True)
+        console.say((f"stopped during start-up, {time.monotonic() - starting:.1f} s in" if interrupted
+                     else f"stopped after {ran:.1f} s running")
+                    + ("" if clean else f" ({unfinished_text(engine.unfinished)})")
+                    + (f"; {ends_text(told, not_loaded.count)}" if told else "")
+                    + (recovered_text(sum(recovered.values()), sum(told.values()), recovered) if recovered else "")
+                    + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
+                    + cut_off)
         signals.ended()  # said: a signal from here on neither quits at once nor changes the exit status
         for node_id in [n for n in never if n in start_errors or not interrupted]:
             why = start_errors.get(node_id, "")
-            print(f"{places[node_id]}node '{node_id}' never started"
-                  + (f": {why}" if why else ""), file=sys.stderr, flush=True)
+            console.say(f"{places[node_id]}node '{node_id}' never started" + (f": {why}" if why else ""))
         stopped_first = [n for n in never if n not in start_errors and interrupted]
         if stopped_first:  # a Ctrl+C in the default patch's start-up told eight nodes, one line each, the same why
             names = ", ".join(f"'{n}'" for n in stopped_first)
-            print(f"node{'s' if len(stopped_first) > 1 else ''} {names} never started: the run was stopped first",
-                  file=sys.stderr, flush=True)
+            console.say(f"node{'s' if len(stopped_first) > 1 else ''} {names} never started: the run was stopped "
+                        "first")
         # 130 after Ctrl+C, 143 after SIGTERM, 129 after SIGHUP, as a shell reports them
         code = 128 + stopped_by[0] if stopped_by else NODE_NEVER_STARTED if never else 0
         # the summary's counts for a script, which read only stdout: the text line is on stderr

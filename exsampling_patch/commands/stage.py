@@ -17,7 +17,6 @@ console's ``sys.stderr`` kept on the terminal. What fails reaches the console as
 from __future__ import annotations
 
 import json
-import logging
 import re
 import sys
 import threading
@@ -27,6 +26,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from exsampling_patch.commands.console_lines import ConsoleLines
 from exsampling_patch.commands.ended_takes import EndedTakes
 from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text, error_line, gist
 from exsampling_patch.commands.folder_words import folder_line
@@ -51,8 +51,6 @@ from exsampling_patch.runtime.events import opened_keys
 from exsampling_patch.runtime.ledger import not_loaded_of, slots_text
 from exsampling_patch.stop_news import no_output_has
 from exsampling_patch.wording import end_in_words, label_words, named_label
-
-log = logging.getLogger(__name__)
 
 #: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
 OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")
@@ -85,10 +83,13 @@ class StageConsole:
     JSON lines (``json``) on ``out``."""
 
     def __init__(self, patch: Patch, mode: str = "normal", out: TextIO | None = None,
-                 err: TextIO | None = None) -> None:
+                 err: TextIO | None = None, lines: ConsoleLines | None = None) -> None:
         self.patch, self.mode = patch, mode
         self.out = out or sys.stdout
         self.err = err or sys.stderr
+        #: every line for a person goes through it: a console that cannot take one neither stops the run nor loses
+        #: it without a word (:mod:`.console_lines`); ``lines``: the run's own, on ``err`` (one notice for both)
+        self.lines = lines or ConsoleLines(self.err)
         self._lock = threading.Lock()
         self._takes: dict[str, dict[str, Any]] = {}  # take id -> what nodes said of it (duration, label...)
         #: The latest takes whose line is out (a node's status after it, "loaded after all", names one again): no
@@ -123,9 +124,14 @@ class StageConsole:
     hops = False  # set by the run for --trace: every hop costs an event
 
     def say(self, text: str) -> None:
-        """A line for a person, on stderr (stdout is for JSON lines, or a node's own output)."""
+        """A line for a person, on stderr (stdout is for JSON lines, or a node's own output). One the console
+        cannot take is in the log (:class:`.ConsoleLines`)."""
+        self._said(text)
+
+    def _said(self, text: str) -> bool:
+        """:meth:`say`, and whether the console took it."""
         with self._lock:
-            print(text, file=self.err, flush=True)
+            return self.lines.say(text)
 
     def __call__(self, event: Event) -> None:
         if self.mode == "json" and not isinstance(event, NodeStillInError):  # the JSON lines stay as they were
@@ -147,7 +153,7 @@ class StageConsole:
                     if take_id is not None and on_take and error_line(event) not in lines:  # counted: its line tells
                         self._takes[take_id].setdefault("errors", []).append(event)
                     for line in lines:
-                        print(line, file=self.err, flush=True)
+                        self.lines.say(line)
                     if (spec := self.patch.nodes.get(event.node_id)) is not None:
                         self.live_words.error(spec.type, event.error)  # told in full, or a repeat of one told
                     self._arm_repeats()
@@ -174,7 +180,7 @@ class StageConsole:
         should it come back."""
         with self._lock:
             for line in self.repeats.ended(node_id, time.monotonic(), ended):
-                print(line, file=self.err, flush=True)
+                self.lines.say(line)
 
     def stopping(self) -> None:
         """The run's stop has begun: each node's errors after its first are counted, not told one by one
@@ -194,7 +200,7 @@ class StageConsole:
             for known in self._takes.values():
                 cut_off += known.pop("errors", ())  # popped: told once, not again at a second flush
             for line in self.repeats.flush(time.monotonic(), cut_off):
-                print(line, file=self.err, flush=True)
+                self.lines.say(line)
 
     def _arm_repeats(self) -> None:
         # A count waiting is said when due even if its node never fails again (a timer: no event may come).
@@ -210,7 +216,7 @@ class StageConsole:
             if self._repeats_timer is threading.current_thread():  # not one armed since flush_errors cancelled this
                 self._repeats_timer = None
             for line in self.repeats.due(time.monotonic()):
-                print(line, file=self.err, flush=True)
+                self.lines.say(line)
             self._arm_repeats()
 
     def _json(self, event: Event) -> None:
@@ -234,8 +240,8 @@ class StageConsole:
                 # Raised into the engine's publish for every event from then on, each a traceback in the libraries'
                 # log (a few a second for the whole show). The show goes on, without its JSON lines: said once.
                 self._out_gone = True
-                print(f"the JSON lines' reader went away ({error.strerror or error}): no more JSON lines are "
-                      "written; the show goes on", file=self.err, flush=True)
+                self.lines.say(f"the JSON lines' reader went away ({error.strerror or error}): no more JSON lines "
+                               "are written; the show goes on")
 
     # -- inputs and outputs -----------------------------------------------------------------------------------------
 
@@ -368,16 +374,11 @@ class StageConsole:
         The web recorder's own print does the same (nodes/web_recorder)."""
         why = unprintable(text, self.err)
         if not why:
-            try:
-                self.say(text)
+            if self._said(text):
                 return
-            except Exception as error:  # a closed or full console: the address is what a phone needs
-                why = f"{type(error).__name__}: {error}"
+            why = self.lines.why  # a closed or full console: the address is what a phone needs
         warning = f"warning from node '{node_id}': the QR code could not be printed ({why}): phones open {url}"
-        try:
-            self.say(f"{text.split(chr(10), 1)[0]}\n{warning}")
-        except Exception:
-            log.warning("%s", warning)  # the log names the address, where the console cannot
+        self.say(f"{text.split(chr(10), 1)[0]}\n{warning}")  # where the console cannot, the log has it (lines)
 
     # -- takes ---------------------------------------------------------------------------------------------------
 
@@ -416,8 +417,7 @@ class StageConsole:
             errors = self._takes.pop(take_id).get("errors", [])
             self.repeats.let_go(errors)
             for error in errors:
-                print(f"{error_line(error)}; told now: the console stopped waiting for its take's line, {why}",
-                      file=self.err, flush=True)
+                self.lines.say(f"{error_line(error)}; told now: the console stopped waiting for its take's line, {why}")
 
     def _take(self, event: TakeEnded) -> None:
         with self._lock:
@@ -447,7 +447,7 @@ class StageConsole:
             with self._lock:  # Live's lasting reason as "not in Live", said once on its node's line, first
                 told, live_lines = self.live_words.shorten(not_loaded) if not_loaded else ("", [])
                 for line in live_lines:
-                    print(f"{_clock(event)} {line}", file=self.err, flush=True)
+                    self.lines.say(f"{_clock(event)} {line}")
             told = f", {told}" if told else ""
             # "-> HH, not loaded into Live" read alike where the sampler beside had it and where no output had it
             # (Live alone linked): the second is said so
@@ -476,7 +476,6 @@ class StageConsole:
         # A recorder's take by its id's last part ("take 0001dff0 from Bo"): the show log keeps the whole id
         name = str(file_name) if file_name else take_name(event.take_id, event.recorder)
         with self._lock:  # its errors told here, a count line may say them now ("each said on its take's line")
-            print(f"{_clock(event)} {name}{who}{length}: {fate} ({event.seconds * 1e3:.0f} ms)", file=self.err,
-                  flush=True)
+            self.lines.say(f"{_clock(event)} {name}{who}{length}: {fate} ({event.seconds * 1e3:.0f} ms)")
             self.repeats.said_on_line(known.get("errors", ()))
             self._arm_repeats()

@@ -10,11 +10,12 @@ run ends.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+from exsampling_patch.commands.console_lines import ConsoleLines
 
 #: Seconds into one node's start() at which the console names it: a first notice while a performer still waits
 #: patiently, another when it is clearly stuck.
@@ -90,16 +91,18 @@ def watch_imports(done: threading.Event, importing: Callable[[], str | None], fi
 
 
 @contextmanager
-def import_notices(ctrl_c: str, first_notice: float = NOTICES[0]) -> Iterator[None]:
+def import_notices(ctrl_c: str, first_notice: float = NOTICES[0], *,
+                   lines: ConsoleLines | None = None) -> Iterator[None]:
     """Within it, a node plugin whose import has not returned is named on stderr as ``exsampling run`` names it
     (:func:`watch_imports`): ``nodes``, ``check`` and ``edit`` waited on one in silence. ``ctrl_c``: what Ctrl+C
-    does meanwhile ("stops the check")."""
+    does meanwhile ("stops the check"); ``lines``: the command's console lines (the run's), a console of its own if
+    None."""
     from exsampling_patch.registry import IMPORTING  # edit's own imports wait until it is past its display checks
 
     done = threading.Event()
     threading.Thread(target=watch_imports, name="exsampling-import-watch", daemon=True, args=(
         done, lambda: next(iter(IMPORTING[-1:]), None), first_notice,  # popped meanwhile: no IndexError
-        lambda text: print(text, file=sys.stderr, flush=True), ctrl_c)).start()
+        (lines or ConsoleLines()).say, ctrl_c)).start()  # guarded: a console refusing a notice ended this thread
     try:
         yield
     finally:
