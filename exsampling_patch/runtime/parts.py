@@ -7,18 +7,19 @@ handed to the others, and a new worker takes its place, so the rest of the patch
 
 from __future__ import annotations
 
+import faulthandler
 import inspect
 import os
 import queue
+import re
 import sys
+import tempfile
 import threading
 import traceback
 from collections import deque
 from collections.abc import Callable
-from types import FrameType
 from typing import Any
 
-from exsampling_patch.collector import collector_paused
 from exsampling_patch.error_text import error_text
 from exsampling_patch.node import HandlerReturned, Node, NodeContext
 
@@ -59,7 +60,7 @@ class Worker:
     """One worker thread's state. ``lock`` guards ``pending`` and ``hung`` (the watchdog reads them)."""
 
     __slots__ = ("busy", "emitted", "hung", "index", "lock", "passed_on", "pending", "ready", "retire", "run",
-                 "thread_id")
+                 "telling", "thread_id")
 
     def __init__(self, index: int, ready: queue.SimpleQueue[Any], run: int) -> None:
         self.index = index
@@ -78,6 +79,9 @@ class Worker:
         #: Whether the handler running emitted anything at all (a handler that returned a value had sent one on)
         self.emitted = False
         self.thread_id: int | None = None  # its thread's ident, once running: where a hung handler is stuck
+        #: (take id, its source node, or None while the run's observers are told) of the take's end it tells now, out
+        #: of any handler (``busy`` cleared): stop() names a worker held there rather than saying all had finished.
+        self.telling: tuple[str, Node | None] | None = None
 
 
 def hang_limit(node: Node) -> float:
@@ -168,19 +172,40 @@ def running_at(thread_id: int | None, node: Node | type[Node]) -> str:
     """Where ``node``'s own code (a node type's: its constructor's, a start() not returned yet) is now on the thread
     ``thread_id`` (a hung handler's worker), as :func:`raised_at` says it: "hung" alone sent a plugin's author
     looking through the whole handler."""
-    frame = _frame_of(thread_id) if thread_id is not None else None
-    return _deepest(traceback.extract_stack(frame), node) if frame is not None else ""
+    frames = _frames_of(thread_id) if thread_id is not None else None
+    return _deepest(frames, node) if frames else ""
 
 
-def _frame_of(thread_id: int) -> FrameType | None:
-    """The frame thread ``thread_id`` runs now, read with no garbage collection meanwhile.
+#: A thread's header in faulthandler's dump (its id as ``threading.get_ident()`` gives it), and each of its frames.
+_DUMPED_THREAD = re.compile(r"(?:Current thread|Thread) 0x([0-9a-f]+) \(most recent call first\):")
+_DUMPED_FRAME = re.compile(r'  File "(.*)", line (\d+) in (.*)')
 
-    Why: sys._current_frames() holds CPython 3.11's lock of all thread states while it builds its dict; a collection
-    there can free an object whose dealloc lets go of the GIL (an mmap's), and a thread ending meanwhile takes the
-    GIL and waits for that lock: both hung for good (a CI run on 6 Dec, gdb: tstate_delete_common against
-    mmap_object_dealloc in take_gil)."""
-    with collector_paused():  # counted across threads: another's pause ending does not turn it on in this one
-        return sys._current_frames().get(thread_id)
+
+def _frames_of(thread_id: int) -> traceback.StackSummary:
+    """The frames thread ``thread_id`` runs now, outermost first (none for a thread gone), as faulthandler reads them:
+    all at once, in C, the GIL held throughout, no frame object made.
+
+    Why not ``sys._current_frames()`` and ``traceback.extract_stack()``: that walk goes from frame to frame in Python,
+    letting the GIL go between them (linecache looks at each file), while the thread runs on. The watchdog read a hung
+    handler's frames so just as the edit that its hang let go on stopped the node, and the handler returned and its
+    worker ended under the walk: CPython 3.11.7 died of SIGSEGV in ``walk_stack`` (the sampler's rate-wait test, under
+    load: once in 26 edits with two busy loops; a pytest-xdist worker lost in CI). faulthandler's own limits (100
+    threads, 100 frames each, names cut at 500 characters) leave some places untold: never a crash."""
+    try:
+        with tempfile.TemporaryFile() as dump:
+            faulthandler.dump_traceback(dump, all_threads=True)
+            dump.seek(0)
+            lines = dump.read().decode("utf-8", "backslashreplace").splitlines()
+    except OSError:  # no room for the dump (a full disk): the place untold, the watchdog goes on
+        lines = []
+    frames: list[tuple[str, int, str, None]] = []
+    ours = False
+    for line in lines:
+        if header := _DUMPED_THREAD.fullmatch(line):
+            ours = int(header.group(1), 16) == thread_id
+        elif ours and (frame := _DUMPED_FRAME.fullmatch(line)):
+            frames.append((frame.group(1), int(frame.group(2)), frame.group(3), None))
+    return traceback.StackSummary.from_list(frames[::-1])  # dumped most recent first
 
 
 def _deepest(frames: traceback.StackSummary, node: Node | type[Node]) -> str:

@@ -1,7 +1,7 @@
 """The collector's pause is shared by threads: one thread's block ending does not let the collector run inside
-another's. A hung handler's frame is read under it (runtime/parts.py ``_frame_of``), where a collection could hang the
-process (CPython 3.11: ``sys._current_frames()`` holds the thread states' lock), while a live edit's or a start's
-build holds it on another thread: each saved and put back gc.isenabled() on its own, and the first to end turned the
+another's. A hung handler's frame was read under it (runtime/parts.py, with ``sys._current_frames()``, which holds
+CPython 3.11's lock of the thread states, where a collection could hang the process), while a live edit's or a start's
+build held it on another thread: each saved and put back gc.isenabled() on its own, and the first to end turned the
 collector back on inside the other's block."""
 
 from __future__ import annotations

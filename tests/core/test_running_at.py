@@ -1,0 +1,56 @@
+"""Where a hung handler is, read from faulthandler's dump of the threads (runtime/parts.py ``running_at``): the line of
+the node's own code a live thread runs, nothing for a thread gone. The watchdog walked the thread's frames with
+``traceback.extract_stack()`` before, the GIL let go between frames: a handler that returned and whose worker ended
+under the walk killed the process (SIGSEGV in ``walk_stack``, CPython 3.11.7), a crash only load makes likely."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from typing import Any
+
+from exsampling_patch.node import Input, Node
+from exsampling_patch.ports import ANY
+from exsampling_patch.runtime.parts import running_at
+from tests.waiting import wait_for
+
+
+class Waits(Node):
+    """Waits in its handler until the test lets it go, a few calls deep."""
+
+    type_name = "waits"
+    inlet = Input(ANY)
+
+    def on_inlet(self, release: Any) -> None:
+        self._deeper(release, 3)
+
+    def _deeper(self, release: threading.Event, depth: int) -> None:
+        if depth:
+            self._deeper(release, depth - 1)
+        else:
+            release.wait(10)  # the line running_at names
+
+
+def test_the_line_a_live_thread_runs_is_named_and_a_thread_gone_names_nothing() -> None:
+    release, inside = threading.Event(), threading.Event()
+    node = Waits.__new__(Waits)
+
+    def handle() -> None:
+        inside.set()
+        node.on_inlet(release)
+
+    thread = threading.Thread(target=handle, daemon=True)
+    thread.start()
+    try:
+        assert inside.wait(10)
+        lines, first = inspect.getsourcelines(Waits)
+        line = next(first + n for n, text in enumerate(lines) if "release.wait(10)" in text)
+        where = f"{__file__}:{line} in _deeper"
+        assert thread.ident is not None
+        ident = thread.ident
+        # until its thread is inside the wait (it may still be on its way down)
+        assert wait_for(lambda: running_at(ident, Waits) == where), running_at(ident, Waits)
+    finally:
+        release.set()
+        thread.join(10)
+    assert running_at(thread.ident, Waits) == ""  # ended: no thread of that id is dumped
