@@ -33,11 +33,12 @@ class RunGate:
 
     def __init__(self) -> None:
         self._acting: dict[int, int] = {}  # thread ident -> the run its outermost act is for
-        #: True while :meth:`wait_out` waits for an act (a test waits on it to let that act go on).
+        #: True while a :meth:`wait_out` waits for an act (a test waits on it to let that act go on).
         self.waiting = False
-        self._watched = False  # wait_out is under way: each leave() wakes it
-        #: Set by :meth:`leave` while wait_out is under way: it sleeps on it instead of polling.
-        self._left = threading.Event()
+        #: One event per :meth:`wait_out` under way, each set by every :meth:`leave`: it sleeps on its own instead of
+        #: polling. Per waiter, not one flag and one event: with two wait_out calls at once, the first one's end turned
+        #: the wake-ups off (or its clear() swallowed one) and the second slept its whole deadline.
+        self._waiters: set[threading.Event] = set()
 
     def inside(self) -> bool:
         """Whether this thread acts already (an observer of a hop that emits): the outer act's entry then stands for
@@ -53,10 +54,12 @@ class RunGate:
     def leave(self) -> None:
         """This thread's act is over; nothing to do where the exception came before :meth:`enter` stored it."""
         self._acting.pop(threading.get_ident(), None)
-        # After the pop, read with no lock: wait_out sets _watched before it looks, so either it sees this act gone,
-        # or this sees it watched and wakes it. Only then an Event's lock: an emit's leave costs one read.
-        if self._watched:
-            self._left.set()
+        # After the pop, read with no lock: wait_out adds its event before it looks, so either it sees this act gone,
+        # or this sees its event and wakes it. Only then an Event's lock: an emit's leave costs one read. tuple() of a
+        # set is one C call: no wait_out adding or dropping its event lands midway.
+        if self._waiters:
+            for left in tuple(self._waiters):
+                left.set()
 
     @contextlib.contextmanager
     def acting(self, run: int) -> Iterator[None]:
@@ -79,19 +82,21 @@ class RunGate:
         for."""
         me = threading.get_ident()
         deadline = time.monotonic() + WAIT_SECONDS
-        self._watched = True  # before the first look: a leave() after it wakes the wait below
+        left = threading.Event()
+        self._waiters.add(left)  # before the first look: a leave() after it wakes the wait below
         try:
             while True:
-                self._left.clear()  # before the look: a leave() between the two leaves it set, the wait returns
+                left.clear()  # before the look: a leave() between the two leaves it set, the wait returns
                 others = [ident for ident, of in dict(self._acting).items() if of < run and ident != me]
                 if not others:
                     return True
-                left = deadline - time.monotonic()
-                if left <= 0:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
                     log.warning("start: %d thread(s) of the last run still telling the engine after %.0f s; not "
                                 "started", len(others), WAIT_SECONDS)
                     return False
                 self.waiting = True
-                self._left.wait(left)
+                left.wait(remaining)
         finally:
-            self._watched = self.waiting = False
+            self._waiters.discard(left)
+            self.waiting = bool(self._waiters)  # another wait_out may still wait
