@@ -20,16 +20,31 @@ from exsampling_patch.wording import counted
 
 def unfinished_text(unfinished: Sequence[tuple[str, str, str, str]]) -> str:
     """What a stop that did not finish in time says of it, ``unfinished`` being the stopped engine's
-    ``Engine.unfinished`` (each handler still running then: node id, input, where in its code, the take in hand):
+    ``Engine.unfinished`` (each handler still running then: node id, input, where in its code, the take in hand; or a
+    worker telling a take's end, input ''):
     "some work did not finish in time, 2 handlers still running: 'classifier' on 'take' with take 'ana-3' at
     FILE:LINE in on_take, 'pitch' on 'take' with take 'ana-4' at FILE:LINE in on_take". The console's summary and
     the editor's Stop alike: the editor said the first words alone, and a composer was left to guess which node and
     which take (redone at the next start) the stop left behind. The handlers are listed after ", " with no comma in
     one: "; " between them read, in the editor's Stop (whose parts "; " separates), as more parts of the stop."""
-    handlers = ", ".join(f"'{node_id}' on '{port}'" + (f" with take '{take_id}'" if take_id else "")
-                         + (f" at {where}" if where else "") for node_id, port, where, take_id in unfinished)
-    return "some work did not finish in time" + (
-        f", {counted(len(unfinished), 'handler')} still running: {handlers}" if unfinished else "")
+    if not unfinished:
+        return "some work did not finish in time"
+    said = ", ".join(_unfinished_one(*each) for each in unfinished)
+    handlers = all(port for _, port, _, _ in unfinished)  # a worker telling a take's end is in no handler
+    left = (f"{counted(len(unfinished), 'handler')} still running" if handlers
+            else f"{counted(len(unfinished), 'worker')} still busy")
+    return f"some work did not finish in time, {left}: {said}"
+
+
+def _unfinished_one(node_id: str, port: str, where: str, take_id: str) -> str:
+    """One of :func:`unfinished_text`'s: a handler (``port`` set), or a worker telling take ``take_id``'s end out of
+    any handler, to its source ``node_id`` (its take_ended not returned) or, with no ``node_id``, to the run's
+    observers."""
+    at = f" at {where}" if where else ""
+    if port:
+        return f"'{node_id}' on '{port}'" + (f" with take '{take_id}'" if take_id else "") + at
+    to = f"'{node_id}'" if node_id else "the run's observers"
+    return f"telling the end of take '{take_id}' to {to}{at}"
 
 
 def phones_parts(held: Mapping[str, int], cut: Mapping[str, int]) -> list[str]:

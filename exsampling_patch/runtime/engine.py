@@ -287,8 +287,9 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
     def stop(self, timeout: float = 5.0) -> bool:
         """Stop sources, let queued messages finish, stop the other nodes and the workers.
 
-        Bounded by ``timeout`` seconds (plus each node's own stop); returns True where no handler was left running
-        then, False where :attr:`unfinished` names those that were. A swap
+        Bounded by ``timeout`` seconds (plus each node's own stop); returns True where no handler, nor a worker telling
+        a take's end (to its source's take_ended, to observers), was left running then, False where :attr:`unfinished`
+        names those that were (see :func:`~exsampling_patch.runtime.stopping.stop_workers`). A swap
         (start() or update() on another thread) ends at its next step; the node whose constructor, prepare() or
         start() it has in hand is stopped as that returns, by the swap (:mod:`~exsampling_patch.runtime.stopping`).
         One that comes while start() compiles or waits for the last run's acts ends that start(): it raises

@@ -297,11 +297,27 @@ class MessageFlow:
         up, then the run checked, so a source of the new run (put in after its run began) is never told the old end."""
         log.debug("take %s ended at %s: %s", ended.take_id, ended.node_id, ended.reason)
         self.ledger.first_end(ended.take_id)  # noted for a loop sending it again past its node's stop
-        self.events.publish(ended)
-        cell = self._cells.get(ended.source)
-        node = cell.node if cell is not None else self._retired.get(ended.source)  # one an edit removed
-        if node is None or (run is not None and run != self.run_id):
-            return
+        # Noted on a worker's state while told (out of its handler): a stop() that met it there said all had finished,
+        # and the next start() was refused for this very act (see stop_workers).
+        worker: Worker | None = getattr(self._local, "worker", None)
+        before = worker.telling if worker is not None else None
+        try:
+            if worker is not None:
+                worker.telling = (ended.take_id, None)
+            self.events.publish(ended)
+            cell = self._cells.get(ended.source)
+            node = cell.node if cell is not None else self._retired.get(ended.source)  # one an edit removed
+            if node is None or (run is not None and run != self.run_id):
+                return
+            if worker is not None:
+                worker.telling = (ended.take_id, node)
+            self._tell_source(node, ended)
+        finally:
+            if worker is not None:
+                worker.telling = before
+
+    def _tell_source(self, node: Node, ended: TakeEnded) -> None:
+        """The source's ``take_ended``; what it raises is told on it."""
         try:
             node.take_ended(ended)
         except KeyboardInterrupt:  # no node's failure

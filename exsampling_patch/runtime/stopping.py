@@ -44,20 +44,34 @@ STOP_WORKER = object()
 
 def stop_workers(workers: list[threading.Thread], states: list[Worker], ready: queue.SimpleQueue[Any],
                  deadline: float) -> list[tuple[str, str, str, str]]:
-    """Tell each worker to end and wait for them until ``deadline`` (each one 0.05 s at least); the handlers still
-    running then, as ``Engine.unfinished`` holds them (node id, input, where in its code, the take's id or '').
+    """Tell each worker to end and wait for them until ``deadline`` (each one 0.05 s at least); what they still do
+    then, as ``Engine.unfinished`` holds it (node id, input, where in its code, the take's id or ''):
 
-    Each worker's ``busy`` is read once, all at the deadline, and the list is all there is: built after the joins
+    - a handler still running: its node and input;
+    - a worker still telling a take's end, out of any handler (``busy`` cleared before it counts its message off): to
+      its source, whose ``take_ended`` has not returned (the source's id, input '', the line of its code), or to the
+      run's observers (id and input ''). Counted as none before, stop() said all had finished while that act went
+      on, and the next start() was refused for it ("a thread of the last run is still telling the engine").
+
+    Each worker's state is read once, all at the deadline, and the list is all there is: built after the joins
     from threads seen alive before, a handler that ended in between left the run saying "some work did not finish
-    in time" and naming no handler. A worker alive but in no handler then is between two messages, which meet
-    stopped nodes (its takes stay in flight, redone at the next start): nothing of its own is left."""
+    in time" and naming no handler. A worker alive but in neither is between two messages, which meet stopped nodes
+    (its takes stay in flight, redone at the next start): nothing of its own is left."""
     for _ in workers:
         ready.put(STOP_WORKER)
     for thread in workers:
         thread.join(max(0.05, deadline - time.monotonic()))
-    busy_now = [(state, state.busy) for state in states]
-    return [(busy[0].node_id, busy[1], running_at(state.thread_id, busy[0]), busy[4] or "")
-            for state, busy in busy_now if busy is not None]
+    alive = {thread.ident for thread in workers if thread.is_alive()}
+    now = [(state, state.busy, state.telling) for state in states]
+    left = []
+    for state, busy, telling in now:
+        if busy is not None:
+            left.append((busy[0].node_id, busy[1], running_at(state.thread_id, busy[0]), busy[4] or ""))
+        elif telling is not None and state.thread_id in alive:
+            take_id, source = telling
+            where = running_at(state.thread_id, source) if source is not None else ""
+            left.append((source.node_id if source is not None else "", "", where, take_id))
+    return left
 
 
 class NodeStops:

@@ -8,10 +8,10 @@ import threading
 from types import FrameType
 from typing import Any
 
-from exsampling_patch import ANY, Input, Node
+from exsampling_patch import ANY, Input, Node, Output
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine
+from exsampling_patch.runtime import Engine, TakeEnded
 from exsampling_patch.stop_news import unfinished_text
 from tests.core.test_engine_run_again_old_takes import Source, a_take, from_its_own_thread
 from tests.waiting import wait_for
@@ -100,4 +100,84 @@ def test_a_handler_ending_as_the_stop_gives_up_on_its_worker_leaves_a_stop_that_
     finally:
         busy.release.set()  # type: ignore[attr-defined]
     assert fired == [True]  # the handler ended in that window
-    assert clean == (not engine.unfinished), (clean, engine.unfinished)
+    # Its worker, past its handler, tells no take's end (the take meets a stopping run): nothing left, both say so
+    assert clean is True and engine.unfinished == [], (clean, engine.unfinished)
+
+
+class EndsSlowly(Node):
+    """A source whose take_ended blocks until the test lets it go, as a journal's slow write (an fsync) does."""
+
+    type_name = "t_stop_ends_slowly"
+    out = Output(ANY)
+
+    def start(self) -> None:
+        self.inside, self.release = threading.Event(), threading.Event()
+
+    def take_ended(self, ended: TakeEnded) -> None:
+        self.inside.set()
+        self.release.wait(10)
+
+
+class Sink(Node):
+    """The take's end: its handler passes nothing on."""
+
+    type_name = "t_stop_sink"
+    take = Input(ANY)
+
+    def on_take(self, message: Any) -> None:
+        pass
+
+
+def _slow_end_engine() -> Engine:
+    registry = Registry.default(entry_points=False)
+    for node_type in (EndsSlowly, Sink):
+        registry.register(node_type, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "t_stop_ends_slowly"))
+    patch.add_node(NodeSpec("sink", "t_stop_sink"))
+    patch.connect("src.out", "sink.take")
+    engine = Engine(registry, workers=1, pin_workers=False)
+    engine.start(patch)
+    return engine
+
+
+def test_a_worker_still_telling_a_takes_end_to_its_source_is_named_not_clean() -> None:
+    """The worker's handler had returned (``busy`` cleared) and it told the take's end to its source, whose
+    take_ended had not returned: stop() said clean, naming nothing, and the next start() was refused for that act."""
+    engine = _slow_end_engine()
+    src = engine.node("src")
+    try:
+        from_its_own_thread(lambda: src.emit("out", a_take("ana-5")))
+        assert src.inside.wait(10)  # type: ignore[attr-defined]
+        clean = engine.stop(timeout=0.2)
+    finally:
+        src.release.set()  # type: ignore[attr-defined]
+    assert clean is False
+    [(node_id, port, where, take_id)] = engine.unfinished
+    assert (node_id, port, take_id) == ("src", "", "ana-5")
+    assert where.startswith(f"{__file__}:") and where.endswith(" in take_ended"), where
+    assert unfinished_text(engine.unfinished) == ("some work did not finish in time, 1 worker still busy: telling the "
+                                                  f"end of take 'ana-5' to 'src' at {where}")
+
+
+def test_a_worker_still_telling_a_takes_end_to_an_observer_is_named_not_clean() -> None:
+    engine = _slow_end_engine()
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_observer(_ended: TakeEnded) -> None:  # a console's print on a frozen terminal
+        inside.set()
+        release.wait(10)
+
+    engine.events.subscribe(slow_observer, TakeEnded)
+    src = engine.node("src")
+    try:
+        from_its_own_thread(lambda: src.emit("out", a_take("ana-6")))
+        assert inside.wait(10)
+        clean = engine.stop(timeout=0.2)
+    finally:
+        release.set()
+        src.release.set()  # type: ignore[attr-defined]  # its take_ended comes next
+    assert clean is False
+    assert engine.unfinished == [("", "", "", "ana-6")]
+    assert unfinished_text(engine.unfinished) == ("some work did not finish in time, 1 worker still busy: telling the "
+                                                  "end of take 'ana-6' to the run's observers")
