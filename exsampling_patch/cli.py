@@ -209,16 +209,25 @@ class LogHandler(logging.StreamHandler):
 
     def handleError(self, record: logging.LogRecord) -> None:
         error = sys.exc_info()[1]
-        if not isinstance(error, OSError):  # not the file's: a fault here, whose traceback is what finds it
-            super().handleError(record)
+        if isinstance(error, OSError):  # the file's: each reason once (a full disk is one, whatever the line)
+            why = error.strerror or str(error)
+            self._tell(why, why, "its lines are missing from it meanwhile")
             return
-        why = error.strerror or str(error)
-        if why in self._told:
+        # Not the file's (an ASCII-only log given a non-ASCII name, a line's arguments that do not fit its format):
+        # Python's traceback came on the console instead, at each such line. One line per kind of error says what
+        # and where the first came from, which is what finds a faulty format.
+        self._tell(type(error).__name__, f"{type(error).__name__}: {error}",
+                   f"lines like this one, from {record.pathname}:{record.lineno}, are missing from it")
+
+    def _tell(self, kind: str, why: str, what: str) -> None:
+        """Say once per ``kind`` on the console that the log lost lines, in words it can encode; never raises."""
+        if kind in self._told:
             return
-        self._told.add(why)
+        self._told.add(kind)
+        line = f"exsampling: could not write to the log ({_log_name(self.stream)}): {why}; {what} (told once)\n"
         with contextlib.suppress(Exception):  # the console may be on the same full disk: nothing more to do then
-            sys.stderr.write(f"exsampling: could not write to the log ({_log_name(self.stream)}): {why}; its lines "
-                             "are missing from it meanwhile (told once)\n")
+            encoding = getattr(sys.stderr, "encoding", None) or "utf-8"  # the line itself may hold what broke the log
+            sys.stderr.write(line.encode(encoding, "backslashreplace").decode(encoding))
             sys.stderr.flush()
 
 
