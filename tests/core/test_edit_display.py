@@ -33,3 +33,43 @@ def test_a_display_no_server_answers_is_told_not_a_core_dump(tmp_path: Path) -> 
     assert done.returncode == 2, done.stderr
     assert "exsampling edit cannot open the display ':987' (DISPLAY): no X server answers there" in done.stderr
     assert "on a server, use `.venv/bin/exsampling run`" in done.stderr, done.stderr
+
+
+#: ``exsampling edit café.yaml`` without a display, its console a stream that cannot encode "é" (a caller's own
+#: sys.stderr: Python's own escapes it, whatever PYTHONIOENCODING says), written to err.txt.
+ASCII_CONSOLE = """
+import sys
+sys.stderr = open("err.txt", "w", encoding="ascii", errors="strict")
+from exsampling_patch.cli import main
+code = main(["edit", "caf\\u00e9.yaml"])
+sys.stderr.close()
+sys.exit(code)
+"""
+
+
+def test_a_console_that_cannot_encode_the_patch_name_does_not_end_the_command(tmp_path: Path) -> None:
+    # Before: the line "café.yaml: no such file" raised UnicodeEncodeError out of print, and the command ended with
+    # a traceback (exit status 1) before it looked for a display (with one: before the editor opened).
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    done = subprocess.run([sys.executable, "-c", ASCII_CONSOLE], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    err = (tmp_path / "err.txt").read_text(encoding="ascii")
+    assert done.returncode == 2, (done.stderr, err)
+    assert err.startswith("warning: console lines could not be written (UnicodeEncodeError: "), err
+    assert "exsampling edit needs a display (DISPLAY is not set)" in err, err
+    # The lost line goes to the log, here that same console: one line of words, not Python's "--- Logging error ---"
+    # and a traceback (cli.LogHandler).
+    assert "Traceback" not in err and "Logging error" not in err, err
+    log = os.path.realpath(tmp_path / "err.txt")
+    assert f"exsampling: could not write to the log ({log}): UnicodeEncodeError: " in err, err
+
+
+def test_a_console_on_a_full_disk_does_not_end_the_command(tmp_path: Path) -> None:
+    # Before: the line "missing.yaml: no such file" raised OSError (ENOSPC) out of print: exit status 1, before the
+    # display was looked for. Every line is lost here, the exit status tells how far the command went.
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-c", "import sys; from exsampling_patch.cli import main; sys.exit(main(['edit', "
+             "'missing.yaml']))"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=full, text=True, timeout=60)
+    assert done.returncode == 2  # the display's, as with a console that takes the lines (test_no_display_is_told)
