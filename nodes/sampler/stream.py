@@ -38,6 +38,7 @@ from exsampling_patch.nodes.sampler.shared import (
 
 FIRST_BLOCK_WAIT = 0.5  # seconds to wait for the first callback, which tells the block size the host chose
 JACK_POLL_SECONDS = 0.5  # after the JACK server went away, how often the keeper asks whether it is back
+STOP_WAIT_SECONDS = 3.0  # how long a stop waits for the keeper's thread (one opening a stream may take longer)
 #: Told by a process started for a JACK server that was back, when that server has gone again: each new process of
 #: the outage says it, and the node tells it once (:class:`~exsampling_patch.nodes.sampler.host.AudioProcess`).
 JACK_GONE_AGAIN = ("the JACK server went away again before the sampler's audio restarted: the sampler is silent until "
@@ -133,6 +134,22 @@ def device_rate(device: str, fallback: int = 48000) -> int:
         return fallback
 
 
+def _close_stream(stream: Any, at_exit: bool = False) -> None:
+    """Close a sounddevice stream, whatever became of its JACK server."""
+    if jack_client_died(stream):  # closing it would wait 10 minutes, and end in SIGABRT at exit
+        abandon_stream(stream)
+        return
+    if at_exit:
+        # The server may go while the stream closes (a patch stopped with its server), later than the check
+        # above: PortAudio's JACK host then asserts (pa_jack.c CleanUpStream, or Pa_Terminate at exit) and the
+        # process died of SIGABRT. close_at_exit ends it then instead. Not mid-run: it terminates PortAudio,
+        # and in the node's process (LocalAudio) an abort would end the patch.
+        close_at_exit(stream)
+        return
+    with contextlib.suppress(Exception):
+        stream.close(ignore_errors=True)
+
+
 def _pa_jack_client() -> str | None:
     from exsampling_patch.devices import jack_client_name
 
@@ -171,6 +188,8 @@ class AudioOutput:
         self.stream: Any = None
         self.callback_failed = ""
         self._stop = threading.Event()
+        # Taken where the keeper assigns a stream and where one is taken away to be closed: see _keep
+        self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._last_error = ""
         self._xruns_reported = 0
@@ -184,10 +203,11 @@ class AudioOutput:
 
     def stop(self, at_exit: bool = False) -> None:
         """Stop keeping the stream open, and close it. ``at_exit``: in a process about to end (the audio process's
-        last stop), whose JACK server may go away during the close (see :func:`_close`)."""
+        last stop), whose JACK server may go away during the close (see :func:`_close_stream`). A keeper still opening
+        a stream once the wait is spent closes that stream itself as it opens (:meth:`_keep`)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=3.0)
+            self._thread.join(timeout=STOP_WAIT_SECONDS)
         self._close(at_exit)
 
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
@@ -225,10 +245,14 @@ class AudioOutput:
                 # under JACK the server's playback latency of the ports ours feed, where larger: see JackGraph
                 self.jack_latency_frames = jack.fed_latency(jack.output_ports(client) - before)
                 clock[OUTPUT_LATENCY] = max(float(stream.latency), self.jack_latency_frames / stream.samplerate)
+        except BaseException:
+            _close_stream(stream)  # opened, never kept: nobody else would close it
+            raise
         finally:
             if jack is not None:
                 jack.close()
-        self.stream = stream
+        if not self._keep(stream):
+            return
         self._last_error = ""
         self.opened.set()
         deadline = time.monotonic() + FIRST_BLOCK_WAIT
@@ -247,6 +271,21 @@ class AudioOutput:
                            block_time=float(clock[BLOCK_TIME]), block_frame=int(clock[BLOCK_FRAME]))
         self.on_opened(_pa_jack_client() if through_jack(stream.device, "output") else None)
 
+    def _keep(self, stream: Any) -> bool:
+        """Make ``stream`` the one played, unless a stop came meanwhile: then close it (False).
+
+        Why: a stop whose wait for this thread ran out (a slow open) found no stream to close; a stream assigned
+        after it ran on, and in the node's process its callback, freed once the stream was collected, was still
+        called by PortAudio: a crash. A stop sets its flag before it waits, and takes the stream under this lock:
+        one of the two closes it."""
+        with self._lock:
+            stopped = self._stop.is_set()
+            if not stopped:
+                self.stream = stream
+        if stopped:
+            _close_stream(stream)
+        return not stopped
+
     @staticmethod
     def _jack_graph() -> JackGraph | None:
         try:
@@ -255,29 +294,20 @@ class AudioOutput:
             return None
 
     def _close(self, at_exit: bool = False) -> None:
-        stream, self.stream = self.stream, None
+        with self._lock:
+            stream, self.stream = self.stream, None
         self.opened.clear()
-        if stream is None:
-            return
-        if jack_client_died(stream):  # closing it would wait 10 minutes, and end in SIGABRT at exit
-            abandon_stream(stream)
-            return
-        if at_exit:
-            # The server may go while the stream closes (a patch stopped with its server), later than the check
-            # above: PortAudio's JACK host then asserts (pa_jack.c CleanUpStream, or Pa_Terminate at exit) and the
-            # process died of SIGABRT. close_at_exit ends it then instead. Not mid-run: it terminates PortAudio,
-            # and in the node's process (LocalAudio) an abort would end the patch.
-            close_at_exit(stream)
-            return
-        with contextlib.suppress(Exception):
-            stream.close(ignore_errors=True)
+        if stream is not None:
+            _close_stream(stream, at_exit)
 
     def _keep_open(self) -> None:
         while not self._stop.is_set():
             if self.callback_failed:
                 self._error(f"audio callback failed: {self.callback_failed}")
                 self.callback_failed = ""
-            if self.stream is not None and jack_client_died(self.stream):
+            # read once: a stop whose wait ran out may take it away meanwhile (closed, it reads as inactive)
+            stream = self.stream
+            if stream is not None and jack_client_died(stream):
                 self._close()
                 # PortAudio looked for audio hosts once, at its start: its JACK host, dead, is all it has of JACK.
                 # Only a new process's PortAudio finds the server again; whoever started this one restarts it.
@@ -288,7 +318,7 @@ class AudioOutput:
                 if self.on_jack_back is not None and self._wait_for_jack():
                     self.on_jack_back()
                 return
-            if self.stream is not None and not self.stream.active:
+            if stream is not None and not stream.active:
                 self._error("the audio stream stopped; re-opening it")
                 self._close()
             if self.stream is None and self.jack_only and self._jack_unreachable():
