@@ -96,8 +96,12 @@ class Arena:
             self._free, self._used = [(GUARD, self.capacity - GUARD)], {}
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.fd)
+        """Close the file (again: nothing). Its number is forgotten: a second close closed whatever descriptor
+        had taken that number meanwhile (a socket, another take's file)."""
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def share_samples(samples: np.ndarray) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from exsampling_patch.nodes.sampler.handoff import Arena, map_samples, share_samples
@@ -52,3 +54,17 @@ def test_a_file_of_its_own_when_the_arena_is_full() -> None:
     data = map_samples(fd, samples.size)  # closes fd; the mapping lives as long as the array
     expected = np.concatenate([np.nan_to_num(samples), np.zeros(GUARD, np.float32)])
     assert np.array_equal(data, expected) and not data.flags.writeable
+
+
+def test_a_second_close_leaves_a_descriptor_that_took_the_arenas_number_open() -> None:
+    """Before, the arena kept its closed descriptor's number, and a second close closed whatever had taken it."""
+    arena = Arena(1 << 16)
+    number = arena.fd
+    arena.close()
+    other = os.open(os.devnull, os.O_RDONLY)  # the lowest free number: the one the arena just gave up
+    try:
+        assert other == number
+        arena.close()
+        os.fstat(other)  # raises OSError (EBADF) where the second close closed it
+    finally:
+        os.close(other)
