@@ -6,7 +6,10 @@ draws the editor's frames; the take folder's look at its free space held until t
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ import dearpygui.dearpygui as dpg
 import pytest
 
 from exsampling_patch.nodes import disk_space
+from tests.editor.dpg_threads import HANG_GUARD_SECONDS, HUNG_EXIT, joined_or_ended
 from tests.editor.harness import call
 from tests.editor.recorder_run import recorder_patch, running_recorder
 from tests.intake.test_recorder_stop_mid_upload import TAKE
@@ -30,17 +34,45 @@ def test_the_status_bar_says_stopping_while_the_stop_waits(tmp_path: Path, monke
         phone.start()
         stopper = threading.Thread(target=call, args=("menu:stop",))
         bars: list[str] = []
+        deadline = time.monotonic() + HANG_GUARD_SECONDS  # the waits and the Stop's join, all together
         try:
             assert look.looking.wait(30), "the recorder never looked at its disk for the take"
             stopper.start()  # its request read whole, its disk being looked at: the stop waits for it
-            while stopper.is_alive() and not any("  |  stopping...  |  " in bar for bar in bars):
+            while (stopper.is_alive() and not any("  |  stopping...  |  " in bar for bar in bars)
+                   and time.monotonic() < deadline):
                 app.frame()
                 bars.append(dpg.get_value("statusbar"))
         finally:
             look.release()
-            stopper.join(30)
+            # it calls Dear PyGui: it must not outlive the context, destroyed as the editor closes
+            if stopper.ident is not None:
+                joined_or_ended(stopper, "the editor's Stop", deadline - time.monotonic())
             phone.join(30)
         assert any("  |  stopping...  |  " in bar for bar in bars), bars[-3:]
         assert answers and answers[0][0] == 201, answers  # stored before the stop returned
         app.frame()
         assert "  |  stopped  |  " in dpg.get_value("statusbar"), dpg.get_value("statusbar")
+
+
+STUCK_STOP = """
+import threading
+from tests.editor.dpg_threads import joined_or_ended
+def stuck_in_stop():
+    threading.Event().wait()
+done = threading.Thread(target=lambda: None)
+done.start()
+joined_or_ended(done, "a finished thread", 60)
+stuck = threading.Thread(target=stuck_in_stop, daemon=True)
+stuck.start()
+joined_or_ended(stuck, "the editor's Stop", 0.05)
+print("went on")
+"""
+
+
+def test_a_stop_thread_outliving_its_guard_ends_the_process_with_its_stack() -> None:
+    """Not left running past the context's destruction (a segfault in a later test): the worker ends, loudly."""
+    ended = subprocess.run([sys.executable, "-c", STUCK_STOP], capture_output=True, text=True, timeout=60,
+                           cwd=Path(__file__).parents[2])
+    assert ended.returncode == HUNG_EXIT, (ended.returncode, ended.stderr)
+    assert "went on" not in ended.stdout
+    assert "the editor's Stop" in ended.stderr and "stuck_in_stop" in ended.stderr, ended.stderr  # its stack
