@@ -75,7 +75,8 @@ class SignalFlag:
 class StopSignals:
     """The run's handler of SIGINT, SIGTERM and SIGHUP (:meth:`install`): the first sets :attr:`stop` and is noted in
     :attr:`stopped_by`; a second, or any while :attr:`stopping` is set (the stop hangs), quits at once, unless the run
-    has said its summary (:meth:`ended`): then a second ends the process silently, with the first one's status."""
+    has said its summary (:meth:`ended`): then a second is noted, and ends the process silently, with the first one's
+    status, only where the run has not ended within :data:`AFTER_SUMMARY_GRACE` (:class:`ClosingWatch`)."""
 
     def __init__(self) -> None:
         self.stop = SignalFlag()  # set in the handler: no threading.Event (see SignalFlag)
@@ -86,6 +87,7 @@ class StopSignals:
         self._previous: dict[int, signal._HANDLER] = {}  # the handlers install() replaced
         self._ended = False  # the run has said its summary (see ended())
         self._late_first: tuple[int, float] | None = None  # a first signal after a --for run's summary, and when
+        self._closing: ClosingWatch | None = None  # started by ended(): never a thread started in the handler
 
     def on_signal(self, signum: int, _frame: object) -> None:
         stopped_by = self.stopped_by
@@ -104,21 +106,29 @@ class StopSignals:
         """The run has said its summary and only returns now: a signal from here on says nothing and changes no exit
         status. Before, a second one there said "quit at once" after the summary of a run already ending, and exited
         with its own status instead of the first signal's. Still, what is left (its last lines, the JSON line) may
-        block on a stalled pipe or a frozen terminal (Ctrl+S): a second signal then ends the process at once
-        (:meth:`_after_summary`), where ignoring every signal left only SIGKILL."""
-        self._ended = True
+        block on a stalled pipe or a frozen terminal (Ctrl+S): a second signal then ends the process, where ignoring
+        every signal left only SIGKILL; but only after a grace (:class:`ClosingWatch`), as ending it at once lost
+        the JSON line RunStopped and the exit handlers of a run that was not stalled at all (a supervisor's SIGINT
+        then SIGTERM)."""
+        self._closing = ClosingWatch()
+        self._ended = True  # after the watch: a handler that reads True finds it
 
     def _after_summary(self, signum: int) -> None:
-        """A signal after the summary: the second of the run ends the process at once, silently, with the first one's
-        status. The first one is the one that stopped the run, or one that comes after a --for run's summary: noted
-        apart (the status the run tells stays its own), and, as any first, not taken twice when delivered twice."""
+        """A signal after the summary: the second of the run is noted, and the process ended with the first one's
+        status if the run is still not over after the grace (:class:`ClosingWatch`). The first one is the one that
+        stopped the run, or one that comes after a --for run's summary: noted apart (the status the run tells stays
+        its own), and, as any first, not taken twice when delivered twice."""
+        closing = self._closing
+        if closing is None:
+            return
         if self.stopped_by:
-            os._exit(128 + self.stopped_by[0])
+            closing.second(128 + self.stopped_by[0])
+            return
         late = self._late_first
         if late is None:
             self._late_first = (signum, time.monotonic())
         elif signum != late[0] or time.monotonic() - late[1] >= self._same_signal:
-            os._exit(128 + late[0])
+            closing.second(128 + late[0])
 
     def install(self) -> None:
         # SIGHUP: the terminal (or the ssh session) the show was started from closed: stop as cleanly as on Ctrl+C.
@@ -139,6 +149,44 @@ class StopSignals:
             signal.signal(sig, signal.SIG_IGN if ignore else previous if previous is not None else signal.SIG_DFL)
         self._previous.clear()
         self.stop.close()
+        if self._closing is not None and not ignore:  # the process ends with the run: the watch covers its exit too
+            self._closing.over()
+
+
+#: After a second signal after the summary, how long the run may take still to end (its last lines, the JSON line, the
+#: exit handlers) before the process is ended as it is: they take milliseconds unless a pipe or the terminal stalls.
+AFTER_SUMMARY_GRACE = 3.0
+
+
+class ClosingWatch:
+    """A thread that ends the process (os._exit) where a second signal after the summary came and the run has not
+    ended :data:`AFTER_SUMMARY_GRACE` later. A thread of its own: the handler only notes the signal (two lock-free
+    :class:`SignalFlag` writes), and the run's main thread may be the one stalled, on a write that never returns."""
+
+    def __init__(self) -> None:
+        self._second, self._over = SignalFlag(), SignalFlag()
+        self._status = 0
+        self._thread = threading.Thread(target=self._watch, name="exsampling-closing-watch", daemon=True)
+        self._thread.start()
+
+    def second(self, status: int) -> None:
+        """From the signal handler: a second signal, ``status`` the exit status should the run not end in time."""
+        if not self._second.is_set():
+            self._status = status  # before the flag: the watch reads it once woken
+            self._second.set()
+
+    def over(self) -> None:
+        """The run is over (called in-process: the process goes on): the watch ends, its pipes closed."""
+        self._over.set()
+        self._second.set()  # wakes the watch
+        self._thread.join()
+        self._second.close()
+        self._over.close()
+
+    def _watch(self) -> None:
+        self._second.wait()
+        if not self._over.wait(AFTER_SUMMARY_GRACE):
+            os._exit(self._status)
 
 
 def stopping_text(signum: int) -> str:
