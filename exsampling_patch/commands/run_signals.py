@@ -204,7 +204,20 @@ def quit_at_once(signum: int) -> None:
     """End the process now, from the signal handler: every take accepted is on disk already, and a source passes on
     at the next start what had not reached its end. Written straight to the terminal's descriptor: the console's
     lock may be held by the very thread this handler interrupted."""
-    with contextlib.suppress(OSError, ValueError):
-        os.write(sys.stderr.fileno(), b"quit at once: what was stopping was left as it was; the takes stored are "
-                                      b"passed on at the next start\n")
+    _say_without_waiting(b"quit at once: what was stopping was left as it was; the takes stored are passed on at the "
+                         b"next start\n")
     os._exit(128 + signum)
+
+
+def _say_without_waiting(line: bytes) -> None:
+    """``line`` on stderr's descriptor where it goes at once, else nowhere: a blocking write to a full terminal (Ctrl+S,
+    nobody reading) held the handler there for good, never reaching os._exit. Through a descriptor of its own, opened
+    anew non-blocking: O_NONBLOCK set on stderr's (or a dup, which shares the flag) would be left on the terminal the
+    shell goes on with. Appended: stderr may be a file (run.log)."""
+    with contextlib.suppress(OSError, ValueError):
+        fd = os.open(f"/proc/self/fd/{sys.stderr.fileno()}",
+                     os.O_WRONLY | os.O_NONBLOCK | os.O_APPEND | os.O_NOCTTY | os.O_CLOEXEC)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
