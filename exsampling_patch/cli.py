@@ -198,36 +198,52 @@ def configure_logging(level: int) -> None:
                         handlers=[LogHandler(sys.stderr)])
 
 
+#: How many places (FILE:LINE) whose log lines fail are told, each once: past them, one line says more fail. A
+#: bound on the console's lines, should a fault sit in code that logs from many places (a shared helper's caller).
+PLACES_TOLD = 20
+
+
 class LogHandler(logging.StreamHandler):
-    """The log's handler: a write that fails (its disk full) is told once in words on the console, each kind of
-    failure once, and the log goes on (its lines missing meanwhile). Why: Python printed "--- Logging error ---" and
-    a traceback to the console for every line the handler could not write, many a second while a patch played."""
+    """The log's handler: a write that fails (its disk full) is told once in words on the console, each reason once,
+    and the log goes on (its lines missing meanwhile); a line that fails otherwise (its arguments do not fit its
+    format: a fault in the code that logs it) is told once per place it comes from, up to :data:`PLACES_TOLD`. Why:
+    Python printed "--- Logging error ---" and a traceback to the console for every line the handler could not write,
+    many a second while a patch played."""
 
     def __init__(self, stream: TextIO) -> None:
         super().__init__(stream)
         self._told: set[str] = set()
+        self._places: set[str] = set()
 
     def handleError(self, record: logging.LogRecord) -> None:
         error = sys.exc_info()[1]
         if isinstance(error, OSError):  # the file's: each reason once (a full disk is one, whatever the line)
             why = error.strerror or str(error)
-            self._tell(why, why, "its lines are missing from it meanwhile")
+            self._tell(why, f"could not write to the log ({_log_name(self.stream)}): {why}; its lines are missing "
+                       "from it meanwhile (told once)")
             return
-        # Not the file's (an ASCII-only log given a non-ASCII name, a line's arguments that do not fit its format):
-        # Python's traceback came on the console instead, at each such line. One line per kind of error says what
-        # and where the first came from, which is what finds a faulty format.
-        self._tell(type(error).__name__, f"{type(error).__name__}: {error}",
-                   f"lines like this one, from {record.pathname}:{record.lineno}, are missing from it")
+        # Not the file's: Python's traceback came on the console instead, at each such line. Told once per place (one
+        # per kind hid a second faulty format, elsewhere, for good), which is what finds it.
+        place = f"{record.pathname}:{record.lineno}"
+        if place not in self._places and len(self._places) >= PLACES_TOLD:
+            self._tell("places", f"log lines from more than {PLACES_TOLD} places fail: the others are not told")
+            return
+        self._places.add(place)
+        if isinstance(error, UnicodeError):  # the log's encoding (ASCII only) cannot take a character of the line
+            what = f"could not write to the log ({_log_name(self.stream)}): {type(error).__name__}: {error}"
+        else:  # a line's arguments that do not fit its format, an argument whose str() raises: the code's fault
+            what = (f"a log line failed ({type(error).__name__}: {error}), a fault in the code that logs it, not in "
+                    f"the log ({_log_name(self.stream)})")
+        self._tell(place, f"{what}; lines from {place} are missing from the log (told once for that place)")
 
-    def _tell(self, kind: str, why: str, what: str) -> None:
-        """Say once per ``kind`` on the console that the log lost lines, in words it can encode; never raises."""
-        if kind in self._told:
+    def _tell(self, key: str, line: str) -> None:
+        """Say ``line`` on the console once per ``key``, in words it can encode; never raises."""
+        if key in self._told:
             return
-        self._told.add(kind)
-        line = f"exsampling: could not write to the log ({_log_name(self.stream)}): {why}; {what} (told once)\n"
+        self._told.add(key)
         with contextlib.suppress(Exception):  # the console may be on the same full disk: nothing more to do then
             encoding = getattr(sys.stderr, "encoding", None) or "utf-8"  # the line itself may hold what broke the log
-            sys.stderr.write(line.encode(encoding, "backslashreplace").decode(encoding))
+            sys.stderr.write(f"exsampling: {line}\n".encode(encoding, "backslashreplace").decode(encoding))
             sys.stderr.flush()
 
 
