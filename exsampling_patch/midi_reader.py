@@ -6,19 +6,10 @@ work) made JACK drop the MIDI of the cycles it missed (notes lost, a note off lo
 client while that thread waited for the GIL hung the process. Here no callback is ever set: rtmidi queues each message
 in C, with its delta time measured on the MIDI thread, and :class:`PolledInput`'s thread takes them from that queue.
 mido opens no input here: its ``Input`` always sets a callback, and cannot size rtmidi's queue.
-
-rtmidi's JACK input stamps each message with ``jack_get_time()`` in the process callback, and hands on the difference
-to the message before (the first message's delta is 0: it counts from nothing, not from the port's open). So the
-reader looks at JACK's clock too (the libjack rtmidi itself loaded: CLOCK_MONOTONIC_RAW in JACK2), maps it onto
-``time.perf_counter()`` (CLOCK_MONOTONIC, NTP-slewed) with a pair of reads at each look, and sends its own port an
-anchor as it opens, for the first message to have a place.
 """
 
 from __future__ import annotations
 
-import ctypes
-import os
-import re
 import sys
 import threading
 import time
@@ -36,19 +27,12 @@ QUEUE_SIZE = 8192
 POLL_SECONDS = 0.001
 #: Active sensing (a status byte alone, every 300 ms from most hardware): timed, then dropped (see ``_read``).
 ACTIVE_SENSING = 0xFE
-#: How far the offset may rise a second. Looks are on rtmidi's own clock (JACK's, or for ALSA its queue's, kept by the
-#: kernel as CLOCK_MONOTONIC is): the two never run apart; this covers float sums only. 1000 ppm (an NTP slew between
-#: CLOCK_MONOTONIC_RAW and ours, assumed) let a note read during a held GIL after a minute's silence be stamped 60 ms
-#: late; measured here, JACK's clock and ours ran 0.02 ppm apart (adjtimex: no slew).
-DRIFT = 1e-5
-#: What the reader sends its own port as it opens (a SysEx of the non-commercial ID 0x7D), then drops: rtmidi's first
-#: delta counts from nothing, so without it the first messages read while the GIL was held were stamped when read.
-ANCHOR = [0xF0, 0x7D, 0x65, 0x78, 0x73, 0xF7]
-#: How long after its send the anchor may come at the latest: the next JACK cycle (a 1024-frame period at 48 kHz,
-#: 21 ms) and a late wake-up. Read late, the anchor is placed there, not when read.
-ANCHOR_SLACK = 0.025
-#: How long the anchor's sender is kept if its anchor never comes back (its JACK client is closed then).
-ANCHOR_WAIT = 2.0
+#: How much faster the monotonic clock may run than rtmidi's (per second) before an arrival time drifts: 200 ppm.
+#: JACK's clock (CLOCK_MONOTONIC_RAW) and perf_counter were measured 0.02 ppm apart here, with no NTP slew; a slew
+#: may reach 500 ppm, but is rare and short. The allowance is also how late a message read while the GIL is held
+#: may be stamped after a silence (it lets the offset rise meanwhile): 1000 ppm put a note after a minute's silence
+#: up to 60 ms late, 200 ppm at most 12 ms.
+DRIFT = 2e-4
 
 
 class ArrivalClock:
@@ -57,8 +41,7 @@ class ArrivalClock:
     Each delta was measured on the MIDI thread as the message came; the reader sees it later, by its poll and by
     however long another thread held the GIL. Their running sum is the arrivals on rtmidi's clock; its offset to ours
     is at most what any look saw (``now - sum``: nothing is seen before it arrives), so the least of those is kept. A
-    burst read after a held GIL keeps its spacing, and the poll's jitter is no tempo jitter. ``now`` is on rtmidi's
-    clock (see :func:`_looks`): the offset does not drift, and stays right through any silence."""
+    burst read after a held GIL keeps its spacing, and the poll's jitter is no tempo jitter."""
 
     def __init__(self) -> None:
         self._sum = 0.0
@@ -75,12 +58,6 @@ class ArrivalClock:
             self._offset = min(self._offset + DRIFT * (now - self._seen), bound)
         self._seen = now
         return self._sum + self._offset
-
-    def place(self, earliest: float, latest: float) -> None:
-        """The message last timed came between ``earliest`` and ``latest`` (rtmidi's clock): the reader's anchor, sent
-        then. Kept over the looks: a first look read during a held GIL said only when it was read."""
-        assert self._offset is not None
-        self._offset = min(max(self._offset, earliest - self._sum), latest - self._sum)
 
     def anchor_again(self) -> None:
         """Forget the offset: the next look sets it again. For after rtmidi dropped messages (its queue full): each
@@ -118,13 +95,10 @@ class PolledInput:
     next message comes."""
 
     def __init__(self, rt: Any, name: str, on_message: Callable[[Any], object] | None,
-                 on_error: Callable[[BaseException], None], jack: Anchor | None = None) -> None:
+                 on_error: Callable[[BaseException], None]) -> None:
         self.name = name
         self.closed = False
-        #: Set once the anchor came back (or none was sent: not JACK, or it failed)
-        self.anchored = threading.Event()
         self._rt: Any = rt
-        self._jack = jack
         self._on_message, self._on_error = on_message, on_error
         self._lock = threading.Lock()  # rt is deleted by a close while the reader may be reading it
         self._stop = threading.Event()
@@ -150,46 +124,26 @@ class PolledInput:
 
     def _read(self) -> None:
         clock = ArrivalClock()
-        look = _looks(self._jack.clock if self._jack else None)
-        sent = self._jack.send() if self._jack else None  # (earliest, latest) on JACK's clock
-        if sent is None:
-            self.anchored.set()
         run = 0  # messages taken since the queue was last seen empty
-        last = float("-inf")
         while not self._stop.is_set():
             taken = self._take()
             if taken is None:
                 if run >= QUEUE_SIZE - 1:  # the queue may have been full (rtmidi said so on stderr): a gap in the sum
                     clock.anchor_again()
                 run = 0
-                if sent is not None and self._jack is not None and self._jack.expired():
-                    sent = None
-                    self.anchored.set()
-                    self._jack.close()
                 time.sleep(POLL_SECONDS)
                 continue
-            now, ours = look()
+            now = time.perf_counter()
             run += 1
             data, delta = taken
             # Every message taken is timed, those dropped below too: rtmidi's delta counts from the message before,
             # whatever it was, and a message left out of the sum took its time from every arrival after it (active
             # sensing every 300 ms had a 150 BPM master read as 155, then taken as stopped while it played).
-            # Never before the one before: rtmidi's order is the arrival order, and the map onto ours moves by JACK's
-            # microsecond at each look while messages of one cycle come a microsecond or less apart.
-            arrived = last = max(clock.arrival(delta, now) + ours, last)
-            if sent is not None and data == ANCHOR:
-                clock.place(sent[0], sent[1] + ANCHOR_SLACK)
-                sent = None
-                self.anchored.set()
-                if self._jack is not None:
-                    self._jack.close()
-                continue
+            arrived = clock.arrival(delta, now)
             message = _parsed(data)
             if message is not None:
                 object.__setattr__(message, "arrived", arrived)
                 self._hand_on(message)
-        if self._jack is not None:
-            self._jack.close()
 
     def _hand_on(self, message: Any) -> None:
         if self._on_message is None:
@@ -209,87 +163,6 @@ class PolledInput:
             print(f"MIDI input {self.name!r}: a message was not taken ({error!r}), and reporting it failed:",
                   file=sys.stderr)
             traceback.print_exc(file=sys.stderr)
-
-
-class Anchor:
-    """JACK's clock, and a JACK client of the reader's own that sends its input ``ANCHOR`` once, for rtmidi's first
-    delta (0, from nothing) to have a known place: with it, a message read late is placed as it came, the first too."""
-
-    def __init__(self, rtapi: int, client_name: str, port_name: str) -> None:
-        self.clock = _jack_clock()
-        self._rtapi, self._client, self._port = rtapi, client_name, port_name
-        self._out: Any = None
-        self._until = 0.0
-
-    def send(self) -> tuple[float, float] | None:
-        """Send the anchor: when (earliest, latest on JACK's clock), or None where it could not be sent."""
-        import rtmidi
-
-        try:
-            self._out = rtmidi.MidiOut(rtapi=self._rtapi, name=f"{self._client}-anchor")
-            # Ours, or ours with jack2's suffix (name-01) where the client name was taken
-            ours = re.compile(re.escape(self._client) + r"(-\d\d)?:" + re.escape(self._port))
-            index = next((i for i, port in enumerate(self._out.get_ports()) if ours.fullmatch(port)), None)
-            if index is None:
-                self.close()
-                return None
-            self._out.open_port(index, "anchor")  # rtmidi connects it to our input
-            earliest = self.clock()
-            self._out.send_message(ANCHOR)
-            latest = self.clock()
-        except Exception:  # rtmidi's errors: no anchor; the looks alone place the arrivals, as they did
-            self.close()
-            return None
-        self._until = time.monotonic() + ANCHOR_WAIT
-        return earliest, latest
-
-    def expired(self) -> bool:
-        return time.monotonic() > self._until
-
-    def close(self) -> None:
-        out, self._out = self._out, None
-        if out is not None:
-            out.close_port()
-            out.delete()
-
-
-def _jack_clock() -> Callable[[], float]:
-    """``jack_get_time()`` in seconds, of the libjack rtmidi loaded (python-rtmidi's wheel carries its own: another
-    copy's clock is unset until a client of its own opens). A PyDLL: the GIL is kept over the call, so no other
-    thread comes between it and a ``perf_counter()`` read beside it. OSError, IndexError where there is none."""
-    import rtmidi
-
-    home = os.path.dirname(os.path.dirname(os.path.abspath(rtmidi.__file__)))
-    with open("/proc/self/maps", encoding="utf-8") as maps:
-        paths = {line.split()[-1] for line in maps if re.match(r"libjack[-.]", line.rsplit("/", 1)[-1])}
-    lib = ctypes.PyDLL(sorted(paths, key=lambda path: not path.startswith(home))[0])
-    get = lib.jack_get_time
-    get.restype, get.argtypes = ctypes.c_uint64, []
-    return lambda: int(get()) * 1e-6
-
-
-#: A look's two reads of ours around one of rtmidi's clock: taken again if further apart (another thread came between).
-PAIR_SECONDS = 1e-4
-
-
-def _looks(clock: Callable[[], float] | None) -> Callable[[], tuple[float, float]]:
-    """A look: (now on rtmidi's clock, ours minus it). Without JACK's clock (ALSA), rtmidi's is the kernel's monotonic
-    one, ours."""
-    if clock is None:
-        return lambda: (time.perf_counter(), 0.0)
-
-    def look() -> tuple[float, float]:
-        best = (float("inf"), 0.0, 0.0)
-        for _ in range(3):
-            before = time.perf_counter()
-            now = clock()
-            after = time.perf_counter()
-            best = min(best, (after - before, now, (before + after) / 2.0 - now))
-            if best[0] < PAIR_SECONDS:
-                break
-        return best[1], best[2]
-
-    return look
 
 
 def _parsed(data: list[int]) -> ArrivedMessage | None:
@@ -323,10 +196,4 @@ def open_polled(api: str | None, name: str, client_name: str, on_message: Callab
     except BaseException:
         rt.delete()
         raise
-    jack = None
-    if rt.get_current_api() == rtmidi.API_UNIX_JACK:
-        try:
-            jack = Anchor(rtmidi.API_UNIX_JACK, client_name, name)
-        except (OSError, IndexError, AttributeError):  # no libjack found: the looks are on ours (drift unmeasured)
-            jack = None
-    return PolledInput(rt, name, on_message, on_error, jack)
+    return PolledInput(rt, name, on_message, on_error)

@@ -81,7 +81,7 @@ def test_a_continue_after_a_silence_goes_on_from_the_last_tick_heard() -> None:
     name = f"exs-lost-stop-{os.getpid()}"
     master = backend("UNIX_JACK").open_output(name, virtual=True, client_name=name)
     keeper = PortKeeper("input", port=name, client_name=f"{name}-in", api="UNIX_JACK", poll_seconds=0.05,
-                        on_message=lambda message: timeline.feed(message, arrival(message)))
+                        on_message=lambda message: timeline.feed(message, time.perf_counter()))
     keeper.start()
     try:
         assert keeper.wait_open(10.0), keeper._last_error
@@ -105,12 +105,6 @@ def test_a_continue_after_a_silence_goes_on_from_the_last_tick_heard() -> None:
     assert timeline._clock.beat0 == stopped_at / 24  # its first tick there, not the silence's ticks on
 
 
-def arrival(message: Any) -> float:
-    """When ``message`` came to its input, as the pattern node feeds it (when handed on where it is not known)."""
-    arrived = arrival_of(message)
-    return time.perf_counter() if arrived is None else arrived
-
-
 class JackMaster:
     """A master on a JACK MIDI port of its own, heard by ``timeline`` through a real input port, each message at its
     arrival (as the pattern node feeds it)."""
@@ -123,7 +117,8 @@ class JackMaster:
         self.keeper.start()
 
     def _feed(self, message: Any) -> None:
-        self.timeline.feed(message, arrival(message))
+        arrived = arrival_of(message)
+        self.timeline.feed(message, time.perf_counter() if arrived is None else arrived)
 
     def ticks(self, count: int, bpm: float = 240.0) -> None:
         """Send ``count`` clock ticks at ``bpm``; return once the last is fed."""

@@ -7,11 +7,9 @@ from __future__ import annotations
 import ctypes
 import os
 import pickle
-import re
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ import mido
 import pytest
 
 from exsampling_patch.midi_ports import backend
-from exsampling_patch.midi_reader import ANCHOR_SLACK, DRIFT, ArrivalClock, ArrivedMessage, arrival_of, open_polled
+from exsampling_patch.midi_reader import DRIFT, ArrivalClock, ArrivedMessage, arrival_of, open_polled
 from tests.outputs.jack_clock import JackClock
 from tests.outputs.test_midi_in_jack_listing import hold_the_gil
 from tests.waiting import wait_for
@@ -34,7 +32,7 @@ def test_a_burst_read_late_keeps_the_spacing_it_came_with() -> None:
     clock = ArrivalClock()
     assert clock.arrival(0.0, 10.0) == 10.0  # the first, read at once
     burst = [clock.arrival(0.02, 10.2) for _ in range(10)]
-    assert burst == pytest.approx([10.0 + 0.02 * n for n in range(1, 11)], abs=DRIFT * 0.2 + 1e-9)  # drift allowed for
+    assert burst == pytest.approx([10.0 + 0.02 * n for n in range(1, 11)], abs=DRIFT * 0.25)  # drift allowed for
 
 
 def test_a_look_sooner_than_any_before_moves_the_arrivals_earlier() -> None:
@@ -43,28 +41,19 @@ def test_a_look_sooner_than_any_before_moves_the_arrivals_earlier() -> None:
     clock = ArrivalClock()
     assert clock.arrival(0.0, 5.1) == 5.1
     assert clock.arrival(0.05, 5.05 + 0.001) == pytest.approx(5.051)  # read 1 ms after it came
-    assert clock.arrival(0.05, 5.2) == pytest.approx(5.101, abs=DRIFT * 0.15 + 1e-9)  # read late, placed where it came
+    assert clock.arrival(0.05, 5.2) == pytest.approx(5.101, abs=DRIFT * 0.15)  # read late, placed where it came
 
 
-def test_a_message_read_late_after_a_minutes_silence_is_placed_as_it_came() -> None:
-    """The offset could rise 1000 ppm a second (a drift assumed between JACK's clock and ours): the first note after
-    a minute's silence, read during a held GIL (0.2 s), was stamped 60 ms late. Looks are on rtmidi's clock now, the
-    offset does not drift, and the allowance is what float sums need."""
+def test_an_arrival_is_never_after_it_was_read_and_follows_a_clock_running_apart() -> None:
+    """rtmidi's clock (JACK's: CLOCK_MONOTONIC_RAW) may run slower than ours: the offset rises, by DRIFT a second at
+    most, never past what a look saw."""
     clock = ArrivalClock()
-    assert clock.arrival(0.0, 0.0) == 0.0
-    assert clock.arrival(1.0, 1.0) == 1.0
-    assert clock.arrival(60.0, 61.2) == pytest.approx(61.0, abs=1e-3)  # 60 ms late before
-
-
-def test_an_anchor_places_the_first_message_read_late() -> None:
-    """rtmidi's first delta is 0, from nothing: read 0.3 s late (the GIL held), the first look said only when it was
-    read. The anchor, sent between 10.0 and 10.001 and back within ANCHOR_SLACK, places it; a later look sooner still
-    moves it."""
-    clock = ArrivalClock()
-    assert clock.arrival(0.0, 10.3) == 10.3
-    clock.place(10.0, 10.001 + ANCHOR_SLACK)
-    assert clock.arrival(0.5, 10.8) == pytest.approx(10.5 + 0.001 + ANCHOR_SLACK)
-    assert clock.arrival(0.5, 11.003) == pytest.approx(11.003)  # read 2 ms after the anchor's send + 1 s
+    clock.arrival(0.0, 0.0)
+    now = 0.0
+    for _ in range(100):  # one a second, rtmidi's clock 100 ppm slow, each read at once
+        now += 1.0
+        assert clock.arrival(1.0 - 1e-4, now) <= now
+    assert clock.arrival(1.0 - 1e-4, now + 1.0) == pytest.approx(now + 1.0, abs=DRIFT)
 
 
 def test_an_arrived_message_is_the_message_and_keeps_its_time_through_pickling() -> None:
@@ -82,7 +71,7 @@ def test_after_messages_dropped_by_a_full_queue_the_next_look_anchors_the_arriva
     the gap (here 5 s) for good: without a new anchor, the arrivals stayed 5 s early, rising back 1 ms a second."""
     clock = ArrivalClock()
     assert clock.arrival(0.0, 100.0) == 100.0
-    assert clock.arrival(0.01, 105.5) == pytest.approx(100.01, abs=DRIFT * 5.5 + 1e-9)  # 5 s dropped before it
+    assert clock.arrival(0.01, 105.5) == pytest.approx(100.01, abs=DRIFT * 5.5)  # 5 s of messages dropped before it
     clock.anchor_again()
     assert clock.arrival(0.01, 105.52) == 105.52  # the reader caught up: this one it read at once
     assert clock.arrival(0.01, 105.531) == pytest.approx(105.53)
@@ -254,51 +243,10 @@ def test_arrivals_after_rtmidis_queue_overflowed_are_when_the_messages_came(monk
     assert tick is not None and -0.005 < tick - last < 0.5, (tick, last)
 
 
-#: A keyboard that sends a note the moment it reads a line, then when it sent it (perf_counter, this host's clock).
-KEYBOARD_AT_ONCE = """
-import sys, time
-import mido
-mido.set_backend("mido.backends.rtmidi/UNIX_JACK")
-port = mido.open_output(sys.argv[1], virtual=True, client_name=sys.argv[1])
-print("up", flush=True)
-sys.stdin.readline()
-sent = time.perf_counter()
-port.send(mido.Message("note_on", note=60, velocity=100))
-print(sent, flush=True)
-sys.stdin.readline()
-"""
-
-
-@pytest.mark.jack
-def test_the_first_note_read_while_the_gil_is_held_is_stamped_when_it_came() -> None:
-    """rtmidi's first delta is 0, from nothing: the first note on a port, read after another thread held the GIL,
-    was stamped when read (0.3 s late). The anchor the reader sends its own port as it opens places it: within a
-    JACK period of its send (and a wake-up's margin)."""
-    name, client = f"exs-first-{os.getpid()}", f"exs-first-in-{os.getpid()}"
-    keyboard = subprocess.Popen([sys.executable, "-c", KEYBOARD_AT_ONCE, name], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, text=True)
-    heard: list[tuple[float | None, float]] = []
-    port = open_polled("UNIX_JACK", "in", client,
-                       lambda message: heard.append((arrival_of(message), time.perf_counter())), print)
-    link = linker(f"{client}-linker")
-    try:
-        assert keyboard.stdout is not None and keyboard.stdin is not None
-        assert keyboard.stdout.readline().strip() == "up"
-        assert link.lib.jack_connect(link.client, f"{name}:{name}".encode(), f"{client}:in".encode()) == 0
-        assert wait_for(port.anchored.is_set)
-        keyboard.stdin.write("go\n")
-        keyboard.stdin.flush()
-        re.match(r"(a+)+b", "a" * 23)  # the GIL held here, in C, 0.3-0.6 s: the keyboard sends meanwhile
-        sent = float(keyboard.stdout.readline())
-        assert wait_for(lambda: heard), heard
-        keyboard.stdin.write("end\n")
-        keyboard.stdin.flush()
-    finally:
-        port.close()
-        link.close()
-        keyboard.kill()
-        keyboard.wait()
-    (stamp, handed), = heard
-    period = link.period / link.rate
-    assert handed - sent > 0.1, (handed, sent)  # read late: else the test proves nothing
-    assert stamp is not None and -0.001 < stamp - sent < period + 0.01, (stamp - sent, period)
+def test_a_message_read_late_after_a_minutes_silence_is_stamped_near_its_arrival() -> None:
+    """The allowance for the clocks' drift lets the offset rise during a silence: at 1000 ppm a note read 100 ms late
+    (the GIL held elsewhere) after a minute without MIDI was stamped 60 ms late; now within 12 ms."""
+    clock = ArrivalClock()
+    assert clock.arrival(0.0, 10.0) == pytest.approx(10.0)
+    late = clock.arrival(60.0, 70.1)  # came at 70.0, read 0.1 s later
+    assert 70.0 <= late <= 70.0 + 0.0125
