@@ -197,7 +197,8 @@ def test_the_suites_options_end_a_run_whose_worker_crashes_naming_its_test(tmp_p
     """CI at 9cb9663: a worker died of a segfault in a native thread, xdist replaced it, and under --dist loadfile
     the run then waited with every worker idle until it was killed."""
     line = next(line for line in (REPO / "scripts" / "test.sh").read_text().splitlines() if " -m pytest " in line)
-    options = line.split(" -m pytest ", 1)[1].replace('"${TEST_WORKERS:-2}"', "2").replace('"$@"', "").split()
+    # what comes after its "$@" (a line's continuation, the pipe to the log) is the shell's, not pytest's
+    options = line.split(" -m pytest ", 1)[1].split('"$@"')[0].replace('"${TEST_WORKERS:-2}"', "2").split()
     for n in range(4):  # more files than workers: the crashed worker's others wait for a replacement
         (tmp_path / f"test_{n}.py").write_text(
             "import os, signal\n\ndef test_a():\n    pass\n\n\ndef test_b():\n"
