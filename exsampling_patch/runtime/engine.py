@@ -287,9 +287,11 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
     def stop(self, timeout: float = 5.0) -> bool:
         """Stop sources, let queued messages finish, stop the other nodes and the workers.
 
-        Bounded by ``timeout`` seconds (plus each node's own stop); returns True where no handler, nor a worker telling
-        a take's end (to its source's take_ended, to observers), was left running then, False where :attr:`unfinished`
-        names those that were (see :func:`~exsampling_patch.runtime.stopping.stop_workers`). A swap
+        Bounded by ``timeout`` seconds (plus each node's own stop); returns True where every message was handled in
+        time and no handler, nor a worker telling a take's end (to its source's take_ended, to observers), was left
+        running then. False otherwise: :attr:`unfinished` names the handlers and workers left (see
+        :func:`~exsampling_patch.runtime.stopping.stop_workers`); it is empty where only takes held at stopped nodes
+        were left (they are redone at the next start). A swap
         (start() or update() on another thread) ends at its next step; the node whose constructor, prepare() or
         start() it has in hand is stopped as that returns, by the swap (:mod:`~exsampling_patch.runtime.stopping`).
         One that comes while start() compiles or waits for the last run's acts ends that start(): it raises
@@ -304,7 +306,9 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         sources = set(plan.sources()) if plan else set()
         self._stop_nodes([n for n in order if n in sources])
         deadline = time.monotonic() + timeout  # after the sources' stops (the web recorder's): on top, as the others'
-        self._wait_for(self._settled, max(0.0, deadline - time.monotonic()))  # what is left then is named below
+        # Not settled: a take still in flight (held at a node) does not end; it is redone at the next start, and
+        # the stop is not clean even where no handler is left running at the deadline (930ea4f8 said clean)
+        settled = self._wait_for(self._settled, max(0.0, deadline - time.monotonic()))
         # What is still queued or being handled now meets stopped nodes: a take in flight does not end (its source
         # does not write it down as done, it is passed on again at the next start), and a handler failing on its
         # stopped node is no error of the show (the classifier's "process is stopped", once for each take queued).
@@ -325,7 +329,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self._states.clear()
         self._halt_ended()
         self._switch.put_back()
-        return not self.unfinished  # one snapshot: "not clean" always names what was left (see stop_workers)
+        return settled and not self.unfinished  # unfinished: one snapshot of what was left (see stop_workers)
 
     # -- workers -----------------------------------------------------------------------------------------------
 

@@ -65,8 +65,9 @@ def test_several_handlers_still_running_read_as_one_list() -> None:
 
 def test_a_handler_ending_as_the_stop_gives_up_on_its_worker_leaves_a_stop_that_says_so_consistently() -> None:
     """The handler returns right after stop()'s join of its worker gave up, before the list of what was left was
-    built: stop() said not clean ("some work did not finish in time") and named no handler. Now both come from one
-    look at the workers: clean and nothing named, or not clean and the handler named."""
+    built. The handler list comes from one look at the workers at the deadline, so it names no handler that had
+    returned; the stop is still not clean, for the take it held did not end in time (it met a stopping run and is
+    redone at the next start: tests/outputs/test_redone_takes.py)."""
     registry = Registry.default(entry_points=False)
     for node_type in (Source, Busy):
         registry.register(node_type, "test")
@@ -100,8 +101,9 @@ def test_a_handler_ending_as_the_stop_gives_up_on_its_worker_leaves_a_stop_that_
     finally:
         busy.release.set()  # type: ignore[attr-defined]
     assert fired == [True]  # the handler ended in that window
-    # Its worker, past its handler, tells no take's end (the take meets a stopping run): nothing left, both say so
-    assert clean is True and engine.unfinished == [], (clean, engine.unfinished)
+    # Its worker, past its handler, tells no take's end (the take meets a stopping run): no handler is named, and the
+    # stop is not clean all the same, its messages not all handled within the time
+    assert clean is False and engine.unfinished == [], (clean, engine.unfinished)
 
 
 class EndsSlowly(Node):
