@@ -38,7 +38,8 @@ def library_noise_to(path: Path, command: str = "run") -> TextIO:
 class TerminalOrLog(io.RawIOBase):
     """The terminal's descriptor ``fd`` for the console, until the terminal is gone (closed, or the ssh session
     dropped: writes fail with EIO): from then on what the console says is appended to ``log``. A write that
-    fails must not end the show, nor the stop that the hang-up (SIGHUP) begins."""
+    fails must not end the show, nor the stop that the hang-up (SIGHUP) begins. A terminal full for now (EAGAIN) is
+    not gone: that line goes to the log alone."""
 
     def __init__(self, fd: int, log: Path) -> None:
         super().__init__()
@@ -61,6 +62,11 @@ class TerminalOrLog(io.RawIOBase):
         if self._fd is not None:
             try:
                 return os.write(self._fd, data)
+            except BlockingIOError:
+                # EAGAIN: a non-blocking descriptor (its flag shared with whoever set it) momentarily full. Taken for
+                # the terminal gone, every later line went to the log though the reader drained it a moment later:
+                # this line goes there, the next one tries the terminal again.
+                data = b"(not on the console, for now full) " + bytes(data)
             except OSError as error:
                 gone, self._fd = self._fd, None
                 with contextlib.suppress(OSError):
