@@ -31,17 +31,19 @@ class ConsoleLines:
         self._told = False  # the notice is said once per console (under _lock)
         self._lock = threading.Lock()  # only the notice's flag: the lines themselves are not held up here
 
-    def say(self, text: str) -> bool:
-        """Print ``text`` and a newline, flushed; whether the console took it. A line it did not take is logged."""
+    def say(self, text: str, logged: bool = True) -> bool:
+        """Print ``text`` and a newline, flushed; whether the console took it. A line it did not take is logged, unless
+        not ``logged`` (a drawing, the QR code: its caller logs what stands for it)."""
         try:
             print(text, file=self.stream or sys.stderr, flush=True)
             return True
         except (OSError, ValueError) as error:  # ValueError: a closed stream, and UnicodeEncodeError among them
             self.why = why = f"{type(error).__name__}: {error}"
-        self._lost(text, why)
+        self._lost(text if logged else "", why)
         return False
 
     def _lost(self, text: str, why: str) -> None:
+        """The notice, once; ``text`` (unless empty) in the log."""
         with self._lock:
             first, self._told = not self._told, True
         if first:
@@ -51,4 +53,5 @@ class ConsoleLines:
                 print(notice, file=self.stream or sys.stderr, flush=True)
             except (OSError, ValueError):
                 log.warning("%s", notice)
-        log.warning("not on the console: %s", text)
+        if text:
+            log.warning("not on the console: %s", text)

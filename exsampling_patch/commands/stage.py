@@ -128,10 +128,10 @@ class StageConsole:
         cannot take is in the log (:class:`.ConsoleLines`)."""
         self._said(text)
 
-    def _said(self, text: str) -> bool:
-        """:meth:`say`, and whether the console took it."""
+    def _said(self, text: str, logged: bool = True) -> bool:
+        """:meth:`say`, and whether the console took it (``logged``: see :meth:`.ConsoleLines.say`)."""
         with self._lock:
-            return self.lines.say(text)
+            return self.lines.say(text, logged)
 
     def __call__(self, event: Event) -> None:
         if self.mode == "json" and not isinstance(event, NodeStillInError):  # the JSON lines stay as they were
@@ -374,7 +374,7 @@ class StageConsole:
         The web recorder's own print does the same (nodes/web_recorder)."""
         why = unprintable(text, self.err)
         if not why:
-            if self._said(text):
+            if self._said(text, logged=False):  # refused: the log gets the address and the warning, not the drawing
                 return
             why = self.lines.why  # a closed or full console: the address is what a phone needs
         warning = f"warning from node '{node_id}': the QR code could not be printed ({why}): phones open {url}"

@@ -5,6 +5,7 @@ it, and the run goes on, as the web recorder's own print does. A console that ra
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import re
@@ -40,15 +41,26 @@ def test_an_ascii_terminal_gets_the_address_in_plain_text_and_a_warning(tmp_path
     assert "stopped after" in said, said  # the run went on to its end
 
 
-def test_a_closed_console_is_a_warning_in_the_log_not_an_error_of_the_observer(
-        caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("console", ["closed", "full"])
+def test_a_closed_or_full_console_is_a_warning_in_the_log_not_an_error_of_the_observer(
+        caplog: pytest.LogCaptureFixture, console: str) -> None:
+    """The log has the address and the warning, not the drawing: the whole QR code went there as "not on the
+    console", a screenful no phone can scan in a log."""
     patch = Patch()
     patch.add_node(NodeSpec("phones", "web_recorder"))
-    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
-    err.close()
-    console = StageConsole(patch, err=err)
+    if console == "closed":
+        err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+        err.close()
+    else:  # every write: ENOSPC
+        err = open("/dev/full", "w", encoding="utf-8")  # noqa: SIM115 (closed below)
     url = "http://192.0.2.1:8080/?token=abc"
-    with caplog.at_level(logging.WARNING):
-        console(NodeStatus("phones", {"url": url, "qr": ["#  #", " ## "]}))  # raised out of the observer before
-    assert any(url in record.getMessage() and "QR code could not be printed" in record.getMessage()
-               for record in caplog.records), caplog.text
+    try:
+        with caplog.at_level(logging.WARNING):
+            StageConsole(patch, err=err)(NodeStatus("phones", {"url": url, "qr": ["#  #", " ## "]}))  # raised before
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            err.close()
+    logged = [record.getMessage() for record in caplog.records]
+    assert any(url in message and "QR code could not be printed" in message for message in logged), logged
+    assert not any(mark in message for message in logged for mark in "\u2580\u2584\u2588"), logged  # no drawing
+    assert sum(message.startswith("not on the console: ") for message in logged) == 1, logged  # address, warning
