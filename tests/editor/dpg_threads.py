@@ -7,16 +7,28 @@ hung test's (pytest-xdist names this test as the one its worker crashed in)."""
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import os
 import sys
 import threading
+import time
 
 #: The longest a test waits for such a thread: a guard against a hang, not a time the test expects. Below pytest's
 #: own timeout (300 s), whose exception would unwind the test and destroy the context under the thread.
 HANG_GUARD_SECONDS = 120.0
 #: The exit status of a process ended by :func:`joined_or_ended` (EX_SOFTWARE).
 HUNG_EXIT = 70
+#: The least a thread's join is given out of a guard that other waits used up first: with none left (a frame loop
+#: that ran to the guard's end on a loaded machine) the join was 0 s and the process ended though the thread was
+#: about to. A guard still: the loop's guard and this one stay below pytest's timeout together.
+JOIN_AT_LEAST_SECONDS = 30.0
+
+
+def guard_left(deadline: float) -> float:
+    """Seconds for a join out of a guard ending at ``deadline`` (time.monotonic()), never below
+    :data:`JOIN_AT_LEAST_SECONDS`."""
+    return max(deadline - time.monotonic(), JOIN_AT_LEAST_SECONDS)
 
 
 def joined_or_ended(thread: threading.Thread, what: str, seconds: float = HANG_GUARD_SECONDS) -> None:
@@ -24,9 +36,15 @@ def joined_or_ended(thread: threading.Thread, what: str, seconds: float = HANG_G
     thread.join(max(seconds, 0.0))
     if not thread.is_alive():
         return
-    sys.stdout.flush()
-    sys.stderr.write(f"\n{what} ({thread.name}) still runs after {seconds:g} s: ending the process before its "
-                     f"Dear PyGui context is destroyed under it (dearpygui segfaults on a call without one)\n")
-    sys.stderr.flush()
-    faulthandler.dump_traceback(all_threads=True)
-    os._exit(HUNG_EXIT)
+    try:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.write(f"\n{what} ({thread.name}) still runs after {seconds:g} s: ending the process before its "
+                             f"Dear PyGui context is destroyed under it (dearpygui segfaults on a call without one)\n")
+            sys.stderr.flush()
+        # Straight to descriptor 2: sys.stderr may have no descriptor (pytest --capture=sys), and dump_traceback's
+        # UnsupportedOperation then skipped the exit, the test unwinding into the context's destruction.
+        with contextlib.suppress(Exception):
+            faulthandler.dump_traceback(file=2, all_threads=True)
+    finally:
+        os._exit(HUNG_EXIT)
