@@ -228,8 +228,12 @@ def take_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) 
 def head_features(model: YamNet, y: np.ndarray, sample_rate: int, scale: float) -> np.ndarray:
     """YAMNet's part of a head's input, ``[aiSFX pooled | scale * YAMNet]``: :func:`take_features` times the head's
     ``scale``. The one computation the classifier makes of a take's analysed span and ``exsampling train`` of each
-    training take's (:mod:`.take_yamnet`), so that a head is fitted on what it reads."""
-    return take_features(model, y, sample_rate) * np.float32(scale)
+    training take's (:mod:`.take_yamnet`), so that a head is fitted on what it reads. Less the take's constant (DC)
+    offset, as the aiSFX front end takes it away (:func:`.features.remove_offset`): YAMNet pads a take with silence,
+    and an offset's step into that silence is a click across the spectrum (a tenth of the peak moved a prediction's
+    probability 0.022). The recipe's cached features (:mod:`.yamnet_features`) are of clips whose offset is nil."""
+    centred = np.subtract(y, np.mean(y, axis=0, dtype=np.float64), dtype=np.float32) if y.size else y
+    return take_features(model, centred, sample_rate) * np.float32(scale)
 
 
 def reference_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:

@@ -49,12 +49,12 @@ def test_a_gate_with_the_calibrated_threshold_summing_other_rows_is_warned_of_at
     assert problems == []
     assert [(w.line, w.message, w.hint) for w in warnings] == [(
         line_of(path, "threshold:"),
-        "node 'gate': its threshold, 0.45, is the one the model of 'classifier' was calibrated with (0.454, slots "
-        "summed by the shipped table), but its table sends 2 of the model's labels elsewhere: tambourine_shaker: HH "
+        "node 'gate': its threshold, 0.47, is the one the model of 'classifier' was calibrated with (0.472, slots "
+        "summed by the table in the model file), but its table sends 2 of the model's labels elsewhere: tambourine_shaker: HH "
         "here, Snare when calibrated; woodblock_rim: HH here, Snare when calibrated",
         "the slots it sums are not the calibrated ones, so how many takes pass, and how many of those land right, are "
         "not the model card's: try takes of the piece with `.venv/bin/exsampling classify --patch` and set the "
-        "threshold that suits them (one other than 0.45 is taken as yours)")]
+        "threshold that suits them (one other than 0.47 is taken as yours)")]
 
     # A threshold of the composer's own, a gate judging the best label (no table summed), rows that restate the
     # shipped ones or name labels the model never gives: nothing the calibration did not see.
@@ -81,8 +81,8 @@ def test_a_model_file_that_carries_its_calibration_table_is_judged_by_it(tmp_pat
     assert check_file_with_warnings(shipped_with(tmp_path, {}, model="hats.pt"))[2] == []
     shipped_rows = shipped_with(tmp_path, {"table": {}}, model="hats.pt")  # (and unlike its map's: warned of too)
     (warning,) = [w for w in check_file_with_warnings(shipped_rows)[2] if "calibrated" in w.message]
-    assert warning.message.startswith("node 'gate': its threshold, 0.45, is the one the model of 'classifier' was "
-                                      "calibrated with (0.454, slots summed by the table in the model file), but its "
+    assert warning.message.startswith("node 'gate': its threshold, 0.47, is the one the model of 'classifier' was "
+                                      "calibrated with (0.472, slots summed by the table in the model file), but its "
                                       "table sends 2 of the model's labels elsewhere: tambourine_shaker: Snare here, "
                                       "HH when calibrated;")
 
@@ -100,12 +100,12 @@ def test_classify_patch_says_so_too(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     notes = [line for line in done.stderr.splitlines() if line.startswith("note: ")]
     assert notes == [f"note: {tmp_path / 'show.yaml'}:{line_of(tmp_path / 'show.yaml', 'threshold:')}: node 'gate': "
-                     "its threshold, 0.45, is the one the model of 'classifier' was calibrated with (0.454, slots "
-                     "summed by the shipped table), but its table sends 2 of the model's labels elsewhere: "
+                     "its threshold, 0.47, is the one the model of 'classifier' was calibrated with (0.472, slots "
+                     "summed by the table in the model file), but its table sends 2 of the model's labels elsewhere: "
                      "tambourine_shaker: HH here, Snare when calibrated; woodblock_rim: HH here, Snare when calibrated "
                      "(the slots it sums are not the calibrated ones, so how many takes pass, and how many of those "
                      "land right, are not the model card's: try takes of the piece with `.venv/bin/exsampling "
-                     "classify --patch` and set the threshold that suits them (one other than 0.45 is taken as "
+                     "classify --patch` and set the threshold that suits them (one other than 0.47 is taken as "
                      "yours))"]
     assert done.stdout.startswith(f"{take}: ")
     assert "note: " not in exsampling_here("classify", "--patch", str(REPO / "patches" / "exsampling.yaml"),

@@ -40,7 +40,7 @@ def default_patch_params(node_id: str) -> dict[str, Any]:
 
 
 def test_a_gate_given_the_maps_rows_passes_the_take_the_map_is_sure_of() -> None:
-    shipped = ConfidenceGate("gate", default_patch_params("gate"))  # threshold 0.45, judge: slot
+    shipped = ConfidenceGate("gate", default_patch_params("gate"))  # threshold 0.47, judge: slot
     shipped.start()
     edited = ConfidenceGate("gate", {**default_patch_params("gate"), "table": HATS})
     edited.start()
@@ -89,7 +89,7 @@ def test_the_default_patchs_gate_judges_by_the_shipped_table_as_calibrated() -> 
         gate.context.emitted.clear()
         gate.handle("prediction", prediction(*scores))
         # The calibration's rule (models/calibration.py reads the threshold off held-out takes with it).
-        passed = gate_confidence(scores, DEFAULT_SLOT_TABLE, "slot")[1] >= 0.45
+        passed = gate_confidence(scores, DEFAULT_SLOT_TABLE, "slot")[1] >= default_patch_params("gate")["threshold"]
         assert [port for port, _ in gate.context.emitted] == (["passed"] if passed else ["rejected"])
         outcomes.add((passed, gate_confidence(scores, DEFAULT_SLOT_TABLE, "slot")[1] > scores[0][1]))
     assert outcomes == {(True, True), (True, False), (False, True), (False, False)}  # summed slots, both ways
