@@ -64,6 +64,10 @@ class HangWatch:
 
     def _found_hung(self, state: Worker, node: Node, port: str, seconds: float, limit: float,
                     key: str | None) -> None:
+        # Where it is, read first: the mark lets an edit waiting on it go on (stopping the node may end the handler),
+        # and a new worker started in its place may take the thread id of one that ended meanwhile; read after
+        # them, the place was told as "", or as the new worker's.
+        where = running_at(state.thread_id, node)
         with state.lock:
             state.hung = True
             left, state.pending = state.pending, []
@@ -74,8 +78,7 @@ class HangWatch:
         self._add_worker()  # the others go on with as many workers as before
         self.hung[node.node_id] = seconds
         self._record_error(node.node_id, f"hung: its handler on '{port}' has run {seconds:.1f} s, past its limit "
-                           f"of {limit:g} s (hang_after); the rest of the patch goes on", port=port,
-                           where=running_at(state.thread_id, node))
+                           f"of {limit:g} s (hang_after); the rest of the patch goes on", port=port, where=where)
         self.events.publish(NodeHung(node.node_id, port=port, seconds=seconds, limit=limit, take_id=key or ""))
 
     def _back_from_hang(self, node: Node, port: str, state: Worker, seconds: float, limit: float) -> None:
