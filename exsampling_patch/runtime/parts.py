@@ -190,7 +190,15 @@ def _frames_of(thread_id: int) -> traceback.StackSummary:
     handler's frames so just as the edit that its hang let go on stopped the node, and the handler returned and its
     worker ended under the walk: CPython 3.11.7 died of SIGSEGV in ``walk_stack`` (the sampler's rate-wait test, under
     load: once in 26 edits with two busy loops; a pytest-xdist worker lost in CI). faulthandler's own limits (100
-    threads, 100 frames each, names cut at 500 characters) leave some places untold: never a crash."""
+    threads, 100 frames each) leave some places untold: never a crash.
+
+    Its cost: the dump covers every thread, the GIL held throughout (the other threads wait; not the audio callbacks,
+    in processes of their own: the sampler's, the microphone's). Best of 10 on the 2-core CI host, CPython 3.11:
+    3.5 ms with 10 threads 40 frames deep, 21 ms with 60, against 0.13 to 0.17 ms for the old walk of one thread. No
+    cheap bound: faulthandler has no dump of one thread, and the time is its writes, a few per frame (to /dev/null or
+    a memfd no faster than to this file). So it is read only where something is told as stuck, never on a message's
+    way: once for each handler found hung, for what is left at a stop, for a start told slow, and while a node's
+    stop() runs (``Engine.stopping_call``, which ``exsampling run`` reads every 50 ms then)."""
     try:
         with tempfile.TemporaryFile() as dump:
             faulthandler.dump_traceback(dump, all_threads=True)
@@ -209,20 +217,50 @@ def _frames_of(thread_id: int) -> traceback.StackSummary:
 
 
 def _deepest(frames: traceback.StackSummary, node: Node | type[Node]) -> str:
-    """The deepest of ``frames`` in the code of ``node``'s type (not built-in), as ``FILE:LINE in FUNCTION``."""
+    """The deepest of ``frames`` in the code of ``node``'s type (not built-in), as ``FILE:LINE in FUNCTION``.
+
+    Frames from faulthandler's dump (:func:`_frames_of`) name files as it writes them, escaped to ASCII: each file is
+    looked for in that form too, and told as it is (a plugin in ``plugins_\\xe9`` was never found: its place "")."""
     node_type = node if isinstance(node, type) else getattr(node, "built_type", type(node))
-    files = set()
+    files: dict[str, str] = {}
     for klass in node_type.__mro__:
         if klass.__module__.startswith("exsampling_patch.") or klass.__module__ == "builtins":
             continue
         try:
-            files.add(inspect.getsourcefile(klass))
+            file = inspect.getsourcefile(klass)
         except TypeError:
             continue
+        if file is not None:
+            files[file] = files[_as_dumped(file)] = file
     for frame in reversed(frames):
         if frame.filename in files:
-            return f"{frame.filename}:{frame.lineno} in {frame.name}"
+            return f"{files[frame.filename]}:{frame.lineno} in {_undumped(frame.name)}"
     return ""
+
+
+#: faulthandler's cut of a name (``MAX_STRING_LENGTH`` in CPython's Python/traceback.c), "..." written after it.
+_DUMPED_LENGTH = 500
+
+
+def _as_dumped(text: str) -> str:
+    """``text`` as faulthandler writes it (``_Py_DumpASCII``): printable ASCII as it is, any other character as
+    ``\\xNN``, ``\\uNNNN`` or ``\\UNNNNNNNN``, cut at 500 characters."""
+    escaped = "".join(char if " " <= char <= "~" else _escape(ord(char)) for char in text[:_DUMPED_LENGTH])
+    return escaped + "..." if len(text) > _DUMPED_LENGTH else escaped
+
+
+def _escape(code: int) -> str:
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _undumped(name: str) -> str:
+    """A function's name from the dump as it is: a name holds no backslash of its own, so each is an escape."""
+    try:
+        return name.encode("ascii").decode("unicode_escape")
+    except (UnicodeError, ValueError):  # not one faulthandler wrote: told as read
+        return name
 
 
 class SwitchInterval:

@@ -6,11 +6,15 @@ under the walk killed the process (SIGSEGV in ``walk_stack``, CPython 3.11.7), a
 from __future__ import annotations
 
 import inspect
+import textwrap
 import threading
+from pathlib import Path
 from typing import Any
 
 from exsampling_patch.node import Input, Node
+from exsampling_patch.node_files import import_file
 from exsampling_patch.ports import ANY
+from exsampling_patch.registry import Registry
 from exsampling_patch.runtime.parts import running_at
 from tests.waiting import wait_for
 
@@ -54,3 +58,43 @@ def test_the_line_a_live_thread_runs_is_named_and_a_thread_gone_names_nothing() 
         release.set()
         thread.join(10)
     assert running_at(thread.ident, Waits) == ""  # ended: no thread of that id is dumped
+
+
+PLUGIN = textwrap.dedent("""\
+    from typing import Any
+
+    from exsampling_patch import ANY, Input, Node
+
+
+    class Wartet(Node):
+        type_name = "t_wartet_non_ascii"
+        inlet = Input(ANY)
+
+        def on_inlet(self, release: Any) -> None:
+            self.wärtet(release)
+
+        def wärtet(self, release: Any) -> None:
+            release.wait(10)  # the line running_at names
+    """)
+
+
+def test_a_plugin_in_a_folder_of_a_non_ascii_name_is_named_as_it_is(tmp_path: Path) -> None:
+    # faulthandler writes names escaped to ASCII ("plugins_\\xe9"): the plugin's file never matched, its place "".
+    file = tmp_path / "plugins_é" / "wartet_ünicode.py"
+    file.parent.mkdir()
+    file.write_text(PLUGIN, encoding="utf-8")
+    registry = Registry.default(entry_points=False)
+    registry.register_module(import_file(file), str(file))
+    node_type = registry.get("t_wartet_non_ascii")
+    release = threading.Event()
+    node: Any = node_type.__new__(node_type)
+    thread = threading.Thread(target=node.on_inlet, args=(release,), daemon=True)
+    thread.start()
+    try:
+        assert thread.ident is not None
+        ident = thread.ident
+        where = f"{file}:{PLUGIN.splitlines().index('        release.wait(10)  # the line running_at names') + 1}"
+        assert wait_for(lambda: running_at(ident, node_type) == f"{where} in wärtet"), running_at(ident, node_type)
+    finally:
+        release.set()
+        thread.join(10)
