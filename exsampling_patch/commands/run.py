@@ -392,14 +392,16 @@ def model_place(patch_file: str, patch: Patch, node_id: str, why: str) -> str:
 def watch_stop(engine: Engine, type_of: Callable[[str], str], first_notice: float, console: StageConsole) -> None:
     """Name a node whose stop() has not returned, as :class:`StartWatch` names a start (a plugin joining a thread
     that never ends): the terminal stayed silent after "running" for as long as it hung. Ends with the stop."""
+    # Where the node's code is (a dump of every thread's frames, the GIL held) is read only for a notice told, not
+    # at each look: read every 50 ms, it held the GIL up to ~20 ms of each 50 while a stop() ran.
     watch = StartWatch(type_of, first_notice, lambda node_id: (engine.stopping_call or ("", ""))[1])
-    call = engine.stopping_call
-    while engine.running or call is not None:
-        slow = watch.check(call[0] if call is not None else None, time.monotonic(), "stop")
+    node = engine.stopping_node
+    while engine.running or node is not None:
+        slow = watch.check(node, time.monotonic(), "stop")
         if slow:
             console.say(f"{time.strftime('%H:%M:%S')} {slow}")
         time.sleep(0.05)
-        call = engine.stopping_call
+        node = engine.stopping_node
 
 
 def unsent_text(counts: dict[str, int], unknown: dict[str, str] | None = None) -> str:

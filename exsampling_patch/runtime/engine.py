@@ -168,6 +168,13 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         return self._starting
 
     @property
+    def stopping_node(self) -> str | None:
+        """The node whose ``stop()`` runs now, or None: :attr:`stopping_call` without where its code is, which costs a
+        dump of every thread's frames (:func:`~exsampling_patch.runtime.parts.running_at`), the GIL held."""
+        now = self._stopping_now
+        return now[0] if now is not None else None
+
+    @property
     def stopping_call(self) -> tuple[str, str] | None:
         """The node whose ``stop()`` runs now and where its own code is (``FILE:LINE in FUNCTION``; '' for a
         built-in), or None; read from another thread: ``exsampling run`` names a node whose stop() hangs."""
