@@ -19,14 +19,15 @@ from .model_header import ModelFileError
 __all__ = ["card_files", "remove_card_files", "save_confusion_png", "write_card_files", "write_model_card"]
 
 
-def write_card_files(model: Path, report: TrainReport, data_description: str) -> Path:
+def write_card_files(model: Path, report: TrainReport, data_description: str, *, yamnet: bool = False) -> Path:
     """Write the card (``<stem>.md``) and confusion matrix (``<stem>_confusion.png``) of the model file ``model``,
-    written already; returns the card's path. On a full disk, a ModelFileError that names the card and says the
-    model is kept: it ended in a traceback from matplotlib's or the card's write, the model written but not said."""
+    written already (``yamnet``: it carries YAMNet); returns the card's path. On a full disk, a ModelFileError that
+    names the card and says the model is kept: it ended in a traceback from matplotlib's or the card's write, the model
+    written but not said."""
     card, png = card_files(model)
     try:
         drawn = None if report.confusion is None else save_confusion_png(report.confusion, report.labels, png)
-        return write_model_card(card, report, data_description, drawn)
+        return write_model_card(card, report, data_description, drawn, yamnet=yamnet)
     except BaseException as error:
         remove_card_files(model)  # Ctrl+C too: an earlier model's card is not left to describe this one
         if not isinstance(error, OSError):
@@ -83,6 +84,11 @@ def save_confusion_png(cm: np.ndarray, labels: Sequence[str], path: str | Path, 
     return out
 
 
+# The credit of the YAMNet a model carries beside its trunk (models/yamnet.py), in its card's Licences.
+YAMNET_CREDIT = ("YAMNet (Google, Apache-2.0, "
+                 "https://github.com/tensorflow/models/tree/master/research/audioset/yamnet), frozen, float16 weights.")
+
+
 def _head_fit(report: TrainReport) -> dict[str, float] | None:
     """The record of the default fit (the head alone, on the frozen trunk: fitting's ``_fit_head``), else None."""
     history = report.history
@@ -121,8 +127,11 @@ def write_model_card(
     data_description: str,
     confusion_png: str | Path | None = None,
     extra: str = "",
+    *,
+    yamnet: bool = False,
 ) -> Path:
-    """Write a markdown card: data, preprocessing, accuracy, confusion matrix, training time, licences."""
+    """Write a markdown card: data, preprocessing, accuracy, confusion matrix, training time, licences (YAMNet's
+    too where ``yamnet``: the model carries it)."""
     out = Path(path)
     lines = [
         f"# Model card: {out.with_suffix('').name}",
@@ -161,6 +170,8 @@ def write_model_card(
         f"licensed CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/); these weights are {changed}. The "
         "licence of the training data is the data owner's.",
     ]
+    if yamnet:  # the model file carries YAMNet's weights: its licence asks for the credit as the trunk's does
+        lines += ["", YAMNET_CREDIT]
     if extra:
         lines += ["", extra]
     text = "\n".join(lines) + "\n"

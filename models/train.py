@@ -159,7 +159,7 @@ def train_folder(
         # the base's YAMNet as it is: its weights, features and scale are what the head was fitted on
         save_model_file(model, dataset.labels, out_path, meta, script_int8_trunk(model, observers), base.yamnet)
         saving(2, f"writing its card {card_files(out_path)[0]}")
-        report.card_path = write_card_files(out_path, report, desc)
+        report.card_path = write_card_files(out_path, report, desc, yamnet=base.yamnet is not None)
     except BaseException:
         # Ctrl+C once the new model was in place left beside it the card of the model it replaced: wrong labels,
         # wrong accuracy. Stopped before, the model there and its card are kept.

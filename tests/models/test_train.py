@@ -21,6 +21,7 @@ from exsampling_patch.models.train import (
     split_train_val,
     train_folder,
 )
+from tests.models.plain_model import plain_net, save_plain_model
 
 
 def write_tone(path: Path, freq: float = 440.0, sr: int = 22050, seconds: float = 0.5) -> None:
@@ -259,27 +260,37 @@ def test_trunk_fine_tuning_path_runs(tmp_path: Path) -> None:
     assert all(torch.isfinite(p).all() for p in model.parameters())
 
 
-def test_the_card_of_the_default_head_fit_tells_what_the_fit_did(tmp_path: Path) -> None:
+@pytest.mark.parametrize("yamnet", [True, False], ids=["shipped_with_yamnet", "plain_base"])
+def test_the_card_of_the_default_head_fit_tells_what_the_fit_did(yamnet: bool, tmp_path: Path) -> None:
     """The default training fits the head alone on the frozen trunk (300 iterations of softmax regression): its card
     said "1 epoch in 4 s" over a table row with a blank loss, and that the trunk's weights were "modified
-    (fine-tuned)", though the training leaves them as they were (quantised to int8 for inference)."""
+    (fine-tuned)", though the training leaves them as they were (quantised to int8 for inference). On a base that
+    carries YAMNet (the shipped model), the card says the head reads its features too, and credits YAMNet."""
     for label, freq in (("low", 200.0), ("high", 3000.0)):
         for i in range(3):
             write_tone(tmp_path / "data" / label / f"{i}.wav", freq * (1 + 0.05 * i))
-    report = train_folder(tmp_path / "data", tmp_path / "mine.pt", config=TrainConfig(threads=1), val_fraction=0.34)
+    base = None if yamnet else save_plain_model(tmp_path)
+    report = train_folder(tmp_path / "data", tmp_path / "mine.pt", base_model=base, config=TrainConfig(threads=1),
+                          val_fraction=0.34)
     assert report.card_path is not None
     card = report.card_path.read_text(encoding="utf-8")
     assert "epoch" not in card and "fine-tuned" not in card.lower(), card
-    assert "held out for validation (stratified by label, files of one group kept together). A new head on the " \
-           "frozen trunk of the shipped model.\n" in card, card
+    beside = r", beside its YAMNet's features \(frozen, at scale \d+(\.\d+)?\)" if yamnet else ""
+    assert re.search(re.escape("held out for validation (stratified by label, files of one group kept together). A "
+                               f"new head on the frozen trunk of {'the shipped model' if base is None else base}")
+                     + beside + r"\.\n", card), card
     (training,) = re.findall(r"\nThe trunk is frozen \(the base model's weights, unchanged; its int8 form calibrated "
                              r"again on training examples\); only the linear head is fitted, by L2-regularised softmax "
                              r"regression: 300 full-batch iterations on the trunk's pooled features of the 4 training "
                              r"examples and (\d+) crops of them \((\d+) rows\), in \d+ s; final loss ([\d.]+)\.\n",
                              card)
     assert int(training[1]) == 4 + int(training[0]) and 0 < float(training[2]) < 10, training
+    licences = card[card.index("\n## Licences\n"):]
     assert ("these weights are modified: stored in float16 and quantised to int8; not trained here (frozen), a new "
-            "head is trained on them.") in card, card
+            "head is trained on them.") in licences, card
+    credit = ("YAMNet (Google, Apache-2.0, https://github.com/tensorflow/models/tree/master/research/audioset/yamnet), "
+              "frozen, float16 weights")
+    assert (credit in licences) is yamnet and ("YAMNet" in licences) is yamnet, card
 
 
 @pytest.mark.parametrize("val", ["0", "1"])
@@ -332,10 +343,9 @@ def test_validation_computes_each_take_at_its_own_length_as_the_classifier_does(
     Each take's features and logits are now what it gets alone, padded to one trunk step as the classifier pads."""
     import torch
 
-    from exsampling_patch.models.classifier import load_model_file
     from exsampling_patch.models.train import pooled_features, predict_logits
 
-    model = load_model_file().model
+    model = plain_net()  # the head reads the trunk's features alone: a head beside YAMNet reads them with its own
     short, long = _tone_power(0.5, 880.0), _tone_power(10.0, 220.0)
     tiny = _tone_power(0.1, 440.0)  # fewer frames than one trunk step: padded to one, as the classifier pads it
     together = pooled_features(model, [short, long, tiny])
