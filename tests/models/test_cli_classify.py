@@ -100,7 +100,10 @@ def test_classify_scores_a_file_as_the_classifier_node_scores_a_take(esc50: Path
     a file's confidence said less than the show's (a train 0.94 here, 0.99 in the patch)."""
     from exsampling_patch.models import load_classifier
 
-    clip = esc50 / "audio" / "1-54065-B-45.flac"  # a train
+    # A rooster: of 118 clips of folds 1-4 scored both ways by a quick script, the one whose two scorings differ
+    # most with the shipped model (0.999 as the node scores it, 0.70 over 1 s windows); a clip where they agree
+    # could not tell the two apart.
+    clip = esc50 / "audio" / "3-107219-A-1.flac"
     assert cli_main(["classify", str(clip), "--json", "--top", "3"]) == 0
     top = json.loads(capsys.readouterr().out)["top"]
     node = SoundClassifier.resolve_params({})
@@ -110,7 +113,7 @@ def test_classify_scores_a_file_as_the_classifier_node_scores_a_take(esc50: Path
     assert [t["label"] for t in top] == [label for label, _ in as_the_node.top]
     np.testing.assert_allclose([t["probability"] for t in top], [p for _, p in as_the_node.top], atol=1e-6)
     one_second = classifier.predict_file(clip, window="1s", pooling="mean", top_k=3)
-    assert abs(top[0]["probability"] - one_second.top[0][1]) > 0.01  # the two scorings differ on this clip
+    assert abs(top[0]["probability"] - one_second.top[0][1]) > 0.1  # the two scorings differ on this clip
     assert cli_main(["classify", str(clip), "--json", "--top", "3", "--window", "1s", "--max-seconds", "0"]) == 0
     asked = json.loads(capsys.readouterr().out)["top"]
     np.testing.assert_allclose([t["probability"] for t in asked], [p for _, p in one_second.top], atol=1e-6)

@@ -8,7 +8,8 @@ import torch
 
 from exsampling_patch.models.classifier import Classifier
 from exsampling_patch.models.model_file import MODEL_FORMAT, MODEL_VERSION, SHIPPED_MODEL, _read_blob, load_model_file
-from exsampling_patch.models.network import SoundNet, float32_state
+from exsampling_patch.models.network import Head, SoundNet, float32_state
+from exsampling_patch.models.yamnet import FEATURE_SIZE
 
 
 def test_loading_the_model_draws_no_random_numbers_and_gives_the_files_weights() -> None:
@@ -21,10 +22,15 @@ def test_loading_the_model_draws_no_random_numbers_and_gives_the_files_weights()
     assert all(p.requires_grad for p in loaded.parameters())  # as in a network built the usual way
     blob = _read_blob(SHIPPED_MODEL, "model", MODEL_FORMAT, MODEL_VERSION)
     usual = SoundNet(len(blob["labels"]))  # built with random weights, then the file's copied in
+    if "yamnet" in blob:  # the head reads [aiSFX pooled | scale * YAMNet] features, as the shipped model's does
+        usual.head = Head(usual.feature_dim + FEATURE_SIZE, len(blob["labels"]))
     usual.load_state_dict(float32_state(blob["state_dict"]))
     spec = torch.rand(1, 64, loaded.n_bands)
     with torch.no_grad():
-        assert torch.equal(loaded.eval()(spec), usual.eval()(spec))
+        pooled = loaded.eval().pool(*loaded.sequence(spec))
+        assert torch.equal(pooled, usual.eval().pool(*usual.sequence(spec)))
+        features = torch.cat([pooled, torch.rand(1, loaded.head.fc.in_features - pooled.shape[1])], dim=1)
+        assert torch.equal(loaded.head(features), usual.head(features))
 
 
 def test_a_classifier_on_the_int8_trunk_leaves_the_float_trunk_it_drops_unfolded() -> None:

@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -119,7 +120,9 @@ def test_classify_through_the_default_patch(esc50: Path, tmp_path: Path) -> None
 
     text = exsampling_here("classify", "--patch", str(DEFAULT_PATCH), str(dog), "--top", "2")
     assert text.returncode == 0, text.stderr
-    assert text.stdout.startswith(f"{dog}: dog 0.9") and " -> Bass 0.9" in text.stdout
+    # The text's figures are the --json row's, to 2 places (the model's own figures: 0.9x once, 1.00 since 7 Dec)
+    sure, bass = row["top"][0]["probability"], row["slot_probability"]
+    assert text.stdout.startswith(f"{dog}: dog {sure:.2f}") and f" -> Bass {bass:.2f}" in text.stdout, text.stdout
     assert text.stdout.count(",") == 1  # two labels
 
 
@@ -137,7 +140,7 @@ def test_classify_patch_names_what_is_wrong_with_a_file(esc50: Path, tmp_path: P
         f"{tmp_path}: error: a folder, not an audio file (name its files: {tmp_path / '*.wav'}, 2 of them)",
         f"{missing}: error: no such file",
         f"{damaged}: error: damaged: 4000 of its samples are NaN or infinite",
-        *[line for line in done.stdout.splitlines() if line.startswith(f"{dog}: dog 0.9")],
+        *[line for line in done.stdout.splitlines() if re.match(rf"{re.escape(str(dog))}: dog [01]\.\d\d, ", line)],
     ]
 
 
@@ -157,7 +160,14 @@ def test_classify_through_a_strict_gate_says_why_not_or_falls_back(esc50: Path, 
     strict = patch_copy(tmp_path, threshold=0.999)
     (row,) = rows_of(exsampling_here("classify", "--patch", str(strict), dog, "--json"))
     assert row["top"][0]["label"] == "dog" and row["top"][0]["probability"] < 0.999
-    assert row["slot"] is None and row["reason"] == f"not sure (dog {round(row['top'][0]['probability'] * 100)}%)"
+    # The dog's figure as few places as read below the gate's 99.9% (99.8%, not a rounded 100% that contradicts the
+    # rejection), and the figure of its probability to those places.
+    said = re.fullmatch(r"not sure \(dog (\d+)(\.\d+)?%\)", str(row["reason"]))
+    assert row["slot"] is None and said is not None, row
+    places = len(said[2] or ".") - 1
+    sure = row["top"][0]["probability"] * 100
+    assert float(said[1] + (said[2] or "")) == round(sure, places) < 99.9, row
+    assert places == 0 or round(sure, places - 1) >= 99.9, row  # no more places than it takes
     text = exsampling_here("classify", "--patch", str(strict), dog)
     assert text.stdout.strip().endswith("-> no slot: " + row["reason"])
 

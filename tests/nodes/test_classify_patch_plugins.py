@@ -147,7 +147,7 @@ def test_classify_patch_passes_a_take_on_past_a_node_that_fails_as_a_run_does(es
     told = f"error in crash: ValueError: the filter blew up (at {tmp_path / 'my-nodes' / 'crash.py'}:12 in on_take)"
     assert row["node_errors"] == [told]
     text = exsampling_here("classify", "--patch", str(patch), dog)
-    assert " -> Bass 0.9" in text.stdout, text.stdout
+    assert f" -> Bass {row['slot_probability']:.2f}" in text.stdout, text.stdout  # Bass's figure, as the row's
     assert text.stdout.rstrip().endswith(f", {told}"), text.stdout
     assert '"node_errors"' in " ".join(exsampling_here("classify", "--help").stdout.split())
 
