@@ -34,6 +34,7 @@ from exsampling_patch.models.oneshots import DEFAULT_CACHE
 from exsampling_patch.models.process import ClassifierProcess
 from exsampling_patch.models.yamnet import FEATURE_SIZE, FEATURES, reference_features, take_features, yamnet_from_state
 from exsampling_patch.models.yamnet_weights import WeightsError, build, weights_path
+from tests.models.plain_model import plain_net, save_plain_model
 
 CLASSES = ("church_bells", "dog", "rain")
 # YAMNet's features of a clip are about 35 in norm, the trunk's about 130: scaled to weigh alike in the head (and
@@ -128,15 +129,10 @@ class Plain:
 
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory: pytest.TempPathFactory) -> Plain:
-    shipped = load_model_file(SHIPPED_MODEL)
-    model = SoundNet(len(shipped.labels))
-    model.trunk.load_state_dict(shipped.model.trunk.state_dict())
-    with torch.no_grad():
-        model.head.fc.weight.copy_(shipped.model.head.fc.weight[:, : model.feature_dim])
-        model.head.fc.bias.copy_(shipped.model.head.fc.bias)
     folder = tmp_path_factory.mktemp("plain_model")
-    path = save_model_file(model, shipped.labels, folder / "plain.pt", {"test": True}, shipped.int8_trunk)
-    return Plain(path, save_head_file(model, shipped.labels, folder / "plain_head.pt", {"test": True}))
+    path = save_plain_model(folder)
+    model = plain_net()
+    return Plain(path, save_head_file(model, load_model_file(path).labels, folder / "plain_head.pt", {"test": True}))
 
 
 def test_the_classifier_hears_held_out_clips_through_yamnet(fitted: Fitted) -> None:
