@@ -1,6 +1,6 @@
 """YAMNet in torch: Google's MobileNetV1 trained on AudioSet's 521 classes, beside the aiSFX trunk
 (models/MODEL_CARD.md, "Lead: YAMNet"): a model file may carry its weights, and the classifier then feeds the head
-YAMNet's features of each take too (:class:`.model_file.YamnetBlock`); the shipped model carries none.
+YAMNet's features of each take too (:class:`.model_file.YamnetBlock`); the shipped model carries it since 7 Dec.
 
 The functions follow YAMNet's own front end (tensorflow/models, research/audioset/yamnet: ``features.py`` and
 ``params.py``), arrays in and arrays out as librosa's do: :func:`log_mel` (16 kHz mono -> 10 ms frames of 64
