@@ -50,8 +50,8 @@ def test_a_gate_with_the_calibrated_threshold_summing_other_rows_is_warned_of_at
     assert [(w.line, w.message, w.hint) for w in warnings] == [(
         line_of(path, "threshold:"),
         "node 'gate': its threshold, 0.47, is the one the model of 'classifier' was calibrated with (0.472, slots "
-        "summed by the table in the model file), but its table sends 2 of the model's labels elsewhere: tambourine_shaker: HH "
-        "here, Snare when calibrated; woodblock_rim: HH here, Snare when calibrated",
+        "summed by the table in the model file), but its table sends 2 of the model's labels elsewhere: "
+        "tambourine_shaker: HH here, Snare when calibrated; woodblock_rim: HH here, Snare when calibrated",
         "the slots it sums are not the calibrated ones, so how many takes pass, and how many of those land right, are "
         "not the model card's: try takes of the piece with `.venv/bin/exsampling classify --patch` and set the "
         "threshold that suits them (one other than 0.47 is taken as yours)")]
