@@ -1,6 +1,12 @@
 """Services of each pytest-xdist worker's own: every worker but the first starts a virtual display and a JACK
 dummy server of its own (scripts/services_held.sh) before its tests are collected, and stops them when it ends.
-The first worker uses the run's (scripts/test.sh started them). A run without xdist is left as it is."""
+The first worker uses the run's (scripts/test.sh started them). A run without xdist is left as it is.
+
+A worker never shares the run's display: one that gets none of its own, or one of the run's number, ends with
+:class:`SharedDisplay` before its tests are collected, naming why. Shared, two workers' editors took each other's
+keys, clicks and held Shift (CI at 578ae25b: 29 editor tests failed on both workers), and the log said nothing of
+it. Without a JACK server of its own a worker still shares the run's (jack.sh warns): unlike two windows on one
+display, two workers' JACK clients are named apart."""
 
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ def start() -> None:
     number = worker_number()
     if not number or _held is not None:
         return
+    run_display = os.environ.get("DISPLAY", "")
     _held = subprocess.Popen(["bash", str(HELD)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     # Stopped at exit, after the exit handlers registered later (run first): sounddevice's closes PortAudio's JACK
     # client, and on a server already gone PortAudio aborts the worker (pa_jack.c's Terminate asserts).
@@ -39,11 +46,40 @@ def start() -> None:
             break
         name, _, value = line.rstrip("\n").partition("=")
         told[name] = value
+    why = shared_display(run_display, told.get("DISPLAY", ""))
+    if why:
+        stop()
+        raise SharedDisplay(f"pytest-xdist worker gw{number}: {why}")
     if told.get("DISPLAY"):
         os.environ["DISPLAY"] = told["DISPLAY"]
     if told.get("JACK_DEFAULT_SERVER"):  # else the run's, shared: better than its tests skipped
         os.environ["JACK_DEFAULT_SERVER"] = told["JACK_DEFAULT_SERVER"]
         os.environ["JACK_LOG"] = told.get("JACK_LOG", "")
+
+
+class SharedDisplay(RuntimeError):
+    """A worker's display would be the run's: raised before its tests are collected, which ends the run."""
+
+
+def shared_display(run: str, own: str) -> str | None:
+    """Why a worker told ``own`` as its display (empty: none) would share the run's display ``run``, or None where
+    it has one of its own, or the run has none either (the display tests then skip on every worker)."""
+    if not run:
+        return None
+    if not own:
+        return (f"its own Xvfb did not start (scripts/xvfb.sh's warning names its log), so its editor tests would "
+                f"share the run's display {run} with the first worker's: refused")
+    if _number(own) == _number(run):
+        return (f"its own Xvfb took the run's display number {own} (no X server answered there as it started: the "
+                f"run's is gone, or DISPLAY was set where none runs), so both workers' editor tests would share it: "
+                f"refused")
+    return None
+
+
+def _number(display: str) -> str:
+    """The display number of a local ``display`` (":0", ":0.0", "unix:0" -> "0"); another host's, as it is."""
+    host, _, rest = display.rpartition(":")
+    return rest.split(".")[0] if host in ("", "unix") else display
 
 
 def stop() -> None:
