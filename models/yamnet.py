@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .features import remove_offset
+
 __all__ = ["BLOCKS", "EMBEDDING_SIZE", "FEATURES", "FEATURE_SIZE", "N_CLASSES", "SAMPLE_RATE", "YamNet", "embed",
            "head_features", "load_yamnet", "log_mel", "mel_matrix", "pad_waveform", "patches", "pooled",
            "reference_features", "scores", "take_features", "to_model_rate", "yamnet_from_state", "yamnet_state_fits"]
@@ -231,9 +233,9 @@ def head_features(model: YamNet, y: np.ndarray, sample_rate: int, scale: float) 
     training take's (:mod:`.take_yamnet`), so that a head is fitted on what it reads. Less the take's constant (DC)
     offset, as the aiSFX front end takes it away (:func:`.features.remove_offset`): YAMNet pads a take with silence,
     and an offset's step into that silence is a click across the spectrum (a tenth of the peak moved a prediction's
-    probability 0.022). The recipe's cached features (:mod:`.yamnet_features`) are of clips whose offset is nil."""
-    centred = np.subtract(y, np.mean(y, axis=0, dtype=np.float64), dtype=np.float32) if y.size else y
-    return take_features(model, centred, sample_rate) * np.float32(scale)
+    probability 0.022). ``y`` is mono (both callers pass their mono span). The recipe's cached features
+    (:mod:`.yamnet_features`) are of clips whose offset is nil."""
+    return take_features(model, remove_offset(y), sample_rate) * np.float32(scale)
 
 
 def reference_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
