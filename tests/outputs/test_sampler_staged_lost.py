@@ -57,6 +57,8 @@ def test_a_take_its_audio_process_could_not_keep_ahead_is_loaded_whole_at_its_as
             assert wait_for(lambda: bool(context.errors)), context.errors
         sampler.on_assign(SlotAssignment("Snare", take))
         assert wait_for(lambda: sampler.sounding("Snare") == take.take_id), context.errors
+        # The callback takes the samples up before the process's answer is read: "loaded" is emitted on the answer.
+        assert wait_for(lambda: bool(context.emitted)), context.errors
         assert context.errors == ["a take sent ahead could not be kept (its file could not be received: the audio "
                                   "process has no file descriptor to spare): its assignment sends it again; the "
                                   "sampler plays on"]  # not "not sent ahead; not loaded"
