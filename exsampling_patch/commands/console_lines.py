@@ -10,6 +10,9 @@ still can (a stream that refuses one character takes the notice), else the log d
 Under ``--log FILE`` the console's ``sys.stderr`` already falls back to that file and never raises
 (:class:`.library_log.TerminalOrLog`). With ``--log -`` the log is the console itself: a dead console's lines and
 notice are lost with it, but the show goes on.
+
+Without a console at all (``sys.stderr`` None: pythonw, a detached process) the lines go to the log: ``print`` to
+None writes on stdout, which mixed them into what a caller parses there (``--json``, the summary line).
 """
 
 from __future__ import annotations
@@ -23,10 +26,13 @@ log = logging.getLogger("exsampling.console")
 
 
 class ConsoleLines:
-    """Writes lines on ``stream`` (None: ``sys.stderr`` at each line, which the run replaces for its ``--log``)."""
+    """Writes lines on ``stream`` (None: ``sys.stderr`` at each line, which the run replaces for its ``--log``).
+    ``goes_on``: what the notice of a refused line says carries on, in the words of the command it serves (the run's
+    show; the editor has none)."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, goes_on: str = "the show goes on") -> None:
         self.stream = stream
+        self.goes_on = goes_on
         self.why = ""  # the last failure's, for a caller that names it (the QR code's warning)
         self._told = False  # the notice is said once per console (under _lock)
         self._lock = threading.Lock()  # only the notice's flag: the lines themselves are not held up here
@@ -34,13 +40,21 @@ class ConsoleLines:
     def say(self, text: str, logged: bool = True) -> bool:
         """Print ``text`` and a newline, flushed; whether the console took it. A line it did not take is logged, unless
         not ``logged`` (a drawing, the QR code: its caller logs what stands for it)."""
-        try:
-            print(text, file=self.stream or sys.stderr, flush=True)
-            return True
-        except (OSError, ValueError) as error:  # ValueError: a closed stream, and UnicodeEncodeError among them
-            self.why = why = f"{type(error).__name__}: {error}"
+        console = self._console()
+        if console is None:
+            self.why = why = "no console: sys.stderr is None"
+        else:
+            try:
+                print(text, file=console, flush=True)
+                return True
+            except (OSError, ValueError) as error:  # ValueError: a closed stream, and UnicodeEncodeError among them
+                self.why = why = f"{type(error).__name__}: {error}"
         self._lost(text if logged else "", why)
         return False
+
+    def _console(self) -> TextIO | None:
+        """The stream to write on; None where there is none (never stdout, which ``print`` takes for None)."""
+        return self.stream or sys.stderr
 
     def _lost(self, text: str, why: str) -> None:
         """The notice, once; ``text`` (unless empty) in the log."""
@@ -48,10 +62,19 @@ class ConsoleLines:
             first, self._told = not self._told, True
         if first:
             notice = (f"warning: console lines could not be written ({why}): each such line goes to the log "
-                      "instead; the show goes on")
-            try:  # the console may still take this line where it refused that one (a character it cannot encode)
-                print(notice, file=self.stream or sys.stderr, flush=True)
-            except (OSError, ValueError):
+                      f"instead; {self.goes_on}")
+            if not self._told_on_console(notice):
                 log.warning("%s", notice)
         if text:
             log.warning("not on the console: %s", text)
+
+    def _told_on_console(self, notice: str) -> bool:
+        """Whether the console took ``notice``: it may where it refused a line (a character it cannot encode)."""
+        console = self._console()
+        if console is None:
+            return False
+        try:
+            print(notice, file=console, flush=True)
+            return True
+        except (OSError, ValueError):
+            return False

@@ -47,7 +47,7 @@ def x11_display_opens(display: str) -> bool:
 def run(args: argparse.Namespace) -> int:
     # Each line for the person goes through ``lines``: a console that refuses one (stderr on a full disk, closed, or
     # ASCII-only under a non-ASCII path) raised out of print and ended the command before the editor opened.
-    lines = ConsoleLines()
+    lines = ConsoleLines(goes_on="exsampling edit goes on")
     if args.patch and not os.path.exists(args.patch):
         # A misspelt path opened an empty editor without a word: say it is new, and what may have been meant.
         meant = closest_existing(Path(args.patch))

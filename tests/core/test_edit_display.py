@@ -56,6 +56,8 @@ def test_a_console_that_cannot_encode_the_patch_name_does_not_end_the_command(tm
     err = (tmp_path / "err.txt").read_text(encoding="ascii")
     assert done.returncode == 2, (done.stderr, err)
     assert err.startswith("warning: console lines could not be written (UnicodeEncodeError: "), err
+    # worded for the editor: "the show goes on" was said here too, where there is no show
+    assert "each such line goes to the log instead; exsampling edit goes on\n" in err, err
     assert "exsampling edit needs a display (DISPLAY is not set)" in err, err
     # The lost line goes to the log, here that same console: one line of words, not Python's "--- Logging error ---"
     # and a traceback (cli.LogHandler).
