@@ -439,8 +439,10 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
                 if not (isinstance(error, HandlerReturned) and state.emitted):  # what it sent has gone on
                     self._bypass(node, port, message, state.run)
         finally:
-            state.busy = None
-            if state.hung:
+            with state.lock:  # the watchdog marks it hung under this lock only while busy is this handler's
+                state.busy = None
+                hung = state.hung
+            if hung:
                 self._back_from_hang(node, port, state, time.perf_counter() - start, limit)
             self._recovered(node.node_id, "handled", errors_before if handled else -1, began=began)
         # An output that loads takes (a sampler, Live) loaded one whose assignment its handler took without telling an

@@ -57,7 +57,8 @@ class Cell:
 
 
 class Worker:
-    """One worker thread's state. ``lock`` guards ``pending`` and ``hung`` (the watchdog reads them)."""
+    """One worker thread's state. ``lock`` guards ``pending`` and ``hung`` (the watchdog reads them), and the end of
+    ``busy`` (the watchdog marks a worker hung only while its handler is still the one it found past its limit)."""
 
     __slots__ = ("busy", "emitted", "hung", "index", "lock", "passed_on", "pending", "ready", "retire", "run",
                  "telling", "thread_id")

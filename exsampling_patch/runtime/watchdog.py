@@ -57,18 +57,25 @@ class HangWatch:
                 busy = state.busy
                 if busy is None or state.hung:
                     continue
-                node, port, since, limit, key = busy
+                since, limit = busy[2], busy[3]
                 if now - since > limit:
-                    self._found_hung(state, node, port, now - since, limit, key)
+                    self._found_hung(state, busy, now - since)
             time.sleep(self.WATCH_INTERVAL)
 
-    def _found_hung(self, state: Worker, node: Node, port: str, seconds: float, limit: float,
-                    key: str | None) -> None:
+    def _found_hung(self, state: Worker, busy: tuple[Node, str, float, float, str | None], seconds: float) -> None:
+        """``state``'s worker has run the handler ``busy`` (as read from it) for ``seconds``, past its limit: mark it
+        hung and tell so, unless that handler has returned meanwhile (nothing to tell then)."""
+        node, port, _, limit, key = busy
         # Where it is, read first: the mark lets an edit waiting on it go on (stopping the node may end the handler),
         # and a new worker started in its place may take the thread id of one that ended meanwhile; read after
         # them, the place was told as "", or as the new worker's.
         where = running_at(state.thread_id, node)
         with state.lock:
+            # Marked only while its worker still runs that handler: the worker clears busy and reads the mark under
+            # this lock (Engine._handle), so a handler that returned since the look above is not marked. Marked
+            # anyway, it stayed hung for good (its return, which tells "recovered", had passed), its node told hung.
+            if state.busy is not busy:
+                return
             state.hung = True
             left, state.pending = state.pending, []
         for cell in left:
