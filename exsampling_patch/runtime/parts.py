@@ -17,7 +17,7 @@ import tempfile
 import threading
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from exsampling_patch.error_text import error_text
@@ -169,11 +169,15 @@ def raised_at(error: BaseException, node: Node | type[Node]) -> str:
     return _deepest(traceback.extract_tb(error.__traceback__), node)
 
 
-def running_at(thread_id: int | None, node: Node | type[Node]) -> str:
+def running_at(thread_id: int | None, node: Node | type[Node],
+               stacks: Mapping[int, traceback.StackSummary] | None = None) -> str:
     """Where ``node``'s own code (a node type's: its constructor's, a start() not returned yet) is now on the thread
     ``thread_id`` (a hung handler's worker), as :func:`raised_at` says it: "hung" alone sent a plugin's author
-    looking through the whole handler."""
-    frames = _frames_of(thread_id) if thread_id is not None else None
+    looking through the whole handler. ``stacks``: one :func:`thread_stacks` read for several places (each call
+    without it dumps every thread anew); without it, the threads as they are now."""
+    if thread_id is None:
+        return ""
+    frames = (stacks if stacks is not None else thread_stacks()).get(thread_id)
     return _deepest(frames, node) if frames else ""
 
 
@@ -182,9 +186,9 @@ _DUMPED_THREAD = re.compile(r"(?:Current thread|Thread) 0x([0-9a-f]+) \(most rec
 _DUMPED_FRAME = re.compile(r'  File "(.*)", line (\d+) in (.*)')
 
 
-def _frames_of(thread_id: int) -> traceback.StackSummary:
-    """The frames thread ``thread_id`` runs now, outermost first (none for a thread gone), as faulthandler reads them:
-    all at once, in C, the GIL held throughout, no frame object made.
+def thread_stacks() -> dict[int, traceback.StackSummary]:
+    """The frames each thread runs now, by its id (``threading.get_ident()``), outermost first (none for a thread
+    gone), as faulthandler reads them: all at once, in C, the GIL held throughout, no frame object made.
 
     Why not ``sys._current_frames()`` and ``traceback.extract_stack()``: that walk goes from frame to frame in Python,
     letting the GIL go between them (linecache looks at each file), while the thread runs on. The watchdog read a hung
@@ -198,8 +202,9 @@ def _frames_of(thread_id: int) -> traceback.StackSummary:
     3.5 ms with 10 threads 40 frames deep, 21 ms with 60, against 0.13 to 0.17 ms for the old walk of one thread. No
     cheap bound: faulthandler has no dump of one thread, and the time is its writes, a few per frame (to /dev/null or
     a memfd no faster than to this file). So it is read only where something is told as stuck, never on a message's
-    way: once for each handler found hung, for what is left at a stop, for a start told slow, and while a node's
-    stop() runs (``Engine.stopping_call``, which ``exsampling run`` reads every 50 ms then)."""
+    way: once for each handler found hung, once for all that is left at a stop (``stop_workers``: every worker's
+    place from one dump, not one dump each), for a start told slow, and while a node's stop() runs
+    (``Engine.stopping_call``, which ``exsampling run`` reads every 50 ms then)."""
     try:
         with tempfile.TemporaryFile() as dump:
             faulthandler.dump_traceback(dump, all_threads=True)
@@ -207,20 +212,21 @@ def _frames_of(thread_id: int) -> traceback.StackSummary:
             lines = dump.read().decode("utf-8", "backslashreplace").splitlines()
     except OSError:  # no room for the dump (a full disk): the place untold, the watchdog goes on
         lines = []
-    frames: list[tuple[str, int, str, None]] = []
-    ours = False
+    stacks: dict[int, list[tuple[str, int, str, None]]] = {}
+    frames: list[tuple[str, int, str, None]] | None = None
     for line in lines:
         if header := _DUMPED_THREAD.fullmatch(line):
-            ours = int(header.group(1), 16) == thread_id
-        elif ours and (frame := _DUMPED_FRAME.fullmatch(line)):
+            frames = stacks.setdefault(int(header.group(1), 16), [])
+        elif frames is not None and (frame := _DUMPED_FRAME.fullmatch(line)):
             frames.append((frame.group(1), int(frame.group(2)), frame.group(3), None))
-    return traceback.StackSummary.from_list(frames[::-1])  # dumped most recent first
+    # dumped most recent first
+    return {ident: traceback.StackSummary.from_list(dumped[::-1]) for ident, dumped in stacks.items()}
 
 
 def _deepest(frames: traceback.StackSummary, node: Node | type[Node]) -> str:
     """The deepest of ``frames`` in the code of ``node``'s type (not built-in), as ``FILE:LINE in FUNCTION``.
 
-    Frames from faulthandler's dump (:func:`_frames_of`) name files as it writes them, escaped to ASCII: each file is
+    Frames from faulthandler's dump (:func:`thread_stacks`) name files as it writes them, escaped to ASCII: each file is
     looked for in that form too, and told as it is (a plugin in ``plugins_\\xe9`` was never found: its place "")."""
     node_type = node if isinstance(node, type) else getattr(node, "built_type", type(node))
     files: dict[str, str] = {}
