@@ -205,4 +205,14 @@ def no_slot_reason(scores: Sequence[tuple[str, float]], table: Mapping[str, str]
 
 
 def _percent(fraction: float, digits: int) -> str:
-    return f"{fraction * 100:.{digits}f}%"
+    """``fraction`` as a percentage to ``digits`` decimals; never "100%" nor "0%" unless exactly so. A dog at 0.9996
+    against HH at 0.0004 read "(100% against HH 0%)": a certainty the classifier never gave. Such a figure gets one
+    decimal, and where that still rounds to the bound, ">99.9%" or "<0.1%"."""
+    text = f"{fraction * 100:.{digits}f}"
+    if 0.0 < fraction < 1.0 and float(text) in (0.0, 100.0):
+        text = f"{fraction * 100:.{max(digits, 1)}f}"
+        if float(text) == 100.0:
+            return ">99.9%"
+        if float(text) == 0.0:
+            return "<0.1%"
+    return f"{text}%"

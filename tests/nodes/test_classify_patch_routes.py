@@ -15,6 +15,7 @@ import yaml
 from exsampling_patch import Prediction, Score, Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.classify import ConfidenceGate, SlotMap
+from exsampling_patch.nodes.slot_table import no_slot_reason
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import Engine
 from exsampling_patch.takes import read_take
@@ -156,10 +157,11 @@ def test_a_sure_take_with_no_slot_goes_to_the_gates_fallback_slot(esc50: Path, t
     (row,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), "--json"))
     assert (row["slot"], row["reason"]) == ("Chorus", None)
     # Its other top labels have slots (a few % at most): outweighed, as the fallback says.
-    said = re.fullmatch(r"its labels with no slot outweigh those with one \(([\d.]+)% against [A-Za-z]+ ([\d.]+)%\)",
-                        row["fallback"])
+    said = re.fullmatch(r"its labels with no slot outweigh those with one \(>?([\d.]+)% against [A-Za-z]+ "
+                        r"<?([\d.]+)%\)", row["fallback"])  # ">99.9%", "<0.1%": near-certain, never 100% and 0%
     assert said is not None and float(said[1]) > float(said[2]), row
-    assert float(said[1]) >= round(row["top"][0]["probability"] * 100), row  # the dog's share is among them
+    # the dog's share is among them (its figure rounded, at most half a percent off)
+    assert float(said[1]) + 0.5 >= row["top"][0]["probability"] * 100, row
     assert running_slot(patch, read_take(dog).derive(take_id=DOG)) == "Chorus"
     # The map's own fallback, for labels it has no slot for, comes first.
     own = write(tmp_path, gate_fallback_data(map_fallback="Wind"))
@@ -225,6 +227,18 @@ def test_the_outweigh_reason_tells_apart_figures_that_round_alike() -> None:
     ((_, assignment),) = context.emitted
     assert assignment.take.meta["gate_reason"] == \
         "its labels with no slot outweigh those with one (50.4% against Bass 49.6%)"
+
+
+def test_the_outweigh_reason_never_says_a_certainty_the_classifier_did_not_give() -> None:
+    # dog 0.9996, hat 0.0004 read "(100% against HH 0%)"
+    table = {"hat": "HH"}
+    assert no_slot_reason([("dog", 0.9996), ("hat", 0.0004)], table) == \
+        "its labels with no slot outweigh those with one (>99.9% against HH <0.1%)"
+    assert no_slot_reason([("dog", 0.996), ("hat", 0.004)], table) == \
+        "its labels with no slot outweigh those with one (99.6% against HH 0.4%)"
+    # exact figures are said as they are
+    assert no_slot_reason([("dog", 1.0), ("hat", 0.0)], table) == \
+        "its labels with no slot outweigh those with one (100% against HH 0%)"
 
 
 def test_the_map_names_every_label_without_a_slot_that_outweighs_the_slot() -> None:
