@@ -188,6 +188,9 @@ class AudioOutput:
         self.stream: Any = None
         self.callback_failed = ""
         self._stop = threading.Event()
+        # The last stop's ``at_exit``, set before its flag: a stream the keeper opens after that stop is closed as
+        # that stop would have closed it (_keep)
+        self._stopped_at_exit = False
         # Taken where the keeper assigns a stream and where one is taken away to be closed: see _keep
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -205,6 +208,7 @@ class AudioOutput:
         """Stop keeping the stream open, and close it. ``at_exit``: in a process about to end (the audio process's
         last stop), whose JACK server may go away during the close (see :func:`_close_stream`). A keeper still opening
         a stream once the wait is spent closes that stream itself as it opens (:meth:`_keep`)."""
+        self._stopped_at_exit = at_exit
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=STOP_WAIT_SECONDS)
@@ -246,7 +250,7 @@ class AudioOutput:
                 self.jack_latency_frames = jack.fed_latency(jack.output_ports(client) - before)
                 clock[OUTPUT_LATENCY] = max(float(stream.latency), self.jack_latency_frames / stream.samplerate)
         except BaseException:
-            _close_stream(stream)  # opened, never kept: nobody else would close it
+            _close_stream(stream, self._closing_at_exit())  # opened, never kept: nobody else would close it
             raise
         finally:
             if jack is not None:
@@ -277,14 +281,19 @@ class AudioOutput:
         Why: a stop whose wait for this thread ran out (a slow open) found no stream to close; a stream assigned
         after it ran on, and in the node's process its callback, freed once the stream was collected, was still
         called by PortAudio: a crash. A stop sets its flag before it waits, and takes the stream under this lock:
-        one of the two closes it."""
+        one of the two closes it, as that stop would have (at its process's exit: :func:`_close_stream`)."""
         with self._lock:
             stopped = self._stop.is_set()
             if not stopped:
                 self.stream = stream
         if stopped:
-            _close_stream(stream)
+            _close_stream(stream, self._closing_at_exit())
         return not stopped
+
+    def _closing_at_exit(self) -> bool:
+        """Whether a stream closed now is closed for a process about to end: a stop with ``at_exit`` came. Only then:
+        :func:`close_at_exit` terminates PortAudio, which a process that goes on still needs."""
+        return self._stop.is_set() and self._stopped_at_exit
 
     @staticmethod
     def _jack_graph() -> JackGraph | None:
@@ -319,6 +328,8 @@ class AudioOutput:
                     self.on_jack_back()
                 return
             if stream is not None and not stream.active:
+                if self._stop.is_set():  # a stop whose wait ran out closed it mid-round: nothing to re-open, nor tell
+                    return
                 self._error("the audio stream stopped; re-opening it")
                 self._close()
             if self.stream is None and self.jack_only and self._jack_unreachable():

@@ -7,6 +7,8 @@ held back by an event until the stop has returned."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -53,3 +55,45 @@ def test_a_stream_opened_after_its_keeper_was_stopped_is_closed(monkeypatch: pyt
         output.stop()
         for stream in opened:
             stream.close()
+
+
+#: The same, its stop the audio process's last (``at_exit``), in a process of its own: ``close_at_exit`` terminates
+#: PortAudio, which this one's other tests still need. Prints whether the stream was opened through JACK and is closed,
+#: and PortAudio's initialisation count (0: terminated, as only ``close_at_exit`` does; the plain close leaves it 1).
+AT_EXIT = """
+import threading
+import sounddevice as sd
+from exsampling_patch.nodes.sampler import stream as stream_module
+from exsampling_patch.nodes.sampler.core import SamplerCore
+
+real_open, opened, jack = sd.OutputStream, [], []
+opening, release = threading.Event(), threading.Event()
+
+def slow_open(*args, **kwargs):
+    opening.set()
+    release.wait(60)
+    opened.append(real_open(*args, **kwargs))
+    jack.append(stream_module.through_jack(opened[-1].device, "output"))  # asked now: PortAudio ends at the close
+    return opened[-1]
+
+sd.OutputStream = slow_open
+stream_module.STOP_WAIT_SECONDS = 0.0
+output = stream_module.AudioOutput(SamplerCore(2, 48000))
+output.start()
+assert opening.wait(30)
+output.stop(at_exit=True)
+assert output._thread.is_alive()  # the stop came while the stream opened
+release.set()
+output._thread.join(30)
+assert not output._thread.is_alive() and output.stream is None
+print(jack[0], opened[0].closed, sd._initialized)
+"""
+
+
+@pytest.mark.jack
+def test_a_stream_opened_after_a_stop_at_exit_is_closed_as_at_exit() -> None:
+    # It was closed with the plain close: at the process's exit, a JACK server going meanwhile made PortAudio's JACK
+    # host assert (SIGABRT), which close_at_exit guards against.
+    done = subprocess.run([sys.executable, "-c", AT_EXIT], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "0"], (done.stdout, done.stderr)
