@@ -296,9 +296,14 @@ def _positionals(args: Sequence[str]) -> list[str]:
 def exit_at_once(code: int) -> None:
     """End this process now that the command is done: exit handlers run and output is flushed, but the
     interpreter's teardown of every module is skipped. With librosa, scipy and numba loaded it took 2 s on a
-    busy machine, after the patch had stopped: a Ctrl+C on stage must end the run sooner than that."""
+    busy machine, after the patch had stopped: a Ctrl+C on stage must end the run sooner than that. Bounded: the
+    signals ignored (:func:`ignore_stops`), an exit handler that stalls is ended after a grace, with ``code``
+    (:func:`~exsampling_patch.commands.run_signals.watch_exit`)."""
     import atexit
 
+    from exsampling_patch.commands.run_signals import watch_exit
+
+    watch_exit(code)
     atexit._run_exitfuncs()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):

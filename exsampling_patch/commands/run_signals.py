@@ -1,7 +1,14 @@
-"""How ``exsampling run`` stops on a signal (Ctrl+C, SIGTERM, a closed terminal: SIGHUP): the first one stops the
-run cleanly, with its summary; a second one quits at once; the first one delivered twice (to the run and to its
-process group) is that one, not a second. Apart from the run itself (``run.py``), which waits on
-:attr:`StopSignals.stop`.
+"""How ``exsampling run`` stops on a signal (Ctrl+C, SIGTERM, a closed terminal: SIGHUP), and how its process ends.
+
+- :class:`StopSignals`, the run's handler: the first signal stops the run cleanly, with its summary (``run.py`` waits
+  on :attr:`StopSignals.stop`, a lock-free :class:`SignalFlag`); a second one, or any while the stop hangs, quits at
+  once (:func:`quit_at_once`); the first one delivered twice (to the run and to its process group) is that one, not a
+  second (:func:`same_signal_seconds`). After the summary a signal changes nothing, but a second one ends a run still
+  stalled :data:`AFTER_SUMMARY_GRACE` later (:class:`ClosingWatch`).
+- :func:`stopping_text`: the line a signal's stop begins with.
+- :func:`watch_exit`: once the run has returned, the signals are ignored to the process's end (``cli.ignore_stops``):
+  an exit handler that stalls then ends with the run's status after :data:`EXIT_GRACE` (``cli.exit_at_once``), where
+  only SIGKILL ended it.
 """
 
 from __future__ import annotations
@@ -23,13 +30,26 @@ SAME_SIGNAL_SECONDS = 1.0
 SAME_SIGNAL_ENV = "EXSAMPLING_TEST_SAME_SIGNAL_SECONDS"
 
 
+#: Once the run has returned, how long its exit handlers and last flush (``cli.exit_at_once``) may take before the
+#: process ends without them (:func:`watch_exit`): milliseconds (killing the classifier's spare process), unless one
+#: stalls (a plugin's atexit handler waiting on something gone, stdout on a stalled pipe).
+EXIT_GRACE = 5.0
+#: For tests only: another EXIT_GRACE, read as the exit begins.
+EXIT_GRACE_ENV = "EXSAMPLING_TEST_EXIT_GRACE_SECONDS"
+
+
 def same_signal_seconds() -> float:
     """SAME_SIGNAL_SECONDS, or a test's window from SAME_SIGNAL_ENV (where it is a positive number of seconds)."""
+    return _seconds_from(SAME_SIGNAL_ENV, SAME_SIGNAL_SECONDS)
+
+
+def _seconds_from(variable: str, default: float) -> float:
+    """The positive number of seconds the environment's ``variable`` holds, else ``default``."""
     try:
-        seconds = float(os.environ.get(SAME_SIGNAL_ENV, ""))
+        seconds = float(os.environ.get(variable, ""))
     except ValueError:
-        return SAME_SIGNAL_SECONDS
-    return seconds if 0 < seconds < float("inf") else SAME_SIGNAL_SECONDS
+        return default
+    return seconds if 0 < seconds < float("inf") else default
 
 
 class SignalFlag:
@@ -187,6 +207,24 @@ class ClosingWatch:
         self._second.wait()
         if not self._over.wait(AFTER_SUMMARY_GRACE):
             os._exit(self._status)
+
+
+def watch_exit(status: int) -> None:
+    """End the process with ``status`` (os._exit), saying so on stderr, where it has not ended :data:`EXIT_GRACE`
+    seconds from now: called as the command line's run exits (``cli.exit_at_once``), before its exit handlers. Every
+    signal is ignored by then (``cli.ignore_stops``: one landing in an exit handler was a traceback there, and stopped
+    that handler), so a stalled exit handler left the process hanging after its summary until SIGKILL. A thread of its
+    own: the main thread is the one that may be stalled."""
+    seconds = _seconds_from(EXIT_GRACE_ENV, EXIT_GRACE)
+    threading.Thread(target=_end_after, args=(seconds, status), name="exsampling-exit-watch", daemon=True).start()
+
+
+def _end_after(seconds: float, status: int) -> None:
+    time.sleep(seconds)  # no wake-up needed: an exit in time ends this thread with the process
+    line = (f"the exit did not end within {seconds:g} s (an exit handler stalled: a plugin's atexit handler, or "
+            f"output nobody reads): ended without it, with the run's status {status}\n")
+    _say_without_waiting(line.encode())
+    os._exit(status)
 
 
 def stopping_text(signum: int) -> str:
