@@ -31,11 +31,16 @@ ESC50 = REPO.parent / "shared" / "data" / "esc50"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    worker_services.start()  # before any test module is imported (tests/worker_services.py)
-    # This process's PortAudio client (tone bursts played, outputs recorded), named apart as the patch's audio
-    # processes name theirs: the two workers' clients, both "PortAudio", opening at once on their two servers could
-    # leave one worker's PortAudio without JACK for the whole run (exsampling_patch.devices.name_jack_client).
-    name_jack_client("tests")
+    with worker_services.failures_told(config):  # said last by the run (xdist buries them)
+        worker_services.start()  # before any test module is imported (tests/worker_services.py)
+        # This process's PortAudio client (tone bursts played, outputs recorded), named apart as the patch's audio
+        # processes name theirs: the two workers' clients, both "PortAudio", opening at once on their two servers
+        # could leave one worker's PortAudio without JACK for the whole run (exsampling_patch.devices.name_jack_client).
+        name_jack_client("tests")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    worker_services.tell_failures(config)  # last: after xdist's INTERNALERROR, which buries why a worker failed
 
 
 def jack_running() -> bool:

@@ -6,16 +6,31 @@ A worker never shares the run's display: one that gets none of its own, or one o
 :class:`SharedDisplay` before its tests are collected, naming why. Shared, two workers' editors took each other's
 keys, clicks and held Shift (CI at 578ae25b: 29 editor tests failed on both workers), and the log said nothing of
 it. Without a JACK server of its own a worker still shares the run's (jack.sh warns): unlike two windows on one
-display, two workers' JACK clients are named apart."""
+display, two workers' JACK clients are named apart.
+
+A worker that fails to start (:class:`SharedDisplay`, or any other exception) writes why into a folder its run
+named (:func:`failures_told`), and the run's controlling process says it last (:func:`tell_failures`): pytest-xdist
+3.8 buries it under an INTERNALERROR whose last line is ``KeyError: <WorkerController gw1>`` (its dsession.py:267)."""
 
 from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import subprocess
+import sys
+import tempfile
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 HELD = Path(__file__).resolve().parent.parent / "scripts" / "services_held.sh"
+
+# The folder where this run's workers that fail to start write why (one file each), set by the run's controller.
+FAILURES = "EXSAMPLING_WORKER_FAILURES"
 
 _held: subprocess.Popen[str] | None = None
 
@@ -55,6 +70,43 @@ def start() -> None:
     if told.get("JACK_DEFAULT_SERVER"):  # else the run's, shared: better than its tests skipped
         os.environ["JACK_DEFAULT_SERVER"] = told["JACK_DEFAULT_SERVER"]
         os.environ["JACK_LOG"] = told.get("JACK_LOG", "")
+
+
+@contextmanager
+def failures_told(config: pytest.Config) -> Iterator[None]:
+    """Around a process's start (pytest_configure): in a worker, writes why it failed to start, if it does, into
+    the folder its run named; in the run's controlling process, names that folder, a new one. Always new: a run
+    started from a test inherits the outer run's, whose end would then report the inner run's workers. The worker's
+    name is the one xdist gave it (not PYTEST_XDIST_WORKER, inherited by every process a worker's test starts)."""
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker is None:
+        os.environ[FAILURES] = tempfile.mkdtemp(prefix="exsampling-worker-failures-")
+    try:
+        yield
+    except BaseException:
+        if worker is not None:
+            _write_failure(worker, traceback.format_exc())
+        raise
+
+
+def _write_failure(worker: str, text: str) -> None:
+    folder = os.environ.get(FAILURES)
+    if folder and Path(folder).is_dir():
+        (Path(folder) / worker).write_text(text)
+
+
+def tell_failures(config: pytest.Config) -> None:
+    """In the run's controlling process, says last, after xdist's INTERNALERROR, why each worker that failed to
+    start failed, then removes the folder :func:`failures_told` named."""
+    folder = os.environ.get(FAILURES)
+    if hasattr(config, "workerinput") or not folder:
+        return
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    write = reporter.write if reporter is not None else sys.stderr.write  # stdout, where the INTERNALERROR went
+    for path in sorted(Path(folder).glob("gw*")):
+        write(f"\npytest-xdist worker {path.name} failed to start (the cause of xdist's "
+              f"'KeyError: <WorkerController {path.name}>'):\n{path.read_text()}")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 class SharedDisplay(RuntimeError):
