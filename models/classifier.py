@@ -146,6 +146,7 @@ class Classifier:
         block = loaded.yamnet
         self._yamnet = yamnet_from_state(block.state_dict) if block is not None else None
         self._yamnet_scale = block.scale if block is not None else 0.0
+        self._yamnet_features = block.features if block is not None else ""
         self._labels = tuple(loaded.labels)
         self._lock = threading.Lock()
 
@@ -194,7 +195,7 @@ class Classifier:
     def _scaled_yamnet(self, mono: np.ndarray, sample_rate: int) -> np.ndarray | None:
         if self._yamnet is None:
             return None
-        return head_features(self._yamnet, mono, sample_rate, self._yamnet_scale)
+        return head_features(self._yamnet, mono, sample_rate, self._yamnet_scale, self._yamnet_features)
 
     def _window_logits(self, x: torch.Tensor, spans: list[tuple[int, int]], span: np.ndarray,
                        sample_rate: int) -> torch.Tensor:

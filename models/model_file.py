@@ -32,7 +32,7 @@ from .model_header import (
     unreadable_because,
 )
 from .network import Head, SoundNet, float32_state
-from .yamnet import FEATURE_SIZE, FEATURES, yamnet_state_fits
+from .yamnet import FEATURE_SIZE, FEATURES, KNOWN_FEATURES, yamnet_state_fits
 
 __all__ = [
     "HEAD_FORMAT",
@@ -261,10 +261,10 @@ def _yamnet_block(stored: Any, p: Path) -> YamnetBlock | None:
 
 
 def _check_features(features: str, p: Path, kind: str) -> None:
-    if features != FEATURES:
+    if features not in KNOWN_FEATURES:
         raise ModelFileError(f"{kind} {p} was trained on YAMNet's features computed as '{features}', and this "
-                             f"exsampling computes them as '{FEATURES}': with it takes would be misheard; train it "
-                             "again on its takes (.venv/bin/exsampling train)")
+                             f"exsampling computes them only as {' or '.join(map(repr, KNOWN_FEATURES))}: with it "
+                             "takes would be misheard; train it again on its takes (.venv/bin/exsampling train)")
 
 
 def yamnet_fingerprint(state_dict: Mapping[str, torch.Tensor]) -> str:
@@ -387,4 +387,4 @@ def _yamnet_for(head: HeadFile, loaded: LoadedModel) -> YamnetBlock | None:
                              "carries no YAMNet: put it on the model file it was trained with")
     if head.yamnet.fingerprint != yamnet_fingerprint(loaded.yamnet.state_dict):
         raise ModelFileError(f"head {head.path} was trained on other YAMNet weights than those in {loaded.path}")
-    return replace(loaded.yamnet, scale=head.yamnet.scale)
+    return replace(loaded.yamnet, features=head.yamnet.features, scale=head.yamnet.scale)

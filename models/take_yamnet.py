@@ -20,7 +20,7 @@ from .head_inputs import Beside
 from .model_file import YamnetBlock
 from .network import STEP_FRAMES
 from .progress import Progress, ProgressCallback
-from .yamnet import YamNet, head_features, yamnet_from_state
+from .yamnet import FEATURES, YamNet, head_features, yamnet_from_state
 
 __all__ = ["TakeYamnet", "yamnet_beside"]
 
@@ -31,8 +31,9 @@ class TakeYamnet:
     then its crops (:func:`.fitting.augmented_features`' order), so that each file is read once."""
 
     def __init__(self, model: YamNet, scale: float, examples: Sequence[Example], stage: str,
-                 progress: ProgressCallback | None = None, max_seconds: float | None = CLASSIFIED_SECONDS) -> None:
-        self._model, self._scale = model, scale
+                 progress: ProgressCallback | None = None, max_seconds: float | None = CLASSIFIED_SECONDS,
+                 features: str = FEATURES) -> None:
+        self._model, self._scale, self._features = model, scale, features
         self._paths: list[Path] = [e.path for e in examples]
         self._stage, self._progress, self._max_seconds = stage, progress, max_seconds
         self._read: tuple[int, np.ndarray, int] | None = None  # the last take read: its index, span and rate
@@ -51,7 +52,7 @@ class TakeYamnet:
         if steps is not None:  # the trunk's step s starts at frame s * STEP_FRAMES, centred on its sample s * hop
             per_step = STEP_FRAMES * hop_length(rate)
             span = span[steps[0] * per_step : steps[1] * per_step]
-        return torch.from_numpy(head_features(self._model, span, rate, self._scale))
+        return torch.from_numpy(head_features(self._model, span, rate, self._scale, self._features))
 
 
 def yamnet_beside(block: YamnetBlock, train: Sequence[Example], val: Sequence[Example],
@@ -59,5 +60,6 @@ def yamnet_beside(block: YamnetBlock, train: Sequence[Example], val: Sequence[Ex
     """What :func:`.fitting.fit` needs to fit a head on the trunk's and ``block``'s YAMNet features of the takes
     ``train`` (validated on ``val``): the network built as the classifier builds it from the same block."""
     model = yamnet_from_state(block.state_dict)
-    return Beside(TakeYamnet(model, block.scale, train, "yamnet", progress),
-                  TakeYamnet(model, block.scale, val, "yamnet validation", progress), block.scale)
+    return Beside(TakeYamnet(model, block.scale, train, "yamnet", progress, features=block.features),
+                  TakeYamnet(model, block.scale, val, "yamnet validation", progress, features=block.features),
+                  block.scale)

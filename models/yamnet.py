@@ -23,8 +23,9 @@ from torch import nn
 
 from .features import remove_offset
 
-__all__ = ["BLOCKS", "EMBEDDING_SIZE", "FEATURES", "FEATURE_SIZE", "N_CLASSES", "SAMPLE_RATE", "YamNet", "embed",
-           "head_features", "load_yamnet", "log_mel", "mel_matrix", "pad_waveform", "patches", "pooled",
+__all__ = ["BLOCKS", "EMBEDDING_SIZE", "FEATURES", "FEATURE_SIZE", "KNOWN_FEATURES", "MAP_FEATURES", "N_CLASSES",
+           "PATCH_FEATURES", "SAMPLE_RATE", "YamNet", "embed", "head_features", "load_yamnet", "log_mel",
+           "map_columns", "mel_matrix", "pad_waveform", "patches", "pooled",
            "reference_features", "scores", "take_features", "to_model_rate", "yamnet_from_state", "yamnet_state_fits"]
 
 SAMPLE_RATE = 16000
@@ -39,9 +40,18 @@ PATCH_HOP = 48  # 0.48 s
 EMBEDDING_SIZE = 1024
 N_CLASSES = 521
 FEATURE_SIZE = 2 * EMBEDDING_SIZE
-FEATURES = "padded-patches48-meanmax-2"
-"""Names how :func:`take_features` computes a take's features: change it with any change that alters them, so
-that features cached the old way are computed again."""
+PATCH_FEATURES = "padded-patches48-meanmax-2"
+"""A take's features as the mean and maximum of its 0.96 s patches' embeddings, one patch every 0.48 s: each frame
+is seen by two patches (the model files of 7 Dec)."""
+MAP_FEATURES = "padded-map-meanmax-1"
+"""A take's features from one pass of the trunk over its whole spectrogram: the mean and maximum, over time, of
+the last map's columns (each averaged over frequency; one every 0.32 s). Half the work of :data:`PATCH_FEATURES`
+on a 5 s take, and no seam where patches meet."""
+KNOWN_FEATURES = (MAP_FEATURES, PATCH_FEATURES)
+"""The ways of computing a take's features that this code can still compute (a model file names its own)."""
+FEATURES = PATCH_FEATURES
+"""Names how :func:`take_features` computes a take's features for what is trained now: a new way is a new name,
+so that features cached the old way are computed again, and models trained the old way still read theirs."""
 BLOCKS: tuple[tuple[int, int], ...] = ((1, 64), (2, 128), (1, 128), (2, 256), (1, 256), (2, 512),
                                        (1, 512), (1, 512), (1, 512), (1, 512), (1, 512), (2, 1024), (1, 1024))
 """(stride, output channels) of MobileNetV1's 13 depthwise-separable blocks, after a 3x3 stride-2 conv to 32."""
@@ -221,13 +231,28 @@ def scores(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.n
     return torch.sigmoid(model.logits(embeddings)).mean(dim=0).numpy()
 
 
-def take_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """A take's :data:`FEATURE_SIZE` float32 features (mono or ``(samples, channels)`` audio at any rate), as
-    :data:`FEATURES` names them: what a head on YAMNet reads."""
-    return pooled(embed(model, y, sample_rate)).astype(np.float32)
+@torch.inference_mode()
+def map_columns(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """``(n, 1024)``: the columns of the trunk's last map of the take's whole :func:`log_mel` spectrogram (one
+    every 32 frames), each averaged over frequency."""
+    x = torch.from_numpy(log_mel(y, sample_rate))[None, None]
+    return model.feature_map(x).mean(dim=3)[0].T.numpy()
 
 
-def head_features(model: YamNet, y: np.ndarray, sample_rate: int, scale: float) -> np.ndarray:
+def take_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE,
+                  features: str = FEATURES) -> np.ndarray:
+    """A take's :data:`FEATURE_SIZE` float32 features (mono or ``(samples, channels)`` audio at any rate), computed
+    as ``features`` (one of :data:`KNOWN_FEATURES`) names them: what a head on YAMNet reads."""
+    if features == MAP_FEATURES:
+        return pooled(map_columns(model, y, sample_rate)).astype(np.float32)
+    if features == PATCH_FEATURES:
+        return pooled(embed(model, y, sample_rate)).astype(np.float32)
+    raise ValueError(f"YAMNet features '{features}' are not computed by this code (it knows "
+                     f"{', '.join(KNOWN_FEATURES)})")
+
+
+def head_features(model: YamNet, y: np.ndarray, sample_rate: int, scale: float,
+                  features: str = FEATURES) -> np.ndarray:
     """YAMNet's part of a head's input, ``[aiSFX pooled | scale * YAMNet]``: :func:`take_features` times the head's
     ``scale``. The one computation the classifier makes of a take's analysed span and ``exsampling train`` of each
     training take's (:mod:`.take_yamnet`), so that a head is fitted on what it reads. Less the take's constant (DC)
@@ -235,17 +260,20 @@ def head_features(model: YamNet, y: np.ndarray, sample_rate: int, scale: float) 
     and an offset's step into that silence is a click across the spectrum (a tenth of the peak moved a prediction's
     probability 0.022). ``y`` is mono (both callers pass their mono span). The recipe's cached features
     (:mod:`.yamnet_features`) are of clips whose offset is nil."""
-    return take_features(model, remove_offset(y), sample_rate) * np.float32(scale)
+    return take_features(model, remove_offset(y), sample_rate, features) * np.float32(scale)
 
 
-def reference_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+def reference_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE,
+                       features: str = FEATURES) -> np.ndarray:
     """:func:`take_features` the slow, obvious way, to check and time the fast one against: numpy's float64 FFT
-    and the model's eager modules (never its frozen trunk), conv by conv, on each patch."""
+    and the model's eager modules (never its frozen trunk), conv by conv, on each patch or the whole spectrogram."""
     mono = pad_waveform(to_model_rate(y, sample_rate)).astype(np.float64)
     frames = np.lib.stride_tricks.sliding_window_view(mono, WINDOW)[::HOP] * _WINDOW
     spectrogram = np.log(np.abs(np.fft.rfft(frames, FFT, axis=1)) @ _MEL + LOG_OFFSET).astype(np.float32)
-    x = torch.from_numpy(patches(spectrogram)).unsqueeze(1)
+    whole = features == MAP_FEATURES
+    x = torch.from_numpy(spectrogram[None] if whole else patches(spectrogram)).unsqueeze(1)
     with torch.no_grad():
         for conv, stride in zip(model.convs, model.strides, strict=True):
             x = torch.relu(conv(nn.functional.pad(x, (0, 1, 0, 1)) if stride == 2 else x))
-    return pooled(x.mean(dim=(2, 3)).numpy()).astype(np.float32)
+    vectors = x.mean(dim=3)[0].T if whole else x.mean(dim=(2, 3))
+    return pooled(vectors.numpy()).astype(np.float32)

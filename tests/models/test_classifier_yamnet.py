@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from exsampling_patch.models.benchmark import first_load, time_takes
 from exsampling_patch.models.classifier import _windows, load_classifier
-from exsampling_patch.models.features import analyse, compress
+from exsampling_patch.models.features import analyse, compress, remove_offset
 from exsampling_patch.models.model_file import (
     SHIPPED_MODEL,
     ModelFileError,
@@ -32,7 +32,15 @@ from exsampling_patch.models.model_file import (
 from exsampling_patch.models.network import Head, SoundNet
 from exsampling_patch.models.oneshots import DEFAULT_CACHE
 from exsampling_patch.models.process import ClassifierProcess
-from exsampling_patch.models.yamnet import FEATURE_SIZE, FEATURES, reference_features, take_features, yamnet_from_state
+from exsampling_patch.models.yamnet import (
+    FEATURE_SIZE,
+    FEATURES,
+    MAP_FEATURES,
+    PATCH_FEATURES,
+    reference_features,
+    take_features,
+    yamnet_from_state,
+)
 from exsampling_patch.models.yamnet_weights import WeightsError, build, weights_path
 from tests.models.plain_model import plain_net, save_plain_model
 
@@ -283,6 +291,27 @@ def test_a_model_with_yamnet_loads_with_one_unchecked_trace_and_gives_the_weight
     span = y[slice(*(round(t * rate) for t in clf.predict(y, rate).span))]
     expected = SCALE * reference_features(yamnet_from_state(fitted.block.state_dict), span, rate)
     np.testing.assert_allclose(clf.yamnet_features(span, rate), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_a_model_or_head_computes_yamnets_features_as_its_file_says(fitted: Fitted, tmp_path: Path) -> None:
+    """Two recipes of YAMNet's features are known (the patches' and the whole map's): each model file and head file
+    names its own, and the classifier computes what it names, not what this code would train now."""
+    loaded = load_model_file(fitted.model)
+    path, _ = fitted.held_out[0]
+    y, rate = sf.read(str(path), dtype="float32")
+    yamnet = yamnet_from_state(fitted.block.state_dict)
+    span = y[: 2 * rate]
+    centred = remove_offset(span)  # as the classifier hears it
+    expected = {f: SCALE * reference_features(yamnet, centred, rate, f) for f in (MAP_FEATURES, PATCH_FEATURES)}
+    models, heads = {}, {}
+    for features in (MAP_FEATURES, PATCH_FEATURES):
+        block = replace(fitted.block, features=features)
+        models[features] = save_model_file(loaded.model, loaded.labels, tmp_path / f"{features}.pt", None,
+                                           loaded.int8_trunk, block)
+        heads[features] = save_head_file(loaded.model, loaded.labels, tmp_path / f"{features}_head.pt", yamnet=block)
+    for features, other in ((MAP_FEATURES, PATCH_FEATURES), (PATCH_FEATURES, MAP_FEATURES)):
+        for clf in (load_classifier(models[features]), load_classifier(models[other], head=heads[features])):
+            np.testing.assert_allclose(clf.yamnet_features(span, rate), expected[features], rtol=1e-4, atol=1e-4)
 
 
 def test_the_benchmark_reports_a_fresh_process_first_load(fitted: Fitted) -> None:

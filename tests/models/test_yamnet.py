@@ -20,10 +20,13 @@ import torch
 from exsampling_patch.models.oneshots import DEFAULT_CACHE
 from exsampling_patch.models.yamnet import (
     FEATURE_SIZE,
+    MAP_FEATURES,
+    PATCH_FEATURES,
     SAMPLE_RATE,
     YamNet,
     load_yamnet,
     log_mel,
+    map_columns,
     mel_matrix,
     patches,
     reference_features,
@@ -115,6 +118,23 @@ def test_the_fast_features_agree_with_the_obvious_way_on_a_real_take(model: YamN
     slow = reference_features(model, take, 44100)
     assert np.abs(slow).max() > 1.0, "a dog's bark moves the embedding"
     assert np.allclose(fast, slow, rtol=1e-4, atol=1e-4), float(np.abs(fast - slow).max())
+
+
+def test_the_whole_map_features_agree_with_the_obvious_way_and_are_another_recipe(model: YamNet,
+                                                                                    esc50: Path) -> None:
+    """The frozen trunk, traced on one patch, run once over a whole 5 s take's spectrogram: the same columns as the
+    eager modules conv by conv, one every 32 frames; not the patches' features (a head must be told which)."""
+    y, rate = sf.read(str(esc50 / "audio" / "1-100038-A-14.flac"), dtype="float32")  # a chirping bird, fold 1
+    columns = map_columns(model, y, rate)
+    assert columns.shape == (log_mel(y, rate).shape[0] // 32, 1024)
+    fast = take_features(model, y, rate, MAP_FEATURES)
+    slow = reference_features(model, y, rate, MAP_FEATURES)
+    assert np.abs(slow).max() > 1.0
+    assert np.allclose(fast, slow, rtol=1e-4, atol=1e-4), float(np.abs(fast - slow).max())
+    by_patches = take_features(model, y, rate, PATCH_FEATURES)
+    assert not np.allclose(fast, by_patches, rtol=1e-2, atol=1e-2)
+    with pytest.raises(ValueError, match="'another way' are not computed by this code"):
+        take_features(model, y, rate, "another way")
 
 
 def test_the_frozen_trunk_stays_out_of_the_state_dict(model: YamNet) -> None:
