@@ -3,10 +3,10 @@
 
 Each row gets :func:`~.yamnet.take_features` of the audio its aiSFX features see (:mod:`.sound_features`): the
 trimmed clip's loudest 5 s, each crop's span of it, each phone take, each one-shot, drawn from the same random
-generators in the same order. They are cached per part under ``<cache>/features/yamnet`` in files of their own,
-so that the trunk's features stay as they are, and kept under a key of their own (:func:`yamnet_key`: YAMNet's
-:data:`~.yamnet.FEATURES`, its weights' digest, the analysis, the seed and copies, and a source's one-shots), so
-that a change of any recomputes them and nothing else.
+generators in the same order. They are cached per part under ``<cache>/features/yamnet/<recipe>`` in files of
+their own, so that the trunk's features stay as they are, and kept under a key of their own (:func:`yamnet_key`:
+YAMNet's :data:`~.yamnet.FEATURES`, its weights' digest, the analysis, the seed and copies, and a source's
+one-shots), so that a change of any recomputes them and nothing else.
 """
 
 from __future__ import annotations
@@ -46,7 +46,9 @@ __all__ = ["FOLDER", "attach_yamnet", "esc50_takes", "part_takes", "weights_dige
            "yamnet_key", "yamnet_rows"]
 
 FOLDER = "yamnet"
-"""Under ``<cache>/features``: out of reach of the trunk's cache, which deletes its own ``*.pt`` on a new trunk."""
+"""Under ``<cache>/features``: out of reach of the trunk's cache, which deletes its own ``*.pt`` on a new trunk.
+Each recipe of the features (:data:`~.yamnet.FEATURES`) has a folder of its own in it, so that trying one recipe
+does not throw away the hours another's took."""
 PROGRESS_ROWS = 2000
 
 
@@ -105,7 +107,7 @@ def yamnet_rows(model: yamnet.YamNet, takes: Iterator[Take], name: str = "") -> 
     labels, groups, kinds = [], [], []
     t0 = time.perf_counter()
     for take, rate, label, group, kind in takes:
-        feats.append(yamnet.take_features(model, take_span(take, rate), rate))
+        feats.append(yamnet.take_features(model, take_span(take, rate), rate, yamnet.FEATURES))
         labels.append(label)
         groups.append(group)
         kinds.append(kind)
@@ -117,7 +119,7 @@ def yamnet_rows(model: yamnet.YamNet, takes: Iterator[Take], name: str = "") -> 
 def yamnet_features(cache: Path, data: Path, names: Sequence[str], weights: Path, seed: int,
                     copies: int) -> dict[str, Path]:
     """Compute (or find cached) YAMNet's features of the parts ``names``; returns part name -> file."""
-    out = cache / "features" / FOLDER
+    out = cache / "features" / FOLDER / yamnet.FEATURES
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = oneshot_folder(cache) / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}

@@ -17,7 +17,7 @@ from exsampling_patch.models import yamnet
 from exsampling_patch.models.datasets import _load_audio
 from exsampling_patch.models.network import SoundNet
 from exsampling_patch.models.oneshots import DEFAULT_CACHE, oneshot_folder
-from exsampling_patch.models.sound_features import esc50_features, esc50_phone_features, take_span, trim
+from exsampling_patch.models.sound_features import FeatureSet, esc50_features, esc50_phone_features, take_span, trim
 from exsampling_patch.models.train_sounds import fit_head
 from exsampling_patch.models.yamnet_features import attach_yamnet, yamnet_features, yamnet_key
 from exsampling_patch.models.yamnet_weights import build
@@ -63,7 +63,8 @@ def test_rows_get_yamnet_features_of_their_audio_cached_and_computed_again_on_ch
     _render_oneshots(cache)
     paths = yamnet_features(cache, data, PARTS, weights, seed=0, copies=1)
     assert capsys.readouterr().out.count(" rows in ") == 3
-    assert all(p.parent == cache / "features" / "yamnet" for p in paths.values()), "apart from the trunk's files"
+    assert all(p.parent == cache / "features" / "yamnet" / yamnet.FEATURES for p in paths.values()), \
+        "apart from the trunk's files, in the recipe's folder"
     written = {name: p.stat().st_mtime_ns for name, p in paths.items()}
 
     # Each row's features are those of the audio its trunk features see: the trimmed clip's loudest 5 s first.
@@ -89,10 +90,14 @@ def test_rows_get_yamnet_features_of_their_audio_cached_and_computed_again_on_ch
     yamnet_features(cache, data, PARTS, weights, seed=0, copies=1)
     assert {name: p.stat().st_mtime_ns for name, p in paths.items()} == written
     assert "rows in" not in capsys.readouterr().out
-    monkeypatch.setattr(yamnet, "FEATURES", "another way")
-    yamnet_features(cache, data, ["synth"], weights, seed=0, copies=1)
-    assert paths["synth"].stat().st_mtime_ns != written["synth"]
+    other = next(f for f in yamnet.KNOWN_FEATURES if f != yamnet.FEATURES)
+    monkeypatch.setattr(yamnet, "FEATURES", other)
+    again = yamnet_features(cache, data, ["synth"], weights, seed=0, copies=1)["synth"]
     assert "yamnet features synth: 4 rows" in capsys.readouterr().out  # 2 one-shots, as rendered and 1 phone take
+    assert again.parent.name == other and paths["synth"].stat().st_mtime_ns == written["synth"], \
+        "the other recipe's features are kept beside"
+    assert not torch.allclose(FeatureSet.load(again).feats, FeatureSet.load(paths["synth"]).feats, atol=1e-2), \
+        "computed as the recipe says"
     assert yamnet_key("a" * 64, 0, 2) != yamnet_key("b" * 64, 0, 2), "other weights, other features"
 
 
