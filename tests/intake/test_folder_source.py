@@ -137,8 +137,10 @@ def chunks(seconds: float, parts: int) -> list[np.ndarray]:
 def write_slowly(path: Path, parts: list[np.ndarray], pause: float, *, flush: bool = True) -> np.ndarray:
     """Write a WAV the way a recorder does: the header, then ``parts`` with ``pause`` between them, then close.
 
-    With ``flush`` libsndfile updates the header after each part, so the file is a whole, shorter WAV while the
-    writer waits: the worst case, nothing but the writer knows more is coming."""
+    With ``flush`` each part's samples reach the file at once, but libsndfile leaves the header's RIFF and data
+    lengths 0 until the close; libsndfile reads such a data chunk as running to the end of the file, so the file
+    reads as a whole, shorter WAV while the writer waits: the worst case, nothing but the writer knows more is
+    coming."""
     with sf.SoundFile(path, "w", samplerate=RATE, channels=1, subtype="PCM_16") as out:
         for part in parts:
             time.sleep(pause)
