@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from .classifier import VALIDATION_HEAD, Classifier, load_classifier, load_model_file, load_validation_classifier
-from .features import loudest_span, to_mono
+from .features import CLASSIFIED_SECONDS, loudest_span, to_mono
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "esc50"
 
@@ -51,7 +51,7 @@ def fold4_accuracy(clf: Classifier, data: str | Path, limit: int | None = None) 
 
 
 def two_clip_accuracy(clf: Classifier, data: str | Path, window: str = "whole",
-                      spans: tuple[float | None, ...] = (None, 5.0)) -> dict[str, float]:
+                      spans: tuple[float | None, ...] = (None, CLASSIFIED_SECONDS)) -> dict[str, float]:
     """Top-1 accuracy on 10 s takes made of two fold-4 clips of one class (clips 1+2, 3+4, ... of each class,
     file-name order; 200 takes), scored whole (``None``) and on the loudest span of each length in ``spans``.
 
@@ -88,12 +88,12 @@ def time_takes(clf: Classifier, repeats: int = 20, thread_counts: tuple[int, ...
     try:
         for threads in thread_counts:
             torch.set_num_threads(threads)
-            for window, span in (("whole", None), ("1s", None), ("whole", 5.0)):
+            for window, span in (("whole", None), ("1s", None), ("whole", CLASSIFIED_SECONDS)):
                 key = f"ms_10s_take_{threads}thread_{window}" + ("" if span is None else f"_{span:g}s")
                 out.update(_timed(key, functools.partial(clf.predict, take, 44100, window=window, max_seconds=span),
                                   repeats))
             if clf.has_yamnet:
-                for span in (None, 5.0):
+                for span in (None, CLASSIFIED_SECONDS):
                     first, last = loudest_span(to_mono(take), 44100, span or 0.0)
                     key = f"ms_10s_take_{threads}thread_yamnet" + ("" if span is None else f"_{span:g}s")
                     out.update(_timed(key, functools.partial(clf.yamnet_features, take[first:last], 44100), repeats))
