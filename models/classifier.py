@@ -126,6 +126,9 @@ class Classifier:
 
     def __init__(self, loaded: LoadedModel, threads: int | None = None, int8: bool = True) -> None:
         self._loaded = loaded
+        self.threads = threads
+        if threads is not None:  # before the int8 trunk's load and YAMNet's fusing, which ran on every core
+            torch.set_num_threads(max(1, threads))  # beside the show's processes
         trunk = None
         if int8 and loaded.int8_trunk:
             try:
@@ -138,9 +141,6 @@ class Classifier:
             self._model.trunk = trunk  # type: ignore[assignment]
         else:
             self._model = fuse_batch_norm(loaded.model)
-        self.threads = threads
-        if threads is not None:  # before YAMNet's fusing, which ran on every core beside the show's processes
-            torch.set_num_threads(max(1, threads))
         _single_threaded_blas()
         # YAMNet beside the trunk where the file carries it: the head reads [aiSFX pooled | scale * YAMNet]
         block = loaded.yamnet
