@@ -14,7 +14,8 @@ locks), and a warning names the journal and the holder. Such a holder is remembe
 taken: held by the same processes, it is tried once and not waited for again (each take stalled its thread 5 s);
 a holder whose processes cannot be told (/proc/locks names none: another pid namespace) is known by its lock's line
 in /proc/locks instead, and a new lock (another line) is waited for; where it has no line either, by the journal left
-as the last append here left it: a holder that wrote since is not the stuck one.
+as the last append here left it: a holder that wrote since is not the stuck one, waited for once more; found stuck
+again, the growth is another appender's going without the lock, and is not waited for again.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def lock_holding(path: Path) -> tuple[list[int], tuple[object, ...]]:
     return sorted(set(pids)), (stat.st_dev, stat.st_ino, *sorted(held))
 
 
-_stuck: dict[Path, tuple[list[int], tuple[object, ...], int]] = {}
+_stuck: dict[Path, tuple[list[int], tuple[object, ...], int, bool]] = {}
 """Journal -> who was found holding its lock past the wait (:func:`lock_holding`), until the lock is next taken. Held by
 the same again, it is tried once and not waited for: each append waited the whole wait (5 s) while the take store's
 lock was held and the thread that ended the take (the sampler's answer thread, the outbox reader) stalled, every take
@@ -99,7 +100,12 @@ own, mid-write (its take-back, a full disk, cut ours). A stopped holder writes n
 another holder's (or another appender's), waited for. A lock let go and taken anew by one that has not written yet,
 or whose line reads the same, cannot be told from it: that one is not waited for, and a take-back of either (a full
 disk) blanks its own bytes alone (:func:`_blank`): cut to the size it had looked at, it cut the other's line too,
-that take's end lost and the take passed on again at the next start."""
+that take's end lost and the take passed on again at the next start.
+Last, whether such an unseen lock was waited for again for the journal's growth and found stuck once more: growth then
+tells nothing (another appender going without the lock past the same stuck holder, a second run on the folder, grows it
+as a new holder would) and is not waited for again. Each such append waited the whole wait (5 s) else, the two
+appenders' lines growing it in turn; now an unseen stuck holder costs two waits at most until the lock is next taken,
+and a new unseen holder after those is appended beside, as one that has not written yet is."""
 
 
 def _holders_text(pids: list[int]) -> str:
@@ -121,15 +127,23 @@ def _still_stuck(fd: int, path: Path) -> bool:
     pids, lines = lock_holding(path)
     if stuck[0]:
         return pids == stuck[0]
-    # () where /proc/locks is unread; grown since: another holder's write (a stopped one writes nothing)
-    return bool(lines) and lines == stuck[1] and os.fstat(fd).st_size == stuck[2]
+    # () where /proc/locks is unread; grown since: another holder's write (a stopped one writes nothing), unless
+    # waited for once already and found the same: another appender's lines, which would stall each append
+    return bool(lines) and lines == stuck[1] and (stuck[3] or os.fstat(fd).st_size == stuck[2])
 
 
 def _left(fd: int, path: Path) -> None:
     """Remember the journal's size as this append left it, where its lock was found stuck (:func:`_still_stuck`)."""
     stuck = _stuck.get(path)
     if stuck is not None:
-        _stuck[path] = (stuck[0], stuck[1], os.fstat(fd).st_size)
+        _stuck[path] = (stuck[0], stuck[1], os.fstat(fd).st_size, stuck[3])
+
+
+def _found_again(path: Path, pids: list[int], lines: tuple[object, ...]) -> bool:
+    """Whether an unseen lock found stuck was found stuck before, the same (:func:`_still_stuck` waited for it again
+    only for the journal's growth)."""
+    stuck = _stuck.get(path)
+    return stuck is not None and not pids and not stuck[0] and bool(lines) and lines == stuck[1]
 
 
 def _lock(fd: int, path: Path, wait: float) -> None:
@@ -148,10 +162,12 @@ def _lock(fd: int, path: Path, wait: float) -> None:
                 return  # told when found stuck; waiting again only stalls this take's thread
             first = False
             if time.monotonic() >= deadline:
-                # Without the lock two lines may interleave only where one is cut short (a full disk), blanked then;
-                # waiting on, this take's end is never written and the node hangs.
+                # Without the lock lines still land whole and in turn (one O_APPEND write each, nothing shortens
+                # the file): at worst an empty line (our newline after another's write seen under way) or a dead
+                # fragment left as a line (:func:`_blank_dead`). Waiting on, this take's end went unwritten while
+                # the holder stayed stuck, and the node's handler hung.
                 pids, lines = lock_holding(path)
-                _stuck[path] = (pids, lines, os.fstat(fd).st_size)
+                _stuck[path] = (pids, lines, os.fstat(fd).st_size, _found_again(path, pids, lines))
                 again = "not waited for again while the same " + ("holder keeps it" if pids else "lock is held")
                 log.warning("the journal %s is locked by %s for over %g s, stopped or hung: a line appended without "
                             "its lock (%s)", path, _holders_text(pids), wait, again)
