@@ -30,6 +30,11 @@ SHIPPED_MODEL = Path(__file__).resolve().parent / "sounds.pt"
 """The shipped model: ESC-50's 50 everyday classes and the musical classes (``models/musical.py``). Named here,
 where no torch is loaded, for the checks that read its labels from its header (``exsampling check``)."""
 
+YAMNET_RECIPES = ("padded-map-meanmax-1", "padded-patches48-meanmax-2")
+"""The recipes of YAMNet's features this code computes (:data:`.yamnet.KNOWN_FEATURES`, in the module that imports
+torch): named here too, so that ``exsampling check`` tells a model of another recipe without torch. A test keeps the
+two equal (tests/models/test_model_header_yamnet.py)."""
+
 #: How the files torch writes begin: a zip archive (since torch 1.6), or a pickle (before).
 TORCH_MAGIC = (b"PK", b"\x80")
 
@@ -171,6 +176,19 @@ def read_header(p: Path, kind: str, file_format: str, version: int) -> dict[str,
     return check_blob(blob, p, kind, file_format, version)
 
 
+def yamnet_recipe_of(blob: dict[str, Any], p: Path, kind: str) -> str | None:
+    """The recipe of YAMNet's features the file's head was trained on (None where it carries no YAMNet), refused
+    as :func:`.model_file.load_model_file` refuses it where this code does not compute it: `exsampling check` passed
+    such a model, and the show's classifier failed at its start."""
+    yamnet = blob.get("yamnet")
+    recipe = yamnet.get("features") if isinstance(yamnet, dict) else None
+    if isinstance(recipe, str) and recipe not in YAMNET_RECIPES:
+        raise ModelFileError(f"{kind} {p} was trained on YAMNet's features computed as '{recipe}', and this "
+                             f"exsampling computes them only as {' or '.join(map(repr, YAMNET_RECIPES))}: with it "
+                             "takes would be misheard; train it again on its takes (.venv/bin/exsampling train)")
+    return recipe
+
+
 def check_entries(file: BinaryIO, p: Path, kind: str) -> None:
     """ModelFileError (:data:`DAMAGED`) where an entry of the zip archive in ``file`` (open on ``p``, read from its
     start) does not match its CRC-32; none for a file that is not a zip archive (torch's format before 1.6: torch
@@ -235,6 +253,7 @@ def model_file_problem(path: str | Path) -> str | None:
         blob = read_header(p, "model", MODEL_FORMAT, MODEL_VERSION)
         if blob is not None:
             front_end_of(blob, p, "model")
+            yamnet_recipe_of(blob, p, "model")
         with p.open("rb") as file:
             check_entries(file, p, "model")
     except ModelFileError as error:
