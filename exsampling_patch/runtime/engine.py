@@ -116,6 +116,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         # two, an old run's node sending into the new run (see run_gate). start() waits for those in hand.
         self._gate = RunGate()
         self.hung: dict[str, float] = {}  # node id -> seconds its handler had run when it was found hung
+        self._marking = threading.Lock()  # held by the watchdog through a hung mark's whole act (watchdog.py)
         #: After stop(): each handler still running then, as (node id, input, where in the node's code or '', the id of
         #: the take its message is of or '').
         self.unfinished: list[tuple[str, str, str, str]] = []

@@ -28,6 +28,7 @@ class HangWatch:
 
     _running: bool
     _pool_lock: threading.Lock
+    _marking: threading.Lock
     _states: list[Worker]
     _spares: int
     _ready: queue.SimpleQueue[Any]
@@ -70,31 +71,43 @@ class HangWatch:
         # and a new worker started in its place may take the thread id of one that ended meanwhile; read after
         # them, the place was told as "", or as the new worker's.
         where = running_at(state.thread_id, node)
-        with state.lock:
-            # Marked only while its worker still runs that handler: the worker clears busy and reads the mark under
-            # this lock (Engine._handle), so a handler that returned since the look above is not marked. Marked
-            # anyway, it stayed hung for good (its return, which tells "recovered", had passed), its node told hung.
-            if state.busy is not busy:
-                return
-            state.hung = True
-            left, state.pending = state.pending, []
-        for cell in left:
-            self._ready.put(cell)
-        with self._pool_lock:
-            self._spares += 1
-        self._add_worker()  # the others go on with as many workers as before
-        self.hung[node.node_id] = seconds
-        self._record_error(node.node_id, f"hung: its handler on '{port}' has run {seconds:.1f} s, past its limit "
-                           f"of {limit:g} s (hang_after); the rest of the patch goes on", port=port, where=where)
-        self.events.publish(NodeHung(node.node_id, port=port, seconds=seconds, limit=limit, take_id=key or ""))
+        # The mark, the spare worker, the hung record and its telling are one act against the handler's return
+        # (_back_from_hang waits for it): one that returned after the mark, while the rest was still to do, told
+        # "recovered" first, then the node was recorded and told hung for good, its spare never retired.
+        with self._marking:
+            with state.lock:
+                # Marked only while its worker still runs that handler: the worker clears busy and reads the mark
+                # under this lock (Engine._handle), so a handler that returned since the look above is not marked.
+                if state.busy is not busy:
+                    return
+                state.hung = True
+                left, state.pending = state.pending, []
+            for cell in left:
+                self._ready.put(cell)
+            with self._pool_lock:
+                self._spares += 1
+            self.hung[node.node_id] = seconds
+            self._add_worker()  # the others go on with as many workers as before
+            self._record_error(node.node_id, f"hung: its handler on '{port}' has run {seconds:.1f} s, past its "
+                               f"limit of {limit:g} s (hang_after); the rest of the patch goes on", port=port,
+                               where=where)
+            self.events.publish(NodeHung(node.node_id, port=port, seconds=seconds, limit=limit, take_id=key or ""))
 
     def _back_from_hang(self, node: Node, port: str, state: Worker, seconds: float, limit: float) -> None:
         """``node``'s handler on ``port`` came back after ``seconds``, past ``limit``: the limit it was told hung by
         (its node's ``hang_after`` now may be another: a property that follows the node's state). Checked against its
         run and told as one act of that run (:mod:`.run_gate`): checked alone, a start() between the two went on, and
         this took the new run's spare worker, cleared its hung mark of the node's id and told it recovered there."""
+        self._after_the_mark()
         with self._gate.acting(state.run):
             self._back_in_run(node, port, state, seconds, limit)
+
+    def _after_the_mark(self) -> None:
+        """Wait until the watchdog's act of marking a handler hung is over: this return, which read the mark, then
+        comes after the spare, the hung record and the telling, and undoes them all. Waited for outside the run gate
+        (the act records an error) and by the worker thread alone, never the audio callback: milliseconds."""
+        with self._marking:
+            pass
 
     def _back_in_run(self, node: Node, port: str, state: Worker, seconds: float, limit: float) -> None:
         if state.run != self.run_id:  # held past its run's stop: the new run's spares and hung marks are not its

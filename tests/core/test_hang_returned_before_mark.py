@@ -8,6 +8,7 @@ watchdog's step between the look and the mark lets the handler return and waits 
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -65,6 +66,48 @@ def test_a_handler_back_before_the_watchdog_marks_it_is_not_told_hung() -> None:
         state = engine._states[0]
         # Marked after its return, it stayed hung with a spare beside it, told hung and never back
         assert (told, engine.hung, state.hung, engine._spares) == ([], {}, False, 0)
+    finally:
+        node.release.set()
+        engine.stop()
+
+
+class ReturnsDuringTheMark(Engine):
+    """An engine whose watchdog, having marked a handler hung, lets it return while the rest of the mark's act (the
+    spare worker, the hung record, the telling) is still to do: the hold-up is in starting the spare worker."""
+
+    def _add_worker(self) -> None:
+        state = self._states[0] if self._states else None
+        if state is not None and state.hung and state.busy is not None:
+            state.busy[0].release.set()  # type: ignore[attr-defined]
+            # Until its return has been told, or waits for the mark's act to be over (the fix): not the clock's
+            assert wait_for(lambda: not state.hung or _waits_in(state, "_after_the_mark"), 30), "never came back"
+        super()._add_worker()
+
+
+def _waits_in(state: Worker, function: str) -> bool:
+    """Whether ``state``'s worker thread is in ``function`` now (its innermost Python frame)."""
+    frame = sys._current_frames().get(state.thread_id or 0)
+    return frame is not None and frame.f_code.co_name == function
+
+
+def test_a_handler_back_during_the_mark_is_told_hung_then_recovered_and_nothing_stays_marked() -> None:
+    registry = Registry.default(entry_points=False)
+    registry.register(HeldPastLimit, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("held", HeldPastLimit.type_name))
+    engine = ReturnsDuringTheMark(registry, workers=1, pin_workers=False)
+    told: list[bool] = []
+    engine.events.subscribe(lambda event: told.append(event.recovered), NodeHung)
+    engine.start(patch)
+    node: Any = engine.node("held")
+    try:
+        engine.inject("held", "inlet", "a message")
+        assert wait_for(lambda: len(told) >= 2, 30), told
+        # The spare worker started for it stays; the hung one retires once back
+        assert wait_for(lambda: len(engine._workers) == 1, 30), engine._workers
+        # Told recovered before the mark's act was over, the node stayed recorded hung, a spare counted for good
+        assert (told, engine.hung, engine._spares) == ([False, True], {}, 0)
+        assert not any(state.hung for state in engine._states)
     finally:
         node.release.set()
         engine.stop()
