@@ -229,7 +229,9 @@ def test_the_groove_follows_a_masters_clock_start_stop_continue_and_its_silence(
     out, one = next((at, m) for at, m in pattern.context.sent_at if m.type == "note_on")
     assert out < one.time and one.time == first_bars[0][0]
     assert dict(tempos)["faster"] == pytest.approx(150, abs=1.5)  # the ticks' tempo, not the node's own (90)
-    assert dict(tempos)["stop"] == pytest.approx(200, abs=2)  # and it followed the change within 4 beats
+    # and it followed the change within 4 beats. The node's own reading: ticks a stall of this host let go together
+    # are left out of its line (once 194 BPM here with them in: tests/nodes/test_tick_line.py, a stall's ticks)
+    assert dict(tempos)["stop"] == pytest.approx(200, abs=2)
     # stopped: no step due after the stop beyond those sent ahead (a lookahead), until the continue
     assert not [on for on in ons if sent["stop"] + 0.1 < on[0] < sent["continue"]]
     # continued at song position 16 (sixteenths: beat 4): BD's X, step 16, comes first; four hi-hats in 2 beats
