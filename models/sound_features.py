@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from exsampling_patch.nodes.processing import TRIM_DB, trim_bounds
 
 from .augment import PhoneTakeConfig, phone_take
 from .classifier import load_model_file
@@ -29,10 +31,11 @@ from .musical import SOURCES
 from .network import STEP_FRAMES, SoundNet, calibrate_int8, load_int8_trunk, read_tuned_trunk, script_int8_trunk
 from .oneshots import build, oneshot_folder
 
-__all__ = ["AMBIENT_NOISE", "ANALYSIS", "CROP_SECONDS", "ESC50_CROPS", "ESC50_PHONE_TAKE", "FeatureSet", "Take",
-           "cache_key", "esc50_features", "esc50_phone_features", "esc50_phone_takes", "features", "features_current",
-           "features_of_trunk", "load_parts", "noise_bank", "oneshot_features", "oneshot_takes", "pooled",
-           "source_noises", "take_power", "take_span", "trim", "trunk_model"]
+__all__ = ["AMBIENT_NOISE", "ANALYSIS", "CROP_SECONDS", "DEFAULT_SEED", "ESC50_CROPS", "ESC50_PHONE_TAKE", "FeatureSet",
+           "Plan", "Take", "cache_key", "cached_parts", "esc50_features", "esc50_phone_features", "esc50_phone_takes",
+           "features", "features_current", "features_of_trunk", "load_parts", "noise_bank", "older_records",
+           "oneshot_features", "oneshot_takes", "part_key", "part_plans", "pooled", "source_noises", "take_power",
+           "take_span", "trim", "trunk_model"]
 
 AMBIENT_NOISE = ("rain", "wind", "sea_waves", "crackling_fire", "airplane", "train", "engine", "crickets",
                  "vacuum_cleaner", "washing_machine")
@@ -47,8 +50,8 @@ CROP_SECONDS = (1.0, 2.5)
 """Each ESC-50 clip's energy-weighted crops: how many, and their range of lengths."""
 MAX_SECONDS = CLASSIFIED_SECONDS
 """As the classifier node scores takes: the loudest 5 s."""
-TRIM_DB = 60.0
-"""As the default patch's trim node."""
+DEFAULT_SEED = 0
+"""``train_sounds --seed`` unless told: the seed of every part cached before parts recorded their seed."""
 ANALYSIS = "2026-12-05: DC offset removed before analysis; trim levels measured around each frame's mean"
 """What the trim and the front end compute, for the feature cache's key: change it with any change to
 :func:`trim` or :func:`~.features.analyse` that alters a feature, so that cached features computed the old way
@@ -57,6 +60,18 @@ are computed again rather than trained on."""
 
 Take = tuple[np.ndarray, int, str, str, str]
 """A take as the default patch trims it, its rate, label, group and kind: one row of a part's features."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A part of :func:`features`, and what its cached features must have been drawn with to be used."""
+
+    name: str
+    key: str
+    """The record of the draw (:func:`part_key`), written beside the part's features."""
+    older: tuple[str | None, ...]
+    """Records from before parts recorded their seed and copies, accepted too (:func:`older_records`)."""
+    compute: Callable[[], FeatureSet]
 
 
 @dataclass
@@ -104,9 +119,9 @@ class FeatureSet:
 
 def trim(mono: np.ndarray, rate: int, top_db: float = TRIM_DB) -> np.ndarray:
     """The sound as the default patch's trim node keeps it (:func:`~exsampling_patch.nodes.processing.trim_bounds`
-    from the loudest frame); all of it when nothing stands above the threshold."""
-    from exsampling_patch.nodes.processing import trim_bounds
-
+    from the loudest frame, at the node's default level); all of it when nothing stands above the threshold. Not
+    lengthened to the node's 30 ms minimum (``trim_cut``): a sound shorter is padded with silence by
+    :func:`take_power` instead, and lengthening it would change cached features (and :data:`ANALYSIS`)."""
     start, end = trim_bounds(mono, rate, top_db)
     return mono[start:end] if end > start else mono
 
@@ -245,30 +260,21 @@ def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGM
         _made_from(int8_path).write_text(fingerprint)
     # Features come from the int8 trunk that ships: the head learns exactly what the classifier will compute.
     model.trunk = load_int8_trunk(int8_path.read_bytes(), model.n_bands)  # type: ignore[assignment]
-    parts: dict[str, Path] = {}
-    for fold in (1, 2, 3, 4):
-        parts[f"esc50_fold{fold}"] = out / f"esc50_fold{fold}.pt"
-        if not parts[f"esc50_fold{fold}"].is_file():
-            t0 = time.perf_counter()
-            esc50_features(model, data, fold, seed).save(parts[f"esc50_fold{fold}"])
-            print(f"features esc50 fold {fold}: {time.perf_counter() - t0:.0f} s", flush=True)
-    for fold in (1, 2, 3, 4):
-        parts[f"esc50_phone_fold{fold}"] = out / f"esc50_phone_fold{fold}.pt"
-        if not parts[f"esc50_phone_fold{fold}"].is_file():
-            t0 = time.perf_counter()
-            esc50_phone_features(model, data, fold, ESC50_PHONE_COPIES, seed).save(
-                parts[f"esc50_phone_fold{fold}"])
-            print(f"features esc50 phone takes fold {fold}: {time.perf_counter() - t0:.0f} s", flush=True)
     manifest = json.loads((folder / "manifest.json").read_text())
-    for source in SOURCES:
-        parts[source.name] = out / f"{source.name}.pt"
-        if features_current(parts[source.name], manifest.get(source.name)):
+    return cached_parts(out, part_plans(model, data, folder, manifest, seed, copies))
+
+
+def cached_parts(out: Path, plans: Sequence[Plan]) -> dict[str, Path]:
+    """Each part's features in ``out``: found cached with a record of their draw, or computed and recorded."""
+    parts: dict[str, Path] = {}
+    for plan in plans:
+        path = parts[plan.name] = out / f"{plan.name}.pt"
+        if features_current(path, (plan.key, *plan.older)):
             continue
         t0 = time.perf_counter()
-        part = oneshot_features(model, folder, source.name, source_noises(data, folder, source.name), copies, seed)
-        part.save(parts[source.name])
-        _made_from(parts[source.name]).write_text(json.dumps(manifest.get(source.name), sort_keys=True))
-        print(f"features {source.name}: {len(part.labels)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
+        part = plan.compute()
+        _record(part, path, plan.key)
+        print(f"features {plan.name}: {len(part.labels)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
     return parts
 
 
@@ -294,12 +300,56 @@ def _made_from(features_file: Path) -> Path:
     return features_file.with_suffix(".from.json")
 
 
-def features_current(features_file: Path, manifest_entry: object) -> bool:
-    """Whether a source's cached features were computed from the one-shots that its manifest entry describes:
-    rendered again (another recipe, another package version), they must be computed again."""
+def part_plans(model: SoundNet, data: Path, folder: Path, manifest: dict[str, object], seed: int,
+                copies: int) -> list[Plan]:
+    """Every part of the data: ESC-50's folds (their crops drawn with ``seed``), their phone takes, then each
+    musical source's one-shots (``copies`` phone takes each)."""
+    plans = [Plan(f"esc50_fold{fold}", part_key(seed, None), older_records(seed),
+                  partial(esc50_features, model, data, fold, seed)) for fold in (1, 2, 3, 4)]
+    plans += [Plan(f"esc50_phone_fold{fold}", part_key(seed, ESC50_PHONE_COPIES), older_records(seed),
+                   partial(esc50_phone_features, model, data, fold, ESC50_PHONE_COPIES, seed)) for fold in (1, 2, 3, 4)]
+    for source in SOURCES:
+        entry = manifest.get(source.name)
+        before = older_records(seed, copies, json.dumps(entry, sort_keys=True))
+        plans.append(Plan(source.name, part_key(seed, copies, entry), before,
+                          partial(_source_features, model, data, folder, source.name, copies, seed)))
+    return plans
+
+
+def _source_features(model: SoundNet, data: Path, folder: Path, source: str, copies: int, seed: int) -> FeatureSet:
+    return oneshot_features(model, folder, source, source_noises(data, folder, source), copies, seed)
+
+
+def part_key(seed: int, copies: int | None, made_from: object = None) -> str:
+    """What a part's cached features were drawn with (as :func:`~.yamnet_features.yamnet_key` keeps YAMNet's):
+    the seed, the count of phone takes (None for ESC-50's clips and crops: none) and a source's one-shots (its
+    manifest entry: rendered again, by another recipe or package version, they are other takes)."""
+    return json.dumps({"seed": seed, "copies": copies, "made_from": made_from}, sort_keys=True)
+
+
+def older_records(seed: int, copies: int = AUGMENTED_COPIES, record: str | None = None) -> tuple[str | None, ...]:
+    """The ``record`` a part had before records named the seed and copies (``None``: none, as ESC-50's parts had;
+    a source had its manifest entry, in JSON), accepted where the part is drawn with the defaults, which all such
+    parts were drawn with: that cache took hours. Nothing is accepted for another seed or count of copies."""
+    return (record,) if seed == DEFAULT_SEED and copies == AUGMENTED_COPIES else ()
+
+
+def features_current(features_file: Path, records: Collection[str | None]) -> bool:
+    """Whether a part's cached features are there with one of ``records`` beside them (``None``: no record at
+    all): drawn with another seed or count of copies, or from one-shots rendered again, they must be computed
+    again, not trained on as if they were the same."""
     made_from = _made_from(features_file)
-    return (features_file.is_file() and made_from.is_file()
-            and made_from.read_text() == json.dumps(manifest_entry, sort_keys=True))
+    record = made_from.read_text() if made_from.is_file() else None
+    return features_file.is_file() and record in records
+
+
+def _record(part: FeatureSet, features_file: Path, key: str) -> None:
+    """Save a part's features with the record of their draw. The record says "" while the file is written: a run
+    stopped in between leaves features that no draw accepts (no record would pass as a part of the defaults)."""
+    made_from = _made_from(features_file)
+    made_from.write_text("")
+    part.save(features_file)
+    made_from.write_text(key)
 
 
 def source_noises(data: Path, folder: Path, source: str) -> tuple[np.ndarray, ...]:

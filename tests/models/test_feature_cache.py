@@ -17,6 +17,8 @@ from exsampling_patch.models.sound_features import (
     cache_key,
     features_current,
     features_of_trunk,
+    older_records,
+    part_key,
 )
 
 
@@ -25,16 +27,21 @@ def _entry(recipe: str) -> dict:
             "counts": {"kick": 96}, "total": 96}
 
 
+def _records(entry: dict, seed: int = 0, copies: int = 2) -> tuple[str | None, ...]:
+    """What a source's cached features may have beside them, as :func:`part_plans` asks."""
+    return part_key(seed, copies, entry), *older_records(seed, copies, json.dumps(entry, sort_keys=True))
+
+
 def test_features_follow_the_one_shots_they_were_made_from(tmp_path: Path) -> None:
     part = tmp_path / "timgm6mb.pt"
-    assert not features_current(part, _entry("render-2")), "nothing cached yet"
+    assert not features_current(part, _records(_entry("render-2"))), "nothing cached yet"
     FeatureSet(torch.zeros(2, 3), ["kick", "kick"], ["a", "b"], ["clean", "phone"]).save(part)
-    assert not features_current(part, _entry("render-2")), "features of a cache from before the record are stale"
-    (tmp_path / "timgm6mb.from.json").write_text(json.dumps(_entry("render-2"), sort_keys=True))
-    assert features_current(part, _entry("render-2"))
-    assert features_current(part, json.loads(json.dumps(_entry("render-2"))))  # key order does not matter
-    assert not features_current(part, _entry("render-3")), "one-shots rendered by another recipe"
-    assert not features_current(part, {**_entry("render-2"), "version": "1.3-6"}), "another package version"
+    assert not features_current(part, _records(_entry("render-2"))), "features of a cache from before the record"
+    (tmp_path / "timgm6mb.from.json").write_text(part_key(0, 2, _entry("render-2")))
+    assert features_current(part, _records(_entry("render-2")))
+    assert features_current(part, _records(json.loads(json.dumps(_entry("render-2"))))), "key order does not matter"
+    assert not features_current(part, _records(_entry("render-3"))), "one-shots rendered by another recipe"
+    assert not features_current(part, _records({**_entry("render-2"), "version": "1.3-6"})), "another package version"
 
 
 def test_features_follow_the_trunk_they_were_made_with(tmp_path: Path) -> None:
