@@ -7,8 +7,8 @@
   stalled :data:`AFTER_SUMMARY_GRACE` later (:class:`ClosingWatch`).
 - :func:`stopping_text`: the line a signal's stop begins with.
 - :func:`watch_exit`: once the run has returned, the signals are ignored to the process's end (``cli.ignore_stops``):
-  an exit handler that stalls then ends with the run's status after :data:`EXIT_GRACE` (``cli.exit_at_once``), where
-  only SIGKILL ended it.
+  an exit handler that stalls then ends after :data:`EXIT_GRACE` (``cli.exit_at_once``), where only SIGKILL ended
+  it, with the run's status, or :data:`EXIT_CUT_OFF` where that was 0 (:func:`cut_off_status`).
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ SAME_SIGNAL_ENV = "EXSAMPLING_TEST_SAME_SIGNAL_SECONDS"
 EXIT_GRACE = 5.0
 #: For tests only: another EXIT_GRACE, read as the exit begins.
 EXIT_GRACE_ENV = "EXSAMPLING_TEST_EXIT_GRACE_SECONDS"
+#: The exit status of a run that went well but whose exit handlers stalled and were cut off (:func:`watch_exit`):
+#: EX_SOFTWARE of sysexits.h, none of the run's own (0, 1, 2 for a usage error, 128+N after a signal).
+EXIT_CUT_OFF = 70
 
 
 def same_signal_seconds() -> float:
@@ -210,21 +213,34 @@ class ClosingWatch:
 
 
 def watch_exit(status: int) -> None:
-    """End the process with ``status`` (os._exit), saying so on stderr, where it has not ended :data:`EXIT_GRACE`
-    seconds from now: called as the command line's run exits (``cli.exit_at_once``), before its exit handlers. Every
-    signal is ignored by then (``cli.ignore_stops``: one landing in an exit handler was a traceback there, and stopped
-    that handler), so a stalled exit handler left the process hanging after its summary until SIGKILL. A thread of its
-    own: the main thread is the one that may be stalled."""
+    """End the process with ``status`` (os._exit; :func:`cut_off_status`), saying so on stderr (or nowhere, without
+    one), where it has not ended :data:`EXIT_GRACE` seconds from now: called as the command line's run exits
+    (``cli.exit_at_once``), before its exit handlers. Every signal is ignored by then (``cli.ignore_stops``: one
+    landing in an exit handler was a traceback there, and stopped that handler), so a stalled exit handler left the
+    process hanging after its summary until SIGKILL. A thread of its own: the main thread is the one that may be
+    stalled."""
     seconds = _seconds_from(EXIT_GRACE_ENV, EXIT_GRACE)
     threading.Thread(target=_end_after, args=(seconds, status), name="exsampling-exit-watch", daemon=True).start()
 
 
 def _end_after(seconds: float, status: int) -> None:
     time.sleep(seconds)  # no wake-up needed: an exit in time ends this thread with the process
+    ended = cut_off_status(status)
+    told = (f"status {ended} (the run's own, 0, would say all went well)" if ended != status
+            else f"the run's status {status}")
     line = (f"the exit did not end within {seconds:g} s (an exit handler stalled: a plugin's atexit handler, or "
-            f"output nobody reads): ended without it, with the run's status {status}\n")
-    _say_without_waiting(line.encode())
-    os._exit(status)
+            f"output nobody reads): ended without it, with {told}\n")
+    try:
+        _say_without_waiting(line.encode())
+    finally:  # whatever the line met: this thread is all that ends a stalled exit
+        os._exit(ended)
+
+
+def cut_off_status(status: int) -> int:
+    """The status a run whose exit handlers the exit watch cut off ends with: :data:`EXIT_CUT_OFF` where the run's own
+    was 0 (a script read "all went well" of a run whose plugin's exit handler never finished), else the run's own (a
+    failure, a signal's 128+N: what the run met says more than its exit)."""
+    return EXIT_CUT_OFF if status == 0 else status
 
 
 def stopping_text(signum: int) -> str:
@@ -242,20 +258,33 @@ def quit_at_once(signum: int) -> None:
     """End the process now, from the signal handler: every take accepted is on disk already, and a source passes on
     at the next start what had not reached its end. Written straight to the terminal's descriptor: the console's
     lock may be held by the very thread this handler interrupted."""
-    _say_without_waiting(b"quit at once: what was stopping was left as it was; the takes stored are passed on at the "
-                         b"next start\n")
-    os._exit(128 + signum)
+    try:
+        _say_without_waiting(b"quit at once: what was stopping was left as it was; the takes stored are passed on at "
+                             b"the next start\n")
+    finally:  # whatever the line met, the process ends
+        os._exit(128 + signum)
 
 
 def _say_without_waiting(line: bytes) -> None:
     """``line`` on stderr's descriptor where it goes at once, else nowhere: a blocking write to a full terminal (Ctrl+S,
     nobody reading) held the handler there for good, never reaching os._exit. Through a descriptor of its own, opened
     anew non-blocking: O_NONBLOCK set on stderr's (or a dup, which shares the flag) would be left on the terminal the
-    shell goes on with. Appended: stderr may be a file (run.log)."""
+    shell goes on with. Appended: stderr may be a file (run.log). Where ``sys.stderr`` is None (a process started
+    without one, or a plugin set it so) or has no descriptor, descriptor 2, if open: the AttributeError of None's
+    fileno() ended the exit watch's thread before its os._exit, and a stalled exit hung as before."""
     with contextlib.suppress(OSError, ValueError):
-        fd = os.open(f"/proc/self/fd/{sys.stderr.fileno()}",
+        fd = os.open(f"/proc/self/fd/{_stderr_fd()}",
                      os.O_WRONLY | os.O_NONBLOCK | os.O_APPEND | os.O_NOCTTY | os.O_CLOEXEC)
         try:
             os.write(fd, line)
         finally:
             os.close(fd)
+
+
+def _stderr_fd() -> int:
+    """``sys.stderr``'s descriptor, else 2, the one the process began with (for None, a stream of no descriptor, a
+    closed one)."""
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both OSError and ValueError
+        return 2
