@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from exsampling_patch.commands.console_lines import ConsoleLines
 from exsampling_patch.commands.start_watch import import_notices
 from exsampling_patch.plugin_problems import loaded_in_part, not_loaded
 from exsampling_patch.validate import check_file_with_warnings
@@ -29,8 +30,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     failed = False
     warned: set[str] = set()  # a plugin shared by several patches (an entry point, a common folder): told once
+    lines = ConsoleLines(goes_on="the check goes on")  # one console for all patches: its notice is told once
     for path in args.patches:
-        with import_notices("stops the check"):
+        with import_notices("stops the check", lines=lines):
             problems, plugins, warnings = check_file_with_warnings(path, args.nodes)
         for problem in problems:
             print(problem)

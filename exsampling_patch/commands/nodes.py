@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from exsampling_patch.commands.arg_parser import closest
+from exsampling_patch.commands.console_lines import ConsoleLines
 from exsampling_patch.commands.start_watch import import_notices
 from exsampling_patch.patchfile import ParsedPatch, read_patch
 from exsampling_patch.plugin_problems import could_define
@@ -106,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         node_dirs += node_dirs_of(parsed.patch, path)  # then each patch's node_dirs
         read.append((parsed, path))
-    with import_notices("stops the listing"):
+    with import_notices("stops the listing", lines=ConsoleLines(goes_on="the listing goes on")):
         registry = Registry.default(node_dirs)
     plugins = list(registry.problems)
     for parsed, path in read:  # a node_dirs folder that is not there, at its patch line as check tells it

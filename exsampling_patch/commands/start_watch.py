@@ -91,18 +91,17 @@ def watch_imports(done: threading.Event, importing: Callable[[], str | None], fi
 
 
 @contextmanager
-def import_notices(ctrl_c: str, first_notice: float = NOTICES[0], *,
-                   lines: ConsoleLines | None = None) -> Iterator[None]:
+def import_notices(ctrl_c: str, first_notice: float = NOTICES[0], *, lines: ConsoleLines) -> Iterator[None]:
     """Within it, a node plugin whose import has not returned is named on stderr as ``exsampling run`` names it
     (:func:`watch_imports`): ``nodes``, ``check`` and ``edit`` waited on one in silence. ``ctrl_c``: what Ctrl+C
-    does meanwhile ("stops the check"); ``lines``: the command's console lines (the run's), a console of its own if
-    None."""
+    does meanwhile ("stops the check"); ``lines``: the command's console lines, in its words (what goes on where
+    the console refuses a line). Required: a console made here said "the show goes on" for check and nodes."""
     from exsampling_patch.registry import IMPORTING  # edit's own imports wait until it is past its display checks
 
     done = threading.Event()
     threading.Thread(target=watch_imports, name="exsampling-import-watch", daemon=True, args=(
         done, lambda: next(iter(IMPORTING[-1:]), None), first_notice,  # popped meanwhile: no IndexError
-        (lines or ConsoleLines()).say, ctrl_c)).start()  # guarded: a console refusing a notice ended this thread
+        lines.say, ctrl_c)).start()  # guarded: a console refusing a notice ended this thread
     try:
         yield
     finally:

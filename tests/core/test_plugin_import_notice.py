@@ -48,8 +48,8 @@ SPAWN = ("import sys\n"
 class Command:
     """``exsampling ARGS`` in a process group of its own, its stderr lines gathered as they come."""
 
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
-        self.process = subprocess.Popen([sys.executable, "-c", SPAWN, *args], cwd=REPO, env=env,
+    def __init__(self, args: list[str], env: dict[str, str], spawn: str = SPAWN) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", spawn, *args], cwd=REPO, env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                         start_new_session=True)
         self.lines: queue.SimpleQueue[str] = queue.SimpleQueue()
@@ -78,8 +78,8 @@ class Command:
         self.process.wait(30)
 
 
-def _setup(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
-    plugins = tmp_path / "plugins"
+def _setup(tmp_path: Path, folder: str = "plugins") -> tuple[Path, Path, dict[str, str]]:
+    plugins = tmp_path / folder
     plugins.mkdir()
     (plugins / "waits_at_import.py").write_text(WAITS, encoding="utf-8")
     patch = tmp_path / "patch.yaml"
@@ -113,6 +113,31 @@ def test_nodes_and_check_name_a_plugin_whose_import_hangs_then_go_on(tmp_path: P
     assert nodes.process.returncode == 0, "".join(nodes.stderr)
     assert check.process.returncode == 0, "".join(check.stderr)
     assert f"{patch}: ok\n" in check.stderr, "".join(check.stderr)
+
+
+#: SPAWN on a stderr that refuses what ASCII cannot say (a console in a C locale, set strict): a line naming a plugin
+#: under a folder named in UTF-8 is refused, and the console notice that says so is told in the command's words.
+ASCII_SPAWN = SPAWN.replace("from exsampling_patch.cli import main\n", (
+    "import io\n"
+    "sys.stderr = io.TextIOWrapper(sys.stderr.buffer, encoding='ascii', errors='strict', line_buffering=True)\n"
+    "from exsampling_patch.cli import main\n"))
+
+
+def test_nodes_and_check_tell_a_refused_line_in_their_own_words(tmp_path: Path) -> None:
+    # Both said "the show goes on", the run's words, where there is no show: import_notices's console of its own
+    plugins, patch, env = _setup(tmp_path, "plugins-\u00e9t\u00e9")
+    nodes = Command(["nodes", "--nodes", str(plugins)], env, spawn=ASCII_SPAWN)
+    check = Command(["check", str(patch), "--nodes", str(plugins)], env, spawn=ASCII_SPAWN)
+    try:
+        told = {"listing": nodes.wait_for("console lines could not be written"),
+                "check": check.wait_for("console lines could not be written")}
+    finally:
+        (tmp_path / "release").write_text("", encoding="utf-8")
+        for command in (nodes, check):
+            command.kill()
+    for command, line in told.items():
+        assert line.startswith("warning: console lines could not be written (UnicodeEncodeError: "), line
+        assert line.rstrip().endswith(f"each such line goes to the log instead; the {command} goes on"), line
 
 
 @pytest.mark.display
