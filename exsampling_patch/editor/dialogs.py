@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +28,35 @@ _finished: list[FileDialog] = []
 SIZE, POS = (700, 450), (300, 150)
 #: Open dialogs by tag.
 OPEN: dict[str, FileDialog] = {}
-#: Modal windows to show at the next collect(), with their size and place (see :func:`show_later`).
-_due: dict[str, dict[str, Any]] = {}
+#: Modal windows to show at the next collect(), with the context they were asked in, their size and place (see
+#: :func:`show_later`).
+_due: dict[str, tuple[str, dict[str, Any]]] = {}
+#: The alias of a value naming the Dear PyGui context the dialogs above were made in (see :func:`_context`).
+CONTEXT_MARK = "dialogs:context"
+
+
+def _context(make: bool = False) -> str | None:
+    """A name of the current Dear PyGui context, made with its first dialog (``make``); None where it has none.
+    Item ids start again with each context: a dialog left open by a context that is gone named the new one's
+    items by its ids (Esc hid and deleted another window, any_open() said a dialog was open)."""
+    if not dpg.does_alias_exist(CONTEXT_MARK):
+        if not make:
+            return None
+        with dpg.value_registry():
+            dpg.add_string_value(tag=CONTEXT_MARK, default_value=uuid.uuid4().hex)
+    return str(dpg.get_value(CONTEXT_MARK))
+
+
+def _forget_other_contexts() -> None:
+    """Drop the dialogs and windows due of a context that is gone, untouched: their items went with it."""
+    here = _context()
+    for tag, dialog in list(OPEN.items()):
+        if dialog.context != here:
+            dialog.closed = True  # nothing of it runs again
+            del OPEN[tag]
+    _finished[:] = [dialog for dialog in _finished if dialog.context == here]
+    for tag in [tag for tag, (context, _) in _due.items() if context != here]:
+        del _due[tag]
 
 
 def human_size(size: int) -> str:
@@ -84,6 +112,7 @@ class FileDialog:
         self.folder = Path(default_path or os.getcwd()).expanduser().resolve()
         self.entries: list[Entry] = []
         self.closed = False
+        self.context = _context(make=True)  # its ids name its items in this context only
         # Made hidden and shown by collect() at the next frame: a modal shown from another modal's button (the
         # unsaved-changes prompt) in the frame that one closes is hidden again by Dear PyGui, its size lost.
         with dpg.window(tag=tag, label=label, modal=True, show=False, width=SIZE[0], height=SIZE[1], pos=POS,
@@ -222,6 +251,7 @@ def ask_path(tag: str, label: str, on_path: Callable[[str], Any], directory: boo
     cancelled (its Cancel button, Esc). ``warn(path)``, where given, may return a warning about a choice (a file it
     would replace): shown in the dialog, which stays open until the same path is chosen again. The dialog goes
     once answered."""
+    _forget_other_contexts()
     replaced = OPEN.pop(tag, None)
     if replaced is not None:
         replaced.closed = True  # its queued callbacks must leave the new one be
@@ -236,8 +266,9 @@ def ask_path(tag: str, label: str, on_path: Callable[[str], Any], directory: boo
 
 def cancel_open() -> bool:
     """Cancel the open dialogs (Esc); returns whether there was one."""
+    _forget_other_contexts()
     dialogs = [d for d in OPEN.values() if dpg.does_item_exist(d.window)]  # a list: cancel() takes each out of OPEN
-    OPEN.clear()  # dialogs of a context that is gone go too
+    OPEN.clear()
     for dialog in dialogs:
         dialog.cancel()
     return bool(dialogs)
@@ -249,24 +280,26 @@ def shown(tag: str) -> bool:
 
 
 def any_open() -> bool:
-    return any(dpg.does_item_exist(d.window) for d in OPEN.values())
+    here = _context()
+    return any(d.context == here and dpg.does_item_exist(d.window) for d in OPEN.values())
 
 
 def show_later(tag: str, **config: Any) -> None:
     """Show the modal window ``tag`` (with ``config``: its size and place) once no dialog is being deleted. Shown
     from a file dialog's callback (Open on a file that is no patch), or in the frame that dialog is deleted, Dear
     PyGui closed it again at once: the reason a file was refused was never seen."""
-    _due[tag] = config
+    _due[tag] = (str(_context(make=True)), config)
 
 
 def collect() -> None:
     """Delete answered dialogs (called once a frame: an item is not deleted inside its own callback); show the
     windows due (:func:`show_later`) in a frame that deletes none."""
+    _forget_other_contexts()
     deleting = bool(_finished)
     while _finished:
         _finished.pop().delete()
     for tag in [] if deleting else list(_due):
-        config = _due.pop(tag)
+        _, config = _due.pop(tag)
         if dpg.does_item_exist(tag):
             dpg.configure_item(tag, show=True, **config)
     # No callback opens or replaces one meanwhile: they run between frames, not beside them (callbacks.py).
