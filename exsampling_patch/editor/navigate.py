@@ -280,8 +280,10 @@ class Navigator:
             self.opening = self.refit = False
             path = self.view.model.path
             return f"{'new' if path is None or not path.exists() else 'an empty'} patch: {BEGIN}"
+        # Every node drawn, not any: one raised over its neighbours (an error at --run's start) is hidden for the
+        # first frame, and counted as a point the fit centred the patch as if narrower, that node cut off.
         try:
-            drawn = self.view.screen_rect()[2] > 0 and (not nodes or any(
+            drawn = self.view.screen_rect()[2] > 0 and (not nodes or all(
                 dpg.get_item_rect_size(f"node:{n}")[0] > 0 for n in nodes))
         except Exception:  # not drawn yet (no frame, or no viewport)
             return None
