@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,8 @@ HELD = Path(__file__).resolve().parent.parent / "scripts" / "services_held.sh"
 
 # The folder where this run's workers that fail to start write why (one file each), set by the run's controller.
 FAILURES = "EXSAMPLING_WORKER_FAILURES"
+#: Its name's start, then the controller's pid and a token: the pid tells a killed run's folder (see _sweep_failures).
+FAILURES_PREFIX = "exsampling-worker-failures-"
 
 _held: subprocess.Popen[str] | None = None
 
@@ -77,10 +80,16 @@ def failures_told(config: pytest.Config) -> Iterator[None]:
     """Around a process's start (pytest_configure): in a worker, writes why it failed to start, if it does, into
     the folder its run named; in the run's controlling process, names that folder, a new one. Always new: a run
     started from a test inherits the outer run's, whose end would then report the inner run's workers. The worker's
-    name is the one xdist gave it (not PYTEST_XDIST_WORKER, inherited by every process a worker's test starts)."""
+    name is the one xdist gave it (not PYTEST_XDIST_WORKER, inherited by every process a worker's test starts).
+
+    Named, not made: the first failure makes it (:func:`_write_failure`), so a run whose workers all start (or one
+    without xdist) leaves nothing; made at each run's start, every run killed (a timeout, Ctrl+C twice) left one
+    behind in /tmp. One that a killed run's failed worker made is removed by the next run (:func:`_sweep_failures`)."""
     worker = getattr(config, "workerinput", {}).get("workerid")
     if worker is None:
-        os.environ[FAILURES] = tempfile.mkdtemp(prefix="exsampling-worker-failures-")
+        _sweep_failures()
+        name = f"{FAILURES_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        os.environ[FAILURES] = str(Path(tempfile.gettempdir()) / name)
     try:
         yield
     except BaseException:
@@ -91,8 +100,28 @@ def failures_told(config: pytest.Config) -> Iterator[None]:
 
 def _write_failure(worker: str, text: str) -> None:
     folder = os.environ.get(FAILURES)
-    if folder and Path(folder).is_dir():
+    if folder:  # its run's controller names it and removes it at its end; the first worker to fail makes it
+        Path(folder).mkdir(exist_ok=True)
         (Path(folder) / worker).write_text(text)
+
+
+def _sweep_failures() -> None:
+    """Removes the failures folders of runs whose controlling process is gone (killed before its end removed its
+    own): their workers' causes were for that run's end, which never came."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{FAILURES_PREFIX}*-*"):
+        pid = folder.name.removeprefix(FAILURES_PREFIX).split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's: alive
+        pass
+    return True
 
 
 def tell_failures(config: pytest.Config) -> None:

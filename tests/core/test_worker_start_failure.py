@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,8 +29,11 @@ def test_a_worker_that_fails_to_start_is_said_last_with_its_cause(tmp_path: Path
     for n in range(2):
         (cases / f"test_{n}.py").write_text("def test_a():\n    pass\n")
     # The run's DISPLAY is only compared with the worker's own (none): no X server need answer there.
-    env = os.environ | {"PYTHONPATH": str(REPO), "DISPLAY": os.environ.get("DISPLAY") or ":0",
-                        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    temp = tmp_path / "temp"  # the run's TMPDIR: where its failures folder is made, and must be gone from at its end
+    temp.mkdir()
+    # Without this worker's name (gw1, gw2 under -n 3): the inner run's controller took it for a worker's, and failed.
+    env = _outside_xdist() | {"PYTHONPATH": str(REPO), "DISPLAY": os.environ.get("DISPLAY") or ":0",
+                        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "TMPDIR": str(temp)}
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--max-worker-restart", "0",
                            "-p", "no:cacheprovider", str(cases)],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
@@ -39,5 +43,58 @@ def test_a_worker_that_fails_to_start_is_said_last_with_its_cause(tmp_path: Path
     assert done.returncode != 0, done.stdout[-3000:]
     # What comes after xdist's last INTERNALERROR line: before, only pytest's "no tests ran" summary.
     last = done.stdout.rsplit("INTERNALERROR>", 1)[-1]
-    assert "pytest-xdist worker gw1 failed to start" in last, done.stdout[-3000:]
+    assert "pytest-xdist worker gw1 failed to start" in last, done.stdout[-3000:] + done.stderr[-3000:]
     assert "SharedDisplay: pytest-xdist worker gw1: its own Xvfb did not start" in last, done.stdout[-3000:]
+    assert not list(temp.glob("exsampling-worker-failures-*")), list(temp.iterdir())
+
+
+def _outside_xdist() -> dict[str, str]:
+    """This process's environment without the xdist worker's name, which every process a worker's test starts
+    inherits and tests/worker_services.py reads (as a worker, a pytest run started here started services)."""
+    return {key: value for key, value in os.environ.items() if key != "PYTEST_XDIST_WORKER"}
+
+
+def _cases(tmp_path: Path, body: str) -> Path:
+    cases = tmp_path / "cases"
+    cases.mkdir(exist_ok=True)
+    (cases / "conftest.py").write_text("from tests.conftest import *  # noqa: F403\n")
+    (cases / "test_0.py").write_text(body)
+    return cases
+
+
+def test_a_killed_run_leaves_no_failures_folder_and_a_dead_runs_is_swept(tmp_path: Path) -> None:
+    """Made at each run's start, the folder was left in /tmp by every run killed before its end (as by a run
+    without xdist, whose workers it is for); now only a worker's failure makes it, and a run's start removes one
+    whose run is gone."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    started = tmp_path / "started"
+    cases = _cases(tmp_path, f"import pathlib, time\n\ndef test_a():\n    pathlib.Path({str(started)!r}).touch()\n"
+                             f"    time.sleep(600)\n")
+    env = _outside_xdist() | {"PYTHONPATH": str(REPO), "TMPDIR": str(temp)}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:cacheprovider", str(cases)]
+    run = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not started.exists() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert started.exists(), "the run's test never began"
+    finally:
+        run.kill()  # SIGKILL: no end of its own
+        run.wait()
+    assert not list(temp.iterdir()), list(temp.iterdir())
+    # A folder a killed run's failed worker made: its controller's pid is gone
+    left = temp / f"exsampling-worker-failures-{_dead_pid()}-0a1b2c3d"
+    left.mkdir()
+    (left / "gw1").write_text("why gw1 failed")
+    _cases(tmp_path, "def test_a():\n    pass\n")
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert not left.exists(), list(temp.iterdir())
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has ended (and been waited for)."""
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    return ended.pid
