@@ -207,11 +207,15 @@ class AudioOutput:
     def stop(self, at_exit: bool = False) -> None:
         """Stop keeping the stream open, and close it. ``at_exit``: in a process about to end (the audio process's
         last stop), whose JACK server may go away during the close (see :func:`_close_stream`). A keeper still opening
-        a stream once the wait is spent closes that stream itself as it opens (:meth:`_keep`)."""
+        a stream once the wait is spent closes that stream itself as it opens (:meth:`_keep`). At exit the wait is
+        to the keeper's end, its caller's close watch bounding it (``ended_if_close_hangs``, which ends the process):
+        a stream the keeper opened late was closed on its thread after this returned, close_at_exit there (fd 2
+        redirected, SIGABRT made _exit, PortAudio terminated) racing the process's own exit and sounddevice's
+        Pa_Terminate at exit. Unreachable while CLOSE_SECONDS (2 s) < STOP_WAIT_SECONDS (3 s); now by design."""
         self._stopped_at_exit = at_exit
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=STOP_WAIT_SECONDS)
+            self._thread.join(timeout=None if at_exit else STOP_WAIT_SECONDS)
         self._close(at_exit)
 
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:

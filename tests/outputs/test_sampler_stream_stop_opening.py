@@ -58,10 +58,15 @@ def test_a_stream_opened_after_its_keeper_was_stopped_is_closed(monkeypatch: pyt
 
 
 #: The same, its stop the audio process's last (``at_exit``), in a process of its own: ``close_at_exit`` terminates
-#: PortAudio, which this one's other tests still need. Prints whether the stream was opened through JACK and is closed,
-#: and PortAudio's initialisation count (0: terminated, as only ``close_at_exit`` does; the plain close leaves it 1).
+#: PortAudio, which this one's other tests still need. The stop, on a thread, waits for the keeper's end: the stream
+#: opened late is closed as at exit before the stop returns, not on the keeper's thread while the process exits. The
+#: open is released once the stop has returned (the old wait, spent at once) or waits in its join. Prints whether the
+#: keeper still ran as the stop returned, whether the stream was opened through JACK and is closed, and PortAudio's
+#: initialisation count (0: terminated, as only ``close_at_exit`` does; the plain close leaves it 1).
 AT_EXIT = """
+import sys
 import threading
+import time
 import sounddevice as sd
 from exsampling_patch.nodes.sampler import stream as stream_module
 from exsampling_patch.nodes.sampler.core import SamplerCore
@@ -81,19 +86,36 @@ stream_module.STOP_WAIT_SECONDS = 0.0
 output = stream_module.AudioOutput(SamplerCore(2, 48000))
 output.start()
 assert opening.wait(30)
-output.stop(at_exit=True)
-assert output._thread.is_alive()  # the stop came while the stream opened
+keeper_at_return = []
+
+def stop():
+    output.stop(at_exit=True)
+    keeper_at_return.append(output._thread.is_alive())
+
+stopper = threading.Thread(target=stop)
+stopper.start()
+
+def joining():
+    frame = sys._current_frames().get(stopper.ident)
+    waits = frame is not None and frame.f_code.co_name == "_wait_for_tstate_lock"
+    return waits and frame.f_back.f_code.co_name == "join"
+
+deadline = time.monotonic() + 60
+while stopper.is_alive() and not joining() and time.monotonic() < deadline:
+    time.sleep(0.01)
 release.set()
-output._thread.join(30)
-assert not output._thread.is_alive() and output.stream is None
-print(jack[0], opened[0].closed, sd._initialized)
+stopper.join(60)
+output._thread.join(60)  # before the fix, still opening as the stop returned
+assert not stopper.is_alive() and not output._thread.is_alive() and output.stream is None
+print(keeper_at_return[0], jack[0], opened[0].closed, sd._initialized)
 """
 
 
 @pytest.mark.jack
-def test_a_stream_opened_after_a_stop_at_exit_is_closed_as_at_exit() -> None:
+def test_a_stream_opened_after_a_stop_at_exit_is_closed_as_at_exit_before_the_stop_returns() -> None:
     # It was closed with the plain close: at the process's exit, a JACK server going meanwhile made PortAudio's JACK
-    # host assert (SIGABRT), which close_at_exit guards against.
+    # host assert (SIGABRT), which close_at_exit guards against. Then closed so, but on the keeper's thread after the
+    # stop had returned: racing the process's exit (sounddevice's own Pa_Terminate at exit).
     done = subprocess.run([sys.executable, "-c", AT_EXIT], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "True", "0"], (done.stdout, done.stderr)
+    assert done.stdout.split() == ["False", "True", "True", "0"], (done.stdout, done.stderr)
