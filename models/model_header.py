@@ -30,7 +30,7 @@ SHIPPED_MODEL = Path(__file__).resolve().parent / "sounds.pt"
 """The shipped model: ESC-50's 50 everyday classes and the musical classes (``models/musical.py``). Named here,
 where no torch is loaded, for the checks that read its labels from its header (``exsampling check``)."""
 
-YAMNET_RECIPES = ("padded-map-meanmax-1", "padded-patches48-meanmax-2")
+YAMNET_RECIPES = ("padded-patches96-meanmax-1", "padded-patches48-meanmax-2")
 """The recipes of YAMNet's features this code computes (:data:`.yamnet.KNOWN_FEATURES`, in the module that imports
 torch): named here too, so that ``exsampling check`` tells a model of another recipe without torch. A test keeps the
 two equal (tests/models/test_model_header_yamnet.py)."""

@@ -23,10 +23,10 @@ from torch import nn
 
 from .features import remove_offset
 
-__all__ = ["BLOCKS", "EMBEDDING_SIZE", "FEATURES", "FEATURE_SIZE", "KNOWN_FEATURES", "MAP_FEATURES", "N_CLASSES",
-           "PATCH_FEATURES", "SAMPLE_RATE", "YamNet", "embed", "head_features", "load_yamnet", "log_mel",
-           "map_columns", "mel_matrix", "pad_waveform", "patches", "pooled",
-           "reference_features", "scores", "take_features", "to_model_rate", "yamnet_from_state", "yamnet_state_fits"]
+__all__ = ["BLOCKS", "EMBEDDING_SIZE", "FEATURES", "FEATURE_SIZE", "KNOWN_FEATURES", "N_CLASSES", "PATCH_FEATURES",
+           "SAMPLE_RATE", "SIDE_BY_SIDE_FEATURES", "YamNet", "embed", "head_features", "load_yamnet", "log_mel",
+           "mel_matrix", "pad_waveform", "patches", "pooled", "reference_features", "scores", "side_by_side",
+           "take_features", "to_model_rate", "yamnet_from_state", "yamnet_state_fits"]
 
 SAMPLE_RATE = 16000
 WINDOW = 400  # 25 ms
@@ -43,11 +43,11 @@ FEATURE_SIZE = 2 * EMBEDDING_SIZE
 PATCH_FEATURES = "padded-patches48-meanmax-2"
 """A take's features as the mean and maximum of its 0.96 s patches' embeddings, one patch every 0.48 s: each frame
 is seen by two patches (the model files of 7 Dec)."""
-MAP_FEATURES = "padded-map-meanmax-1"
-"""A take's features from one pass of the trunk over its whole spectrogram: the mean and maximum, over time, of
-the last map's columns (each averaged over frequency; one every 0.32 s). Half the work of :data:`PATCH_FEATURES`
-on a 5 s take, and no seam where patches meet."""
-KNOWN_FEATURES = (MAP_FEATURES, PATCH_FEATURES)
+SIDE_BY_SIDE_FEATURES = "padded-patches96-meanmax-1"
+"""A take's features as the mean and maximum of its 0.96 s patches' embeddings, laid side by side (one every
+0.96 s), the spectrogram padded with silent frames up to a whole number of patches: half the work of
+:data:`PATCH_FEATURES`, each frame seen once."""
+KNOWN_FEATURES = (SIDE_BY_SIDE_FEATURES, PATCH_FEATURES)
 """The ways of computing a take's features that this code can still compute (a model file names its own)."""
 FEATURES = PATCH_FEATURES
 """Names how :func:`take_features` computes a take's features for what is trained now: a new way is a new name,
@@ -231,20 +231,24 @@ def scores(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.n
     return torch.sigmoid(model.logits(embeddings)).mean(dim=0).numpy()
 
 
-@torch.inference_mode()
-def map_columns(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """``(n, 1024)``: the columns of the trunk's last map of the take's whole :func:`log_mel` spectrogram (one
-    every 32 frames), each averaged over frequency."""
-    x = torch.from_numpy(log_mel(y, sample_rate))[None, None]
-    return model.feature_map(x).mean(dim=3)[0].T.numpy()
+def side_by_side(spectrogram: np.ndarray) -> np.ndarray:
+    """``(n, 96, 64)``: a :func:`log_mel` spectrogram's patches laid side by side, its end padded with silent
+    frames (``log(0.001)``, what the padded silence gives) up to a whole number of patches."""
+    short = -(spectrogram.shape[0] - PATCH_FRAMES) % PATCH_FRAMES
+    if short:
+        silence = np.full((short, spectrogram.shape[1]), np.log(LOG_OFFSET), np.float32)
+        spectrogram = np.concatenate([spectrogram, silence])
+    return patches(spectrogram, PATCH_FRAMES)
 
 
 def take_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE,
                   features: str = FEATURES) -> np.ndarray:
     """A take's :data:`FEATURE_SIZE` float32 features (mono or ``(samples, channels)`` audio at any rate), computed
     as ``features`` (one of :data:`KNOWN_FEATURES`) names them: what a head on YAMNet reads."""
-    if features == MAP_FEATURES:
-        return pooled(map_columns(model, y, sample_rate)).astype(np.float32)
+    if features == SIDE_BY_SIDE_FEATURES:
+        with torch.inference_mode():
+            x = torch.from_numpy(side_by_side(log_mel(y, sample_rate))).unsqueeze(1)
+            return pooled(model(x).numpy()).astype(np.float32)
     if features == PATCH_FEATURES:
         return pooled(embed(model, y, sample_rate)).astype(np.float32)
     raise ValueError(f"YAMNet features '{features}' are not computed by this code (it knows "
@@ -266,14 +270,15 @@ def head_features(model: YamNet, y: np.ndarray, sample_rate: int, scale: float,
 def reference_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE,
                        features: str = FEATURES) -> np.ndarray:
     """:func:`take_features` the slow, obvious way, to check and time the fast one against: numpy's float64 FFT
-    and the model's eager modules (never its frozen trunk), conv by conv, on each patch or the whole spectrogram."""
+    and the model's eager modules (never its frozen trunk), conv by conv, on each patch."""
     mono = pad_waveform(to_model_rate(y, sample_rate)).astype(np.float64)
+    if features == SIDE_BY_SIDE_FEATURES:  # the silence as samples, not frames: the same frames, the slow way
+        mono = np.pad(mono, (0, -((mono.size - WINDOW) // HOP + 1 - PATCH_FRAMES) % PATCH_FRAMES * HOP))
     frames = np.lib.stride_tricks.sliding_window_view(mono, WINDOW)[::HOP] * _WINDOW
     spectrogram = np.log(np.abs(np.fft.rfft(frames, FFT, axis=1)) @ _MEL + LOG_OFFSET).astype(np.float32)
-    whole = features == MAP_FEATURES
-    x = torch.from_numpy(spectrogram[None] if whole else patches(spectrogram)).unsqueeze(1)
+    hop = PATCH_FRAMES if features == SIDE_BY_SIDE_FEATURES else PATCH_HOP
+    x = torch.from_numpy(patches(spectrogram, hop)).unsqueeze(1)
     with torch.no_grad():
         for conv, stride in zip(model.convs, model.strides, strict=True):
             x = torch.relu(conv(nn.functional.pad(x, (0, 1, 0, 1)) if stride == 2 else x))
-    vectors = x.mean(dim=3)[0].T if whole else x.mean(dim=(2, 3))
-    return pooled(vectors.numpy()).astype(np.float32)
+    return pooled(x.mean(dim=(2, 3)).numpy()).astype(np.float32)

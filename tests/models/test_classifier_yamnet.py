@@ -35,8 +35,8 @@ from exsampling_patch.models.process import ClassifierProcess
 from exsampling_patch.models.yamnet import (
     FEATURE_SIZE,
     FEATURES,
-    MAP_FEATURES,
     PATCH_FEATURES,
+    SIDE_BY_SIDE_FEATURES,
     reference_features,
     take_features,
     yamnet_from_state,
@@ -294,22 +294,23 @@ def test_a_model_with_yamnet_loads_with_one_unchecked_trace_and_gives_the_weight
 
 
 def test_a_model_or_head_computes_yamnets_features_as_its_file_says(fitted: Fitted, tmp_path: Path) -> None:
-    """Two recipes of YAMNet's features are known (the patches' and the whole map's): each model file and head file
-    names its own, and the classifier computes what it names, not what this code would train now."""
+    """Two recipes of YAMNet's features are known (patches overlapping, patches side by side): each model file and
+    head file names its own, and the classifier computes what it names, not what this code would train now."""
     loaded = load_model_file(fitted.model)
     path, _ = fitted.held_out[0]
     y, rate = sf.read(str(path), dtype="float32")
     yamnet = yamnet_from_state(fitted.block.state_dict)
     span = y[: 2 * rate]
     centred = remove_offset(span)  # as the classifier hears it
-    expected = {f: SCALE * reference_features(yamnet, centred, rate, f) for f in (MAP_FEATURES, PATCH_FEATURES)}
+    recipes = (SIDE_BY_SIDE_FEATURES, PATCH_FEATURES)
+    expected = {f: SCALE * reference_features(yamnet, centred, rate, f) for f in recipes}
     models, heads = {}, {}
-    for features in (MAP_FEATURES, PATCH_FEATURES):
+    for features in recipes:
         block = replace(fitted.block, features=features)
         models[features] = save_model_file(loaded.model, loaded.labels, tmp_path / f"{features}.pt", None,
                                            loaded.int8_trunk, block)
         heads[features] = save_head_file(loaded.model, loaded.labels, tmp_path / f"{features}_head.pt", yamnet=block)
-    for features, other in ((MAP_FEATURES, PATCH_FEATURES), (PATCH_FEATURES, MAP_FEATURES)):
+    for features, other in ((SIDE_BY_SIDE_FEATURES, PATCH_FEATURES), (PATCH_FEATURES, SIDE_BY_SIDE_FEATURES)):
         for clf in (load_classifier(models[features]), load_classifier(models[other], head=heads[features])):
             np.testing.assert_allclose(clf.yamnet_features(span, rate), expected[features], rtol=1e-4, atol=1e-4)
 

@@ -20,17 +20,17 @@ import torch
 from exsampling_patch.models.oneshots import DEFAULT_CACHE
 from exsampling_patch.models.yamnet import (
     FEATURE_SIZE,
-    MAP_FEATURES,
     PATCH_FEATURES,
     SAMPLE_RATE,
+    SIDE_BY_SIDE_FEATURES,
     YamNet,
     load_yamnet,
     log_mel,
-    map_columns,
     mel_matrix,
     patches,
     reference_features,
     scores,
+    side_by_side,
     take_features,
     to_model_rate,
 )
@@ -120,19 +120,21 @@ def test_the_fast_features_agree_with_the_obvious_way_on_a_real_take(model: YamN
     assert np.allclose(fast, slow, rtol=1e-4, atol=1e-4), float(np.abs(fast - slow).max())
 
 
-def test_the_whole_map_features_agree_with_the_obvious_way_and_are_another_recipe(model: YamNet,
-                                                                                    esc50: Path) -> None:
-    """The frozen trunk, traced on one patch, run once over a whole 5 s take's spectrogram: the same columns as the
-    eager modules conv by conv, one every 32 frames; not the patches' features (a head must be told which)."""
+def test_side_by_side_patches_agree_with_the_obvious_way_and_are_another_recipe(model: YamNet, esc50: Path) -> None:
+    """Patches laid side by side, the spectrogram padded with silent frames to whole patches: the frozen trunk as
+    the eager modules on the take padded with silence the slow way; not the overlapping patches' features (a head
+    must be told which)."""
     y, rate = sf.read(str(esc50 / "audio" / "1-100038-A-14.flac"), dtype="float32")  # a chirping bird, fold 1
-    columns = map_columns(model, y, rate)
-    assert columns.shape == (log_mel(y, rate).shape[0] // 32, 1024)
-    fast = take_features(model, y, rate, MAP_FEATURES)
-    slow = reference_features(model, y, rate, MAP_FEATURES)
+    spectrogram = log_mel(y, rate)
+    laid = side_by_side(spectrogram)
+    assert spectrogram.shape[0] == 528 and laid.shape == (6, 96, 64)  # 5 s: 5.5 patches, the last filled with silence
+    np.testing.assert_array_equal(laid.reshape(-1, 64)[:528], spectrogram)
+    fast = take_features(model, y, rate, SIDE_BY_SIDE_FEATURES)
+    slow = reference_features(model, y, rate, SIDE_BY_SIDE_FEATURES)
     assert np.abs(slow).max() > 1.0
     assert np.allclose(fast, slow, rtol=1e-4, atol=1e-4), float(np.abs(fast - slow).max())
-    by_patches = take_features(model, y, rate, PATCH_FEATURES)
-    assert not np.allclose(fast, by_patches, rtol=1e-2, atol=1e-2)
+    overlapping = take_features(model, y, rate, PATCH_FEATURES)
+    assert not np.allclose(fast, overlapping, rtol=1e-2, atol=1e-2)
     with pytest.raises(ValueError, match="'another way' are not computed by this code"):
         take_features(model, y, rate, "another way")
 
