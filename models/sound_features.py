@@ -33,9 +33,9 @@ from .oneshots import build, oneshot_folder
 
 __all__ = ["AMBIENT_NOISE", "ANALYSIS", "CROP_SECONDS", "DEFAULT_SEED", "ESC50_CROPS", "ESC50_PHONE_TAKE", "FeatureSet",
            "Plan", "Take", "cache_key", "cached_parts", "esc50_features", "esc50_phone_features", "esc50_phone_takes",
-           "features", "features_current", "features_of_trunk", "load_parts", "noise_bank", "older_records",
-           "oneshot_features", "oneshot_takes", "part_key", "part_plans", "pooled", "source_noises", "take_power",
-           "take_span", "trim", "trunk_model"]
+           "features", "features_current", "features_of_trunk", "int8_key", "int8_trunk", "load_parts", "noise_bank",
+           "older_records", "oneshot_features", "oneshot_takes", "part_key", "part_plans", "pooled", "source_noises",
+           "take_power", "take_span", "trim", "trunk_model"]
 
 AMBIENT_NOISE = ("rain", "wind", "sea_waves", "crackling_fire", "airplane", "train", "engine", "crickets",
                  "vacuum_cleaner", "washing_machine")
@@ -51,7 +51,8 @@ CROP_SECONDS = (1.0, 2.5)
 MAX_SECONDS = CLASSIFIED_SECONDS
 """As the classifier node scores takes: the loudest 5 s."""
 DEFAULT_SEED = 0
-"""``train_sounds --seed`` unless told: the seed of every part cached before parts recorded their seed."""
+"""``train_sounds --seed`` unless told: the seed of every part, and of the int8 trunk's calibration, cached before
+their records named their seed."""
 ANALYSIS = "2026-12-05: DC offset removed before analysis; trim levels measured around each frame's mean"
 """What the trim and the front end compute, for the feature cache's key: change it with any change to
 :func:`trim` or :func:`~.features.analyse` that alters a feature, so that cached features computed the old way
@@ -252,12 +253,7 @@ def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGM
     out = cache / "features"
     out.mkdir(parents=True, exist_ok=True)
     model = trunk_model(trunk, 1)  # on torch's threads as the caller set them (train_sounds --threads)
-    int8_path = out / "int8_trunk.pt"
-    fingerprint = cache_key(model)
-    if not features_of_trunk(out, fingerprint):
-        observers = calibrate_int8(model, calibration_specs(calibration_powers(data, cache, seed), n=96, seed=seed))
-        int8_path.write_bytes(script_int8_trunk(model, observers))
-        _made_from(int8_path).write_text(fingerprint)
+    int8_path = int8_trunk(out, model, data, cache, seed)
     # Features come from the int8 trunk that ships: the head learns exactly what the classifier will compute.
     model.trunk = load_int8_trunk(int8_path.read_bytes(), model.n_bands)  # type: ignore[assignment]
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -283,13 +279,43 @@ def cache_key(model: SoundNet, analysis: str = ANALYSIS) -> str:
     return f"{trunk_fingerprint(model)} {analysis}"
 
 
-def features_of_trunk(out: Path, fingerprint: str) -> bool:
-    """Whether the feature cache ``out`` was computed with the trunk of this fingerprint (its int8 version is
-    there, made from it). If not, every cached feature is deleted: made with another trunk (another
-    ``--trunk``, or a tuned one), they would not match what the classifier will compute."""
+def int8_trunk(out: Path, model: SoundNet, data: Path, cache: Path, seed: int) -> Path:
+    """The int8 trunk of ``model`` in the feature cache ``out``, calibrated on ESC-50 clips and one-shots picked
+    with ``seed``: found there (:func:`features_of_trunk`) or made again, every part cached with another deleted."""
+    path = out / "int8_trunk.pt"
+    fingerprint = cache_key(model)
+    if features_of_trunk(out, fingerprint, seed):
+        return path
+    t0 = time.perf_counter()
+    powers = calibration_powers(data, cache, seed)
+    observers = calibrate_int8(model, calibration_specs(powers, n=96, seed=seed))
+    made_from = _made_from(path)
+    made_from.write_text("")  # as _record: a run stopped while writing leaves a trunk that no run accepts
+    path.write_bytes(script_int8_trunk(model, observers))
+    made_from.write_text(int8_key(fingerprint, seed))
+    print(f"features int8_trunk: {len(powers)} takes calibrated in {time.perf_counter() - t0:.0f} s", flush=True)
+    return path
+
+
+def int8_key(fingerprint: str, seed: int) -> str:
+    """What the int8 trunk was made with: the trunk (:func:`cache_key`) and the seed that picked its calibration
+    takes (another seed picks other clips and one-shots, so other activation ranges: another int8 trunk)."""
+    return json.dumps({"trunk": fingerprint, "seed": seed}, sort_keys=True)
+
+
+def features_of_trunk(out: Path, fingerprint: str, seed: int) -> bool:
+    """Whether the feature cache ``out`` was computed with the trunk of this fingerprint, its int8 version
+    calibrated on the takes ``seed`` picks (the int8 trunk is there, with that record; a record from before
+    the seed was in it, the fingerprint alone, was calibrated with :data:`DEFAULT_SEED`). If not, every cached
+    feature is deleted: every part is computed with the int8 trunk, so features made with another trunk
+    (another ``--trunk``, a tuned one) or another calibration would not match what the classifier computes.
+    For another seed that is every part anyway (each part's record names its seed: :func:`part_key`); deleting
+    them also keeps a part of this seed, left from before a run of another seed, from meeting a trunk it was not
+    computed with. YAMNet's features, apart in a folder of their own, are kept."""
     int8_path = out / "int8_trunk.pt"
     made_from = _made_from(int8_path)
-    if int8_path.is_file() and made_from.is_file() and made_from.read_text() == fingerprint:
+    records = (int8_key(fingerprint, seed), *((fingerprint,) if seed == DEFAULT_SEED else ()))
+    if int8_path.is_file() and made_from.is_file() and made_from.read_text() in records:
         return True
     for stale in out.glob("*.pt"):
         stale.unlink()

@@ -422,7 +422,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--slot-weight", type=float, default=0.3,
                     help="weight of the slot's cross-entropy beside the label's (%(default)s)")
     ap.add_argument("--epochs", type=int, default=40)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0,
+                    help="draws crops, phone takes and the int8 trunk's calibration takes (%(default)s); another "
+                    "seed, or going back, computes the int8 trunk and every trunk feature again (hours)")
     ap.add_argument("--head-seeds", type=int, default=3,
                     help="heads fitted with seeds 0, 1, ... and averaged into each head (%(default)s)")
     ap.add_argument("--copies", type=int, default=AUGMENTED_COPIES,

@@ -50,15 +50,15 @@ def test_features_follow_the_trunk_they_were_made_with(tmp_path: Path) -> None:
     FeatureSet(torch.zeros(1, 3), ["dog"], ["a"], ["whole"]).save(part)
     (tmp_path / "int8_trunk.pt").write_bytes(b"int8 of trunk A")
     (tmp_path / "int8_trunk.from.json").write_text("A")
-    assert features_of_trunk(tmp_path, "A")
+    assert features_of_trunk(tmp_path, "A", 0)
     assert part.is_file(), "features of the same trunk are kept"
-    assert not features_of_trunk(tmp_path, "B")
+    assert not features_of_trunk(tmp_path, "B", 0)
     assert not part.is_file() and not (tmp_path / "int8_trunk.pt").exists(), "features of another trunk are deleted"
 
 
 def test_a_cache_from_before_the_record_starts_afresh(tmp_path: Path) -> None:
     (tmp_path / "int8_trunk.pt").write_bytes(b"int8 of some trunk")
-    assert not features_of_trunk(tmp_path, "A"), "whose trunk made it is unknown"
+    assert not features_of_trunk(tmp_path, "A", 0), "whose trunk made it is unknown"
     assert not (tmp_path / "int8_trunk.pt").exists()
 
 
@@ -73,5 +73,5 @@ def test_features_follow_how_takes_were_analysed(tmp_path: Path) -> None:
     FeatureSet(torch.zeros(1, 3), ["dog"], ["a"], ["whole"]).save(part)
     (tmp_path / "int8_trunk.pt").write_bytes(b"int8 of the trunk")
     (tmp_path / "int8_trunk.from.json").write_text(before)
-    assert not features_of_trunk(tmp_path, cache_key(model))
+    assert not features_of_trunk(tmp_path, cache_key(model), 0)
     assert not part.is_file(), "features analysed the old way are deleted"
