@@ -9,12 +9,25 @@
 # Each Xvfb logs to a file of its own, named by its display once it has one (/tmp/exsampling-xvfb-N.log): one log
 # shared by every run was overwritten by the next, and why an Xvfb did not start was lost. One that does not start
 # keeps the log it started with, named in the warning.
-_display_answers() {
+_display_probe() {
   if command -v xdpyinfo >/dev/null; then
     timeout 5 xdpyinfo >/dev/null 2>&1
   elif command -v xdotool >/dev/null; then
     timeout 5 xdotool getdisplaygeometry >/dev/null 2>&1
   fi
+}
+# Asked up to three times: one probe failed about 1 in 60 where two shells probed one display at once, and a
+# working display was then replaced by an Xvfb of the shell's own. A dead display refuses at once (three tries
+# cost well under a second); a probe cut off at 5 s is a server that hangs, not asked again.
+_display_answers() {
+  local _try _status
+  for _try in 1 2 3; do
+    _display_probe && return 0
+    _status=$?
+    [ "$_status" -eq 124 ] && return 1
+    [ "$_try" -lt 3 ] && sleep 0.2
+  done
+  return 1
 }
 if [ -n "${DISPLAY:-}" ] && ! _display_answers; then
   _instead="starting an Xvfb of this run's own"
@@ -50,4 +63,4 @@ if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null; then
   rm -f "$_display_file"
   unset _display _xvfb_log _xvfb_pid _xvfb_with_parent
 fi
-unset -f _display_answers
+unset -f _display_answers _display_probe
