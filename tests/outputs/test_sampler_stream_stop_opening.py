@@ -60,11 +60,12 @@ def test_a_stream_opened_after_its_keeper_was_stopped_is_closed(monkeypatch: pyt
 #: The same, its stop the audio process's last (``at_exit``), in a process of its own: ``close_at_exit`` terminates
 #: PortAudio, which this one's other tests still need. The stop, on a thread, waits for the keeper's end: the stream
 #: opened late is closed as at exit before the stop returns, not on the keeper's thread while the process exits. The
-#: open is released once the stop has returned (the old wait, spent at once) or waits in its join. Prints whether the
-#: keeper still ran as the stop returned, whether the stream was opened through JACK and is closed, and PortAudio's
-#: initialisation count (0: terminated, as only ``close_at_exit`` does; the plain close leaves it 1).
+#: open is released once the stop has returned or joins the keeper (the old join, of no wait, returned while the open
+#: was still held back), the join told by an event its wrapper sets: on any Python, where CPython 3.11's frame of a
+#: join's wait (_wait_for_tstate_lock), looked for before, is gone in 3.13. Prints whether the keeper still ran as
+#: the stop returned, whether the stream was opened through JACK and is closed, and PortAudio's initialisation count
+#: (0: terminated, as only ``close_at_exit`` does; the plain close leaves it 1).
 AT_EXIT = """
-import sys
 import threading
 import time
 import sounddevice as sd
@@ -87,6 +88,14 @@ output = stream_module.AudioOutput(SamplerCore(2, 48000))
 output.start()
 assert opening.wait(30)
 keeper_at_return = []
+keeper, joining = output._thread, threading.Event()
+real_join = keeper.join
+
+def join(timeout=None):
+    joining.set()
+    return real_join(timeout)
+
+keeper.join = join  # the stop's join of the keeper, told by an event: no interpreter's frames asked
 
 def stop():
     output.stop(at_exit=True)
@@ -94,15 +103,9 @@ def stop():
 
 stopper = threading.Thread(target=stop)
 stopper.start()
-
-def joining():
-    frame = sys._current_frames().get(stopper.ident)
-    waits = frame is not None and frame.f_code.co_name == "_wait_for_tstate_lock"
-    return waits and frame.f_back.f_code.co_name == "join"
-
 deadline = time.monotonic() + 60
-while stopper.is_alive() and not joining() and time.monotonic() < deadline:
-    time.sleep(0.01)
+while stopper.is_alive() and not joining.wait(0.01) and time.monotonic() < deadline:
+    pass
 release.set()
 stopper.join(60)
 output._thread.join(60)  # before the fix, still opening as the stop returned
