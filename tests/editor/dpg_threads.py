@@ -17,8 +17,10 @@ import time
 #: The longest a test waits for such a thread: a guard against a hang, not a time the test expects. Below pytest's
 #: own timeout (300 s), whose exception would unwind the test and destroy the context under the thread.
 HANG_GUARD_SECONDS = 120.0
-#: The exit status of a process ended by :func:`joined_or_ended` (EX_SOFTWARE).
-HUNG_EXIT = 70
+#: The exit status of a process ended by :func:`joined_or_ended`: not 70 (EX_SOFTWARE), which ``exsampling run`` ends
+#: with when its exit handlers were cut off, nor any other status of a run (0-3, 128+N) or of pytest (0-5): a worker
+#: that ended with it in a log is a test's hung thread, not a run's exit.
+HUNG_EXIT = 97
 #: The least a thread's join is given out of a guard that other waits used up first: with none left (a frame loop
 #: that ran to the guard's end on a loaded machine) the join was 0 s and the process ended though the thread was
 #: about to. A guard still: the loop's guard and this one stay below pytest's timeout together.
