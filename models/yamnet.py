@@ -49,7 +49,7 @@ SIDE_BY_SIDE_FEATURES = "padded-patches96-meanmax-1"
 :data:`PATCH_FEATURES`, each frame seen once."""
 KNOWN_FEATURES = (SIDE_BY_SIDE_FEATURES, PATCH_FEATURES)
 """The ways of computing a take's features that this code can still compute (a model file names its own)."""
-FEATURES = PATCH_FEATURES
+FEATURES = SIDE_BY_SIDE_FEATURES
 """Names how :func:`take_features` computes a take's features for what is trained now: a new way is a new name,
 so that features cached the old way are computed again, and models trained the old way still read theirs."""
 BLOCKS: tuple[tuple[int, int], ...] = ((1, 64), (2, 128), (1, 128), (2, 256), (1, 256), (2, 512),
