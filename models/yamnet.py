@@ -272,10 +272,14 @@ def reference_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_R
     """:func:`take_features` the slow, obvious way, to check and time the fast one against: numpy's float64 FFT
     and the model's eager modules (never its frozen trunk), conv by conv, on each patch."""
     mono = pad_waveform(to_model_rate(y, sample_rate)).astype(np.float64)
-    if features == SIDE_BY_SIDE_FEATURES:  # the silence as samples, not frames: the same frames, the slow way
-        mono = np.pad(mono, (0, -((mono.size - WINDOW) // HOP + 1 - PATCH_FRAMES) % PATCH_FRAMES * HOP))
     frames = np.lib.stride_tricks.sliding_window_view(mono, WINDOW)[::HOP] * _WINDOW
     spectrogram = np.log(np.abs(np.fft.rfft(frames, FFT, axis=1)) @ _MEL + LOG_OFFSET).astype(np.float32)
+    if features == SIDE_BY_SIDE_FEATURES:
+        # Silent frames appended, one by one: not silent samples, whose first frames would still hold the take's
+        # end (a take ending in the last 240 samples of its padding: 1.44-1.455 s, 2.40-2.415 s, ...).
+        while (spectrogram.shape[0] - PATCH_FRAMES) % PATCH_FRAMES:
+            silent = np.full((1, N_MELS), np.log(np.float32(LOG_OFFSET)), np.float32)
+            spectrogram = np.concatenate([spectrogram, silent])
     hop = PATCH_FRAMES if features == SIDE_BY_SIDE_FEATURES else PATCH_HOP
     x = torch.from_numpy(patches(spectrogram, hop)).unsqueeze(1)
     with torch.no_grad():

@@ -139,6 +139,18 @@ def test_side_by_side_patches_agree_with_the_obvious_way_and_are_another_recipe(
         take_features(model, y, rate, "another way")
 
 
+@pytest.mark.parametrize("seconds", [0.03, 1.0, 1.45, 2.41, 3.2])
+def test_side_by_side_features_agree_with_the_obvious_way_at_any_length(model: YamNet, esc50: Path,
+                                                                        seconds: float) -> None:
+    """A take that ends in the last 240 samples of its padding (1.44-1.455 s, 2.40-2.415 s, ...) has its sound in
+    the first frames after the padding too: the recipe appends silent frames, not silent samples."""
+    y, rate = sf.read(str(esc50 / "audio" / "1-100038-A-14.flac"), dtype="float32")
+    take = y[: round(seconds * rate)]
+    fast = take_features(model, take, rate, SIDE_BY_SIDE_FEATURES)
+    slow = reference_features(model, take, rate, SIDE_BY_SIDE_FEATURES)
+    assert np.allclose(fast, slow, rtol=1e-4, atol=1e-4), float(np.abs(fast - slow).max())
+
+
 def test_the_frozen_trunk_stays_out_of_the_state_dict(model: YamNet) -> None:
     # The weights file and a model file store the state dict: the frozen copy must not add to it.
     assert list(model.state_dict()) == list(YamNet().state_dict())
