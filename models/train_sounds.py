@@ -43,7 +43,7 @@ from .musical import SOURCES
 from .network import Head
 from .oneshots import DEFAULT_CACHE, oneshot_folder
 from .sound_features import AUGMENTED_COPIES, FeatureSet, features, load_parts, trunk_model
-from .yamnet import FEATURE_SIZE
+from .yamnet import FEATURE_SIZE, FEATURES, PATCH_FEATURES
 from .yamnet_features import attach_yamnet, yamnet_features
 
 __all__ = ["FeatureSet", "calibration_table", "fit_head", "fit_heads", "loso", "main", "ship",
@@ -259,7 +259,8 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
     threshold = choose_threshold(outcome["confidence"][calibrate_rows], outcome["right"][calibrate_rows])
     summary: dict = {"labels": labels, "temperature": temperature, "ece": ece, "ece_before": ece_raw,
                      "reliability": bins, "reliability_before": bins_raw, "gate_threshold": threshold,
-                     "gate_table": gate_table, "sources": held, "yamnet_scale": yamnet_scale}
+                     "gate_table": gate_table, "sources": held, "yamnet_scale": yamnet_scale,
+                     "yamnet_features": FEATURES if yamnet_scale else None}
     for name in sorted(set(kinds)):
         rows = kinds == name
         for choose in ("slot", "label"):
@@ -278,8 +279,8 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
     reliability_png(bins_raw, bins, out / "reliability.png")
     validation = heads.get(VALIDATION_SOURCE)
     if validation is not None:
-        torch.save({"weight": validation[0], "bias": validation[1], "labels": labels, "yamnet_scale": yamnet_scale},
-                   out / "validation_head.pt")
+        torch.save({"weight": validation[0], "bias": validation[1], "labels": labels, "yamnet_scale": yamnet_scale,
+                    "yamnet_features": FEATURES if yamnet_scale else None}, out / "validation_head.pt")
     return summary
 
 
@@ -350,12 +351,25 @@ def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, sum
     return path
 
 
-def _check_head_scale(head: Mapping[str, Any], path: Path, yamnet: YamnetBlock | None) -> None:
-    """ValueError where the loso's validation head was fitted at another YAMNet scale than the model's: put on
-    it, it would read YAMNet's features weighed otherwise than it learnt them."""
-    fitted, wanted = float(head.get("yamnet_scale", 0.0)), yamnet.scale if yamnet else 0.0
+def _check_head_scale(head: Mapping[str, Any], path: Path, block: YamnetBlock | None) -> None:
+    """ValueError where the loso's validation head was fitted at another YAMNet scale than the model's, or on
+    YAMNet's features of another recipe: put on it, it would read YAMNet's features weighed or computed otherwise
+    than it learnt them (a head file names the recipe of the model it is written with)."""
+    fitted, wanted = float(head.get("yamnet_scale", 0.0)), block.scale if block else 0.0
     if fitted != wanted:
         raise ValueError(f"{path} was fitted at YAMNet scale {fitted:g}, the model at {wanted:g}: run loso again")
+    recipe = summary_recipe(head)
+    if block is not None and recipe != block.features:
+        raise ValueError(f"{path} was fitted on YAMNet's features computed as '{recipe}', the model computes them as "
+                         f"'{block.features}': run loso again")
+
+
+def summary_recipe(record: Mapping[str, Any]) -> str | None:
+    """The recipe of YAMNet's features a loso summary or validation head was fitted on (None without YAMNet);
+    those written before they named it were all fitted on :data:`.yamnet.PATCH_FEATURES`."""
+    if not record.get("yamnet_scale"):
+        return None
+    return str(record.get("yamnet_features") or PATCH_FEATURES)
 
 
 def _check_head_labels(head: Mapping[str, Any], path: Path, labels: Sequence[str]) -> None:
@@ -461,7 +475,8 @@ def main(argv: list[str] | None = None) -> int:
     scale = args.yamnet_scale if args.yamnet else 0.0
     summary_path = out / "loso.json"
     summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
-    if args.phase in ("loso", "all") or summary.get("yamnet_scale", 0.0) != scale:
+    recipe = FEATURES if scale else None
+    if args.phase in ("loso", "all") or summary.get("yamnet_scale", 0.0) != scale or summary_recipe(summary) != recipe:
         summary = loso(parts, args.head_c, args.epochs, out, args.slot_weight, args.head_seeds, scale)
     print(json.dumps({k: summary[k] for k in ("temperature", "ece", "ece_before", "gate_threshold", "by_part")},
                      indent=1), flush=True)

@@ -198,7 +198,7 @@ def test_ship_with_yamnet_writes_a_model_carrying_it_and_a_head_that_goes_on_it(
     )
     from exsampling_patch.models.network import SoundNet
     from exsampling_patch.models.oneshots import DEFAULT_CACHE, oneshot_folder
-    from exsampling_patch.models.yamnet import FEATURE_SIZE
+    from exsampling_patch.models.yamnet import FEATURE_SIZE, KNOWN_FEATURES
     from exsampling_patch.models.yamnet_features import weights_digest
     from exsampling_patch.models.yamnet_weights import weights_path
 
@@ -233,6 +233,18 @@ def test_ship_with_yamnet_writes_a_model_carrying_it_and_a_head_that_goes_on_it(
     with pytest.raises(ValueError, match=r"YAMNet scale 0\.5, the model at 2"):
         train_sounds.ship(parts, trunk, tmp_path, cache, summary, c=0.01, epochs=1, seed=0,
                           out=tmp_path / "out", yamnet=YamnetBlock.from_weights(weights, 2.0))
+    # nor one fitted on YAMNet's features of another recipe (one from before heads named theirs: the patches'),
+    # which the head file would have named as the model's own
+    assert summary["yamnet_features"] == block.features and train_sounds.summary_recipe(summary) == block.features
+    saved = torch.load(tmp_path / "out" / "validation_head.pt", weights_only=True)
+    other = next(f for f in KNOWN_FEATURES if f != block.features)
+    for record in ({**saved, "yamnet_features": other}, {k: v for k, v in saved.items() if k != "yamnet_features"}):
+        torch.save(record, tmp_path / "out" / "validation_head.pt")
+        if train_sounds.summary_recipe(record) == block.features:
+            continue  # the code's recipe is the patches': an unnamed head is of it
+        with pytest.raises(ValueError, match=f"computed as '{train_sounds.summary_recipe(record)}', the model"):
+            train_sounds.ship(parts, trunk, tmp_path, cache, summary, c=0.01, epochs=1, seed=0,
+                              out=tmp_path / "out", yamnet=block)
 
 
 def test_the_esc50_comparison_scores_each_scale_by_folds_1_to_3_and_on_fold_4() -> None:
