@@ -27,12 +27,13 @@ from .model_header import (
     card_problem,
     check_blob,
     check_entries,
+    check_yamnet_recipe,
     front_end_of,
     unreadable,
     unreadable_because,
 )
 from .network import Head, SoundNet, float32_state
-from .yamnet import FEATURE_SIZE, FEATURES, KNOWN_FEATURES, yamnet_state_fits
+from .yamnet import FEATURE_SIZE, FEATURES, yamnet_state_fits
 
 __all__ = [
     "HEAD_FORMAT",
@@ -254,17 +255,10 @@ def _yamnet_block(stored: Any, p: Path) -> YamnetBlock | None:
     if not (isinstance(stored, dict) and isinstance(stored.get("state_dict"), dict)
             and isinstance(stored.get("features"), str) and isinstance(stored.get("scale"), int | float)):
         raise unreadable(p, "model", "its YAMNet part is not one this exsampling writes")
-    _check_features(stored["features"], p, "model")
+    check_yamnet_recipe(stored["features"], p, "model")
     if not yamnet_state_fits(stored["state_dict"]):
         raise unreadable(p, "model", "its YAMNet weights are not YAMNet's (names or shapes differ)")
     return YamnetBlock(stored["state_dict"], stored["features"], float(stored["scale"]))
-
-
-def _check_features(features: str, p: Path, kind: str) -> None:
-    if features not in KNOWN_FEATURES:
-        raise ModelFileError(f"{kind} {p} was trained on YAMNet's features computed as '{features}', and this "
-                             f"exsampling computes them only as {' or '.join(map(repr, KNOWN_FEATURES))}: with it "
-                             "takes would be misheard; train it again on its takes (.venv/bin/exsampling train)")
 
 
 def yamnet_fingerprint(state_dict: Mapping[str, torch.Tensor]) -> str:
@@ -351,7 +345,7 @@ def _head_yamnet(stored: Any, p: Path) -> HeadYamnet | None:
     if not (isinstance(stored, dict) and isinstance(stored.get("features"), str)
             and isinstance(stored.get("scale"), int | float) and isinstance(stored.get("fingerprint"), str)):
         raise unreadable(p, "head", "its YAMNet part is not one this exsampling writes")
-    _check_features(stored["features"], p, "head")
+    check_yamnet_recipe(stored["features"], p, "head")
     return HeadYamnet(stored["features"], float(stored["scale"]), stored["fingerprint"])
 
 

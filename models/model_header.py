@@ -182,11 +182,17 @@ def yamnet_recipe_of(blob: dict[str, Any], p: Path, kind: str) -> str | None:
     such a model, and the show's classifier failed at its start."""
     yamnet = blob.get("yamnet")
     recipe = yamnet.get("features") if isinstance(yamnet, dict) else None
-    if isinstance(recipe, str) and recipe not in YAMNET_RECIPES:
+    if isinstance(recipe, str):
+        check_yamnet_recipe(recipe, p, kind)
+    return recipe
+
+
+def check_yamnet_recipe(recipe: str, p: Path, kind: str) -> None:
+    """ModelFileError where this code does not compute YAMNet's features as ``recipe`` (the file ``p`` names it)."""
+    if recipe not in YAMNET_RECIPES:
         raise ModelFileError(f"{kind} {p} was trained on YAMNet's features computed as '{recipe}', and this "
                              f"exsampling computes them only as {' or '.join(map(repr, YAMNET_RECIPES))}: with it "
                              "takes would be misheard; train it again on its takes (.venv/bin/exsampling train)")
-    return recipe
 
 
 def check_entries(file: BinaryIO, p: Path, kind: str) -> None:

@@ -45,8 +45,8 @@ PATCH_FEATURES = "padded-patches48-meanmax-2"
 is seen by two patches (the model files of 7 Dec)."""
 SIDE_BY_SIDE_FEATURES = "padded-patches96-meanmax-1"
 """A take's features as the mean and maximum of its 0.96 s patches' embeddings, laid side by side (one every
-0.96 s), the spectrogram padded with silent frames up to a whole number of patches: half the work of
-:data:`PATCH_FEATURES`, each frame seen once."""
+0.96 s), the spectrogram padded with silent frames up to a whole number of patches: each frame seen once, where
+:data:`PATCH_FEATURES` sees it twice."""
 KNOWN_FEATURES = (SIDE_BY_SIDE_FEATURES, PATCH_FEATURES)
 """The ways of computing a take's features that this code can still compute (a model file names its own)."""
 FEATURES = SIDE_BY_SIDE_FEATURES
