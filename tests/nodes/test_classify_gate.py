@@ -3,16 +3,18 @@ sent to a fallback slot, and in a running patch every take's fate told, whatever
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+import time
+from typing import Any, ClassVar
 
 import numpy as np
 
 from exsampling_patch import Prediction, Score, SlotAssignment, Take
 from exsampling_patch.messages import gate_reason
-from exsampling_patch.node import Input, Node, NodeContext
+from exsampling_patch.node import Input, Node, NodeContext, Output
 from exsampling_patch.nodes.classify import ConfidenceGate, SlotMap
 from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.ports import SLOT
+from exsampling_patch.ports import PREDICTION, SLOT
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeStatus
 
@@ -155,6 +157,20 @@ class SlotProbe(Node):
         self.received.append(assignment)
 
 
+class PredictionLatch(Node):
+    """Passes predictions on once ``opened`` is set: they stay in flight, queued here, until then."""
+
+    type_name = "test_prediction_latch"
+    family = "test"
+    opened: ClassVar[threading.Event] = threading.Event()
+    prediction = Input(PREDICTION, "predictions to pass on once opened", multiple=True)
+    out = Output(PREDICTION, "the predictions")
+
+    def on_prediction(self, prediction: Prediction) -> None:
+        assert self.opened.wait(60)
+        self.emit("out", prediction)
+
+
 def test_a_burst_of_64_takes_half_rejected_every_fate_told() -> None:
     """As 64 phones' takes at once in the default patch: each pitched take waits in the map for its prediction;
     the 32 the gate passes all reach a slot, the 32 it rejects are let go and their phones told why."""
@@ -166,12 +182,15 @@ def test_a_burst_of_64_takes_half_rejected_every_fate_told() -> None:
     patch.add_node(NodeSpec("map", "slot_map", {"table": HATS, "max_waiting": 8}))
     patch.add_node(NodeSpec("phones", "recorder_status", {}))
     patch.add_node(NodeSpec("probe", "test_slot_probe", {}))
-    for source, target in [("pitch.out", "map.take"), ("gate.passed", "map.prediction"),
+    patch.add_node(NodeSpec("classifier", "test_prediction_latch", {}))
+    for source, target in [("pitch.out", "map.take"), ("classifier.out", "gate.prediction"),
+                           ("gate.passed", "map.prediction"),
                            ("gate.rejected", "map.rejected"), ("gate.rejected", "phones.prediction"),
                            ("map.slot", "phones.assigned"), ("map.slot", "probe.slot")]:
         patch.connect(source, target)
     registry = Registry.default(entry_points=False)
     registry.register(SlotProbe, "tests")
+    registry.register(PredictionLatch, "tests")
     engine = Engine(registry)
     said: list[dict[str, Any]] = []
     engine.events.subscribe(lambda event: said.append(event.status) if event.node_id == "map" else None, NodeStatus)
@@ -180,13 +199,22 @@ def test_a_burst_of_64_takes_half_rejected_every_fate_told() -> None:
         rng = np.random.default_rng(5)
         takes = [Take((0.3 * np.sin(2 * np.pi * 110 * (1 + i % 4) * np.arange(24000) / 48000)).astype(np.float32),
                       48000, take_id=f"burst-{i}") for i in range(64)]
-        for take in takes:
-            BOARD.add(take.take_id, "burst-phone")
-            engine.inject("pitch", "take", take)  # pitch is quicker than the classifier: the takes come first
+        # The predictions are in flight first, held back as a busy classifier's are, so that each take is still in
+        # flight when it reaches the map. Injected after the takes, a take pitched and held before its prediction was
+        # injected had ended there ("left waiting in map"), and its rejection then waited in the map for good.
         sure = set(rng.permutation(64)[:32].tolist())
+        slot_map: Any = engine.node("map")
         for i in rng.permutation(64).tolist():
             label = ("dog", "hihat_closed", "cat")[i % 3]
-            engine.inject("gate", "prediction", Prediction(takes[i], (Score(label, 0.9 if i in sure else 0.3),)))
+            BOARD.add(takes[i].take_id, "burst-phone")
+            engine.inject("classifier", "prediction", Prediction(takes[i], (Score(label, 0.9 if i in sure else 0.3),)))
+        for take in takes:
+            engine.inject("pitch", "take", take)  # pitch is quicker than the classifier: the takes come first
+        deadline = time.monotonic() + 60
+        while len(slot_map._takes) < 64 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(slot_map._takes) == 64
+        PredictionLatch.opened.set()
         assert engine.wait_idle(60, settle=0.2)
         probe: Any = engine.node("probe")
         assert sorted(a.take.take_id for a in probe.received) == sorted(f"burst-{i}" for i in sure)
@@ -199,7 +227,6 @@ def test_a_burst_of_64_takes_half_rejected_every_fate_told() -> None:
             else:
                 assert told["reason"] == f"rejected: not sure ({('dog', 'hihat_closed', 'cat')[i % 3]} 30%)"
                 assert "slot" not in told
-        slot_map: Any = engine.node("map")
         assert slot_map._takes == {} and slot_map._predictions == {} and slot_map._rejected == {}
         # More than max_waiting takes waited at once: a warning on the node, none dropped. No node error: the run
         # ended with "nodes with errors: map (1)" when nothing had failed and every take had its fate.
@@ -210,7 +237,9 @@ def test_a_burst_of_64_takes_half_rejected_every_fate_told() -> None:
         assert "'rejected'" not in warning, warning
         assert engine.status["map"]["warning"] == ""  # cleared once the burst was through
     finally:
+        PredictionLatch.opened.set()
         engine.stop()
+        PredictionLatch.opened.clear()
 
 
 def test_a_classifier_error_ends_the_take_with_its_fate_and_the_map_lets_it_go() -> None:
