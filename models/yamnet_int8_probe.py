@@ -11,8 +11,8 @@ Each variant quantises a run of the trunk's convolutions (``YamNet.convs`` indic
 For each it prints the cosine between its :func:`~.yamnet.take_features` and float's on 100 fold-4 clips (median
 and least) and the ms YAMNet takes on a 5 s take, one thread (median of 21, float timed in the same rounds); for
 the best variant (highest least cosine), the validation classifier's fold-4 top-1 with its features swapped in
-for float's, clips scored as :func:`.benchmark.fold4_accuracy` scores them. Writes no model file. About 1.5 min
-on one core.
+for float's, clips scored as :func:`.benchmark.fold4_accuracy` scores them. The last variants first bring each
+conv's output channels towards one range (:func:`equalise`). Writes no model file. About 2 min on one core.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from .yamnet import PATCH_FRAMES, YamNet, load_yamnet, log_mel, patches, take_fe
 from .yamnet_probe import clip_rows
 from .yamnet_weights import build
 
-__all__ = ["VARIANTS", "FrozenTrunk", "Int8Trunk", "Variant", "calibration_patches", "cosines", "main", "quantise",
-           "time_pair"]
+__all__ = ["VARIANTS", "FrozenTrunk", "Int8Trunk", "Variant", "calibration_patches", "channel_ranges", "cosines",
+           "equalise", "main", "quantise", "time_pair"]
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,23 @@ class Variant:
     stop: int
     engine: str = "onednn"  # on this host oneDNN's int8 convs ran 5 times faster than fbgemm's (x86's choice)
     pad_in_kernel: bool = True  # each stride-2 pad in a 4x4 kernel: a quantised pad cost 6-9 ms a 5 s take
+    #: How far each conv's output channels are brought to one range before quantising (:func:`equalise`): 0 not
+    #: at all, 1 each to the widest channel's range.
+    equalise: float = 0.0
+    equalise_from: int = 0  #: the first conv whose outputs are equalised
 
 
 VARIANTS = (Variant("x86 engine, ZeroPad2d quantised, all 27 convs int8", 0, 27, "x86", False),
             Variant("oneDNN, pads in 4x4 kernels, all 27 convs int8", 0, 27),
             Variant("oneDNN, pads in 4x4 kernels, convs 0-21 int8, 22-26 float", 0, 22),
             Variant("oneDNN, pads in 4x4 kernels, convs 0-19 int8, 20-26 float", 0, 20),
-            Variant("oneDNN, pads in 4x4 kernels, convs 2-19 int8, 0-1 and 20-26 float", 2, 20))
+            Variant("oneDNN, pads in 4x4 kernels, convs 2-19 int8, 0-1 and 20-26 float", 2, 20),
+            Variant("oneDNN, pads in 4x4 kernels, activations equalised (0.5), all 27 convs int8", 0, 27,
+                    equalise=0.5),
+            Variant("oneDNN, pads in 4x4 kernels, activations equalised (1), all 27 convs int8", 0, 27, equalise=1.0),
+            Variant("oneDNN, pads in 4x4 kernels, activations equalised (0.5), convs 2-26 int8", 2, 27,
+                    equalise=0.5),
+            Variant("oneDNN, pads in 4x4 kernels, activations equalised (1), convs 2-26 int8", 2, 27, equalise=1.0))
 """In the order run. Conv 22 is the last 512-channel pointwise conv, from which FX's int8 lost the features."""
 
 
@@ -88,14 +98,64 @@ def _layers(model: YamNet, indices: range, pad_in_kernel: bool) -> list[nn.Modul
     return modules
 
 
+def channel_ranges(model: YamNet, calibration: torch.Tensor) -> list[torch.Tensor]:
+    """Each conv's largest output per channel (after its ReLU) over ``calibration``'s patches, in float."""
+    layers = model.layers().eval()
+    ranges: list[torch.Tensor] = []
+    with torch.inference_mode():
+        for batch in calibration.split(64):
+            x, i = batch, 0
+            for module in layers:
+                x = module(x)
+                if isinstance(module, nn.ReLU):
+                    top = x.amax(dim=(0, 2, 3))
+                    if len(ranges) <= i:
+                        ranges.append(top)
+                    else:
+                        ranges[i] = torch.maximum(ranges[i], top)
+                    i += 1
+    return ranges
+
+
+def equalise(model: YamNet, calibration: torch.Tensor, strength: float,
+             first: int = 0) -> tuple[YamNet, torch.Tensor]:
+    """A copy of ``model`` whose convs' output channels are scaled towards one range (each channel by
+    ``(widest / its range) ** strength``), each scale undone in the next conv's input weights: through the ReLUs,
+    the same function in float. A per-tensor int8 step then no longer wipes out the narrow channels (the last
+    convs' ranges differ 20 to 140 times across channels). Returns the copy and what to multiply its embeddings by
+    to undo the last conv's scales (they pass the mean over time and frequency unchanged)."""
+    model = copy.deepcopy(model)
+    ranges = channel_ranges(model, calibration)
+    with torch.no_grad():
+        scales = []
+        for i, top in enumerate(ranges):
+            alive = top > 0  # a channel never positive stays as it is: zero whatever its scale
+            scale = torch.ones_like(top)
+            if i >= first:
+                scale[alive] = (top.max() / top[alive]) ** strength
+            scales.append(scale)
+        for i, conv in enumerate(model.convs):
+            assert isinstance(conv, nn.Conv2d) and conv.bias is not None
+            if i:  # undo the previous conv's scales on this conv's inputs
+                before = scales[i - 1]
+                if conv.groups == conv.in_channels:  # depthwise: one input channel a filter
+                    conv.weight.div_(before.reshape(-1, 1, 1, 1))
+                else:
+                    conv.weight.div_(before.reshape(1, -1, 1, 1))
+            conv.weight.mul_(scales[i].reshape(-1, 1, 1, 1))
+            conv.bias.mul_(scales[i])
+    return model, 1.0 / scales[-1]
+
+
 class Int8Trunk(nn.Module):
     """Float convs before ``first``, then a quantised run to ``stop``, then float again; ``forward`` maps
     ``(n, 1, 96, 64)`` patches to ``(n, 1024)`` embeddings as :class:`~.yamnet.YamNet` does, so that it can stand
     in for it (``take_features``, the classifier's ``_yamnet``)."""
 
-    def __init__(self, model: YamNet, variant: Variant) -> None:
+    def __init__(self, model: YamNet, variant: Variant, unscale: torch.Tensor | None = None) -> None:
         super().__init__()
         model = copy.deepcopy(model)  # eager quantisation swaps and observes modules in place: not the float's
+        self.unscale = unscale
         pads = variant.pad_in_kernel
         self.before = nn.Sequential(*_layers(model, range(0, variant.first), pads))
         self.quant, self.dequant = tq.QuantStub(), tq.DeQuantStub()
@@ -104,7 +164,8 @@ class Int8Trunk(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.dequant(self.middle(self.quant(self.before(x))))
-        return self.after(x).mean(dim=(2, 3))
+        embeddings = self.after(x).mean(dim=(2, 3))
+        return embeddings if self.unscale is None else embeddings * self.unscale
 
 
 def _fuse_pairs(layers: nn.Sequential) -> list[list[str]]:
@@ -129,7 +190,10 @@ def quantise(model: YamNet, variant: Variant, calibration: torch.Tensor) -> nn.M
     """``model``'s trunk as ``variant`` quantises it, calibrated on ``calibration``, then traced and frozen as
     :meth:`~.yamnet.YamNet.freeze` freezes the float one (a wrapper whose ``forward`` returns embeddings)."""
     torch.backends.quantized.engine = variant.engine
-    trunk = Int8Trunk(model, variant).eval()
+    unscale = None
+    if variant.equalise:
+        model, unscale = equalise(model, calibration, variant.equalise, variant.equalise_from)
+    trunk = Int8Trunk(model, variant, unscale).eval()
     if len(trunk.middle):
         tq.fuse_modules(trunk.middle, _fuse_pairs(trunk.middle), inplace=True)
     trunk.qconfig = tq.QConfig(  # type: ignore[assignment]
@@ -143,15 +207,16 @@ def quantise(model: YamNet, variant: Variant, calibration: torch.Tensor) -> nn.M
             for batch in calibration.split(64):
                 trunk(batch)
         tq.convert(trunk, inplace=True)
-        return FrozenTrunk(trunk)
+        return FrozenTrunk(trunk, unscale)
 
 
 class FrozenTrunk(nn.Module):
     """An :class:`Int8Trunk` traced and frozen in three parts, its float ones also fused for oneDNN as
     :meth:`~.yamnet.YamNet.freeze` fuses the float trunk (``optimize_for_inference`` takes no quantised graph)."""
 
-    def __init__(self, trunk: Int8Trunk) -> None:
+    def __init__(self, trunk: Int8Trunk, unscale: torch.Tensor | None = None) -> None:
         super().__init__()
+        self.unscale = unscale
         x = torch.zeros(1, 1, PATCH_FRAMES, 64)
         self.parts: list[torch.jit.ScriptModule] = []
         with torch.no_grad():
@@ -165,7 +230,8 @@ class FrozenTrunk(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for part in self.parts:
             x = part(x)
-        return x.mean(dim=(2, 3))
+        embeddings = x.mean(dim=(2, 3))
+        return embeddings if self.unscale is None else embeddings * self.unscale
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
