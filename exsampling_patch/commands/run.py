@@ -28,6 +28,8 @@ from exsampling_patch.commands.patch_watch import (
     watch_patch_file,
 )
 from exsampling_patch.commands.run_signals import (  # the window's three: imported from here by tests too
+    EXIT_CUT_OFF,
+    EXIT_GRACE,
     SAME_SIGNAL_ENV,  # noqa: F401
     SAME_SIGNAL_SECONDS,  # noqa: F401
     StopSignals,
@@ -71,8 +73,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Run a patch without the editor. Exits 1 if the "
         "patch has problems (printed as FILE:LINE: message). A node that fails while running is reported "
         "(the same error again is counted, not printed each time) and bypassed; the rest of the patch goes on. "
-        "Exit status: 0, or 3 when the run ended with a node that never started (each is named, with why), or "
-        "130 after Ctrl+C (143 after SIGTERM, 129 when its terminal closed: SIGHUP).",
+        "Exit status: 0, or 2 for a usage error, or 3 when the run ended with a node that never started (each is "
+        f"named, with why), or {EXIT_CUT_OFF} when the run went well but its exit handlers (a plugin's, a stalled "
+        f"stdout) had not ended {EXIT_GRACE:g} s after it and were cut off, or 130 after Ctrl+C (143 after SIGTERM, "
+        "129 when its terminal closed: SIGHUP).",
     )
     parser.add_argument("patch", metavar="PATCH", help="patch file (YAML)")
     parser.add_argument("--for", dest="duration", type=positive_seconds, metavar="SECONDS",

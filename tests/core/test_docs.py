@@ -177,6 +177,17 @@ def test_every_sub_command_help_says_what_it_does() -> None:
     assert silent == []
 
 
+def test_run_s_help_names_every_exit_status_the_readme_lists() -> None:
+    """`run --help` listed 0, 3 and 130 but not 70 (exit handlers cut off), which the README tells scripts of."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"`run`'s exit status, for scripts:\n\n(.*?)\n\n", readme, re.S)
+    assert listed, "README.md: no list of run's exit statuses"
+    statuses = re.findall(r"`(\d+)`", listed.group(1))
+    assert {"0", "1", "70", "130"} <= set(statuses), statuses  # the list read is the one meant
+    description = " ".join((sub_parsers(build_parser())["run"].description or "").split())
+    assert [status for status in statuses if not re.search(rf"\b{status}\b", description)] == [], description
+
+
 def test_the_custom_node_guide_s_class_loads_and_its_tests_pass(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """docs/custom-nodes.md's Gain, saved in a folder, is the type `gain`; the tests the guide shows for it pass
