@@ -103,7 +103,7 @@ def test_a_stop_thread_outliving_its_guard_ends_the_process_where_stderr_has_no_
 
 
 def test_a_join_after_a_guard_used_up_still_gets_its_own_time() -> None:
-    """The frame loop may use up the whole guard: the Stop's join then had 0 s, and the process ended with 70 though
-    the Stop was about to finish."""
+    """The frame loop may use up the whole guard: the Stop's join then had 0 s, and the process ended with
+    HUNG_EXIT (97) though the Stop was about to finish."""
     assert guard_left(time.monotonic() - 1) == JOIN_AT_LEAST_SECONDS
     assert guard_left(time.monotonic() + 2 * JOIN_AT_LEAST_SECONDS) > JOIN_AT_LEAST_SECONDS
