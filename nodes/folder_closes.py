@@ -337,7 +337,7 @@ if InotifyFD is not None:
                      on_raw: Callable[[int], None]) -> None:
             super().__init__()
             self._on_overflow, self._on_move = on_overflow, on_move
-            raw = getattr(self, "_raw_queue", None)  # watchdog 7.1's own; another may read and parse on one thread
+            raw = getattr(self, "_raw_queue", None)  # watchdog 7.1.1's own; 7.1.0 read and parsed on one thread
             if raw is not None and hasattr(raw, "get_nowait"):
                 self._raw_queue = CountedRawQueue(raw, on_raw)
 
