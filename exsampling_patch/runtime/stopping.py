@@ -271,10 +271,9 @@ def _tell_loops_going_on(node: Node) -> None:
     now on goes nowhere; a built-in node's, with no line of a plugin's code to show, in a performer's words. Before,
     the only word was a log line at its first send after the stop: a run that ended then said nothing, its stop
     waiting 2 s while the loop sent on."""
-    import time
-
+    # Read now, not at import: the wait told is the one Node.stop() just used, which reads the module's value then
+    # (tests shorten it with monkeypatch.setattr; a name bound at import kept the 2 s).
     from exsampling_patch.node import STOP_JOIN_SECONDS
-    from exsampling_patch.runtime.parts import running_at
 
     going = [thread for thread in getattr(node, "_threads", ()) if thread.is_alive()]
     until = time.monotonic() + 0.1  # a loop the stop_event set just now wakes (a stop() without super().stop())
