@@ -280,14 +280,7 @@ class Navigator:
             self.opening = self.refit = False
             path = self.view.model.path
             return f"{'new' if path is None or not path.exists() else 'an empty'} patch: {BEGIN}"
-        # Every node drawn, not any: one raised over its neighbours (an error at --run's start) is hidden for the
-        # first frame, and counted as a point the fit centred the patch as if narrower, that node cut off.
-        try:
-            drawn = self.view.screen_rect()[2] > 0 and (not nodes or all(
-                dpg.get_item_rect_size(f"node:{n}")[0] > 0 for n in nodes))
-        except Exception:  # not drawn yet (no frame, or no viewport)
-            return None
-        if not drawn:
+        if not self._all_drawn(nodes):
             return None
         if self.refit and not self.opening:
             self.refit = False
@@ -300,6 +293,18 @@ class Navigator:
         told = self.larger(box)
         self.reveal(nodes)
         return told
+
+    def _all_drawn(self, nodes: list[str]) -> bool:
+        """Whether the canvas and every one of ``nodes`` have a size on screen: every node, not any: one raised over
+        its neighbours (an error at --run's start) is hidden for the first frame, and counted as a point the fit
+        centred the patch as if narrower, that node cut off."""
+        tags = [f"node:{n}" for n in nodes]
+        # A node the patch holds and the canvas has not drawn yet: Dear PyGui raises a bare Exception ("Item not
+        # found") for it, as for any other mistake, so it is asked first. Before no frame (or with no viewport) the
+        # sizes are 0. Anything else raises: caught, a real error left settle() trying again every frame, unsaid.
+        if not all(dpg.does_item_exist(tag) for tag in tags):
+            return False
+        return self.view.screen_rect()[2] > 0 and all(dpg.get_item_rect_size(tag)[0] > 0 for tag in tags)
 
     def frame_selection(self) -> bool:
         """Show the selected nodes (or the whole patch when none is selected)."""
