@@ -64,7 +64,8 @@ from .model_file import (
 )
 from .network import STEP_FRAMES, fuse_batch_norm, load_int8_trunk
 from .prediction import Prediction, WindowScore
-from .yamnet import head_features, yamnet_from_state
+from .yamnet import head_features
+from .yamnet_int8 import runnable_yamnet
 
 __all__ = [
     "HEAD_FORMAT",
@@ -144,7 +145,11 @@ class Classifier:
         _single_threaded_blas()
         # YAMNet beside the trunk where the file carries it: the head reads [aiSFX pooled | scale * YAMNet]
         block = loaded.yamnet
-        self._yamnet = yamnet_from_state(block.state_dict) if block is not None else None
+        self._yamnet: torch.nn.Module | None = None
+        #: Whether YAMNet runs with its first convs in int8 (the file carries their ranges, the engine is here)
+        self.yamnet_int8 = False
+        if block is not None:
+            self._yamnet, self.yamnet_int8 = runnable_yamnet(block.state_dict, block.int8, int8)
         self._yamnet_scale = block.scale if block is not None else 0.0
         self._yamnet_features = block.features if block is not None else ""
         self._labels = tuple(loaded.labels)

@@ -64,11 +64,13 @@ held-out data (see :func:`load_validation_classifier`)."""
 class YamnetBlock:
     """YAMNet as a model file carries it: its float16 state dict (:func:`.yamnet.yamnet_from_state` builds the
     network), the :data:`.yamnet.FEATURES` its head was trained with, and the head's ``scale``. The head reads
-    ``[aiSFX pooled features | scale * YAMNet features]`` (:data:`.yamnet.FEATURE_SIZE` of the latter)."""
+    ``[aiSFX pooled features | scale * YAMNet features]`` (:data:`.yamnet.FEATURE_SIZE` of the latter). ``int8``:
+    the activations' ranges its first convs run at in int8 (:data:`.yamnet_int8.QParams`; None: float only)."""
 
     state_dict: Mapping[str, torch.Tensor]
     features: str = FEATURES
     scale: float = 1.0
+    int8: Mapping[str, tuple[float, int]] | None = None
 
     @classmethod
     def from_weights(cls, path: str | Path, scale: float = 1.0) -> YamnetBlock:
@@ -79,7 +81,10 @@ class YamnetBlock:
     def stored(self) -> dict[str, Any]:
         """As a model file stores it: float16 tensors, plain values."""
         state = {k: (v.half() if v.is_floating_point() else v).clone() for k, v in self.state_dict.items()}
-        return {"state_dict": state, "features": self.features, "scale": float(self.scale)}
+        stored: dict[str, Any] = {"state_dict": state, "features": self.features, "scale": float(self.scale)}
+        if self.int8:  # absent in files without it: they load as they were written before
+            stored["int8"] = {name: [float(scale), int(zero)] for name, (scale, zero) in self.int8.items()}
+        return stored
 
 
 @dataclass(frozen=True)
@@ -258,7 +263,24 @@ def _yamnet_block(stored: Any, p: Path) -> YamnetBlock | None:
     check_yamnet_recipe(stored["features"], p, "model")
     if not yamnet_state_fits(stored["state_dict"]):
         raise unreadable(p, "model", "its YAMNet weights are not YAMNet's (names or shapes differ)")
-    return YamnetBlock(stored["state_dict"], stored["features"], float(stored["scale"]))
+    return YamnetBlock(stored["state_dict"], stored["features"], float(stored["scale"]),
+                       _int8_ranges(stored.get("int8"), p))
+
+
+def _int8_ranges(stored: Any, p: Path) -> dict[str, tuple[float, int]] | None:
+    """A YAMNet block's int8 activation ranges: name -> (scale > 0, zero point 0-255), as :meth:`YamnetBlock.stored`
+    writes them; refused where damaged (a wrong range would mishear every take, silently)."""
+    if stored is None:
+        return None
+    ranges: dict[str, tuple[float, int]] = {}
+    for name, pair in stored.items() if isinstance(stored, dict) else [(None, None)]:
+        if not (isinstance(name, str) and isinstance(pair, list | tuple) and len(pair) == 2
+                and isinstance(pair[0], float) and np.isfinite(pair[0]) and pair[0] > 0
+                and isinstance(pair[1], int) and 0 <= pair[1] <= 255):
+            raise unreadable(p, "model", "its YAMNet int8 ranges are damaged (each wants a scale above 0 and a zero "
+                             "point of 0-255)")
+        ranges[name] = (float(pair[0]), int(pair[1]))
+    return ranges
 
 
 def yamnet_fingerprint(state_dict: Mapping[str, torch.Tensor]) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
 from .datasets import Example, analysed_span
 from .features import CLASSIFIED_SECONDS, hop_length
@@ -20,7 +21,8 @@ from .head_inputs import Beside
 from .model_file import YamnetBlock
 from .network import STEP_FRAMES
 from .progress import Progress, ProgressCallback
-from .yamnet import FEATURES, YamNet, head_features, yamnet_from_state
+from .yamnet import FEATURES, head_features
+from .yamnet_int8 import runnable_yamnet
 
 __all__ = ["TakeYamnet", "yamnet_beside"]
 
@@ -30,7 +32,7 @@ class TakeYamnet:
     analysed span, or of the trunk steps ``[a, b)`` of it (a crop). Rows are asked take by take, whole first and
     then its crops (:func:`.fitting.augmented_features`' order), so that each file is read once."""
 
-    def __init__(self, model: YamNet, scale: float, examples: Sequence[Example], stage: str,
+    def __init__(self, model: nn.Module, scale: float, examples: Sequence[Example], stage: str,
                  progress: ProgressCallback | None = None, max_seconds: float | None = CLASSIFIED_SECONDS,
                  features: str = FEATURES) -> None:
         self._model, self._scale, self._features = model, scale, features
@@ -59,7 +61,7 @@ def yamnet_beside(block: YamnetBlock, train: Sequence[Example], val: Sequence[Ex
                   progress: ProgressCallback | None = None) -> Beside:
     """What :func:`.fitting.fit` needs to fit a head on the trunk's and ``block``'s YAMNet features of the takes
     ``train`` (validated on ``val``): the network built as the classifier builds it from the same block."""
-    model = yamnet_from_state(block.state_dict)
+    model, _ = runnable_yamnet(block.state_dict, block.int8)
     return Beside(TakeYamnet(model, block.scale, train, "yamnet", progress, features=block.features),
                   TakeYamnet(model, block.scale, val, "yamnet validation", progress, features=block.features),
                   block.scale)

@@ -28,6 +28,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,21 @@ from .model_file import YamnetBlock
 from .musical import SOURCES
 from .network import Head
 from .oneshots import DEFAULT_CACHE, oneshot_folder
-from .sound_features import AUGMENTED_COPIES, FeatureSet, features, load_parts, trunk_model
-from .yamnet import FEATURE_SIZE, FEATURES, PATCH_FEATURES
+from .sound_features import (
+    AUGMENTED_COPIES,
+    FeatureSet,
+    calibration_takes,
+    features,
+    load_parts,
+    take_span,
+    trunk_model,
+)
+from .yamnet import FEATURE_SIZE, FEATURES, PATCH_FEATURES, yamnet_from_state
 from .yamnet_features import attach_yamnet, yamnet_features
+from .yamnet_int8 import calibrate, calibration_patches
 
 __all__ = ["FeatureSet", "calibration_table", "fit_head", "fit_heads", "loso", "main", "ship",
-           "summary_table"]
+           "summary_table", "yamnet_int8_ranges"]
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "esc50"
 MODELS = Path(__file__).resolve().parent
@@ -338,6 +348,8 @@ def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, sum
         _check_head_labels(head, head_path, labels)
     out.mkdir(parents=True, exist_ok=True)
     int8_trunk = (cache / "features" / "int8_trunk.pt").read_bytes()
+    if yamnet is not None:
+        yamnet = replace(yamnet, int8=yamnet_int8_ranges(yamnet, data, cache, seed))
     path = save_model_file(model, labels, out / names[0], meta, int8_trunk, yamnet)
     if head is not None:
         with torch.no_grad():
@@ -349,6 +361,15 @@ def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, sum
     print(f"shipped model: {path} ({len(labels)} labels, head fitted in {seconds:.0f} s"
           f"{f', YAMNet at scale {yamnet.scale:g}' if yamnet else ''})", flush=True)
     return path
+
+
+def yamnet_int8_ranges(yamnet: YamnetBlock, data: Path, cache: Path, seed: int) -> dict[str, tuple[float, int]]:
+    """The activation ranges YAMNet's int8 convs run at (:mod:`.yamnet_int8`), measured on the takes the aiSFX
+    trunk's int8 ranges are (:func:`.sound_features.calibration_takes`), each as the classifier hears it (its
+    loudest 5 s). The head is fitted on float features: the int8 ones lie within a cosine of 0.98 of them
+    (models/MODEL_CARD.md, "YAMNet in int8")."""
+    takes = [(take_span(y, rate), rate) for y, rate in calibration_takes(data, cache, seed)]
+    return calibrate(yamnet_from_state(yamnet.state_dict, freeze=False), calibration_patches(takes))
 
 
 def _check_head_scale(head: Mapping[str, Any], path: Path, block: YamnetBlock | None) -> None:

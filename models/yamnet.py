@@ -202,18 +202,18 @@ def yamnet_state_fits(state_dict: Mapping[str, object]) -> bool:
         isinstance(v, torch.Tensor) and tuple(v.shape) == wanted[k] for k, v in state_dict.items())
 
 
-def yamnet_from_state(state_dict: Mapping[str, torch.Tensor]) -> YamNet:
+def yamnet_from_state(state_dict: Mapping[str, torch.Tensor], freeze: bool = True) -> YamNet:
     """A :class:`YamNet` in float32, eval mode, from its state dict (float16 or float32 tensors), as a model file
     that carries YAMNet stores it; its trunk frozen for inference (:meth:`YamNet.freeze`: load the weights
-    before, never after)."""
+    before, never after) unless ``freeze`` is False (the eager modules, for :mod:`.yamnet_int8` to quantise)."""
     with torch.device("meta"):  # no random initial weights: these replace them
         model = YamNet()
     model.load_state_dict({k: v.float() for k, v in state_dict.items()}, assign=True)
-    return model.eval().freeze()
+    return model.eval().freeze() if freeze else model.eval()
 
 
 @torch.inference_mode()
-def embed(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE, hop: int = PATCH_HOP) -> np.ndarray:
+def embed(model: nn.Module, y: np.ndarray, sample_rate: int = SAMPLE_RATE, hop: int = PATCH_HOP) -> np.ndarray:
     """``(n, 1024)`` embeddings of a take's patches (float32)."""
     x = torch.from_numpy(patches(log_mel(y, sample_rate), hop)).unsqueeze(1)
     return model(x).numpy()
@@ -241,7 +241,7 @@ def side_by_side(spectrogram: np.ndarray) -> np.ndarray:
     return patches(spectrogram, PATCH_FRAMES)
 
 
-def take_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE,
+def take_features(model: nn.Module, y: np.ndarray, sample_rate: int = SAMPLE_RATE,
                   features: str = FEATURES) -> np.ndarray:
     """A take's :data:`FEATURE_SIZE` float32 features (mono or ``(samples, channels)`` audio at any rate), computed
     as ``features`` (one of :data:`KNOWN_FEATURES`) names them: what a head on YAMNet reads."""
@@ -255,7 +255,7 @@ def take_features(model: YamNet, y: np.ndarray, sample_rate: int = SAMPLE_RATE,
                      f"{', '.join(KNOWN_FEATURES)})")
 
 
-def head_features(model: YamNet, y: np.ndarray, sample_rate: int, scale: float,
+def head_features(model: nn.Module, y: np.ndarray, sample_rate: int, scale: float,
                   features: str = FEATURES) -> np.ndarray:
     """YAMNet's part of a head's input, ``[aiSFX pooled | scale * YAMNet]``: :func:`take_features` times the head's
     ``scale``. The one computation the classifier makes of a take's analysed span and ``exsampling train`` of each

@@ -35,6 +35,7 @@ from torch.ao import quantization as tq
 from .benchmark import DEFAULT_DATA, fold4_rows
 from .oneshots import DEFAULT_CACHE
 from .yamnet import PATCH_FRAMES, YamNet, load_yamnet, log_mel, patches, take_features
+from .yamnet_int8 import fuse_pairs, trunk_layers
 from .yamnet_probe import clip_rows
 from .yamnet_weights import build
 
@@ -69,33 +70,6 @@ VARIANTS = (Variant("x86 engine, ZeroPad2d quantised, all 27 convs int8", 0, 27,
                     equalise=0.5),
             Variant("oneDNN, pads in 4x4 kernels, activations equalised (1), convs 2-26 int8", 2, 27, equalise=1.0))
 """In the order run. Conv 22 is the last 512-channel pointwise conv, from which FX's int8 lost the features."""
-
-
-def _padded_kernel(conv: nn.Conv2d) -> nn.Conv2d:
-    """A stride-2 3x3 ``conv`` after TensorFlow's SAME pad (one row and column after, none before) as one 4x4 conv
-    with a row and column of zero weights first and the conv's own padding of 1 each side: the same windows, so
-    the same outputs exactly in float, with no pad module (zero weights stay zero in int8)."""
-    wide = nn.Conv2d(conv.in_channels, conv.out_channels, 4, stride=2, padding=1, groups=conv.groups)
-    with torch.no_grad():
-        wide.weight.zero_()
-        wide.weight[:, :, 1:, 1:] = conv.weight
-        assert conv.bias is not None and wide.bias is not None
-        wide.bias.copy_(conv.bias)
-    return wide
-
-
-def _layers(model: YamNet, indices: range, pad_in_kernel: bool) -> list[nn.Module]:
-    """The trunk's modules for convolutions ``indices``: pad (stride 2), conv, ReLU; sharing ``model``'s weights."""
-    modules: list[nn.Module] = []
-    for i in indices:
-        conv = model.convs[i]
-        assert isinstance(conv, nn.Conv2d)
-        if model.strides[i] == 2 and pad_in_kernel:
-            conv = _padded_kernel(conv)
-        elif model.strides[i] == 2:
-            modules.append(nn.ZeroPad2d((0, 1, 0, 1)))  # TensorFlow's SAME at stride 2: after, not before
-        modules += [conv, nn.ReLU()]
-    return modules
 
 
 def channel_ranges(model: YamNet, calibration: torch.Tensor) -> list[torch.Tensor]:
@@ -157,21 +131,15 @@ class Int8Trunk(nn.Module):
         model = copy.deepcopy(model)  # eager quantisation swaps and observes modules in place: not the float's
         self.unscale = unscale
         pads = variant.pad_in_kernel
-        self.before = nn.Sequential(*_layers(model, range(0, variant.first), pads))
+        self.before = nn.Sequential(*trunk_layers(model, range(0, variant.first), pads))
         self.quant, self.dequant = tq.QuantStub(), tq.DeQuantStub()
-        self.middle = nn.Sequential(*_layers(model, range(variant.first, variant.stop), pads))
-        self.after = nn.Sequential(*_layers(model, range(variant.stop, len(model.convs)), pads))
+        self.middle = nn.Sequential(*trunk_layers(model, range(variant.first, variant.stop), pads))
+        self.after = nn.Sequential(*trunk_layers(model, range(variant.stop, len(model.convs)), pads))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.dequant(self.middle(self.quant(self.before(x))))
         embeddings = self.after(x).mean(dim=(2, 3))
         return embeddings if self.unscale is None else embeddings * self.unscale
-
-
-def _fuse_pairs(layers: nn.Sequential) -> list[list[str]]:
-    """Each conv with the ReLU after it (one quantised ConvReLU2d: no requantised step between them)."""
-    names = [name for name, module in layers.named_children() if isinstance(module, nn.Conv2d)]
-    return [[name, str(int(name) + 1)] for name in names]
 
 
 def calibration_patches(data: Path, clips: int, seed: int = 0) -> torch.Tensor:
@@ -195,7 +163,7 @@ def quantise(model: YamNet, variant: Variant, calibration: torch.Tensor) -> nn.M
         model, unscale = equalise(model, calibration, variant.equalise, variant.equalise_from)
     trunk = Int8Trunk(model, variant, unscale).eval()
     if len(trunk.middle):
-        tq.fuse_modules(trunk.middle, _fuse_pairs(trunk.middle), inplace=True)
+        tq.fuse_modules(trunk.middle, fuse_pairs(trunk.middle), inplace=True)
     trunk.qconfig = tq.QConfig(  # type: ignore[assignment]
         activation=tq.HistogramObserver.with_args(reduce_range=False),  # 8 bits: this host has VNNI
         weight=tq.PerChannelMinMaxObserver.with_args(dtype=torch.qint8, qscheme=torch.per_channel_symmetric))
@@ -272,7 +240,7 @@ def _trunk_step(model: nn.Module, x: torch.Tensor) -> Callable[[], object]:
 
 
 def _features_step(model: nn.Module, take: np.ndarray) -> Callable[[], object]:
-    return lambda: take_features(model, take, 44100)  # type: ignore[arg-type]
+    return lambda: take_features(model, take, 44100)
 
 
 def _fold4_labels(data: Path, int8_model: nn.Module | None) -> list[str | None]:
@@ -282,7 +250,7 @@ def _fold4_labels(data: Path, int8_model: nn.Module | None) -> list[str | None]:
 
     clf = load_validation_classifier(threads=1)
     if int8_model is not None:
-        clf._yamnet = int8_model  # type: ignore[assignment]  # the probe's swap: features only, same head
+        clf._yamnet = int8_model  # the probe's swap: features only, same head
     return [clf.predict_file(data / "audio" / r["filename"]).label for r in fold4_rows(data)]
 
 

@@ -182,10 +182,11 @@ def test_the_yamnet_scale_weighs_its_features_against_the_trunks() -> None:
     assert alone[0].shape == (3, 16) and true_probability(test, *alone, 0.0) < 0.45, "the trunk's noise alone"
 
 
-def test_ship_with_yamnet_writes_a_model_carrying_it_and_a_head_that_goes_on_it(tmp_path: Path) -> None:
+def test_ship_with_yamnet_writes_a_model_carrying_it_and_a_head_that_goes_on_it(tmp_path: Path, esc50: Path) -> None:
     """``ship --yamnet`` wrote a bare dict no model could take, with a digest of the weights file's bytes where
     a head records YAMNet's fingerprint: now a model file carrying YAMNet (version 2) and its validation head,
-    which the classifier puts on it; one fingerprint of the weights throughout."""
+    which the classifier puts on it; one fingerprint of the weights throughout. The model carries the ranges its
+    YAMNet's int8 convs run at, measured on ESC-50 clips as the aiSFX trunk's are."""
     import numpy as np
 
     from exsampling_patch.models.classifier import load_classifier
@@ -200,6 +201,7 @@ def test_ship_with_yamnet_writes_a_model_carrying_it_and_a_head_that_goes_on_it(
     from exsampling_patch.models.oneshots import DEFAULT_CACHE, oneshot_folder
     from exsampling_patch.models.yamnet import FEATURE_SIZE, KNOWN_FEATURES
     from exsampling_patch.models.yamnet_features import weights_digest
+    from exsampling_patch.models.yamnet_int8 import INT8_CONVS, int8_available
     from exsampling_patch.models.yamnet_weights import weights_path
 
     weights = weights_path(DEFAULT_CACHE)  # read only, never written here
@@ -217,7 +219,7 @@ def test_ship_with_yamnet_writes_a_model_carrying_it_and_a_head_that_goes_on_it(
         part.yamnet = torch.randn(len(part.labels), FEATURE_SIZE, generator=torch.Generator().manual_seed(i))
     summary = train_sounds.loso(parts, c=0.01, epochs=1, out=tmp_path / "out", yamnet_scale=0.5)
     block = YamnetBlock.from_weights(weights, 0.5)
-    shipped = train_sounds.ship(parts, trunk, tmp_path, cache, summary, c=0.01, epochs=1, seed=0,
+    shipped = train_sounds.ship(parts, trunk, esc50, cache, summary, c=0.01, epochs=1, seed=0,
                                 out=tmp_path / "out", yamnet=block)
     assert shipped.name == train_sounds.YAMNET_MODEL and torch.load(shipped, weights_only=True)["version"] == 2
     loaded = load_model_file(shipped)
@@ -226,12 +228,14 @@ def test_ship_with_yamnet_writes_a_model_carrying_it_and_a_head_that_goes_on_it(
     head = load_head_file(tmp_path / "out" / train_sounds.YAMNET_VALIDATION_HEAD)
     assert head.yamnet is not None and head.yamnet.scale == 0.5
     assert head.yamnet.fingerprint == yamnet_fingerprint(loaded.yamnet.state_dict) == weights_digest(weights)
+    assert loaded.yamnet.int8 and len(loaded.yamnet.int8) == INT8_CONVS + 1
     clf = load_classifier(shipped, head=head.path)
     tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(22050) / 22050)).astype(np.float32)
     assert clf.has_yamnet and clf.predict(tone, 22050).label in LABELS
+    assert clf.yamnet_int8 or not int8_available()
     # a loso fitted at another scale gives no validation head for this model
     with pytest.raises(ValueError, match=r"YAMNet scale 0\.5, the model at 2"):
-        train_sounds.ship(parts, trunk, tmp_path, cache, summary, c=0.01, epochs=1, seed=0,
+        train_sounds.ship(parts, trunk, esc50, cache, summary, c=0.01, epochs=1, seed=0,
                           out=tmp_path / "out", yamnet=YamnetBlock.from_weights(weights, 2.0))
     # nor one fitted on YAMNet's features of another recipe (one from before heads named theirs: the patches'),
     # which the head file would have named as the model's own
@@ -243,7 +247,7 @@ def test_ship_with_yamnet_writes_a_model_carrying_it_and_a_head_that_goes_on_it(
         if train_sounds.summary_recipe(record) == block.features:
             continue  # the code's recipe is the patches': an unnamed head is of it
         with pytest.raises(ValueError, match=f"computed as '{train_sounds.summary_recipe(record)}', the model"):
-            train_sounds.ship(parts, trunk, tmp_path, cache, summary, c=0.01, epochs=1, seed=0,
+            train_sounds.ship(parts, trunk, esc50, cache, summary, c=0.01, epochs=1, seed=0,
                               out=tmp_path / "out", yamnet=block)
 
 
