@@ -32,6 +32,7 @@ ESC50 = REPO.parent / "shared" / "data" / "esc50"
 
 def pytest_configure(config: pytest.Config) -> None:
     with worker_services.failures_told(config):  # said last by the run (xdist buries them)
+        worker_services.forget_inherited_name(config)  # a run started from a worker's test is none
         worker_services.start()  # before any test module is imported (tests/worker_services.py)
         # This process's PortAudio client (tone bursts played, outputs recorded), named apart as the patch's audio
         # processes name theirs: the two workers' clients, both "PortAudio", opening at once on their two servers

@@ -44,6 +44,15 @@ def worker_number() -> int | None:
     return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else None
 
 
+def forget_inherited_name(config: pytest.Config) -> None:
+    """Drops PYTEST_XDIST_WORKER from this process's environment unless xdist made this process a worker (its
+    ``workerinput``): a pytest run started from a worker's test inherits the name, and :func:`start` took it for
+    that worker, starting a display and a JACK server of its own (for an inner ``-n 2`` run, its controller, whose
+    workers are told their own names by xdist). Dropped here, the inner run and every process it starts see none."""
+    if not hasattr(config, "workerinput"):
+        os.environ.pop("PYTEST_XDIST_WORKER", None)
+
+
 def start() -> None:
     """Starts this worker's own services, unless it is the first (or not a worker), and points this process (and
     every process it starts) at them: before any test module imports sounddevice, whose PortAudio looks for JACK

@@ -98,3 +98,23 @@ def _dead_pid() -> int:
     ended = subprocess.Popen(["true"])
     ended.wait()
     return ended.pid
+
+
+def test_a_run_started_from_a_workers_test_is_no_worker(tmp_path: Path) -> None:
+    """A pytest run started from a worker's test inherits its PYTEST_XDIST_WORKER: tests/worker_services.py took the
+    inner run for that worker and started services of its own. Here an Xvfb that exits at once comes first on its
+    PATH: taken for gw1, the inner run ended, its display not started (SharedDisplay)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("Xvfb", "jackd"):
+        (bin_dir / name).write_text("#!/bin/sh\nexit 1\n")
+        (bin_dir / name).chmod(0o755)
+    said = tmp_path / "said"
+    cases = _cases(tmp_path, f"import os, pathlib\n\ndef test_a():\n    pathlib.Path({str(said)!r}).write_text("
+                             f"os.environ.get('PYTEST_XDIST_WORKER', '-') + ' ' + os.environ.get('DISPLAY', '-'))\n")
+    env = os.environ | {"PYTEST_XDIST_WORKER": "gw1", "PYTHONPATH": str(REPO), "DISPLAY": ":0",
+                        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:cacheprovider", str(cases)]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert said.read_text() == "- :0"  # no worker's name, and the display it was given, none of its own
