@@ -102,13 +102,16 @@ class Navigator:
         return left, top, width or 800.0, height or 600.0
 
     def drawn_area(self) -> tuple[float, float, float, float] | None:
-        """:meth:`visible`'s area, or None before a frame with a size was drawn (no viewport yet): a node added
-        then has no view to be kept in, and goes where it was wanted."""
-        try:
-            shown = self.view.screen_rect()[2:]
-            area = self.visible()
-        except Exception:  # no frame drawn yet (no viewport): nothing to keep in view
+        """:meth:`visible`'s area, or None before a frame with a size was drawn (no viewport yet), or while a node
+        of the patch is not drawn yet: a node added then has no view to be kept in, and goes where it was wanted."""
+        # Measuring asks for nodes' items (visible's grid_at): one the patch holds and the canvas has not drawn
+        # raises a bare Exception ("Item not found") as any other mistake does, so it is asked first (as settle()
+        # does). With no viewport the sizes are 0 and raise nothing. Anything else raises: caught, a broken canvas
+        # read as "no frame yet", and every node added went where it was wanted, the error unsaid.
+        if not all(dpg.does_item_exist(f"node:{n}") for n in self.view.model.patch.nodes):
             return None
+        shown = self.view.screen_rect()[2:]
+        area = self.visible()
         return area if all(shown) else None
 
     def spawn_spot(self, wanted: tuple[float, float]) -> tuple[float, float]:
