@@ -197,7 +197,7 @@ class TickLine:
     def _note_early_stall(self, ticks: list[float]) -> None:
         """The ticks a stall let go together, noted while the line is too short to look for a change (the first beat
         and a quarter after a start, a gap or a change), as :meth:`_change` notes them later: left in, a stall of 8
-        ticks a beat after the master started read it 34 BPM off at 120, and the ticks ahead 110 ms off, till 30
+        ticks half a beat after the master started read it 34 BPM off at 120, the ticks ahead 110 ms off, till 30
         ticks. Only once a silence about a tick long was seen: a line of one JACK period's ticks together and no
         other yet (2048 frames at 180 BPM) cannot tell the next period's from a stall's."""
         if len(ticks) < 4:
