@@ -34,6 +34,7 @@ from .model_header import (
 )
 from .network import Head, SoundNet, float32_state
 from .yamnet import FEATURE_SIZE, FEATURES, yamnet_state_fits
+from .yamnet_int8 import range_names
 
 __all__ = [
     "HEAD_FORMAT",
@@ -280,6 +281,10 @@ def _int8_ranges(stored: Any, p: Path) -> dict[str, tuple[float, int]] | None:
             raise unreadable(p, "model", "its YAMNet int8 ranges are damaged (each wants a scale above 0 and a zero "
                              "point of 0-255)")
         ranges[name] = (float(pair[0]), int(pair[1]))
+    if set(ranges) != range_names():  # checked here, where the file is named, not when the classifier builds YAMNet
+        missing, extra = sorted(range_names() - set(ranges)), sorted(set(ranges) - range_names())
+        raise unreadable(p, "model", f"its YAMNet int8 ranges are not of YAMNet's int8 convs (missing: "
+                         f"{', '.join(missing) or 'none'}; not of them: {', '.join(extra) or 'none'})")
     return ranges
 
 

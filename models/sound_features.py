@@ -416,16 +416,17 @@ def load_parts(parts: dict[str, Path]) -> dict[str, FeatureSet]:
     return {name: FeatureSet.load(path) for name, path in parts.items()}
 
 
-def calibration_takes(data: Path, cache: Path, seed: int) -> list[tuple[np.ndarray, int]]:
-    """The takes int8 activation ranges are measured on, trimmed: 64 ESC-50 clips and 32 one-shots (no labels
-    used), picked with ``seed``."""
+def calibration_takes(data: Path, cache: Path, seed: int, clips: int = 64,
+                      one_shots: int = 32) -> list[tuple[np.ndarray, int]]:
+    """The takes int8 activation ranges are measured on, trimmed: ``clips`` ESC-50 clips of folds 1-4 and
+    ``one_shots`` one-shots (no labels used), picked with ``seed``."""
     from .fitting import calibration_indices
 
     ds = load_dataset(data, folds=[1, 2, 3, 4], check_files=False)
-    clips = [ds.examples[i].path for i in calibration_indices(len(ds.examples), 64, seed)]
+    chosen = [ds.examples[i].path for i in calibration_indices(len(ds.examples), clips, seed)]
     shots = sorted(oneshot_folder(cache).glob("*/*/*.flac"))
-    picked = [shots[i] for i in np.random.default_rng(seed).permutation(len(shots))[:32]]
-    return [(trim(y, rate), rate) for y, rate in (_load_audio(p) for p in clips + picked)]
+    picked = [shots[i] for i in np.random.default_rng(seed).permutation(len(shots))[:one_shots]]
+    return [(trim(y, rate), rate) for y, rate in (_load_audio(p) for p in chosen + picked)]
 
 
 def calibration_powers(data: Path, cache: Path, seed: int) -> list[np.ndarray]:

@@ -14,6 +14,7 @@ each load (:func:`int8_yamnet`), which is quicker than reading a stored int8 tru
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,7 +29,8 @@ from .features import remove_offset
 from .yamnet import N_MELS, PATCH_FRAMES, YamNet, log_mel, side_by_side, yamnet_from_state
 
 __all__ = ["ENGINE", "INT8_CONVS", "FrozenInt8Yamnet", "Int8Yamnet", "QParams", "calibrate", "calibration_patches",
-           "fuse_pairs", "int8_available", "int8_yamnet", "padded_kernel", "runnable_yamnet", "trunk_layers"]
+           "fuse_pairs", "int8_available", "int8_yamnet", "padded_kernel", "range_names", "runnable_yamnet",
+           "trunk_layers"]
 
 INT8_CONVS = 20
 """Convolutions ``0`` to ``INT8_CONVS - 1`` (:attr:`.yamnet.YamNet.convs`) run in int8, the rest in float."""
@@ -41,21 +43,32 @@ QParams = Mapping[str, tuple[float, int]]
 input's; ``middle.<i>``, each int8 conv's output)."""
 
 
+def range_names(stop: int = INT8_CONVS) -> frozenset[str]:
+    """The names of :data:`QParams`' entries for convs ``0`` to ``stop - 1``: the input's Quantize, then each conv's
+    (every other module of the middle: each conv is followed by its ReLU, fused into it)."""
+    return frozenset({"quant"} | {f"middle.{2 * i}" for i in range(stop)})
+
+
 def int8_available() -> bool:
     """Whether this torch has the :data:`ENGINE` quantised engine (an x86 build has; an ARM one may not)."""
     return ENGINE in torch.backends.quantized.supported_engines
 
 
+_engine_lock = threading.Lock()
+
+
 @contextmanager
 def _engine() -> Iterator[None]:
     """:data:`ENGINE` while a trunk is quantised, then the process's own again: the aiSFX trunk's quantisation
-    (FX, its default engine's mapping) must not change with YAMNet's."""
-    before = torch.backends.quantized.engine
-    torch.backends.quantized.engine = ENGINE
-    try:
-        yield
-    finally:
-        torch.backends.quantized.engine = before
+    (FX, its default engine's mapping) must not change with YAMNet's. One at a time: the setting is the process's,
+    and two loads at once (two classifiers in one process) would each restore the other's."""
+    with _engine_lock:
+        before = torch.backends.quantized.engine
+        torch.backends.quantized.engine = ENGINE
+        try:
+            yield
+        finally:
+            torch.backends.quantized.engine = before
 
 
 def padded_kernel(conv: nn.Conv2d) -> nn.Conv2d:
@@ -204,8 +217,9 @@ def int8_yamnet(model: YamNet, qparams: QParams, stop: int = INT8_CONVS) -> Froz
             trunk = _convert(prepared(model, tq.MinMaxObserver, stop=stop))
             modules = _quantised(trunk)
             if set(modules) != set(qparams):
-                raise ValueError(f"int8 ranges for {sorted(qparams)[:3]}... do not fit convs 0-{stop - 1} of YAMNet "
-                                 f"(they want {len(modules)} ranges, got {len(qparams)})")
+                missing, extra = sorted(set(modules) - set(qparams)), sorted(set(qparams) - set(modules))
+                raise ValueError(f"the int8 ranges do not fit convs 0-{stop - 1} of YAMNet (missing: "
+                                 f"{', '.join(missing) or 'none'}; not of them: {', '.join(extra) or 'none'})")
             for name, module in modules.items():
                 scale, zero_point = qparams[name]
                 if isinstance(module, nnq.Quantize):  # its range in buffers, a conv's as plain numbers

@@ -34,7 +34,7 @@ from torch.ao import quantization as tq
 
 from .benchmark import DEFAULT_DATA, fold4_rows
 from .oneshots import DEFAULT_CACHE
-from .yamnet import PATCH_FRAMES, YamNet, load_yamnet, log_mel, patches, take_features
+from .yamnet import PATCH_FRAMES, YamNet, load_yamnet, log_mel, patches, take_features, yamnet_from_state
 from .yamnet_int8 import fuse_pairs, trunk_layers
 from .yamnet_probe import clip_rows
 from .yamnet_weights import build
@@ -249,8 +249,9 @@ def _fold4_labels(data: Path, int8_model: nn.Module | None) -> list[str | None]:
     from .classifier import load_validation_classifier
 
     clf = load_validation_classifier(threads=1)
-    if int8_model is not None:
-        clf._yamnet = int8_model  # the probe's swap: features only, same head
+    assert clf._loaded.yamnet is not None
+    # the probe's swap: features only, same head; float's the float trunk's (the shipped one runs in int8 since 7 Dec)
+    clf._yamnet = int8_model if int8_model is not None else yamnet_from_state(clf._loaded.yamnet.state_dict)
     return [clf.predict_file(data / "audio" / r["filename"]).label for r in fold4_rows(data)]
 
 

@@ -182,7 +182,8 @@ def test_the_yamnet_scale_weighs_its_features_against_the_trunks() -> None:
     assert alone[0].shape == (3, 16) and true_probability(test, *alone, 0.0) < 0.45, "the trunk's noise alone"
 
 
-def test_ship_with_yamnet_writes_a_model_carrying_it_and_a_head_that_goes_on_it(tmp_path: Path, esc50: Path) -> None:
+def test_ship_with_yamnet_writes_a_model_carrying_it_and_a_head_that_goes_on_it(
+        tmp_path: Path, esc50: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``ship --yamnet`` wrote a bare dict no model could take, with a digest of the weights file's bytes where
     a head records YAMNet's fingerprint: now a model file carrying YAMNet (version 2) and its validation head,
     which the classifier puts on it; one fingerprint of the weights throughout. The model carries the ranges its
@@ -219,6 +220,10 @@ def test_ship_with_yamnet_writes_a_model_carrying_it_and_a_head_that_goes_on_it(
         part.yamnet = torch.randn(len(part.labels), FEATURE_SIZE, generator=torch.Generator().manual_seed(i))
     summary = train_sounds.loso(parts, c=0.01, epochs=1, out=tmp_path / "out", yamnet_scale=0.5)
     block = YamnetBlock.from_weights(weights, 0.5)
+    # YAMNet's int8 ranges measured on 4 of the 64 clips ship reads (8.6 s of this test's 10.6 with all of them)
+    calibration_takes = train_sounds.calibration_takes
+    monkeypatch.setattr(train_sounds, "calibration_takes",
+                        lambda data, cache, seed: calibration_takes(data, cache, seed, clips=4))
     shipped = train_sounds.ship(parts, trunk, esc50, cache, summary, c=0.01, epochs=1, seed=0,
                                 out=tmp_path / "out", yamnet=block)
     assert shipped.name == train_sounds.YAMNET_MODEL and torch.load(shipped, weights_only=True)["version"] == 2

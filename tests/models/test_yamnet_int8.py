@@ -23,6 +23,7 @@ from exsampling_patch.models.yamnet_int8 import (
     calibration_patches,
     int8_available,
     int8_yamnet,
+    range_names,
 )
 
 pytestmark = pytest.mark.skipif(not int8_available(), reason="no oneDNN quantised engine in this torch")
@@ -58,20 +59,33 @@ def test_int8_features_stay_close_to_floats_at_the_ranges_measured(yamnet: YamNe
                                                                   ranges: dict[str, tuple[float, int]]) -> None:
     """At the ranges measured on fold-1 clips, fold-4 clips' features lie within a cosine of 0.97 of float's; at
     ranges eight times too wide (each step eight times coarser) they do not: the ranges are what keeps them."""
-    assert len(ranges) == INT8_CONVS + 1  # the input's and each int8 conv's output
-    before = torch.backends.quantized.engine
+    assert set(ranges) == range_names() and len(ranges) == INT8_CONVS + 1  # the input's, each int8 conv's output
     takes = _clips(esc50, 4, 6)
     close = _cosines(yamnet, int8_yamnet(yamnet, ranges), takes)
     assert min(close) > 0.97, close
-    assert torch.backends.quantized.engine == before  # oneDNN only while quantising: the aiSFX trunk keeps its own
     coarse = {name: (scale * 8, zero) for name, (scale, zero) in ranges.items()}
     assert min(_cosines(yamnet, int8_yamnet(yamnet, coarse), takes)) < 0.95
+
+
+def test_oned_nn_is_the_engine_only_while_quantising(yamnet: YamNet, esc50: Path,
+                                                     ranges: dict[str, tuple[float, int]]) -> None:
+    """The engine is the process's: the aiSFX trunk's FX quantisation reads it for its mapping. Left at oneDNN by
+    YAMNet's load, a training run's int8 trunk would have been calibrated for another engine."""
+    before = torch.backends.quantized.engine
+    torch.backends.quantized.engine = "x86"
+    try:
+        calibrate(yamnet, calibration_patches(_clips(esc50, 1, 1)))
+        assert torch.backends.quantized.engine == "x86"
+        int8_yamnet(yamnet, ranges)
+        assert torch.backends.quantized.engine == "x86"
+    finally:
+        torch.backends.quantized.engine = before
 
 
 def test_ranges_not_of_the_trunks_int8_convs_are_refused(yamnet: YamNet,
                                                           ranges: dict[str, tuple[float, int]]) -> None:
     fewer = dict(list(ranges.items())[:-1])
-    with pytest.raises(ValueError, match="do not fit convs 0-19 of YAMNet"):
+    with pytest.raises(ValueError, match=r"do not fit convs 0-19 of YAMNet \(missing: middle\.38; not of them: none"):
         int8_yamnet(yamnet, fewer)
 
 
@@ -97,6 +111,38 @@ def _rewritten(source: Path, out: Path, change: Callable[[dict[str, Any]], None]
     change(blob)
     torch.save(blob, out)
     return out
+
+
+def test_composers_training_reads_the_features_the_classifier_computes(esc50: Path) -> None:
+    """`exsampling train --base` on the shipped model fits its head on YAMNet's features as the classifier will
+    compute them, int8 convs and all (the base's ranges), not float's."""
+    from exsampling_patch.models.datasets import Example
+    from exsampling_patch.models.take_yamnet import yamnet_beside
+
+    path = sorted((esc50 / "audio").glob("4-*.flac"))[0]
+    block = load_model_file(SHIPPED_MODEL).yamnet
+    assert block is not None and block.int8
+    beside = yamnet_beside(block, [Example(path, "dog", "g")], [])
+    clf = load_classifier(threads=1)
+    y, rate = sf.read(str(path), dtype="float32")
+    span = y[slice(*(round(t * rate) for t in clf.predict(y, rate, max_seconds=5.0).span))]
+    expected = clf.yamnet_features(span, rate)
+    assert expected is not None
+    np.testing.assert_allclose(beside.train(0, None).numpy(), expected, rtol=1e-5, atol=1e-5)
+    floats = yamnet_beside(replace(block, int8=None), [Example(path, "dog", "g")], [])
+    assert not np.allclose(floats.train(0, None).numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_ranges_of_other_modules_are_refused_naming_the_file(tmp_path: Path) -> None:
+    def rename(blob: dict[str, Any]) -> None:
+        ranges = blob["yamnet"]["int8"]
+        ranges["middle.1"] = ranges.pop("middle.0")
+
+    path = _rewritten(SHIPPED_MODEL, tmp_path / "renamed.pt", rename)
+    with pytest.raises(ModelFileError) as raised:
+        load_model_file(path)
+    assert str(path) in str(raised.value)
+    assert "not of YAMNet's int8 convs (missing: middle.0; not of them: middle.1)" in str(raised.value)
 
 
 @pytest.mark.parametrize("damage", [
