@@ -199,13 +199,32 @@ class TickLine:
         and a quarter after a start, a gap or a change), as :meth:`_change` notes them later: left in, a stall of 8
         ticks half a beat after the master started read it 34 BPM off at 120, the ticks ahead 110 ms off, till 30
         ticks. Only once a silence about a tick long was seen: a line of one JACK period's ticks together and no
-        other yet (2048 frames at 180 BPM) cannot tell the next period's from a stall's."""
+        other yet (2048 frames at 180 BPM) cannot tell the next period's from a stall's. Nor after a period cut short
+        by the start (:meth:`_cut_short`)."""
         if len(ticks) < 4:
             return
         seconds = _line(ticks)[1]
         if sorted(b - a for a, b in pairwise(ticks))[-2] < 0.5 * seconds:  # besides the longest, the stall's
             return
-        self._stall_ticks = {ticks[i] for i in self._released(ticks, seconds)} | (self._stall_ticks & set(ticks))
+        released = self._released(ticks, seconds)
+        if released and self._cut_short(ticks, released, seconds):
+            released = set()
+        self._stall_ticks = {ticks[i] for i in released} | (self._stall_ticks & set(ticks))
+
+    @staticmethod
+    def _cut_short(ticks: list[float], released: set[int], seconds: float) -> bool:
+        """Whether the ``released`` ticks are rather a JACK period's after the line's first run of ticks together,
+        cut short by the start (or a gap, or a change): the silence after a period's ticks stamped in turn is shorter
+        by their spread, so after one or two ticks it is longer than the silences after full periods by the next
+        period's spread (8 ms of ticks stamped 1 ms apart: 4096 frames at 240 BPM). Taken for a stall's, that whole
+        period was left out of the line: the tempo read 68 BPM off, not 38, and the ticks ahead missed by 85 ms, not
+        58, till tick 30. A stall's silence is longer than the others by more than its ticks' spread."""
+        at, last = min(released), max(released)
+        if any(b - a >= 0.2 * seconds for a, b in pairwise(ticks[:at])):  # ticks apart before it: not the first run
+            return False
+        gaps = [b - a for a, b in pairwise(ticks)]
+        usual = max(gaps[:at - 1] + gaps[at:])
+        return gaps[at - 1] <= usual + ticks[last] - ticks[at] + 0.5 * seconds
 
     @staticmethod
     def _stalled(ticks: list[float], split: int, seconds: float) -> int | None:

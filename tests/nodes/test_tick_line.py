@@ -174,6 +174,38 @@ def test_a_stall_in_the_first_beat_does_not_bend_the_tempo(kind: str, jitter: fl
         assert missed < 60.0, (seed, missed)
 
 
+def delivered(times: list[float], period: float, first: int, apart: float) -> list[float]:
+    """Ticks as JACK periods of ``period`` seconds deliver them, stamped in turn ``apart`` seconds apart, the master
+    started late in the first period: it holds ``first`` ticks, the last of them half a tick before its end."""
+    phase = period - (first - 0.5) * (times[1] - times[0])
+    return stamped_in_turn([math.ceil((t + phase) / period) * period - phase for t in times], apart)
+
+
+@pytest.mark.parametrize(("rate", "bpm", "first"), [(44100, 240.0, 1), (44100, 240.0, 2), (44100, 220.0, 1),
+                                                    (48000, 240.0, 1), (48000, 240.0, 2)])
+def test_a_starts_short_first_period_is_no_stall(rate: int, bpm: float, first: int) -> None:
+    """4096-frame periods hold eight or nine ticks at 220-240 BPM, but the one the master started in only one or
+    two: the silence after it is longer than the later ones by the next period's ticks' spread (8 ms stamped 1 ms
+    apart), and the line's early look for a stall took that whole period for one and left it out: from tick 10 to 30
+    the tempo read up to 40 BPM further off, the ticks ahead missed by 25-32 ms more, than of the same ticks stamped
+    20 us apart. Now 4-5 ms more (the stamps' own lateness), the tempo 4 BPM further off at most."""
+    times = sent((bpm, 40))
+
+    def read(apart: float) -> tuple[float, float]:
+        arrivals = delivered(times, 4096 / rate, first, apart)
+        line, tempi = TickLine(), []
+        for at in arrivals:
+            line.add(at)
+            tempi.append(line.fit(bpm)[0])
+        predicted = predict(arrivals, AHEAD, bpm)
+        return (max(abs(predicted[i] - times[i + AHEAD]) for i in range(10, 30)) * 1000,
+                max(abs(tempo - bpm) for tempo in tempi[10:30]))
+
+    (missed, off), (near_missed, near_off) = read(0.001), read(0.00002)
+    assert missed < near_missed + 10.0, (missed, near_missed)
+    assert off < near_off + 10.0, (off, near_off)
+
+
 @pytest.mark.parametrize(("kind", "jitter"), JITTERS)
 @pytest.mark.parametrize("held", [3, 4])
 def test_a_stall_just_after_a_tempo_change_does_not_hide_it(kind: str, jitter: float, held: int) -> None:
