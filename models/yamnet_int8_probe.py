@@ -34,8 +34,8 @@ from torch.ao import quantization as tq
 
 from .benchmark import DEFAULT_DATA, fold4_rows
 from .oneshots import DEFAULT_CACHE
-from .yamnet import PATCH_FRAMES, YamNet, load_yamnet, log_mel, patches, take_features, yamnet_from_state
-from .yamnet_int8 import fuse_pairs, trunk_layers
+from .yamnet import YamNet, load_yamnet, log_mel, patches, take_features, yamnet_from_state
+from .yamnet_int8 import FrozenInt8Yamnet, Int8Yamnet, fuse_pairs
 from .yamnet_probe import clip_rows
 from .yamnet_weights import build
 
@@ -121,24 +121,17 @@ def equalise(model: YamNet, calibration: torch.Tensor, strength: float,
     return model, 1.0 / scales[-1]
 
 
-class Int8Trunk(nn.Module):
-    """Float convs before ``first``, then a quantised run to ``stop``, then float again; ``forward`` maps
-    ``(n, 1, 96, 64)`` patches to ``(n, 1024)`` embeddings as :class:`~.yamnet.YamNet` does, so that it can stand
-    in for it (``take_features``, the classifier's ``_yamnet``)."""
+class Int8Trunk(Int8Yamnet):
+    """The product's :class:`~.yamnet_int8.Int8Yamnet` for a variant's run of convs, on a copy of ``model`` (eager
+    quantisation swaps and observes modules in place: not the float's), its embeddings multiplied by ``unscale``
+    (what undoes :func:`equalise`'s last scales) where given."""
 
     def __init__(self, model: YamNet, variant: Variant, unscale: torch.Tensor | None = None) -> None:
-        super().__init__()
-        model = copy.deepcopy(model)  # eager quantisation swaps and observes modules in place: not the float's
+        super().__init__(copy.deepcopy(model), variant.first, variant.stop, variant.pad_in_kernel)
         self.unscale = unscale
-        pads = variant.pad_in_kernel
-        self.before = nn.Sequential(*trunk_layers(model, range(0, variant.first), pads))
-        self.quant, self.dequant = tq.QuantStub(), tq.DeQuantStub()
-        self.middle = nn.Sequential(*trunk_layers(model, range(variant.first, variant.stop), pads))
-        self.after = nn.Sequential(*trunk_layers(model, range(variant.stop, len(model.convs)), pads))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.dequant(self.middle(self.quant(self.before(x))))
-        embeddings = self.after(x).mean(dim=(2, 3))
+        embeddings = super().forward(x)
         return embeddings if self.unscale is None else embeddings * self.unscale
 
 
@@ -178,27 +171,16 @@ def quantise(model: YamNet, variant: Variant, calibration: torch.Tensor) -> nn.M
         return FrozenTrunk(trunk, unscale)
 
 
-class FrozenTrunk(nn.Module):
-    """An :class:`Int8Trunk` traced and frozen in three parts, its float ones also fused for oneDNN as
-    :meth:`~.yamnet.YamNet.freeze` fuses the float trunk (``optimize_for_inference`` takes no quantised graph)."""
+class FrozenTrunk(FrozenInt8Yamnet):
+    """An :class:`Int8Trunk` traced and frozen as the product's :class:`~.yamnet_int8.FrozenInt8Yamnet` is, its
+    embeddings multiplied by ``unscale`` where given."""
 
     def __init__(self, trunk: Int8Trunk, unscale: torch.Tensor | None = None) -> None:
-        super().__init__()
+        super().__init__(trunk)
         self.unscale = unscale
-        x = torch.zeros(1, 1, PATCH_FRAMES, 64)
-        self.parts: list[torch.jit.ScriptModule] = []
-        with torch.no_grad():
-            for part, fuse in ((trunk.before, True), (nn.Sequential(trunk.quant, trunk.middle, trunk.dequant), False),
-                               (trunk.after, True)):
-                if len(part):
-                    frozen = torch.jit.freeze(torch.jit.trace(part.eval(), x, check_trace=False))
-                    self.parts.append(torch.jit.optimize_for_inference(frozen) if fuse else frozen)
-                x = part(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for part in self.parts:
-            x = part(x)
-        embeddings = x.mean(dim=(2, 3))
+        embeddings = super().forward(x)
         return embeddings if self.unscale is None else embeddings * self.unscale
 
 
