@@ -28,8 +28,8 @@ from torch.ao.nn import quantized as nnq
 from .features import remove_offset
 from .yamnet import N_MELS, PATCH_FRAMES, YamNet, log_mel, side_by_side, yamnet_from_state
 
-__all__ = ["ENGINE", "INT8_CONVS", "FrozenInt8Yamnet", "Int8Yamnet", "QParams", "calibrate", "calibration_patches",
-           "fuse_pairs", "int8_available", "int8_yamnet", "padded_kernel", "range_names", "runnable_yamnet",
+__all__ = ["ENGINE", "INT8_CONVS", "FrozenInt8Yamnet", "Int8Yamnet", "QParams", "calibrate", "calibrated",
+           "calibration_patches", "int8_available", "int8_yamnet", "padded_kernel", "range_names", "runnable_yamnet",
            "trunk_layers"]
 
 INT8_CONVS = 20
@@ -117,7 +117,7 @@ class Int8Yamnet(nn.Module):
         return self.after(x).mean(dim=(2, 3))
 
 
-def fuse_pairs(layers: nn.Sequential) -> list[list[str]]:
+def _fuse_pairs(layers: nn.Sequential) -> list[list[str]]:
     """Each conv with the ReLU after it: one quantised ConvReLU2d, no requantised step between them."""
     names = [name for name, module in layers.named_children() if isinstance(module, nn.Conv2d)]
     return [[name, str(int(name) + 1)] for name in names]
@@ -131,7 +131,7 @@ def prepared(model: YamNet, observer: type[tq.ObserverBase], first: int = 0, sto
 
     trunk = Int8Yamnet(copy.deepcopy(model), first, stop, pad_in_kernel).eval()  # prepare swaps modules in place
     if len(trunk.middle):
-        tq.fuse_modules(trunk.middle, fuse_pairs(trunk.middle), inplace=True)
+        tq.fuse_modules(trunk.middle, _fuse_pairs(trunk.middle), inplace=True)
     trunk.qconfig = tq.QConfig(  # type: ignore[assignment]
         activation=observer.with_args(reduce_range=False),  # 8 bits: VNNI
         weight=tq.PerChannelMinMaxObserver.with_args(dtype=torch.qint8, qscheme=torch.per_channel_symmetric))
@@ -157,15 +157,23 @@ def _quantised(trunk: Int8Yamnet) -> dict[str, nn.Module]:
             if (name == "quant" or name.startswith("middle.")) and hasattr(module, "zero_point")}
 
 
+def calibrated(model: YamNet, patches: torch.Tensor, first: int = 0, stop: int = INT8_CONVS,
+               pad_in_kernel: bool = True) -> Int8Yamnet:
+    """``model`` with convs ``first`` to ``stop - 1`` converted to int8 at the activations' ranges observed over
+    ``patches`` (``(n, 1, 96, 64)``, :func:`calibration_patches`) by 8-bit histogram observers, which clip a range's
+    rare extremes; under the quantised engine in force (:func:`calibrate` sets :data:`ENGINE`)."""
+    trunk = prepared(model, tq.HistogramObserver, first, stop, pad_in_kernel)
+    with torch.inference_mode():
+        for batch in patches.split(64):
+            trunk(batch)
+    return _convert(trunk)
+
+
 def calibrate(model: YamNet, patches: torch.Tensor, stop: int = INT8_CONVS) -> dict[str, tuple[float, int]]:
-    """The activations' ranges of ``model``'s int8 convs (8-bit histogram observers, which clip a range's rare
-    extremes) over ``patches`` (``(n, 1, 96, 64)``, :func:`calibration_patches`): what :func:`int8_yamnet` needs."""
+    """The activations' ranges of ``model``'s int8 convs over ``patches`` (:func:`calibrated`): what
+    :func:`int8_yamnet` needs."""
     with _engine():
-        trunk = prepared(model, tq.HistogramObserver, stop=stop)
-        with torch.inference_mode():
-            for batch in patches.split(64):
-                trunk(batch)
-        _convert(trunk)
+        trunk = calibrated(model, patches, stop=stop)
     return {name: (float(module.scale), int(module.zero_point))  # type: ignore[arg-type]
             for name, module in _quantised(trunk).items()}
 
@@ -184,18 +192,18 @@ class FrozenInt8Yamnet(nn.Module):
 
     def __init__(self, trunk: Int8Yamnet) -> None:
         super().__init__()
-        x = torch.zeros(1, 1, PATCH_FRAMES, N_MELS)
+        x = torch.zeros(1, 1, PATCH_FRAMES, N_MELS)  # each float part is traced on what reaches it
         self.parts: list[nn.Module] = []
-        quantised = nn.Sequential(trunk.quant, trunk.middle, trunk.dequant).eval()
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript's, as in YamNet.freeze
-            for part, layers in ((trunk.before, trunk.before), (quantised, trunk.middle), (trunk.after, trunk.after)):
-                if len(layers) and part is quantised:
-                    self.parts.append(part)
-                elif len(layers):
-                    frozen = torch.jit.freeze(torch.jit.trace(part.eval(), x, check_trace=False))
-                    self.parts.append(torch.jit.optimize_for_inference(frozen))
-                x = part(x)
+            if len(trunk.before):
+                self.parts.append(_fused(trunk.before, x))
+                x = trunk.before(x)
+            if len(trunk.middle):
+                self.parts.append(nn.Sequential(trunk.quant, trunk.middle, trunk.dequant).eval())
+                x = self.parts[-1](x)
+            if len(trunk.after):
+                self.parts.append(_fused(trunk.after, x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for part in self.parts:
@@ -203,9 +211,14 @@ class FrozenInt8Yamnet(nn.Module):
         return x.mean(dim=(2, 3))
 
 
+def _fused(part: nn.Sequential, x: torch.Tensor) -> torch.jit.ScriptModule:
+    """A float part traced on ``x``, frozen and fused for oneDNN."""
+    return torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(part.eval(), x, check_trace=False)))
+
+
 def int8_yamnet(model: YamNet, qparams: QParams, stop: int = INT8_CONVS) -> FrozenInt8Yamnet:
     """``model`` (float, eager) with convs ``0`` to ``stop - 1`` in int8 at the activations' ranges ``qparams``
-    (:func:`calibrate`'s), traced and frozen.
+    (:func:`calibrate`'s), its float convs traced and frozen (:class:`FrozenInt8Yamnet`).
 
     Raises:
         ValueError: ``qparams`` are not of this trunk's int8 convs (another ``stop``, a damaged file).

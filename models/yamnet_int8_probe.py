@@ -22,7 +22,6 @@ import copy
 import statistics
 import sys
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,16 +29,15 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from torch.ao import quantization as tq
 
 from .benchmark import DEFAULT_DATA, fold4_rows
 from .oneshots import DEFAULT_CACHE
 from .yamnet import YamNet, load_yamnet, log_mel, patches, take_features, yamnet_from_state
-from .yamnet_int8 import FrozenInt8Yamnet, Int8Yamnet, fuse_pairs
+from .yamnet_int8 import FrozenInt8Yamnet, Int8Yamnet, calibrated
 from .yamnet_probe import clip_rows
 from .yamnet_weights import build
 
-__all__ = ["VARIANTS", "FrozenTrunk", "Int8Trunk", "Variant", "calibration_patches", "channel_ranges", "cosines",
+__all__ = ["VARIANTS", "FrozenTrunk", "Variant", "calibration_patches", "channel_ranges", "cosines",
            "equalise", "main", "quantise", "time_pair"]
 
 
@@ -121,20 +119,6 @@ def equalise(model: YamNet, calibration: torch.Tensor, strength: float,
     return model, 1.0 / scales[-1]
 
 
-class Int8Trunk(Int8Yamnet):
-    """The product's :class:`~.yamnet_int8.Int8Yamnet` for a variant's run of convs, on a copy of ``model`` (eager
-    quantisation swaps and observes modules in place: not the float's), its embeddings multiplied by ``unscale``
-    (what undoes :func:`equalise`'s last scales) where given."""
-
-    def __init__(self, model: YamNet, variant: Variant, unscale: torch.Tensor | None = None) -> None:
-        super().__init__(copy.deepcopy(model), variant.first, variant.stop, variant.pad_in_kernel)
-        self.unscale = unscale
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        embeddings = super().forward(x)
-        return embeddings if self.unscale is None else embeddings * self.unscale
-
-
 def calibration_patches(data: Path, clips: int, seed: int = 0) -> torch.Tensor:
     """``(n, 1, 96, 64)`` patches of ``clips`` clips of folds 1-3 (never fold 4's, which the figures are of),
     drawn at random with a fixed seed."""
@@ -148,34 +132,21 @@ def calibration_patches(data: Path, clips: int, seed: int = 0) -> torch.Tensor:
 
 
 def quantise(model: YamNet, variant: Variant, calibration: torch.Tensor) -> nn.Module:
-    """``model``'s trunk as ``variant`` quantises it, calibrated on ``calibration``, then traced and frozen as
-    :meth:`~.yamnet.YamNet.freeze` freezes the float one (a wrapper whose ``forward`` returns embeddings)."""
+    """``model``'s trunk as ``variant`` quantises it (:func:`~.yamnet_int8.calibrated`, on ``calibration``), its
+    float parts frozen as the product's are (a wrapper whose ``forward`` returns embeddings)."""
     torch.backends.quantized.engine = variant.engine
     unscale = None
     if variant.equalise:
         model, unscale = equalise(model, calibration, variant.equalise, variant.equalise_from)
-    trunk = Int8Trunk(model, variant, unscale).eval()
-    if len(trunk.middle):
-        tq.fuse_modules(trunk.middle, fuse_pairs(trunk.middle), inplace=True)
-    trunk.qconfig = tq.QConfig(  # type: ignore[assignment]
-        activation=tq.HistogramObserver.with_args(reduce_range=False),  # 8 bits: this host has VNNI
-        weight=tq.PerChannelMinMaxObserver.with_args(dtype=torch.qint8, qscheme=torch.per_channel_symmetric))
-    trunk.before.qconfig = trunk.after.qconfig = None  # type: ignore[assignment]  # these stay float
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch's deprecation notes for eager quantisation and TorchScript
-        tq.prepare(trunk, inplace=True)
-        with torch.inference_mode():
-            for batch in calibration.split(64):
-                trunk(batch)
-        tq.convert(trunk, inplace=True)
-        return FrozenTrunk(trunk, unscale)
+    trunk = calibrated(model, calibration, variant.first, variant.stop, variant.pad_in_kernel)
+    return FrozenTrunk(trunk, unscale)
 
 
 class FrozenTrunk(FrozenInt8Yamnet):
-    """An :class:`Int8Trunk` traced and frozen as the product's :class:`~.yamnet_int8.FrozenInt8Yamnet` is, its
-    embeddings multiplied by ``unscale`` where given."""
+    """A variant's trunk as the product's :class:`~.yamnet_int8.FrozenInt8Yamnet`, its embeddings multiplied by
+    ``unscale`` (what undoes :func:`equalise`'s last scales) where given."""
 
-    def __init__(self, trunk: Int8Trunk, unscale: torch.Tensor | None = None) -> None:
+    def __init__(self, trunk: Int8Yamnet, unscale: torch.Tensor | None = None) -> None:
         super().__init__(trunk)
         self.unscale = unscale
 
