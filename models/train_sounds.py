@@ -270,7 +270,7 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
     summary: dict = {"labels": labels, "temperature": temperature, "ece": ece, "ece_before": ece_raw,
                      "reliability": bins, "reliability_before": bins_raw, "gate_threshold": threshold,
                      "gate_table": gate_table, "sources": held, "yamnet_scale": yamnet_scale,
-                     "yamnet_features": FEATURES if yamnet_scale else None}
+                     "yamnet_features": fitted_recipe(yamnet_scale)}
     for name in sorted(set(kinds)):
         rows = kinds == name
         for choose in ("slot", "label"):
@@ -290,7 +290,7 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
     validation = heads.get(VALIDATION_SOURCE)
     if validation is not None:
         torch.save({"weight": validation[0], "bias": validation[1], "labels": labels, "yamnet_scale": yamnet_scale,
-                    "yamnet_features": FEATURES if yamnet_scale else None}, out / "validation_head.pt")
+                    "yamnet_features": fitted_recipe(yamnet_scale)}, out / "validation_head.pt")
     return summary
 
 
@@ -383,6 +383,12 @@ def _check_head_scale(head: Mapping[str, Any], path: Path, block: YamnetBlock | 
     if block is not None and recipe != block.features:
         raise ValueError(f"{path} was fitted on YAMNet's features computed as '{recipe}', the model computes them as "
                          f"'{block.features}': run loso again")
+
+
+def fitted_recipe(yamnet_scale: float) -> str | None:
+    """The recipe of YAMNet's features a head fitted now at ``yamnet_scale`` reads (None without YAMNet): what a loso
+    summary and its validation head record, and what :func:`summary_recipe` must read back for ``ship`` to use them."""
+    return FEATURES if yamnet_scale else None
 
 
 def summary_recipe(record: Mapping[str, Any]) -> str | None:
@@ -496,8 +502,8 @@ def main(argv: list[str] | None = None) -> int:
     scale = args.yamnet_scale if args.yamnet else 0.0
     summary_path = out / "loso.json"
     summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
-    recipe = FEATURES if scale else None
-    if args.phase in ("loso", "all") or summary.get("yamnet_scale", 0.0) != scale or summary_recipe(summary) != recipe:
+    if (args.phase in ("loso", "all") or summary.get("yamnet_scale", 0.0) != scale
+            or summary_recipe(summary) != fitted_recipe(scale)):
         summary = loso(parts, args.head_c, args.epochs, out, args.slot_weight, args.head_seeds, scale)
     print(json.dumps({k: summary[k] for k in ("temperature", "ece", "ece_before", "gate_threshold", "by_part")},
                      indent=1), flush=True)
