@@ -104,11 +104,9 @@ class Navigator:
     def drawn_area(self) -> tuple[float, float, float, float] | None:
         """:meth:`visible`'s area, or None before a frame with a size was drawn (no viewport yet), or while a node
         of the patch is not drawn yet: a node added then has no view to be kept in, and goes where it was wanted."""
-        # Measuring asks for nodes' items (visible's grid_at): one the patch holds and the canvas has not drawn
-        # raises a bare Exception ("Item not found") as any other mistake does, so it is asked first (as settle()
-        # does). With no viewport the sizes are 0 and raise nothing. Anything else raises: caught, a broken canvas
-        # read as "no frame yet", and every node added went where it was wanted, the error unsaid.
-        if not all(dpg.does_item_exist(f"node:{n}") for n in self.view.model.patch.nodes):
+        # Measuring asks for nodes' items (visible's grid_at). With no viewport the sizes are 0 and raise nothing.
+        # Caught, any error read as "no frame yet": a broken canvas, and every node added went where it was wanted.
+        if not _all_exist(list(self.view.model.patch.nodes)):
             return None
         shown = self.view.screen_rect()[2:]
         area = self.visible()
@@ -301,13 +299,11 @@ class Navigator:
         """Whether the canvas and every one of ``nodes`` have a size on screen: every node, not any: one raised over
         its neighbours (an error at --run's start) is hidden for the first frame, and counted as a point the fit
         centred the patch as if narrower, that node cut off."""
-        tags = [f"node:{n}" for n in nodes]
-        # A node the patch holds and the canvas has not drawn yet: Dear PyGui raises a bare Exception ("Item not
-        # found") for it, as for any other mistake, so it is asked first. Before no frame (or with no viewport) the
-        # sizes are 0. Anything else raises: caught, a real error left settle() trying again every frame, unsaid.
-        if not all(dpg.does_item_exist(tag) for tag in tags):
+        # Before no frame (or with no viewport) the sizes are 0. Caught, any error left settle() trying again every
+        # frame, unsaid.
+        if not _all_exist(nodes):
             return False
-        return self.view.screen_rect()[2] > 0 and all(dpg.get_item_rect_size(tag)[0] > 0 for tag in tags)
+        return self.view.screen_rect()[2] > 0 and all(dpg.get_item_rect_size(f"node:{n}")[0] > 0 for n in nodes)
 
     def frame_selection(self) -> bool:
         """Show the selected nodes (or the whole patch when none is selected)."""
@@ -330,3 +326,10 @@ class Navigator:
         else:
             self.view.pan_by(here[0] - self._drag_from[0], here[1] - self._drag_from[1])
         self._drag_from = here
+
+
+def _all_exist(nodes: list[str]) -> bool:
+    """Whether the canvas has drawn an item for each of ``nodes``: asked before measuring them, since for a node the
+    patch holds and the canvas has not drawn yet Dear PyGui raises a bare Exception ("Item not found"), as it does
+    for any other mistake, which must not be caught."""
+    return all(dpg.does_item_exist(f"node:{n}") for n in nodes)
