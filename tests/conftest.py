@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,7 @@ ESC50 = REPO.parent / "shared" / "data" / "esc50"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    restore_stop_signals()  # before xdist starts the workers (they inherit it) and any test starts a child
     with worker_services.failures_told(config):  # said last by the run (xdist buries them)
         worker_services.forget_inherited_name(config)  # a run started from a worker's test is none
         worker_services.start()  # before any test module is imported (tests/worker_services.py)
@@ -38,6 +40,19 @@ def pytest_configure(config: pytest.Config) -> None:
         # processes name theirs: the two workers' clients, both "PortAudio", opening at once on their two servers
         # could leave one worker's PortAudio without JACK for the whole run (exsampling_patch.devices.name_jack_client).
         name_jack_client("tests")
+
+
+def restore_stop_signals() -> None:
+    """Puts SIGINT back to Python's handler and SIGHUP and SIGTERM to their default where this process inherited them
+    ignored. A non-interactive shell starts a background job (`cmd &`) with SIGINT ignored and nohup ignores SIGHUP;
+    an ignored disposition outlives exec, so the commands the tests start and signal (Ctrl+C, hang-up and stop
+    tests) ignored them too: a suite started as `(setsid nohup bash scripts/test.sh > log 2>&1 &)` failed 11 of
+    them. Only an ignored one: a handler someone set on purpose (a debugger's) is kept."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    for number in (signal.SIGHUP, signal.SIGTERM):
+        if signal.getsignal(number) == signal.SIG_IGN:
+            signal.signal(number, signal.SIG_DFL)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
