@@ -31,8 +31,9 @@ def test_a_worker_that_fails_to_start_is_said_last_with_its_cause(tmp_path: Path
     # The run's DISPLAY is only compared with the worker's own (none): no X server need answer there.
     temp = tmp_path / "temp"  # the run's TMPDIR: where its failures folder is made, and must be gone from at its end
     temp.mkdir()
-    # Without this worker's name (gw1, gw2 under -n 3): the inner run's controller took it for a worker's, and failed.
-    env = _outside_xdist() | {"PYTHONPATH": str(REPO), "DISPLAY": os.environ.get("DISPLAY") or ":0",
+    # This worker's name (gw1, gw2 under -n 3), inherited, is dropped by the inner run's controller itself
+    # (tests/worker_services.py's forget_inherited_name), as by every run started from a worker's test.
+    env = os.environ | {"PYTHONPATH": str(REPO), "DISPLAY": os.environ.get("DISPLAY") or ":0",
                         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "TMPDIR": str(temp)}
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--max-worker-restart", "0",
                            "-p", "no:cacheprovider", str(cases)],
@@ -46,12 +47,6 @@ def test_a_worker_that_fails_to_start_is_said_last_with_its_cause(tmp_path: Path
     assert "pytest-xdist worker gw1 failed to start" in last, done.stdout[-3000:] + done.stderr[-3000:]
     assert "SharedDisplay: pytest-xdist worker gw1: its own Xvfb did not start" in last, done.stdout[-3000:]
     assert not list(temp.glob("exsampling-worker-failures-*")), list(temp.iterdir())
-
-
-def _outside_xdist() -> dict[str, str]:
-    """This process's environment without the xdist worker's name, which every process a worker's test starts
-    inherits and tests/worker_services.py reads (as a worker, a pytest run started here started services)."""
-    return {key: value for key, value in os.environ.items() if key != "PYTEST_XDIST_WORKER"}
 
 
 def _cases(tmp_path: Path, body: str) -> Path:
@@ -71,7 +66,7 @@ def test_a_killed_run_leaves_no_failures_folder_and_a_dead_runs_is_swept(tmp_pat
     started = tmp_path / "started"
     cases = _cases(tmp_path, f"import pathlib, time\n\ndef test_a():\n    pathlib.Path({str(started)!r}).touch()\n"
                              f"    time.sleep(600)\n")
-    env = _outside_xdist() | {"PYTHONPATH": str(REPO), "TMPDIR": str(temp)}
+    env = os.environ | {"PYTHONPATH": str(REPO), "TMPDIR": str(temp)}
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:cacheprovider", str(cases)]
     run = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

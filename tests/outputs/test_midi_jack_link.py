@@ -13,7 +13,6 @@ server: a fresh process is what it meets."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -30,10 +29,10 @@ CASES = ("midi_jack_link_cases.py", "midi_jack_down_backoff_cases.py")
 
 
 def test_midi_ports_under_a_private_jack_server_in_a_process_of_their_own() -> None:
-    # not an xdist worker: no services of its own (tests/worker_services.py); the worker's display and JACK server
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_XDIST")}
+    # The worker's display and JACK server: its inherited name is dropped by the run's own start, no worker
+    # (tests/worker_services.py's forget_inherited_name), so it starts no services of its own.
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:xdist", "-p", "no:cacheprovider",
-                           *(f"tests/outputs/{cases}" for cases in CASES)], cwd=REPO, env=env, capture_output=True,
+                           *(f"tests/outputs/{cases}" for cases in CASES)], cwd=REPO, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and " skipped" not in done.stdout, done.stdout[-2000:]
