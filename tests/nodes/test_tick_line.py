@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 import random
+from typing import NamedTuple
 
 import mido
 import pytest
 
 from exsampling_patch.nodes.midi_follow import MidiClockTimeline
-from exsampling_patch.nodes.tick_line import TickLine, predict
+from exsampling_patch.nodes.tick_line import MIN_FIT, TICKS_PER_BEAT, TickLine, predict
 
 PERIOD = 512 / 48000  # a JACK period: 10.7 ms
 AHEAD = 3  # ticks ahead of the last one heard: a lookahead's worth at 120 BPM
@@ -40,10 +41,44 @@ def heard(times: list[float], kind: str, jitter: float, seed: int) -> list[float
     return [math.ceil((t + phase) / jitter) * jitter - phase - jitter / 2 for t in times]
 
 
-def worst_error(times: list[float], arrivals: list[float], since: int) -> float:
-    """The worst miss (ms) of the lines from tick ``since`` on, each at the tick AHEAD after its last."""
-    predicted = predict(arrivals, AHEAD, 120.0)
+class Walk(NamedTuple):
+    """One line fed a run's ticks: the ticks it found a change at, the tempo it read after each (``fit`` given the
+    master's own tempo) and where it put the tick AHEAD after each (as :func:`predict` does)."""
+
+    line: TickLine
+    found: list[int]
+    tempi: list[float]
+    predicted: list[float]
+
+
+def walk(arrivals: list[float], bpm: float = 120.0) -> Walk:
+    """The ticks through one line, read after each both ways: :func:`predict`'s pass and a second line fed the same
+    ticks for its changes and tempi once cost as much again, most of these tests' time."""
+    line, found, tempi, predicted, tempo = TickLine(), [], [], [], bpm
+    for tick, at in enumerate(arrivals):
+        if line.add(at):
+            found.append(tick)
+        tempi.append(line.fit(bpm)[0])
+        fitted, last = line.fit(tempo)
+        if line.count >= MIN_FIT:  # as predict (and the follower) takes it: fewer ticks make no tempo
+            tempo = fitted
+        predicted.append(last + AHEAD * 60.0 / tempo / TICKS_PER_BEAT)
+    return Walk(line, found, tempi, predicted)
+
+
+def worst_error(times: list[float], predicted: list[float], since: int) -> float:
+    """The worst miss (ms) of the lines from tick ``since`` on, each at the tick AHEAD after its last (``predicted``:
+    :attr:`Walk.predicted`)."""
     return max(abs(predicted[i] - times[i + AHEAD]) for i in range(since, len(times) - AHEAD)) * 1000
+
+
+def test_a_walk_puts_the_ticks_ahead_where_predict_does() -> None:
+    """The tests below read :func:`predict` through :func:`walk`: a tempo change and a stall give both the same."""
+    times = sent((120.0, 60), (150.0, 60))
+    arrivals = heard(times, "quantized", 2 * PERIOD, 0)
+    arrivals[40:44] = [times[43] + 0.002] * 4
+    arrivals = stamped_in_turn(arrivals, 0.001)
+    assert walk(arrivals).predicted == predict(arrivals, AHEAD, 120.0)
 
 
 JITTERS = [("uniform", PERIOD), ("uniform", 2 * PERIOD), ("quantized", PERIOD), ("quantized", 2 * PERIOD)]
@@ -56,12 +91,9 @@ def test_a_steady_master_heard_through_jitter_keeps_one_line(bpm: float, kind: s
     span (two JACK periods of it once made a fixed threshold start the line again 8-12 times a run)."""
     times = sent((bpm, 240))
     for seed in SEEDS:
-        arrivals = heard(times, kind, jitter, seed)
-        assert worst_error(times, arrivals, 48) < 0.4 * jitter * 1000, seed
-        line = TickLine()
-        for at in arrivals:
-            line.add(at)
-        assert line.changes == 0, seed
+        run = walk(heard(times, kind, jitter, seed))
+        assert worst_error(times, run.predicted, 48) < 0.4 * jitter * 1000, seed
+        assert run.line.changes == 0, seed
 
 
 #: (from, to BPM, kind of jitter, its span, the worst miss allowed a beat after the change, ms)
@@ -80,7 +112,7 @@ def test_a_tempo_change_is_followed_within_a_beat(old: float, new: float, kind: 
     BPM, 150 ms after 120 -> 60, 200 ms after 60 -> 180."""
     times = sent((old, 96), (new, 96))
     for seed in SEEDS:
-        assert worst_error(times, heard(times, kind, jitter, seed), 96 + 24) < bound, seed
+        assert worst_error(times, predict(heard(times, kind, jitter, seed), AHEAD, 120.0), 96 + 24) < bound, seed
 
 
 def test_the_line_starts_again_from_the_change_not_before() -> None:
@@ -119,14 +151,10 @@ def test_a_stall_that_delivers_ticks_together_is_no_tempo_change(kind: str, jitt
         arrivals = heard(times, kind, jitter, seed)
         release = times[100 + held - 1] + 0.002
         arrivals[100:100 + held] = [release] * held
-        arrivals = stamped_in_turn(arrivals, 0.001)
-        line, tempi = TickLine(), []
-        for at in arrivals:
-            line.add(at)
-            tempi.append(line.fit(120.0)[0])
-        assert line.changes == 0, seed
-        assert all(abs(tempo - 120.0) < 6.0 for tempo in tempi[48:]), seed
-        assert worst_error(times, arrivals, 100 + held + 3) < 0.6 * jitter * 1000 + 5.0, seed
+        run = walk(stamped_in_turn(arrivals, 0.001))
+        assert run.line.changes == 0, seed
+        assert all(abs(tempo - 120.0) < 6.0 for tempo in run.tempi[48:]), seed
+        assert worst_error(times, run.predicted, 100 + held + 3) < 0.6 * jitter * 1000 + 5.0, seed
 
 
 @pytest.mark.parametrize(("kind", "jitter"), JITTERS)
@@ -163,12 +191,8 @@ def test_a_stall_in_the_first_beat_does_not_bend_the_tempo(kind: str, jitter: fl
     for seed in range(10):
         arrivals = heard(times, kind, jitter, seed)
         arrivals[start:start + held] = [times[start + held - 1] + 0.002] * held
-        arrivals = stamped_in_turn(arrivals, 0.001)
-        line, tempi = TickLine(), []
-        for at in arrivals:
-            line.add(at)
-            tempi.append(line.fit(120.0)[0])
-        predicted = predict(arrivals, AHEAD, 120.0)
+        run = walk(stamped_in_turn(arrivals, 0.001))
+        tempi, predicted = run.tempi, run.predicted
         missed = max(abs(predicted[i] - times[i + AHEAD]) for i in range(start + 2 + AHEAD, 30)) * 1000
         assert max(abs(tempo - 120.0) for tempo in tempi[start + 2:30]) < 20.0, seed
         assert missed < 60.0, (seed, missed)
@@ -192,12 +216,7 @@ def test_a_starts_short_first_period_is_no_stall(rate: int, bpm: float, first: i
     times = sent((bpm, 40))
 
     def read(apart: float) -> tuple[float, float]:
-        arrivals = delivered(times, 4096 / rate, first, apart)
-        line, tempi = TickLine(), []
-        for at in arrivals:
-            line.add(at)
-            tempi.append(line.fit(bpm)[0])
-        predicted = predict(arrivals, AHEAD, bpm)
+        _, _, tempi, predicted = walk(delivered(times, 4096 / rate, first, apart), bpm)
         return (max(abs(predicted[i] - times[i + AHEAD]) for i in range(10, 30)) * 1000,
                 max(abs(tempo - bpm) for tempo in tempi[10:30]))
 
@@ -217,12 +236,9 @@ def test_a_stall_just_after_a_tempo_change_does_not_hide_it(kind: str, jitter: f
         arrivals = heard(times, kind, jitter, seed)
         release = times[98 + held - 1] + 0.002
         arrivals[98:98 + held] = [max(release, at) for at in arrivals[98:98 + held]]
-        arrivals = stamped_in_turn(arrivals, 0.001)
-        line = TickLine()
-        for at in arrivals:
-            line.add(at)
-        assert line.changes == 1, seed
-        assert worst_error(times, arrivals, 96 + 24) < 0.6 * jitter * 1000 + 5.0, seed
+        run = walk(stamped_in_turn(arrivals, 0.001))
+        assert run.line.changes == 1, seed
+        assert worst_error(times, run.predicted, 96 + 24) < 0.6 * jitter * 1000 + 5.0, seed
 
 
 @pytest.mark.parametrize(("old", "new"), [(200.0, 260.0), (240.0, 300.0), (300.0, 240.0)])
@@ -275,13 +291,9 @@ def test_a_tempo_change_beats_after_a_stall_is_found(kind: str, jitter: float, b
             if stall:
                 release = times[103] + 0.002
                 arrivals[100:104] = [max(release, at) for at in arrivals[100:104]]
-            arrivals = stamped_in_turn(arrivals, 0.001)
-            line, found = TickLine(), []
-            for tick, at in enumerate(arrivals):
-                if line.add(at):
-                    found.append(tick)
-            assert found and found[0] >= change, (stall, seed, found)
-            misses[stall] = max(misses[stall], worst_error(times, arrivals, change + 24))
+            run = walk(stamped_in_turn(arrivals, 0.001))
+            assert run.found and run.found[0] >= change, (stall, seed, run.found)
+            misses[stall] = max(misses[stall], worst_error(times, run.predicted, change + 24))
     assert misses[True] < misses[False] + 1.0, misses
 
 
