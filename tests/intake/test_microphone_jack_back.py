@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes import microphone_input
 from exsampling_patch.nodes.microphone import Microphone
 from tests.jack_server import start_server, stop_server
 from tests.jack_tools import jack_command
@@ -60,6 +61,14 @@ class Tone:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+@pytest.fixture
+def quick_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dead input process started again after 0.25 s, not 2 s (its longest wait cut as much): what these tests
+    judge is that it is started again and records, not the wait before it, which was most of their time."""
+    monkeypatch.setattr(microphone_input, "RETRY_SECONDS", microphone_input.RETRY_SECONDS / 8)
+    monkeypatch.setattr(microphone_input, "RETRY_LONGEST_SECONDS", microphone_input.RETRY_LONGEST_SECONDS / 8)
 
 
 def take_ids(context: NodeContext) -> list[str]:
@@ -152,7 +161,7 @@ def test_a_run_says_its_microphone_is_back_once_its_jack_server_is_back(
 
 
 def test_a_killed_input_process_is_started_again_and_records(
-        private_jack: subprocess.Popen[bytes], tmp_path: Path) -> None:
+        private_jack: subprocess.Popen[bytes], tmp_path: Path, quick_retry: None) -> None:
     context = NodeContext(tmp_path)
     mic = Microphone("mic", {**PARAMS, "folder": str(tmp_path / "takes")}, context)
     mic.start()
@@ -231,7 +240,8 @@ ALSA_SILENCE = 'pcm.exs_silence {\n    type null\n    hint { show on description
 
 
 def test_a_microphone_through_alsa_starts_again_while_its_jack_server_is_down(
-        private_jack: subprocess.Popen[bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        private_jack: subprocess.Popen[bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quick_retry: None
+) -> None:
     """Before: where a JACK server ran, the input process told PortAudio's JACK client whatever host its stream
     took, and the node started every later process for JACK only: one started again while the server was down (a
     card through ALSA, the sampler's JACK server being restarted) waited for that server and recorded nothing."""

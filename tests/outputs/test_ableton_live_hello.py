@@ -14,11 +14,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 import exsampling_ableton_remote as ableton_remote
 from exsampling_ableton_remote import osc
 from exsampling_ableton_remote.surface import VERSION
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext, StandingWarning
+from exsampling_patch.nodes import live_answers
 from exsampling_patch.nodes.ableton import AbletonLive
 from exsampling_patch.takes import write_take
 from tests.stage.helpers import free_port
@@ -76,6 +79,13 @@ def test_a_live_that_answers_the_start_is_not_told_of(tmp_path: Path) -> None:
         assert context.errors == [] and not [s for s in context.statuses if "live_answers" in s]
 
 
+@pytest.fixture
+def pinged_twice_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pings every 0.5 s, not 1 s: the old script's tests count pongs (three, then two more, twice), which took them
+    4 s of waiting each; no wait of theirs is timed against the pings."""
+    monkeypatch.setattr(live_answers, "PING_EVERY", 0.5)
+
+
 class OlderScript(ableton_remote.ExSamplingSurface):
     """The remote script as installed before pongs named their ping (version 1): ``/exsampling/pong <version>``
     only."""
@@ -94,7 +104,8 @@ class OlderScript(ableton_remote.ExSamplingSurface):
             super().handle(data, sender)
 
 
-def test_an_older_installed_script_is_told_once_with_what_to_do_and_stands(tmp_path: Path) -> None:
+def test_an_older_installed_script_is_told_once_with_what_to_do_and_stands(tmp_path: Path,
+                                                                           pinged_twice_a_second: None) -> None:
     # Before, nothing was said: a take Live missed while it loads a set went again only after answer_within, told
     # "not loaded yet", where the installed script of this ExSampling has it sent again at once; the performer could
     # not know why. Then the warning was ended by the next take, the script still old.
@@ -133,7 +144,7 @@ def test_a_lasting_warning_comes_back_when_a_passing_one_ends() -> None:
     assert warning.ended() == {}
 
 
-def test_the_old_script_warning_ends_once_a_pong_names_its_ping(tmp_path: Path) -> None:
+def test_the_old_script_warning_ends_once_a_pong_names_its_ping(tmp_path: Path, pinged_twice_a_second: None) -> None:
     # A performer told of the old script runs 'exsampling ableton install' and restarts Live, the patch running: the
     # warning stayed on the node until the patch stopped, though pongs now named their ping.
     surface = OlderScript(CInstance(Song([Track("HH")])), port=0)
