@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import ssl
 import subprocess
 import tempfile
@@ -324,6 +325,68 @@ def playwright() -> None:
         pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
 
 
+class PhoneRunner:
+    """One Node process (tests/browser/phone_runner.js) that runs the phone scripts of the test run one after another:
+    a script started as a process of its own spent about a second loading Node and playwright-core, more on a loaded
+    2-core host, in every test. Started at its first script; one that runs past its timeout ends it (the next starts
+    another)."""
+
+    def __init__(self) -> None:
+        self._node: subprocess.Popen[str] | None = None
+
+    def run(self, script: str, args: list[str], timeout: float, env: dict[str, str]) -> tuple[int, str, str]:
+        """``script`` run with ``args`` in the environment ``env`` (whole): its exit status, stdout and stderr."""
+        node = self._started()
+        assert node.stdin is not None and node.stdout is not None
+        node.stdin.write(json.dumps({"script": script, "args": args, "env": env}) + "\n")
+        node.stdin.flush()
+        line = self._answer(node, timeout)
+        if line is None:  # the script hangs, or the runner ended: a fresh one for the next
+            node.kill()
+            ended = node.wait()
+            self._node = None
+            assert ended == -signal.SIGKILL, f"phone_runner.js ended ({ended}) running {script}"
+            raise subprocess.TimeoutExpired(["phone_runner.js", script, *args], timeout)
+        done = json.loads(line.removeprefix("PHONE_RUNNER "))
+        return done["rc"], done["stdout"], done["stderr"]
+
+    def _started(self) -> subprocess.Popen[str]:
+        if self._node is None or self._node.poll() is not None:
+            self._node = subprocess.Popen(["node", str(BROWSER / "phone_runner.js")], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        return self._node
+
+    @staticmethod
+    def _answer(node: subprocess.Popen[str], timeout: float) -> str | None:
+        """The runner's line for the script it runs, or None where none came within ``timeout`` (or it ended)."""
+        got: list[str] = []
+
+        def read() -> None:
+            assert node.stdout is not None
+            for line in node.stdout:
+                if line.startswith("PHONE_RUNNER "):
+                    got.append(line)
+                    return
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(timeout)
+        return got[0] if got else None
+
+    def close(self) -> None:
+        if self._node is None:
+            return
+        node, self._node = self._node, None
+        assert node.stdin is not None
+        with contextlib.suppress(BrokenPipeError):
+            node.stdin.close()
+        try:
+            node.wait(10)
+        except subprocess.TimeoutExpired:
+            node.kill()
+            node.wait()
+
+
 class PhoneBrowsers:
     """Chromium kept for the test run (tests/browser/phone_browser.js), one per microphone: each test's script connects
     to it and opens a context of its own (its own storage, permissions, location), instead of launching a browser
@@ -332,6 +395,7 @@ class PhoneBrowsers:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._running: dict[tuple[float, float], tuple[subprocess.Popen[str], Path, str]] = {}
+        self.runner = PhoneRunner()
 
     def microphone(self, frequency: float, amplitude: float) -> tuple[Path, dict[str, str]]:
         """The WAV the microphone plays, an 8 s sine of ``frequency`` Hz (longer than any take; whole periods, so
@@ -351,6 +415,7 @@ class PhoneBrowsers:
         return fed, {"PHONE_BROWSER": endpoint}
 
     def close(self) -> None:
+        self.runner.close()
         for server, _, _ in self._running.values():
             assert server.stdin is not None
             server.stdin.close()  # phone_browser.js closes its browser
@@ -406,11 +471,17 @@ def microphone_wav(path: Path, frequency: float = 440.0, amplitude: float = 0.4)
 
 def run_phone(script: str, *args: str | Path, timeout: float = 90, env: dict[str, str] | None = None) -> Any:
     """The phone-page script ``script`` (tests/browser) run to its end with ``args``, ``env`` added to this process's
-    environment: the JSON it printed last. Fails, with what it wrote, where it ends in error."""
-    run = subprocess.run(["node", str(BROWSER / script), *map(str, args)], capture_output=True, text=True,
-                         timeout=timeout, env={**os.environ, **(env or {})})
-    assert run.returncode == 0, run.stderr + run.stdout
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    environment: the JSON it printed last. Fails, with what it wrote, where it ends in error. Run by the test run's
+    :class:`PhoneRunner` where a module keeps the phone browsers, else as a process of its own."""
+    full_env = {**os.environ, **(env or {})}
+    if _BROWSERS:
+        rc, out, err = _BROWSERS[-1].runner.run(script, list(map(str, args)), timeout, full_env)
+    else:
+        run = subprocess.run(["node", str(BROWSER / script), *map(str, args)], capture_output=True, text=True,
+                             timeout=timeout, env=full_env)
+        rc, out, err = run.returncode, run.stdout, run.stderr
+    assert rc == 0, err + out
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def wait_for_signal(phone: subprocess.Popen[str], signals: Path, name: str, seconds: float) -> None:
