@@ -17,7 +17,7 @@ from exsampling_patch.messages import ControlValue
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import clock as clocks
 from exsampling_patch.nodes.pattern import Pattern
-from tests.outputs.helpers import play_master
+from tests.outputs.helpers import play_master, wait_for
 
 
 def make(node_id: str, **params: Any) -> Pattern:
@@ -51,13 +51,15 @@ def test_a_pattern_on_anothers_clock_joins_on_its_next_bar_and_keeps_to_its_grid
         time.sleep(0.35)  # mid-bar
         before = leader.beat_clock()
         follower = make("pat-follower", clock="pat-leader", tempo=90.0, steps_per_beat=3, patterns={"Snare": "x.."})
-        time.sleep(1.5)
+        wait_for(lambda: len(sent(follower)) >= 3, timeout=10)  # joined on the leader's bar, a few beats in (was 1.5 s)
         leader.handle("control", ControlValue("tempo", 300.0))
         clock = leader.beat_clock()
         assert clock.tempo == 300.0
         changed = clock.t0  # where its 300 BPM begins: after the last step it sent ahead
         followed = published("pat-leader", tempo=300.0)
-        time.sleep(0.8)
+        ahead = follower.lookahead_ms / 1000.0
+        # two beats on its grid at 300 BPM, sent (a lookahead ahead) once their time is near (was 0.8 s)
+        wait_for(lambda: len([m for m in sent(follower) if m.time > followed + ahead]) >= 2, timeout=10)
         stopped = time.perf_counter()
         leader.handle("control", ControlValue("play", 0.0))
         told = published("pat-leader", playing=False)
@@ -148,7 +150,7 @@ def test_a_follower_rebuilt_while_its_followed_node_is_away_goes_on_by_its_last_
     follower = make("pat-rebuilt-follower", clock="pat-rebuilt-leader", tempo=240.0, patterns={"HH": "x"})
     new_leader = new_follower = None
     try:
-        time.sleep(1.5)  # the follower joined on the leader's bar
+        wait_for(lambda: bool(sent(follower)), timeout=10)  # the follower joined on the leader's bar (was 1.5 s)
         clock = leader.beat_clock()
         bar = math.ceil(clock.beat_at(time.perf_counter()) / 4) * 4
         time.sleep(max(0.0, clock.time_at(bar + 0.5) - time.perf_counter()))  # the next bar line three beats on
@@ -160,7 +162,8 @@ def test_a_follower_rebuilt_while_its_followed_node_is_away_goes_on_by_its_last_
         time.sleep(0.2)  # its thread goes by the clock it has meanwhile
         new_leader = Pattern(leader.node_id, dict(leader.params), leader.context)
         new_leader.start()
-        time.sleep(1.5)  # past the next bar
+        # five steps on (was 1.5 s): a follower silent until the next bar, as before, sends them a bar late
+        wait_for(lambda: len(sent(follower)) > old + 4, timeout=10)
     finally:
         for node in (new_follower, new_leader, follower, leader):
             if node is not None:
@@ -181,7 +184,7 @@ def test_a_pattern_an_edit_gives_a_clock_joins_its_bar_with_no_late_steps() -> N
     time.sleep(1.0)
     follower = make("pat-given-follower", tempo=240.0, patterns={"HH": "x"})
     try:
-        time.sleep(1.0)
+        wait_for(lambda: bool(sent(follower)), timeout=10)  # on its own clock (was 1 s)
         clock = leader.beat_clock()
         bar = math.ceil(clock.beat_at(time.perf_counter()) / 4) * 4
         time.sleep(max(0.0, clock.time_at(bar + 0.5) - time.perf_counter()))  # its next bar clear of what was sent
@@ -189,7 +192,8 @@ def test_a_pattern_an_edit_gives_a_clock_joins_its_bar_with_no_late_steps() -> N
         old = len(sent(follower))
         new_follower = Pattern(follower.node_id, {**follower.params, "clock": leader.node_id}, follower.context)
         new_follower.start()
-        time.sleep(1.5)
+        # five steps on its new clock (was 1.5 s): the late ones, counted as they were passed, are counted by then
+        wait_for(lambda: len(sent(follower)) > old + 4, timeout=10)
     finally:
         for node in (new_follower, follower, leader):
             if node is not None:
