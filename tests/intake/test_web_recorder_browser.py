@@ -50,14 +50,14 @@ def test_chromium_records_and_uploads_a_take(tmp_path: Path) -> None:
     engine = recorder_engine(tmp_path)
     try:
         url = rec_of(engine).local_url
-        result = record_take(tmp_path, url, "Field Tester", "2", frequency=660.0)
+        result = record_take(tmp_path, url, "Field Tester", "1", frequency=660.0)
         assert result["info"].startswith("Received"), result
         take = probe_of(engine).wait_for(1)[0]
         assert take.source == "Field Tester"
         assert take.location is not None
         assert (take.location.latitude, take.location.longitude) == pytest.approx((48.8584, 2.2945))
         assert take.location.accuracy_m == pytest.approx(8.0)
-        assert 1.5 < take.duration < 3.5
+        assert 0.9 < take.duration < 2.5  # the second recorded (a loaded host taps STOP a moment late)
         assert take.path is not None and take.path.exists()
         stored, rate = sf.read(take.path, dtype="float32")
         assert dominant_frequency(stored, rate) == pytest.approx(660.0, rel=0.02)
@@ -76,7 +76,7 @@ def test_rec_works_at_once_with_a_made_up_name_and_the_microphone_open_before(tm
     recording starts at the tap (no "Type your name first", no start lost to opening the microphone)."""
     engine = recorder_engine(tmp_path)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url, "", "2")
+        result = record_take(tmp_path, rec_of(engine).local_url, "", "1")
         assert result["micBeforeRec"] == "running", result
         assert result["info"].startswith("Received"), result
         assert re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+ \d\d", result["shownName"]), result
@@ -84,7 +84,7 @@ def test_rec_works_at_once_with_a_made_up_name_and_the_microphone_open_before(tm
         assert result["micOpensBeforeRec"] == 1 and result["micOpensWhenRecording"] == 1, result
         take = probe_of(engine).wait_for(1)[0]
         assert take.source == result["shownName"]
-        assert 1.5 < take.duration < 3.5
+        assert 0.9 < take.duration < 2.5
     finally:
         engine.stop()
 
