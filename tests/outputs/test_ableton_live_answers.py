@@ -14,10 +14,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 import exsampling_ableton_remote as ableton_remote
 from exsampling_ableton_remote import osc
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes import live_answers
 from exsampling_patch.nodes.ableton import AbletonLive
 from exsampling_patch.takes import write_take
 from tests.stage.helpers import free_port
@@ -56,15 +59,18 @@ def started(tmp_path: Path, port: int, answer_within: float) -> tuple[AbletonLiv
     return node, context, take
 
 
-def test_a_take_live_never_answers_is_told_by_name(tmp_path: Path) -> None:
+def test_a_take_live_never_answers_is_told_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its waits halved (answer_within 1 s, a ping a second, before): nothing answers here, so no stall of this
+    # thread can be taken for Live's silence, and the test's three waits of answer_within took 3 s.
+    monkeypatch.setattr(live_answers, "PING_EVERY", live_answers.PING_EVERY / 2)
     port = free_port(socket.SOCK_DGRAM)  # nothing listens there: a Live that is not running
-    node, context, take = started(tmp_path, port, 1.0)
+    node, context, take = started(tmp_path, port, 0.5)
     try:
         node.on_assignment(SlotAssignment("HH", take, "knock", 0.9))  # sent before the start's ping is told
         wait_for(lambda: len(context.errors) == 2)
         assert str(context.errors[0]).startswith(f"Live does not answer on 127.0.0.1:{port}: ")
         assert str(context.errors[1]) == (
-            f"{take.name} (slot HH) not loaded: Live did not answer within 1 s on 127.0.0.1:{port}; is Live "
+            f"{take.name} (slot HH) not loaded: Live did not answer within 0.5 s on 127.0.0.1:{port}; is Live "
             "running, with 'ExSampling' as its Control Surface (Settings > Link, Tempo & MIDI)? (sent again once Live "
             "answers, if no newer take of HH goes first)")
         wait_for(looked_past(node, time.monotonic()))  # was a sleep(0.5): the reply loop has looked again since
