@@ -11,7 +11,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import ssl
 import subprocess
 import tempfile
@@ -325,53 +324,92 @@ def playwright() -> None:
         pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
 
 
+class PhoneScript:
+    """A phone script the :class:`PhoneRunner` runs, as the test beside it sees it: what it used of a script's own
+    process (poll, communicate, kill, returncode)."""
+
+    def __init__(self, runner: PhoneRunner, node: subprocess.Popen[str], script: str) -> None:
+        self._runner, self._node, self.script = runner, node, script
+        self.returncode: int | None = None
+        self._output = ("", "")
+        self._answer: list[str] = []
+        self._done = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        """The runner's line for this script, once its main() has settled (none where the runner ended first)."""
+        assert self._node.stdout is not None
+        for line in self._node.stdout:
+            if line.startswith("PHONE_RUNNER "):
+                self._answer.append(line)
+                break
+        self._done.set()
+
+    def _settle(self) -> None:
+        if self.returncode is not None:
+            return
+        if self._answer:
+            done = json.loads(self._answer[0].removeprefix("PHONE_RUNNER "))
+            self.returncode, self._output = done["rc"], (done["stdout"], done["stderr"])
+        else:
+            self.returncode = self._node.wait()
+            self._output = ("", f"phone_runner.js ended ({self.returncode}) running {self.script}")
+
+    def poll(self) -> int | None:
+        if not self._done.is_set():
+            return None
+        self._settle()
+        return self.returncode
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+        """What the script printed, stdout and stderr, once it ended: within ``timeout`` or TimeoutExpired."""
+        if not self._done.wait(timeout):
+            raise subprocess.TimeoutExpired(["phone_runner.js", self.script], timeout or 0)
+        self._settle()
+        return self._output
+
+    def kill(self) -> None:
+        """The script ended where it still runs: with the runner it runs in (the next script starts another)."""
+        if not self._done.is_set():
+            self._runner.kill(self._node)
+            self._done.wait()
+
+
 class PhoneRunner:
     """One Node process (tests/browser/phone_runner.js) that runs the phone scripts of the test run one after another:
     a script started as a process of its own spent about a second loading Node and playwright-core, more on a loaded
-    2-core host, in every test. Started at its first script; one that runs past its timeout ends it (the next starts
-    another)."""
+    2-core host, in every test. Started at its first script; a script killed (past its timeout) ends it, and the next
+    starts another."""
 
     def __init__(self) -> None:
         self._node: subprocess.Popen[str] | None = None
 
-    def run(self, script: str, args: list[str], timeout: float, env: dict[str, str]) -> tuple[int, str, str]:
-        """``script`` run with ``args`` in the environment ``env`` (whole): its exit status, stdout and stderr."""
-        node = self._started()
-        assert node.stdin is not None and node.stdout is not None
-        node.stdin.write(json.dumps({"script": script, "args": args, "env": env}) + "\n")
-        node.stdin.flush()
-        line = self._answer(node, timeout)
-        if line is None:  # the script hangs, or the runner ended: a fresh one for the next
-            node.kill()
-            ended = node.wait()
-            self._node = None
-            assert ended == -signal.SIGKILL, f"phone_runner.js ended ({ended}) running {script}"
-            raise subprocess.TimeoutExpired(["phone_runner.js", script, *args], timeout)
-        done = json.loads(line.removeprefix("PHONE_RUNNER "))
-        return done["rc"], done["stdout"], done["stderr"]
-
-    def _started(self) -> subprocess.Popen[str]:
+    def start(self, script: str, args: list[str], env: dict[str, str]) -> PhoneScript:
+        """``script`` started with ``args`` in the environment ``env`` (whole), the one script the runner runs."""
         if self._node is None or self._node.poll() is not None:
             self._node = subprocess.Popen(["node", str(BROWSER / "phone_runner.js")], stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        return self._node
+        assert self._node.stdin is not None
+        self._node.stdin.write(json.dumps({"script": script, "args": args, "env": env}) + "\n")
+        self._node.stdin.flush()
+        return PhoneScript(self, self._node, script)
 
-    @staticmethod
-    def _answer(node: subprocess.Popen[str], timeout: float) -> str | None:
-        """The runner's line for the script it runs, or None where none came within ``timeout`` (or it ended)."""
-        got: list[str] = []
+    def run(self, script: str, args: list[str], timeout: float, env: dict[str, str]) -> tuple[int, str, str]:
+        """``script`` run to its end as :meth:`start` starts it: its exit status, stdout and stderr."""
+        running = self.start(script, args, env)
+        try:
+            out, err = running.communicate(timeout)
+        except subprocess.TimeoutExpired:
+            running.kill()
+            raise
+        assert running.returncode is not None
+        return running.returncode, out, err
 
-        def read() -> None:
-            assert node.stdout is not None
-            for line in node.stdout:
-                if line.startswith("PHONE_RUNNER "):
-                    got.append(line)
-                    return
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        reader.join(timeout)
-        return got[0] if got else None
+    def kill(self, node: subprocess.Popen[str]) -> None:
+        node.kill()
+        node.wait()
+        if self._node is node:
+            self._node = None
 
     def close(self) -> None:
         if self._node is None:
@@ -484,7 +522,15 @@ def run_phone(script: str, *args: str | Path, timeout: float = 90, env: dict[str
     return json.loads(out.strip().splitlines()[-1])
 
 
-def wait_for_signal(phone: subprocess.Popen[str], signals: Path, name: str, seconds: float) -> None:
+def start_phone(script: str, *args: str | Path, env: dict[str, str] | None = None) -> PhoneScript:
+    """The phone-page script ``script`` (tests/browser) started with ``args``, ``env`` added to this process's
+    environment, by the test run's :class:`PhoneRunner`, for a test that acts beside it (its signals: wait_for_signal)
+    and ends it with :func:`shut_down`."""
+    assert _BROWSERS, "no phone browser: the test module asks for the phone_browsers fixture in its pytestmark"
+    return _BROWSERS[-1].runner.start(script, list(map(str, args)), {**os.environ, **(env or {})})
+
+
+def wait_for_signal(phone: subprocess.Popen[str] | PhoneScript, signals: Path, name: str, seconds: float) -> None:
     """Until the phone-page script running as ``phone`` has made ``signals / name``; fails with what the script wrote
     where it ends first, or after ``seconds``."""
     deadline = time.monotonic() + seconds
@@ -493,7 +539,7 @@ def wait_for_signal(phone: subprocess.Popen[str], signals: Path, name: str, seco
         time.sleep(0.05)
 
 
-def shut_down(phone: subprocess.Popen[str], *engines: Engine | None) -> None:
+def shut_down(phone: subprocess.Popen[str] | PhoneScript, *engines: Engine | None) -> None:
     """The end of a test that ran a phone-page script beside recorders: the script killed where it still runs, then
     the recorders stopped (``None``: one not started)."""
     if phone.poll() is None:

@@ -4,13 +4,11 @@ take is recorded, and says when it is paired again (a real headless Chromium aga
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from .conftest import BROWSER, microphone, probe_of, rec_of, recorder_engine, shut_down, wait_for_signal
+from .conftest import microphone, probe_of, rec_of, recorder_engine, shut_down, start_phone, wait_for_signal
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright", "phone_browsers")]
 
@@ -23,8 +21,7 @@ def test_a_page_whose_pairing_changed_says_so_before_a_take_is_recorded(tmp_path
     _, browser = microphone()  # the run's browser (no take is recorded)
     engine = recorder_engine(tmp_path, tmp_path / "state")
     back = None
-    phone = subprocess.Popen(["node", str(BROWSER / "pairing_changed.js"), rec_of(engine).local_url, str(signals)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **browser})
+    phone = start_phone("pairing_changed.js", rec_of(engine).local_url, signals, env=browser)
     try:
         wait_for_signal(phone, signals, "ready", 30)
         port = rec_of(engine).server.port
@@ -52,8 +49,7 @@ def test_a_page_whose_take_was_refused_for_its_pairing_says_when_it_is_paired_ag
     engine = recorder_engine(tmp_path, tmp_path / "state")
     port, url, token = rec_of(engine).server.port, rec_of(engine).local_url, rec_of(engine).server.token
     other = back = None
-    phone = subprocess.Popen(["node", str(BROWSER / "paired_again.js"), url, str(fed), str(signals)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **browser})
+    phone = start_phone("paired_again.js", url, fed, signals, env=browser)
 
     def wait_for(name: str) -> None:
         wait_for_signal(phone, signals, name, 60)

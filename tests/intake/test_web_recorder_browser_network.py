@@ -4,9 +4,7 @@ busy recorder, and through the recorder going away and coming back (test_web_rec
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,17 @@ from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, JSON_TYPE
 from exsampling_patch.runtime.engine import Engine
 from tests.waiting import wait_for
 
-from .conftest import BROWSER, microphone, probe_of, rec_of, record_take, recorder_engine, shut_down, wait_for_signal
+from .conftest import (
+    microphone,
+    probe_of,
+    rec_of,
+    record_take,
+    recorder_engine,
+    run_phone,
+    shut_down,
+    start_phone,
+    wait_for_signal,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright", "phone_browsers")]
 
@@ -172,9 +180,7 @@ def test_a_take_recorded_while_the_recorder_is_away_is_kept_and_sent_when_it_is_
     state = tmp_path / "state"
     engine = recorder_engine(tmp_path, state)
     port = rec_of(engine).server.port
-    phone = subprocess.Popen(["node", str(BROWSER / "record_through_outage.js"), rec_of(engine).local_url, str(fed),
-                              str(signals), "40", storage], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, **browser})
+    phone = start_phone("record_through_outage.js", rec_of(engine).local_url, fed, signals, "40", storage, env=browser)
     back = None
     try:
         wait_for_signal(phone, signals, "ready", 30)
@@ -225,9 +231,7 @@ def _kept_run(tmp_path: Path, mode: str, between: Any) -> tuple[dict[str, Any], 
     signals = tmp_path / "signals"
     signals.mkdir()
     engine = recorder_engine(tmp_path, tmp_path / "state")
-    phone = subprocess.Popen(["node", str(BROWSER / "record_kept.js"), rec_of(engine).local_url, str(fed),
-                              str(signals), mode], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, **browser})
+    phone = start_phone("record_kept.js", rec_of(engine).local_url, fed, signals, mode, env=browser)
     back = None
 
     def wait_for(name: str, seconds: float) -> None:
@@ -311,12 +315,9 @@ def test_failed_uploads_are_sent_again_at_scattered_moments_not_all_phones_at_on
     fed, browser = microphone()
     engine = recorder_engine(tmp_path)
     try:
-        run = subprocess.run(["node", str(BROWSER / "retry_schedule.js"), rec_of(engine).local_url, str(fed)],
-                             capture_output=True, text=True, timeout=90, env={**os.environ, **browser})
+        tries = run_phone("retry_schedule.js", rec_of(engine).local_url, fed, env=browser)
     finally:
         engine.stop()
-    assert run.returncode == 0, run.stderr + run.stdout
-    tries = json.loads(run.stdout.strip().splitlines()[-1])
     for attempt in range(1, 9):
         step = 1000.0 * min(attempt, 5)  # the schedule's average stays: 1 s, 2 s ... 5 s, then every 5 s
         drawn = np.array(tries[str(attempt)]["draws"])
