@@ -15,13 +15,15 @@
 // PHONE_SILENT_NETWORK=1: the page's asks for its take list go unanswered too, from the first upload until the one
 // after the silent ones (the whole network silent, not only slow). The report gives the info line and the take's row
 // as each upload went ("atUploads").
-// PHONE_SILENT_LIST=1: from the upload's 201 on, the page's asks for its take list go unanswered for 2.5 s (a network
-// gone silent); the page's clock is then moved on 10.5 s. The report says whether the take's end was then shown within
+// PHONE_SILENT_LIST=1: from the upload's 201 on, the page's asks for its take list go unanswered for 1 s (a network
+// gone silent; the page asks at once, and every 250 ms while it awaits the take's end); the page's clock is then moved
+// on 10.5 s. The report says whether the take's end was then shown within
 // 10 s ("endShown") and how many asks went unanswered ("stalledLists").
 // PHONE_MAX_SECONDS=S: the page's longest take is S seconds, whatever the recorder it loaded from (or lists) says.
 // PHONE_RELOAD=1: the page is reloaded at the end; the report gives the take rows it then shows ("rowsAfterReload")
 // and how many takes' audio the browser's storage holds ("keptAudio").
-// PHONE_SLOW_RETRY_MS=N: every upload after the first is held N ms before it goes on (a slow network); the report
+// PHONE_SLOW_RETRY_MS=N: every upload after the first is held N ms before it goes on (a slow network), the page's
+// clock moved on 1.1 s as it is held (past the page's 1 s before a try in flight says so, not waited out); the report
 // gives the info line and the take's row 500 ms before each goes on ("duringSlowRetry").
 // PHONE_DOUBLE_TAP=1: REC is tapped twice, 150 ms apart (a double tap), then STOP once after SECONDS.
 // PHONE_MIC_ENDED=1: the microphone's track is ended (as the system ends it) once it runs, before REC is tapped.
@@ -65,7 +67,10 @@ async function main() {
     const silentNetwork = Boolean(process.env.PHONE_SILENT_NETWORK);
     let listStalling = false, stalledLists = 0;
     const storageHangs = process.env.PHONE_INDEXEDDB === "hangs";
-    if (silentUploads || busyUploads || silentList || storageHangs) await page.clock.install();  // moved on below; time flows
+    const slowRetryMs = Number(process.env.PHONE_SLOW_RETRY_MS || 0);
+    if (silentUploads || busyUploads || silentList || storageHangs || slowRetryMs) {
+      await page.clock.install();  // moved on below; time flows
+    }
     let finished = false;
     const givenUpEarly = [];
     let givenUp = 0;  // uploads the page aborted
@@ -75,7 +80,6 @@ async function main() {
     unanswering = silentUploads ? await unansweringServer(process.env.PHONE_TLS_DIR) : null;
     let busy = 0;  // PHONE_BUSY_UPLOADS=N: the next N are answered 503, with Retry-After: PHONE_BUSY_RETRY_AFTER
     const uploadsAt = [], atUploads = [], busyInfo = [], busyHeaders = [], duringSlowRetry = [];
-    const slowRetryMs = Number(process.env.PHONE_SLOW_RETRY_MS || 0);
     page.on("response", async (r) => {
       if (isUpload(r.request()) && r.status() === 503) busyHeaders.push(await r.allHeaders());
     });
@@ -170,6 +174,7 @@ async function main() {
         return route.fulfill({ status: 503, headers, body: JSON.stringify({ error: "too many phones at once" }) });
       }
       if (slowRetryMs && uploadsAt.length > 1) {  // a try after the first crawls: what the page says meanwhile
+        await page.clock.fastForward(1100);
         setTimeout(async () => {
           duringSlowRetry.push({ info: await page.textContent("#info"),
                                  row: await page.textContent("#takes li .state") });
@@ -185,7 +190,7 @@ async function main() {
         setTimeout(() => {
           listStalling = false;
           page.clock.fastForward(10500).catch((error) => log.push(`clock: ${error.message}`));
-        }, 2500);
+        }, 1000);
       });
     }
     const listPolls = [];  // when the page asked for its take list

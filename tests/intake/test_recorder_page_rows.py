@@ -68,9 +68,10 @@ def labelled_engine(folder: Path) -> Engine:
 
 
 def record_take(url: str) -> dict[str, Any]:
-    """record_take.js: Chromium as a phone records a 1 s take and sends it; its JSON report."""
+    """record_take.js: Chromium as a phone records a take (half a second: its length is not what these tests look at)
+    and sends it; its JSON report."""
     fed, browser = microphone()
-    result: dict[str, Any] = run_phone("record_take.js", url, fed, "48.8584", "2.2945", "1", "Labelled", env=browser)
+    result: dict[str, Any] = run_phone("record_take.js", url, fed, "48.8584", "2.2945", "0.5", "Labelled", env=browser)
     return result
 
 

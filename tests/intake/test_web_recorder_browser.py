@@ -95,7 +95,7 @@ def test_a_screen_reader_hears_the_pages_news_and_the_name_field_is_big_enough_t
     changes), and the take list has a name. The name field was 42 px tall, under the 44 px a finger needs."""
     engine = recorder_engine(tmp_path)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url, "Heard", "1")
+        result = record_take(tmp_path, rec_of(engine).local_url, "Heard", "0.5")
         assert result["statusRegions"] == [result["infoAfter"]], result  # the info line, and only it
         assert result["infoAfter"].startswith("Received"), result
         assert result["takeListNames"] == ["Your takes"], result
@@ -110,7 +110,7 @@ def test_a_microphone_the_system_took_back_is_opened_again_at_rec(tmp_path: Path
     now opens the microphone afresh when its track has ended."""
     engine = recorder_engine(tmp_path)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url, "Called", "1", env={"PHONE_MIC_ENDED": "1"})
+        result = record_take(tmp_path, rec_of(engine).local_url, "Called", "0.5", env={"PHONE_MIC_ENDED": "1"})
         assert result["info"].startswith("Received"), result
         take = probe_of(engine).wait_for(1)[0]
         assert np.max(np.abs(take.samples)) == pytest.approx(0.4, rel=0.1)  # the sine the microphone hears, not silence
@@ -161,7 +161,7 @@ def test_a_take_named_in_any_script_or_with_any_sign_reaches_the_recorder(tmp_pa
     the phone. The page sends its name percent-encoded, and as the recorder takes it."""
     engine = recorder_engine(tmp_path)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url, typed, "1")
+        result = record_take(tmp_path, rec_of(engine).local_url, typed, "0.5")
         assert result["info"].startswith("Received"), result
         assert probe_of(engine).wait_for(1)[0].source == sent
     finally:
@@ -184,7 +184,7 @@ def test_a_rejected_take_is_shown_as_not_used_with_its_reason(tmp_path: Path) ->
     looks like every loaded take."""
     engine = recorder_into(tmp_path, Doubter)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url, "Doubted", "1")
+        result = record_take(tmp_path, rec_of(engine).local_url, "Doubted", "0.5")
         assert result["rows"] and "rejected: not sure (dog 31%)" in result["rows"][0], result
         assert "failed" in result["rowClasses"][0], result  # marked as the page marks a take that went nowhere
         assert result["infoAfter"].startswith("Received, not used: rejected: not sure (dog 31%)"), result
@@ -199,7 +199,7 @@ def test_a_takes_end_on_the_info_line_still_says_it_has_no_location(tmp_path: Pa
     map. The end now joins the note."""
     engine = recorder_engine(tmp_path)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url, "Unplaced", "1", place=("", ""))
+        result = record_take(tmp_path, rec_of(engine).local_url, "Unplaced", "0.5", place=("", ""))
         # As received, the note; where a busy host read the line only once the take had ended, its end with it
         assert result["info"].startswith(("Received (without location: ", "Received: ")), result
         assert "without location: " in result["info"], result

@@ -47,7 +47,7 @@ def test_a_take_is_sent_when_the_browsers_storage_never_answers(tmp_path: Path) 
     keeps its takes in the page, as without IndexedDB."""
     engine = recorder_engine(tmp_path)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url, "Patient", "1", env={"PHONE_INDEXEDDB": "hangs"})
+        result = record_take(tmp_path, rec_of(engine).local_url, "Patient", "0.5", env={"PHONE_INDEXEDDB": "hangs"})
         assert result["info"].startswith("Received"), result
         assert probe_of(engine).wait_for(1)[0].source == "Patient"
     finally:
@@ -63,7 +63,7 @@ def test_an_upload_never_answered_is_given_up_and_sent_again(tmp_path: Path) -> 
     (record_take.js) rather than waited out."""
     engine = recorder_engine(tmp_path)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url, "Wanderer", "1", env={"PHONE_SILENT_UPLOADS": "1"})
+        result = record_take(tmp_path, rec_of(engine).local_url, "Wanderer", "0.5", env={"PHONE_SILENT_UPLOADS": "1"})
         assert result["info"].startswith("Received"), result
         assert result["givenUpEarly"] == [0], result  # not given up before the wait's last second
         assert result["givenUp"] == 1 and len(result["uploadsAtMs"]) == 2, result  # then given up and sent again
@@ -103,7 +103,7 @@ def test_a_take_never_answered_on_a_silent_network_is_not_said_too_big(tmp_path:
     is out of reach, not the network too slow for the take, and the page says so."""
     engine = recorder_engine(tmp_path)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url, "Out Of Range", "1",
+        result = record_take(tmp_path, rec_of(engine).local_url, "Out Of Range", "0.5",
                              env={"PHONE_SILENT_UPLOADS": "3", "PHONE_SILENT_NETWORK": "1"})
         assert result["info"].startswith("Received"), result
         assert result["atUploads"][3]["info"].startswith("Cannot reach the recorder"), result
@@ -122,7 +122,7 @@ def test_a_busy_recorders_retry_after_is_waited_before_the_take_is_sent_again(tm
     try:
         # The page's clock is moved on through its wait (record_take.js): the times are the page's.
         value = "4" if retry_after == "seconds" else "date+5"  # an HTTP date 5 s after the answer
-        result = record_take(tmp_path, rec_of(engine).local_url, "Patient", "1",
+        result = record_take(tmp_path, rec_of(engine).local_url, "Patient", "0.5",
                              env={"PHONE_BUSY_UPLOADS": "1", "PHONE_BUSY_RETRY_AFTER": value})
         assert result["info"].startswith("Received"), result
         first, second = result["uploadsAtMs"][:2]
@@ -139,8 +139,8 @@ def test_a_take_being_sent_again_on_a_slow_network_is_not_said_to_be_unreachable
     ("The recorder could not take it yet", the row "waiting") for the whole upload. It now says it is sending."""
     engine = recorder_engine(tmp_path)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url, "Crawler", "1",
-                             env={"PHONE_BUSY_UPLOADS": "1", "PHONE_SLOW_RETRY_MS": "2500"})
+        result = record_take(tmp_path, rec_of(engine).local_url, "Crawler", "0.5",
+                             env={"PHONE_BUSY_UPLOADS": "1", "PHONE_SLOW_RETRY_MS": "1000"})
         assert result["info"].startswith("Received"), result
         [during] = result["duringSlowRetry"]
         assert during["info"] == "Sending the take again (try 2)…", result
@@ -153,7 +153,7 @@ def test_a_take_being_sent_again_on_a_slow_network_is_not_said_to_be_unreachable
 def test_a_busy_answer_without_retry_after_keeps_the_pages_own_schedule(tmp_path: Path) -> None:
     engine = recorder_engine(tmp_path)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url, "Patient", "1", env={"PHONE_BUSY_UPLOADS": "1"})
+        result = record_take(tmp_path, rec_of(engine).local_url, "Patient", "0.5", env={"PHONE_BUSY_UPLOADS": "1"})
         assert result["info"].startswith("Received"), result
         first, second = result["uploadsAtMs"][:2]
         assert 400 <= second - first <= 1500 + 1000, result["uploadsAtMs"]  # the first retry: 0.5 to 1.5 s
@@ -216,7 +216,7 @@ def test_a_take_list_asked_for_on_a_network_gone_silent_is_asked_for_again(tmp_p
     no take's end reached it meanwhile. An ask now gives up after 10 s, and the next goes."""
     engine = recorder_engine(tmp_path)
     try:
-        result = record_take(tmp_path, rec_of(engine).local_url, "Edgy", "1", env={"PHONE_SILENT_LIST": "1"})
+        result = record_take(tmp_path, rec_of(engine).local_url, "Edgy", "0.5", env={"PHONE_SILENT_LIST": "1"})
         assert result["stalledLists"] >= 1, result  # the page's asking did meet the silence
         assert result["endShown"], result
         assert result["infoAfter"].startswith("Received: done (probe)"), result
