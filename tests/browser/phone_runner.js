@@ -3,7 +3,7 @@
 // Usage: node phone_runner.js, then one JSON line a script on its standard input: {"script": "record_take.js",
 // "args": [...], "env": {...}}. The script runs as `node SCRIPT ARGS...` would in the environment `env` (whole); once
 // its main() has settled, one line "PHONE_RUNNER " + JSON {rc, stdout, stderr} is written: its exit status (0, or 1
-// where main() failed) and what it printed (console.log, console.error).
+// where main() failed, or the process.exitCode it set) and what it printed (console.log, console.error).
 // Each script's module is loaded afresh (its own state); phone.js and playwright-core are kept.
 const fs = require("fs");
 const Module = require("module");
@@ -50,6 +50,9 @@ async function run(job) {
     current.stderr += `${error.stack || String(error)}\n`;
     current.rc = 1;
   }
+  // A script may set its status without ending (process.exitCode, as its own process would end with it).
+  if (process.exitCode) current.rc = current.rc || process.exitCode;
+  process.exitCode = 0;
   const done = current;
   current = null;
   say(`PHONE_RUNNER ${JSON.stringify(done)}\n`);
