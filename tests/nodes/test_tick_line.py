@@ -51,19 +51,43 @@ class Walk(NamedTuple):
     predicted: list[float]
 
 
+class Walker:
+    """A line fed ticks one at a time, read after each both ways: :func:`predict`'s pass and a second line fed the
+    same ticks for its changes and tempi once cost as much again, most of these tests' time. :meth:`copy` goes on
+    apart: two runs that share their first ticks feed them once."""
+
+    def __init__(self, bpm: float) -> None:
+        self.bpm = self.tempo = bpm
+        self.line = TickLine()
+        self.found: list[int] = []
+        self.tempi: list[float] = []
+        self.predicted: list[float] = []
+
+    def add(self, at: float) -> None:
+        if self.line.add(at):
+            self.found.append(len(self.tempi))
+        self.tempi.append(self.line.fit(self.bpm)[0])
+        fitted, last = self.line.fit(self.tempo)
+        if self.line.count >= MIN_FIT:  # as predict (and the follower) takes it: fewer ticks make no tempo
+            self.tempo = fitted
+        self.predicted.append(last + AHEAD * 60.0 / self.tempo / TICKS_PER_BEAT)
+
+    def copy(self) -> Walker:
+        other = Walker(self.bpm)
+        other.tempo, other.line = self.tempo, self.line.copy()
+        other.found, other.tempi, other.predicted = list(self.found), list(self.tempi), list(self.predicted)
+        return other
+
+    def walk(self) -> Walk:
+        return Walk(self.line, self.found, self.tempi, self.predicted)
+
+
 def walk(arrivals: list[float], bpm: float = 120.0) -> Walk:
-    """The ticks through one line, read after each both ways: :func:`predict`'s pass and a second line fed the same
-    ticks for its changes and tempi once cost as much again, most of these tests' time."""
-    line, found, tempi, predicted, tempo = TickLine(), [], [], [], bpm
-    for tick, at in enumerate(arrivals):
-        if line.add(at):
-            found.append(tick)
-        tempi.append(line.fit(bpm)[0])
-        fitted, last = line.fit(tempo)
-        if line.count >= MIN_FIT:  # as predict (and the follower) takes it: fewer ticks make no tempo
-            tempo = fitted
-        predicted.append(last + AHEAD * 60.0 / tempo / TICKS_PER_BEAT)
-    return Walk(line, found, tempi, predicted)
+    """The ticks through one :class:`Walker`."""
+    walker = Walker(bpm)
+    for at in arrivals:
+        walker.add(at)
+    return walker.walk()
 
 
 def worst_error(times: list[float], predicted: list[float], since: int) -> float:
@@ -79,6 +103,13 @@ def test_a_walk_puts_the_ticks_ahead_where_predict_does() -> None:
     arrivals[40:44] = [times[43] + 0.002] * 4
     arrivals = stamped_in_turn(arrivals, 0.001)
     assert walk(arrivals).predicted == predict(arrivals, AHEAD, 120.0)
+    walker = Walker(120.0)
+    for at in arrivals[:40]:
+        walker.add(at)
+    for at in arrivals[40:]:
+        walker = walker.copy()  # a copy goes on as the line it was made of
+        walker.add(at)
+    assert walker.walk()[1:] == walk(arrivals)[1:]
 
 
 JITTERS = [("uniform", PERIOD), ("uniform", 2 * PERIOD), ("quantized", PERIOD), ("quantized", 2 * PERIOD)]
@@ -283,17 +314,23 @@ def test_a_tempo_change_beats_after_a_stall_is_found(kind: str, jitter: float, b
     after it the line misses the ticks ahead no more than after the same change with no stall before it."""
     change = 104 + 24 * beats
     times = sent((120.0, change), (150.0, 96))
-    misses = {}
-    for stall in (False, True):
-        misses[stall] = 0.0
-        for seed in range(20):
-            arrivals = heard(times, kind, jitter, seed)
-            if stall:
-                release = times[103] + 0.002
-                arrivals[100:104] = [max(release, at) for at in arrivals[100:104]]
-            run = walk(stamped_in_turn(arrivals, 0.001))
-            assert run.found and run.found[0] >= change, (stall, seed, run.found)
-            misses[stall] = max(misses[stall], worst_error(times, run.predicted, change + 24))
+    misses = {False: 0.0, True: 0.0}
+    for seed in range(20):
+        arrivals = heard(times, kind, jitter, seed)
+        stalled = list(arrivals)
+        release = times[103] + 0.002
+        stalled[100:104] = [max(release, at) for at in arrivals[100:104]]
+        runs = {False: stamped_in_turn(arrivals, 0.001), True: stamped_in_turn(stalled, 0.001)}
+        assert runs[False][:100] == runs[True][:100]  # one line fed the first 100 ticks goes on as two
+        shared = Walker(120.0)
+        for at in runs[False][:100]:
+            shared.add(at)
+        for stall, ticks in runs.items():
+            walker = shared.copy()
+            for at in ticks[100:]:
+                walker.add(at)
+            assert walker.found and walker.found[0] >= change, (stall, seed, walker.found)
+            misses[stall] = max(misses[stall], worst_error(times, walker.predicted, change + 24))
     assert misses[True] < misses[False] + 1.0, misses
 
 
