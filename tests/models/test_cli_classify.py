@@ -7,6 +7,7 @@ import csv
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,22 +38,14 @@ def exsampling(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[
     return subprocess.run([*EXSAMPLING, *args], capture_output=True, text=True, timeout=timeout)
 
 
-def test_classify_json_lines_reasons_errors_and_exit_code(esc50: Path, tmp_path: Path,
+def test_classify_json_lines_reasons_errors_and_exit_code(esc50: Path, one_process: Classified,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     clips = known_clips(esc50)
-    silent = tmp_path / "silent.wav"
-    sf.write(str(silent), np.zeros((44100, 2), np.float32), 44100)
-    short = tmp_path / "short.wav"
-    sf.write(str(short), (np.random.default_rng(0).standard_normal(320) * 0.3).astype(np.float32), 16000)  # 20 ms
-    broken = tmp_path / "broken.wav"
-    broken.write_bytes(b"RIFF....not audio at all")
-    missing = tmp_path / "missing.wav"
-    files = [str(clips[0][0]), str(silent), str(broken), str(short), str(missing), *(str(p) for p, _ in clips[1:])]
-
-    done = exsampling("classify", *files, "--json", "--top", "3")
+    done, files = one_process.done, one_process.files
+    silent, broken, short, missing = files[1:5]
 
     assert done.returncode == 1, done.stderr  # two files failed
-    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    rows = [json.loads(line) for line in done.stdout.splitlines()][: len(files)]
     assert [r["file"] for r in rows] == files  # one line per file, in order: the others still ran
     by_file = {r["file"]: r for r in rows}
     for path, label in clips:
@@ -62,15 +55,15 @@ def test_classify_json_lines_reasons_errors_and_exit_code(esc50: Path, tmp_path:
         assert row["top"][0]["label"] == label, row
         probabilities = [t["probability"] for t in row["top"]]
         assert probabilities == sorted(probabilities, reverse=True) and 0 < probabilities[0] <= 1
-    assert by_file[str(silent)]["top"] == [] and "silent" in by_file[str(silent)]["reason"]
-    assert by_file[str(short)]["top"] == [] and "too short" in by_file[str(short)]["reason"]
+    assert by_file[silent]["top"] == [] and "silent" in by_file[silent]["reason"]
+    assert by_file[short]["top"] == [] and "too short" in by_file[short]["reason"]
     for bad in (broken, missing):
-        assert by_file[str(bad)]["error"] and "top" not in by_file[str(bad)]
-    assert by_file[str(missing)]["error"] == "no such file"
-    assert by_file[str(broken)]["error"].startswith("not an audio file")
+        assert by_file[bad]["error"] and "top" not in by_file[bad]
+    assert by_file[missing]["error"] == "no such file"
+    assert by_file[broken]["error"].startswith("not an audio file")
 
     # In this process (its exit code is main's, as the process above shows): a second process loaded torch and
-    # the model again, 3 s of this test's 7.
+    # the model again, 3 s of this test's 7. The process above classifies the 200 files of the test below too.
     assert cli_main(["classify", *(str(p) for p, _ in clips), "--json", "--top", "1"]) == 0
     ok = capsys.readouterr().out
     assert [json.loads(line)["top"][0]["label"] for line in ok.splitlines()] == list(KNOWN)
@@ -92,6 +85,43 @@ code = main(sys.argv[1:])
 print(f"model opened {len(opened)} times", file=sys.stderr)
 sys.exit(code)
 """
+
+
+@dataclass
+class Classified:
+    """One run of the real command line in a process of its own (COUNT_LOADS): ``files`` (known clips, a silent, a
+    broken, a too short and a missing file), then ``links`` (200 links to one clip's loudest second)."""
+
+    done: subprocess.CompletedProcess[str]
+    files: list[str]
+    links: list[str]
+
+
+@pytest.fixture(scope="module")
+def one_process(esc50: Path, tmp_path_factory: pytest.TempPathFactory) -> Classified:
+    """Why one process for two tests: each process spent seconds importing torch and loading the model."""
+    tmp_path = tmp_path_factory.mktemp("classify")
+    clips = known_clips(esc50)
+    silent = tmp_path / "silent.wav"
+    sf.write(str(silent), np.zeros((44100, 2), np.float32), 44100)
+    short = tmp_path / "short.wav"
+    sf.write(str(short), (np.random.default_rng(0).standard_normal(320) * 0.3).astype(np.float32), 16000)  # 20 ms
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF....not audio at all")
+    missing = tmp_path / "missing.wav"
+    files = [str(clips[0][0]), str(silent), str(broken), str(short), str(missing), *(str(p) for p, _ in clips[1:])]
+    y, sr = sf.read(str(clips[0][0]), dtype="float32")
+    clip = tmp_path / "clip.wav"
+    start = int(np.argmax(np.abs(y))) // sr * sr
+    sf.write(str(clip), y[start : start + sr], sr)  # the loudest second: keeps 200 classifications cheap
+    links = []
+    for i in range(200):
+        link = tmp_path / f"take_{i:03d}.wav"
+        link.symlink_to(clip)
+        links.append(str(link))
+    done = subprocess.run([sys.executable, "-c", COUNT_LOADS, "classify", *files, *links, "--json", "--top", "3"],
+                          capture_output=True, text=True, timeout=300)
+    return Classified(done, files, links)
 
 
 def test_classify_scores_a_file_as_the_classifier_node_scores_a_take(esc50: Path,
@@ -119,22 +149,13 @@ def test_classify_scores_a_file_as_the_classifier_node_scores_a_take(esc50: Path
     np.testing.assert_allclose([t["probability"] for t in asked], [p for _, p in one_second.top], atol=1e-6)
 
 
-def test_classify_hundreds_of_files_loads_the_model_once(esc50: Path, tmp_path: Path) -> None:
-    y, sr = sf.read(str(known_clips(esc50)[0][0]), dtype="float32")
-    clip = tmp_path / "clip.wav"
-    start = int(np.argmax(np.abs(y))) // sr * sr
-    sf.write(str(clip), y[start : start + sr], sr)  # the loudest second: keeps 200 classifications cheap
-    paths = []
-    for i in range(200):
-        link = tmp_path / f"take_{i:03d}.wav"
-        link.symlink_to(clip)
-        paths.append(str(link))
-    done = subprocess.run([sys.executable, "-c", COUNT_LOADS, "classify", "--json", "--top", "1", *paths],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert "model opened 1 times" in done.stderr
+def test_classify_hundreds_of_files_loads_the_model_once(one_process: Classified) -> None:
+    done = one_process.done
+    assert "model opened 1 times" in done.stderr, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [r["file"] for r in rows] == paths and all(r["top"] for r in rows)
+    assert len(one_process.links) == 200
+    assert [r["file"] for r in rows] == [*one_process.files, *one_process.links]
+    assert all(r["top"] for r in rows[len(one_process.files):])
 
 
 def test_classify_names_a_phone_recording_it_cannot_read_and_how_to_convert_it(

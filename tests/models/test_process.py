@@ -82,38 +82,6 @@ def test_refused_arguments_raise_value_error(remote: ClassifierProcess) -> None:
     assert remote.predict(np.ones(16000, np.float32) * 0.1, 16000).reason is None  # still serving
 
 
-def test_a_process_started_again_mid_show_loads_the_model_the_show_started_with(
-        local: Classifier, esc50: Path, tmp_path: Path) -> None:
-    """A process started again after a crash loaded the model file's path, so whatever had been written into the
-    file since (a retrain; here a file cut short) was the show's model from that crash on, or failed to load. Both
-    ways of writing the file, one crash after the other, on one process: each start costs seconds."""
-    show = tmp_path / "show.pt"
-    shutil.copyfile(SHIPPED_MODEL, show)
-    said: list[str] = []
-    process = ClassifierProcess(show, threads=1, on_restart=said.append)
-    try:
-        process.wait_ready()
-        mono, rate = two_clips(esc50, "4-102844-A-49.flac", "4-102844-B-49.flac")
-        for restarts, written in enumerate(("in place", "replaced"), start=1):
-            process.wait_ready()  # the process started again after the crash before, its model loaded
-            crashed = process.pid
-            assert crashed is not None
-            if written == "in place":  # as cp writes over a file
-                with open(show, "r+b") as handle:
-                    handle.truncate(0)
-                    handle.write(b"a retrain cut short")
-            else:  # as exsampling train writes its model (takes.write_atomic)
-                (tmp_path / "new.pt").write_bytes(b"a retrain cut short, again")
-                os.replace(tmp_path / "new.pt", show)
-            os.kill(crashed, signal.SIGKILL)
-            assert_same(process.predict(mono, rate), local.predict(mono, rate))
-            assert process.restarts == restarts and process.path == show and process.pid != crashed, written
-            assert len(said) == restarts and said[-1].endswith(
-                f"it loaded the model the show started with, not {show} as written since"), (written, said)
-    finally:
-        process.stop()
-
-
 def test_a_hung_process_is_killed_at_once_not_given_the_graceful_close(monkeypatch: pytest.MonkeyPatch) -> None:
     """A process that stopped answering was given the graceful close's second (its connection closed, then waited
     for) before it was killed, delaying the classifier started in its place. The stand-in here ignores the take but
@@ -240,11 +208,20 @@ def test_a_classifier_node_stopped_during_its_start_reports_no_error() -> None:
     assert child.returncode == -signal.SIGKILL
 
 
-def test_a_process_killed_or_hung_is_started_again(local: Classifier, esc50: Path) -> None:
+def test_a_process_killed_or_hung_is_started_again_with_the_model_the_show_started_with(
+        local: Classifier, esc50: Path, tmp_path: Path) -> None:
     """Before, the end of a process that died while idle was found by the next take, which then waited for a new
     process to import torch and load the model. Now it is started again, its model loaded, before any take comes.
     Then one killed just before a take: started again, and the take still classified; then one that hangs on a take:
-    ended and started again. One process for the three: each start costs seconds."""
+    ended and started again.
+
+    A process started again after a crash loaded the model file's path, so whatever had been written into the file
+    since (a retrain; here a file cut short) was the show's model from that crash on, or failed to load: the file is
+    written in place (as cp writes) before the second end, and replaced (as exsampling train writes) before the
+    third. One process for all: each start costs seconds."""
+    show = tmp_path / "show.pt"
+    shutil.copyfile(SHIPPED_MODEL, show)
+    since = f"; it loaded the model the show started with, not {show} as written since"
     said: list[str] = []
     told = threading.Event()
 
@@ -252,7 +229,7 @@ def test_a_process_killed_or_hung_is_started_again(local: Classifier, esc50: Pat
         said.append(text)
         told.set()
 
-    process = ClassifierProcess(threads=1, on_restart=on_restart)
+    process = ClassifierProcess(show, threads=1, on_restart=on_restart)
     try:
         process.wait_ready()
         first = process.pid
@@ -267,24 +244,30 @@ def test_a_process_killed_or_hung_is_started_again(local: Classifier, esc50: Pat
         assert process.restarts == 1 and len(said) == 1
 
         assert second is not None
+        with open(show, "r+b") as handle:  # written in place, as cp writes over a file
+            handle.truncate(0)
+            handle.write(b"a retrain cut short")
         os.kill(second, signal.SIGKILL)  # the take that comes next finds the end, or the watch does first
         mono, rate = two_clips(esc50, "4-102844-A-49.flac", "4-102844-B-49.flac")
         assert_same(process.predict(mono, rate), local.predict(mono, rate))
-        assert process.restarts == 2 and process.pid not in (None, second)
-        assert len(said) == 2 and "exit status -9" in said[1], said
+        assert process.restarts == 2 and process.pid not in (None, second) and process.path == show
+        assert len(said) == 2 and "exit status -9" in said[1] and said[1].endswith(since), said
 
         hung = process.pid
         assert hung is not None
+        (tmp_path / "new.pt").write_bytes(b"a retrain cut short, again")
+        os.replace(tmp_path / "new.pt", show)  # replaced, as exsampling train writes its model (takes.write_atomic)
         process.answer_timeout = 0.2
         os.kill(hung, signal.SIGSTOP)  # it never answers, however long it is given
         with pytest.raises(ClassifierProcessError, match=r"did not answer in 0\.2 s"):
             process.predict(mono, rate)
         assert process.pid != hung and len(said) == 3 and "did not answer in 0.2 s and was ended" in said[2], said
+        assert said[2].endswith(since), said
         with pytest.raises(ProcessLookupError):
             os.kill(hung, 0)  # ended (and reaped), not left stopped
         process.answer_timeout = ANSWER_TIMEOUT  # the new process's answer, however slow the machine
         assert_same(process.predict(mono, rate), local.predict(mono, rate))
-        assert process.restarts == 3
+        assert process.restarts == 3 and process.path == show
     finally:
         process.stop()
     assert process.pid is None
