@@ -213,7 +213,8 @@ def test_small_fine_tune_beats_chance(esc50: Path, tmp_path: Path) -> None:
     held_out: list[tuple[Path, str]] = []
     for c in CLASSES:
         clips = [r for r in rows if r["category"] == c]
-        train_rows = [r for r in clips if r["fold"] in ("1", "2")][:10]
+        # 4 a class: 15/18 held-out takes right (10 a class: 18/18, the fit over twice as long)
+        train_rows = [r for r in clips if r["fold"] in ("1", "2")][:4]
         train_src = {r["src_file"] for r in train_rows}
         held_out += [(esc50 / "audio" / r["filename"], c)
                      for r in clips if r["fold"] == "3" and r["src_file"] not in train_src][:6]
@@ -229,7 +230,7 @@ def test_small_fine_tune_beats_chance(esc50: Path, tmp_path: Path) -> None:
     assert out.is_file() and out.with_suffix(".md").is_file()
     assert out.with_name("mine_confusion.png").is_file()
     assert "accuracy" in out.with_suffix(".md").read_text()
-    assert report.labels == sorted(CLASSES) and report.n_train + report.n_val == 30
+    assert report.labels == sorted(CLASSES) and report.n_train + report.n_val == 12
     assert {p.stage for p in reports} >= {"features", "train"}
     assert reports[-1].done == reports[-1].total
     clf = load_classifier(out)
