@@ -9,9 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from exsampling_patch.commands import classify_chain, classify_files
 from exsampling_patch.takes import read_take
 from tests.nodes.test_classify_patch_cli import BELLS, DOG, exsampling_here, rows_of, short_sounds
 from tests.nodes.test_classify_patch_routes import clips, first_plugin_patch, running_slot
+
+
+def short_wait(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """classify's wait for a node's own thread (2 s) at ``seconds``, for a test whose node passes no take on in it:
+    each such file waited the whole 2 s. Set on both modules: classify_chain names it in its rows."""
+    for module in (classify_files, classify_chain):
+        monkeypatch.setattr(module, "LATE_SECONDS", seconds)
+
 
 LATER = '''import queue
 
@@ -45,7 +54,8 @@ class Later(Node):
 '''
 
 
-def test_a_node_that_passes_takes_on_from_its_own_thread_is_waited_for(esc50: Path, tmp_path: Path) -> None:
+def test_a_node_that_passes_takes_on_from_its_own_thread_is_waited_for(esc50: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     # Its take came after its handler returned: classify said "dropped by later" where the running patch played it.
     patch = first_plugin_patch(tmp_path, "later", LATER, {"id": "later", "type": "later"})
     dog = esc50 / "audio" / DOG
@@ -54,8 +64,9 @@ def test_a_node_that_passes_takes_on_from_its_own_thread_is_waited_for(esc50: Pa
     assert running_slot(patch, read_take(dog).derive(take_id=DOG), first="later") == "Bass"
     # One that never passes it on: said plainly, not as a drop the node decided on.
     patch = first_plugin_patch(tmp_path, "later", LATER, {"id": "later", "type": "later", "params": {"keep": True}})
+    short_wait(monkeypatch, 0.5)  # no take comes at all
     (kept,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), "--json"))
-    assert kept["slot"] is None and kept["reason"] == ("no take from later within 2 s: it answers from a thread of "
+    assert kept["slot"] is None and kept["reason"] == ("no take from later within 0.5 s: it answers from a thread of "
                                                        "its own, later or not at all, and classify cannot follow it "
                                                        "further")
 
@@ -134,14 +145,17 @@ class Behind(Node):
 
 
 @pytest.mark.parametrize("anew", [False, True])
-def test_a_take_a_node_passes_on_late_is_not_taken_as_the_next_files(esc50: Path, tmp_path: Path, anew: bool) -> None:
+def test_a_take_a_node_passes_on_late_is_not_taken_as_the_next_files(esc50: Path, tmp_path: Path, anew: bool,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     # The dog's take came out of `behind` as the bells went in, and was scored as the bells': their row said
     # "dog 0.99 ... -> Bass", a slot the bells never reach. A take made anew has no mark of its file: with the dog's
     # still owed, it is taken as the dog's.
     patch = first_plugin_patch(tmp_path, "behind", BEHIND, {"id": "behind", "type": "behind", "params": {"anew": anew}})
     dog, bells = esc50 / "audio" / DOG, esc50 / "audio" / BELLS
+    # no file's take comes in its own wait; the dog's comes in the bells' (1 s: room for the node's thread)
+    short_wait(monkeypatch, 1.0)
     told = exsampling_here("classify", "--patch", str(patch), str(dog), str(bells), "--json")
-    why = ("no take from behind within 2 s: it answers from a thread of its own, later or not at all, and classify "
+    why = ("no take from behind within 1 s: it answers from a thread of its own, later or not at all, and classify "
            "cannot follow it further")
     assert [(row["file"], row["top"], row["slot"], row["reason"]) for row in rows_of(told)] == [
         (str(dog), [], None, why), (str(bells), [], None, why)]
