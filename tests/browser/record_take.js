@@ -289,7 +289,9 @@ async function main() {
                                              { timeout: 10000 });
       await page.reload();
       await firstList;
-      await page.waitForTimeout(300);
+      // Its answer read and rendered (page.js sets listAnsweredAt once it is): not a fixed 300 ms after it came.
+      await page.waitForFunction(async () => (await import("/static/page.js")).state.listAnsweredAt > 0, null,
+                                 { timeout: 10000 });
       rowsAfterReload = await page.$$eval("#takes li", (items) => items.map((li) => li.textContent));
       keptAudio = await page.evaluate(() => new Promise((resolve) => {  // takes whose audio the phone still keeps
         const open = indexedDB.open("exsampling-recorder");
