@@ -11,8 +11,8 @@ long the writer paused; a file still open for writing is not read. Where nothing
 watchdog, a network share written from another machine, a file already there at start), a file is read once
 its size and time stayed the same for ``settle_time``. The scan every ``poll_interval`` finds the files (patterns,
 sub-folders, what is skipped); the close events only tell it which are finished. Files are read in the order
-written (by their times): one whose close was heard waits for one dated before it that waits for its quiet time
-(moved into a sub-folder made meanwhile, before its watch: no event). It looks at the files read
+written (by their times): one whose close was heard waits for one dated before it, seen no later, that waits for
+its quiet time (moved into a sub-folder made meanwhile, before its watch: no event). It looks at the files read
 already only where close events were heard of them, and :data:`RECHECKED_PER_SCAN` of them in turn, so that the
 takes a show keeps in the folder cost each scan little more than their names. A file changed after it was read
 (exported again over it) is a new recording: it is read again, once whole again (seen at once where close events say
@@ -343,10 +343,12 @@ class FolderSource(JournalStart):
                     self._overflow_told = now
                     self.report_error(f"close events lost (the system's event queue overflowed): files changed "
                                       f"until now are read after {self.settle_time:g} s quiet")
-            # Read in the order written: once a file waits for its quiet time, those dated after it wait for it. A file
-            # moved into a sub-folder made meanwhile, before watchdog watched it, has no close event; one moved in
-            # after it, into a folder watched all along, had its close heard and was read first.
-            waiting = False
+            # Read in the order written: once a file waits for its quiet time, those dated after it and seen no earlier
+            # wait for it. A file moved into a sub-folder made meanwhile, before watchdog watched it, has no close
+            # event; one moved in after it, into a folder watched all along, had its close heard and was read first.
+            # Only those seen since: older-dated files arriving without close events (a card copied with its dates,
+            # a share) would hold a new take until their stream stops, not at most settle_time.
+            waiting = float("inf")  # when the watcher first saw the earliest-seen file waiting in this scan
             for path in sorted(current, key=lambda p: (current[p][1], p.name)):
                 if self.stop_event.is_set():
                     break  # stopped (a live edit): the node that replaces it reads the rest
@@ -366,10 +368,10 @@ class FolderSource(JournalStart):
                 if stamp[0] == 0 or (path in writing and not doubt):
                     continue  # empty yet, or open for writing (written since its last close): wait for the close
                 if (close is None or close[0] != stamp) and (now - seen[1] < quiet or now < held):
-                    waiting = True
+                    waiting = min(waiting, seen[1])
                     continue  # not closed as it is now (no event heard of it): once unchanged for settle_time
-                if waiting:
-                    continue  # dated after one that waits for its quiet time (at most settle_time, or a hold)
+                if seen[1] >= waiting:
+                    continue  # dated after, seen after one that waits for its quiet time (at most settle_time, a hold)
                 short = unfinished(path, stamp[0]) or unfinished_mp3(path, stamp[0])
                 waited = now - seen[1] >= UNFINISHED_WAIT or self._old_at_start(path, stamp)
                 if short and not waited:
