@@ -330,6 +330,7 @@ class PhoneScript:
 
     def __init__(self, runner: PhoneRunner, node: subprocess.Popen[str], script: str) -> None:
         self._runner, self._node, self.script = runner, node, script
+        self._log_from = runner.log.stat().st_size  # the runner's stderr from here on is told with this script's
         self.returncode: int | None = None
         self._output = ("", "")
         self._answer: list[str] = []
@@ -354,6 +355,13 @@ class PhoneScript:
         else:
             self.returncode = self._node.wait()
             self._output = ("", f"phone_runner.js ended ({self.returncode}) running {self.script}")
+        # What the runner wrote meanwhile (a script answered already failing late, Node's own errors): shown where a
+        # test shows this script's stderr, never failing it.
+        with self._runner.log.open("rb") as log:
+            log.seek(self._log_from)
+            told = log.read().decode(errors="replace")
+        if told:
+            self._output = (self._output[0], f"{self._output[1]}phone_runner.js stderr meanwhile:\n{told}")
 
     def poll(self) -> int | None:
         if not self._done.is_set():
@@ -383,12 +391,17 @@ class PhoneRunner:
 
     def __init__(self) -> None:
         self._node: subprocess.Popen[str] | None = None
+        # Its stderr, appended to by every runner of the test run (O_APPEND: read meanwhile from another descriptor).
+        handle, name = tempfile.mkstemp(prefix="phone_runner-", suffix=".log")
+        os.close(handle)
+        self.log = Path(name)
 
     def start(self, script: str, args: list[str], env: dict[str, str]) -> PhoneScript:
         """``script`` started with ``args`` in the environment ``env`` (whole), the one script the runner runs."""
         if self._node is None or self._node.poll() is not None:
-            self._node = subprocess.Popen(["node", str(BROWSER / "phone_runner.js")], stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            with self.log.open("a") as log:
+                self._node = subprocess.Popen(["node", str(BROWSER / "phone_runner.js")], stdin=subprocess.PIPE,
+                                              stdout=subprocess.PIPE, stderr=log, text=True)
         assert self._node.stdin is not None
         self._node.stdin.write(json.dumps({"script": script, "args": args, "env": env}) + "\n")
         self._node.stdin.flush()
@@ -412,17 +425,17 @@ class PhoneRunner:
             self._node = None
 
     def close(self) -> None:
-        if self._node is None:
-            return
         node, self._node = self._node, None
-        assert node.stdin is not None
-        with contextlib.suppress(BrokenPipeError):
-            node.stdin.close()
-        try:
-            node.wait(10)
-        except subprocess.TimeoutExpired:
-            node.kill()
-            node.wait()
+        if node is not None:
+            assert node.stdin is not None
+            with contextlib.suppress(BrokenPipeError):
+                node.stdin.close()
+            try:
+                node.wait(10)
+            except subprocess.TimeoutExpired:
+                node.kill()
+                node.wait()
+        self.log.unlink(missing_ok=True)
 
 
 class PhoneBrowsers:
