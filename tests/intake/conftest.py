@@ -548,7 +548,10 @@ def wait_for_signal(phone: subprocess.Popen[str] | PhoneScript, signals: Path, n
     where it ends first, or after ``seconds``."""
     deadline = time.monotonic() + seconds
     while not (signals / name).exists():
-        assert phone.poll() is None and time.monotonic() < deadline, phone.communicate()
+        if phone.poll() is not None:  # ended: what it wrote (a process's pipes a child of its own may hold open)
+            raise AssertionError(f"ended ({phone.returncode}) before {name}: {phone.communicate(timeout=10)}")
+        # Still running: its output comes only at its end, never where it hangs (shut_down kills it)
+        assert time.monotonic() < deadline, f"no {name} within {seconds:g} s, the script still running"
         time.sleep(0.05)
 
 
