@@ -186,7 +186,7 @@ async function main() {
     if (silentList) {
       page.on("response", (r) => {
         if (!isUpload(r.request()) || r.status() !== 201) return;
-        listStalling = true;  // the page's asks for its list go unanswered for 2.5 s, then its clock moves on 10.5 s
+        listStalling = true;  // the page's asks for its list go unanswered for 1 s, then its clock moves on 10.5 s
         setTimeout(() => {
           listStalling = false;
           page.clock.fastForward(10500).catch((error) => log.push(`clock: ${error.message}`));
