@@ -213,11 +213,12 @@ def test_small_fine_tune_beats_chance(esc50: Path, tmp_path: Path) -> None:
     held_out: list[tuple[Path, str]] = []
     for c in CLASSES:
         clips = [r for r in rows if r["category"] == c]
-        # 4 a class: 15/18 held-out takes right (10 a class: 18/18, the fit over twice as long)
+        # 4 a class (6 or 8 do no better; 10: all right, the fit over twice as long), judged on all 8 of fold 3:
+        # 21/24 right. 6 held out a class left 15/18 against 13, where one of 5 untrained heads got 11.
         train_rows = [r for r in clips if r["fold"] in ("1", "2")][:4]
         train_src = {r["src_file"] for r in train_rows}
         held_out += [(esc50 / "audio" / r["filename"], c)
-                     for r in clips if r["fold"] == "3" and r["src_file"] not in train_src][:6]
+                     for r in clips if r["fold"] == "3" and r["src_file"] not in train_src][:8]
         for r in train_rows:  # takes as a performer's recorder writes them: 44.1 kHz stereo WAV
             y, sr = sf.read(str(esc50 / "audio" / r["filename"]), dtype="float32")
             y44 = librosa.resample(y, orig_sr=sr, target_sr=44100)
@@ -236,8 +237,9 @@ def test_small_fine_tune_beats_chance(esc50: Path, tmp_path: Path) -> None:
     clf = load_classifier(out)
     assert clf.labels == tuple(sorted(CLASSES))
     correct = sum(clf.predict_file(p).label == c for p, c in held_out)
-    assert len(held_out) == 18
-    assert correct / len(held_out) >= 0.7  # chance is 1/3
+    assert len(held_out) == 24
+    # 17 of 24; chance is 1/3, and the trunk's features alone, under 30 heads left untrained, got 1-14
+    assert correct / len(held_out) >= 0.7, f"{correct}/24 held-out takes right"
 
 
 def test_trunk_fine_tuning_path_runs(tmp_path: Path) -> None:
