@@ -103,10 +103,11 @@ def _training_lines(report: TrainReport) -> list[str]:
         crops = rows - report.n_train
         loss = "" if math.isnan(head_fit["loss"]) else f"; final loss {head_fit['loss']:.3f}"
         iterations = int(head_fit["iterations"])
-        return [f"The trunk is frozen (the base model's weights, unchanged; its int8 form calibrated again on training "
-                f"examples); only the linear head is fitted, by L2-regularised softmax regression: {iterations} "
-                f"full-batch iterations on the trunk's pooled features of the {report.n_train} training examples and "
-                f"{crops} crops of them ({rows} rows), in {report.seconds:.0f} s{loss}."]
+        return [f"The trunk is frozen (the base model's weights, unchanged, in the base's int8 form, or one calibrated "
+                f"on training examples where the base had none); only the linear head is fitted, by L2-regularised "
+                f"softmax regression: {iterations} full-batch iterations on the trunk's pooled features of the "
+                f"{report.n_train} training examples and {crops} crops of them ({rows} rows), in "
+                f"{report.seconds:.0f} s{loss}."]
     lines = [
         f"{counted(len(report.history), 'epoch')} in {report.seconds:.0f} s.",
         "",

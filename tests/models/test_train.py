@@ -243,24 +243,24 @@ def test_small_fine_tune_beats_chance(esc50: Path, tmp_path: Path) -> None:
 
 
 def test_trunk_fine_tuning_path_runs(tmp_path: Path) -> None:
-    """The (slow, optional) end-to-end fine-tuning path: one short epoch on tones, no crash, valid output."""
+    """The (slow, optional) end-to-end fine-tuning path: one short epoch on tones, no crash, valid output; its int8
+    trunk calibrated anew on the fine-tuned weights, not the base's (kept only where the trunk is frozen)."""
     import torch
 
     from exsampling_patch.models.classifier import load_model_file
-    from exsampling_patch.models.network import SoundNet
-    from exsampling_patch.models.train import compute_features, fit
 
     for label, freq in (("low", 200.0), ("high", 3000.0)):
         for i in range(4):
-            write_tone(tmp_path / label / f"{i}.wav", freq * (1 + 0.05 * i), seconds=1.0)
-    ds = load_dataset(tmp_path)
-    powers = compute_features(ds)
-    model = SoundNet(2)
-    model.trunk.load_state_dict(load_model_file().model.trunk.state_dict())
-    report = fit(model, powers, ds.targets(), powers, ds.targets(),
-                 TrainConfig(freeze_trunk=False, epochs=1, batch_size=8, head_iterations=20))
+            write_tone(tmp_path / "data" / label / f"{i}.wav", freq * (1 + 0.05 * i), seconds=1.0)
+    base = save_plain_model(tmp_path)
+    report = train_folder(tmp_path / "data", tmp_path / "mine.pt", base_model=base, val_fraction=0.25,
+                          config=TrainConfig(freeze_trunk=False, epochs=1, batch_size=8, head_iterations=20, threads=1))
     assert report.val_accuracy is not None and len(report.history) >= 1
-    assert all(torch.isfinite(p).all() for p in model.parameters())
+    tuned = load_model_file(tmp_path / "mine.pt")
+    assert all(torch.isfinite(p).all() for p in tuned.model.parameters())
+    assert tuned.int8_trunk and tuned.int8_trunk != load_model_file(base).int8_trunk
+    clf = load_classifier(tmp_path / "mine.pt", threads=1)
+    assert clf.int8 and clf.predict_file(tmp_path / "data" / "low" / "0.wav").label in ("high", "low")
 
 
 @pytest.mark.parametrize("yamnet", [True, False], ids=["shipped_with_yamnet", "plain_base"])
@@ -282,10 +282,11 @@ def test_the_card_of_the_default_head_fit_tells_what_the_fit_did(yamnet: bool, t
     assert re.search(re.escape("held out for validation (stratified by label, files of one group kept together). A "
                                f"new head on the frozen trunk of {'the shipped model' if base is None else base}")
                      + beside + r"\.\n", card), card
-    (training,) = re.findall(r"\nThe trunk is frozen \(the base model's weights, unchanged; its int8 form calibrated "
-                             r"again on training examples\); only the linear head is fitted, by L2-regularised softmax "
-                             r"regression: 300 full-batch iterations on the trunk's pooled features of the 4 training "
-                             r"examples and (\d+) crops of them \((\d+) rows\), in \d+ s; final loss ([\d.]+)\.\n",
+    (training,) = re.findall(r"\nThe trunk is frozen \(the base model's weights, unchanged, in the base's int8 "
+                             r"form, or one calibrated on training examples where the base had none\); only the "
+                             r"linear head is fitted, by L2-regularised softmax regression: 300 full-batch "
+                             r"iterations on the trunk's pooled features of the 4 training examples and (\d+) crops "
+                             r"of them \((\d+) rows\), in \d+ s; final loss ([\d.]+)\.\n",
                              card)
     assert int(training[1]) == 4 + int(training[0]) and 0 < float(training[2]) < 10, training
     licences = card[card.index("\n## Licences\n"):]
