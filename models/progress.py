@@ -11,7 +11,7 @@ __all__ = ["Progress", "ProgressCallback"]
 @dataclass(frozen=True)
 class Progress:
     """One progress report: ``stage`` is "features", "embed" (trunk maps), "init" (linear probe),
-    "train", "evaluate" or "save" (int8 calibration, the model file, its card);
+    "train", "evaluate" or "save" (the int8 trunk, the model file, its card);
     ``done`` out of ``total``."""
 
     stage: str

@@ -355,7 +355,7 @@ def _train(args: argparse.Namespace) -> int:
     import torch
 
     threads = torch.get_num_threads()  # given back after: the command also runs inside other programs (tests)
-    if args.threads is not None:  # the features and the int8 calibration too, not only the fit
+    if args.threads is not None:  # the features (and a fine-tune's int8 calibration) too, not only the fit
         torch.set_num_threads(args.threads)
     made: list[Path] = []
     try:
