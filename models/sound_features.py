@@ -31,11 +31,12 @@ from .musical import SOURCES
 from .network import STEP_FRAMES, SoundNet, calibrate_int8, load_int8_trunk, read_tuned_trunk, script_int8_trunk
 from .oneshots import build, oneshot_folder
 
-__all__ = ["AMBIENT_NOISE", "ANALYSIS", "CROP_SECONDS", "DEFAULT_SEED", "ESC50_CROPS", "ESC50_PHONE_TAKE", "FeatureSet",
-           "Plan", "Take", "cache_key", "cached_parts", "esc50_features", "esc50_phone_features", "esc50_phone_takes",
-           "features", "features_current", "features_of_trunk", "int8_key", "int8_trunk", "load_parts", "noise_bank",
-           "older_records", "oneshot_features", "oneshot_takes", "part_key", "part_plans", "pooled", "source_noises",
-           "take_power", "take_span", "trim", "trunk_model"]
+__all__ = ["AMBIENT_NOISE", "ANALYSIS", "CALIBRATION_FOLDS", "CROP_SECONDS", "DEFAULT_SEED", "ESC50_CROPS",
+           "ESC50_PHONE_TAKE", "FeatureSet", "Plan", "Take", "cache_key", "cached_parts", "calibration_files",
+           "esc50_features", "esc50_phone_features", "esc50_phone_takes", "features", "features_current",
+           "features_of_trunk", "int8_key", "int8_trunk", "load_parts", "noise_bank", "older_records",
+           "oneshot_features", "oneshot_takes", "part_key", "part_plans", "pooled", "source_noises", "take_power",
+           "take_span", "trim", "trunk_model"]
 
 AMBIENT_NOISE = ("rain", "wind", "sea_waves", "crackling_fire", "airplane", "train", "engine", "crickets",
                  "vacuum_cleaner", "washing_machine")
@@ -48,6 +49,9 @@ are outdoor recordings already)."""
 ESC50_CROPS = 4
 CROP_SECONDS = (1.0, 2.5)
 """Each ESC-50 clip's energy-weighted crops: how many, and their range of lengths."""
+CALIBRATION_FOLDS = (1, 2, 3)
+"""The ESC-50 folds whose clips the int8 activation ranges are measured on (the aiSFX trunk's and YAMNet's):
+not fold 4, on which the validation head is scored (its clips were among them until 7 Dec, fourth session)."""
 MAX_SECONDS = CLASSIFIED_SECONDS
 """As the classifier node scores takes: the loudest 5 s."""
 DEFAULT_SEED = 0
@@ -298,24 +302,25 @@ def int8_trunk(out: Path, model: SoundNet, data: Path, cache: Path, seed: int) -
 
 
 def int8_key(fingerprint: str, seed: int) -> str:
-    """What the int8 trunk was made with: the trunk (:func:`cache_key`) and the seed that picked its calibration
-    takes (another seed picks other clips and one-shots, so other activation ranges: another int8 trunk)."""
-    return json.dumps({"trunk": fingerprint, "seed": seed}, sort_keys=True)
+    """What the int8 trunk was made with: the trunk (:func:`cache_key`), the seed that picked its calibration
+    takes and the folds they were picked from (other clips and one-shots give other activation ranges: another
+    int8 trunk)."""
+    return json.dumps({"trunk": fingerprint, "seed": seed, "calibration_folds": list(CALIBRATION_FOLDS)},
+                      sort_keys=True)
 
 
 def features_of_trunk(out: Path, fingerprint: str, seed: int) -> bool:
     """Whether the feature cache ``out`` was computed with the trunk of this fingerprint, its int8 version
-    calibrated on the takes ``seed`` picks (the int8 trunk is there, with that record; a record from before
-    the seed was in it, the fingerprint alone, was calibrated with :data:`DEFAULT_SEED`). If not, every cached
-    feature is deleted: every part is computed with the int8 trunk, so features made with another trunk
+    calibrated on the takes ``seed`` picks from :data:`CALIBRATION_FOLDS` (the int8 trunk is there, with that
+    record: :func:`int8_key`; records from before it named the folds were calibrated on fold 4 too). If not,
+    every cached feature is deleted: every part is computed with the int8 trunk, so features made with another trunk
     (another ``--trunk``, a tuned one) or another calibration would not match what the classifier computes.
     For another seed that is every part anyway (each part's record names its seed: :func:`part_key`); deleting
     them also keeps a part of this seed, left from before a run of another seed, from meeting a trunk it was not
     computed with. YAMNet's features, apart in a folder of their own, are kept."""
     int8_path = out / "int8_trunk.pt"
     made_from = _made_from(int8_path)
-    records = (int8_key(fingerprint, seed), *((fingerprint,) if seed == DEFAULT_SEED else ()))
-    if int8_path.is_file() and made_from.is_file() and made_from.read_text() in records:
+    if int8_path.is_file() and made_from.is_file() and made_from.read_text() == int8_key(fingerprint, seed):
         return True
     for stale in out.glob("*.pt"):
         stale.unlink()
@@ -418,15 +423,21 @@ def load_parts(parts: dict[str, Path]) -> dict[str, FeatureSet]:
 
 def calibration_takes(data: Path, cache: Path, seed: int, clips: int = 64,
                       one_shots: int = 32) -> list[tuple[np.ndarray, int]]:
-    """The takes int8 activation ranges are measured on, trimmed: ``clips`` ESC-50 clips of folds 1-4 and
-    ``one_shots`` one-shots (no labels used), picked with ``seed``."""
+    """The takes int8 activation ranges are measured on (:func:`calibration_files`), trimmed."""
+    return [(trim(y, rate), rate) for y, rate in map(_load_audio, calibration_files(data, cache, seed, clips,
+                                                                                     one_shots))]
+
+
+def calibration_files(data: Path, cache: Path, seed: int, clips: int = 64, one_shots: int = 32) -> list[Path]:
+    """``clips`` ESC-50 clips of :data:`CALIBRATION_FOLDS` and ``one_shots`` cached one-shots, picked with ``seed``
+    (no labels are read)."""
     from .fitting import calibration_indices
 
-    ds = load_dataset(data, folds=[1, 2, 3, 4], check_files=False)
+    ds = load_dataset(data, folds=list(CALIBRATION_FOLDS), check_files=False)
     chosen = [ds.examples[i].path for i in calibration_indices(len(ds.examples), clips, seed)]
     shots = sorted(oneshot_folder(cache).glob("*/*/*.flac"))
     picked = [shots[i] for i in np.random.default_rng(seed).permutation(len(shots))[:one_shots]]
-    return [(trim(y, rate), rate) for y, rate in (_load_audio(p) for p in chosen + picked)]
+    return chosen + picked
 
 
 def calibration_powers(data: Path, cache: Path, seed: int) -> list[np.ndarray]:

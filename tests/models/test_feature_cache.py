@@ -7,16 +7,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import torch
 
+from exsampling_patch.models.benchmark import DEFAULT_DATA
 from exsampling_patch.models.model_file import trunk_fingerprint
 from exsampling_patch.models.network import SoundNet
 from exsampling_patch.models.sound_features import (
     ANALYSIS,
+    CALIBRATION_FOLDS,
     FeatureSet,
     cache_key,
+    calibration_files,
     features_current,
     features_of_trunk,
+    int8_key,
     older_records,
     part_key,
 )
@@ -49,11 +54,26 @@ def test_features_follow_the_trunk_they_were_made_with(tmp_path: Path) -> None:
     part = tmp_path / "esc50_fold1.pt"
     FeatureSet(torch.zeros(1, 3), ["dog"], ["a"], ["whole"]).save(part)
     (tmp_path / "int8_trunk.pt").write_bytes(b"int8 of trunk A")
-    (tmp_path / "int8_trunk.from.json").write_text("A")
+    (tmp_path / "int8_trunk.from.json").write_text(int8_key("A", 0))
     assert features_of_trunk(tmp_path, "A", 0)
     assert part.is_file(), "features of the same trunk are kept"
     assert not features_of_trunk(tmp_path, "B", 0)
     assert not part.is_file() and not (tmp_path / "int8_trunk.pt").exists(), "features of another trunk are deleted"
+
+
+@pytest.mark.parametrize("record", ["A", json.dumps({"trunk": "A", "seed": 0}, sort_keys=True)],
+                         ids=["fingerprint-alone", "no-folds"])
+def test_an_int8_trunk_calibrated_on_fold_4_too_starts_afresh(tmp_path: Path, record: str) -> None:
+    """Records from before the calibration folds were named (the fingerprint alone, then trunk and seed) were
+    calibrated on clips of folds 1-4: fold 4's clips, on which the validation head is scored, must not shape the
+    ranges, so such a cache is computed again."""
+    part = tmp_path / "esc50_fold1.pt"
+    FeatureSet(torch.zeros(1, 3), ["dog"], ["a"], ["whole"]).save(part)
+    (tmp_path / "int8_trunk.pt").write_bytes(b"int8 of trunk A")
+    (tmp_path / "int8_trunk.from.json").write_text(record)
+    assert 4 not in CALIBRATION_FOLDS
+    assert not features_of_trunk(tmp_path, "A", 0)
+    assert not part.is_file()
 
 
 def test_a_cache_from_before_the_record_starts_afresh(tmp_path: Path) -> None:
@@ -75,3 +95,16 @@ def test_features_follow_how_takes_were_analysed(tmp_path: Path) -> None:
     (tmp_path / "int8_trunk.from.json").write_text(before)
     assert not features_of_trunk(tmp_path, cache_key(model), 0)
     assert not part.is_file(), "features analysed the old way are deleted"
+
+
+def test_int8_ranges_are_measured_on_no_clip_of_fold_4(tmp_path: Path) -> None:
+    """The validation head is scored on fold 4: none of its clips may be among the takes that set the int8
+    trunks' activation ranges (19 of 64 were, before)."""
+    folder = tmp_path / "oneshots" / "src" / "kick"
+    folder.mkdir(parents=True)
+    for i in range(3):
+        (folder / f"shot{i}.flac").write_bytes(b"")
+    files = calibration_files(Path(DEFAULT_DATA), tmp_path, seed=0, clips=64, one_shots=2)
+    clips = [f for f in files if f.parent.name == "audio"]
+    assert len(clips) == 64 and len(files) == 66
+    assert {int(f.name.split("-")[0]) for f in clips} <= set(CALIBRATION_FOLDS) == {1, 2, 3}
