@@ -173,16 +173,21 @@ class MessageFlow:
 
     def _retyped_from(self, node_id: str, worker: Worker) -> Plan | None:
         """The plan ``worker``'s handler of ``node_id`` ran in, where an edit has made that node another type since
-        (its handler hung, the new node was built beside it: :meth:`PlanSwap._replace`); else None. Its output is the
+        (its handler hung, the new node built beside it, :meth:`PlanSwap._replace`; or the edit is still under way, the
+        edited routes in effect and the node not rebuilt yet); else None. Its output is the
         old type's: routed by the node's id in the edited plan, it went along the new type's links of that name, or
         nowhere (the take 'went nowhere: x.out is linked to nothing', though x.out was linked as it reached x)."""
-        ran = self._left_plans.get(node_id)  # set for such a node by the swap (and for one removed)
-        if ran is None or worker.busy is None:
+        ran, now = self._left_plans.get(node_id), self._plan  # set for such a node by the swap (and for one removed)
+        if ran is None or now is None or worker.busy is None:
             return None
-        node, cell = worker.busy[0], self._cells.get(node_id)
-        if node.node_id != node_id or cell is None or cell.node is node:
+        node = worker.busy[0]
+        built = getattr(node, "built_type", type(node))
+        # By type, not by whether its cell holds it yet: between the edited routes taking effect and the rebuild
+        # (other nodes prepared and started, the handler waited for until hung), the old node is still in its cell,
+        # and what its handler passed on went by the new type's links of its output's name.
+        if node.node_id != node_id or now.node_types.get(node_id) is built:
             return None
-        return ran if ran.node_types.get(node_id) is getattr(node, "built_type", type(node)) else None
+        return ran if ran.node_types.get(node_id) is built else None
 
     def _count_on(self, key: str, message: Any, sender: str, count: int) -> bool:
         """``count`` more messages of take ``key`` are queued, ``sender``'s assignment (if ``message`` is one)

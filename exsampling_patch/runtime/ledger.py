@@ -311,6 +311,11 @@ def _ended(take_id: str, entry: _Open, last_node: str) -> TakeEnded:
     if entry.nowhere and not entry.reached:
         node = entry.nowhere.split(".", 1)[0]
         return TakeEnded(node, fate="dropped", reason=f"went nowhere: {entry.nowhere} is linked to nothing", **common)
+    if entry.reached:
+        # Where it reached an end, not the last node to count a message off: a handler marked hung hands what it
+        # emits to another worker, which may handle it before that handler counts its own message off ('done (x)'
+        # for a take x passed on to keep).
+        return TakeEnded(entry.reached, fate="done", reason=f"done ({entry.reached})", **common)
     reason = "nothing is linked to its source" if last_node == entry.source else f"done ({last_node})"
     return TakeEnded(last_node, fate="done", reason=reason, **common)
 

@@ -173,6 +173,11 @@ class PlanSwap(RollBack, Diverts, NodeStops):
                 # was not touched, and runs on as it was.
                 restarted[node_id] = cell.node
             self._tell_leaving(node_id)
+        for node_id in changed:
+            if old is not None and old.node_types[node_id] is not plan.node_types[node_id]:
+                # Its handler is the old type's: what it passes on follows its old links, from the switch below on
+                # (set only at its rebuild, what it passed on meanwhile went by the new type's links: nowhere)
+                self._left_plans[node_id], self._left_why[node_id] = old, "made another type by an edit"
         with self._divert(old, plan, removed) if old is not None else contextlib.nullcontext():
             self._plan = plan  # from here on, emits follow the new routes
         # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
@@ -190,9 +195,6 @@ class PlanSwap(RollBack, Diverts, NodeStops):
                 self._start_cell(node_id)
             elif node_id in changed_set:
                 restarted[node_id] = self._cells[node_id].node
-                if old is not None and old.node_types[node_id] is not plan.node_types[node_id]:
-                    # Its handler, should it hang, is the old type's: what it passes on follows its old links
-                    self._left_plans[node_id], self._left_why[node_id] = old, "made another type by an edit"
                 self._replace(node_id, plan)
         return added, removed
 
