@@ -135,7 +135,7 @@ class MessageFlow:
             # emits follows its links in the plan that ran, to the nodes still here. The edited plan has none from
             # it: what it passed on was lost, a chain's second removed node's whole queue among it.
             plan = self._left_plans.get(node_id, plan)
-        elif worker is not None and (ran := self._retyped_from(node_id, worker)) is not None:
+        elif worker is not None and (ran := self._retyped_from(node_id, worker, plan)) is not None:
             plan, left = ran, True
         routes = plan.routes.get((node_id, port), ())
         cells = [(cell, target, target_port) for target, target_port in routes
@@ -171,21 +171,25 @@ class MessageFlow:
                                                message=message))
             self._deliver(cell, target_port, message, key, (node_id, port))
 
-    def _retyped_from(self, node_id: str, worker: Worker) -> Plan | None:
-        """The plan ``worker``'s handler of ``node_id`` ran in, where an edit has made that node another type since
-        (its handler hung, the new node built beside it, :meth:`PlanSwap._replace`; or the edit is still under way, the
-        edited routes in effect and the node not rebuilt yet); else None. Its output is the
-        old type's: routed by the node's id in the edited plan, it went along the new type's links of that name, or
-        nowhere (the take 'went nowhere: x.out is linked to nothing', though x.out was linked as it reached x)."""
-        ran, now = self._left_plans.get(node_id), self._plan  # set for such a node by the swap (and for one removed)
-        if ran is None or now is None or worker.busy is None:
+    def _retyped_from(self, node_id: str, worker: Worker, now: Plan) -> Plan | None:
+        """The plan ``worker``'s handler of ``node_id`` ran in, where an edit has since made that node another type
+        (its handler hung, the new node built beside it, :meth:`PlanSwap._replace`; or the edit is still under way,
+        the edited routes in effect and the node not rebuilt yet), or removed it and a later edit added one of that
+        id back (its handler hung through both); else None. ``now``: the plan :meth:`_emit` read, the entry read
+        after it (the swap notes it before it switches the plan: read before, a worker paused between the two reads
+        took the edited plan for the one that ran). Its output is the old node's: routed by the node's id in the
+        edited plan, it went along the new node's links of that name, or nowhere (the take 'went nowhere: x.out is
+        linked to nothing', though x.out was linked as it reached x)."""
+        ran = self._left_plans.get(node_id)  # set for such a node by the swap (and for one removed)
+        if ran is None or worker.busy is None:
             return None
-        node = worker.busy[0]
+        node, cell = worker.busy[0], self._cells.get(node_id)
         built = getattr(node, "built_type", type(node))
-        # By type, not by whether its cell holds it yet: between the edited routes taking effect and the rebuild
-        # (other nodes prepared and started, the handler waited for until hung), the old node is still in its cell,
-        # and what its handler passed on went by the new type's links of its output's name.
-        if node.node_id != node_id or now.node_types.get(node_id) is built:
+        # The node that runs, of the type the plan has: its own handler. By type alone, a node removed while its
+        # handler hung and added back as it was (undoing the delete) took the old handler for the new node's, and
+        # what it passed on went by the re-added node's links. By the cell alone, an old node still in its cell
+        # between the edited routes taking effect and its rebuild went by the new type's links.
+        if node.node_id != node_id or (cell is not None and cell.node is node and now.node_types.get(node_id) is built):
             return None
         return ran if ran.node_types.get(node_id) is built else None
 

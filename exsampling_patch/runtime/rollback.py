@@ -49,6 +49,8 @@ class RollBack:
 
         def _replace(self, node_id: str, plan: Plan) -> None: ...
 
+        def _old_handler_done(self, node_id: str) -> None: ...
+
         def _close(self, cell: Cell, fate: Callable[[Entry], None]) -> None: ...
 
     def _roll_back(self, old: Plan, plan: Plan, restarted: dict[str, Node]) -> None:
@@ -86,6 +88,9 @@ class RollBack:
                     # Where its own stop() or the edit's build quit, the one that ran is still in its cell, stopped:
                     # _stop_node calls no node's stop() twice (it met what the first had closed).
                     self._replace(node_id, old)
+        for node_id in old.order:  # the ones it made another type are the type they ran as again
+            if node_id in plan.node_types and plan.node_types[node_id] is not old.node_types[node_id]:
+                self._old_handler_done(node_id)  # after their restarts above: each waited for the handler in hand
 
     def _hand_back(self, old: Plan, plan: Plan, dropped: dict[str, Cell]) -> None:
         """Give what was queued for the nodes of a rolled-back edit (and what a sender that read ``plan`` delivers

@@ -196,7 +196,17 @@ class PlanSwap(RollBack, Diverts, NodeStops):
             elif node_id in changed_set:
                 restarted[node_id] = self._cells[node_id].node
                 self._replace(node_id, plan)
+                if old is not None and old.node_types[node_id] is not plan.node_types[node_id]:
+                    self._old_handler_done(node_id)
         return added, removed
+
+    def _old_handler_done(self, node_id: str) -> None:
+        """Let go of the plan ``node_id``'s old handler ran in (``_left_plans``), once the swap has waited for that
+        handler: unless it hung, it is over, and nothing more follows those links. Kept until the next start, one
+        whole plan per node an edit removed or retyped piled up through a show of edits. A hung one lets go of it as
+        it comes back (:meth:`HangWatch._back_in_run`)."""
+        if node_id not in self.hung:
+            self._left_plans.pop(node_id, None)
 
     def _retire(self, node_ids: Iterable[str]) -> None:
         """Stop the removed nodes, each after :attr:`retire_wait` at most for its queue, then the message in hand
@@ -227,6 +237,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
             if not cell.node.inputs:  # a source (see Plan.sources): only those begin takes
                 self._retired[node_id] = cell.node
             del self._cells[node_id]
+            self._old_handler_done(node_id)  # after the del: one back from a hang before it finds its node here
             self._close_retired(node_id, cell)
         if escaped is not None:
             raise escaped

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.node import Node
 from exsampling_patch.runtime.events import EventBus, NodeHung
-from exsampling_patch.runtime.parts import Worker, running_at
+from exsampling_patch.runtime.parts import Cell, Worker, running_at
 from exsampling_patch.runtime.run_gate import RunGate
 
 if TYPE_CHECKING:
     import queue
+
+    from exsampling_patch.runtime.plan import Plan
 
 
 class HangWatch:
@@ -33,6 +35,8 @@ class HangWatch:
     _spares: int
     _ready: queue.SimpleQueue[Any]
     hung: dict[str, float]
+    _cells: dict[str, Cell]
+    _left_plans: dict[str, Plan]  # see Engine.__init__
     events: EventBus
     run_id: int
     _gate: RunGate
@@ -121,4 +125,9 @@ class HangWatch:
         with state.lock:
             state.hung = False
         self.hung.pop(node.node_id, None)
+        cell = self._cells.get(node.node_id)
+        if cell is None or cell.node is not node:
+            # An old handler (its node removed or rebuilt beside it) is over: nothing more follows the links of the
+            # plan it ran in (see PlanSwap._old_handler_done; one back before its node left its cell, the swap lets go)
+            self._left_plans.pop(node.node_id, None)
         self.events.publish(NodeHung(node.node_id, port=port, seconds=seconds, limit=limit, recovered=True))

@@ -239,12 +239,12 @@ def test_a_bypass_held_as_the_engine_stops_and_starts_again_stays_in_its_run(mon
     checked, go = threading.Event(), threading.Event()
     routed, held_thread = Engine._retyped_from, []
 
-    def held(self: Engine, node_id: str, worker: Any) -> Any:
+    def held(self: Engine, node_id: str, worker: Any, now: Any) -> Any:
         if node_id == "fail" and not checked.is_set():
             held_thread.append(threading.current_thread())
             checked.set()  # the flow has checked the worker's run: the delivery comes next
             go.wait(10)
-        return routed(self, node_id, worker)
+        return routed(self, node_id, worker, now)
 
     monkeypatch.setattr(Engine, "_retyped_from", held)
     engine.start(patch())
