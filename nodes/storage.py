@@ -102,8 +102,8 @@ class TakeWriter(Node):
         stored = write_take(take, self._target(take), subtype)
         self._count += 1
         name = stored.path.name if stored.path else ""
-        # The take's line on the console says where it went (as a sampler's names its slot): "done (writer)" named
-        # the last node it reached, which a performer could not open. Its folder as the patch names it.
+        # The take's line on the console says where it went (as a sampler's names its slot): "done (writer)" names
+        # the first node where it reached an end, which a performer could not open. Its folder as the patch names it.
         self.report_status(last_file=name, written=self._count, take=take.take_id,
                            stored=(Path(str(self.folder)) / name).as_posix())
         self.emit("written", stored)

@@ -460,8 +460,8 @@ class StageConsole:
             reason = end_in_words(event.reason)  # "not sure (glass breaking 31%)", as the label beside it
             stored, reached = known.get("stored"), f"done ({event.node_id})"
             if event.fate == "done" and stored and reason.startswith(reached):
-                # "done (status)" named the last node the take reached; where a writer stored it, the file says
-                # where it went, as a slot does (what follows, a copy lost on the way, is still said)
+                # "done (status)" names the first node where the take reached an end (TakeLedger's reached); where
+                # a writer stored it, the file says where it went, as a slot does (a copy lost on the way still said)
                 reason = f"stored as {', '.join(stored)}{reason[len(reached):]}"
             elif stored:
                 # An error (or a gate's word) on one branch outranks the writer's file on another: "error in fx: ..."
