@@ -15,6 +15,7 @@ named (:func:`failures_told`), and the run's controlling process says it last (:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import secrets
 import shutil
@@ -177,11 +178,19 @@ def stop() -> None:
     global _held
     if _held is None:
         return
-    assert _held.stdin is not None
-    _held.stdin.close()
-    try:
-        _held.wait(20)
-    except subprocess.TimeoutExpired:
-        _held.kill()
-        _held.wait()
+    close_child(_held, 20)
     _held = None
+
+
+def close_child(child: subprocess.Popen[str], wait_s: float) -> None:
+    """Ends ``child``, a process that ends by itself once its input closes (scripts/services_held.sh, stopping the
+    services it holds; tests/browser/phone_runner.js, closing its browser): its input closed, then waited for up to
+    ``wait_s`` seconds, then killed. Closed first, not killed: killed, what it holds would be left running."""
+    assert child.stdin is not None
+    with contextlib.suppress(BrokenPipeError):  # text mode flushes what is buffered: a child gone already
+        child.stdin.close()
+    try:
+        child.wait(wait_s)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()

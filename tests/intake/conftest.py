@@ -36,6 +36,7 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.runtime.events import Event, NodeStatus
 from exsampling_patch.takes import PROCESSED_JOURNAL
+from tests.worker_services import close_child
 
 BROWSER = Path(__file__).resolve().parents[1] / "browser"  # the phone-page scripts (tests/browser)
 
@@ -427,14 +428,7 @@ class PhoneRunner:
     def close(self) -> None:
         node, self._node = self._node, None
         if node is not None:
-            assert node.stdin is not None
-            with contextlib.suppress(BrokenPipeError):
-                node.stdin.close()
-            try:
-                node.wait(10)
-            except subprocess.TimeoutExpired:
-                node.kill()
-                node.wait()
+            close_child(node, 10)
         self.log.unlink(missing_ok=True)
 
 
