@@ -7,7 +7,6 @@ own, under a timeout: a hang fails the test, and leaves the run going."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,10 +24,9 @@ pytestmark = pytest.mark.jack
 
 
 def test_inputs_closed_under_a_flood_of_midi_close_and_the_process_goes_on() -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_XDIST")}
     try:
         done = subprocess.run([sys.executable, "-m", "tests.outputs.midi_close_flood", str(CLOSES)], cwd=REPO,
-                              env=env, capture_output=True, text=True, timeout=TIMEOUT)
+                              capture_output=True, text=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired as hung:
         out = (hung.stdout or b"")[-2000:]
         raise AssertionError(f"closing a flooded MIDI input hung the process after: {out!r}") from None
@@ -40,10 +38,9 @@ def test_an_input_closed_while_its_on_message_is_held_closes_at_once_and_its_nam
     """A node stuck in what it does with a message: the close is bounded, the client goes at once (a reopen under the
     same name was JACK's ``name-01`` while it stayed, and what connects by name reached the dead one), and the input
     opened again hears MIDI."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_XDIST")}
     try:
         done = subprocess.run([sys.executable, "-m", "tests.outputs.midi_close_flood", "held"], cwd=REPO,
-                              env=env, capture_output=True, text=True, timeout=SLOW_TIMEOUT)
+                              capture_output=True, text=True, timeout=SLOW_TIMEOUT)
     except subprocess.TimeoutExpired as hung:
         raise AssertionError(f"closing a held input hung the process after: {(hung.stdout or b'')[-2000:]!r}") from None
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
