@@ -35,6 +35,9 @@ from exsampling_patch.ports import CONTROL, MIDI
 
 DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
 TICK_SECONDS = 0.005  # how often the scheduler looks ahead
+#: How often the node reports its tempo, beat, peers and transport: twice a second is what its status in the editor and
+#: the console's clock lines need (docs/pattern.md); on every tick (TICK_SECONDS) it would be 200 statuses a second.
+STATUS_SECONDS = 0.5
 LATE_DROP = 0.02  # a step whose time passed by more than this (a stalled thread, a jump of the session) is skipped
 #: At its start the node holds its first step until the samplers that play its clock can play (their streams open
 #: in a process of their own, a second or so later), for at most this long (a sampler whose device never opens).
@@ -329,7 +332,7 @@ class Pattern(Node):
             # on the bar the node began with, a second before the groove, then stopped and started its slave again).
             running = self._play and self._next_step is not None
             clocks.publish(self.node_id, clock if running or not clock.playing else replace(clock, playing=False))
-            if now - last_status > 0.5:
+            if now - last_status > STATUS_SECONDS:
                 last_status = now
                 # late_steps: steps a stalled host made it skip (see _schedule), as a stream counts xruns
                 self.report_status(tempo=round(clock.tempo, 2), beat=round(clock.beat_at(now), 2), peers=clock.peers,
