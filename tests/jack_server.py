@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.jack_tools import jack_command
+
 NAMES = ("exsampling-private-1", "exsampling-private-2")
 CLAIM_SECONDS = 120.0  # each other run holds a name for one test's time (seconds); a third run waits for one
 
@@ -109,6 +111,19 @@ def stop_server(jackd: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         jackd.kill()
         jackd.wait()
+
+
+def wait_client_gone(client: str, timeout: float = 10.0) -> bool:
+    """Waits until the default server (``JACK_DEFAULT_SERVER``) lists no port of ``client``; whether it did in
+    ``timeout`` seconds. For a client whose process ended while the server was stopped (SIGSTOP): once continued,
+    the server lets it go, waiting for its next cycle. A SIGTERM meanwhile stops the driver that cycle needs: jackd
+    then waited out its client timeout 10 times, then twice (5 s, then 1 s, at its 500 ms) before it ended."""
+    deadline = time.monotonic() + timeout
+    while any(line.startswith(f"{client}:") for line in jack_command("jack_lsp").stdout.splitlines()):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 @contextlib.contextmanager

@@ -18,6 +18,7 @@ from exsampling_patch.nodes.sampler.host import AudioProcess
 from exsampling_patch.nodes.sampler.rig import AudioConfig
 from exsampling_patch.nodes.sampler.shared import SharedState
 from exsampling_patch.nodes.sampler.slots import channel_map
+from tests.jack_server import wait_client_gone
 from tests.sampler_start import opened_or_told
 
 
@@ -114,6 +115,10 @@ def test_an_audio_process_whose_jack_server_does_not_answer_its_close_ends_by_it
             audio.stop()
         finally:
             private_jack.send_signal(signal.SIGCONT)
+        # Its client, dead, let go before the fixture stops the server: stopped while letting it go, jackd took 6 s
+        # to end (tests/jack_server.py's wait_client_gone). Not asserted: a slow teardown is no fault of the stop's.
+        if audio.jack_client:
+            wait_client_gone(audio.jack_client)
     finally:
         audio.stop()
         state.close()
