@@ -181,7 +181,9 @@ async function main() {
         }, slowRetryMs - 500);
         await new Promise((r) => setTimeout(r, slowRetryMs));
       }
-      route.continue();
+      // Awaited, and caught: the page may have given the upload up (or closed) meanwhile, a slow retry's above most of
+      // all; uncaught, its rejection failed the script (phone_runner.js's unhandledRejection), whatever the page did.
+      await route.continue().catch((error) => log.push(`continue: ${error.message}`));
     });
     if (silentList) {
       page.on("response", (r) => {
