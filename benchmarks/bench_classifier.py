@@ -17,6 +17,7 @@ import sys
 from host_check import cpu_line
 
 from exsampling_patch.models.benchmark import DEFAULT_DATA, measure
+from exsampling_patch.models.features import CLASSIFIED_SECONDS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,13 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  model load: a fresh process's first {f['first_load_ms']:.0f} ms (its import "
           f"{f['first_import_ms']:.0f} ms before), median {f['load_ms']:.0f} ms; the file {f['file_mb']:.1f} MB"
           f"{', with YAMNet' if f['yamnet'] else ''}")
+    span = f"{CLASSIFIED_SECONDS:g}s"
     for threads in (1, 2):
         for window, what in (("whole", "whole window"), ("1s", "1s windows"),
-                             ("whole_5s", "one window on the loudest 5 s (the node)")):
+                             (f"whole_{span}", f"one window on the loudest {span} (the node)")):
             key = f"ms_10s_take_{threads}thread_{window}"
             print(f"  10 s take, {threads} thread{'s' if threads > 1 else ''}, {what}: "
                   f"median {f[key]:.1f} ms, p95 {f[key + '_p95']:.1f} ms")
-        for window, what in (("yamnet", "whole take"), ("yamnet_5s", "loudest 5 s (the node)")):
+        for window, what in (("yamnet", "whole take"), (f"yamnet_{span}", f"loudest {span} (the node)")):
             key = f"ms_10s_take_{threads}thread_{window}"
             if key in f:
                 print(f"    of which YAMNet, {what}: median {f[key]:.1f} ms, p95 {f[key + '_p95']:.1f} ms")
@@ -48,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  ESC-50 fold-4 top-1: {100 * f['fold4_accuracy']:.2f}% on {f['fold4_clips']} clips "
               f"({f['fold4_head']}; the shipped head was trained on folds 1-4)")
         print(f"  {f['two_clip_takes']} takes of 10 s, two fold-4 clips of one class, whole window: top-1 "
-              f"{100 * f['two_clip_whole']:.1f}% scored whole, {100 * f['two_clip_5s']:.1f}% on the loudest 5 s "
-              "(the classifier node's max_seconds)")
+              f"{100 * f['two_clip_whole']:.1f}% scored whole, {100 * f[f'two_clip_{span}']:.1f}% on the loudest "
+              f"{span} (the classifier node's max_seconds)")
     elif args.model is not None:
         print("  ESC-50 fold-4 accuracy: not measured for a model other than the shipped one (its card has its own)")
     else:

@@ -1,6 +1,7 @@
 """YAMNet's features of a take (models/yamnet.py), fast against the slow, obvious way, on one thread.
 
-The classifier node analyses a take's loudest 5 s, so that is the span that matters; 10 s is printed beside it.
+The classifier node analyses a take's loudest 3.84 s (``CLASSIFIED_SECONDS``), so that is the span that matters; 10 s
+is printed beside it.
 The two ways are run alternately on the same 44.1 kHz stereo noise, so that a shared host's load falls on both
 alike: medians over ``--repeats`` rounds, and their ratio, which moves less than either on a busy host.
 """

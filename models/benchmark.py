@@ -55,7 +55,7 @@ def two_clip_accuracy(clf: Classifier, data: str | Path, window: str = "whole",
     """Top-1 accuracy on 10 s takes made of two fold-4 clips of one class (clips 1+2, 3+4, ... of each class,
     file-name order; 200 takes), scored whole (``None``) and on the loudest span of each length in ``spans``.
 
-    Keys ``two_clip_whole`` / ``two_clip_5s`` ..., and ``two_clip_takes``.
+    Keys ``two_clip_whole`` / ``two_clip_3.84s`` ..., and ``two_clip_takes``.
     """
     import soundfile as sf
 
@@ -79,9 +79,10 @@ def two_clip_accuracy(clf: Classifier, data: str | Path, window: str = "whole",
 
 def time_takes(clf: Classifier, repeats: int = 20, thread_counts: tuple[int, ...] = (1, 2)) -> dict[str, float]:
     """Median and p95 ms per 10 s 44.1 kHz stereo take, for 1 and 2 threads: whole / 1 s windows over the
-    whole take, and one window over its loudest 5 s (``..._whole_5s``, what the classifier node does). For a model
+    whole take, and one window over its loudest :data:`CLASSIFIED_SECONDS` (``..._whole_3.84s``, what the classifier
+    node does). For a model
     that carries YAMNet, the YAMNet part of those (already in them) apart too: ``..._yamnet`` on the whole take,
-    ``..._yamnet_5s`` on its loudest 5 s."""
+    ``..._yamnet_3.84s`` on its loudest span."""
     take = (np.random.default_rng(0).standard_normal((441_000, 2)) * 0.1).astype(np.float32)
     out: dict[str, float] = {}
     previous = torch.get_num_threads()

@@ -47,9 +47,10 @@ __all__ = [
     "to_mono",
 ]
 
-CLASSIFIED_SECONDS = 5.0
-"""How much of a take the classifier node scores, by default: its loudest span of this length (:func:`loudest_span`;
-the length of the ESC-50 clips the shipped head was trained on). The one figure that the node, ``exsampling classify``
+CLASSIFIED_SECONDS = 3.84
+"""How much of a take the classifier node scores, by default: its loudest span of this length (:func:`loudest_span`):
+four of YAMNet's 0.96 s patches laid side by side, where 5 s took six (models/MODEL_CARD.md, "The loudest 3.84 s").
+The one figure that the node, ``exsampling classify``
 (through the node's default), ``exsampling train`` and the shipped recipe share: training on another span than the
 one scored fits the head on inputs it never reads."""
 

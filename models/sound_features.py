@@ -53,11 +53,12 @@ CALIBRATION_FOLDS = (1, 2, 3)
 """The ESC-50 folds whose clips the int8 activation ranges are measured on (the aiSFX trunk's and YAMNet's):
 not fold 4, on which the validation head is scored (its clips were among them until 7 Dec, fourth session)."""
 MAX_SECONDS = CLASSIFIED_SECONDS
-"""As the classifier node scores takes: the loudest 5 s."""
+"""As the classifier node scores takes: the loudest :data:`~.features.CLASSIFIED_SECONDS`."""
 DEFAULT_SEED = 0
 """``train_sounds --seed`` unless told: the seed of every part, and of the int8 trunk's calibration, cached before
 their records named their seed."""
-ANALYSIS = "2026-12-05: DC offset removed before analysis; trim levels measured around each frame's mean"
+ANALYSIS = ("2026-12-05: DC offset removed before analysis; trim levels measured around each frame's mean; "
+            "2026-12-07: the loudest 3.84 s")
 """What the trim and the front end compute, for the feature cache's key: change it with any change to
 :func:`trim` or :func:`~.features.analyse` that alters a feature, so that cached features computed the old way
 are computed again rather than trained on."""
@@ -132,13 +133,14 @@ def trim(mono: np.ndarray, rate: int, top_db: float = TRIM_DB) -> np.ndarray:
 
 
 def take_span(mono: np.ndarray, rate: int) -> np.ndarray:
-    """What the classifier hears of a take: its loudest 5 s."""
+    """What the classifier hears of a take: its loudest :data:`MAX_SECONDS`."""
     first, last = loudest_span(mono, rate, MAX_SECONDS)
     return mono[first:last]
 
 
 def take_power(mono: np.ndarray, rate: int) -> np.ndarray:
-    """What the classifier analyses of a take: the loudest 5 s, as mel power, at least one trunk step long."""
+    """What the classifier analyses of a take: its loudest :data:`MAX_SECONDS`, as mel power, at least one trunk step
+    long."""
     power = analyse(take_span(mono, rate), rate)
     if power.shape[0] < STEP_FRAMES:
         power = np.concatenate([power, np.zeros((STEP_FRAMES - power.shape[0], power.shape[1]), np.float32)])

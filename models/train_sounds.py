@@ -366,7 +366,7 @@ def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, sum
 def yamnet_int8_ranges(yamnet: YamnetBlock, data: Path, cache: Path, seed: int) -> dict[str, tuple[float, int]]:
     """The activation ranges YAMNet's int8 convs run at (:mod:`.yamnet_int8`), measured on the takes the aiSFX
     trunk's int8 ranges are (:func:`.sound_features.calibration_takes`), each as the classifier hears it (its
-    loudest 5 s). The head is fitted on float features: the int8 ones lie within a cosine of 0.98 of them
+    loudest span). The head is fitted on float features: the int8 ones lie within a cosine of 0.98 of them
     (models/MODEL_CARD.md, "YAMNet in int8")."""
     takes = [(take_span(y, rate), rate) for y, rate in calibration_takes(data, cache, seed)]
     return calibrate(yamnet_from_state(yamnet.state_dict, freeze=False), calibration_patches(takes))

@@ -2,11 +2,11 @@
 (models/MODEL_CARD.md, "Lead: YAMNet"; ``train_sounds --yamnet``).
 
 Each row gets :func:`~.yamnet.take_features` of the audio its aiSFX features see (:mod:`.sound_features`): the
-trimmed clip's loudest 5 s, each crop's span of it, each phone take, each one-shot, drawn from the same random
-generators in the same order. They are cached per part under ``<cache>/features/yamnet/<recipe>`` in files of
-their own, so that the trunk's features stay as they are, and kept under a key of their own (:func:`yamnet_key`:
-YAMNet's :data:`~.yamnet.FEATURES`, its weights' digest, the analysis, the seed and copies, and a source's
-one-shots), so that a change of any recomputes them and nothing else.
+trimmed clip's loudest span (:data:`~.features.CLASSIFIED_SECONDS`), each crop's span of it, each phone take, each
+one-shot, drawn from the same random generators in the same order. They are cached per part under
+``<cache>/features/yamnet/<recipe>`` in files of their own, so that the trunk's features stay as they are, and
+kept under a key of their own (:func:`yamnet_key`: YAMNet's :data:`~.yamnet.FEATURES`, its weights' digest, the
+analysis, the seed and copies, and a source's one-shots), so that a change of any recomputes them and nothing else.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def part_takes(name: str, data: Path, cache: Path, seed: int, copies: int) -> It
 
 
 def yamnet_rows(model: yamnet.YamNet, takes: Iterator[Take], name: str = "") -> FeatureSet:
-    """YAMNet's features of each take's loudest 5 s (as the classifier hears it), with the rows' labels."""
+    """YAMNet's features of each take's loudest span (as the classifier hears it), with the rows' labels."""
     feats: list[np.ndarray] = []
     labels, groups, kinds = [], [], []
     t0 = time.perf_counter()

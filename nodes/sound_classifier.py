@@ -35,8 +35,8 @@ class SoundClassifier(Node):
                    "ESC-50 fold 4 and on 10 s takes (models/MODEL_CARD.md)", choices=WINDOWS)
     pooling = Param(str, "mean", "how the windows' scores are pooled", choices=POOLINGS)
     top_k = Param(int, 5, "how many labels to pass on", minimum=1, maximum=50)
-    max_seconds = Param(float, CLASSIFIED_SECONDS, "score the take's loudest span of this length (5 s: the training "
-                        "clips); 0: all of it", minimum=0.0, maximum=600.0, unit="s")
+    max_seconds = Param(float, CLASSIFIED_SECONDS, "score the take's loudest span of this length (3.84 s: what the "
+                        "shipped head was trained on); 0: all of it", minimum=0.0, maximum=600.0, unit="s")
     threads = Param(int, 1, "CPU threads for inference: one leaves the other cores to the audio "
                     "(models/MODEL_CARD.md has why)", minimum=1, maximum=16)
     own_process = Param(bool, True, "classify in a process of its own: the other nodes' Python never holds it "

@@ -29,7 +29,7 @@ POOLINGS = ("mean", "max", "vote")
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "classify", help="classify audio files", description="Classify audio files with the sound classifier, "
-        "each file scored as the patch's classifier node scores a take by default (its loudest 5 s, as one "
+        "each file scored as the patch's classifier node scores a take by default (its loudest 3.84 s, as one "
         "window; --window, --pooling and --max-seconds change that). A file that cannot be read gets its own "
         "error and the others still run; the exit code is 1 if any file failed. With --patch, each file goes "
         "through the patch's own chain up to the slot (the nodes that process takes before its classifier, such as "

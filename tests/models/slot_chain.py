@@ -1,5 +1,5 @@
 """The default patch's chain from a sound file to a slot, as the accuracy tests score it: trim at 60 dB, the
-classifier's scoring (its loudest 5 s), the slot map choosing by slot (the slot whose top-5 labels sum the most
+classifier's scoring (its loudest 3.84 s), the slot map choosing by slot (the slot whose top-5 labels sum the most
 probability)."""
 
 from __future__ import annotations

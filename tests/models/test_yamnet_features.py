@@ -67,7 +67,7 @@ def test_rows_get_yamnet_features_of_their_audio_cached_and_computed_again_on_ch
         "apart from the trunk's files, in the recipe's folder"
     written = {name: p.stat().st_mtime_ns for name, p in paths.items()}
 
-    # Each row's features are those of the audio its trunk features see: the trimmed clip's loudest 5 s first.
+    # Each row's features are those of the audio its trunk features see: the trimmed clip's loudest span first.
     model = SoundNet(1)
     parts = {"esc50_fold1": esc50_features(model, data, 1, 0), "esc50_phone_fold1": esc50_phone_features(
         model, data, 1, 2, 0)}
@@ -79,7 +79,8 @@ def test_rows_get_yamnet_features_of_their_audio_cached_and_computed_again_on_ch
     whole = yamnet.take_features(model_y, take_span(trim(dog, rate), rate), rate)
     assert np.allclose(fold.yamnet[0].numpy(), whole, rtol=1e-2, atol=1e-2)
     untrimmed = fold.kinds.index("untrimmed")
-    assert np.allclose(fold.yamnet[untrimmed].numpy(), yamnet.take_features(model_y, dog, rate), rtol=1e-2, atol=1e-2)
+    assert np.allclose(fold.yamnet[untrimmed].numpy(), yamnet.take_features(model_y, take_span(dog, rate), rate),
+                       rtol=1e-2, atol=1e-2)
     crops = [i for i, k in enumerate(fold.kinds) if k == "crop"]  # the rain's (the dog barks under a second)
     assert crops and all(not torch.allclose(fold.yamnet[i], fold.yamnet[fold.groups.index(fold.groups[i])],
                                             atol=1e-2) for i in crops), "a crop is heard apart from its clip"

@@ -15,6 +15,7 @@ import soundfile as sf
 import torch
 
 from exsampling_patch.models.classifier import SHIPPED_MODEL, load_classifier, save_model_file
+from exsampling_patch.models.features import CLASSIFIED_SECONDS
 from exsampling_patch.models.model_file import ModelFileError, load_model_file
 from exsampling_patch.models.yamnet import YamNet, take_features, yamnet_from_state
 from exsampling_patch.models.yamnet_int8 import (
@@ -125,7 +126,7 @@ def test_composers_training_reads_the_features_the_classifier_computes(esc50: Pa
     beside = yamnet_beside(block, [Example(path, "dog", "g")], [])
     clf = load_classifier(threads=1)
     y, rate = sf.read(str(path), dtype="float32")
-    span = y[slice(*(round(t * rate) for t in clf.predict(y, rate, max_seconds=5.0).span))]
+    span = y[slice(*(round(t * rate) for t in clf.predict(y, rate, max_seconds=CLASSIFIED_SECONDS).span))]
     expected = clf.yamnet_features(span, rate)
     assert expected is not None
     np.testing.assert_allclose(beside.train(0, None).numpy(), expected, rtol=1e-5, atol=1e-5)
