@@ -65,11 +65,12 @@ class PatchChain:
     with the patch's parameters, relative paths taken from
     the patch's folder, and handles the take as it would in the running patch; the classifier runs in this
     process (``own_process`` off; ``threads`` overrides its parameter). The slot map is not joined with
-    other branches (pitch): its slot does not depend on them.
+    other branches (pitch): its slot does not depend on them. A node that answers from a thread of its own is waited
+    for ``late_seconds`` (:data:`LATE_SECONDS`, as the command does; a test's is shorter).
     """
 
     def __init__(self, patch_path: str | Path, classifier_id: str | None = None, threads: int | None = None,
-                 node_dirs: list[str] | None = None) -> None:
+                 node_dirs: list[str] | None = None, late_seconds: float = LATE_SECONDS) -> None:
         from exsampling_patch.validate import load_patch
 
         patch_path = Path(patch_path)
@@ -108,7 +109,7 @@ class PatchChain:
         self._spawned: dict[str, set[threading.Thread]] = {}
         # Which file each message is of (FILE_MARK): what a node's own thread sent of a file after classify had
         # stopped waiting for it was taken as the next file's, which was then said to land in the first one's slot.
-        self.files = FileMarks()
+        self.files = FileMarks(late_seconds)
         self._sent: dict[str, list[tuple[str, Any]]] = {}  # node id -> what its last handler call gave
         #: What a node sent of an earlier file, after classify had stopped waiting for it: not followed, told.
         self.late = self.files.late
@@ -272,8 +273,8 @@ class PatchChain:
                 out = self.files.wait(step.node, step.out_port)
                 if not out:
                     self.files.owe(step.node.node_id, mark)
-                    why = (f"no take from {step.node.node_id} within {LATE_SECONDS:g} s: it answers from a thread of "
-                           "its own, later or not at all, and classify cannot follow it further")
+                    why = (f"no take from {step.node.node_id} within {self.files.late_seconds:g} s: it answers from "
+                           "a thread of its own, later or not at all, and classify cannot follow it further")
                     return [Outcome(piece.take_id, reason=why, node_errors=failed) for piece in takes]
             if not out:
                 fresh = step.node.context.statuses[heard:]

@@ -16,7 +16,8 @@ from exsampling_patch.context import NodeContext
 if TYPE_CHECKING:
     from exsampling_patch.node import Node
 
-#: How long classify waits for a node that answers from a thread of its own to pass a take on.
+#: How long classify waits for a node that answers from a thread of its own to pass a take on (by default: a
+#: :class:`FileMarks` is given its own, as a test gives a short one).
 LATE_SECONDS = 2.0
 
 #: How long a node that owes a file a take must pass nothing more on before classify tells which file each take it
@@ -64,9 +65,11 @@ def fated(node: Node, mark: str) -> bool:
 
 
 class FileMarks:
-    """The files run through the chain, one at a time (:meth:`begin`), and what each node sent of which."""
+    """The files run through the chain, one at a time (:meth:`begin`), and what each node sent of which;
+    ``late_seconds``: how long :meth:`wait` waits for a node's own thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, late_seconds: float = LATE_SECONDS) -> None:
+        self.late_seconds = late_seconds
         self._marks = (str(number) for number in itertools.count(1))
         self.mark: str | None = None  # the file being run
         self._names: dict[str, str] = {}  # mark -> the file's take id, to tell it by
@@ -152,10 +155,10 @@ class FileMarks:
             self._kept.setdefault(node_id, []).extend(anew[len(oldest):])
 
     def wait(self, node: Node, out_port: str) -> list[Any]:
-        """What ``node`` sends of this file on ``out_port`` from its own thread within :data:`LATE_SECONDS`; takes
+        """What ``node`` sends of this file on ``out_port`` from its own thread within :attr:`late_seconds`; takes
         made anew while it owes files, once it has passed one on for each owed file and this one and nothing more
         for :data:`SETTLE_SECONDS`, or at the end of the wait."""
-        until = time.monotonic() + LATE_SECONDS
+        until = time.monotonic() + self.late_seconds
         heard, since = 0, time.monotonic()
         while True:
             self.collect(node)

@@ -9,17 +9,23 @@ from pathlib import Path
 
 import pytest
 
-from exsampling_patch.commands import classify_chain, classify_files
+from exsampling_patch.commands.classify_chain import Outcome, PatchChain
 from exsampling_patch.takes import read_take
 from tests.nodes.test_classify_patch_cli import BELLS, DOG, exsampling_here, rows_of, short_sounds
 from tests.nodes.test_classify_patch_routes import clips, first_plugin_patch, running_slot
 
 
-def short_wait(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
-    """classify's wait for a node's own thread (2 s) at ``seconds``, for a test whose node passes no take on in it:
-    each such file waited the whole 2 s. Set on both modules: classify_chain names it in its rows."""
-    for module in (classify_files, classify_chain):
-        monkeypatch.setattr(module, "LATE_SECONDS", seconds)
+def run_chain(patch: Path, files: list[Path], late_seconds: float) -> tuple[list[tuple[Path, Outcome]], list[str]]:
+    """``files`` run through ``patch``'s chain as ``exsampling classify --patch`` runs them, with its wait for a
+    node's own thread (2 s) at ``late_seconds``, for a test whose node passes no take on in it: each such file waited
+    the whole 2 s. Each outcome with its file, and what was told late (the command's notes)."""
+    chain = PatchChain(patch, late_seconds=late_seconds)
+    chain.start()
+    try:
+        told = [(path, outcome) for path in files for outcome in chain.run(read_take(path).derive(take_id=path.name))]
+        return told, list(chain.late)
+    finally:
+        chain.stop()
 
 
 LATER = '''import queue
@@ -54,8 +60,7 @@ class Later(Node):
 '''
 
 
-def test_a_node_that_passes_takes_on_from_its_own_thread_is_waited_for(esc50: Path, tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_node_that_passes_takes_on_from_its_own_thread_is_waited_for(esc50: Path, tmp_path: Path) -> None:
     # Its take came after its handler returned: classify said "dropped by later" where the running patch played it.
     patch = first_plugin_patch(tmp_path, "later", LATER, {"id": "later", "type": "later"})
     dog = esc50 / "audio" / DOG
@@ -64,11 +69,9 @@ def test_a_node_that_passes_takes_on_from_its_own_thread_is_waited_for(esc50: Pa
     assert running_slot(patch, read_take(dog).derive(take_id=DOG), first="later") == "Bass"
     # One that never passes it on: said plainly, not as a drop the node decided on.
     patch = first_plugin_patch(tmp_path, "later", LATER, {"id": "later", "type": "later", "params": {"keep": True}})
-    short_wait(monkeypatch, 0.5)  # no take comes at all
-    (kept,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), "--json"))
-    assert kept["slot"] is None and kept["reason"] == ("no take from later within 0.5 s: it answers from a thread of "
-                                                       "its own, later or not at all, and classify cannot follow it "
-                                                       "further")
+    ((_, kept),), _ = run_chain(patch, [dog], 0.5)  # no take comes at all
+    assert kept.slot is None and kept.reason == ("no take from later within 0.5 s: it answers from a thread of its "
+                                                 "own, later or not at all, and classify cannot follow it further")
 
 
 POOLED = '''import time
@@ -145,8 +148,7 @@ class Behind(Node):
 
 
 @pytest.mark.parametrize("anew", [False, True])
-def test_a_take_a_node_passes_on_late_is_not_taken_as_the_next_files(esc50: Path, tmp_path: Path, anew: bool,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_take_a_node_passes_on_late_is_not_taken_as_the_next_files(esc50: Path, tmp_path: Path, anew: bool) -> None:
     # The dog's take came out of `behind` as the bells went in, and was scored as the bells': their row said
     # "dog 0.99 ... -> Bass", a slot the bells never reach. A take made anew has no mark of its file: with the dog's
     # still owed, it is taken as the dog's.
@@ -154,18 +156,17 @@ def test_a_take_a_node_passes_on_late_is_not_taken_as_the_next_files(esc50: Path
     dog, bells = esc50 / "audio" / DOG, esc50 / "audio" / BELLS
     # no file's take comes in its own wait; the dog's comes in the bells' (1.5 s: room for the node's thread on a
     # loaded 2-core host, where 1 s was little)
-    short_wait(monkeypatch, 1.5)
-    told = exsampling_here("classify", "--patch", str(patch), str(dog), str(bells), "--json")
+    told, late = run_chain(patch, [dog, bells], 1.5)
     why = ("no take from behind within 1.5 s: it answers from a thread of its own, later or not at all, and classify "
            "cannot follow it further")
-    assert [(row["file"], row["top"], row["slot"], row["reason"]) for row in rows_of(told)] == [
-        (str(dog), [], None, why), (str(bells), [], None, why)]
-    said = (f"note: {DOG}: behind passed on a take made anew (not with take.derive) after classify had gone on to the "
-            "next file: taken as this file's, the oldest it got nothing of in time, it is not followed further\n") \
+    assert [(path, outcome.top, outcome.slot, outcome.reason) for path, outcome in told] == [
+        (dog, [], None, why), (bells, [], None, why)]
+    said = (f"{DOG}: behind passed on a take made anew (not with take.derive) after classify had gone on to the next "
+            "file: taken as this file's, the oldest it got nothing of in time, it is not followed further") \
         if anew else \
-        f"note: {DOG}: behind passed it on after classify had gone on to the next file: what it passed on is not " \
-        "followed further\n"
-    assert said in told.stderr, told.stderr
+        f"{DOG}: behind passed it on after classify had gone on to the next file: what it passed on is not followed " \
+        "further"
+    assert late == [said], late
 
 
 SIFTED = '''import queue
