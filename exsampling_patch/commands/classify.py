@@ -64,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--pooling", choices=POOLINGS, default=None,
                         help="window pooling (default: the classifier node's, mean)")
     parser.add_argument("--max-seconds", type=at_least(0, float), default=None, metavar="S",
-                        help="score each file's loudest S seconds, 0 all of it (default: the classifier node's, 5)")
+                        help="score each file's loudest S seconds, 0 all of it (default: the classifier node's, 3.84)")
     parser.add_argument("--threads", type=at_least(1), default=None, metavar="N",
                         help="CPU threads the classifier scores a file on (default: the classifier node's, 1)")
     parser.set_defaults(func=run)
