@@ -260,7 +260,8 @@ def gate_calibration_warning(patch: Patch, registry: Registry, source: SourceMap
     """:func:`gate_calibration_warnings`' warning of the gate ``gate_id`` fed by the classifier ``classifier_id``
     (``exsampling classify --patch`` tells it of the chain it runs), or None."""
     base_dir = Path(source.file).resolve().parent if Path(source.file).is_file() else None
-    labels, calibration = _model_header(patch.nodes[classifier_id].params.get("model"), base_dir) or ((), None)
+    labels, calibration, _ = _model_header(patch.nodes[classifier_id].params.get("model"), base_dir) or \
+        _Header((), None, None)
     if calibration is None or calibration.judge != "slot":
         return None  # no calibration, or one of the best label alone: no table in it
     gate = _built_node(patch, registry, gate_id, patch.nodes[gate_id].params)
@@ -292,6 +293,48 @@ def gate_calibration_warning(patch: Patch, registry: Registry, source: SourceMap
     )
 
 
+#: A ``max_seconds`` within this of the model's trained span is that span (a patch's 3.8 for 3.84 is not).
+SPAN_WITHIN = 0.005
+
+
+def span_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
+    """A warning, on its ``max_seconds`` line (its ``model``'s, for the default), for each classifier that scores a span
+    of each take other than the one its model's head was trained on (``span_seconds`` in the model file; 5 s in
+    files written before it was recorded): since 3039502a the node scores the loudest 3.84 s, and a model trained on
+    5 s by then was scored on 3.84 s without a word, reading inputs it was never fitted on."""
+    from exsampling_patch.models.features import CLASSIFIED_SECONDS
+
+    base_dir = Path(source.file).resolve().parent if Path(source.file).is_file() else None
+    warnings: list[Problem] = []
+    for node_id, spec in patch.nodes.items():
+        if spec.type != "classifier" or spec.type not in registry:
+            continue
+        header = _model_header(spec.params.get("model"), base_dir)
+        scored = value_in_effect(patch, registry, node_id, "max_seconds")
+        trained = header.span if header is not None else None
+        if not isinstance(scored, float | int) or not scored or not trained or abs(scored - trained) <= SPAN_WITHIN:
+            continue  # 0: the whole take, as no trainer trains; an unread model is told of elsewhere
+        model = spec.params.get("model")
+        named = f"its model '{model}'" if model else "the shipped model"
+        # retrained, it fits the default span; the shipped model is not the composer's to retrain
+        retrain = ", or retrain it: `.venv/bin/exsampling train` trains on the loudest " \
+            f"{CLASSIFIED_SECONDS:g} s" if model and abs(scored - CLASSIFIED_SECONDS) <= SPAN_WITHIN else ""
+        warnings.append(Problem(
+            f"node '{node_id}': it scores each take's loudest {scored:g} s, and {named} was trained on the loudest "
+            f"{trained:g} s: its head reads a span it was not trained on, and takes are misheard more often",
+            source.file, _span_line(source, node_id, "max_seconds" in spec.params),
+            hint=f"set max_seconds: {trained:g} for this model{retrain}",
+        ))
+    return warnings
+
+
+def _span_line(source: SourceMap, node_id: str, written: bool) -> int | None:
+    """The line of a classifier's ``max_seconds``; the default's is its ``model``'s, the other side of the mismatch
+    (a key the file lacks gives its ``params`` line, which names neither)."""
+    return (source.node_line(node_id, "params", "max_seconds" if written else "model")
+            or source.node_line(node_id))
+
+
 class _Calibration(NamedTuple):
     """The gate calibration a model file carries (``meta``: ``gate_threshold``, ``gate_judge``, ``gate_table``)."""
 
@@ -307,9 +350,9 @@ def _model_labels(model: Any, base_dir: Path | None) -> list[str] | None:
     return (list(header[0]) or None) if header is not None else None
 
 
-def _model_header(model: Any, base_dir: Path | None) -> tuple[tuple[str, ...], _Calibration | None] | None:
-    """The labels and the gate calibration of a classifier's ``model`` (the shipped model's where empty), read from
-    its header; None where not known, as :func:`_model_labels`."""
+def _model_header(model: Any, base_dir: Path | None) -> _Header | None:
+    """The labels, the gate calibration and the trained span of a classifier's ``model`` (the shipped model's where
+    empty), read from its header; None where not known, as :func:`_model_labels`."""
     from exsampling_patch.models.model_header import SHIPPED_MODEL
 
     if not model:
@@ -390,16 +433,25 @@ def _without_slot(patch: Patch, registry: Registry, map_id: str, labels: list[st
     return [label for label in labels if slot_for(label) is None]
 
 
+class _Header(NamedTuple):
+    """What the checks read of a model file's header."""
+
+    labels: tuple[str, ...]
+    calibration: _Calibration | None
+    span: float | None  # the span its head was trained on (:func:`.models.features.trained_span`); None: not read
+
+
 @functools.lru_cache(maxsize=32)
-def _header(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, ...], _Calibration | None]:
+def _header(path: str, mtime_ns: int, size: int) -> _Header:
     # Cached by the file's time and size: the editor checks its patch after every edit. The header is read
     # without torch (the check never loads the network).
+    from exsampling_patch.models.features import trained_span
     from exsampling_patch.models.model_header import MODEL_FORMAT, MODEL_VERSION, ModelFileError, read_header
 
     try:
         blob = read_header(Path(path), "model", MODEL_FORMAT, MODEL_VERSION) if Path(path).is_file() else None
     except ModelFileError:
-        return (), None
+        return _Header((), None, None)
     labels = blob.get("labels") if blob is not None else None
     meta = blob.get("meta") if blob is not None else None
     calibration = None
@@ -408,4 +460,5 @@ def _header(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, ...], _Cali
         calibration = _Calibration(float(meta["gate_threshold"]), str(meta.get("gate_judge") or "label"),
                                    tuple((str(k), str(v)) for k, v in table.items()) if isinstance(table, dict)
                                    else None)
-    return tuple(str(label) for label in labels) if isinstance(labels, list) else (), calibration
+    return _Header(tuple(str(label) for label in labels) if isinstance(labels, list) else (), calibration,
+                   trained_span(meta) if blob is not None else None)

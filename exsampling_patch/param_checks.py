@@ -17,6 +17,7 @@ from exsampling_patch.label_checks import (
     gate_table_warnings,
     label_warnings,
     same_label_warnings,
+    span_warnings,
 )
 from exsampling_patch.live_track_checks import renamed_track_warnings
 from exsampling_patch.node import a_kind
@@ -47,7 +48,8 @@ def patch_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
     one label spelt differently (:func:`~exsampling_patch.label_checks.same_label_warnings`), a gate judging slots by
     another table than its slot map's (:func:`~exsampling_patch.label_checks.gate_table_warnings`) or with its model's
     calibrated threshold by another table than the calibration's
-    (:func:`~exsampling_patch.label_checks.gate_calibration_warnings`), an input a node
+    (:func:`~exsampling_patch.label_checks.gate_calibration_warnings`), a classifier scoring another span than its
+    model was trained on (:func:`~exsampling_patch.label_checks.span_warnings`), an input a node
     needs that gets nothing (:func:`~exsampling_patch.flow_checks.unfed_warnings`), an input a switch parameter makes
     a node go by that gets nothing (:func:`~exsampling_patch.flow_checks.switched_warnings`), a ``clock`` naming no
     pattern node (:func:`~exsampling_patch.flow_checks.clock_warnings`), an input fed both what a gate passed and
@@ -58,6 +60,7 @@ def patch_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
     warnings = (slot_order_warnings(patch, registry, source) + label_warnings(patch, registry, source)
                 + same_label_warnings(patch, registry, source)
                 + gate_table_warnings(patch, registry, source) + gate_calibration_warnings(patch, registry, source)
+                + span_warnings(patch, registry, source)
                 + unfed_warnings(patch, registry, source)
                 + switched_warnings(patch, registry, source) + clock_warnings(patch, registry, source)
                 + bypass_warnings(patch, registry, source) + renamed_track_warnings(patch, registry, source))

@@ -186,6 +186,12 @@ class Classifier:
         return self._loaded.meta
 
     @property
+    def trained_span_seconds(self) -> float:
+        """Each take's loudest span (s) the model's head was trained on: a ``max_seconds`` other than it scores
+        inputs the head never read (:attr:`.model_file.LoadedModel.trained_span_seconds`)."""
+        return self._loaded.trained_span_seconds
+
+    @property
     def has_yamnet(self) -> bool:
         """Whether the head reads YAMNet's features beside the trunk's (the model file carries YAMNet)."""
         return self._yamnet is not None

@@ -30,6 +30,7 @@ from exsampling_patch.mixdown import mix_down
 __all__ = [
     "CLASSIFIED_SECONDS",
     "FRONT_END",
+    "LEGACY_SPAN_SECONDS",
     "SAMPLE_RATE",
     "FrontEnd",
     "analyse",
@@ -45,6 +46,7 @@ __all__ = [
     "peak_dbfs",
     "remove_offset",
     "to_mono",
+    "trained_span",
 ]
 
 CLASSIFIED_SECONDS = 3.84
@@ -53,6 +55,19 @@ four of YAMNet's 0.96 s patches laid side by side, where 5 s took six (models/MO
 The one figure that the node, ``exsampling classify``
 (through the node's default), ``exsampling train`` and the shipped recipe share: training on another span than the
 one scored fits the head on inputs it never reads."""
+
+LEGACY_SPAN_SECONDS = 5.0
+"""The span a model file with no ``span_seconds`` in its ``meta`` was trained on: every trainer before 3039502a
+(`exsampling train`, the shipped recipe) fitted its head on a take's loudest 5 s and recorded no span."""
+
+
+def trained_span(meta: object) -> float:
+    """The span (s) of each take a model file's head was trained on, from its ``meta``: its ``span_seconds``, else
+    :data:`LEGACY_SPAN_SECONDS` (a file written before the span was recorded); 0 where trained on whole takes."""
+    span = meta.get("span_seconds") if isinstance(meta, dict) else None
+    if isinstance(span, int | float) and not isinstance(span, bool) and span >= 0:
+        return float(span)
+    return LEGACY_SPAN_SECONDS
 
 SAMPLE_RATE = 16_000
 """Reference rate (Hz): the front end's frame and hop are 743 and 742 samples at this rate."""

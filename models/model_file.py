@@ -14,7 +14,7 @@ import torch
 
 from exsampling_patch.takes import write_atomic
 
-from .features import FRONT_END, FrontEnd
+from .features import FRONT_END, FrontEnd, trained_span
 from .model_header import (
     HEAD_FORMAT,
     HEAD_VERSION,
@@ -111,6 +111,12 @@ class LoadedModel:
     path: Path
     int8_trunk: bytes | None = None
     yamnet: YamnetBlock | None = None
+
+    @property
+    def trained_span_seconds(self) -> float:
+        """Each take's loudest span (s) its head was trained on (``meta``'s ``span_seconds``; 5 s in files written
+        before it was recorded: :data:`.features.LEGACY_SPAN_SECONDS`); 0: whole takes."""
+        return trained_span(self.meta)
 
 
 def save_model_file(

@@ -33,6 +33,7 @@ from .datasets import (
     load_dataset,
     split_train_val,
 )
+from .features import CLASSIFIED_SECONDS
 from .fitting import (
     TrainConfig,
     TrainReport,
@@ -150,7 +151,10 @@ def train_folder(
 
     int8_trunk = _int8_trunk(model, base, cfg, [powers[i] for i in train_idx], saving)
     meta = {"config": asdict(cfg), "data": str(dataset.root), "val_accuracy": report.val_accuracy,
-            "yamnet": base.yamnet is not None}
+            "yamnet": base.yamnet is not None,
+            # the span its takes' features were computed on (compute_features, yamnet_beside): check and the node
+            # warn where a patch scores another
+            "span_seconds": CLASSIFIED_SECONDS}
     saving(1, f"writing {out_path}")
     yamnet = f", beside its YAMNet's features (frozen, at scale {base.yamnet.scale:g})" if base.yamnet else ""
     desc = (f"{len(dataset.examples)} files from `{dataset.root}`; {report.n_val} held out for validation "

@@ -45,6 +45,7 @@ from .network import Head
 from .oneshots import DEFAULT_CACHE, oneshot_folder
 from .sound_features import (
     AUGMENTED_COPIES,
+    MAX_SECONDS,
     FeatureSet,
     calibration_takes,
     features,
@@ -339,6 +340,7 @@ def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, sum
         "ece": summary["ece"],
         "trunk": "aiSFX 0.1.2 (CC BY 4.0), frozen", "head_seconds": seconds,
         "head": {"c": c, "epochs": epochs, "slot_weight": slot_weight, "seeds": seeds},
+        "span_seconds": MAX_SECONDS,  # each take's loudest span the head read (take_span): check warns of another
     }
     names = (YAMNET_MODEL, YAMNET_VALIDATION_HEAD) if yamnet else (SHIPPED_SOUNDS.name, VALIDATION_SOUNDS_HEAD.name)
     head_path = out / "validation_head.pt"

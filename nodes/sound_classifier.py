@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 # The classifier's window and pooling choices (exsampling_patch.models.classifier.WINDOWS / POOLINGS),
 # repeated here so that listing the nodes does not import torch; a test keeps them equal.
 WINDOWS = ("whole", "1s", "2s", "4s")
+#: A ``max_seconds`` within this of the model's trained span is that span (``label_checks.SPAN_WITHIN``).
+SPAN_WITHIN = 0.005
 POOLINGS = ("mean", "max", "vote")
 
 
@@ -106,6 +108,7 @@ class SoundClassifier(Node):
                 if self.stop_event.is_set():  # stopped while the model loaded (Ctrl+C during start-up): no error
                     return
                 raise
+            self._tell_span(self._classifier.meta)
             return
         path = self.resolve_path(self.model) if self.model else None
         try:
@@ -118,6 +121,23 @@ class SoundClassifier(Node):
                 raise
             raise told from error
         self._classifier.predict(warm_up_take(), WARM_UP_RATE, **self._scoring())
+        self._tell_span(self._classifier.meta)
+
+    def _tell_span(self, meta: dict[str, Any]) -> None:
+        """A warning, once at start, where the node scores another span than its model's head was trained on
+        (``exsampling check`` warns of it on the ``max_seconds`` line): a model trained on 5 s before 3039502a was
+        scored on 3.84 s without a word, and misheard takes more often."""
+        from exsampling_patch.models.features import trained_span
+
+        trained = trained_span(meta)
+        if not self.max_seconds or not trained or abs(self.max_seconds - trained) <= SPAN_WITHIN:
+            return
+        model = f"its model '{self.model}'" if self.model else "the shipped model"
+        # retrained, it fits the default span (the span `exsampling train` trains on); the shipped one is not retrained
+        retrain = ", or retrain it" if self.model and abs(self.max_seconds - CLASSIFIED_SECONDS) <= SPAN_WITHIN else ""
+        self.report_status(warning=f"it scores each take's loudest {self.max_seconds:g} s, and {model} was trained "
+                           f"on the loudest {trained:g} s, so takes are misheard more often: set max_seconds: "
+                           f"{trained:g} for this model{retrain}")
 
     def stop(self) -> None:
         from exsampling_patch.child_process import STOP_ANSWER_SECONDS, hung_at_stop

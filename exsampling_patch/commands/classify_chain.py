@@ -121,7 +121,8 @@ class PatchChain:
         """What ``exsampling check`` warns of this chain's nodes that bears on where a take lands, in line order: a
         model's labels the slot map has no slot for, a table row no model label meets (``dgo: Chorus``), two rows of
         one label, a gate judging by other rows than its map or with its calibrated threshold by another table
-        (:mod:`~exsampling_patch.label_checks`), and what each node's type warns of."""
+        (:mod:`~exsampling_patch.label_checks`), a classifier scoring another span than its model was trained on,
+        and what each node's type warns of."""
         from exsampling_patch import label_checks
         from exsampling_patch.param_checks import node_type_warnings
         from exsampling_patch.patchfile import read_patch
@@ -129,7 +130,8 @@ class PatchChain:
         source = read_patch(self.path).source_map
         ids = [node.node_id for node in self.nodes]
         found = [warning for check in (label_checks.label_warnings, label_checks.same_label_warnings,
-                                       label_checks.gate_table_warnings, label_checks.gate_calibration_warnings)
+                                       label_checks.gate_table_warnings, label_checks.gate_calibration_warnings,
+                                       label_checks.span_warnings)
                  for warning in check(self.patch, self.registry, source)]
         found += [warning for node_id in ids for warning in node_type_warnings(self.patch, self.registry, source,
                                                                                node_id)]

@@ -109,6 +109,7 @@ def test_loso_records_the_rows_its_threshold_was_calibrated_with(tmp_path: Path)
 def test_ship_writes_the_rows_of_the_loso_it_ships_with(tmp_path: Path) -> None:
     """``ship`` on an earlier ``loso`` wrote the shipped table of the day beside a threshold calibrated with the
     rows of that loso: a table edited in between had the model judged by rows it was never calibrated with."""
+    from exsampling_patch.models.features import CLASSIFIED_SECONDS
     from exsampling_patch.models.model_file import load_model_file, save_model_file
     from exsampling_patch.models.network import SoundNet
     from exsampling_patch.models.oneshots import oneshot_folder
@@ -126,6 +127,7 @@ def test_ship_writes_the_rows_of_the_loso_it_ships_with(tmp_path: Path) -> None:
                                 out=tmp_path / "with", slot_weight=0.3)
     meta = load_model_file(shipped).meta
     assert meta["gate_table"] == calibrated and meta["gate_threshold"] == 0.5
+    assert meta["span_seconds"] == CLASSIFIED_SECONDS  # the span its takes' features are of: check reads it
     del summary["gate_table"]  # a loso.json from before it recorded its rows: the shipped table's, as check reads
     older = train_sounds.ship(parts, trunk, tmp_path, cache, summary, c=0.01, epochs=1, seed=0, out=tmp_path / "old")
     assert load_model_file(older).meta["gate_table"] == {"dog": "Bass", "kick": "BD", "snare": "Snare"}
