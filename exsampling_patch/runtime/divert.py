@@ -62,7 +62,6 @@ class Diverts:
     ledger: TakeLedger
     run_id: int  # see Engine.__init__
     events: EventBus
-    hung: dict[str, float]  # see HangWatch
     retire_wait: float  # see PlanSwap
     #: The removed nodes whose queues the last edit waited for its whole retire_wait already (:meth:`_divert`):
     #: their retirement waits for them no longer (the editor's update() would wait twice).
@@ -80,6 +79,8 @@ class Diverts:
         def _edit_act(self, run: int, ledger: TakeLedger) -> contextlib.AbstractContextManager[bool]: ...
 
         def _hold_runs(self, node_id: str, cell: Cell) -> contextlib.AbstractContextManager[None]: ...
+
+        def _cell_hung(self, cell: Cell) -> bool: ...  # see HangWatch
 
         def _let_run(self, cell: Cell) -> None: ...
 
@@ -145,7 +146,8 @@ class Diverts:
                     todo.extend(n for n, _ in targets if n in gone and n not in fed and n != node_id)
                     fed.update(n for n, _ in targets if n in gone and n != node_id)
         cells = {n: cell for n in fed if (cell := self._cells.get(n)) is not None}
-        while any(cell.started and (cell.inbox or cell.scheduled) and n not in self.hung for n, cell in cells.items()):
+        while any(cell.started and (cell.inbox or cell.scheduled) and not self._cell_hung(cell)
+                  for cell in cells.values()):
             if time.monotonic() >= deadline:
                 self._out_of_time = self._out_of_time | cells.keys()
                 return
@@ -174,7 +176,7 @@ class Diverts:
 
         self._close(cell, drop)
         closing = False
-        if count and node_id in self.hung:  # not waited for (PlanSwap._retire): "within 2 s" would hide why
+        if count and self._cell_hung(cell):  # not waited for (PlanSwap._retire): "within 2 s" would hide why
             log.warning("node %s, removed by an edit, had %s queued that it did not pass on: dropped, as "
                         "its handler is hung", node_id, counted(count, "message"))
         elif count:

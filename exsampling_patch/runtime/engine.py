@@ -35,6 +35,7 @@ from exsampling_patch.runtime.flow import MessageFlow
 from exsampling_patch.runtime.ledger import TakeLedger
 from exsampling_patch.runtime.node_errors import ErrorKeeping
 from exsampling_patch.runtime.parts import (
+    ByNode,
     Cell,
     NotBuilt,
     SwitchInterval,
@@ -135,7 +136,8 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self._left_why: dict[str, str] = {}
         #: The plan that ran as an edit removed each node, or made it another type: what the node's handler (the old
         #: type's, for that one) still emits follows its links there, to the nodes still here (MessageFlow._emit).
-        self._left_plans: dict[str, Plan] = {}
+        #: By the node that left its cell, not its id: a later edit of that id noted another handler's plan over it.
+        self._left_plans: ByNode[Plan] = ByNode()
         #: Sources an edit removed whose takes are still in flight: told of their ends (MessageFlow._ended).
         self._retired: dict[str, Node] = {}
         self._context = EngineContext(self, base_dir, ledger=self.ledger, patch_file=patch_file)
@@ -243,7 +245,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self.hung.clear()
         with self._pool_lock:
             self._spares = 0
-        self._left_plans = {}
+        self._left_plans = ByNode()
         self._stopping = False
         self._reset_stops()
         # A stop() from here on halts this run (the swap ends at its next step); one before returned "stopped" at once
@@ -413,7 +415,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         node = cell.node
         start = time.perf_counter()
         limit = hang_limit(node)  # the one in force for this handler: told again if it comes back from a hang
-        state.busy = (node, port, time.monotonic(), limit, key)
+        state.cell, state.busy = cell, (node, port, time.monotonic(), limit, key)
         state.passed_on = state.emitted = False
         errors_before = self._handler_errors.get(node.node_id, 0)
         began = self._error_book.began()  # an error told later from now on is not this handler's to end
@@ -441,7 +443,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
                     self._bypass(node, port, message, state.run)
         finally:
             with state.lock:  # the watchdog marks it hung under this lock only while busy is this handler's
-                state.busy = None
+                state.busy = state.cell = None
                 hung = state.hung
             if hung:
                 self._back_from_hang(node, port, state, time.perf_counter() - start, limit)

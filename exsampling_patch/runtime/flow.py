@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from exsampling_patch.node import Node
 from exsampling_patch.runtime.events import EventBus, MessageHop, TakeEnded
 from exsampling_patch.runtime.ledger import TakeLedger, slot_of, take_key, take_of
-from exsampling_patch.runtime.parts import Cell, Worker
+from exsampling_patch.runtime.parts import ByNode, Cell, Worker
 from exsampling_patch.runtime.plan import Plan
 from exsampling_patch.runtime.run_gate import RunGate
 from exsampling_patch.wording import counted
@@ -46,7 +46,7 @@ class MessageFlow:
     _gate: RunGate  # see Engine.__init__
     _stopping: bool  # see Engine.__init__
     _left_why: dict[str, str]  # see Engine.__init__
-    _left_plans: dict[str, Plan]  # see Engine.__init__
+    _left_plans: ByNode[Plan]  # see Engine.__init__
     _retired: dict[str, Node]  # see Engine.__init__
 
     if TYPE_CHECKING:  # the engine's: for the type checker only (no stand-in shadows it)
@@ -127,14 +127,17 @@ class MessageFlow:
             # A handler held past its run's stop, the engine started again: the new plan's links from its id led into
             # the new run's nodes. Its take stays in flight in its run, redone at the next start as any stop() meets.
             return
-        if worker is not None and worker.busy is not None and worker.busy[0].node_id == node_id:
+        busy = worker.busy if worker is not None else None
+        if worker is not None and busy is not None and busy[0].node_id == node_id:
             worker.emitted = True
         left = worker is not None and node_id not in plan.node_types
         if left:
             # A node an edit removed finishes what was queued for it (or a handler that hung comes back): what it
             # emits follows its links in the plan that ran, to the nodes still here. The edited plan has none from
-            # it: what it passed on was lost, a chain's second removed node's whole queue among it.
-            plan = self._left_plans.get(node_id, plan)
+            # it: what it passed on was lost, a chain's second removed node's whole queue among it. By its node: a
+            # later edit of its id notes another handler's plan.
+            ran = self._left_plans.get(busy[0]) if busy is not None and busy[0].node_id == node_id else None
+            plan = ran if ran is not None else plan
         elif worker is not None and (ran := self._retyped_from(node_id, worker, plan)) is not None:
             plan, left = ran, True
         routes = plan.routes.get((node_id, port), ())
@@ -180,10 +183,12 @@ class MessageFlow:
         took the edited plan for the one that ran). Its output is the old node's: routed by the node's id in the
         edited plan, it went along the new node's links of that name, or nowhere (the take 'went nowhere: x.out is
         linked to nothing', though x.out was linked as it reached x)."""
-        ran = self._left_plans.get(node_id)  # set for such a node by the swap (and for one removed)
-        if ran is None or worker.busy is None:
+        if worker.busy is None:
             return None
         node, cell = worker.busy[0], self._cells.get(node_id)
+        ran = self._left_plans.get(node)  # set for such a node by the swap (and for one removed)
+        if ran is None:
+            return None
         built = getattr(node, "built_type", type(node))
         # The node that runs, of the type the plan has: its own handler. By type alone, a node removed while its
         # handler hung and added back as it was (undoing the delete) took the old handler for the new node's, and

@@ -18,7 +18,7 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from exsampling_patch.error_text import error_text
 from exsampling_patch.node import HandlerReturned, Node, NodeContext
@@ -60,7 +60,7 @@ class Worker:
     """One worker thread's state. ``lock`` guards ``pending`` and ``hung`` (the watchdog reads them), and the end of
     ``busy`` (the watchdog marks a worker hung only while its handler is still the one it found past its limit)."""
 
-    __slots__ = ("busy", "emitted", "hung", "index", "lock", "passed_on", "pending", "ready", "retire", "run",
+    __slots__ = ("busy", "cell", "emitted", "hung", "index", "lock", "passed_on", "pending", "ready", "retire", "run",
                  "telling", "thread_id")
 
     def __init__(self, index: int, ready: queue.SimpleQueue[Any], run: int) -> None:
@@ -73,6 +73,9 @@ class Worker:
         self.pending: list[Cell] = []  # cells this worker takes up next (depth first), no hand-off
         #: (node, port, started at (monotonic), limit, take key) of the handler running, or None
         self.busy: tuple[Node, str, float, float, str | None] | None = None
+        #: The cell whose message it handles, set before ``busy``: a handler hung there holds its run lock, whatever
+        #: node the cell holds since (rebuilt beside it), and none of another cell of that node id (removed, added back)
+        self.cell: Cell | None = None
         self.hung = False
         self.retire = False  # a replacement took its place while it hung: leave when back
         #: Whether the handler running emitted its take on to a node (else the take reached an end there)
@@ -83,6 +86,35 @@ class Worker:
         #: (take id, its source node, or None while the run's observers are told) of the take's end it tells now, out
         #: of any handler (``busy`` cleared): stop() names a worker held there rather than saying all had finished.
         self.telling: tuple[str, Node | None] | None = None
+
+
+T = TypeVar("T")
+
+
+class ByNode(Generic[T]):
+    """A map from node objects, by identity: a plugin's node type that defines ``__eq__`` has no hash (and one that
+    defines both may take two nodes for one). Each node is kept while it has an entry: its id names no other."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self) -> None:
+        self._items: dict[int, tuple[Node, T]] = {}
+
+    def __setitem__(self, node: Node, value: T) -> None:
+        self._items[id(node)] = (node, value)
+
+    def get(self, node: Node) -> T | None:
+        item = self._items.get(id(node))
+        return None if item is None else item[1]
+
+    def pop(self, node: Node) -> None:
+        self._items.pop(id(node), None)
+
+    def __contains__(self, node: object) -> bool:
+        return id(node) in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def hang_limit(node: Node) -> float:

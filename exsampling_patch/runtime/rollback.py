@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from exsampling_patch.node import Node
 from exsampling_patch.runtime.events import EventBus, MessageHop
 from exsampling_patch.runtime.ledger import TakeLedger
-from exsampling_patch.runtime.parts import Cell, Entry
+from exsampling_patch.runtime.parts import ByNode, Cell, Entry
 from exsampling_patch.runtime.plan import Plan
 from exsampling_patch.wording import counted
 
@@ -33,7 +33,7 @@ class RollBack:
     run_id: int  # see Engine.__init__
     events: EventBus
     _left_why: dict[str, str]  # see Engine.__init__
-    _left_plans: dict[str, Plan]  # see Engine.__init__
+    _left_plans: ByNode[Plan]  # see Engine.__init__
 
     if TYPE_CHECKING:  # the engine's and the swap's: for the type checker only (no stand-in shadows them)
         def _deliver(self, cell: Cell, port: str, message: Any, key: str | None = None,
@@ -49,7 +49,7 @@ class RollBack:
 
         def _replace(self, node_id: str, plan: Plan) -> None: ...
 
-        def _old_handler_done(self, node_id: str) -> None: ...
+        def _old_handler_done(self, node: Node) -> None: ...
 
         def _close(self, cell: Cell, fate: Callable[[Entry], None]) -> None: ...
 
@@ -74,8 +74,8 @@ class RollBack:
         for node_id in old.order:  # the ones the edit removed are in the plan again
             if node_id not in plan.node_types:
                 self._left_why.pop(node_id, None)
-                self._left_plans.pop(node_id, None)
                 if (cell := self._cells.get(node_id)) is not None:
+                    self._left_plans.pop(cell.node)
                     with cell.lock:
                         cell.diverts = None  # its senders deliver to it again (what went on meanwhile stays there)
         self._plan = old  # emits follow the old routes again: the added nodes get no more
@@ -90,7 +90,11 @@ class RollBack:
                     self._replace(node_id, old)
         for node_id in old.order:  # the ones it made another type are the type they ran as again
             if node_id in plan.node_types and plan.node_types[node_id] is not old.node_types[node_id]:
-                self._old_handler_done(node_id)  # after their restarts above: each waited for the handler in hand
+                # after their restarts above: each waited for the handler in hand (the one that ran before the edit,
+                # noted in restarted; one the edit did not reach is still in its cell)
+                ran = restarted[node_id] if node_id in restarted else getattr(self._cells.get(node_id), "node", None)
+                if ran is not None:
+                    self._old_handler_done(ran)
 
     def _hand_back(self, old: Plan, plan: Plan, dropped: dict[str, Cell]) -> None:
         """Give what was queued for the nodes of a rolled-back edit (and what a sender that read ``plan`` delivers

@@ -52,7 +52,7 @@ from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.runtime.divert import Diverts
 from exsampling_patch.runtime.events import STOP_NEWS_KEYS, NodeStarted, PlanSwapped
 from exsampling_patch.runtime.ledger import TakeLedger
-from exsampling_patch.runtime.parts import Cell, Entry, Failed, built_whole, error_text
+from exsampling_patch.runtime.parts import ByNode, Cell, Entry, Failed, built_whole, error_text
 from exsampling_patch.runtime.path_errors import with_folder_param
 from exsampling_patch.runtime.plan import Plan
 from exsampling_patch.runtime.recovery import Sign
@@ -76,9 +76,8 @@ class PlanSwap(RollBack, Diverts, NodeStops):
     error_counts: dict[str, int]
     failed_call: tuple[str, str] | None
     ledger: TakeLedger
-    hung: dict[str, float]  # see HangWatch
     _left_why: dict[str, str]  # see Engine.__init__
-    _left_plans: dict[str, Plan]  # see Engine.__init__
+    _left_plans: ByNode[Plan]  # see Engine.__init__
     _retired: dict[str, Node]  # see Engine.__init__
     status: dict[str, dict[str, Any]]  # see Engine.__init__
     _status_lock: threading.Lock
@@ -96,6 +95,10 @@ class PlanSwap(RollBack, Diverts, NodeStops):
 
         def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1, opened: Sequence[str] = (),
                        began: int | None = None) -> bool: ...
+
+        def _cell_hung(self, cell: Cell) -> bool: ...  # see HangWatch
+
+        def _handler_hung(self, node: Node) -> bool: ...
 
     # -- the swap's steps ------------------------------------------------------------------------------------
 
@@ -164,9 +167,9 @@ class PlanSwap(RollBack, Diverts, NodeStops):
                 self._build_into(node_id, plan)
         for node_id in removed:
             self._left_why[node_id] = "removed by an edit"
-            if old is not None:  # what its handler still emits follows these links (MessageFlow._emit)
-                self._left_plans[node_id] = old
             cell = self._cells.get(node_id)
+            if old is not None and cell is not None:  # what its handler still emits follows these links (_emit)
+                self._left_plans[cell.node] = old
             if cell is not None and type(cell.node).leaving is not Node.leaving:
                 # Told it leaves, it may have ended its work (a pattern's scheduler): a roll-back rebuilds it, as a
                 # changed node. Left running, it was silent for the rest of the show. One that keeps Node's no-op
@@ -177,7 +180,8 @@ class PlanSwap(RollBack, Diverts, NodeStops):
             if old is not None and old.node_types[node_id] is not plan.node_types[node_id]:
                 # Its handler is the old type's: what it passes on follows its old links, from the switch below on
                 # (set only at its rebuild, what it passed on meanwhile went by the new type's links: nowhere)
-                self._left_plans[node_id], self._left_why[node_id] = old, "made another type by an edit"
+                self._left_plans[self._cells[node_id].node] = old
+                self._left_why[node_id] = "made another type by an edit"
         with self._divert(old, plan, removed) if old is not None else contextlib.nullcontext():
             self._plan = plan  # from here on, emits follow the new routes
         # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
@@ -197,16 +201,16 @@ class PlanSwap(RollBack, Diverts, NodeStops):
                 restarted[node_id] = self._cells[node_id].node
                 self._replace(node_id, plan)
                 if old is not None and old.node_types[node_id] is not plan.node_types[node_id]:
-                    self._old_handler_done(node_id)
+                    self._old_handler_done(restarted[node_id])
         return added, removed
 
-    def _old_handler_done(self, node_id: str) -> None:
-        """Let go of the plan ``node_id``'s old handler ran in (``_left_plans``), once the swap has waited for that
+    def _old_handler_done(self, node: Node) -> None:
+        """Let go of the plan ``node``'s old handler ran in (``_left_plans``), once the swap has waited for that
         handler: unless it hung, it is over, and nothing more follows those links. Kept until the next start, one
         whole plan per node an edit removed or retyped piled up through a show of edits. A hung one lets go of it as
         it comes back (:meth:`HangWatch._back_in_run`)."""
-        if node_id not in self.hung:
-            self._left_plans.pop(node_id, None)
+        if not self._handler_hung(node):
+            self._left_plans.pop(node)
 
     def _retire(self, node_ids: Iterable[str]) -> None:
         """Stop the removed nodes, each after :attr:`retire_wait` at most for its queue, then the message in hand
@@ -222,7 +226,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
             # Not again for one whose queue the edit waited for its whole retire_wait already (see Diverts._divert),
             # nor while its handler is hung: its queue moves only once that returns (one worker per node at a time).
             deadline = time.monotonic() + (0.0 if node_id in self._out_of_time else self.retire_wait)
-            while (cell.inbox or cell.scheduled) and node_id not in self.hung and time.monotonic() < deadline:
+            while (cell.inbox or cell.scheduled) and not self._cell_hung(cell) and time.monotonic() < deadline:
                 self._halt_point()
                 time.sleep(0.001)
             try:
@@ -237,7 +241,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
             if not cell.node.inputs:  # a source (see Plan.sources): only those begin takes
                 self._retired[node_id] = cell.node
             del self._cells[node_id]
-            self._old_handler_done(node_id)  # after the del: one back from a hang before it finds its node here
+            self._old_handler_done(cell.node)  # after the del: one back from a hang before it finds its node here
             self._close_retired(node_id, cell)
         if escaped is not None:
             raise escaped
@@ -325,7 +329,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
             self._stop_node(node_id, old, rebuilt=True)
             self._recovered(node_id, "rebuilt")  # the old node's error; the new one's own are recorded from here on
             self._build_into(node_id, plan, cell)
-            if type(cell.node) is type(old) and node_id not in self.hung:  # a hung handler may still change it
+            if type(cell.node) is type(old) and not self._handler_hung(old):  # a hung handler may still change it
                 self._hand_over(node_id, old, cell.node)
             self._prepare(node_id, cell.node)
         self._start_cell(node_id)
@@ -341,13 +345,13 @@ class PlanSwap(RollBack, Diverts, NodeStops):
     @contextlib.contextmanager
     def _hold_runs(self, node_id: str, cell: Cell) -> Iterator[None]:
         """Wait for the message ``node_id`` handles now, if any, then hold its cell's ``run_lock`` for the block;
-        not once its handler counts as hung (the watchdog has it in :attr:`hung`): it is left to its worker, as the
-        watchdog leaves it, while the block stops (or rebuilds) the node beside it; its take stays in flight until
+        not once the handler in this cell counts as hung (:meth:`HangWatch._cell_hung`): it is left to its worker, as
+        the watchdog leaves it, while the block stops (or rebuilds) the node beside it; its take stays in flight until
         it comes back. Waited for without a bound, a handler that never returned held the swap lock, and the
         editor's update() with it. One not hung is waited for: stopped beside it, it would fail on what stop()
-        closed."""
+        closed. Not by the id's :attr:`hung`: a removed x's hung handler had a re-added x's busy one stopped beside."""
         while not cell.run_lock.acquire(timeout=0.01):
-            if node_id in self.hung:
+            if self._cell_hung(cell):
                 yield
                 return
             self._halt_point()

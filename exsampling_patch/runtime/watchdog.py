@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.node import Node
 from exsampling_patch.runtime.events import EventBus, NodeHung
-from exsampling_patch.runtime.parts import Cell, Worker, running_at
+from exsampling_patch.runtime.parts import ByNode, Cell, Worker, running_at
 from exsampling_patch.runtime.run_gate import RunGate
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class HangWatch:
     _ready: queue.SimpleQueue[Any]
     hung: dict[str, float]
     _cells: dict[str, Cell]
-    _left_plans: dict[str, Plan]  # see Engine.__init__
+    _left_plans: ByNode[Plan]  # see Engine.__init__
     events: EventBus
     run_id: int
     _gate: RunGate
@@ -50,6 +50,16 @@ class HangWatch:
 
     WATCH_INTERVAL = 0.05
     """Seconds between the watchdog's looks at the workers (a hang is seen at most this late)."""
+
+    def _cell_hung(self, cell: Cell) -> bool:
+        """Whether the handler running in ``cell`` (holding its run lock) is hung. Not :attr:`hung`, by node id: a
+        handler hung in a removed x's cell made an edit take a new x's busy handler for hung and stop its node
+        beside it."""
+        return any(state.hung and state.cell is cell for state in list(self._states))
+
+    def _handler_hung(self, node: Node) -> bool:
+        """Whether a handler of ``node`` (that object, not its id) is hung."""
+        return any(state.hung and (busy := state.busy) is not None and busy[0] is node for state in list(self._states))
 
     def _watch(self, run: int) -> None:
         # Its run's only: one asleep through stop() that woke once start() had set the engine running again went on
@@ -128,6 +138,8 @@ class HangWatch:
         cell = self._cells.get(node.node_id)
         if cell is None or cell.node is not node:
             # An old handler (its node removed or rebuilt beside it) is over: nothing more follows the links of the
-            # plan it ran in (see PlanSwap._old_handler_done; one back before its node left its cell, the swap lets go)
-            self._left_plans.pop(node.node_id, None)
+            # plan it ran in (see PlanSwap._old_handler_done; one back before its node left its cell, the swap lets go).
+            # Its own entry: by the id, it took a later edit's of that id, a handler busy in a new x's cell left with
+            # no links ("dropped with node x: removed by an edit").
+            self._left_plans.pop(node)
         self.events.publish(NodeHung(node.node_id, port=port, seconds=seconds, limit=limit, recovered=True))

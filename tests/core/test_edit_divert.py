@@ -101,7 +101,7 @@ def test_a_message_a_worker_has_taken_up_is_waited_for_before_the_rest_goes_on()
         return in_drain
 
     def in_hold_runs(frame: FrameType, event: str, arg: Any) -> Any:
-        if event == "line" and "self.hung" in linecache.getline(frame.f_code.co_filename, frame.f_lineno):
+        if event == "line" and "self._cell_hung" in linecache.getline(frame.f_code.co_filename, frame.f_lineno):
             waits.set()  # the edit's wait for the message in hand did not find the run lock free
         return in_hold_runs
 
