@@ -88,8 +88,9 @@ def test_the_span_trained_on_or_the_whole_take_is_not_warned_of(old_model: Path,
     assert warning.hint == "set max_seconds: 3.84 for this model"
 
 
-def test_classify_patch_says_so_too(old_model: Path, tmp_path: Path) -> None:
-    take = tmp_path / "hat.wav"
+def hat(folder: Path) -> Path:
+    """A 0.5 s burst of decaying noise, as a WAV file."""
+    take = folder / "hat.wav"
     with wave.open(str(take), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
@@ -97,9 +98,29 @@ def test_classify_patch_says_so_too(old_model: Path, tmp_path: Path) -> None:
         t = np.arange(22050) / 44100
         noise = np.random.default_rng(1).standard_normal(t.size) * np.exp(-t * 40)
         out.writeframes((noise * 12000).astype("<i2").tobytes())
+    return take
+
+
+def test_classify_patch_says_so_too(old_model: Path, tmp_path: Path) -> None:
+    take = hat(tmp_path)
     path = patch_with(tmp_path, old_model, {})
     done = exsampling_here("classify", "--patch", str(path), str(take))
     assert done.returncode == 0, done.stderr
     notes = [line for line in done.stderr.splitlines() if line.startswith("note: ")]
     assert notes == [f"note: {path}:{line_of(path, 'model: old.pt')}: {WARNED} ({HINT})"]
     assert done.stdout.startswith(f"{take}: ")
+
+
+def test_classify_with_a_model_alone_says_so_too(old_model: Path, tmp_path: Path) -> None:
+    """Without a patch, `classify --model` scores as the node does by default: a note where that is not the span the
+    model was trained on, none with --max-seconds at it, or with the shipped model."""
+    take = hat(tmp_path)
+    done = exsampling_here("classify", "--model", str(old_model), str(take))
+    assert done.returncode == 0, done.stderr
+    assert [line for line in done.stderr.splitlines() if line.startswith("note: ")] == [
+        "note: it scores each file's loudest 3.84 s, and the model was trained on the loudest 5 s: --max-seconds 5 "
+        "scores files as it was trained"]
+    assert done.stdout.startswith(f"{take}: ")
+    for args in (("--model", str(old_model), "--max-seconds", "5"), ()):
+        done = exsampling_here("classify", *args, str(take))
+        assert done.returncode == 0 and "note: " not in done.stderr, (args, done.stderr)
