@@ -78,7 +78,7 @@ class Diverts:
 
         def _edit_act(self, run: int, ledger: TakeLedger) -> contextlib.AbstractContextManager[bool]: ...
 
-        def _hold_runs(self, node_id: str, cell: Cell) -> contextlib.AbstractContextManager[None]: ...
+        def _hold_runs(self, cell: Cell) -> contextlib.AbstractContextManager[None]: ...
 
         def _cell_hung(self, cell: Cell) -> bool: ...  # see HangWatch
 
@@ -108,7 +108,7 @@ class Diverts:
                     with cell.lock:
                         cell.started = False
                     held.append(cell)
-                    with self._hold_runs(node_id, cell):  # the message in hand goes on by the old routes
+                    with self._hold_runs(cell):  # the message in hand goes on by the old routes
                         pass
                     with cell.lock:
                         kept = [entry for entry in cell.inbox if (entry[3], entry[0]) not in senders]

@@ -322,7 +322,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
         """Rebuild ``node_id`` as ``plan`` has it, its queued messages kept, after the message in hand unless its
         handler is hung (:meth:`_hold_runs`); one of the same type takes over what the old one hands over."""
         cell = self._cells[node_id]
-        with self._hold_runs(node_id, cell):
+        with self._hold_runs(cell):
             with cell.lock:
                 cell.started = False
             old = cell.node
@@ -339,12 +339,12 @@ class PlanSwap(RollBack, Diverts, NodeStops):
         message, and is stopped after the one in hand unless its handler is hung (:meth:`_hold_runs`)."""
         with cell.lock:
             cell.started = False
-        with self._hold_runs(node_id, cell):
+        with self._hold_runs(cell):
             self._stop_node(node_id, cell.node)
 
     @contextlib.contextmanager
-    def _hold_runs(self, node_id: str, cell: Cell) -> Iterator[None]:
-        """Wait for the message ``node_id`` handles now, if any, then hold its cell's ``run_lock`` for the block;
+    def _hold_runs(self, cell: Cell) -> Iterator[None]:
+        """Wait for the message ``cell``'s node handles now, if any, then hold the cell's ``run_lock`` for the block;
         not once the handler in this cell counts as hung (:meth:`HangWatch._cell_hung`): it is left to its worker, as
         the watchdog leaves it, while the block stops (or rebuilds) the node beside it; its take stays in flight until
         it comes back. Waited for without a bound, a handler that never returned held the swap lock, and the
