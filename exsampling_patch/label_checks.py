@@ -293,16 +293,12 @@ def gate_calibration_warning(patch: Patch, registry: Registry, source: SourceMap
     )
 
 
-#: A ``max_seconds`` within this of the model's trained span is that span (a patch's 3.8 for 3.84 is not).
-SPAN_WITHIN = 0.005
-
-
 def span_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
     """A warning, on its ``max_seconds`` line (its ``model``'s, for the default), for each classifier that scores a span
     of each take other than the one its model's head was trained on (``span_seconds`` in the model file; 5 s in
     files written before it was recorded): since 3039502a the node scores the loudest 3.84 s, and a model trained on
     5 s by then was scored on 3.84 s without a word, reading inputs it was never fitted on."""
-    from exsampling_patch.models.features import CLASSIFIED_SECONDS
+    from exsampling_patch.models.features import CLASSIFIED_SECONDS, scores_other_span
 
     base_dir = Path(source.file).resolve().parent if Path(source.file).is_file() else None
     warnings: list[Problem] = []
@@ -312,13 +308,13 @@ def span_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[P
         header = _model_header(spec.params.get("model"), base_dir)
         scored = value_in_effect(patch, registry, node_id, "max_seconds")
         trained = header.span if header is not None else None
-        if not isinstance(scored, float | int) or not scored or not trained or abs(scored - trained) <= SPAN_WITHIN:
+        if not isinstance(scored, float | int) or not trained or not scores_other_span(scored, trained):
             continue  # 0: the whole take, as no trainer trains; an unread model is told of elsewhere
         model = spec.params.get("model")
         named = f"its model '{model}'" if model else "the shipped model"
         # retrained, it fits the default span; the shipped model is not the composer's to retrain
         retrain = ", or retrain it: `.venv/bin/exsampling train` trains on the loudest " \
-            f"{CLASSIFIED_SECONDS:g} s" if model and abs(scored - CLASSIFIED_SECONDS) <= SPAN_WITHIN else ""
+            f"{CLASSIFIED_SECONDS:g} s" if model and not scores_other_span(scored, CLASSIFIED_SECONDS) else ""
         warnings.append(Problem(
             f"node '{node_id}': it scores each take's loudest {scored:g} s, and {named} was trained on the loudest "
             f"{trained:g} s: its head reads a span it was not trained on, and takes are misheard more often",

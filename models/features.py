@@ -32,6 +32,7 @@ __all__ = [
     "FRONT_END",
     "LEGACY_SPAN_SECONDS",
     "SAMPLE_RATE",
+    "SPAN_WITHIN",
     "FrontEnd",
     "analyse",
     "compress",
@@ -45,6 +46,7 @@ __all__ = [
     "normalise_peak",
     "peak_dbfs",
     "remove_offset",
+    "scores_other_span",
     "to_mono",
     "trained_span",
 ]
@@ -68,6 +70,16 @@ def trained_span(meta: object) -> float:
     if isinstance(span, int | float) and not isinstance(span, bool) and span >= 0:
         return float(span)
     return LEGACY_SPAN_SECONDS
+
+
+SPAN_WITHIN = 0.005
+"""A ``max_seconds`` within this of a model's trained span is that span (a patch's 3.8 for 3.84 is not)."""
+
+
+def scores_other_span(scored: float, trained: float) -> bool:
+    """Whether scoring each take's loudest ``scored`` s reads another span than the head was trained on
+    (``trained``, :func:`trained_span`): never for 0 on either side (the whole take, which no trainer trains on)."""
+    return bool(scored) and bool(trained) and abs(scored - trained) > SPAN_WITHIN
 
 SAMPLE_RATE = 16_000
 """Reference rate (Hz): the front end's frame and hop are 743 and 742 samples at this rate."""

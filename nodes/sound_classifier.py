@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 # The classifier's window and pooling choices (exsampling_patch.models.classifier.WINDOWS / POOLINGS),
 # repeated here so that listing the nodes does not import torch; a test keeps them equal.
 WINDOWS = ("whole", "1s", "2s", "4s")
-#: A ``max_seconds`` within this of the model's trained span is that span (``label_checks.SPAN_WITHIN``).
-SPAN_WITHIN = 0.005
 POOLINGS = ("mean", "max", "vote")
 
 
@@ -127,14 +125,15 @@ class SoundClassifier(Node):
         """A warning, once at start, where the node scores another span than its model's head was trained on
         (``exsampling check`` warns of it on the ``max_seconds`` line): a model trained on 5 s before 3039502a was
         scored on 3.84 s without a word, and misheard takes more often."""
-        from exsampling_patch.models.features import trained_span
+        from exsampling_patch.models.features import scores_other_span, trained_span
 
         trained = trained_span(meta)
-        if not self.max_seconds or not trained or abs(self.max_seconds - trained) <= SPAN_WITHIN:
+        if not scores_other_span(self.max_seconds, trained):
             return
         model = f"its model '{self.model}'" if self.model else "the shipped model"
         # retrained, it fits the default span (the span `exsampling train` trains on); the shipped one is not retrained
-        retrain = ", or retrain it" if self.model and abs(self.max_seconds - CLASSIFIED_SECONDS) <= SPAN_WITHIN else ""
+        default_span = not scores_other_span(self.max_seconds, CLASSIFIED_SECONDS)
+        retrain = ", or retrain it" if self.model and default_span else ""
         self.report_status(warning=f"it scores each take's loudest {self.max_seconds:g} s, and {model} was trained "
                            f"on the loudest {trained:g} s, so takes are misheard more often: set max_seconds: "
                            f"{trained:g} for this model{retrain}")

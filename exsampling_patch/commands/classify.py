@@ -98,10 +98,10 @@ def run(args: argparse.Namespace) -> int:
     node = Registry.default(entry_points=False).get("classifier").resolve_params({})
     scoring = {"window": args.window or node["window"], "pooling": args.pooling or node["pooling"],
                "max_seconds": node["max_seconds"] if args.max_seconds is None else args.max_seconds}
-    from exsampling_patch.label_checks import SPAN_WITHIN
+    from exsampling_patch.models.features import scores_other_span
 
     trained = classifier.trained_span_seconds
-    if scoring["max_seconds"] and abs(scoring["max_seconds"] - trained) > SPAN_WITHIN:
+    if scores_other_span(scoring["max_seconds"], trained):
         # as check warns of a patch's classifier: a head read on a span it was not fitted on mishears more often
         print(f"note: it scores each file's loudest {scoring['max_seconds']:g} s, and the model was trained on the "
               f"loudest {trained:g} s: --max-seconds {trained:g} scores files as it was trained", file=sys.stderr)

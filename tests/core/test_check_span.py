@@ -13,7 +13,7 @@ import pytest
 import torch
 import yaml
 
-from exsampling_patch.models.features import CLASSIFIED_SECONDS, LEGACY_SPAN_SECONDS
+from exsampling_patch.models.features import CLASSIFIED_SECONDS, LEGACY_SPAN_SECONDS, scores_other_span
 from exsampling_patch.models.model_file import load_model_file
 from exsampling_patch.validate import check_file_with_warnings
 from tests.nodes.test_classify_patch_cli import exsampling_here
@@ -124,3 +124,15 @@ def test_classify_with_a_model_alone_says_so_too(old_model: Path, tmp_path: Path
     for args in (("--model", str(old_model), "--max-seconds", "5"), ()):
         done = exsampling_here("classify", *args, str(take))
         assert done.returncode == 0 and "note: " not in done.stderr, (args, done.stderr)
+
+
+def test_a_model_trained_on_whole_takes_is_never_said_to_be_scored_on_another_span(tmp_path: Path) -> None:
+    """``span_seconds: 0`` (whole takes) is no span to match: before, `classify --model` told of "the loudest 0 s"."""
+    assert not scores_other_span(CLASSIFIED_SECONDS, 0.0) and not scores_other_span(0.0, 5.0)
+    assert scores_other_span(3.8, 3.84) and not scores_other_span(3.842, 3.84)
+    blob = torch.load(str(SHIPPED), map_location="cpu", weights_only=True)
+    blob["meta"]["span_seconds"] = 0.0
+    whole = tmp_path / "whole.pt"
+    torch.save(blob, whole)
+    done = exsampling_here("classify", "--model", str(whole), str(hat(tmp_path)))
+    assert done.returncode == 0 and "note: " not in done.stderr, done.stderr
