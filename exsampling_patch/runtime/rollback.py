@@ -92,8 +92,15 @@ class RollBack:
             if node_id in plan.node_types and plan.node_types[node_id] is not old.node_types[node_id]:
                 # after their restarts above: each waited for the handler in hand (the one that ran before the edit,
                 # noted in restarted; one the edit did not reach is still in its cell)
-                ran = restarted[node_id] if node_id in restarted else getattr(self._cells.get(node_id), "node", None)
-                if ran is not None:
+                cell = self._cells.get(node_id)
+                ran = restarted.get(node_id, cell.node if cell is not None else None)
+                if ran is None:
+                    continue
+                if cell is not None and cell.node is ran:
+                    # Still in its cell: the plan its handler ran in runs again, its links its own. Kept while the
+                    # handler hung, nothing let go of it: back in its cell, it is no old handler (_back_in_run).
+                    self._left_plans.pop(ran)
+                else:
                     self._old_handler_done(ran)
 
     def _hand_back(self, old: Plan, plan: Plan, dropped: dict[str, Cell]) -> None:
