@@ -5,7 +5,8 @@ watchdog looks at what each worker handles; one past its limit is reported (a :c
 error on its node), the cells its worker meant to take up next go to the others, and a new worker is started in
 its place: a patch with any number of hung nodes keeps as many free workers as it was given. The hung handler's
 takes stay in flight, so they are not written down as done (a restart redoes them). When the handler comes back,
-``NodeHung(recovered=True)`` is published and the spare worker count shrinks back.
+the spare worker count shrinks back, and ``NodeHung(recovered=True)`` is published unless another handler of a node
+of its id still hangs (a removed x's and a re-added x's): the id's mark in ``hung`` ends with the last one.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ class HangWatch:
                 self._ready.put(cell)
             with self._pool_lock:
                 self._spares += 1
-            self.hung[node.node_id] = seconds
+                self.hung[node.node_id] = seconds  # under the lock a return's look at the others takes (_back_in_run)
             self._add_worker()  # the others go on with as many workers as before
             self._record_error(node.node_id, f"hung: its handler on '{port}' has run {seconds:.1f} s, past its "
                                f"limit of {limit:g} s (hang_after); the rest of the patch goes on", port=port,
@@ -134,7 +135,10 @@ class HangWatch:
                 state.retire = True
         with state.lock:
             state.hung = False
-        self.hung.pop(node.node_id, None)
+        with self._pool_lock:
+            others = self._others_hung(state, node.node_id)
+            if not others:
+                self.hung.pop(node.node_id, None)
         cell = self._cells.get(node.node_id)
         if cell is None or cell.node is not node:
             # An old handler (its node removed or rebuilt beside it) is over: nothing more follows the links of the
@@ -142,4 +146,13 @@ class HangWatch:
             # Its own entry: by the id, it took a later edit's of that id, a handler busy in a new x's cell left with
             # no links ("dropped with node x: removed by an edit").
             self._left_plans.pop(node)
-        self.events.publish(NodeHung(node.node_id, port=port, seconds=seconds, limit=limit, recovered=True))
+        if not others:
+            self.events.publish(NodeHung(node.node_id, port=port, seconds=seconds, limit=limit, recovered=True))
+
+    def _others_hung(self, state: Worker, node_id: str) -> bool:
+        """Whether a worker other than ``state``'s is hung in a handler of a node ``node_id`` (a removed x's back
+        beside a re-added x's still hung): the id's mark and its "recovered" are that one's to end. By the id alone,
+        the console told "node 'x' is back" while x hung. One back already (busy cleared) counts no more: two back at
+        once never each leave it to the other. Under the pool lock, as the watchdog's mark of the id."""
+        return any(other is not state and other.hung and (busy := other.busy) is not None and busy[0].node_id == node_id
+                   for other in self._states)
