@@ -60,8 +60,8 @@ class Worker:
     """One worker thread's state. ``lock`` guards ``pending`` and ``hung`` (the watchdog reads them), and the end of
     ``busy`` (the watchdog marks a worker hung only while its handler is still the one it found past its limit)."""
 
-    __slots__ = ("busy", "cell", "emitted", "hung", "index", "lock", "passed_on", "pending", "ready", "retire", "run",
-                 "telling", "thread_id")
+    __slots__ = ("busy", "cell", "emitted", "hung", "hung_id", "index", "lock", "passed_on", "pending", "ready",
+                 "retire", "run", "telling", "thread_id")
 
     def __init__(self, index: int, ready: queue.SimpleQueue[Any], run: int) -> None:
         self.index = index
@@ -77,6 +77,9 @@ class Worker:
         #: node the cell holds since (rebuilt beside it), and none of another cell of that node id (removed, added back)
         self.cell: Cell | None = None
         self.hung = False
+        #: The node id the watchdog marked it hung in, until its return has looked at the others (under the pool
+        #: lock): ``busy``, cleared before that look, let two handlers of one id back at once each miss the other.
+        self.hung_id: str | None = None
         self.retire = False  # a replacement took its place while it hung: leave when back
         #: Whether the handler running emitted its take on to a node (else the take reached an end there)
         self.passed_on = False

@@ -101,6 +101,7 @@ class HangWatch:
                 self._ready.put(cell)
             with self._pool_lock:
                 self._spares += 1
+                state.hung_id = node.node_id  # what a return of the id looks at (_back_in_run), not busy
                 self.hung[node.node_id] = seconds  # under the lock a return's look at the others takes (_back_in_run)
             self._add_worker()  # the others go on with as many workers as before
             self._record_error(node.node_id, f"hung: its handler on '{port}' has run {seconds:.1f} s, past its "
@@ -113,21 +114,18 @@ class HangWatch:
         (its node's ``hang_after`` now may be another: a property that follows the node's state). Checked against its
         run and told as one act of that run (:mod:`.run_gate`): checked alone, a start() between the two went on, and
         this took the new run's spare worker, cleared its hung mark of the node's id and told it recovered there."""
-        self._after_the_mark()
-        with self._gate.acting(state.run):
+        # Under the watchdog's marking lock, from its look at the others through its "recovered": passed through
+        # alone, the watchdog marked another x's handler between this one's look and its telling, and the console
+        # ended on "x is back" while x hung. Taken outside the run gate (a mark records an error) and by the worker
+        # thread alone, never the audio callback; neither holder waits on the other's locks (engine.py, swap.py).
+        with self._marking, self._gate.acting(state.run):
             self._back_in_run(node, port, state, seconds, limit)
-
-    def _after_the_mark(self) -> None:
-        """Wait until the watchdog's act of marking a handler hung is over: this return, which read the mark, then
-        comes after the spare, the hung record and the telling, and undoes them all. Waited for outside the run gate
-        (the act records an error) and by the worker thread alone, never the audio callback: milliseconds."""
-        with self._marking:
-            pass
 
     def _back_in_run(self, node: Node, port: str, state: Worker, seconds: float, limit: float) -> None:
         if state.run != self.run_id:  # held past its run's stop: the new run's spares and hung marks are not its
             with state.lock:
                 state.hung = False
+            state.hung_id = None
             return
         with self._pool_lock:
             if self._spares > 0:
@@ -136,7 +134,10 @@ class HangWatch:
         with state.lock:
             state.hung = False
         with self._pool_lock:
-            others = self._others_hung(state, node.node_id)
+            # The last one back of a node id ends its mark and tells it: by busy (cleared before this look), two
+            # back at once each found the other back already, and both told "node 'x' is back".
+            state.hung_id = None
+            others = any(other.hung_id == node.node_id for other in self._states)
             if not others:
                 self.hung.pop(node.node_id, None)
         cell = self._cells.get(node.node_id)
@@ -148,11 +149,3 @@ class HangWatch:
             self._left_plans.pop(node)
         if not others:
             self.events.publish(NodeHung(node.node_id, port=port, seconds=seconds, limit=limit, recovered=True))
-
-    def _others_hung(self, state: Worker, node_id: str) -> bool:
-        """Whether a worker other than ``state``'s is hung in a handler of a node ``node_id`` (a removed x's back
-        beside a re-added x's still hung): the id's mark and its "recovered" are that one's to end. By the id alone,
-        the console told "node 'x' is back" while x hung. One back already (busy cleared) counts no more: two back at
-        once never each leave it to the other. Under the pool lock, as the watchdog's mark of the id."""
-        return any(other is not state and other.hung and (busy := other.busy) is not None and busy[0].node_id == node_id
-                   for other in self._states)

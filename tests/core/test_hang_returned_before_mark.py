@@ -80,7 +80,7 @@ class ReturnsDuringTheMark(Engine):
         if state is not None and state.hung and state.busy is not None:
             state.busy[0].release.set()  # type: ignore[attr-defined]
             # Until its return has been told, or waits for the mark's act to be over (the fix): not the clock's
-            assert wait_for(lambda: not state.hung or _waits_in(state, "_after_the_mark"), 30), "never came back"
+            assert wait_for(lambda: not state.hung or _waits_in(state, "_back_from_hang"), 30), "never came back"
         super()._add_worker()
 
 
