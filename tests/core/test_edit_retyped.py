@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 from exsampling_patch import TAKE, Input, Node, Output, Take
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import NodeHung, TakeEnded
-from tests.core.test_take_fates import RELEASE, registry, run
+from tests.core.hang_helpers import wait_until
+from tests.core.test_take_fates import RELEASE, holding, registry, run
 
 __all__ = ["registry"]  # the fixture, for these tests
 
@@ -26,11 +27,10 @@ PASSED = threading.Event()
 LET_GO = threading.Event()
 
 
-class SlowPass(Node):
-    """Holds each take in its handler until RELEASE is set, then passes it on; counted as hung soon."""
+class _Holds(Node):
+    """Holds each take in its handler until its ``gate`` is set, then passes it on."""
 
-    type_name = "t_slow_pass"
-    hang_after = 0.3
+    gate: ClassVar[threading.Event]
     take = Input(TAKE, multiple=True)
     out = Output(TAKE)
 
@@ -39,11 +39,25 @@ class SlowPass(Node):
 
     def on_take(self, take: Take) -> None:
         self.entered.set()
-        # Long: the tests set RELEASE when they mean it to come back (and in their finally). Timed out under load
+        # Long: the tests set the gate when they mean it to come back (and on their way out). Timed out under load
         # (5 s, while update() waited for the hang), it came back at a point of the edit the test did not choose.
-        RELEASE.wait(30)
+        self.gate.wait(30)
         self.emit("out", take)
-        PASSED.set()
+        self.passed()
+
+    def passed(self) -> None:
+        """Called once the take is passed on."""
+
+
+class SlowPass(_Holds):
+    """Holds each take in its handler until RELEASE is set, then passes it on; counted as hung soon."""
+
+    type_name = "t_slow_pass"
+    hang_after = 0.3
+    gate = RELEASE
+
+    def passed(self) -> None:
+        PASSED.set()  # where the take went is settled now
 
 
 class Hook(Node):
@@ -57,21 +71,12 @@ class Hook(Node):
         PASSED.wait(30)
 
 
-class Busy(Node):
+class Busy(_Holds):
     """Holds each take in its handler until LET_GO is set, then passes it on; never hung in a test (a long limit)."""
 
     type_name = "t_busy"
     hang_after = 60.0
-    take = Input(TAKE, multiple=True)
-    out = Output(TAKE)
-
-    def start(self) -> None:
-        self.entered = threading.Event()
-
-    def on_take(self, take: Take) -> None:
-        self.entered.set()
-        LET_GO.wait(30)
-        self.emit("out", take)
+    gate = LET_GO
 
     def __eq__(self, other: object) -> bool:  # as a plugin's may: it has no hash then (the engine keys by identity)
         return self is other
@@ -84,14 +89,33 @@ def _types(registry: Any) -> None:
     registry.register(Busy, "test")
 
 
+#: The links and nodes the tests start with: x, a t_slow_pass, between the phone and keep.
+X_LINKS = ["phone.out -> x.take", "x.out -> keep.take"]
+X_NODES = {"phone": "t_phone", "x": "t_slow_pass", "keep": "t_keep"}
+
+
+def patch_of(nodes: list[tuple[str, str]], *links: str) -> Patch:
+    patch = Patch()
+    for node_id, type_name in nodes:
+        patch.add_node(NodeSpec(node_id, type_name))
+    for link in links:
+        patch.connect(*link.split(" -> "))
+    return patch
+
+
 def retyping_edit(*extra: tuple[str, str]) -> Patch:
     """x made a t_assign (its output is 'slot', not 'out'), linked on to keep; ``extra``: (id, type) nodes added."""
-    edit = Patch()
-    for node_id, type_name in (("phone", "t_phone"), ("x", "t_assign"), ("keep", "t_keep"), *extra):
-        edit.add_node(NodeSpec(node_id, type_name))
-    edit.connect("phone.out", "x.take")
-    edit.connect("x.slot", "keep.inlet")
-    return edit
+    return patch_of([("phone", "t_phone"), ("x", "t_assign"), ("keep", "t_keep"), *extra],
+                    "phone.out -> x.take", "x.slot -> keep.inlet")
+
+
+def x_holds_a_take(engine: Any) -> tuple[Any, Any]:
+    """The phone pushes "held", and x's handler holds it: (the phone, x)."""
+    phone: Any = engine.node("phone")
+    old: Any = engine.node("x")
+    phone.push("held")
+    assert old.entered.wait(5)
+    return phone, old
 
 
 def ends(events: list[Any], phone: Any) -> list[tuple[str, str, str, str]]:
@@ -107,24 +131,15 @@ def test_a_take_a_retyped_nodes_old_handler_passes_on_goes_by_the_link_it_had(re
     # keep. The old handler comes back and sends "held" on 'out': the edited plan routes x by name, and has no link
     # from x.out, so the take ended 'dropped: went nowhere: x.out is linked to nothing' (x.out was linked when the
     # take reached x, and keep, where that link went, is still there). It goes on by the link it had.
-    RELEASE.clear()
-    engine, events = run(registry, ["phone.out -> x.take", "x.out -> keep.take"],
-                         {"phone": "t_phone", "x": "t_slow_pass", "keep": "t_keep"})
-    edit = retyping_edit()
-    try:
-        phone: Any = engine.node("phone")
-        old: Any = engine.node("x")
-        phone.push("held")
-        assert old.entered.wait(5)
+    with holding(registry, X_LINKS, X_NODES) as (engine, events):
+        edit = retyping_edit()
+        phone, _ = x_holds_a_take(engine)
         engine.update(edit)  # returns once x counts as hung: the new x is built beside its handler
         assert "x" in engine.hung and type(engine.node("x")).type_name == "t_assign"
         RELEASE.set()
         assert ends(events, phone) == [("held", "done", "keep", "done (keep)")]
         assert [take.take_id for take in engine.node("keep").got] == ["held"]  # type: ignore[attr-defined]
         assert len(engine.ledger) == 0
-    finally:
-        RELEASE.set()
-        engine.stop()
 
 
 def test_a_take_a_retyped_nodes_old_handler_passes_on_as_the_edit_swaps_goes_by_the_link_it_had(
@@ -132,51 +147,33 @@ def test_a_take_a_retyped_nodes_old_handler_passes_on_as_the_edit_swaps_goes_by_
     # x's old handler comes back while the edit is under way: after the edited routes took effect (an added node's
     # prepare()), before x is rebuilt. Routed by x's id in the edited plan then, "held" went nowhere (x.out is
     # linked to nothing there): 'dropped: went nowhere', though keep, where x.out led as it reached x, was there.
-    RELEASE.clear()
     PASSED.clear()
-    engine, events = run(registry, ["phone.out -> x.take", "x.out -> keep.take"],
-                         {"phone": "t_phone", "x": "t_slow_pass", "keep": "t_keep"})
-    try:
-        phone: Any = engine.node("phone")
-        old: Any = engine.node("x")
-        phone.push("held")
-        assert old.entered.wait(5)
+    with holding(registry, X_LINKS, X_NODES) as (engine, events):
+        phone, _ = x_holds_a_take(engine)
         engine.update(retyping_edit(("hook", "t_hook")))  # hook's prepare() lets x's handler pass "held" on
         assert PASSED.is_set() and type(engine.node("x")).type_name == "t_assign"
         assert ends(events, phone) == [("held", "done", "keep", "done (keep)")]
         assert [take.take_id for take in engine.node("keep").got] == ["held"]  # type: ignore[attr-defined]
-    finally:
-        RELEASE.set()
-        engine.stop()
 
 
 def test_a_take_a_hung_handler_passes_on_ends_where_it_reached_whichever_counts_off_last(registry: Any) -> None:
     # The flaky run's end, made sure: a worker marked hung hands what its handler emits to another worker, so keep
     # may handle "held" before x's handler, held on its way back from the hang, counts its own message off. The
     # take's end named the last node to count off: 'done (x)', where x passed it on and keep is where it ended.
-    RELEASE.clear()
-    engine, events = run(registry, ["phone.out -> x.take", "x.out -> keep.take"],
-                         {"phone": "t_phone", "x": "t_slow_pass", "keep": "t_keep"})
+    with holding(registry, X_LINKS, X_NODES) as (engine, events):
 
-    def hold_the_return(event: NodeHung) -> None:  # on x's worker, before it counts its message off
-        deadline = time.monotonic() + 10
-        while event.recovered and engine.ledger.queued("held") > 1 and time.monotonic() < deadline:
-            time.sleep(0.005)  # until keep has counted its copy off: only x's message is left
+        def hold_the_return(event: NodeHung) -> None:  # on x's worker, before it counts its message off
+            deadline = time.monotonic() + 10
+            while event.recovered and engine.ledger.queued("held") > 1 and time.monotonic() < deadline:
+                time.sleep(0.005)  # until keep has counted its copy off: only x's message is left
 
-    engine.events.subscribe(hold_the_return, NodeHung)
-    try:
-        phone: Any = engine.node("phone")
-        old: Any = engine.node("x")
-        phone.push("held")
-        assert old.entered.wait(5)
+        engine.events.subscribe(hold_the_return, NodeHung)
+        phone, _ = x_holds_a_take(engine)
         engine.update(retyping_edit())
         assert "x" in engine.hung
         RELEASE.set()
         assert ends(events, phone) == [("held", "done", "keep", "done (keep)")]
         assert [take.take_id for take in engine.node("keep").got] == ["held"]  # type: ignore[attr-defined]
-    finally:
-        RELEASE.set()
-        engine.stop()
 
 
 def test_a_take_a_removed_nodes_hung_handler_passes_on_goes_by_its_old_links_after_it_is_added_back(
@@ -184,17 +181,9 @@ def test_a_take_a_removed_nodes_hung_handler_passes_on_goes_by_its_old_links_aft
     # x's handler hangs with "held"; one edit removes x, the next adds an x of the same type back linked on to keep2
     # (a delete undone, then relinked). The old handler comes back: told by type alone, it was taken for the new x's,
     # and "held" went to keep2. What a removed node's handler passes on follows its links in the plan that ran.
-    RELEASE.clear()
-    engine, events = run(registry, ["phone.out -> x.take", "x.out -> keep.take"],
-                         {"phone": "t_phone", "x": "t_slow_pass", "keep": "t_keep"})
-    try:
-        phone: Any = engine.node("phone")
-        old: Any = engine.node("x")
-        phone.push("held")
-        assert old.entered.wait(5)
-        removed = Patch()
-        for node_id, type_name in (("phone", "t_phone"), ("keep", "t_keep"), ("keep2", "t_keep")):
-            removed.add_node(NodeSpec(node_id, type_name))
+    with holding(registry, X_LINKS, X_NODES) as (engine, events):
+        phone, old = x_holds_a_take(engine)
+        removed = patch_of([("phone", "t_phone"), ("keep", "t_keep"), ("keep2", "t_keep")])
         engine.update(removed)  # returns once x counts as hung
         assert "x" in engine.hung and old in engine._left_plans
         added_back = removed.copy()
@@ -208,54 +197,26 @@ def test_a_take_a_removed_nodes_hung_handler_passes_on_goes_by_its_old_links_aft
         assert [take.take_id for take in engine.node("keep").got] == ["held"]  # type: ignore[attr-defined]
         assert engine.node("keep2").got == []  # type: ignore[attr-defined]
         assert wait_until(lambda: not engine._left_plans)  # let go of once the old handler is back
-    finally:
-        RELEASE.set()
-        engine.stop()
-
-
-def wait_until(done: Any, seconds: float = 10) -> bool:
-    """Whether ``done()`` came true within ``seconds`` (a loaded host's deadline)."""
-    deadline = time.monotonic() + seconds
-    while not done():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
 
 
 def test_the_plan_a_retyped_nodes_hung_handler_ran_in_is_let_go_of_once_it_comes_back(registry: Any) -> None:
-    RELEASE.clear()
-    engine, events = run(registry, ["phone.out -> x.take", "x.out -> keep.take"],
-                         {"phone": "t_phone", "x": "t_slow_pass", "keep": "t_keep"})
-    try:
-        phone: Any = engine.node("phone")
-        old: Any = engine.node("x")
-        phone.push("held")
-        assert old.entered.wait(5)
+    with holding(registry, X_LINKS, X_NODES) as (engine, events):
+        phone, old = x_holds_a_take(engine)
         engine.update(retyping_edit())
         assert "x" in engine.hung and old in engine._left_plans  # its handler may still pass "held" on
         RELEASE.set()
         assert ends(events, phone) == [("held", "done", "keep", "done (keep)")]
         assert wait_until(lambda: not engine._left_plans)
-    finally:
-        RELEASE.set()
-        engine.stop()
 
 
 def test_edits_that_remove_and_retype_nodes_not_hung_keep_no_plan_of_theirs(registry: Any) -> None:
     # Kept until the next start, each edit that removed or retyped a node left a whole plan behind: a show of edits
     # with fresh ids piled them up. Their handlers were waited for: nothing follows those plans' links any more.
-    engine, _ = run(registry, ["phone.out -> x.take", "x.out -> keep.take"],
-                    {"phone": "t_phone", "x": "t_pass", "keep": "t_keep"})
+    engine, _ = run(registry, X_LINKS, {**X_NODES, "x": "t_pass"})
     try:
         for i in range(3):  # a fresh gate each time, the last one removed
-            edit = Patch()
-            for node_id, type_name in (("phone", "t_phone"), ("x", "t_pass"), (f"g{i}", "t_pass"),
-                                       ("keep", "t_keep")):
-                edit.add_node(NodeSpec(node_id, type_name))
-            for link in ("phone.out -> x.take", f"x.out -> g{i}.take", f"g{i}.out -> keep.take"):
-                edit.connect(*link.split(" -> "))
-            engine.update(edit)
+            engine.update(patch_of([("phone", "t_phone"), ("x", "t_pass"), (f"g{i}", "t_pass"), ("keep", "t_keep")],
+                                   "phone.out -> x.take", f"x.out -> g{i}.take", f"g{i}.out -> keep.take"))
             assert len(engine._left_plans) == 0
         engine.update(retyping_edit())
         assert len(engine._left_plans) == 0
@@ -265,14 +226,9 @@ def test_edits_that_remove_and_retype_nodes_not_hung_keep_no_plan_of_theirs(regi
 
 def test_an_edit_that_retypes_a_node_and_is_rolled_back_keeps_no_plan_of_it(registry: Any) -> None:
     # "quitter" starts before x is rebuilt (consumers first) and quits: the edit is rolled back, x as it ran.
-    engine, _ = run(registry, ["phone.out -> x.take", "x.out -> keep.take"],
-                    {"phone": "t_phone", "x": "t_pass", "keep": "t_keep"})
-    edit = Patch()
-    for node_id, type_name in (("phone", "t_phone"), ("x", "t_slow_pass"), ("keep", "t_keep"),
-                               ("quitter", "t_quits_after")):
-        edit.add_node(NodeSpec(node_id, type_name))
-    for link in ("phone.out -> x.take", "x.out -> keep.take", "x.out -> quitter.take"):
-        edit.connect(*link.split(" -> "))
+    engine, _ = run(registry, X_LINKS, {**X_NODES, "x": "t_pass"})
+    edit = patch_of([("phone", "t_phone"), ("x", "t_slow_pass"), ("keep", "t_keep"), ("quitter", "t_quits_after")],
+                    "phone.out -> x.take", "x.out -> keep.take", "x.out -> quitter.take")
     try:
         with pytest.raises(SystemExit):
             engine.update(edit)
@@ -287,12 +243,9 @@ def test_a_hung_node_an_edit_rolled_back_before_retyping_it_keeps_no_plan_once_i
     # x's handler hangs; "quitter" quits before the edit reaches x: x, still in its cell, runs in the plan that is put
     # back. Its entry was kept while the handler hung, and its return (a handler of the node in the cell) let go of
     # nothing: one whole plan per such roll-back stayed until the next start.
-    RELEASE.clear()
-    engine, events = run(registry, ["phone.out -> x.take", "x.out -> keep.take"],
-                         {"phone": "t_phone", "x": "t_slow_pass", "keep": "t_keep"})
-    edit = patch_of([("phone", "t_phone"), ("x", "t_pass"), ("keep", "t_keep"), ("quitter", "t_quits_after")],
-                    "phone.out -> x.take", "x.out -> keep.take", "x.out -> quitter.take")
-    try:
+    with holding(registry, X_LINKS, X_NODES) as (engine, events):
+        edit = patch_of([("phone", "t_phone"), ("x", "t_pass"), ("keep", "t_keep"), ("quitter", "t_quits_after")],
+                        "phone.out -> x.take", "x.out -> keep.take", "x.out -> quitter.take")
         phone: Any = engine.node("phone")
         old: Any = engine.node("x")
         phone.push("held")
@@ -304,18 +257,6 @@ def test_a_hung_node_an_edit_rolled_back_before_retyping_it_keeps_no_plan_once_i
         assert ends(events, phone) == [("held", "done", "keep", "done (keep)")]
         assert wait_until(lambda: any(isinstance(e, NodeHung) and e.recovered for e in events))
         assert len(engine._left_plans) == 0  # let go of before "recovered" is told, if at all
-    finally:
-        RELEASE.set()
-        engine.stop()
-
-
-def patch_of(nodes: list[tuple[str, str]], *links: str) -> Patch:
-    patch = Patch()
-    for node_id, type_name in nodes:
-        patch.add_node(NodeSpec(node_id, type_name))
-    for link in links:
-        patch.connect(*link.split(" -> "))
-    return patch
 
 
 @pytest.mark.parametrize("third", ["removes", "retypes"])

@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -154,6 +155,20 @@ def run(registry: Registry, links: list[str], nodes: dict[str, str], workers: in
     engine.events.subscribe(events.append, TakeEnded, NodeHung, NodeError)
     engine.start(patch)
     return engine, events
+
+
+@contextmanager
+def holding(registry: Registry, links: list[str], nodes: dict[str, str],
+            workers: int = 2) -> Iterator[tuple[Engine, list[Any]]]:
+    """``run``'s engine with RELEASE cleared, so the handlers that wait on it hold; on the way out, however the test
+    went, RELEASE is set (a hung handler comes back) and the engine stopped."""
+    RELEASE.clear()
+    engine, events = run(registry, links, nodes, workers)
+    try:
+        yield engine, events
+    finally:
+        RELEASE.set()
+        engine.stop()
 
 
 def test_each_take_ends_once_with_its_fate_and_its_source_is_told(registry: Registry) -> None:

@@ -23,6 +23,7 @@ from tests.core.test_take_fates import (
     Phone,
     edit_with_a_gate_that_quits,
     hold_hops_to,
+    holding,
     registry,
     run,
 )
@@ -322,13 +323,11 @@ def test_a_take_in_hand_at_a_removed_node_that_it_passes_on_goes_by_its_old_link
     # The edit waits for the message in hand at a removed node; what the handler passes on then followed the edited
     # plan, which has no links from the node: the take reached nothing (it ended 'done (h)' though, later 'dropped
     # with node h'). It follows the node's links in the plan that ran, to keep, still here.
-    RELEASE.clear()
-    engine, events = run(registry, ["phone.out -> h.take", "h.out -> keep.take"],
-                         {"phone": "t_phone", "h": "t_holds_then_passes", "keep": "t_keep"})
-    edit = Patch()
-    for node_id, type_name in (("phone", "t_phone"), ("keep", "t_keep")):
-        edit.add_node(NodeSpec(node_id, type_name))
-    try:
+    with holding(registry, ["phone.out -> h.take", "h.out -> keep.take"],
+                 {"phone": "t_phone", "h": "t_holds_then_passes", "keep": "t_keep"}) as (engine, events):
+        edit = Patch()
+        for node_id, type_name in (("phone", "t_phone"), ("keep", "t_keep")):
+            edit.add_node(NodeSpec(node_id, type_name))
         phone: Any = engine.node("phone")
         holder: Any = engine.node("h")
         phone.push("held")
@@ -346,9 +345,6 @@ def test_a_take_in_hand_at_a_removed_node_that_it_passes_on_goes_by_its_old_link
         assert ended == [("held", "done", "keep", "done (keep)")]
         assert [take.take_id for take in engine.node("keep").got] == ["held"]  # type: ignore[attr-defined]
         assert [e.take_id for e in phone.ended] == ["held"] and len(engine.ledger) == 0
-    finally:
-        RELEASE.set()
-        engine.stop()
 
 
 def test_a_take_an_added_node_passes_on_after_its_edit_rolled_back_is_told_dropped(registry: Any) -> None:
@@ -388,14 +384,12 @@ def test_a_removed_source_is_told_the_ends_of_its_takes_still_in_flight(registry
     # An edit removed the phone while its take was at h: the take went on to keep and its end was told, but not to
     # the phone, whose cell was gone: a source that stores its takes never wrote it down as done and passed it on
     # again at the next start, though it had reached its end.
-    RELEASE.clear()
-    engine, events = run(registry, ["phone.out -> h.take", "h.out -> keep.take"],
-                         {"phone": "t_phone", "h": "t_holds_then_passes", "keep": "t_keep"})
-    edit = Patch()
-    for node_id, type_name in (("h", "t_holds_then_passes"), ("keep", "t_keep")):
-        edit.add_node(NodeSpec(node_id, type_name))
-    edit.connect("h.out", "keep.take")
-    try:
+    with holding(registry, ["phone.out -> h.take", "h.out -> keep.take"],
+                 {"phone": "t_phone", "h": "t_holds_then_passes", "keep": "t_keep"}) as (engine, events):
+        edit = Patch()
+        for node_id, type_name in (("h", "t_holds_then_passes"), ("keep", "t_keep")):
+            edit.add_node(NodeSpec(node_id, type_name))
+        edit.connect("h.out", "keep.take")
         phone: Any = engine.node("phone")
         phone.push("held")
         assert engine.node("h").entered.wait(5)  # type: ignore[attr-defined]
@@ -406,6 +400,3 @@ def test_a_removed_source_is_told_the_ends_of_its_takes_still_in_flight(registry
         ended = [(e.take_id, e.fate, e.node_id) for e in events if isinstance(e, TakeEnded)]
         assert ended == [("held", "done", "keep")]
         assert [(e.take_id, e.fate) for e in phone.ended] == [("held", "done")] and len(engine.ledger) == 0
-    finally:
-        RELEASE.set()
-        engine.stop()
