@@ -4,15 +4,15 @@ x's and a re-added x's. The first one back ends neither while the other hangs.""
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from exsampling_patch import ANY, Input, Node
+from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeHung
+from tests.core.hang_helpers import wait_until
 from tests.core.test_roll_back_plain import Notes, patch_of
 
 
@@ -38,14 +38,22 @@ def registry() -> Registry:
     return registry
 
 
-def wait_until(done: Callable[[], bool], seconds: float = 10) -> bool:
-    """Whether ``done()`` came true within ``seconds`` (a loaded host's deadline)."""
-    deadline = time.monotonic() + seconds
-    while not done():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
+def started(registry: Registry) -> tuple[Engine, list[NodeHung], Patch]:
+    """An engine of two workers running notes -> x (hangs), the NodeHung events it tells, and that patch."""
+    engine = Engine(registry, workers=2, pin_workers=False)
+    events: list[NodeHung] = []
+    engine.events.subscribe(events.append, NodeHung)
+    with_x = patch_of({"notes": "t_plain_notes", "x": "t_same_id_hangs"}, ["notes.out -> x.inlet"])
+    engine.start(with_x)
+    return engine, events, with_x
+
+
+def let_go(engine: Engine, *nodes: Any) -> None:
+    """Lets each of ``nodes``' handlers come back (None: not built yet), then stops the engine."""
+    for node in nodes:
+        if node is not None:
+            node.release.set()
+    engine.stop()
 
 
 def worker_of(engine: Engine, node: Node) -> threading.Thread:
@@ -58,11 +66,7 @@ def test_a_removed_nodes_hung_handler_back_leaves_the_hung_mark_of_a_re_added_on
         registry: Registry) -> None:
     # x's handler A hangs; an edit removes x; another adds x back, and its handler B hangs too. A back popped the
     # id's mark and told x recovered: the console said "node 'x' is back" while B hung.
-    engine = Engine(registry, workers=2, pin_workers=False)
-    events: list[NodeHung] = []
-    engine.events.subscribe(events.append, NodeHung)
-    with_x = patch_of({"notes": "t_plain_notes", "x": "t_same_id_hangs"}, ["notes.out -> x.inlet"])
-    engine.start(with_x)
+    engine, events, with_x = started(registry)
     a: Any = engine.node("x")
     b: Any = None
     try:
@@ -85,10 +89,7 @@ def test_a_removed_nodes_hung_handler_back_leaves_the_hung_mark_of_a_re_added_on
         assert wait_until(lambda: [e.node_id for e in events if e.recovered] == ["x"])
         assert "x" not in engine.hung
     finally:
-        a.release.set()
-        if b is not None:
-            b.release.set()
-        engine.stop()
+        let_go(engine, a, b)
 
 
 def _hung_handlers(engine: Engine, with_x: Any, events: list[NodeHung]) -> tuple[Any, Any, Any, Any]:
@@ -110,11 +111,7 @@ def _hung_handlers(engine: Engine, with_x: Any, events: list[NodeHung]) -> tuple
 def test_two_handlers_of_one_id_back_at_once_tell_it_recovered_once(registry: Registry) -> None:
     # A and B both back, each past clearing busy before either looked at the other: each found the other back
     # already, and both told "node 'x' is back". Held here at the watchdog's marking lock, which both returns take.
-    engine = Engine(registry, workers=2, pin_workers=False)
-    events: list[NodeHung] = []
-    engine.events.subscribe(events.append, NodeHung)
-    with_x = patch_of({"notes": "t_plain_notes", "x": "t_same_id_hangs"}, ["notes.out -> x.inlet"])
-    engine.start(with_x)
+    engine, events, with_x = started(registry)
     a: Any = engine.node("x")
     b: Any = None
     try:
@@ -131,10 +128,7 @@ def test_two_handlers_of_one_id_back_at_once_tell_it_recovered_once(registry: Re
         assert [e.recovered for e in events] == [False, False, True]
         assert "x" not in engine.hung
     finally:
-        a.release.set()
-        if b is not None:
-            b.release.set()
-        engine.stop()
+        let_go(engine, a, b)
 
 
 class _Marking:
@@ -165,11 +159,7 @@ def test_a_handler_back_while_another_of_its_id_is_marked_tells_recovered_before
     # A looked at the others, found B not marked yet and ended x's mark; the watchdog then marked B and told it hung;
     # then A told x recovered: the console ended on "x is back" while B hung. Forced here: A, once past its look,
     # lets the watchdog go on and (where it does not hold the marking lock) waits for B told hung.
-    engine = Engine(registry, workers=2, pin_workers=False)
-    events: list[NodeHung] = []
-    engine.events.subscribe(events.append, NodeHung)
-    with_x = patch_of({"notes": "t_plain_notes", "x": "t_same_id_hangs"}, ["notes.out -> x.inlet"])
-    engine.start(with_x)
+    engine, events, with_x = started(registry)
     a: Any = engine.node("x")
     b: Any = None
     marking = _Marking()
@@ -196,7 +186,4 @@ def test_a_handler_back_while_another_of_its_id_is_marked_tells_recovered_before
         assert "x" in engine.hung
     finally:
         marking.let_watchdog.set()
-        a.release.set()
-        if b is not None:
-            b.release.set()
-        engine.stop()
+        let_go(engine, a, b)
