@@ -6,16 +6,15 @@ both its gate and its map passed check with "ok", and its gate judged sums the 0
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import yaml
 
 from exsampling_patch.models.model_header import MODEL_FORMAT, MODEL_VERSION, read_header
 from exsampling_patch.validate import check_file_with_warnings
+from tests.core.hat_take import hat
 from tests.nodes.test_classify_patch_cli import exsampling_here
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,14 +93,7 @@ def test_a_model_file_that_carries_its_calibration_table_is_judged_by_it(tmp_pat
 
 
 def test_classify_patch_says_so_too(tmp_path: Path) -> None:
-    take = tmp_path / "hat.wav"
-    with wave.open(str(take), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(44100)
-        t = np.arange(22050) / 44100
-        noise = np.random.default_rng(1).standard_normal(t.size) * np.exp(-t * 40)
-        out.writeframes((noise * 12000).astype("<i2").tobytes())
+    take = hat(tmp_path)
     done = exsampling_here("classify", "--patch", str(shipped_with(tmp_path, {})), str(take))
     assert done.returncode == 0, done.stderr
     notes = [line for line in done.stderr.splitlines() if line.startswith("note: ")]

@@ -4,11 +4,9 @@ head was trained on: since 3039502a the node scores the loudest 3.84 s, and a mo
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 import torch
 import yaml
@@ -16,6 +14,7 @@ import yaml
 from exsampling_patch.models.features import CLASSIFIED_SECONDS, LEGACY_SPAN_SECONDS, scores_other_span
 from exsampling_patch.models.model_file import load_model_file
 from exsampling_patch.validate import check_file_with_warnings
+from tests.core.hat_take import hat
 from tests.nodes.test_classify_patch_cli import exsampling_here
 
 REPO = Path(__file__).resolve().parents[2]
@@ -86,19 +85,6 @@ def test_the_span_trained_on_or_the_whole_take_is_not_warned_of(old_model: Path,
                                "trained on the loudest 3.84 s: its head reads a span it was not trained on, and "
                                "takes are misheard more often")
     assert warning.hint == "set max_seconds: 3.84 for this model"
-
-
-def hat(folder: Path) -> Path:
-    """A 0.5 s burst of decaying noise, as a WAV file."""
-    take = folder / "hat.wav"
-    with wave.open(str(take), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(44100)
-        t = np.arange(22050) / 44100
-        noise = np.random.default_rng(1).standard_normal(t.size) * np.exp(-t * 40)
-        out.writeframes((noise * 12000).astype("<i2").tobytes())
-    return take
 
 
 def test_classify_patch_says_so_too(old_model: Path, tmp_path: Path) -> None:
