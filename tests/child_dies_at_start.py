@@ -16,6 +16,7 @@ from exsampling_patch.child_process import Stop, Stopping
 
 
 def serve(connection: Connection) -> int:
+    from exsampling_patch.models.features import CLASSIFIED_SECONDS  # a current model's span
     from exsampling_patch.models.process import Ready
 
     connection.recv()  # the setup
@@ -27,7 +28,7 @@ def serve(connection: Connection) -> int:
             os._exit(1)
         os.kill(os.getpid(), signal.SIGKILL)
     os.close(recv_handle(connection))  # the take buffer's descriptor, sent after the setup
-    connection.send(Ready(("dog", "rooster"), "exs-test.pt", {}))
+    connection.send(Ready(("dog", "rooster"), "exs-test.pt", {"span_seconds": CLASSIFIED_SECONDS}))
     while not isinstance(connection.recv(), Stop):
         pass
     connection.send(Stopping())

@@ -25,10 +25,11 @@ def serve(connection: Connection) -> int:
         for opening in (msg.Rate(48000), msg.Ready(), msg.Opened(None)):
             connection.send(opening)
     elif os.environ.get("EXS_HANG_AS") == "classifier":
+        from exsampling_patch.models.features import CLASSIFIED_SECONDS  # a current model's span
         from exsampling_patch.models.process import Ready
 
         os.close(recv_handle(connection))  # the take buffer's descriptor, sent after the setup
-        connection.send(Ready(("dog", "rooster"), "exs-test.pt", {}))
+        connection.send(Ready(("dog", "rooster"), "exs-test.pt", {"span_seconds": CLASSIFIED_SECONDS}))
     else:
         from exsampling_patch.nodes.microphone_input import Opened
 

@@ -14,6 +14,7 @@ from exsampling_patch.child_process import Stop, Stopping
 
 
 def serve(connection: Connection) -> int:
+    from exsampling_patch.models.features import CLASSIFIED_SECONDS  # a current model's span
     from exsampling_patch.models.process import Failed, Ready, Setup
 
     setup: Setup = connection.recv()
@@ -25,7 +26,7 @@ def serve(connection: Connection) -> int:
     if starts > 1:
         connection.send(Failed(f"not a readable model file: {setup.model} (it could not be read again)"))
         return 1
-    connection.send(Ready(("dog", "rooster"), str(setup.model), {}))
+    connection.send(Ready(("dog", "rooster"), str(setup.model), {"span_seconds": CLASSIFIED_SECONDS}))
     try:
         while not isinstance(connection.recv(), Stop):
             pass

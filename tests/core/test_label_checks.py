@@ -6,9 +6,13 @@ from pathlib import Path
 
 import torch
 
+from exsampling_patch.models.features import CLASSIFIED_SECONDS
 from exsampling_patch.validate import check_file_with_warnings
 
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / "sounds.pt"
+#: The record of a model trained on the span the node scores: these files are about labels, not spans (a file
+#: without it was trained on 5 s, and check says so: tests/core/test_check_span.py).
+TRAINED_NOW = {"meta": {"span_seconds": CLASSIFIED_SECONDS}}
 
 
 def model_with_labels_of_its_own(path: Path) -> Path:
@@ -58,8 +62,8 @@ def test_the_label_of_a_model_of_one_label_without_a_slot_is_its_only_one(tmp_pa
     from exsampling_patch.models.features import FRONT_END
     from exsampling_patch.models.model_header import MODEL_FORMAT
 
-    torch.save({"format": MODEL_FORMAT, "version": 1, "labels": ["boom"], "front_end": vars(FRONT_END).copy()},
-               tmp_path / "mine.pt")
+    torch.save({"format": MODEL_FORMAT, "version": 1, "labels": ["boom"], "front_end": vars(FRONT_END).copy(),
+                **TRAINED_NOW}, tmp_path / "mine.pt")
     problems, _, (warning,) = check_file_with_warnings(chain(tmp_path, "  params:\n    base_table: empty\n"))
     assert problems == []
     assert (warning.message, warning.hint) == (
@@ -76,7 +80,7 @@ def test_the_row_shown_for_a_label_without_a_slot_names_a_slot_of_the_sampler(tm
     from exsampling_patch.models.model_header import MODEL_FORMAT
 
     torch.save({"format": MODEL_FORMAT, "version": 1, "labels": ["Kick", "Vox", "boom"],
-                "front_end": vars(FRONT_END).copy()}, tmp_path / "own.pt")
+                "front_end": vars(FRONT_END).copy(), **TRAINED_NOW}, tmp_path / "own.pt")
 
     def hint(slot_names: str) -> str:
         path = tmp_path / "own.yaml"
@@ -101,7 +105,7 @@ def test_the_row_shown_for_a_label_named_after_a_default_slot_names_it_where_no_
     from exsampling_patch.models.model_header import MODEL_FORMAT
 
     torch.save({"format": MODEL_FORMAT, "version": 1, "labels": ["HH", "Kick", "ding"],
-                "front_end": vars(FRONT_END).copy()}, tmp_path / "own.pt")
+                "front_end": vars(FRONT_END).copy(), **TRAINED_NOW}, tmp_path / "own.pt")
     path = tmp_path / "own.yaml"
     path.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n  params:\n    model: own.pt\n"
                     "- id: map\n  type: slot_map\n  params:\n    base_table: empty\n"
@@ -121,7 +125,7 @@ def test_a_label_yaml_reads_as_true_is_told_to_be_quoted(tmp_path: Path) -> None
     from exsampling_patch.models.model_header import MODEL_FORMAT
 
     torch.save({"format": MODEL_FORMAT, "version": 1, "labels": ["808", "on", "yes"],
-                "front_end": vars(FRONT_END).copy()}, tmp_path / "words.pt")
+                "front_end": vars(FRONT_END).copy(), **TRAINED_NOW}, tmp_path / "words.pt")
 
     def check(rows: str) -> tuple[list[tuple[int | None, str]], list[tuple[int | None, str, str]]]:
         path = tmp_path / "words.yaml"
@@ -220,7 +224,7 @@ def test_labels_without_a_slot_are_not_warned_of_where_a_gates_fallback_slot_tak
     from exsampling_patch.models.model_header import MODEL_FORMAT
 
     torch.save({"format": MODEL_FORMAT, "version": 1, "labels": ["Kick", "Vox", "boom"],
-                "front_end": vars(FRONT_END).copy()}, tmp_path / "own.pt")
+                "front_end": vars(FRONT_END).copy(), **TRAINED_NOW}, tmp_path / "own.pt")
 
     def warned(gate: str, direct: bool = False) -> list[str]:
         path = tmp_path / "own.yaml"
