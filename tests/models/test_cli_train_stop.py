@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -45,8 +46,9 @@ def with_earlier_model(folder: Path) -> tuple[list[str], Path, bytes]:
 
 @pytest.fixture(scope="module")
 def stopped(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Done, Path, bytes]]:
-    """Each run that trains, in one process: by name, what it said, its model's path and the earlier model's bytes
-    (none for "no folder")."""
+    """Each run that trains, in one process, and each run stopped as pyplot is first imported, in a process of its own
+    (pyplot is first imported once in a process), run at the same time as it: by name, what it said, its model's path
+    and the earlier model's bytes (none for "no folder")."""
     runs: dict[str, TrainRun] = {}
     earlier: dict[str, tuple[Path, bytes]] = {}
     for name, at, sigs, ignored in [*((f"{at}-{sig}", at, [sig], []) for at, sig, _ in STOPS),
@@ -57,8 +59,15 @@ def stopped(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Done, P
     runs["no folder"] = TrainRun(["train", str(tiny_takes(folder / "takes")), "--threads", "1", "--val", "0.5",
                                   "--out", str(folder / "new" / "models" / "mine.pt")], "model")
     earlier["no folder"] = (folder / "new" / "models" / "mine.pt", b"")
-    done = run_all(runs)
-    return {name: (done[name], *earlier[name]) for name in runs}
+    alone: dict[str, TrainRun] = {}
+    for at in PYPLOT_AT:
+        argv, out, model = with_earlier_model(tmp_path_factory.mktemp(at))
+        alone[at], earlier[at] = TrainRun(argv, at), (out, model)
+    # at once: the pyplot runs (about a second each, their imports) overlap the shared process's, not follow it
+    with ThreadPoolExecutor(1 + len(alone)) as pool:
+        ran = [pool.submit(run_all, runs), *(pool.submit(run_all, {at: run}) for at, run in alone.items())]
+        done = {name: each for future in ran for name, each in future.result().items()}
+    return {name: (done[name], *earlier[name]) for name in [*runs, *alone]}
 
 
 @pytest.mark.parametrize(("at", "sig", "code"), STOPS)
@@ -86,19 +95,19 @@ def test_train_stopped_says_what_it_left_and_no_card_of_another_model(
 
 
 @pytest.mark.parametrize("at", ["pyplot", "pyplot-init"])
-def test_train_stopped_as_matplotlib_is_first_imported_says_so(at: str, tmp_path: Path) -> None:
+def test_train_stopped_as_matplotlib_is_first_imported_says_so(
+        at: str, stopped: dict[str, tuple[Done, Path, bytes]]) -> None:
     # Before, matplotlib's pyplot was first imported at the card step, once the model was written: a Ctrl+C there
     # ended twice in "ImportError: initialization failed", a traceback, exit 1. Now it is imported before the training,
     # and a stop that surfaces as an ImportError is told as a stop (not as the train extra missing). A process of its
     # own each: pyplot is first imported once in a process.
-    argv, out, earlier = with_earlier_model(tmp_path)
-    done = run_all({at: TrainRun(argv, at)})[at]
+    done, out, earlier = stopped[at]
     assert done.returncode == 130, done.stderr
     assert done.acted == [f"SIGINT {PYPLOT_AT[at]}: stopped"], done.acted
     assert "Traceback" not in done.stderr and "pip install" not in done.stderr, done.stderr
     assert done.stderr.endswith(f"stopped: nothing was written: {out} is the model there before, as it was\n")
     assert out.read_bytes() == earlier
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.md", "mine.pt", "mine_confusion.png", "takes"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["mine.md", "mine.pt", "mine_confusion.png", "takes"]
 
 
 def test_train_stopped_leaves_no_folder_it_made_for_the_model(stopped: dict[str, tuple[Done, Path, bytes]]) -> None:
