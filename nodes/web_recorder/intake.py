@@ -155,6 +155,15 @@ class UploadIntake(TakeRecovery):
             self._board.add(stored.take_id, recorder, owner=self._owner, **row)
             if phone:
                 self._phones.add(phone, stored.take_id)
+            # A phone reached the recorder, past the new certificate or with the new token: the notice is done.
+            # Only the notice itself: not a warning told since, as a disk filling up (told as this very take came in).
+            ended = self._notice_stands.ended() if self.shown_warning == self._notice_told else {}
+            # Told with its length (the console's line, the editor) before it flows on, as the folder node and a
+            # recovered take tell it: told after, a take that ended within a millisecond had its console line
+            # written without its length ("take ... from Bo: slot HH").
+            self.report_status(take=stored.take_id, takes=number, recorders=len(self._recorders),
+                               label=f"{recorder}: {stored.duration:.1f} s", duration=round(stored.duration, 2),
+                               level=take_level(stored), **ended)
             try:
                 with passing_on(self.context, stored.take_id, self._store):
                     self.emit("take", stored)
@@ -163,10 +172,4 @@ class UploadIntake(TakeRecovery):
                 passed = self._pass_on_later(stored, key, error)
         if passed and self._done_at_emit:
             self._mark_done_told(self._store, stored.take_id)
-        # A phone reached the recorder, past the new certificate or with the new token: the notice is done.
-        # Only the notice itself: not a warning told since, as a disk filling up (told as this very take came in).
-        ended = self._notice_stands.ended() if self.shown_warning == self._notice_told else {}
-        self.report_status(take=stored.take_id, takes=number, recorders=len(self._recorders),
-                           label=f"{recorder}: {stored.duration:.1f} s", duration=round(stored.duration, 2),
-                           level=take_level(stored), **ended)
         return {"status": "received", **row}
