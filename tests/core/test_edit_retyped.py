@@ -16,8 +16,8 @@ import pytest
 from exsampling_patch import TAKE, Input, Node, Output, Take
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import NodeHung, TakeEnded
-from tests.core.hang_helpers import wait_until
 from tests.core.test_take_fates import RELEASE, holding, registry, run
+from tests.waiting import wait_for
 
 __all__ = ["registry"]  # the fixture, for these tests
 
@@ -196,7 +196,7 @@ def test_a_take_a_removed_nodes_hung_handler_passes_on_goes_by_its_old_links_aft
         assert ends(events, phone) == [("held", "done", "keep", "done (keep)")]
         assert [take.take_id for take in engine.node("keep").got] == ["held"]  # type: ignore[attr-defined]
         assert engine.node("keep2").got == []  # type: ignore[attr-defined]
-        assert wait_until(lambda: not engine._left_plans)  # let go of once the old handler is back
+        assert wait_for(lambda: not engine._left_plans)  # let go of once the old handler is back
 
 
 def test_the_plan_a_retyped_nodes_hung_handler_ran_in_is_let_go_of_once_it_comes_back(registry: Any) -> None:
@@ -206,7 +206,7 @@ def test_the_plan_a_retyped_nodes_hung_handler_ran_in_is_let_go_of_once_it_comes
         assert "x" in engine.hung and old in engine._left_plans  # its handler may still pass "held" on
         RELEASE.set()
         assert ends(events, phone) == [("held", "done", "keep", "done (keep)")]
-        assert wait_until(lambda: not engine._left_plans)
+        assert wait_for(lambda: not engine._left_plans)
 
 
 def test_edits_that_remove_and_retype_nodes_not_hung_keep_no_plan_of_theirs(registry: Any) -> None:
@@ -249,13 +249,13 @@ def test_a_hung_node_an_edit_rolled_back_before_retyping_it_keeps_no_plan_once_i
         phone: Any = engine.node("phone")
         old: Any = engine.node("x")
         phone.push("held")
-        assert wait_until(lambda: "x" in engine.hung)  # hung before the roll-back asks
+        assert wait_for(lambda: "x" in engine.hung)  # hung before the roll-back asks
         with pytest.raises(SystemExit):
             engine.update(edit)
         assert engine.node("x") is old
         RELEASE.set()
         assert ends(events, phone) == [("held", "done", "keep", "done (keep)")]
-        assert wait_until(lambda: any(isinstance(e, NodeHung) and e.recovered for e in events))
+        assert wait_for(lambda: any(isinstance(e, NodeHung) and e.recovered for e in events))
         assert len(engine._left_plans) == 0  # let go of before "recovered" is told, if at all
 
 
@@ -287,16 +287,16 @@ def test_a_hung_handler_back_after_later_edits_of_its_id_leaves_the_plan_of_the_
         edit = patch_of(base) if third == "removes" else retyping_edit(("keep2", "t_keep"))
         edit3 = threading.Thread(target=engine.update, args=(edit,))  # waits for B's handler
         edit3.start()
-        assert wait_until(lambda: engine.plan is not second_plan)  # its entries are noted before the switch
+        assert wait_for(lambda: engine.plan is not second_plan)  # its entries are noted before the switch
         RELEASE.set()  # A comes back, and lets go of its own entry
-        assert wait_until(lambda: any(isinstance(e, NodeHung) and e.recovered for e in events))
+        assert wait_for(lambda: any(isinstance(e, NodeHung) and e.recovered for e in events))
         LET_GO.set()
         edit3.join(10)
         assert not edit3.is_alive()
-        assert wait_until(lambda: len(phone.ended) == 2)
+        assert wait_for(lambda: len(phone.ended) == 2)
         assert sorted((e.take_id, e.fate, e.reason) for e in events if isinstance(e, TakeEnded)) == [
             ("held", "done", "done (keep)"), ("second", "done", "done (keep2)")]
-        assert wait_until(lambda: not engine._left_plans)
+        assert wait_for(lambda: not engine._left_plans)
     finally:
         RELEASE.set()
         LET_GO.set()

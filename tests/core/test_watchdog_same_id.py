@@ -12,8 +12,8 @@ from exsampling_patch import ANY, Input, Node
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeHung
-from tests.core.hang_helpers import wait_until
 from tests.core.test_roll_back_plain import Notes, patch_of
+from tests.waiting import wait_for
 
 
 class Hangs(Node):
@@ -72,21 +72,21 @@ def test_a_removed_nodes_hung_handler_back_leaves_the_hung_mark_of_a_re_added_on
     try:
         notes: Any = engine.node("notes")
         notes.push(1)
-        assert wait_until(lambda: "x" in engine.hung)
+        assert wait_for(lambda: "x" in engine.hung)
         a_worker = worker_of(engine, a)
         engine.update(patch_of({"notes": "t_plain_notes"}, []))  # A hung: not waited for
         engine.update(with_x)
         b = engine.node("x")
         assert b is not a
         notes.push(2)
-        assert wait_until(lambda: len([e for e in events if not e.recovered]) == 2)  # B told hung
+        assert wait_for(lambda: len([e for e in events if not e.recovered]) == 2)  # B told hung
         a.release.set()
         a_worker.join(10)  # A back, its worker retired (a spare was started in its place): all of its return is done
         assert not a_worker.is_alive()
         assert "x" in engine.hung
         assert [e for e in events if e.recovered] == []
         b.release.set()
-        assert wait_until(lambda: [e.node_id for e in events if e.recovered] == ["x"])
+        assert wait_for(lambda: [e.node_id for e in events if e.recovered] == ["x"])
         assert "x" not in engine.hung
     finally:
         let_go(engine, a, b)
@@ -97,13 +97,13 @@ def _hung_handlers(engine: Engine, with_x: Any, events: list[NodeHung]) -> tuple
     notes: Any = engine.node("notes")
     a: Any = engine.node("x")
     notes.push(1)
-    assert wait_until(lambda: any(not e.recovered for e in events))  # A's mark told: its act is over
+    assert wait_for(lambda: any(not e.recovered for e in events))  # A's mark told: its act is over
     a_state = next(state for state in engine._states if state.busy is not None and state.busy[0] is a)
     engine.update(patch_of({"notes": "t_plain_notes"}, []))
     engine.update(with_x)
     b: Any = engine.node("x")
     notes.push(2)
-    assert wait_until(lambda: any(s.busy is not None and s.busy[0] is b for s in engine._states))
+    assert wait_for(lambda: any(s.busy is not None and s.busy[0] is b for s in engine._states))
     b_state = next(state for state in engine._states if state.busy is not None and state.busy[0] is b)
     return a, a_state, b, b_state
 
@@ -116,12 +116,12 @@ def test_two_handlers_of_one_id_back_at_once_tell_it_recovered_once(registry: Re
     b: Any = None
     try:
         a, a_state, b, b_state = _hung_handlers(engine, with_x, events)
-        assert wait_until(lambda: b_state.hung)
+        assert wait_for(lambda: b_state.hung)
         threads = [t for t in engine._workers if t.ident in (a_state.thread_id, b_state.thread_id)]
         with engine._marking:
             a.release.set()
             b.release.set()
-            assert wait_until(lambda: a_state.busy is None and b_state.busy is None)
+            assert wait_for(lambda: a_state.busy is None and b_state.busy is None)
         for thread in threads:  # both retire once back (a spare took each one's place)
             thread.join(10)
             assert not thread.is_alive()
@@ -174,14 +174,14 @@ def test_a_handler_back_while_another_of_its_id_is_marked_tells_recovered_before
                 if node is a:
                     marking.let_watchdog.set()
                     if marking.owner != threading.get_ident():
-                        assert wait_until(lambda: len(events) == 2)  # B told hung before A's telling
+                        assert wait_for(lambda: len(events) == 2)  # B told hung before A's telling
                 super().pop(node)
 
         hook = AfterTheLook()
         hook._items = engine._left_plans._items
         engine._left_plans = hook
         a.release.set()
-        assert wait_until(lambda: len(events) == 3)
+        assert wait_for(lambda: len(events) == 3)
         assert [e.recovered for e in events] == [False, True, False]
         assert "x" in engine.hung
     finally:
