@@ -8,7 +8,6 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -18,6 +17,7 @@ from exsampling_patch import ANY, Input, Node, Output, Param
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import Engine, Event, MessageHop, NodeTiming
 from tests.core.engine_nodes import Held, engine_registry, taken_out_from_between
+from tests.waiting import wait_for
 
 
 def test_a_message_its_sender_delivers_as_the_queued_ones_are_handed_on_comes_after_them() -> None:
@@ -183,15 +183,6 @@ def gated_engine(nodes: dict[str, str], links: list[str], edited_nodes: list[str
     engine.retire_wait = 30.0  # what is queued at a removed node waits for the test's gates, not for the clock
     engine.start(patch)
     return engine, edited
-
-
-def wait_for(condition: Callable[[], object]) -> bool:
-    deadline = time.monotonic() + 10
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.002)
-    return True
 
 
 def running(thread: threading.Thread, *names: str) -> bool:

@@ -11,6 +11,7 @@ import numpy as np
 from exsampling_patch import Take
 from exsampling_patch.runtime import Engine, Event, MessageHop, NodeStopped
 from tests.core.engine_nodes import Held, engine_registry, taken_out_from_between
+from tests.waiting import wait_for
 
 
 def test_a_stop_during_an_edits_hand_on_waits_for_what_it_hands_on() -> None:
@@ -44,10 +45,10 @@ def test_a_stop_during_an_edits_hand_on_waits_for_what_it_hands_on() -> None:
             engine.inject("r1", "inlet", take)
         cell = engine._cells["extra"]
         assert engine.node("extra").entered.wait(5)  # type: ignore[attr-defined]
-        assert wait_until(lambda: len(cell.inbox) == 2)
+        assert wait_for(lambda: len(cell.inbox) == 2, 5)
         swap = threading.Thread(target=engine.update, args=(edited,))
         swap.start()
-        assert wait_until(lambda: not cell.started)  # the edit waits for the one in hand
+        assert wait_for(lambda: not cell.started, 5)  # the edit waits for the one in hand
         Held.gate.set()
         assert handing.wait(5)
         sink: Any = engine.node("sink")
@@ -63,12 +64,3 @@ def test_a_stop_during_an_edits_hand_on_waits_for_what_it_hands_on() -> None:
         sink_stopped.set()
         if not stopped:
             engine.stop()
-
-
-def wait_until(check: Any, seconds: float = 5.0) -> bool:
-    done = threading.Event()
-    for _ in range(int(seconds / 0.002)):
-        if check():
-            return True
-        done.wait(0.002)
-    return bool(check())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,6 +14,7 @@ from exsampling_patch import ANY, Input, Node, Output
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
+from tests.waiting import wait_for
 
 GO = threading.Event()
 ON_START: list[Callable[[], None]] = []  # what a t_plain_quits runs in its start() before it quits
@@ -97,13 +97,6 @@ def patch_of(nodes: dict[str, str], links: list[str]) -> Patch:
     return patch
 
 
-def wait_for(check: Callable[[], bool], seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not check() and time.monotonic() < deadline:
-        time.sleep(0.002)
-    return check()
-
-
 @pytest.fixture
 def engine(registry: Registry, caplog: pytest.LogCaptureFixture) -> Iterator[Engine]:
     """An engine running notes -> sink, its warnings captured; afterwards the held relays let go and it stops."""
@@ -125,7 +118,7 @@ def held_with_queued(engine: Engine, node_id: str, queued: int, where: str) -> C
     notes: Any = engine.node("notes")
 
     def let_go(held: Any) -> None:
-        wait_for(lambda: not held.started)
+        wait_for(lambda: not held.started, 5)
         GO.set()
 
     def meanwhile() -> None:
@@ -134,7 +127,7 @@ def held_with_queued(engine: Engine, node_id: str, queued: int, where: str) -> C
         assert held.node.entered.wait(5)  # type: ignore[attr-defined]
         for note in range(2, 2 + queued):
             notes.push(note)
-        assert wait_for(lambda: len(held.inbox) == queued), f"queued at {where} behind the one it holds"
+        assert wait_for(lambda: len(held.inbox) == queued, 5), f"queued at {where} behind the one it holds"
         threading.Thread(target=let_go, args=(held,), daemon=True).start()
 
     return meanwhile
@@ -222,7 +215,7 @@ def test_copies_of_messages_at_two_added_nodes_are_handed_back_once_and_told(
         assert all(len(tap.inbox) == queued for tap in taps)  # pushed from this thread: queued at each as it sent
 
         def go_once_stopped() -> None:
-            if wait_for(lambda: not taps[0].started):
+            if wait_for(lambda: not taps[0].started, 5):
                 GO.set()
 
         threading.Thread(target=go_once_stopped, daemon=True).start()

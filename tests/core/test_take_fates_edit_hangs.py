@@ -14,7 +14,8 @@ from typing import Any, cast
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import TakeEnded
 from tests.core.test_take_fates import ON_START, RELEASE, Hang, registry, run
-from tests.core.test_take_fates_edits import _hooks, updating, wait_for
+from tests.core.test_take_fates_edits import _hooks, updating
+from tests.waiting import wait_for
 
 __all__ = ["_hooks", "registry"]  # the fixtures, for these tests
 
@@ -77,7 +78,7 @@ def test_a_changed_node_whose_handler_hangs_does_not_hold_the_edit(registry: Any
         assert engine.node("h") is not hang and engine.node("h").seconds == 29.0  # type: ignore[attr-defined]
         assert not [e for e in events if isinstance(e, TakeEnded)]  # "held" in flight while its handler hangs
         RELEASE.set()  # the handler comes back: its take ends there, then the new node handles q1
-        assert wait_for(lambda: len(phone.ended) == 2)
+        assert wait_for(lambda: len(phone.ended) == 2, 5)
         ended = [(e.take_id, e.fate, e.node_id) for e in events if isinstance(e, TakeEnded)]
         assert ended == [("held", "done", "h"), ("q1", "done", "h")] and len(engine.ledger) == 0
     finally:
@@ -112,10 +113,10 @@ def test_an_added_node_whose_handler_hangs_does_not_hold_the_roll_back(registry:
         assert [type(error) for error in escaped] == [SystemExit]
         assert engine.plan is not None and engine.plan.version == 1 and "h2" in engine.hung
         assert engine.find_node("h2") is None
-        assert wait_for(lambda: len(phone.ended) == 1)
+        assert wait_for(lambda: len(phone.ended) == 1, 5)
         assert [(e.take_id, e.fate, e.node_id) for e in events if isinstance(e, TakeEnded)] == [("q1", "done", "keep")]
         RELEASE.set()  # the handler comes back: its take ends there
-        assert wait_for(lambda: len(phone.ended) == 2)
+        assert wait_for(lambda: len(phone.ended) == 2, 5)
         ended = [(e.take_id, e.fate, e.node_id) for e in events if isinstance(e, TakeEnded)]
         assert ended == [("q1", "done", "keep"), ("held", "done", "h2")] and len(engine.ledger) == 0
     finally:

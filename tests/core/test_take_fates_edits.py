@@ -27,6 +27,7 @@ from tests.core.test_take_fates import (
     registry,
     run,
 )
+from tests.waiting import wait_for
 
 __all__ = ["registry"]  # the fixture, for these tests
 
@@ -208,13 +209,6 @@ def updating(engine: Any, edit: Patch) -> tuple[threading.Thread, list[BaseExcep
     return swap, escaped
 
 
-def wait_for(condition: Any) -> bool:
-    deadline = time.monotonic() + 5
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return bool(condition())
-
-
 def test_a_take_injected_at_a_node_an_edit_removes_meanwhile_is_told_dropped(registry: Any) -> None:
     # inject() looked the node up twice: removed by an edit in between (a performer's button pressed as the edit
     # went in), the second lookup raised KeyError in the editor's thread after the take was counted: it stayed in
@@ -275,9 +269,9 @@ def test_a_take_delivered_on_one_branch_is_done_though_an_edit_drops_its_copy(
         phone.push("held")
         assert hang.entered.wait(5)
         phone.push("q1")  # queued at h behind "held"
-        assert wait_for(lambda: len(cell.inbox) == 1)
+        assert wait_for(lambda: len(cell.inbox) == 1, 5)
         swap, escaped = updating(engine, edit)
-        assert wait_for(lambda: not cell.started)  # the swap takes no more messages from h's queue
+        assert wait_for(lambda: not cell.started, 5)  # the swap takes no more messages from h's queue
         RELEASE.set()
         swap.join(5)
         assert not swap.is_alive() and escaped == [] and engine.wait_idle(5)
@@ -371,7 +365,7 @@ def test_a_take_an_added_node_passes_on_after_its_edit_rolled_back_is_told_dropp
         assert not swap.is_alive() and [type(error) for error in escaped] == [SystemExit]
         assert engine.plan is not None and engine.plan.version == 1 and "h2" in engine.hung
         RELEASE.set()  # the handler comes back and passes its take on
-        assert wait_for(lambda: len(phone.ended) == 1)
+        assert wait_for(lambda: len(phone.ended) == 1, 5)
         ended = [(e.take_id, e.fate, e.node_id, e.reason) for e in events if isinstance(e, TakeEnded)]
         assert ended == [("held", "dropped", "h2", "dropped with node h2: the edit that added it was not swapped in")]
         assert engine.node("keep").got == [] and len(engine.ledger) == 0  # type: ignore[attr-defined]

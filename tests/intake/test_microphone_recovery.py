@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.takes import DAMAGED_FOLDER, PROCESSED_JOURNAL, TakeStore
 from tests.outputs.test_sampler_jack import client_ports, jack_connect
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.jack
 RATE = 48000  # the JACK server's: PortAudio's JACK host opens streams at that rate only
@@ -81,7 +81,7 @@ class Player:
         """Play ``samples``; returns once the stream has taken the last of them."""
         with self._lock:
             self._pending = np.concatenate([self._pending, samples.astype(np.float32)])
-        assert wait_until(lambda: not len(self._pending)), "the player's stream did not run"
+        assert wait_for(lambda: not len(self._pending)), "the player's stream did not run"
 
     def close(self) -> None:
         self.stream.close()
@@ -95,15 +95,6 @@ def burst() -> np.ndarray:
 
 def emitted_ids(context: NodeContext) -> list[str]:
     return [take.take_id for port, take in list(context.emitted) if port == "take"]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def test_a_take_recorded_while_recovering_is_passed_on_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,14 +132,14 @@ def test_a_take_recorded_while_recovering_is_passed_on_once(tmp_path: Path, monk
         player = Player(start_mic(mic))
         assert holding.wait(5)
         player.play(np.zeros(int(0.2 * RATE)))
-        assert wait_until(lambda: len(context.statuses) >= 2)  # take assembly is running: it hears what comes
+        assert wait_for(lambda: len(context.statuses) >= 2)  # take assembly is running: it hears what comes
         player.play(burst())
-        assert wait_until(lambda: len(emitted_ids(context)) == 1)  # the new take, stored and passed on
+        assert wait_for(lambda: len(emitted_ids(context)) == 1)  # the new take, stored and passed on
         new_id = emitted_ids(context)[0]
         assert new_id != "mic-crashed"
         assert new_id not in store.processed_ids()  # in flight: its end has not come back
         release.set()
-        assert wait_until(lambda: "mic-crashed" in emitted_ids(context))
+        assert wait_for(lambda: "mic-crashed" in emitted_ids(context))
         time.sleep(0.3)  # anything more would come now
     finally:
         release.set()
@@ -176,7 +167,7 @@ def test_an_unreadable_stored_take_is_told_once_and_kept_aside(tmp_path: Path) -
         mic.start()
         try:
             if run == 0:
-                assert wait_until(lambda: bool(context.errors))  # noqa: B023 - waited for at once
+                assert wait_for(lambda: bool(context.errors))  # noqa: B023 - waited for at once
             time.sleep(0.3)
         finally:
             mic.stop()
@@ -215,7 +206,7 @@ def test_an_unreadable_stored_take_ends_as_a_runtime_fate_event(tmp_path: Path) 
     engine.events.subscribe(ended.append, TakeEnded)
     engine.start(patch)
     try:
-        assert wait_until(lambda: bool(ended))
+        assert wait_for(lambda: bool(ended))
         time.sleep(0.2)  # a second end would come now
     finally:
         engine.stop()
@@ -250,7 +241,7 @@ def test_a_take_is_told_with_its_length_before_it_flows_on(tmp_path: Path) -> No
     try:
         player = Player(start_mic(mic))
         player.play(burst())
-        assert wait_until(lambda: len(emitted_ids(context)) == 1)
+        assert wait_for(lambda: len(emitted_ids(context)) == 1)
     finally:
         if player is not None:
             player.close()
