@@ -447,7 +447,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
                 hung = state.hung
             if hung:
                 self._back_from_hang(node, port, state, time.perf_counter() - start, limit)
-            self._recovered(node.node_id, "handled", errors_before if handled else -1, began=began)
+            self._handler_back(cell, node, errors_before if handled else -1, began)
         # An output that loads takes (a sampler, Live) loaded one whose assignment its handler took without telling an
         # error on it, unless it says otherwise: a take's end tells "not loaded into Live" beside a sampler that has it
         # from one nothing has. An output that only tells of a take (a note, a track's colour) has nothing to load; an

@@ -68,6 +68,13 @@ class ErrorKeeping:
                 self.events.publish(NodeRecovered(node_id, how=sign))
         return True
 
+    def _handler_back(self, cell: Cell, node: Node, errors_before: int, began: int) -> None:
+        """A handler of ``node`` in ``cell`` returned: :meth:`_recovered`'s ``handled``, only where that node is still
+        its id's. Not for one its node left beside it, hung (removed, rebuilt, of an ended run): by the id, a removed
+        x's return ended the finishing of a re-added x's failed message, whose device opening then ended that error."""
+        if self._cells.get(node.node_id) is cell and cell.node is node:
+            self._recovered(node.node_id, "handled", errors_before, began=began)
+
     def error_state(self, then: Callable[[dict[str, ErrorState]], None] | None = None) -> dict[str, ErrorState]:
         """Each node that has had an error: the one it is in now (None: none any more) and its count; taken whole,
         for an observer that joins late (which follows the engine's NodeRecovered from then on, so needs nothing of

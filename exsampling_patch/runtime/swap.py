@@ -164,6 +164,9 @@ class PlanSwap(RollBack, Diverts, NodeStops):
 
         with collector_paused():  # building every node makes many objects and no garbage
             for node_id in added:
+                # One of an id an edit removed before: that node's errors went with it, as a rebuilt node's do. Its
+                # hung handler's failed message, still being finished by the id, held back the new node's recovery.
+                self._recovered(node_id, "rebuilt")
                 self._build_into(node_id, plan)
         for node_id in removed:
             self._left_why[node_id] = "removed by an edit"

@@ -1,0 +1,79 @@
+"""The errors of a node id where two nodes of it ran: a removed x's handler hung, and an x added back. The old x's
+hang (its failed message not finished) is none of the new x's: it neither holds back the new x's recovery nor ends
+the new x's own failed message as it comes back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from exsampling_patch.registry import Registry
+from tests.core.test_roll_back_plain import Notes, patch_of
+from tests.core.test_watchdog_same_id import Hangs, let_go, started, worker_of
+from tests.waiting import wait_for
+
+
+class NoDevice(Hangs):
+    """As a sampler with no JACK server: its start() tells so (the node runs on); the test, as its device thread,
+    tells the device opened."""
+
+    type_name = "t_same_id_no_device"
+
+    def start(self) -> None:
+        super().start()
+        self.report_error("no JACK server: the sampler is silent until it is back", about="device")
+
+
+@pytest.fixture
+def registry() -> Registry:
+    registry = Registry.default(entry_points=False)
+    for node_type in (Notes, Hangs, NoDevice):
+        registry.register(node_type, "test")
+    return registry
+
+
+def test_a_re_added_nodes_device_back_ends_its_error_while_a_removed_one_of_its_id_hangs(registry: Registry) -> None:
+    # x's handler A hangs; an edit removes x, another adds x back, whose start finds no device. A's failed message,
+    # noted by the id, was still being finished: the new x's device opened and ended nothing, and x stood in "no JACK
+    # server" (the editor's badge, no "is back" on the console) while it played.
+    engine, _, _ = started(registry)
+    a: Any = engine.node("x")
+    b: Any = None
+    try:
+        notes: Any = engine.node("notes")
+        notes.push(1)
+        assert wait_for(lambda: "x" in engine.hung)
+        engine.update(patch_of({"notes": "t_plain_notes"}, []))  # A hung: not waited for
+        engine.update(patch_of({"notes": "t_plain_notes", "x": "t_same_id_no_device"}, ["notes.out -> x.inlet"]))
+        b = engine.node("x")
+        assert engine.errors["x"].startswith("no JACK server")
+        b.report_status(device="system", sample_rate=48000.0)
+        assert "x" not in engine.errors
+    finally:
+        let_go(engine, a, b)
+
+
+def test_a_removed_nodes_hung_handler_back_leaves_a_re_added_ones_hang_in_error(registry: Registry) -> None:
+    # A hangs, x is removed and added back, and the new x's handler B hangs too. A, back, ended the finishing of x's
+    # failed message (B's, by the id): the new x's device opened and ended B's "hung", x shown back while B hung.
+    engine, events, with_x = started(registry)
+    a: Any = engine.node("x")
+    b: Any = None
+    try:
+        notes: Any = engine.node("notes")
+        notes.push(1)
+        assert wait_for(lambda: "x" in engine.hung)
+        a_worker = worker_of(engine, a)
+        engine.update(patch_of({"notes": "t_plain_notes"}, []))
+        engine.update(with_x)
+        b = engine.node("x")
+        notes.push(2)
+        assert wait_for(lambda: len([e for e in events if not e.recovered]) == 2)  # B told hung
+        a.release.set()
+        a_worker.join(10)  # A back, its worker retired: all of its return is done
+        assert not a_worker.is_alive()
+        b.report_status(device="system")
+        assert "hung" in engine.errors.get("x", "")
+    finally:
+        let_go(engine, a, b)
