@@ -49,8 +49,6 @@ class RollBack:
 
         def _replace(self, node_id: str, plan: Plan) -> None: ...
 
-        def _old_handler_done(self, node: Node) -> None: ...
-
         def _close(self, cell: Cell, fate: Callable[[Entry], None]) -> None: ...
 
     def _roll_back(self, old: Plan, plan: Plan, restarted: dict[str, Node]) -> None:
@@ -96,12 +94,12 @@ class RollBack:
                 ran = restarted.get(node_id, cell.node if cell is not None else None)
                 if ran is None:
                     continue
-                if cell is not None and cell.node is ran:
-                    # Still in its cell: the plan its handler ran in runs again, its links its own. Kept while the
-                    # handler hung, nothing let go of it: back in its cell, it is no old handler (_back_in_run).
-                    self._left_plans.pop(ran)
-                else:
-                    self._old_handler_done(ran)
+                # The plan its handler ran in runs again, and x is the type it is: its links are its own now, in its
+                # cell or rebuilt beside its hung handler, as for a node rebuilt of one type. Kept while that hung, the
+                # handler went by them past later edits: a take to a node since removed, 'dropped with node x: made
+                # another type by an edit', where x.out led on elsewhere. (Nothing lets go of it as a handler in its
+                # cell comes back: _back_in_run.)
+                self._left_plans.pop(ran)
 
     def _hand_back(self, old: Plan, plan: Plan, dropped: dict[str, Cell]) -> None:
         """Give what was queued for the nodes of a rolled-back edit (and what a sender that read ``plan`` delivers

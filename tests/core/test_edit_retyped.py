@@ -303,3 +303,22 @@ def test_a_hung_handler_back_after_later_edits_of_its_id_leaves_the_plan_of_the_
         if edit3 is not None:
             edit3.join(10)
         engine.stop()
+
+
+def test_a_hung_handler_of_a_node_whose_retyping_was_rolled_back_passes_on_by_the_links_it_has_now(
+        registry: Any) -> None:
+    # x's handler A hangs with "held"; an edit makes x a t_assign, then "quitter" quits and the edit is rolled back: x
+    # is a t_slow_pass again, rebuilt beside A. A later edit links x.out to keep2 in keep's place. A kept the plan it
+    # ran in, as a retyped node's old handler: back, it sent "held" to keep, gone, and the take ended 'dropped with
+    # node x: made another type by an edit', though x is the type A is and its links lead to keep2.
+    with holding(registry, X_LINKS, X_NODES) as (engine, events):
+        phone, old = x_holds_a_take(engine)
+        assert wait_for(lambda: "x" in engine.hung)
+        with pytest.raises(SystemExit):
+            engine.update(retyping_edit(("quitter", "t_quits_after")))
+        assert type(engine.node("x")).type_name == "t_slow_pass" and engine.node("x") is not old
+        engine.update(patch_of([("phone", "t_phone"), ("x", "t_slow_pass"), ("keep2", "t_keep")],
+                               "phone.out -> x.take", "x.out -> keep2.take"))
+        RELEASE.set()
+        assert ends(events, phone) == [("held", "done", "keep2", "done (keep2)")]
+        assert wait_for(lambda: not engine._left_plans)
