@@ -17,7 +17,9 @@ from exsampling_patch.models.process import ClassifierProcess
 
 @pytest.fixture
 def said(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    for name, value in {"EXS_HANG_AS": "classifier", "EXS_INPUT_STOP": "hang"}.items():
+    # The stand-in answers the fixture's Stop at once ("slow", 0 s): these tests judge its restarts, not a stop,
+    # and one that ignored it ("hang") held each teardown for the stop's whole grace before it was terminated.
+    for name, value in {"EXS_HANG_AS": "classifier", "EXS_INPUT_STOP": "slow", "EXS_INPUT_STOP_SECONDS": "0"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(ClassifierProcess, "child_module", "tests.child_hangs")
     return []
