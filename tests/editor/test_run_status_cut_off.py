@@ -15,13 +15,18 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 import numpy as np
+import pytest
 import soundfile as sf
 
+from exsampling_patch.editor.live import Runner
 from exsampling_patch.node import Input, Node
 from exsampling_patch.ports import TAKE
 from exsampling_patch.registry import Registry
 from tests.editor.harness import call, open_editor, patch_in
 
+#: The stop's wait for the handlers (the editor's is 5 s): the take is held past any wait, so the wait is not what is
+#: judged, and the test waited it out whole.
+STOP_WAIT_S = 1.0
 #: Set once a ponder node is in its handler with a take; RELEASE lets it go (after the Stop has returned).
 PONDERING, RELEASE = threading.Event(), threading.Event()
 HELD: list[str] = []  # the id of each take a ponder node had in hand
@@ -46,7 +51,10 @@ def registry() -> Registry:
     return registry
 
 
-def test_the_stop_says_the_takes_it_cut_off_by_source(tmp_path: Path) -> None:
+def test_the_stop_says_the_takes_it_cut_off_by_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stop = Runner.stop
+    monkeypatch.setattr(Runner, "stop", lambda self, timeout=STOP_WAIT_S, give_up_after=60.0:
+                        stop(self, timeout, give_up_after))
     PONDERING.clear()
     RELEASE.clear()
     HELD.clear()
@@ -68,9 +76,9 @@ links:
             RELEASE.set()
         assert not app.runner.running
         app.frame()
-        # Not finished in time: the take was still in ponder's handler (the stop waits 5 s for it), told first, as
-        # the console's summary tells it: the node, the take in hand and the line of the handler. It said the first
-        # words alone, and a composer was left to guess which take would not come through.
+        # Not finished in time: the take was still in ponder's handler (the stop waits STOP_WAIT_S for it), told
+        # first, as the console's summary tells it: the node, the take in hand and the line of the handler. It said
+        # the first words alone, and a composer was left to guess which take would not come through.
         (take_id,) = HELD
         unfinished = (f"some work did not finish in time, 1 handler still running: 'ponder' on 'take' with take "
                       f"'{re.escape(take_id)}' at {re.escape(__file__)}:\\d+ in on_take")
