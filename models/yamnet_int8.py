@@ -188,8 +188,10 @@ def calibration_patches(takes: Sequence[tuple[np.ndarray, int]]) -> torch.Tensor
 class FrozenInt8Yamnet(nn.Module):
     """An :class:`Int8Yamnet`, converted; its float parts traced, frozen and fused for oneDNN, as
     :meth:`~.yamnet.YamNet.freeze` fuses the float trunk, and its int8 part traced and frozen (not fused:
-    ``optimize_for_inference`` takes no quantised graph). Frozen, the int8 convs run in about half their eager time,
-    the same outputs to the bit, for a trace and freeze at each load (models/MODEL_CARD.md, "YAMNet in int8")."""
+    ``optimize_for_inference`` takes no quantised graph). Frozen, the int8 convs run quicker than eager, the same
+    outputs to the bit, for a trace and freeze at each load (models/MODEL_CARD.md, "YAMNet in int8"). Build it under
+    the engine its trunk was converted for (:func:`int8_yamnet` does): the freeze packs the weights for the engine in
+    force."""
 
     def __init__(self, trunk: Int8Yamnet) -> None:
         super().__init__()
