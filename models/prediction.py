@@ -7,11 +7,11 @@ such as the patch's when the classifier runs in a process of its own (:mod:`.pro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
-__all__ = ["Prediction", "WindowScore"]
+__all__ = ["Packed", "Prediction", "WindowScore", "packed", "unpacked"]
 
 
 @dataclass(frozen=True)
@@ -70,3 +70,39 @@ class Prediction:
         if self.reason is not None:
             out["reason"] = self.reason
         return out
+
+
+#: A :class:`Prediction` as plain values for another process: see :func:`packed`.
+Packed: TypeAlias = tuple[Any, ...]
+
+
+def packed(prediction: Prediction) -> Packed:
+    """``prediction`` as the classifier's process sends it: without its ``labels``, which the receiver has (the
+    model's, told once as it loaded), its arrays as raw bytes and its windows as tuples.
+
+    Why: pickled whole, each answer carried the model's label names again, and numpy's and the dataclasses' own
+    pickling cost more than the values, on the way of every take to its slot. :func:`unpacked` makes it whole."""
+    return (prediction.top, _array_bytes(prediction.probabilities),
+            [(w.start, w.end, w.label, w.probability, w.active) for w in prediction.windows],
+            _array_bytes(prediction.window_probabilities), prediction.reason, prediction.duration, prediction.window,
+            prediction.pooling, prediction.seconds, prediction.span)
+
+
+def unpacked(values: Packed, labels: tuple[str, ...]) -> Prediction:
+    """The :class:`Prediction` :func:`packed` made ``values`` of, with the model's ``labels``."""
+    top, probabilities, windows, window_probabilities, reason, duration, window, pooling, seconds, span = values
+    return Prediction(top=top, labels=labels, probabilities=_array(probabilities),
+                      windows=[WindowScore(*score) for score in windows],
+                      window_probabilities=_array(window_probabilities), reason=reason, duration=duration,
+                      window=window, pooling=pooling, seconds=seconds, span=span)
+
+
+def _array_bytes(array: np.ndarray | None) -> tuple[str, tuple[int, ...], bytes] | None:
+    return None if array is None else (array.dtype.str, array.shape, array.tobytes())
+
+
+def _array(packed_array: tuple[str, tuple[int, ...], bytes] | None) -> np.ndarray | None:
+    if packed_array is None:
+        return None
+    dtype, shape, data = packed_array
+    return np.frombuffer(data, np.dtype(dtype)).reshape(shape).copy()  # writable, as the classifier's own are

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -48,10 +48,8 @@ from exsampling_patch.shared_memory import anonymous_file, map_shared
 
 from .error_words import model_failed, take_failed
 from .missing_package import MissingPackage, missing_package
+from .prediction import Packed, Prediction, packed, unpacked
 from .process_restart import Backoff, ModelCopy, lock_unless, private_copy, wait_for_end
-
-if TYPE_CHECKING:
-    from .prediction import Prediction
 
 __all__ = ["ClassifierProcess", "ClassifierProcessError", "MissingPackage", "missing_package", "warm_up_take"]
 
@@ -123,7 +121,9 @@ class Rejected:
 
 @dataclass(frozen=True)
 class Answer:
-    prediction: Prediction
+    """The take's :class:`~.prediction.Prediction`, :func:`~.prediction.packed` (its labels are :class:`Ready`'s)."""
+
+    prediction: Packed
 
 
 def warm_up_take() -> np.ndarray:
@@ -360,7 +360,7 @@ class ClassifierProcess:
             raise TimeoutError
         reply: Answer | Rejected | Failed = connection.recv()
         if isinstance(reply, Answer):
-            return reply.prediction
+            return unpacked(reply.prediction, self.labels)
         if isinstance(reply, Rejected):
             raise ValueError(reply.text)
         raise ClassifierProcessError(reply.text)
@@ -483,8 +483,8 @@ def serve(connection: Connection) -> int:
             on_cpus = message.cpus
         samples = np.ndarray(tuple(message.shape), np.dtype(message.dtype), buffer=buffer)
         try:
-            reply: Answer | Rejected | Failed = Answer(classifier.predict(samples, message.sample_rate,
-                                                                          **message.options))
+            reply: Answer | Rejected | Failed = Answer(packed(classifier.predict(samples, message.sample_rate,
+                                                                                 **message.options)))
         except (ValueError, TypeError) as error:
             reply = Rejected(str(error))
         except Exception as error:
