@@ -145,7 +145,7 @@ def test_the_heads_slot_term_sums_labels_as_the_slot_map_does() -> None:
     """Training's slot log-probabilities (log-sum-exp over :func:`slot_groups`) are the slot map's sums."""
     import torch
 
-    from exsampling_patch.models.train_sounds import slot_groups
+    from exsampling_patch.models.head_fit import slot_groups
     from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE, slot_scores
 
     labels = ["hihat_closed", "hihat_open", "clap_snap", "kick", "dog", "not_a_label"]
