@@ -51,6 +51,8 @@ class RollBack:
 
         def _close(self, cell: Cell, fate: Callable[[Entry], None]) -> None: ...
 
+        def _hung_handlers(self, node_id: str) -> list[Node]: ...  # see HangWatch
+
     def _roll_back(self, old: Plan, plan: Plan, restarted: dict[str, Node]) -> None:
         """Put ``old`` back after an exception escaped :meth:`_swap_in` to ``plan`` part-way: the nodes it added are
         stopped and dropped, what was queued for them handed back (:meth:`_hand_back`), the changed ones it had
@@ -72,6 +74,7 @@ class RollBack:
         for node_id in old.order:  # the ones the edit removed are in the plan again
             if node_id not in plan.node_types:
                 self._left_why.pop(node_id, None)
+                self._let_go_of_hung_plans(node_id, old)
                 if (cell := self._cells.get(node_id)) is not None:
                     self._left_plans.pop(cell.node)
                     with cell.lock:
@@ -90,6 +93,7 @@ class RollBack:
             if node_id in plan.node_types and plan.node_types[node_id] is not old.node_types[node_id]:
                 # after their restarts above: each waited for the handler in hand (the one that ran before the edit,
                 # noted in restarted; one the edit did not reach is still in its cell)
+                self._let_go_of_hung_plans(node_id, old)
                 cell = self._cells.get(node_id)
                 ran = restarted.get(node_id, cell.node if cell is not None else None)
                 if ran is None:
@@ -100,6 +104,15 @@ class RollBack:
                 # another type by an edit', where x.out led on elsewhere. (Nothing lets go of it as a handler in its
                 # cell comes back: _back_in_run.)
                 self._left_plans.pop(ran)
+
+    def _let_go_of_hung_plans(self, node_id: str, old: Plan) -> None:
+        """Let go of the plan the edit noted for the hung handlers of ``node_id`` beside its node
+        (:meth:`HangWatch._note_hung_plans`): ``old``, the one put back. Each had none before it, and goes by the
+        links its id has, as before the edit; kept, a later edit that linked x.out on to keep2 in keep's place
+        had the handler send its take to keep, gone."""
+        for node in self._hung_handlers(node_id):
+            if self._left_plans.get(node) is old:  # an earlier edit's note is of the plan before that one
+                self._left_plans.pop(node)
 
     def _hand_back(self, old: Plan, plan: Plan, dropped: dict[str, Cell]) -> None:
         """Give what was queued for the nodes of a rolled-back edit (and what a sender that read ``plan`` delivers

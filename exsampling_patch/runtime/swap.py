@@ -100,6 +100,8 @@ class PlanSwap(RollBack, Diverts, NodeStops):
 
         def _handler_hung(self, node: Node) -> bool: ...
 
+        def _note_hung_plans(self, node_id: str, plan: Plan) -> None: ...
+
     # -- the swap's steps ------------------------------------------------------------------------------------
 
     def _install(self, plan: Plan) -> bool:
@@ -173,6 +175,8 @@ class PlanSwap(RollBack, Diverts, NodeStops):
             cell = self._cells.get(node_id)
             if old is not None and cell is not None:  # what its handler still emits follows these links (_emit)
                 self._left_plans[cell.node] = old
+            if old is not None:
+                self._note_hung_plans(node_id, old)
             if cell is not None and type(cell.node).leaving is not Node.leaving:
                 # Told it leaves, it may have ended its work (a pattern's scheduler): a roll-back rebuilds it, as a
                 # changed node. Left running, it was silent for the rest of the show. One that keeps Node's no-op
@@ -184,6 +188,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
                 # Its handler is the old type's: what it passes on follows its old links, from the switch below on
                 # (set only at its rebuild, what it passed on meanwhile went by the new type's links: nowhere)
                 self._left_plans[self._cells[node_id].node] = old
+                self._note_hung_plans(node_id, old)
                 self._left_why[node_id] = "made another type by an edit"
         with self._divert(old, plan, removed) if old is not None else contextlib.nullcontext():
             self._plan = plan  # from here on, emits follow the new routes

@@ -62,6 +62,24 @@ class HangWatch:
         """Whether a handler of ``node`` (that object, not its id) is hung."""
         return any(state.hung and (busy := state.busy) is not None and busy[0] is node for state in list(self._states))
 
+    def _hung_handlers(self, node_id: str) -> list[Node]:
+        """The nodes of ``node_id`` (the one in its cell, or ones removed or rebuilt beside their handler) whose
+        handler of this run is hung. One of an ended run emits nothing (``_emit``) and lets go of no entry."""
+        return [busy[0] for state in list(self._states)
+                if state.hung and state.run == self.run_id and (busy := state.busy) is not None
+                and busy[0].node_id == node_id]
+
+    def _note_hung_plans(self, node_id: str, plan: Plan) -> None:
+        """Note ``plan``, the one that runs, for each hung handler of ``node_id`` with none noted, as an edit makes
+        that id another type or removes it: not only the node in its cell's. One rebuilt beside its handler (a
+        parameter set, a retyping rolled back) went by the id's links until then; unnoted, it went by the edited
+        plan's: 'went nowhere: x.out is linked to nothing' where the retyped x has no such output."""
+        for node in self._hung_handlers(node_id):
+            if node not in self._left_plans:
+                self._left_plans[node] = plan
+                if not self._handler_hung(node):  # back meanwhile: its return let go of nothing, since none was noted
+                    self._left_plans.pop(node)
+
     def _watch(self, run: int) -> None:
         # Its run's only: one asleep through stop() that woke once start() had set the engine running again went on
         # beside the new run's watchdog, each telling a hang of the new run's (two spare workers, two errors).

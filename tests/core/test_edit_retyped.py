@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from exsampling_patch import TAKE, Input, Node, Output, Take
+from exsampling_patch import TAKE, Input, Node, Output, Param, Take
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import NodeHung, TakeEnded
 from tests.core.test_take_fates import RELEASE, holding, registry, run
@@ -60,6 +60,13 @@ class SlowPass(_Holds):
         PASSED.set()  # where the take went is settled now
 
 
+class SlowTuned(SlowPass):
+    """A SlowPass with a parameter: an edit that sets it rebuilds the node as its type."""
+
+    type_name = "t_slow_tuned"
+    level = Param(float, 1.0, "not used")
+
+
 class Hook(Node):
     """Added by an edit: its prepare() comes after the edited plan's routes take effect and before the changed nodes
     are rebuilt; it lets the hung handler come back there, and waits until that handler has passed its take on."""
@@ -85,6 +92,7 @@ class Busy(_Holds):
 @pytest.fixture(autouse=True)
 def _types(registry: Any) -> None:
     registry.register(SlowPass, "test")
+    registry.register(SlowTuned, "test")
     registry.register(Hook, "test")
     registry.register(Busy, "test")
 
@@ -317,6 +325,58 @@ def test_a_hung_handler_of_a_node_whose_retyping_was_rolled_back_passes_on_by_th
         with pytest.raises(SystemExit):
             engine.update(retyping_edit(("quitter", "t_quits_after")))
         assert type(engine.node("x")).type_name == "t_slow_pass" and engine.node("x") is not old
+        engine.update(patch_of([("phone", "t_phone"), ("x", "t_slow_pass"), ("keep2", "t_keep")],
+                               "phone.out -> x.take", "x.out -> keep2.take"))
+        RELEASE.set()
+        assert ends(events, phone) == [("held", "done", "keep2", "done (keep2)")]
+        assert wait_for(lambda: not engine._left_plans)
+
+
+def test_a_retyping_retried_after_its_roll_back_leaves_the_hung_handler_its_old_links(registry: Any) -> None:
+    # x's handler A hangs with "held"; the retyping edit is rolled back ("quitter" quits), x rebuilt beside A as the
+    # type it was, and A's plan let go of; the composer tries the same edit again, without the quitter. Only the node
+    # in x's cell (the rebuilt one) had its plan noted: A, back, sent "held" by the t_assign's links, and the take
+    # ended 'dropped: went nowhere: x.out is linked to nothing'.
+    with holding(registry, X_LINKS, X_NODES) as (engine, events):
+        phone, _ = x_holds_a_take(engine)
+        assert wait_for(lambda: "x" in engine.hung)
+        with pytest.raises(SystemExit):
+            engine.update(retyping_edit(("quitter", "t_quits_after")))
+        engine.update(retyping_edit())
+        assert type(engine.node("x")).type_name == "t_assign"
+        RELEASE.set()
+        assert ends(events, phone) == [("held", "done", "keep", "done (keep)")]
+        assert wait_for(lambda: not engine._left_plans)
+
+
+@pytest.mark.parametrize("then", ["retypes", "removes"])
+def test_a_node_rebuilt_as_its_type_beside_its_hung_handler_then_retyped_or_removed_leaves_it_its_old_links(
+        registry: Any, then: str) -> None:
+    # x's handler A hangs with "held"; an edit sets a parameter of x (rebuilt beside A, of its type: A goes by x's
+    # links), then another makes x a t_assign (or removes x). Only the rebuilt node had its plan noted: A's take went
+    # nowhere (removed: 'dropped with node x: removed by an edit', though keep, where x.out led, is still there).
+    with holding(registry, X_LINKS, {**X_NODES, "x": "t_slow_tuned"}) as (engine, events):
+        phone, old = x_holds_a_take(engine)
+        assert wait_for(lambda: "x" in engine.hung)
+        tuned = patch_of([("phone", "t_phone"), ("keep", "t_keep")], "phone.out -> x.take", "x.out -> keep.take")
+        tuned.add_node(NodeSpec("x", "t_slow_tuned", {"level": 2.0}))
+        engine.update(tuned)
+        assert engine.node("x") is not old
+        engine.update(retyping_edit() if then == "retypes" else patch_of([("phone", "t_phone"), ("keep", "t_keep")]))
+        RELEASE.set()
+        assert ends(events, phone) == [("held", "done", "keep", "done (keep)")]
+        assert wait_for(lambda: not engine._left_plans)
+
+
+def test_a_retyping_rolled_back_twice_leaves_the_hung_handler_the_links_x_has_now(registry: Any) -> None:
+    # As above, the second try rolled back too: x is a t_slow_pass again, and a later edit links x.out to keep2 in
+    # keep's place. A kept the plan the second try noted for it: back, it sent "held" to keep, gone.
+    with holding(registry, X_LINKS, X_NODES) as (engine, events):
+        phone, _ = x_holds_a_take(engine)
+        assert wait_for(lambda: "x" in engine.hung)
+        for _ in range(2):
+            with pytest.raises(SystemExit):
+                engine.update(retyping_edit(("quitter", "t_quits_after")))
         engine.update(patch_of([("phone", "t_phone"), ("x", "t_slow_pass"), ("keep2", "t_keep")],
                                "phone.out -> x.take", "x.out -> keep2.take"))
         RELEASE.set()
