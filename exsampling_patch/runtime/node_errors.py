@@ -108,6 +108,13 @@ class ErrorKeeping:
             return text
         if not later and state is not None and state.busy is not None and state.busy[0].node_id == node_id:
             self._local.erred = node_id  # its handler's, on the message in hand: that take's (see _handle)
+        if state is not None and (busy := state.busy) is not None and busy[0].node_id == node_id and not (
+                self._cells.get(node_id) is state.cell and state.cell is not None and state.cell.node is busy[0]):
+            # A handler whose node an edit removed or rebuilt beside it, hung: its error is that old node's. Told by
+            # the id, it stood on a re-added x, "finishing" a message no handler of x would end (_handler_back skips
+            # such a return), and the new x's device opening ended nothing. Its take tells it too (see _handle).
+            log.warning("node %s, removed or rebuilt by an edit while its handler ran, failed: %s", node_id, text)
+            return text
         event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during, about=about,
                           later=later and port is not None)
         with self._error_book.lock:  # published under it: see _recovered

@@ -4,11 +4,13 @@ the new x's own failed message as it comes back."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
 
 from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
 from tests.core.test_roll_back_plain import Notes, patch_of
 from tests.core.test_watchdog_same_id import Hangs, let_go, started, worker_of
 from tests.waiting import wait_for
@@ -25,10 +27,20 @@ class NoDevice(Hangs):
         self.report_error("no JACK server: the sampler is silent until it is back", about="device")
 
 
+class FailsLate(Hangs):
+    """Holds each message until its ``release`` is set, then raises."""
+
+    type_name = "t_same_id_fails_late"
+
+    def on_inlet(self, message: Any) -> None:
+        super().on_inlet(message)
+        raise ValueError("old x failed late")
+
+
 @pytest.fixture
 def registry() -> Registry:
     registry = Registry.default(entry_points=False)
-    for node_type in (Notes, Hangs, NoDevice):
+    for node_type in (Notes, Hangs, NoDevice, FailsLate):
         registry.register(node_type, "test")
     return registry
 
@@ -75,5 +87,34 @@ def test_a_removed_nodes_hung_handler_back_leaves_a_re_added_ones_hang_in_error(
         assert not a_worker.is_alive()
         b.report_status(device="system")
         assert "hung" in engine.errors.get("x", "")
+    finally:
+        let_go(engine, a, b)
+
+
+def test_a_removed_nodes_hung_handler_failing_late_leaves_a_re_added_ones_recovery(
+        registry: Registry, caplog: pytest.LogCaptureFixture) -> None:
+    # x's handler A hangs; x is removed and added back with no device; A is let go and raises. Recorded by the id, its
+    # error stood on the new x and had x "finishing" a failed message no handler of x would end (A's node had left its
+    # cell): the new x's device opened and ended nothing (x in 'ValueError: old x failed late' for good).
+    engine = Engine(registry, workers=2, pin_workers=False)
+    engine.start(patch_of({"notes": "t_plain_notes", "x": "t_same_id_fails_late"}, ["notes.out -> x.inlet"]))
+    a: Any = engine.node("x")
+    b: Any = None
+    try:
+        notes: Any = engine.node("notes")
+        notes.push(1)
+        assert wait_for(lambda: "x" in engine.hung)
+        a_worker = worker_of(engine, a)
+        engine.update(patch_of({"notes": "t_plain_notes"}, []))
+        engine.update(patch_of({"notes": "t_plain_notes", "x": "t_same_id_no_device"}, ["notes.out -> x.inlet"]))
+        b = engine.node("x")
+        with caplog.at_level(logging.WARNING, logger="exsampling_patch.runtime"):
+            a.release.set()
+            a_worker.join(10)  # A back, its worker retired: all of its return is done
+        assert not a_worker.is_alive()
+        assert engine.errors["x"].startswith("no JACK server")
+        assert "old x failed late" in caplog.text  # told on the console as the old node's
+        b.report_status(device="system", sample_rate=48000.0)
+        assert "x" not in engine.errors
     finally:
         let_go(engine, a, b)
