@@ -15,28 +15,39 @@ import soundfile as sf
 from tests.stage.helpers import Run, free_port
 
 
-def test_a_take_live_alone_did_not_load_is_counted_apart_in_the_summary(tmp_path: Path) -> None:
-    patch = tmp_path / "patch.yaml"
+def write_patch(folder: Path) -> Path:
+    """Live alone linked, and silent (nothing listens on its port), in ``folder``: its inbox, Live's folder."""
+    folder.mkdir()
+    patch = folder / "patch.yaml"
     patch.write_text(f"""exsampling_patch: 1
 nodes:
 - {{id: inbox, type: folder_source, params: {{folder: inbox, poll_interval: 0.05}}}}
 - {{id: hh, type: fixed_slot, params: {{slot: HH}}}}
 - {{id: live, type: ableton_live, params: {{port: {free_port(socket.SOCK_DGRAM)}, answer_within: 0.3,
-    folder: {tmp_path / "live"}}}}}
+    folder: {folder / "live"}}}}}
 links:
 - {{from: inbox.take, to: hh.take}}
 - {{from: hh.assignment, to: live.assignment}}
 """, encoding="utf-8")
+    return patch
+
+
+def test_a_take_live_alone_did_not_load_is_counted_apart_in_the_summary(tmp_path: Path) -> None:
+    # The two runs (console lines, JSON lines), each in a folder of its own, run at once: each spends its start-up
+    # and its --for span waiting, which overlap so instead of adding up.
     runs = {}
     for json_lines in (False, True):
-        run = Run(str(patch), "--for", "2.5", *(["--json"] if json_lines else []), "--log", str(tmp_path / "lib.log"))
+        folder = tmp_path / ("json" if json_lines else "plain")
+        runs[json_lines] = Run(str(write_patch(folder)), "--for", "2.5", *(["--json"] if json_lines else []),
+                               "--log", str(folder / "lib.log"))
+    for json_lines, run in runs.items():
         run.wait_for("running")
-        (tmp_path / "inbox").mkdir(exist_ok=True)
+        inbox = tmp_path / ("json" if json_lines else "plain") / "inbox"
+        inbox.mkdir(exist_ok=True)
         t = np.arange(4800) / 48000
-        name = f"tone{int(json_lines)}.wav"
-        sf.write(tmp_path / "inbox" / name, (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 48000)
+        sf.write(inbox / f"tone{int(json_lines)}.wav", (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 48000)
+    for run in runs.values():
         assert run.wait(60) == 0, run.output()
-        runs[json_lines] = run
     err = "".join(runs[False].stderr)
     assert re.search(r"tone0\.wav.*: slot HH, not in Live; no output has it", err), err  # its reason on Live's line
     assert re.search(r"ableton_live 'live': not loaded into Live: .*; take lines say \"not in Live\"", err), err
