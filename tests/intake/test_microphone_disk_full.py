@@ -24,7 +24,7 @@ from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.runtime.events import NodeError, TakeEnded
 from exsampling_patch.takes import PROCESSED_JOURNAL
 from tests.intake.conftest import registry
-from tests.intake.tone_bursts import MIC_PARAMS, RATE, microphone, playing_into, recording, two_bursts
+from tests.intake.tone_bursts import MIC_PARAMS, RATE, frames_heard, microphone, playing_into, recording, two_bursts
 from tests.waiting import wait_for
 
 MB = 10**6
@@ -128,7 +128,7 @@ def test_a_take_past_held_mb_and_one_kept_at_the_stop_are_lost_and_told(tmp_path
         assert isinstance(mic, Microphone)
         folder.rmdir()  # made by the start, empty
         folder.write_text("not a folder", encoding="utf-8")
-        with playing_into(mic.jack_client, play, RATE):
+        with playing_into(mic.jack_client, play, RATE, frames_heard(mic)):
             assert wait_for(lambda: play.done and [e for e in events if isinstance(e, TakeEnded)], 15), events
             assert mic._room.held == 1
     finally:

@@ -20,7 +20,7 @@ from exsampling_patch.runtime.events import NodeStatus, TakeEnded
 from tests.intake.conftest import probe_of, registry
 from tests.intake.rebuilt_rig import console_text
 from tests.intake.test_microphone_rebuilt_late import FullThenSlow, SlowDiskMic, mic_patch
-from tests.intake.tone_bursts import RATE, playing_into, two_bursts
+from tests.intake.tone_bursts import RATE, frames_heard, playing_into, two_bursts
 
 pytestmark = pytest.mark.jack
 
@@ -40,7 +40,7 @@ def test_takes_handed_on_late_to_the_rebuilt_microphone_are_not_told_recovered(t
         engine.start(mic_patch(folder))
         old = engine.node("mic")
         assert isinstance(old, Microphone)
-        with playing_into(old.jack_client, play, RATE):
+        with playing_into(old.jack_client, play, RATE, frames_heard(old)):
             assert slow.storing.wait(30), "the second take was never cut"
         assert engine.update(edited) is not None  # assembly outlives the stop's join
         slow.full = False  # the first take, kept in memory, is stored as assembly ends

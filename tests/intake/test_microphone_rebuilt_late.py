@@ -24,7 +24,7 @@ from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.takes import TakeStore
 from tests.intake.conftest import probe_of, registry
-from tests.intake.tone_bursts import MIC_PARAMS, RATE, playing_into, two_bursts
+from tests.intake.tone_bursts import MIC_PARAMS, RATE, frames_heard, playing_into, two_bursts
 
 pytestmark = pytest.mark.jack
 
@@ -81,7 +81,7 @@ def test_takes_the_replaced_microphone_stores_after_its_stop_go_to_the_rebuilt_o
         engine.start(mic_patch(folder))
         old = engine.node("mic")
         assert isinstance(old, Microphone)
-        with playing_into(old.jack_client, play, RATE):
+        with playing_into(old.jack_client, play, RATE, frames_heard(old)):
             assert slow.storing.wait(30), "the second take was never cut"
         assert engine.update(mic_patch(folder, warn_free_mb=1.0)) is not None  # rebuilt; assembly outlives the join
         assert engine.node("mic") is not old

@@ -15,7 +15,7 @@ import pytest
 
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.takes import TakeStore
-from tests.intake.tone_bursts import MIC_PARAMS, RATE, BurstPlayer, FirstEmitFails, playing_into
+from tests.intake.tone_bursts import MIC_PARAMS, RATE, BurstPlayer, FirstEmitFails, frames_heard, playing_into
 
 # two short bursts, then a tone still sounding at the stop: three takes, all cut at the stop. The first a second and a
 # half in: the stream plays from its start, before it is connected to the microphone's input.
@@ -55,7 +55,7 @@ def test_a_take_whose_emit_raises_at_the_stop_leaves_the_others_of_the_cut(tmp_p
     mic = TellsItsStop("mic", {**MIC_PARAMS, "folder": str(folder)}, context)
     mic.start()
     try:
-        with playing_into(mic.jack_client, play, RATE):
+        with playing_into(mic.jack_client, play, RATE, frames_heard(mic)):
             deadline = time.monotonic() + 15
             while play.position < HEARD_UP_TO * RATE and time.monotonic() < deadline:
                 time.sleep(0.05)

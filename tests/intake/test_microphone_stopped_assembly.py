@@ -18,7 +18,7 @@ from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.takes import TakeStore
-from tests.intake.tone_bursts import BurstPlayer, playing_into
+from tests.intake.tone_bursts import BurstPlayer, frames_heard, playing_into
 
 RATE = 48000
 BURSTS = [(0.5, 0.3), (1.2, 0.3)]  # (start, length) in seconds
@@ -63,7 +63,7 @@ def test_takes_cut_after_the_stop_reach_disk_before_the_ring_is_unmapped(tmp_pat
     store = SlowDisk(folder)
     mic._store = store
     try:
-        with playing_into(mic.jack_client, play, RATE):
+        with playing_into(mic.jack_client, play, RATE, frames_heard(mic)):
             deadline = time.monotonic() + 15
             while not play.done and time.monotonic() < deadline:
                 time.sleep(0.05)

@@ -16,7 +16,7 @@ from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.takes import TakeStore
-from tests.intake.tone_bursts import MIC_PARAMS, RATE, BurstPlayer, microphone, playing_into, recording
+from tests.intake.tone_bursts import MIC_PARAMS, RATE, BurstPlayer, frames_heard, microphone, playing_into, recording
 from tests.waiting import wait_for
 
 TONE_START, TONE_LENGTH = 0.3, 20.0  # far longer than the test: the tone still sounds at the stop
@@ -72,7 +72,7 @@ def test_in_a_run_the_take_cut_at_the_stop_reaches_its_end_before_the_run_stops(
         mic = engine.node("mic")
         assert isinstance(mic, Microphone)
         probe = probe_of(engine)
-        with playing_into(mic.jack_client, play, RATE):
+        with playing_into(mic.jack_client, play, RATE, frames_heard(mic)):
             assert wait_for(lambda: engine.status.get("mic", {}).get("level", 0.0) > 0.3, 15), \
                 "the tone was never heard"
             counted = mic._ring.written  # half a second more of the take recorded: counted, not slept

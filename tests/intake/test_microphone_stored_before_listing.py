@@ -24,7 +24,7 @@ from exsampling_patch.runtime.events import NodeStatus, TakeEnded
 from tests.intake.conftest import probe_of, registry
 from tests.intake.rebuilt_rig import EndsBeforeStart, console_text, hooked
 from tests.intake.test_microphone_rebuilt_late import FullThenSlow, SlowDiskMic, mic_patch
-from tests.intake.tone_bursts import MIC_PARAMS, RATE, playing_into, two_bursts
+from tests.intake.tone_bursts import MIC_PARAMS, RATE, frames_heard, playing_into, two_bursts
 
 pytestmark = pytest.mark.jack
 
@@ -77,7 +77,7 @@ def test_takes_stored_after_the_stop_and_before_the_new_listing_are_not_told_rec
         engine.start(mic_patch(folder))
         old = engine.node("mic")
         assert isinstance(old, Microphone)
-        with playing_into(old.jack_client, play, RATE):
+        with playing_into(old.jack_client, play, RATE, frames_heard(old)):
             assert slow.storing.wait(30), "the second take was never cut"
         with hooked(ListsAfterHook, "at_prepare", store_the_takes):
             assert engine.update(edited) is not None  # assembly outlives the stop's join
