@@ -89,11 +89,10 @@ class SoundClassifier(Node):
 
     def _start(self) -> None:
         from exsampling_patch.models.process import (
-            WARM_UP_RATE,
             ClassifierProcess,
             ClassifierProcessError,
             missing_package,
-            warm_up_take,
+            warm_up,
         )
 
         if self.own_process:
@@ -118,7 +117,7 @@ class SoundClassifier(Node):
             if told is error:
                 raise
             raise told from error
-        self._classifier.predict(warm_up_take(), WARM_UP_RATE, **self._scoring())
+        warm_up(self._classifier, self._scoring())
         self._tell_span(self._classifier.meta)
 
     def _tell_span(self, meta: dict[str, Any]) -> None:
