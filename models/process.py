@@ -50,16 +50,14 @@ from .error_words import model_failed, take_failed
 from .missing_package import MissingPackage, missing_package
 from .prediction import Packed, Prediction, packed, unpacked
 from .process_restart import Backoff, ModelCopy, lock_unless, private_copy, wait_for_end
+from .warm_up import warm_up
 
-__all__ = ["ClassifierProcess", "ClassifierProcessError", "MissingPackage", "missing_package", "warm_up",
-           "warm_up_take"]
+__all__ = ["ClassifierProcess", "ClassifierProcessError", "MissingPackage", "missing_package"]
 
 INITIAL_BUFFER_BYTES = 16 << 20  # 40 s of 48 kHz stereo float32; grows (doubling) for longer takes
 STOP_POLL = 0.05  # seconds between looks at a stop() while the model loads
 START_TIMEOUT = 60.0  # seconds to import torch and load the model in a fresh process: generous, for slow disks
 ANSWER_TIMEOUT = 30.0  # seconds for one take: far above what the longest take scored whole needs
-WARM_UP_SECONDS, WARM_UP_RATE = 10, 48000  # the first inference's take: like those of a show
-WARM_UP_RUNS = 2  # TorchScript profiles a graph's first run at an input size and optimises it in the second
 FAST_EXIT = True  # the process skips the interpreter's teardown: nothing is left to write (child_process.main)
 
 
@@ -126,25 +124,6 @@ class Answer:
     """The take's :class:`~.prediction.Prediction`, :func:`~.prediction.packed` (its labels are :class:`Ready`'s)."""
 
     prediction: Packed
-
-
-def warm_up_take() -> np.ndarray:
-    """Noise like a show's takes (10 s at 48 kHz) for a classifier's first inferences.
-
-    The first inference initialises torch's kernels (over a second) and the front end's filters, and the first
-    of each size of input sizes its buffers: better done at start-up than on the first take.
-    """
-    return np.random.default_rng(0).standard_normal(WARM_UP_SECONDS * WARM_UP_RATE).astype(np.float32) * 0.1
-
-
-def warm_up(classifier: Any, options: dict[str, Any]) -> None:
-    """Score :func:`warm_up_take` :data:`WARM_UP_RUNS` times with ``classifier`` (a
-    :class:`~.classifier.Classifier`) and its ``predict`` options: TorchScript profiles a graph's first run at an
-    input size and optimises the graph in the second, so with one run a show's first take of that size (every take
-    as long as the analysed span or longer) paid for the optimising."""
-    take = warm_up_take()
-    for _ in range(WARM_UP_RUNS):
-        classifier.predict(take, WARM_UP_RATE, **options)
 
 
 class ClassifierProcessError(RuntimeError):

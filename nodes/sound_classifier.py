@@ -88,12 +88,8 @@ class SoundClassifier(Node):
         return as_named(said, self.model, self.resolve_path(self.model), self.context.base_dir) or said
 
     def _start(self) -> None:
-        from exsampling_patch.models.process import (
-            ClassifierProcess,
-            ClassifierProcessError,
-            missing_package,
-            warm_up,
-        )
+        from exsampling_patch.models.process import ClassifierProcess, ClassifierProcessError, missing_package
+        from exsampling_patch.models.warm_up import warm_up
 
         if self.own_process:
             if self._classifier is None:

@@ -145,7 +145,7 @@ def test_the_classifiers_process_loads_no_scipy_linalg_and_one_blas_thread(repo:
         "import sys\n"
         "from threadpoolctl import threadpool_info\n"
         "from exsampling_patch.models.classifier import load_classifier\n"
-        "from exsampling_patch.models.process import WARM_UP_RATE, warm_up_take\n"
+        "from exsampling_patch.models.warm_up import WARM_UP_RATE, warm_up_take\n"
         "load_classifier(None, threads=1).predict(warm_up_take(), WARM_UP_RATE, window='whole', pooling='mean')\n"
         "blas = [(p['filepath'], p['num_threads']) for p in threadpool_info() if p['user_api'] == 'blas']\n"
         "print('scipy.linalg' in sys.modules, any('scipy.libs' in f for f, _ in blas), {n for _, n in blas})\n"
