@@ -15,7 +15,7 @@ from exsampling_patch.runtime.parts import error_text, raised_at
 from exsampling_patch.runtime.recovery import ErrorBook, ErrorState, Sign
 
 if TYPE_CHECKING:
-    from exsampling_patch.runtime.parts import Cell
+    from exsampling_patch.runtime.parts import Cell, Worker
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ class ErrorKeeping:
         default the node in its cell) raised it, unless ``where`` says it. ``later``: see :attr:`NodeError.later`."""
         text = error_text(error) if isinstance(error, BaseException) else str(error)
         log.debug("node %s failed: %s", node_id, text)
+        given = of
         if of is None and (cell := self._cells.get(node_id)) is not None:
             of = cell.node
         if not where and of is not None and isinstance(error, BaseException):
@@ -108,8 +109,7 @@ class ErrorKeeping:
             return text
         if not later and state is not None and state.busy is not None and state.busy[0].node_id == node_id:
             self._local.erred = node_id  # its handler's, on the message in hand: that take's (see _handle)
-        if state is not None and (busy := state.busy) is not None and busy[0].node_id == node_id and not (
-                self._cells.get(node_id) is state.cell and state.cell is not None and state.cell.node is busy[0]):
+        if self._old_nodes(node_id, state, given, port):
             # A handler whose node an edit removed or rebuilt beside it, hung: its error is that old node's. Told by
             # the id, it stood on a re-added x, "finishing" a message no handler of x would end (_handler_back skips
             # such a return), and the new x's device opening ended nothing. Its take tells it too (see _handle).
@@ -125,3 +125,15 @@ class ErrorKeeping:
             self._error_book.told(event)
             self.events.publish(event)
         return text
+
+    def _old_nodes(self, node_id: str, state: Worker | None, of: Node | type[Node] | None, port: str | None) -> bool:
+        """Whether an error on ``node_id`` told on worker ``state`` was raised by the code of its busy handler's node
+        (``of`` that node, or none given and told on a port: the handler's own), where that node is no longer its
+        id's (an edit removed it, or rebuilt it beside it, hung). By the busy handler alone, the new x's own error
+        told there (its take_loaded_after_all, called on the old x's take) was dropped as the old x's."""
+        if state is None or (busy := state.busy) is None or busy[0].node_id != node_id:
+            return False
+        if not (of is busy[0] or (of is None and port is not None)):
+            return False
+        cell = state.cell
+        return not (self._cells.get(node_id) is cell and cell is not None and cell.node is busy[0])

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from exsampling_patch import Param
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
 from tests.core.test_roll_back_plain import Notes, patch_of
@@ -37,10 +38,26 @@ class FailsLate(Hangs):
         raise ValueError("old x failed late")
 
 
+class LoadsLate(Hangs):
+    """Holds each message until its ``release`` is set, then tells a take loaded after all; one of ``level`` 2 fails
+    at being told so (as an output plugin's ``take_loaded_after_all`` can)."""
+
+    type_name = "t_same_id_loads_late"
+    level = Param(float, 1.0, "2: take_loaded_after_all raises")
+
+    def on_inlet(self, message: Any) -> None:
+        super().on_inlet(message)
+        self.report_status(loaded_after_all="take-1")
+
+    def take_loaded_after_all(self, take_id: str, by: str, kind: str) -> None:
+        if self.level == 2.0:
+            raise ValueError("new x failed at a take loaded after all")
+
+
 @pytest.fixture
 def registry() -> Registry:
     registry = Registry.default(entry_points=False)
-    for node_type in (Notes, Hangs, NoDevice, FailsLate):
+    for node_type in (Notes, Hangs, NoDevice, FailsLate, LoadsLate):
         registry.register(node_type, "test")
     return registry
 
@@ -116,5 +133,30 @@ def test_a_removed_nodes_hung_handler_failing_late_leaves_a_re_added_ones_recove
         assert "old x failed late" in caplog.text  # told on the console as the old node's
         b.report_status(device="system", sample_rate=48000.0)
         assert "x" not in engine.errors
+    finally:
+        let_go(engine, a, b)
+
+
+def test_a_rebuilt_nodes_own_error_told_on_its_old_ones_hung_worker_stands_on_its_id(registry: Registry) -> None:
+    # x's handler A hangs; a parameter change rebuilds x as B beside it; A is let go and tells its take loaded after
+    # all, on A's worker, and B's take_loaded_after_all raises. Taken for the old x's by the worker's busy handler, B's
+    # own error was dropped to the console: no error on x.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    with_x = patch_of({"notes": "t_plain_notes", "x": "t_same_id_loads_late"}, ["notes.out -> x.inlet"])
+    engine.start(with_x)
+    a: Any = engine.node("x")
+    b: Any = None
+    try:
+        engine.node("notes").push(1)
+        assert wait_for(lambda: "x" in engine.hung)
+        a_worker = worker_of(engine, a)
+        with_x.nodes["x"].params["level"] = 2.0
+        engine.update(with_x)
+        b = engine.node("x")
+        assert b is not a
+        a.release.set()
+        a_worker.join(10)  # A back, its worker retired: all of its return is done
+        assert not a_worker.is_alive()
+        assert "new x failed at a take loaded after all" in engine.errors.get("x", "")
     finally:
         let_go(engine, a, b)
