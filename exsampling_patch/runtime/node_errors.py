@@ -114,6 +114,10 @@ class ErrorKeeping:
             # the id, it stood on a re-added x, "finishing" a message no handler of x would end (_handler_back skips
             # such a return), and the new x's device opening ended nothing. Its take tells it too (see _handle).
             log.warning("node %s, removed or rebuilt by an edit while its handler ran, failed: %s", node_id, text)
+            with self._error_book.lock:  # see error_state
+                # Still counted on the id: x failed, whichever x, and the end-of-show summary names it (as its take's
+                # "error in x" does); the count outlives an edit's rebuilding.
+                self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
             return text
         event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during, about=about,
                           later=later and port is not None)

@@ -112,7 +112,8 @@ def test_a_removed_nodes_hung_handler_failing_late_leaves_a_re_added_ones_recove
         registry: Registry, caplog: pytest.LogCaptureFixture) -> None:
     # x's handler A hangs; x is removed and added back with no device; A is let go and raises. Recorded by the id, its
     # error stood on the new x and had x "finishing" a failed message no handler of x would end (A's node had left its
-    # cell): the new x's device opened and ended nothing (x in 'ValueError: old x failed late' for good).
+    # cell): the new x's device opened and ended nothing (x in 'ValueError: old x failed late' for good). Not told on
+    # the new x, it is still counted on the id: the end-of-show summary names x for it.
     engine = Engine(registry, workers=2, pin_workers=False)
     engine.start(patch_of({"notes": "t_plain_notes", "x": "t_same_id_fails_late"}, ["notes.out -> x.inlet"]))
     a: Any = engine.node("x")
@@ -125,12 +126,14 @@ def test_a_removed_nodes_hung_handler_failing_late_leaves_a_re_added_ones_recove
         engine.update(patch_of({"notes": "t_plain_notes"}, []))
         engine.update(patch_of({"notes": "t_plain_notes", "x": "t_same_id_no_device"}, ["notes.out -> x.inlet"]))
         b = engine.node("x")
+        counted = engine.error_counts["x"]
         with caplog.at_level(logging.WARNING, logger="exsampling_patch.runtime"):
             a.release.set()
             a_worker.join(10)  # A back, its worker retired: all of its return is done
         assert not a_worker.is_alive()
         assert engine.errors["x"].startswith("no JACK server")
         assert "old x failed late" in caplog.text  # told on the console as the old node's
+        assert engine.error_counts["x"] == counted + 1  # still x's in the end-of-show summary
         b.report_status(device="system", sample_rate=48000.0)
         assert "x" not in engine.errors
     finally:
