@@ -338,8 +338,9 @@ class MessageFlow:
             raise
         except BaseException as error:  # a plugin's sys.exit() too: told on the node, as one out of its stop()
             # Let through, it ended the worker thread it ran on, or an edit's drops of the takes after this one (a
-            # removed node's, a rolled-back edit's hand-back), leaving those in flight.
-            self._record_error(ended.source, error, details=traceback.format_exc(), during="take_ended")
+            # removed node's, a rolled-back edit's hand-back), leaving those in flight. Told as ``node``'s: by the id,
+            # one rebuilt beside it while this ran on its own hung handler's worker had its error stand on the new node.
+            self._record_error(ended.source, error, details=traceback.format_exc(), during="take_ended", of=node)
 
     def _loaded_after_all(self, take_id: str, node_id: str, run: int | None = None) -> None:
         """Output ``node_id`` loaded a take after all, past its end that said not loaded: the nodes that show takes'

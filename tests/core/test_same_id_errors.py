@@ -54,10 +54,26 @@ class LoadsLate(Hangs):
             raise ValueError("new x failed at a take loaded after all")
 
 
+class EndFailsLate(Hangs):
+    """Its handler tells the end of a take it never emitted, and its ``take_ended``, called there on its worker,
+    holds until its ``release`` is set, then raises; one of ``level`` 2 does nothing more in its handler."""
+
+    type_name = "t_same_id_end_fails_late"
+    level = Param(float, 1.0, "2: the handler returns at once")
+
+    def on_inlet(self, message: Any) -> None:
+        if self.level != 2.0:
+            self.tell_fate_of(f"take-{message}", reason="unreadable")
+
+    def take_ended(self, ended: Any) -> None:
+        self.release.wait(30)
+        raise ValueError("old x failed at its take's end")
+
+
 @pytest.fixture
 def registry() -> Registry:
     registry = Registry.default(entry_points=False)
-    for node_type in (Notes, Hangs, NoDevice, FailsLate, LoadsLate):
+    for node_type in (Notes, Hangs, NoDevice, FailsLate, LoadsLate, EndFailsLate):
         registry.register(node_type, "test")
     return registry
 
@@ -161,5 +177,33 @@ def test_a_rebuilt_nodes_own_error_told_on_its_old_ones_hung_worker_stands_on_it
         a_worker.join(10)  # A back, its worker retired: all of its return is done
         assert not a_worker.is_alive()
         assert "new x failed at a take loaded after all" in engine.errors.get("x", "")
+    finally:
+        let_go(engine, a, b)
+
+
+def test_an_old_nodes_take_ended_failing_late_on_its_hung_worker_is_not_its_rebuilt_ids_error(
+        registry: Registry) -> None:
+    # x's handler A tells a take's end, and A's take_ended, on A's worker, hangs; a parameter change rebuilds x as B
+    # beside it; A's take_ended is let go and raises. Told with no port and no node, it was taken for the id's current
+    # node's: A's error stood on B.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    with_x = patch_of({"notes": "t_plain_notes", "x": "t_same_id_end_fails_late"}, ["notes.out -> x.inlet"])
+    engine.start(with_x)
+    a: Any = engine.node("x")
+    b: Any = None
+    try:
+        engine.node("notes").push(1)
+        assert wait_for(lambda: "x" in engine.hung)
+        a_worker = worker_of(engine, a)
+        with_x.nodes["x"].params["level"] = 2.0
+        engine.update(with_x)
+        b = engine.node("x")
+        assert b is not a
+        counted = engine.error_counts.get("x", 0)
+        a.release.set()
+        a_worker.join(10)  # A back, its worker retired: all of its return is done
+        assert not a_worker.is_alive()
+        assert "x" not in engine.errors
+        assert engine.error_counts["x"] == counted + 1  # still x's in the end-of-show summary
     finally:
         let_go(engine, a, b)
