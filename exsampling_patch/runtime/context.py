@@ -119,7 +119,18 @@ class EngineContext(NodeContext):
             state = getattr(self._engine._local, "worker", None)
             busy = state.busy if state is not None else None
             port = busy[1] if busy is not None and busy[0].node_id == node_id else None
-            self._engine._record_error(node_id, error, port=port, about=about)
+            caller = self._caller(node_id)
+            if caller is not None and busy is not None and caller is not busy[0]:
+                port = None  # not the busy handler's: a node of the id rebuilt beside it, called on its worker
+            self._engine._record_error(node_id, error, port=port, about=about, of=caller)
+
+    def _caller(self, node_id: str) -> Node | None:
+        """The node of ``node_id`` whose code the engine calls on this thread out of its handler (a source's
+        take_ended, a take_loaded_after_all; see MessageFlow._calling), or None. This context is shared by the nodes
+        of its run, and a node names only its id: told on a rebuilt x's old handler's worker, the new x's own error
+        was taken for that handler's."""
+        called: Node | None = getattr(self._engine._local, "called", None)
+        return called if called is not None and called.node_id == node_id else None
 
     def report_message_error(self, node_id: str, error: BaseException | str, port: str) -> None:
         with self._engine._gate.acting(self._run):  # as report_error's
@@ -140,7 +151,7 @@ class EngineContext(NodeContext):
         # Always an earlier message's, its handler returned, even told inside the handler of the next one (a take
         # whose loading is told once the next comes): taken for the running handler's own, it counted that handler
         # failed and its take erred (an output's take ended loaded by none though it loaded it).
-        self._engine._record_error(node_id, error, port=port, later=True)
+        self._engine._record_error(node_id, error, port=port, later=True, of=self._caller(node_id))
 
     def is_linked(self, node_id: str, port: str) -> bool:
         # An ended run's node was answered from the new run's plan: nothing of its own run runs any more. No act of

@@ -39,7 +39,7 @@ class MessageFlow:
     _plan: Plan | None
     _cells: dict[str, Cell]
     _ready: queue.SimpleQueue[Any]
-    _local: threading.local  # .worker: the Worker state of the worker thread it is read on
+    _local: threading.local  # .worker: the Worker state of the worker thread it is read on; .called: see _calling
     ledger: TakeLedger
     events: EventBus
     run_id: int
@@ -330,10 +330,23 @@ class MessageFlow:
             if worker is not None:
                 worker.telling = before
 
+    @contextlib.contextmanager
+    def _calling(self, node: Node) -> Iterator[None]:
+        """``node``'s code is called on this thread (a worker's, whatever handler it runs): what it tells there is
+        ``node``'s (see EngineContext.report_error). By the worker's busy handler, a rebuilt x's own report_error on
+        its old handler's worker was taken for that old handler's and dropped."""
+        before = getattr(self._local, "called", None)
+        self._local.called = node
+        try:
+            yield
+        finally:
+            self._local.called = before
+
     def _tell_source(self, node: Node, ended: TakeEnded) -> None:
         """The source's ``take_ended``; what it raises is told on it."""
         try:
-            node.take_ended(ended)
+            with self._calling(node):
+                node.take_ended(ended)
         except KeyboardInterrupt:  # no node's failure
             raise
         except BaseException as error:  # a plugin's sys.exit() too: told on the node, as one out of its stop()
@@ -355,7 +368,8 @@ class MessageFlow:
             if not callable(tell):
                 continue
             try:
-                tell(take_id, node_id, kind)
+                with self._calling(cell.node):
+                    tell(take_id, node_id, kind)
             except KeyboardInterrupt:
                 raise
             except BaseException as error:  # on the output's thread: told on the node it came from

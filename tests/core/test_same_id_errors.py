@@ -70,10 +70,21 @@ class EndFailsLate(Hangs):
         raise ValueError("old x failed at its take's end")
 
 
+class ReportsLate(LoadsLate):
+    """As :class:`LoadsLate`, but one of ``level`` 2 tells an error (report_error) at being told a take loaded after
+    all, raising nothing."""
+
+    type_name = "t_same_id_reports_late"
+
+    def take_loaded_after_all(self, take_id: str, by: str, kind: str) -> None:
+        if self.level == 2.0:
+            self.report_error("new x could not show a take loaded after all")
+
+
 @pytest.fixture
 def registry() -> Registry:
     registry = Registry.default(entry_points=False)
-    for node_type in (Notes, Hangs, NoDevice, FailsLate, LoadsLate, EndFailsLate):
+    for node_type in (Notes, Hangs, NoDevice, FailsLate, LoadsLate, EndFailsLate, ReportsLate):
         registry.register(node_type, "test")
     return registry
 
@@ -205,5 +216,32 @@ def test_an_old_nodes_take_ended_failing_late_on_its_hung_worker_is_not_its_rebu
         assert not a_worker.is_alive()
         assert "x" not in engine.errors
         assert engine.error_counts["x"] == counted + 1  # still x's in the end-of-show summary
+    finally:
+        let_go(engine, a, b)
+
+
+def test_a_rebuilt_nodes_own_report_error_told_on_its_old_ones_hung_worker_stands_on_its_id(
+        registry: Registry) -> None:
+    # As the test above, but B tells its error with report_error. The context gave it the port of the worker's busy
+    # handler (A's), so it was taken for A's own handler's error and dropped to the console: no error on x.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    with_x = patch_of({"notes": "t_plain_notes", "x": "t_same_id_reports_late"}, ["notes.out -> x.inlet"])
+    engine.start(with_x)
+    a: Any = engine.node("x")
+    b: Any = None
+    try:
+        engine.node("notes").push(1)
+        assert wait_for(lambda: "x" in engine.hung)
+        a_worker = worker_of(engine, a)
+        with_x.nodes["x"].params["level"] = 2.0
+        engine.update(with_x)
+        b = engine.node("x")
+        assert b is not a
+        a.release.set()
+        a_worker.join(10)
+        assert not a_worker.is_alive()
+        assert engine.errors.get("x", "") == "new x could not show a take loaded after all"
+        b.report_status(device="system")  # B's own error, told out of any handler: a device opening ends it
+        assert "x" not in engine.errors
     finally:
         let_go(engine, a, b)
