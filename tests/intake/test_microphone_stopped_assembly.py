@@ -22,6 +22,7 @@ from tests.intake.tone_bursts import BurstPlayer, frames_heard, playing_into
 
 RATE = 48000
 BURSTS = [(0.5, 0.3), (1.2, 0.3)]  # (start, length) in seconds
+DROPPED = "the input stream dropped audio "  # nodes/microphone.py's warning of input overflows
 
 
 class HeldUntilHeard(NodeContext):
@@ -81,5 +82,8 @@ def test_takes_cut_after_the_stop_reach_disk_before_the_ring_is_unmapped(tmp_pat
     for duration, (_, length) in zip(durations, BURSTS, strict=True):
         assert duration - 0.1 == pytest.approx(length, abs=0.05)  # minus the hang time
     assert context.emitted == [] and context.errors == []  # stopped: kept, not passed on
-    assert [s for s in context.statuses if s.get("warning")] == [], context.statuses
+    # Input the stream dropped is told (a JACK cycle held up: CI's busy cores) and says nothing of the stop; any other
+    # warning would, as a take lost because its ring was unmapped under it.
+    warnings = [s["warning"] for s in context.statuses if s.get("warning")]
+    assert [w for w in warnings if not w.startswith(DROPPED)] == [], context.statuses
     assert mic._ring.closed  # unmapped once assembly was over
