@@ -23,6 +23,7 @@ from exsampling_patch.runtime import (
     Event,
     MessageHop,
     NodeError,
+    NodeErrorCounted,
     NodeRecovered,
     NodeStatus,
     NodeStillInError,
@@ -135,7 +136,8 @@ class _ErrorsSoFar(Event):
 class RuntimeObserver:
     """Queues runtime events from any thread; :meth:`apply` folds them into :attr:`nodes` on the GUI thread."""
 
-    KINDS = (NodeError, NodeRecovered, NodeStillInError, NodeStatus, NodeTiming, MessageHop, PlanSwapped, TakeEnded)
+    KINDS = (NodeError, NodeErrorCounted, NodeRecovered, NodeStillInError, NodeStatus, NodeTiming, MessageHop,
+             PlanSwapped, TakeEnded)
 
     def __init__(self, max_queued: int = 50_000, max_takes: int = 500) -> None:
         # A bounded deque: if the GUI stalls, the oldest events go, never the show.
@@ -222,6 +224,10 @@ class RuntimeObserver:
             elif isinstance(event, NodeError):
                 live = self.nodes.setdefault(node_id, NodeLive())
                 live.error, live.error_event = event.error, event
+                live.error_count += 1
+                changed.add(node_id)
+            elif isinstance(event, NodeErrorCounted):  # an old node of the id's: counted, standing on no node
+                live = self.nodes.setdefault(node_id, NodeLive())
                 live.error_count += 1
                 changed.add(node_id)
             elif isinstance(event, NodeRecovered):

@@ -165,6 +165,17 @@ class NodeStillInError(Event):
 
 
 @dataclass(frozen=True)
+class NodeErrorCounted(Event):
+    """An error counted for ``node_id`` that stands on none of its nodes: an old node of the id (removed, or rebuilt
+    beside its hung handler by an edit) failed as that handler came back, and the console tells it as that node's.
+    Observers add one to the id's count of errors, as at a :class:`NodeError`, and leave its error as it is; an
+    observer that joins later reads the count in ``Engine.error_state``. Published in order with the node's
+    :class:`NodeError` events."""
+
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class TakeEnded(Event):
     """A take reached its end in the patch: nothing of it is in flight any more (``node_id``: where it ended).
 

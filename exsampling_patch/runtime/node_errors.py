@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from exsampling_patch.node import Node
-from exsampling_patch.runtime.events import EventBus, NodeError, NodeRecovered, NodeStillInError
+from exsampling_patch.runtime.events import EventBus, NodeError, NodeErrorCounted, NodeRecovered, NodeStillInError
 from exsampling_patch.runtime.parts import error_text, raised_at
 from exsampling_patch.runtime.recovery import ErrorBook, ErrorState, Sign
 
@@ -118,6 +118,9 @@ class ErrorKeeping:
                 # Still counted on the id: x failed, whichever x, and the end-of-show summary names it (as its take's
                 # "error in x" does); the count outlives an edit's rebuilding.
                 self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
+                # Published under it, as a NodeError is: an observer that follows the events (the editor's badge)
+                # counted it not, and one copying error_state later read one more.
+                self.events.publish(NodeErrorCounted(node_id, error=text))
             return text
         event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during, about=about,
                           later=later and port is not None)

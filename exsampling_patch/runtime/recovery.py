@@ -21,8 +21,9 @@ errors ends by its own recovery, and the node is back once none stands. An openi
 recorder's take folder's disk with room again) ends only the errors told about it. A node an edit removes keeps its
 errors until an edit adds a node of its id back, which is rebuilt: the old node's errors, its hung handler's failed
 message among them, are none of the new one's; a handler back after its node left its cell ends nothing, and what it
-fails with is told on the console as the old node's, not as the id's error, though counted on it. A node's count of
-errors is never cleared (the end-of-show summary names a node that failed and recovered).
+fails with is told on the console as the old node's, not as the id's error, though counted on it (a
+``NodeErrorCounted``, for observers that count). A node's count of errors is never cleared (the end-of-show summary
+names a node that failed and recovered).
 """
 
 from __future__ import annotations
