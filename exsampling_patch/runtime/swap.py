@@ -70,6 +70,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
     _context: NodeContext
     _ready: queue.SimpleQueue[Any]
     _swap_lock: threading.Lock
+    _marking: threading.Lock  # see Engine.__init__
     _abort: threading.Event
     _local: threading.local  # .calling: see _node_call
     errors: dict[str, str]
@@ -360,6 +361,11 @@ class PlanSwap(RollBack, Diverts, NodeStops):
         closed. Not by the id's :attr:`hung`: a removed x's hung handler had a re-added x's busy one stopped beside."""
         while not cell.run_lock.acquire(timeout=0.01):
             if self._cell_hung(cell):
+                # Once the watchdog's whole act of the mark is done: gone on at the mark, the edit cleared x's errors
+                # and built its successor before the watchdog recorded "hung", told then on the new x. The act holds
+                # no lock of the swap's, nor waits on one, nor calls a node (see HangWatch._back_from_hang).
+                with self._marking:
+                    pass
                 yield
                 return
             self._halt_point()

@@ -106,7 +106,9 @@ class HangWatch:
         where = running_at(state.thread_id, node)
         # The mark, the spare worker, the hung record and its telling are one act against the handler's return
         # (_back_from_hang waits for it): one that returned after the mark, while the rest was still to do, told
-        # "recovered" first, then the node was recorded and told hung for good, its spare never retired.
+        # "recovered" first, then the node was recorded and told hung for good, its spare never retired. An edit that
+        # meets the mark waits for the act's end too (PlanSwap._hold_runs), holding only the swap lock, which no
+        # holder of this one takes: gone on at the mark, it rebuilt x and the record landed on the new x.
         with self._marking:
             with state.lock:
                 # Marked only while its worker still runs that handler: the worker clears busy and reads the mark
