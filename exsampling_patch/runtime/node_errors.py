@@ -31,6 +31,10 @@ class ErrorKeeping:
     _cells: dict[str, Cell]
     _local: threading.local
     run_id: int
+    #: The node a live edit rebuilds now, from the clear of its id's errors until its successor is in its cell
+    #: (PlanSwap._replace): a failure of its handler meanwhile is its own. By the cell's node alone, still this one
+    #: then, it was told as its id's, after the clear, and stood on the successor.
+    _replacing: Node | None = None
 
     def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1, opened: Sequence[str] = (),
                    began: int | None = None) -> bool:
@@ -109,22 +113,25 @@ class ErrorKeeping:
             return text
         if not later and state is not None and state.busy is not None and state.busy[0].node_id == node_id:
             self._local.erred = node_id  # its handler's, on the message in hand: that take's (see _handle)
-        if self._old_nodes(node_id, state, given, port):
-            # A handler whose node an edit removed or rebuilt beside it, hung: its error is that old node's. Told by
-            # the id, it stood on a re-added x, "finishing" a message no handler of x would end (_handler_back skips
-            # such a return), and the new x's device opening ended nothing. Its take tells it too (see _handle).
-            log.warning("node %s, removed or rebuilt by an edit while its handler ran, failed: %s", node_id, text)
-            with self._error_book.lock:  # see error_state
+        event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during, about=about,
+                          later=later and port is not None)
+        # Whose it is, looked at under the lock an edit's clear of the id's errors takes: looked at before it, and
+        # recorded after it, an old x's failure stood on the new x (see _replacing).
+        with self._error_book.lock:  # see error_state
+            if self._old_nodes(node_id, state, given, port):
+                # A handler whose node an edit removed or rebuilt beside it, hung: its error is that old node's. Told
+                # by the id, it stood on a re-added x, "finishing" a message no handler of x would end (_handler_back
+                # skips such a return), and the new x's device opening ended nothing. Its take tells it too (see
+                # _handle).
+                log.warning("node %s, removed or rebuilt by an edit while its handler ran, failed: %s", node_id, text)
                 # Still counted on the id: x failed, whichever x, and the end-of-show summary names it (as its take's
                 # "error in x" does); the count outlives an edit's rebuilding.
                 self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
                 # Published under it, as a NodeError is: an observer that follows the events (the editor's badge)
                 # counted it not, and one copying error_state later read one more.
                 self.events.publish(NodeErrorCounted(node_id, error=text))
-            return text
-        event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during, about=about,
-                          later=later and port is not None)
-        with self._error_book.lock:  # published under it: see _recovered
+                return text
+            # Published under it: see _recovered
             self.errors[node_id] = text
             self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
             if port is not None and not event.later:  # a handler's: the one running now failed (see _recovered)
@@ -143,4 +150,5 @@ class ErrorKeeping:
         if not (of is busy[0] or (of is None and port is not None)):
             return False
         cell = state.cell
-        return not (self._cells.get(node_id) is cell and cell is not None and cell.node is busy[0])
+        return busy[0] is self._replacing or not (self._cells.get(node_id) is cell and cell is not None
+                                                  and cell.node is busy[0])

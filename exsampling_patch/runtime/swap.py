@@ -71,6 +71,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
     _ready: queue.SimpleQueue[Any]
     _swap_lock: threading.Lock
     _marking: threading.Lock  # see Engine.__init__
+    _replacing: Node | None  # see ErrorKeeping
     _abort: threading.Event
     _local: threading.local  # .calling: see _node_call
     errors: dict[str, str]
@@ -336,8 +337,12 @@ class PlanSwap(RollBack, Diverts, NodeStops):
                 cell.started = False
             old = cell.node
             self._stop_node(node_id, old, rebuilt=True)
-            self._recovered(node_id, "rebuilt")  # the old node's error; the new one's own are recorded from here on
-            self._build_into(node_id, plan, cell)
+            self._replacing = old  # until the new one is in the cell: its handler's failure is its own (_old_nodes)
+            try:
+                self._recovered(node_id, "rebuilt")  # the old node's error; the new one's own are recorded from here on
+                self._build_into(node_id, plan, cell)
+            finally:
+                self._replacing = None
             if type(cell.node) is type(old) and not self._handler_hung(old):  # a hung handler may still change it
                 self._hand_over(node_id, old, cell.node)
             self._prepare(node_id, cell.node)

@@ -11,7 +11,7 @@ import pytest
 
 from exsampling_patch import Param
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, NodeHung
+from exsampling_patch.runtime import Engine, NodeError, NodeErrorCounted, NodeHung
 from tests.core.test_roll_back_plain import Notes, patch_of
 from tests.core.test_watchdog_same_id import Hangs, let_go
 from tests.waiting import wait_for
@@ -24,10 +24,30 @@ class HangsTuned(Hangs):
     level = Param(float, 1.0, "any")
 
 
+class FailsOnStop(HangsTuned):
+    """Its handler waits on a device that its stop() closes, and fails on it; one of ``level`` 2 is slow to build (a
+    model, a device list): it is built once ``old_failed`` is set, the old x's failure told."""
+
+    type_name = "t_hung_rebuild_fails_on_stop"
+    old_failed = threading.Event()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.level == 2.0:
+            self.old_failed.wait(10)
+
+    def on_inlet(self, message: Any) -> None:
+        super().on_inlet(message)
+        raise OSError("device closed under the old x's handler")
+
+    def stop(self) -> None:
+        self.release.set()
+
+
 @pytest.fixture
 def registry() -> Registry:
     registry = Registry.default(entry_points=False)
-    for node_type in (Notes, HangsTuned):
+    for node_type in (Notes, HangsTuned, FailsOnStop):
         registry.register(node_type, "test")
     return registry
 
@@ -72,4 +92,34 @@ def test_a_hung_mark_told_late_stands_on_the_old_x_not_on_the_rebuilt_one(
         assert engine.error_counts["x"] == 1  # still counted on the id, as x hung
     finally:
         go_on.set()
+        let_go(engine, a, b)
+
+
+def test_an_old_xs_failure_while_the_new_x_builds_stands_not_on_the_new_x(registry: Registry) -> None:
+    # The edit stops A (its handler, hung, fails on the device stop() closed), clears x's errors, then builds B. A's
+    # failure told before B was in the cell went by the cell's node, still A: told as x's own, it stood on B.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    FailsOnStop.old_failed = threading.Event()
+
+    def told(event: NodeError | NodeErrorCounted) -> None:
+        if "device closed" in event.error:  # not the hang's
+            FailsOnStop.old_failed.set()
+
+    engine.events.subscribe(told, NodeError, NodeErrorCounted)
+    with_x = patch_of({"notes": "t_plain_notes", "x": "t_hung_rebuild_fails_on_stop"}, ["notes.out -> x.inlet"])
+    engine.start(with_x)
+    a: Any = engine.node("x")
+    b: Any = None
+    try:
+        engine.node("notes").push(1)  # type: ignore[attr-defined]
+        assert wait_for(lambda: "x" in engine.hung)
+        with_x.nodes["x"].params["level"] = 2.0
+        engine.update(with_x)
+        b = engine.node("x")
+        assert b is not a
+        assert FailsOnStop.old_failed.is_set()
+        assert wait_for(lambda: "x" not in engine.hung)
+        assert "x" not in engine.errors, f"the old x's failure stands on the rebuilt x: {engine.errors}"
+        assert engine.error_counts["x"] == 2  # its hang, and its failure: x failed, whichever x
+    finally:
         let_go(engine, a, b)
