@@ -1,7 +1,9 @@
-"""The performance view as an instrument (issue 17 item 5, issue 19 item 4), in a real window.
+"""The performance view as an instrument (issue 17 item 5, issue 19 item 4), in a real window; and its slot table
+fitting a 1280 px wide window with a show's takes loaded: every row's lock, gain, history and roll back in sight,
+long take ids and fates cut with "..." and told in full in tooltips.
 
-The scenario (perf_scenario.py) runs in a subprocess on the test display with the default patch running; any
-traceback it prints fails the test.
+The scenarios (perf_width_scenario.py, then perf_scenario.py, against one run: perf_both_scenario.py) run in a
+subprocess on the test display with the default patch running; any traceback it prints fails the test.
 """
 
 from __future__ import annotations
@@ -10,12 +12,18 @@ from typing import Any
 
 import pytest
 
+from tests.editor.perf_width_scenario import CONTROLS
 from tests.editor.test_keys import run_scenario
 
 
 @pytest.fixture(scope="module")
 def perf() -> dict[str, Any]:
-    return run_scenario("tests.editor.perf_scenario")
+    return run_scenario("tests.editor.perf_both_scenario")
+
+
+@pytest.fixture(scope="module")
+def width(perf: dict[str, Any]) -> dict[str, Any]:
+    return perf["width"]
 
 
 @pytest.mark.display
@@ -75,8 +83,9 @@ def test_the_groove_shows_as_a_step_grid_that_a_click_edits_live(perf: dict[str,
 
 @pytest.mark.display
 def test_the_slot_rows_tell_what_became_of_each_take(perf: dict[str, Any]) -> None:
-    # The cell tells what became of the slot's last take; its id is in the cell's tooltip (test_perf_width.py).
+    # The cell tells what became of the slot's last take; its id is in the cell's tooltip (its width, below).
     assert perf["fate_loaded"] == "loaded"
+    assert perf["fate_loaded_tip"] == "last take dog-1 loaded"  # this take's: the slot held one before it
     assert perf["fate_skipped"] == "skipped: locked"  # not "-> slot Bass": the slot kept its take
     assert perf["fate_skipped_tip"] == "last take dog-2 skipped: locked"
     assert perf["bass_take"] == "dog-1"
@@ -84,6 +93,43 @@ def test_the_slot_rows_tell_what_became_of_each_take(perf: dict[str, Any]) -> No
     assert "-> slot" not in perf["last_take_skipped"]
     assert "dog-3" in perf["last_take_rejected"] and "rejected: not sure" in perf["last_take_rejected"]
     assert perf["fate_after_rejected"] == "skipped: locked"  # a rejected take never reached the slot
+
+
+@pytest.mark.display
+def test_every_slot_rows_controls_lie_within_the_pane_at_1280_px(width: dict[str, Any]) -> None:
+    assert width["viewport"] == [1280, 800], width["viewport"]  # measured before the run's resize to 1000 px tall
+    left, right = width["pane_x"]
+    rows = width["rows"]
+    assert len(rows) == 8, list(rows)
+    for name, row in rows.items():
+        for part in CONTROLS:
+            x0, _, x1, _ = row[part]
+            assert left <= x0 and x1 <= right, (name, part, row[part], width["pane_x"])
+            assert row["visible"][part], (name, part)
+    assert not width["errors"], width["errors"]
+
+
+@pytest.mark.display
+def test_long_take_ids_and_fates_are_cut_and_told_in_full_in_tooltips(width: dict[str, Any]) -> None:
+    for name, shown in width["shown"].items():
+        loaded, ended = width["loaded"][name], width["ended"][name]
+        assert shown["take"].endswith("...") and loaded.startswith(shown["take"][:-3]), shown
+        assert loaded in shown["take_tip"], shown
+        assert ended in shown["fate_tip"], shown  # the last take's id, cut from the cell, in its tooltip
+        word = shown["fate"].removesuffix("...")  # what became of it, cut at most
+        assert word in ("loaded", "skipped: locked") or shown["fate"].endswith("..."), shown
+        assert shown["fate_tip"].startswith(f"last take {ended} {word}"), shown
+
+
+@pytest.mark.display
+def test_the_pairing_url_lies_within_its_pane_and_is_said_to_go_on_where_cut(width: dict[str, Any]) -> None:
+    pairing = width["pairing"]
+    assert pairing["url"].startswith("http") and "token=" in pairing["url"], pairing
+    x0, _, x1, _ = pairing["field"]
+    assert pairing["pane"][0] <= x0 and x1 <= pairing["pane"][2], pairing  # not cut by the pane's edge
+    cut = pairing["text_w"] + 8 > x1 - x0  # longer than its field (its text starts 4 px in)
+    assert pairing["more"] == cut, pairing  # then it says so, in sight
+    assert "goes on" in pairing["more_text"], pairing
 
 
 def test_only_accents_are_drawn_brighter_than_hits() -> None:
