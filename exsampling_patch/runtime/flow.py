@@ -374,4 +374,4 @@ class MessageFlow:
                 raise
             except BaseException as error:  # on the output's thread: told on the node it came from
                 self._record_error(cell.node.node_id, error, details=traceback.format_exc(),
-                                   during="take_loaded_after_all")
+                                   during="take_loaded_after_all", of=cell.node)

@@ -1,0 +1,70 @@
+"""A source's code that runs on another node's worker: a take's end, told to the source that emitted the take, runs
+on the worker of the node where the take ended, busy with none of the source's handlers. An old source x, rebuilt
+by an edit while its take_ended held, failing there, is the old x's error, not the new x's."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+import pytest
+
+from exsampling_patch import TAKE, Input, Node, Output, Param, Take
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+from tests.core.test_roll_back_plain import patch_of
+from tests.waiting import wait_for
+
+
+class HeldSource(Node):
+    """Emits a take on :meth:`push`; with ``level`` 1 its take_ended holds until ``release``, then raises."""
+
+    type_name = "t_same_id_held_source"
+    out = Output(TAKE, "takes")
+    level = Param(float, 1.0, "1: take_ended holds, then raises")
+
+    def start(self) -> None:
+        self.in_end = threading.Event()
+        self.release = threading.Event()
+
+    def push(self, take_id: str) -> None:
+        self.emit("out", Take(np.full(480, 0.1, np.float32), 48000, take_id=take_id, source="Ana"))
+
+    def take_ended(self, ended: Any) -> None:
+        if self.level == 1.0:
+            self.in_end.set()
+            self.release.wait(30)
+            raise ValueError("old x failed at its take's end")
+
+
+class Sink(Node):
+    type_name = "t_same_id_sink"
+    inlet = Input(TAKE, "takes")
+
+    def on_inlet(self, message: Any) -> None:
+        pass
+
+
+def test_an_old_sources_take_ended_failing_on_the_sinks_worker_is_not_its_rebuilt_ids_error(
+        caplog: pytest.LogCaptureFixture) -> None:
+    registry = Registry.default(entry_points=False)
+    for node_type in (HeldSource, Sink):
+        registry.register(node_type, "test")
+    engine = Engine(registry, workers=2, pin_workers=False)
+    patch = patch_of({"x": "t_same_id_held_source", "y": "t_same_id_sink"}, ["x.out -> y.inlet"])
+    engine.start(patch)
+    a: Any = engine.node("x")
+    try:
+        a.push("t1")
+        assert a.in_end.wait(10), "the take ended at y, and x was told on y's worker"
+        patch.nodes["x"].params["level"] = 2.0
+        engine.update(patch)
+        assert engine.node("x") is not a
+        a.release.set()
+        assert wait_for(lambda: engine.error_counts.get("x", 0) >= 1), "counted for x: x failed, whichever x"
+        assert "x" not in engine.errors, f"the old x's error stands on the rebuilt x: {engine.errors}"
+        assert "removed or rebuilt by an edit" in caplog.text
+    finally:
+        a.release.set()
+        engine.stop()
