@@ -5,6 +5,8 @@ the new x's own failed message as it comes back."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -89,6 +91,37 @@ def registry() -> Registry:
     return registry
 
 
+@contextmanager
+def rebuilt_beside_its_hung_handler(registry: Registry,
+                                    x_type: str) -> Iterator[tuple[Engine, Any, Any, Callable[[], None]]]:
+    """x (of ``x_type``, fed by ``notes``) hangs on a take; a parameter change (``level`` 2) rebuilds x as B beside
+    its hung handler A. Yields the engine, A, B, and a call that lets A go and returns once all of A's return is done
+    (its worker retired); lets everything go at the end."""
+    engine = Engine(registry, workers=2, pin_workers=False)
+    with_x = patch_of({"notes": "t_plain_notes", "x": x_type}, ["notes.out -> x.inlet"])
+    engine.start(with_x)
+    a: Any = engine.node("x")
+    b: Any = None
+    try:
+        notes: Any = engine.node("notes")
+        notes.push(1)
+        assert wait_for(lambda: "x" in engine.hung)
+        a_worker = worker_of(engine, a)
+        with_x.nodes["x"].params["level"] = 2.0
+        engine.update(with_x)
+        b = engine.node("x")
+        assert b is not a
+
+        def let_a_back() -> None:
+            a.release.set()
+            a_worker.join(10)
+            assert not a_worker.is_alive()
+
+        yield engine, a, b, let_a_back
+    finally:
+        let_go(engine, a, b)
+
+
 def test_a_re_added_nodes_device_back_ends_its_error_while_a_removed_one_of_its_id_hangs(registry: Registry) -> None:
     # x's handler A hangs; an edit removes x, another adds x back, whose start finds no device. A's failed message,
     # noted by the id, was still being finished: the new x's device opened and ended nothing, and x stood in "no JACK
@@ -171,25 +204,9 @@ def test_a_rebuilt_nodes_own_error_told_on_its_old_ones_hung_worker_stands_on_it
     # x's handler A hangs; a parameter change rebuilds x as B beside it; A is let go and tells its take loaded after
     # all, on A's worker, and B's take_loaded_after_all raises. Taken for the old x's by the worker's busy handler, B's
     # own error was dropped to the console: no error on x.
-    engine = Engine(registry, workers=2, pin_workers=False)
-    with_x = patch_of({"notes": "t_plain_notes", "x": "t_same_id_loads_late"}, ["notes.out -> x.inlet"])
-    engine.start(with_x)
-    a: Any = engine.node("x")
-    b: Any = None
-    try:
-        engine.node("notes").push(1)
-        assert wait_for(lambda: "x" in engine.hung)
-        a_worker = worker_of(engine, a)
-        with_x.nodes["x"].params["level"] = 2.0
-        engine.update(with_x)
-        b = engine.node("x")
-        assert b is not a
-        a.release.set()
-        a_worker.join(10)  # A back, its worker retired: all of its return is done
-        assert not a_worker.is_alive()
+    with rebuilt_beside_its_hung_handler(registry, "t_same_id_loads_late") as (engine, _, _, let_a_back):
+        let_a_back()
         assert "new x failed at a take loaded after all" in engine.errors.get("x", "")
-    finally:
-        let_go(engine, a, b)
 
 
 def test_an_old_nodes_take_ended_failing_late_on_its_hung_worker_is_not_its_rebuilt_ids_error(
@@ -197,51 +214,19 @@ def test_an_old_nodes_take_ended_failing_late_on_its_hung_worker_is_not_its_rebu
     # x's handler A tells a take's end, and A's take_ended, on A's worker, hangs; a parameter change rebuilds x as B
     # beside it; A's take_ended is let go and raises. Told with no port and no node, it was taken for the id's current
     # node's: A's error stood on B.
-    engine = Engine(registry, workers=2, pin_workers=False)
-    with_x = patch_of({"notes": "t_plain_notes", "x": "t_same_id_end_fails_late"}, ["notes.out -> x.inlet"])
-    engine.start(with_x)
-    a: Any = engine.node("x")
-    b: Any = None
-    try:
-        engine.node("notes").push(1)
-        assert wait_for(lambda: "x" in engine.hung)
-        a_worker = worker_of(engine, a)
-        with_x.nodes["x"].params["level"] = 2.0
-        engine.update(with_x)
-        b = engine.node("x")
-        assert b is not a
+    with rebuilt_beside_its_hung_handler(registry, "t_same_id_end_fails_late") as (engine, _, _, let_a_back):
         counted = engine.error_counts.get("x", 0)
-        a.release.set()
-        a_worker.join(10)  # A back, its worker retired: all of its return is done
-        assert not a_worker.is_alive()
+        let_a_back()
         assert "x" not in engine.errors
         assert engine.error_counts["x"] == counted + 1  # still x's in the end-of-show summary
-    finally:
-        let_go(engine, a, b)
 
 
 def test_a_rebuilt_nodes_own_report_error_told_on_its_old_ones_hung_worker_stands_on_its_id(
         registry: Registry) -> None:
     # As the test above, but B tells its error with report_error. The context gave it the port of the worker's busy
     # handler (A's), so it was taken for A's own handler's error and dropped to the console: no error on x.
-    engine = Engine(registry, workers=2, pin_workers=False)
-    with_x = patch_of({"notes": "t_plain_notes", "x": "t_same_id_reports_late"}, ["notes.out -> x.inlet"])
-    engine.start(with_x)
-    a: Any = engine.node("x")
-    b: Any = None
-    try:
-        engine.node("notes").push(1)
-        assert wait_for(lambda: "x" in engine.hung)
-        a_worker = worker_of(engine, a)
-        with_x.nodes["x"].params["level"] = 2.0
-        engine.update(with_x)
-        b = engine.node("x")
-        assert b is not a
-        a.release.set()
-        a_worker.join(10)
-        assert not a_worker.is_alive()
+    with rebuilt_beside_its_hung_handler(registry, "t_same_id_reports_late") as (engine, _, b, let_a_back):
+        let_a_back()
         assert engine.errors.get("x", "") == "new x could not show a take loaded after all"
         b.report_status(device="system")  # B's own error, told out of any handler: a device opening ends it
         assert "x" not in engine.errors
-    finally:
-        let_go(engine, a, b)
