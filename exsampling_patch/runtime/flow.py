@@ -364,14 +364,15 @@ class MessageFlow:
             return
         kind = by.node.type_name if by is not None else ""
         for cell in cells:
-            tell = getattr(cell.node, "take_loaded_after_all", None)
+            node = cell.node  # read once: an edit rebuilding it meanwhile would have its failure told as the new one's
+            tell = getattr(node, "take_loaded_after_all", None)
             if not callable(tell):
                 continue
             try:
-                with self._calling(cell.node):
+                with self._calling(node):
                     tell(take_id, node_id, kind)
             except KeyboardInterrupt:
                 raise
             except BaseException as error:  # on the output's thread: told on the node it came from
-                self._record_error(cell.node.node_id, error, details=traceback.format_exc(),
-                                   during="take_loaded_after_all", of=cell.node)
+                self._record_error(node.node_id, error, details=traceback.format_exc(),
+                                   during="take_loaded_after_all", of=node)

@@ -145,11 +145,12 @@ class ErrorKeeping:
         (``of`` that node, or none given and told on a port: the handler's own), where that node is no longer its
         id's (an edit removed it, or rebuilt it beside it, hung). By the busy handler alone, the new x's own error
         told there (its take_loaded_after_all, called on the old x's take) was dropped as the old x's."""
-        if isinstance(of, Node) and of.node_id == node_id and (now := self._cells.get(node_id)) is not None \
-                and (now.node is not of or of is self._replacing):
-            # Its code named (a source's take_ended, an output's take_loaded_after_all: run on another node's worker,
-            # busy with none of x's), and x rebuilt since, or being rebuilt: by the busy handler alone, it stood on
-            # the new x
+        if state is not None and isinstance(of, Node) and of.node_id == node_id \
+                and (now := self._cells.get(node_id)) is not None and (now.node is not of or of is self._replacing):
+            # On a worker, its code named (a source's take_ended, an output's take_loaded_after_all: run on another
+            # node's worker, busy with none of x's), and x rebuilt since, or being rebuilt: by the busy handler alone,
+            # it stood on the new x. Off the workers, the edit's own calls of the old node (its handover to the new
+            # one) are the edit's to tell on x.
             return True
         if state is None or (busy := state.busy) is None or busy[0].node_id != node_id:
             return False
