@@ -49,7 +49,7 @@ class EngineSide(Protocol):
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = ...,
                       details: str = ..., during: str = ..., of: Node | type[Node] | None = ..., where: str = ...,
-                      about: str = ..., later: bool = ...) -> str: ...
+                      about: str = ..., later: bool = ..., *, called_back: bool = ...) -> str: ...
 
     def _recovered(self, node_id: str, sign: Sign, errors_before: int = ..., opened: Sequence[str] = ...,
                    began: int | None = ...) -> bool: ...
@@ -122,7 +122,8 @@ class EngineContext(NodeContext):
             caller = self._caller(node_id)
             if caller is not None and busy is not None and caller is not busy[0]:
                 port = None  # not the busy handler's: a node of the id rebuilt beside it, called on its worker
-            self._engine._record_error(node_id, error, port=port, about=about, of=caller)
+            self._engine._record_error(node_id, error, port=port, about=about, of=caller,
+                                       called_back=caller is not None)
 
     def _caller(self, node_id: str) -> Node | None:
         """The node of ``node_id`` whose code the engine calls on this thread out of its handler (a source's
@@ -151,7 +152,8 @@ class EngineContext(NodeContext):
         # Always an earlier message's, its handler returned, even told inside the handler of the next one (a take
         # whose loading is told once the next comes): taken for the running handler's own, it counted that handler
         # failed and its take erred (an output's take ended loaded by none though it loaded it).
-        self._engine._record_error(node_id, error, port=port, later=True, of=self._caller(node_id))
+        caller = self._caller(node_id)
+        self._engine._record_error(node_id, error, port=port, later=True, of=caller, called_back=caller is not None)
 
     def is_linked(self, node_id: str, port: str) -> bool:
         # An ended run's node was answered from the new run's plan: nothing of its own run runs any more. No act of

@@ -51,7 +51,8 @@ class MessageFlow:
 
     if TYPE_CHECKING:  # the engine's: for the type checker only (no stand-in shadows it)
         def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
-                          details: str = "", during: str = "", of: Node | type[Node] | None = None) -> str: ...
+                          details: str = "", during: str = "", of: Node | type[Node] | None = None, *,
+                          called_back: bool = False) -> str: ...
 
     # -- public API -------------------------------------------------------------------------------------------
 
@@ -353,7 +354,8 @@ class MessageFlow:
             # Let through, it ended the worker thread it ran on, or an edit's drops of the takes after this one (a
             # removed node's, a rolled-back edit's hand-back), leaving those in flight. Told as ``node``'s: by the id,
             # one rebuilt beside it while this ran on its own hung handler's worker had its error stand on the new node.
-            self._record_error(ended.source, error, details=traceback.format_exc(), during="take_ended", of=node)
+            self._record_error(ended.source, error, details=traceback.format_exc(), during="take_ended", of=node,
+                               called_back=True)
 
     def _loaded_after_all(self, take_id: str, node_id: str, run: int | None = None) -> None:
         """Output ``node_id`` loaded a take after all, past its end that said not loaded: the nodes that show takes'
@@ -375,4 +377,4 @@ class MessageFlow:
                 raise
             except BaseException as error:  # on the output's thread: told on the node it came from
                 self._record_error(node.node_id, error, details=traceback.format_exc(),
-                                   during="take_loaded_after_all", of=node)
+                                   during="take_loaded_after_all", of=node, called_back=True)

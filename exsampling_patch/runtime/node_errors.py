@@ -96,9 +96,12 @@ class ErrorKeeping:
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
                       details: str = "", during: str = "", of: Node | type[Node] | None = None,
-                      where: str = "", about: str = "", later: bool = False) -> str:
+                      where: str = "", about: str = "", later: bool = False, *,
+                      called_back: bool = False) -> str:
         """Tell ``error`` on ``node_id``: its text, count and :class:`NodeError`, with where the code of ``of`` (by
-        default the node in its cell) raised it, unless ``where`` says it. ``later``: see :attr:`NodeError.later`."""
+        default the node in its cell) raised it, unless ``where`` says it. ``later``: see :attr:`NodeError.later`.
+        ``called_back``: raised or told by ``of``'s code that the engine called back for another node's news (a source's
+        take_ended, an output's take_loaded_after_all), on whatever thread that news came (see :meth:`_old_nodes`)."""
         text = error_text(error) if isinstance(error, BaseException) else str(error)
         log.debug("node %s failed: %s", node_id, text)
         given = of
@@ -118,7 +121,7 @@ class ErrorKeeping:
         # Whose it is, looked at under the lock an edit's clear of the id's errors takes: looked at before it, and
         # recorded after it, an old x's failure stood on the new x (see _replacing).
         with self._error_book.lock:  # see error_state
-            if self._old_nodes(node_id, state, given, port):
+            if self._old_nodes(node_id, state, given, port, called_back):
                 # A handler whose node an edit removed or rebuilt beside it, hung: its error is that old node's. Told
                 # by the id, it stood on a re-added x, "finishing" a message no handler of x would end (_handler_back
                 # skips such a return), and the new x's device opening ended nothing. Its take tells it too (see
@@ -140,17 +143,19 @@ class ErrorKeeping:
             self.events.publish(event)
         return text
 
-    def _old_nodes(self, node_id: str, state: Worker | None, of: Node | type[Node] | None, port: str | None) -> bool:
+    def _old_nodes(self, node_id: str, state: Worker | None, of: Node | type[Node] | None, port: str | None,
+                   called_back: bool) -> bool:
         """Whether an error on ``node_id`` told on worker ``state`` was raised by the code of its busy handler's node
         (``of`` that node, or none given and told on a port: the handler's own), where that node is no longer its
         id's (an edit removed it, or rebuilt it beside it, hung). By the busy handler alone, the new x's own error
         told there (its take_loaded_after_all, called on the old x's take) was dropped as the old x's."""
-        if state is not None and isinstance(of, Node) and of.node_id == node_id \
+        if called_back and isinstance(of, Node) and of.node_id == node_id \
                 and (now := self._cells.get(node_id)) is not None and (now.node is not of or of is self._replacing):
-            # On a worker, its code named (a source's take_ended, an output's take_loaded_after_all: run on another
-            # node's worker, busy with none of x's), and x rebuilt since, or being rebuilt: by the busy handler alone,
-            # it stood on the new x. Off the workers, the edit's own calls of the old node (its handover to the new
-            # one) are the edit's to tell on x.
+            # Its code called back for another node's news (a source's take_ended, an output's take_loaded_after_all:
+            # on another node's worker, busy with none of x's, or on an output's own thread, Live's answers), and x
+            # rebuilt since, or being rebuilt: by the busy handler alone, it stood on the new x. By the thread alone,
+            # an old x's failure told on Live's answer thread stood on the new x, or an edit's own call of the old
+            # node (its handover to the new one) was taken for a late failure and told on no node.
             return True
         if state is None or (busy := state.busy) is None or busy[0].node_id != node_id:
             return False

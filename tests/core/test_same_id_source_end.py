@@ -46,11 +46,37 @@ class Sink(Node):
         pass
 
 
-def test_an_old_sources_take_ended_failing_on_the_sinks_worker_is_not_its_rebuilt_ids_error(
-        caplog: pytest.LogCaptureFixture) -> None:
+class AnswersLater(Node):
+    """An output whose word on a take comes on a thread of its own (as Live's answers do): it keeps each take open
+    and closes it from that thread once the test says so."""
+
+    type_name = "t_same_id_answers_later"
+    inlet = Input(TAKE, "takes")
+
+    def start(self) -> None:
+        self.kept: list[Any] = []
+
+    def on_inlet(self, message: Any) -> None:
+        if self.keep_open(message):
+            self.kept.append(message)
+
+    def answer(self) -> threading.Thread:
+        take = self.kept.pop()
+        thread = threading.Thread(target=self.close_take, args=(take,), name="answers")
+        thread.start()
+        return thread
+
+
+@pytest.fixture
+def registry() -> Registry:
     registry = Registry.default(entry_points=False)
-    for node_type in (HeldSource, Sink):
+    for node_type in (HeldSource, Sink, AnswersLater):
         registry.register(node_type, "test")
+    return registry
+
+
+def test_an_old_sources_take_ended_failing_on_the_sinks_worker_is_not_its_rebuilt_ids_error(
+        registry: Registry, caplog: pytest.LogCaptureFixture) -> None:
     engine = Engine(registry, workers=2, pin_workers=False)
     patch = patch_of({"x": "t_same_id_held_source", "y": "t_same_id_sink"}, ["x.out -> y.inlet"])
     engine.start(patch)
@@ -63,6 +89,34 @@ def test_an_old_sources_take_ended_failing_on_the_sinks_worker_is_not_its_rebuil
         assert engine.node("x") is not a
         a.release.set()
         assert wait_for(lambda: engine.error_counts.get("x", 0) >= 1), "counted for x: x failed, whichever x"
+        assert "x" not in engine.errors, f"the old x's error stands on the rebuilt x: {engine.errors}"
+        assert "removed or rebuilt by an edit" in caplog.text
+    finally:
+        a.release.set()
+        engine.stop()
+
+
+def test_an_old_sources_take_ended_failing_on_an_outputs_own_thread_is_not_its_rebuilt_ids_error(
+        registry: Registry, caplog: pytest.LogCaptureFixture) -> None:
+    # The output kept the take open and closed it from a thread of its own: x's take_ended ran there, on no worker.
+    # Judged by the thread, a failure there was taken for the edit's own call of the node: A's error stood on B.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    patch = patch_of({"x": "t_same_id_held_source", "y": "t_same_id_answers_later"}, ["x.out -> y.inlet"])
+    engine.start(patch)
+    a: Any = engine.node("x")
+    y: Any = engine.node("y")
+    try:
+        a.push("t1")
+        assert wait_for(lambda: len(y.kept) == 1)
+        answering = y.answer()
+        assert a.in_end.wait(10), "the take ended on the output's thread, and x was told there"
+        patch.nodes["x"].params["level"] = 2.0
+        engine.update(patch)
+        assert engine.node("x") is not a
+        a.release.set()
+        answering.join(10)
+        assert not answering.is_alive()
+        assert engine.error_counts.get("x", 0) == 1, "counted for x: x failed, whichever x"
         assert "x" not in engine.errors, f"the old x's error stands on the rebuilt x: {engine.errors}"
         assert "removed or rebuilt by an edit" in caplog.text
     finally:
