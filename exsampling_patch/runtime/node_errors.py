@@ -145,15 +145,17 @@ class ErrorKeeping:
 
     def _old_nodes(self, node_id: str, state: Worker | None, of: Node | type[Node] | None, port: str | None,
                    called_back: bool) -> bool:
-        """Whether an error on ``node_id`` told on worker ``state`` was raised by the code of its busy handler's node
-        (``of`` that node, or none given and told on a port: the handler's own), where that node is no longer its
-        id's (an edit removed it, or rebuilt it beside it, hung). By the busy handler alone, the new x's own error
-        told there (its take_loaded_after_all, called on the old x's take) was dropped as the old x's."""
+        """Whether an error on ``node_id`` is an old node's, where that node is no longer its id's (an edit removed it,
+        or rebuilt it beside it): raised by ``of``'s code called back for another node's news (``called_back``), or on
+        worker ``state`` by its busy handler's node (``of`` that node, or none given and told on a port: the
+        handler's own), hung. By the busy handler alone, the new x's own error told there (its take_loaded_after_all,
+        called on the old x's take) was dropped as the old x's."""
         if called_back and isinstance(of, Node) and of.node_id == node_id \
-                and (now := self._cells.get(node_id)) is not None and (now.node is not of or of is self._replacing):
+                and ((now := self._cells.get(node_id)) is None or now.node is not of or of is self._replacing):
             # Its code called back for another node's news (a source's take_ended, an output's take_loaded_after_all:
             # on another node's worker, busy with none of x's, or on an output's own thread, Live's answers), and x
-            # rebuilt since, or being rebuilt: by the busy handler alone, it stood on the new x. By the thread alone,
+            # rebuilt since, or being rebuilt, or removed (a removed source is still told its takes' ends): by the busy
+            # handler alone, it stood on the new x, or on an x added back while it failed. By the thread alone,
             # an old x's failure told on Live's answer thread stood on the new x, or an edit's own call of the old
             # node (its handover to the new one) was taken for a late failure and told on no node.
             return True

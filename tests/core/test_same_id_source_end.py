@@ -46,6 +46,20 @@ class Sink(Node):
         pass
 
 
+class BuildsSlowly(Node):
+    """A source whose constructor waits (as one loading a model does) until the test lets it go."""
+
+    type_name = "t_same_id_builds_slowly"
+    out = Output(TAKE, "takes")
+    building = threading.Event()
+    go_on = threading.Event()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        BuildsSlowly.building.set()
+        BuildsSlowly.go_on.wait(20)
+
+
 class AnswersLater(Node):
     """An output whose word on a take comes on a thread of its own (as Live's answers do): it keeps each take open
     and closes it from that thread once the test says so."""
@@ -70,7 +84,7 @@ class AnswersLater(Node):
 @pytest.fixture
 def registry() -> Registry:
     registry = Registry.default(entry_points=False)
-    for node_type in (HeldSource, Sink, AnswersLater):
+    for node_type in (HeldSource, Sink, AnswersLater, BuildsSlowly):
         registry.register(node_type, "test")
     return registry
 
@@ -121,4 +135,39 @@ def test_an_old_sources_take_ended_failing_on_an_outputs_own_thread_is_not_its_r
         assert "removed or rebuilt by an edit" in caplog.text
     finally:
         a.release.set()
+        engine.stop()
+
+
+def test_a_removed_sources_take_ended_failing_while_x_is_added_back_is_not_the_new_xs_error(
+        registry: Registry, caplog: pytest.LogCaptureFixture) -> None:
+    # x is removed while its take is kept open at y; an edit adds x back, and while the new x is being built (its
+    # errors cleared already), y closes the take on its own thread and the removed x's take_ended raises. With no cell
+    # of x to compare with, it was taken for x's own: the error stood on the new x, added back.
+    BuildsSlowly.building.clear()
+    BuildsSlowly.go_on.clear()
+    engine = Engine(registry, workers=2, pin_workers=False)
+    engine.start(patch_of({"x": "t_same_id_held_source", "y": "t_same_id_answers_later"}, ["x.out -> y.inlet"]))
+    a: Any = engine.node("x")
+    y: Any = engine.node("y")
+    a.release.set()  # its take_ended raises at once
+    adding_back = threading.Thread(target=engine.update, name="edit", args=(
+        patch_of({"x": "t_same_id_builds_slowly", "y": "t_same_id_answers_later"}, []),))
+    try:
+        a.push("t1")
+        assert wait_for(lambda: len(y.kept) == 1)
+        engine.update(patch_of({"y": "t_same_id_answers_later"}, []))
+        adding_back.start()
+        assert BuildsSlowly.building.wait(10)
+        answering = y.answer()
+        answering.join(10)
+        assert a.in_end.is_set() and not answering.is_alive()
+        BuildsSlowly.go_on.set()
+        adding_back.join(20)
+        assert engine.error_counts.get("x", 0) == 1, "counted for x: x failed, whichever x"
+        assert "x" not in engine.errors, f"the removed x's error stands on the x added back: {engine.errors}"
+        assert "removed or rebuilt by an edit" in caplog.text
+    finally:
+        BuildsSlowly.go_on.set()
+        if adding_back.is_alive():
+            adding_back.join(20)
         engine.stop()
