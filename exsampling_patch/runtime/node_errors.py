@@ -76,8 +76,13 @@ class ErrorKeeping:
         """A handler of ``node`` in ``cell`` returned: :meth:`_recovered`'s ``handled``, only where that node is still
         its id's. Not for one its node left beside it, hung (removed, rebuilt, of an ended run): by the id, a removed
         x's return ended the finishing of a re-added x's failed message, whose device opening then ended that error."""
-        if self._cells.get(node.node_id) is cell and cell.node is node:
+        if self._in_its_cell(node, cell):
             self._recovered(node.node_id, "handled", errors_before, began=began)
+
+    def _in_its_cell(self, node: Node, cell: Cell | None) -> bool:
+        """Whether ``node`` is still its id's node, in ``cell`` (the cell its handler ran in): not removed by an edit,
+        nor rebuilt beside its handler."""
+        return cell is not None and self._cells.get(node.node_id) is cell and cell.node is node
 
     def error_state(self, then: Callable[[dict[str, ErrorState]], None] | None = None) -> dict[str, ErrorState]:
         """Each node that has had an error: the one it is in now (None: none any more) and its count; taken whole,
@@ -163,6 +168,4 @@ class ErrorKeeping:
             return False
         if not (of is busy[0] or (of is None and port is not None)):
             return False
-        cell = state.cell
-        return busy[0] is self._replacing or not (self._cells.get(node_id) is cell and cell is not None
-                                                  and cell.node is busy[0])
+        return busy[0] is self._replacing or not self._in_its_cell(busy[0], state.cell)
