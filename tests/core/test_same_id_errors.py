@@ -15,7 +15,7 @@ from exsampling_patch import Param
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
 from tests.core.test_roll_back_plain import Notes, patch_of
-from tests.core.test_watchdog_same_id import Hangs, let_go, started, worker_of
+from tests.core.test_watchdog_same_id import Hangs, hang_then_remove, let_go, started, worker_of
 from tests.waiting import wait_for
 
 
@@ -130,10 +130,7 @@ def test_a_re_added_nodes_device_back_ends_its_error_while_a_removed_one_of_its_
     a: Any = engine.node("x")
     b: Any = None
     try:
-        notes: Any = engine.node("notes")
-        notes.push(1)
-        assert wait_for(lambda: "x" in engine.hung)
-        engine.update(patch_of({"notes": "t_plain_notes"}, []))  # A hung: not waited for
+        hang_then_remove(engine, a)
         engine.update(patch_of({"notes": "t_plain_notes", "x": "t_same_id_no_device"}, ["notes.out -> x.inlet"]))
         b = engine.node("x")
         assert engine.errors["x"].startswith("no JACK server")
@@ -150,11 +147,7 @@ def test_a_removed_nodes_hung_handler_back_leaves_a_re_added_ones_hang_in_error(
     a: Any = engine.node("x")
     b: Any = None
     try:
-        notes: Any = engine.node("notes")
-        notes.push(1)
-        assert wait_for(lambda: "x" in engine.hung)
-        a_worker = worker_of(engine, a)
-        engine.update(patch_of({"notes": "t_plain_notes"}, []))
+        notes, a_worker = hang_then_remove(engine, a)
         engine.update(with_x)
         b = engine.node("x")
         notes.push(2)
@@ -179,11 +172,7 @@ def test_a_removed_nodes_hung_handler_failing_late_leaves_a_re_added_ones_recove
     a: Any = engine.node("x")
     b: Any = None
     try:
-        notes: Any = engine.node("notes")
-        notes.push(1)
-        assert wait_for(lambda: "x" in engine.hung)
-        a_worker = worker_of(engine, a)
-        engine.update(patch_of({"notes": "t_plain_notes"}, []))
+        _, a_worker = hang_then_remove(engine, a)
         engine.update(patch_of({"notes": "t_plain_notes", "x": "t_same_id_no_device"}, ["notes.out -> x.inlet"]))
         b = engine.node("x")
         counted = engine.error_counts["x"]

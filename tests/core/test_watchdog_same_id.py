@@ -62,6 +62,17 @@ def worker_of(engine: Engine, node: Node) -> threading.Thread:
     return next(thread for thread in engine._workers if thread.ident == ident)
 
 
+def hang_then_remove(engine: Engine, a: Any) -> tuple[Any, threading.Thread]:
+    """notes' first take hangs x's handler A (``a``), then an edit removes x, A hung (not waited for): (notes, A's
+    worker thread)."""
+    notes: Any = engine.node("notes")
+    notes.push(1)
+    assert wait_for(lambda: "x" in engine.hung)
+    a_worker = worker_of(engine, a)
+    engine.update(patch_of({"notes": "t_plain_notes"}, []))  # A hung: not waited for
+    return notes, a_worker
+
+
 def test_a_removed_nodes_hung_handler_back_leaves_the_hung_mark_of_a_re_added_one_of_its_id(
         registry: Registry) -> None:
     # x's handler A hangs; an edit removes x; another adds x back, and its handler B hangs too. A back popped the
@@ -70,11 +81,7 @@ def test_a_removed_nodes_hung_handler_back_leaves_the_hung_mark_of_a_re_added_on
     a: Any = engine.node("x")
     b: Any = None
     try:
-        notes: Any = engine.node("notes")
-        notes.push(1)
-        assert wait_for(lambda: "x" in engine.hung)
-        a_worker = worker_of(engine, a)
-        engine.update(patch_of({"notes": "t_plain_notes"}, []))  # A hung: not waited for
+        notes, a_worker = hang_then_remove(engine, a)
         engine.update(with_x)
         b = engine.node("x")
         assert b is not a
