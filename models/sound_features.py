@@ -31,12 +31,12 @@ from .musical import SOURCES
 from .network import STEP_FRAMES, SoundNet, calibrate_int8, load_int8_trunk, read_tuned_trunk, script_int8_trunk
 from .oneshots import build, oneshot_folder
 
-__all__ = ["AMBIENT_NOISE", "ANALYSIS", "CALIBRATION_FOLDS", "CROP_SECONDS", "DEFAULT_SEED", "ESC50_CROPS",
-           "ESC50_PHONE_TAKE", "FeatureSet", "Plan", "Take", "cache_key", "cached_parts", "calibration_files",
-           "esc50_features", "esc50_phone_features", "esc50_phone_takes", "features", "features_current",
-           "features_of_trunk", "int8_key", "int8_trunk", "load_parts", "noise_bank", "older_records",
-           "oneshot_features", "oneshot_takes", "part_key", "part_plans", "pooled", "source_noises", "take_power",
-           "take_span", "trim", "trunk_model"]
+__all__ = ["AMBIENT_NOISE", "ANALYSIS", "CALIBRATION_FOLDS", "CALIBRATION_SOURCES", "CROP_SECONDS", "DEFAULT_SEED",
+           "ESC50_CROPS", "ESC50_PHONE_TAKE", "FeatureSet", "Plan", "Take", "cache_key", "cached_parts",
+           "calibration_files", "esc50_features", "esc50_phone_features", "esc50_phone_takes", "features",
+           "features_current", "features_of_trunk", "int8_key", "int8_trunk", "load_parts", "noise_bank",
+           "older_records", "oneshot_features", "oneshot_takes", "part_key", "part_plans", "pooled", "source_noises",
+           "take_power", "take_span", "trim", "trunk_model"]
 
 AMBIENT_NOISE = ("rain", "wind", "sea_waves", "crackling_fire", "airplane", "train", "engine", "crickets",
                  "vacuum_cleaner", "washing_machine")
@@ -52,6 +52,10 @@ CROP_SECONDS = (1.0, 2.5)
 CALIBRATION_FOLDS = (1, 2, 3)
 """The ESC-50 folds whose clips the int8 activation ranges are measured on (the aiSFX trunk's and YAMNet's):
 not fold 4, on which the validation head is scored (its clips were among them until 7 Dec, fourth session)."""
+CALIBRATION_SOURCES = ("a320u", "drumsynth", "fluidr3", "generaluser", "lmms", "musescore", "sf_gmbank", "timgm6mb",
+                       "tonejs")
+"""The musical sources whose one-shots the int8 ranges are measured on: those of 7 Dec, so that a source added later
+(its one-shots among those drawn) does not move the int8 trunk and with it every cached feature."""
 MAX_SECONDS = CLASSIFIED_SECONDS
 """As the classifier node scores takes: the loudest :data:`~.features.CLASSIFIED_SECONDS`."""
 DEFAULT_SEED = 0
@@ -431,13 +435,13 @@ def calibration_takes(data: Path, cache: Path, seed: int, clips: int = 64,
 
 
 def calibration_files(data: Path, cache: Path, seed: int, clips: int = 64, one_shots: int = 32) -> list[Path]:
-    """``clips`` ESC-50 clips of :data:`CALIBRATION_FOLDS` and ``one_shots`` cached one-shots, picked with ``seed``
-    (no labels are read)."""
+    """``clips`` ESC-50 clips of :data:`CALIBRATION_FOLDS` and ``one_shots`` cached one-shots of
+    :data:`CALIBRATION_SOURCES`, picked with ``seed`` (no labels are read)."""
     from .fitting import calibration_indices
 
     ds = load_dataset(data, folds=list(CALIBRATION_FOLDS), check_files=False)
     chosen = [ds.examples[i].path for i in calibration_indices(len(ds.examples), clips, seed)]
-    shots = sorted(oneshot_folder(cache).glob("*/*/*.flac"))
+    shots = sorted(p for source in CALIBRATION_SOURCES for p in (oneshot_folder(cache) / source).glob("*/*.flac"))
     picked = [shots[i] for i in np.random.default_rng(seed).permutation(len(shots))[:one_shots]]
     return chosen + picked
 

@@ -15,6 +15,7 @@ from exsampling_patch.models.network import SoundNet
 from exsampling_patch.models.sound_features import (
     ANALYSIS,
     CALIBRATION_FOLDS,
+    CALIBRATION_SOURCES,
     FeatureSet,
     cache_key,
     calibration_files,
@@ -99,7 +100,7 @@ def test_features_follow_how_takes_were_analysed(tmp_path: Path) -> None:
 def test_int8_ranges_are_measured_on_no_clip_of_fold_4(esc50: Path, tmp_path: Path) -> None:
     """The validation head is scored on fold 4: none of its clips may be among the takes that set the int8
     trunks' activation ranges (19 of 64 were, before). ``esc50``: skipped where the data is not shared here."""
-    folder = tmp_path / "oneshots" / "src" / "kick"
+    folder = tmp_path / "oneshots" / "lmms" / "kick"
     folder.mkdir(parents=True)
     for i in range(3):
         (folder / f"shot{i}.flac").write_bytes(b"")
@@ -107,3 +108,19 @@ def test_int8_ranges_are_measured_on_no_clip_of_fold_4(esc50: Path, tmp_path: Pa
     clips = [f for f in files if f.parent.name == "audio"]
     assert len(clips) == 64 and len(files) == 66
     assert {int(f.name.split("-")[0]) for f in clips} <= set(CALIBRATION_FOLDS) == {1, 2, 3}
+
+
+def test_a_source_added_later_leaves_the_int8_calibration_as_it_was(esc50: Path, tmp_path: Path) -> None:
+    """The one-shots that set the int8 ranges are drawn from the sources of 7 Dec only: a source added later would
+    otherwise change the draw, the int8 trunk and with it every cached feature (hours of work)."""
+    shots = tmp_path / "oneshots"
+    for source in CALIBRATION_SOURCES:
+        (shots / source / "kick").mkdir(parents=True)
+        for i in range(4):
+            (shots / source / "kick" / f"{source}_{i}.flac").write_bytes(b"")
+    before = calibration_files(esc50, tmp_path, seed=0, clips=4, one_shots=8)
+    (shots / "aaa_new" / "kick").mkdir(parents=True)
+    for i in range(40):
+        (shots / "aaa_new" / "kick" / f"new_{i}.flac").write_bytes(b"")
+    assert calibration_files(esc50, tmp_path, seed=0, clips=4, one_shots=8) == before
+    assert len(before) == 12 and not any("aaa_new" in str(f) for f in before)
