@@ -75,6 +75,13 @@ class NodeContext:
     def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:
         self.errors.append(error)
 
+    def report_error_after_stop(self, node_id: str, error: BaseException | str, about: str = "", *,
+                                node: object = None) -> None:
+        """An error ``node`` (the :class:`~exsampling_patch.node.Node` that tells it) told once the runtime stopped it,
+        from a loop of its own going on past its stop: a live edit may have built another node of its id, or removed
+        it. Only a runtime stops a node so."""
+        self.errors.append(error)
+
     def report_message_error(self, node_id: str, error: BaseException | str, port: str) -> None:
         """An error on a message that came in on ``port``, told from a thread of the node's own once its handler
         returned (a take handed to the sampler an edit built): it ends at the next message the node handles without

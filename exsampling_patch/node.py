@@ -285,7 +285,11 @@ class Node:
         ``"port"``) is told once and stands through the messages handled, until a status with that key ends it;
         without ``about``, a handler's error ends at the next message handled without one. An error on one message
         that a thread of the node's finishes after its handler returned: :meth:`report_message_error`."""
-        if about:
+        if self._runtime_stopped:
+            # Told once the runtime stopped it (a loop going on past its stop, as emit's): by its id alone, it stood on
+            # the node a live edit built in its place. The context tells whose it is by the node.
+            self.context.report_error_after_stop(self.node_id, error, about, node=self)
+        elif about:
             self.context.report_error(self.node_id, error, about=about)
         else:  # as before ``about``: a context of a plugin's tests that takes (node_id, error) still works
             self.context.report_error(self.node_id, error)

@@ -49,7 +49,8 @@ class EngineSide(Protocol):
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = ...,
                       details: str = ..., during: str = ..., of: Node | type[Node] | None = ..., where: str = ...,
-                      about: str = ..., later: bool = ..., *, called_back: bool = ...) -> str: ...
+                      about: str = ..., later: bool = ..., *, called_back: bool = ...,
+                      after_stop: bool = ...) -> str: ...
 
     def _recovered(self, node_id: str, sign: Sign, errors_before: int = ..., opened: Sequence[str] = ...,
                    began: int | None = ...) -> bool: ...
@@ -108,6 +109,17 @@ class EngineContext(NodeContext):
         self._engine._emit(node_id, port, message, run=self._run)
 
     def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:
+        self._report_error(node_id, error, about)
+
+    def report_error_after_stop(self, node_id: str, error: BaseException | str, about: str = "", *,
+                                node: object = None) -> None:
+        # The engine tells by the node whether it is still its id's: not the edit's own call of it (its handover to
+        # the node it is rebuilt as), whose error stands on the id.
+        stopped = node if isinstance(node, Node) and getattr(self._engine._local, "of", None) is not node else None
+        self._report_error(node_id, error, about, stopped)
+
+    def _report_error(self, node_id: str, error: BaseException | str, about: str = "",
+                      stopped: Node | None = None) -> None:
         # Told by its handler, on the message in hand: that message's error, as if the handler had raised (the
         # next message handled without one ends it; one told ``about`` an output stands until that output opens:
         # told once, not at each message while it fails); told from elsewhere (start(), a device thread), no port.
@@ -122,8 +134,9 @@ class EngineContext(NodeContext):
             caller = self._caller(node_id)
             if caller is not None and busy is not None and caller is not busy[0]:
                 port = None  # not the busy handler's: a node of the id rebuilt beside it, called on its worker
-            self._engine._record_error(node_id, error, port=port, about=about, of=caller,
-                                       called_back=caller is not None)
+            self._engine._record_error(node_id, error, port=port, about=about,
+                                       of=caller if caller is not None else stopped, called_back=caller is not None,
+                                       after_stop=caller is None and stopped is not None)
 
     def _caller(self, node_id: str) -> Node | None:
         """The node of ``node_id`` whose code the engine calls on this thread out of its handler (a source's

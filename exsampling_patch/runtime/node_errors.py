@@ -102,11 +102,12 @@ class ErrorKeeping:
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
                       details: str = "", during: str = "", of: Node | type[Node] | None = None,
                       where: str = "", about: str = "", later: bool = False, *,
-                      called_back: bool = False) -> str:
+                      called_back: bool = False, after_stop: bool = False) -> str:
         """Tell ``error`` on ``node_id``: its text, count and :class:`NodeError`, with where the code of ``of`` (by
         default the node in its cell) raised it, unless ``where`` says it. ``later``: see :attr:`NodeError.later`.
         ``called_back``: raised or told by ``of``'s code that the engine called back for another node's news (a source's
-        take_ended, an output's take_loaded_after_all), on whatever thread that news came (see :meth:`_old_nodes`)."""
+        take_ended, an output's take_loaded_after_all), on whatever thread that news came (see :meth:`_old_nodes`).
+        ``after_stop``: told by ``of`` once the engine stopped it (:meth:`Node.report_error`), not in an edit's call."""
         text = error_text(error) if isinstance(error, BaseException) else str(error)
         log.debug("node %s failed: %s", node_id, text)
         given = of
@@ -126,12 +127,13 @@ class ErrorKeeping:
         # Whose it is, looked at under the lock an edit's clear of the id's errors takes: looked at before it, and
         # recorded after it, an old x's failure stood on the new x (see _replacing).
         with self._error_book.lock:  # see error_state
-            if self._old_nodes(node_id, state, given, port, called_back):
+            if self._old_nodes(node_id, state, given, port, called_back, after_stop):
                 # A handler whose node an edit removed or rebuilt beside it, hung: its error is that old node's. Told
                 # by the id, it stood on a re-added x, "finishing" a message no handler of x would end (_handler_back
                 # skips such a return), and the new x's device opening ended nothing. Its take tells it too (see
                 # _handle).
-                log.warning("node %s, removed or rebuilt by an edit while its handler ran, failed: %s", node_id, text)
+                log.warning("node %s, removed or rebuilt by an edit while %s, failed: %s", node_id,
+                            "a thread of its own ran on past its stop" if after_stop else "its handler ran", text)
                 # Still counted on the id: x failed, whichever x, and the end-of-show summary names it (as its take's
                 # "error in x" does); the count outlives an edit's rebuilding.
                 self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
@@ -149,12 +151,14 @@ class ErrorKeeping:
         return text
 
     def _old_nodes(self, node_id: str, state: Worker | None, of: Node | type[Node] | None, port: str | None,
-                   called_back: bool) -> bool:
+                   called_back: bool, after_stop: bool = False) -> bool:
         """Whether an error on ``node_id`` is an old node's, where that node is no longer its id's (an edit removed it,
         or rebuilt it beside it): raised by ``of``'s code called back for another node's news (``called_back``), or on
         worker ``state`` by its busy handler's node (``of`` that node, or none given and told on a port: the
         handler's own), hung. By the busy handler alone, the new x's own error told there (its take_loaded_after_all,
-        called on the old x's take) was dropped as the old x's."""
+        called on the old x's take) was dropped as the old x's. Or told by ``of`` after its stop (``after_stop``), where
+        an edit built another node of its id in its place or is rebuilding it: by the id alone, a loop going on past its
+        stop had its error stand on the new x."""
         if called_back and isinstance(of, Node) and of.node_id == node_id \
                 and ((now := self._cells.get(node_id)) is None or now.node is not of or of is self._replacing):
             # Its code called back for another node's news (a source's take_ended, an output's take_loaded_after_all:
@@ -163,6 +167,9 @@ class ErrorKeeping:
             # handler alone, it stood on the new x, or on an x added back while it failed. By the thread alone,
             # an old x's failure told on Live's answer thread stood on the new x, or an edit's own call of the old
             # node (its handover to the new one) was taken for a late failure and told on no node.
+            return True
+        if after_stop and isinstance(of, Node) and of.node_id == node_id and (
+                of is self._replacing or ((now := self._cells.get(node_id)) is not None and now.node is not of)):
             return True
         if state is None or (busy := state.busy) is None or busy[0].node_id != node_id:
             return False

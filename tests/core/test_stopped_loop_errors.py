@@ -1,0 +1,98 @@
+"""The errors a node's own loop (:meth:`Node.run_thread`) tells after its stop, going on past it (it does not look at
+``stop_event``), where a live edit rebuilt, removed or added back a node of its id: they are that old node's, told on
+the console as its own, never the id's node's now."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import pytest
+
+from exsampling_patch import ANY, Input, Node, Param
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine, NodeError
+from tests.core.test_roll_back_plain import patch_of
+
+
+class LoopsPastStop(Node):
+    """A node whose loop waits for ``tell`` whatever its stop, then reports an error and ends."""
+
+    type_name = "t_loop_past_stop"
+    inlet = Input(ANY)
+    level = Param(float, 1.0, "any other value rebuilds it")
+
+    def start(self) -> None:
+        self.tell = threading.Event()
+        self.told = threading.Event()
+        self.run_thread(self._loop)
+
+    def _loop(self) -> None:
+        self.tell.wait(30)
+        try:
+            self.report_error("the old loop failed after its stop")
+        finally:
+            self.told.set()
+
+    def on_inlet(self, message: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch) -> Registry:
+    monkeypatch.setattr("exsampling_patch.node.STOP_JOIN_SECONDS", 0.05)  # its loop goes on past the stop anyway
+    registry = Registry.default(entry_points=False)
+    registry.register(LoopsPastStop, "test")
+    return registry
+
+
+def tell_late(node: Any) -> None:
+    """Lets ``node``'s loop report its error, and waits until it has."""
+    node.tell.set()
+    assert node.told.wait(10)
+
+
+def test_a_rebuilt_nodes_loop_going_on_past_its_stop_tells_no_error_on_the_new_node(
+        registry: Registry, caplog: pytest.LogCaptureFixture) -> None:
+    # x's loop ignores its stop; a parameter change rebuilds x as B; the old loop reports an error. Told by the id
+    # from a thread of no worker, it stood on B: engine.errors, a NodeError for x (the editor's badge, the console's
+    # error line), and B's device opening ended it as B's.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    patch = patch_of({"x": "t_loop_past_stop"}, [])
+    engine.start(patch)
+    a: Any = engine.node("x")
+    b: Any = None
+    told: list[NodeError] = []
+    try:
+        patch.nodes["x"].params["level"] = 2.0
+        engine.update(patch)
+        b = engine.node("x")
+        assert b is not a
+        engine.events.subscribe(told.append, NodeError)
+        counted = engine.error_counts.get("x", 0)
+        with caplog.at_level(logging.WARNING, logger="exsampling_patch.runtime"):
+            tell_late(a)
+        assert "x" not in engine.errors, f"the old loop's error stands on the rebuilt x: {engine.errors}"
+        assert told == []
+        assert engine.error_state()["x"].error is None
+        assert "the old loop failed after its stop" in caplog.text  # told on the console as the old node's
+        assert engine.error_counts["x"] == counted + 1  # x failed, whichever x: the end-of-show summary names it
+    finally:
+        for node in (a, b):
+            if node is not None:
+                node.tell.set()
+        engine.stop()
+
+
+def test_a_nodes_loop_telling_an_error_before_its_stop_still_stands_on_it(registry: Registry) -> None:
+    # The node is its id's: its loop's error is its own, as ever.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    engine.start(patch_of({"x": "t_loop_past_stop"}, []))
+    a: Any = engine.node("x")
+    try:
+        tell_late(a)
+        assert engine.errors["x"] == "the old loop failed after its stop"
+    finally:
+        a.tell.set()
+        engine.stop()
