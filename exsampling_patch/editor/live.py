@@ -43,7 +43,9 @@ def failure_text(engine: Engine, error: BaseException) -> str:
     failed = engine.failed_call
     if failed is not None:
         node_id, call = failed
-        return f"node '{node_id}' failed in {call}(): {engine.errors.get(node_id, type(error).__name__)}"
+        # Not in the engine's errors where the node is gone from the patch (a removed node's stop()): told in the same
+        # words the engine told it in.
+        return f"node '{node_id}' failed in {call}(): {engine.errors.get(node_id) or error_text(error)}"
     return error_text(error)
 
 

@@ -72,6 +72,16 @@ class ErrorKeeping:
                 self.events.publish(NodeRecovered(node_id, how=sign))
         return True
 
+    def _forget_removed(self, node_id: str) -> None:
+        """A live edit removed ``node_id``'s node (out of its cell, stopped): its errors leave the running patch's book,
+        its hung handler's failed message among them, with no event (observers drop the node on the edit's
+        PlanSwapped). Kept, they stood in :attr:`errors` and :meth:`error_state` (an editor attaching then showed the
+        id in error) until an edit added the id back or the engine started again. The console told each as it came,
+        and the id's count keeps them for the end-of-show summary."""
+        with self._error_book.lock:
+            self._error_book.ends(node_id, "rebuilt")
+            self.errors.pop(node_id, None)
+
     def _handler_back(self, cell: Cell, node: Node, errors_before: int, began: int) -> None:
         """A handler of ``node`` in ``cell`` returned: :meth:`_recovered`'s ``handled``, only where that node is still
         its id's. Not for one its node left beside it, hung (removed, rebuilt, of an ended run): by the id, a removed
@@ -157,8 +167,8 @@ class ErrorKeeping:
         worker ``state`` by its busy handler's node (``of`` that node, or none given and told on a port: the
         handler's own), hung. By the busy handler alone, the new x's own error told there (its take_loaded_after_all,
         called on the old x's take) was dropped as the old x's. Or told by ``of`` after its stop (``after_stop``), where
-        an edit built another node of its id in its place or is rebuilding it: by the id alone, a loop going on past its
-        stop had its error stand on the new x."""
+        an edit removed it, or built another node of its id in its place or is rebuilding it: by the id alone, a loop
+        going on past its stop had its error stand on the new x, or on a removed id."""
         if called_back and isinstance(of, Node) and of.node_id == node_id \
                 and ((now := self._cells.get(node_id)) is None or now.node is not of or of is self._replacing):
             # Its code called back for another node's news (a source's take_ended, an output's take_loaded_after_all:
@@ -169,7 +179,8 @@ class ErrorKeeping:
             # node (its handover to the new one) was taken for a late failure and told on no node.
             return True
         if after_stop and isinstance(of, Node) and of.node_id == node_id and (
-                of is self._replacing or ((now := self._cells.get(node_id)) is not None and now.node is not of)):
+                of is self._replacing or of._runtime_removed
+                or ((now := self._cells.get(node_id)) is not None and now.node is not of)):
             return True
         if state is None or (busy := state.busy) is None or busy[0].node_id != node_id:
             return False

@@ -18,11 +18,12 @@ a live edit rebuilds the node: a sampler with no JACK server still takes its tak
 is back, and is silent meanwhile. An error told ``about`` one of the node's devices or outputs (its ``device``, its
 ``midi_port``, its ``port``) ends only when that one opens (a status carrying that key): each of a node's standing
 errors ends by its own recovery, and the node is back once none stands. An opening of one of ``ABOUT_ONLY_KEYS`` (a
-recorder's take folder's disk with room again) ends only the errors told about it. A node an edit removes keeps its
-errors until an edit adds a node of its id back, which is rebuilt: the old node's errors, its hung handler's failed
-message among them, are none of the new one's; a handler back after its node left its cell ends nothing, and what it
-fails with is told on the console as the old node's, not as the id's error, though counted on it (a
-``NodeErrorCounted``, for observers that count). A node's count of errors is never cleared (the end-of-show summary
+recorder's take folder's disk with room again) ends only the errors told about it. A node an edit removes leaves the
+book with its errors, its hung handler's failed message among them (the console told each as it came), and a node an
+edit rebuilds loses its own: none is the new node's. A handler back after its node left its cell ends nothing, and
+what it fails with, or what the old node tells from a thread of its own still running after its stop, is told on the
+console as the old node's, not as the id's error, though counted on it (a ``NodeErrorCounted``, for observers that
+count). A node's count of errors is never cleared (the end-of-show summary
 names a node that failed and recovered).
 """
 

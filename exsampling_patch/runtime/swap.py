@@ -98,6 +98,8 @@ class PlanSwap(RollBack, Diverts, NodeStops):
         def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1, opened: Sequence[str] = (),
                        began: int | None = None) -> bool: ...
 
+        def _forget_removed(self, node_id: str) -> None: ...  # see ErrorKeeping
+
         def _cell_hung(self, cell: Cell) -> bool: ...  # see HangWatch
 
         def _handler_hung(self, node: Node) -> bool: ...
@@ -168,8 +170,9 @@ class PlanSwap(RollBack, Diverts, NodeStops):
 
         with collector_paused():  # building every node makes many objects and no garbage
             for node_id in added:
-                # One of an id an edit removed before: that node's errors went with it, as a rebuilt node's do. Its
-                # hung handler's failed message, still being finished by the id, held back the new node's recovery.
+                # One of an id an edit added before and was rolled back (one it removed left the book then): that
+                # node's errors go with it, as a rebuilt node's do, its hung handler's failed message among them, which,
+                # still being finished by the id, held back the new node's recovery.
                 self._recovered(node_id, "rebuilt")
                 self._build_into(node_id, plan)
         for node_id in removed:
@@ -250,7 +253,9 @@ class PlanSwap(RollBack, Diverts, NodeStops):
             # until the next start: let go once none is in flight, an end on another worker could miss it.
             if not cell.node.inputs:  # a source (see Plan.sources): only those begin takes
                 self._retired[node_id] = cell.node
+            cell.node._runtime_removed = True  # before the del: told from then on, its error is the old node's
             del self._cells[node_id]
+            self._forget_removed(node_id)
             self._old_handler_done(cell.node)  # after the del: one back from a hang before it finds its node here
             self._close_retired(node_id, cell)
         if escaped is not None:

@@ -1,0 +1,95 @@
+"""The errors of a node a live edit removed: gone from the running patch's error book once it is removed (the console
+logged them as they came), whether told before the edit, by its stop(), or by a loop of its own still running after
+it; and none of an x added back later."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from exsampling_patch import ANY, Input, Node
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+from tests.core.test_roll_back_plain import Notes, patch_of
+from tests.core.test_stopped_loop_errors import LoopsPastStop, tell_late
+
+
+class NoDeviceStopFails(Node):
+    """As a sampler with no sound card: its start() tells so; its stop() fails at closing what it has."""
+
+    type_name = "t_removed_no_device"
+    inlet = Input(ANY)
+
+    def start(self) -> None:
+        self.report_error("no sound card: silent until one is there", about="device")
+
+    def stop(self) -> None:
+        super().stop()
+        raise OSError("the device would not close")
+
+    def on_inlet(self, message: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch) -> Registry:
+    monkeypatch.setattr("exsampling_patch.node.STOP_JOIN_SECONDS", 0.05)  # its loop goes on past the stop anyway
+    registry = Registry.default(entry_points=False)
+    for node_type in (Notes, NoDeviceStopFails, LoopsPastStop):
+        registry.register(node_type, "test")
+    return registry
+
+
+def test_a_removed_nodes_errors_before_and_in_its_stop_leave_the_error_book(registry: Registry) -> None:
+    # x stands in "no sound card"; an edit removes x, and its stop() fails. Both stayed x's in engine.errors and
+    # error_state (an editor attaching then showed x in error) until an edit added x back or the engine started again.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    engine.start(patch_of({"notes": "t_plain_notes", "x": "t_removed_no_device"}, ["notes.out -> x.inlet"]))
+    try:
+        assert engine.errors["x"].startswith("no sound card")
+        engine.update(patch_of({"notes": "t_plain_notes"}, []))
+        assert "x" not in engine.errors, f"a removed node's error stands: {engine.errors}"
+        state = engine.error_state().get("x")
+        assert state is None or state.error is None
+        assert engine.error_counts["x"] == 2  # both still x's in the end-of-show summary
+    finally:
+        engine.stop()
+
+
+def test_a_removed_nodes_loop_failing_past_its_stop_tells_no_error_on_its_id(
+        registry: Registry, caplog: pytest.LogCaptureFixture) -> None:
+    # x's loop ignores its stop; an edit removes x; the loop reports an error. Told by the id, it stood in
+    # engine.errors for a node the patch no longer has, until x was added back.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    engine.start(patch_of({"x": "t_loop_past_stop"}, []))
+    a: Any = engine.node("x")
+    try:
+        engine.update(patch_of({}, []))
+        with caplog.at_level(logging.WARNING, logger="exsampling_patch.runtime"):
+            tell_late(a)
+        assert "x" not in engine.errors, f"a removed node's late error stands on its id: {engine.errors}"
+        assert "the old loop failed after its stop" in caplog.text  # told on the console as the old node's
+    finally:
+        a.tell.set()
+        engine.stop()
+
+
+def test_a_removed_nodes_loop_failing_past_its_stop_is_not_an_added_back_xs_error(registry: Registry) -> None:
+    engine = Engine(registry, workers=2, pin_workers=False)
+    with_x = patch_of({"x": "t_loop_past_stop"}, [])
+    engine.start(with_x)
+    a: Any = engine.node("x")
+    b: Any = None
+    try:
+        engine.update(patch_of({}, []))
+        engine.update(with_x)
+        b = engine.node("x")
+        tell_late(a)
+        assert "x" not in engine.errors, f"the removed x's error stands on the x added back: {engine.errors}"
+    finally:
+        for node in (a, b):
+            if node is not None:
+                node.tell.set()
+        engine.stop()
