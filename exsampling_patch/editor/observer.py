@@ -259,8 +259,8 @@ class RuntimeObserver:
                 self._note_lost(event, changed)
             elif isinstance(event, PlanSwapped):
                 self.plan_version = event.version
-                for removed in event.removed:
-                    self.nodes.pop(removed, None)
+                for removed in event.removed:  # its error and count with it, as error_state has them: an id added
+                    self.nodes.pop(removed, None)  # back is a new node, and shows none of the removed one's
                     changed.add(removed)
                 for added in event.added:  # put back by an undo: what its removal dropped is not its news
                     if added in self.nodes:

@@ -74,9 +74,9 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
     Relative ``path`` parameters are taken from ``base_dir`` (the patch file's folder; default the current directory);
     ``patch_file``, where known, names the patch to its nodes (:attr:`NodeContext.patch_file`). Observers subscribe to
     :attr:`events`. :attr:`errors` holds the error each node is in now (gone once it recovers: see :meth:`_recovered`),
-    :attr:`error_counts` how many it has had in all, and :attr:`status` what each node last reported, for the CLI and
-    for observers that join late (read it from another thread through :meth:`status_snapshot`; :meth:`error_state` gives
-    them each error as it was published).
+    :attr:`error_counts` how many it has had in all (its id's, a removed node's too, for the end-of-show summary), and
+    :attr:`status` what each node last reported, for the CLI and for observers that join late (read it from another
+    thread through :meth:`status_snapshot`; :meth:`error_state` gives them each error as it was published).
     """
 
     def __init__(
@@ -93,6 +93,9 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         self.events = events or EventBus()
         self.errors: dict[str, str] = {}
         self.error_counts: dict[str, int] = {}
+        # Of those, each id's count as an edit last removed its node (and the errors that node told after): none of an
+        # id added back, whose badge counts from there (error_state)
+        self._counted_before: dict[str, int] = {}
         # Of those, the errors of handling a message (a port's): what tells a handler that failed (see _recovered)
         self._handler_errors: dict[str, int] = {}
         # Each of errors as published (what ends it depends on it), under a lock: a device thread's error must not be
@@ -239,6 +242,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
             self._handler_errors.clear()
             self.errors.clear()
             self.error_counts.clear()
+            self._counted_before.clear()
         self._retired = {}  # the last run's takes in flight did not end: none is told
         # The last run's hung handlers are none of this run's (its spares left with its workers): a node of the same
         # id was told hung from the start.

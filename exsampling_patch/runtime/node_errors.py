@@ -26,6 +26,7 @@ class ErrorKeeping:
     events: EventBus
     errors: dict[str, str]
     error_counts: dict[str, int]
+    _counted_before: dict[str, int]
     _handler_errors: dict[str, int]
     _error_book: ErrorBook
     _cells: dict[str, Cell]
@@ -77,10 +78,12 @@ class ErrorKeeping:
         its hung handler's failed message among them, with no event (observers drop the node on the edit's
         PlanSwapped). Kept, they stood in :attr:`errors` and :meth:`error_state` (an editor attaching then showed the
         id in error) until an edit added the id back or the engine started again. The console told each as it came,
-        and the id's count keeps them for the end-of-show summary."""
+        and the id's count keeps them for the end-of-show summary, not for :meth:`error_state`: the editor drops the
+        node's count with it, and an id added back is a new node, its badge counting from none."""
         with self._error_book.lock:
             self._error_book.ends(node_id, "rebuilt")
             self.errors.pop(node_id, None)
+            self._counted_before[node_id] = self.error_counts.get(node_id, 0)
 
     def _handler_back(self, cell: Cell, node: Node, errors_before: int, began: int) -> None:
         """A handler of ``node`` in ``cell`` returned: :meth:`_recovered`'s ``handled``, only where that node is still
@@ -95,7 +98,8 @@ class ErrorKeeping:
         return cell is not None and self._cells.get(node.node_id) is cell and cell.node is node
 
     def error_state(self, then: Callable[[dict[str, ErrorState]], None] | None = None) -> dict[str, ErrorState]:
-        """Each node that has had an error: the one it is in now (None: none any more) and its count; taken whole,
+        """Each node that has had an error: the one it is in now (None: none any more) and its count (since an edit last
+        added its id: not a removed node's, which only :attr:`error_counts` keeps, for the summary); taken whole,
         for an observer that joins late (which follows the engine's NodeRecovered from then on, so needs nothing of
         what ends the error).
 
@@ -103,8 +107,11 @@ class ErrorKeeping:
         queues it there, after the events it already holds and before those it does not."""
         book = self._error_book
         with book.lock:
-            state = {node_id: ErrorState(book.current(node_id), count)
-                     for node_id, count in self.error_counts.items()}
+            state = {}
+            for node_id, count in self.error_counts.items():
+                error, told = book.current(node_id), count - self._counted_before.get(node_id, 0)
+                if told or error is not None:
+                    state[node_id] = ErrorState(error, told)
             if then is not None:
                 then(state)
             return state
@@ -116,7 +123,7 @@ class ErrorKeeping:
         """Tell ``error`` on ``node_id``: its text, count and :class:`NodeError`, with where the code of ``of`` (by
         default the node in its cell) raised it, unless ``where`` says it. ``later``: see :attr:`NodeError.later`.
         ``called_back``: raised or told by ``of``'s code that the engine called back for another node's news (a source's
-        take_ended, an output's take_loaded_after_all), on whatever thread that news came (see :meth:`_old_nodes`).
+        take_ended, an output's take_loaded_after_all), on whatever thread that news came (see :meth:`_old_node`).
         ``after_stop``: told by ``of`` once the engine stopped it (:meth:`Node.report_error`), not in an edit's call."""
         text = error_text(error) if isinstance(error, BaseException) else str(error)
         log.debug("node %s failed: %s", node_id, text)
@@ -137,7 +144,7 @@ class ErrorKeeping:
         # Whose it is, looked at under the lock an edit's clear of the id's errors takes: looked at before it, and
         # recorded after it, an old x's failure stood on the new x (see _replacing).
         with self._error_book.lock:  # see error_state
-            if self._old_nodes(node_id, state, given, port, called_back, after_stop):
+            if (old := self._old_node(node_id, state, given, port, called_back, after_stop)) is not None:
                 # A handler whose node an edit removed or rebuilt beside it, hung: its error is that old node's. Told
                 # by the id, it stood on a re-added x, "finishing" a message no handler of x would end (_handler_back
                 # skips such a return), and the new x's device opening ended nothing. Its take tells it too (see
@@ -147,9 +154,14 @@ class ErrorKeeping:
                 # Still counted on the id: x failed, whichever x, and the end-of-show summary names it (as its take's
                 # "error in x" does); the count outlives an edit's rebuilding.
                 self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
-                # Published under it, as a NodeError is: an observer that follows the events (the editor's badge)
-                # counted it not, and one copying error_state later read one more.
-                self.events.publish(NodeErrorCounted(node_id, error=text))
+                if old._runtime_removed:
+                    # Not on the badge: the editor dropped the removed node's count, and counted on the id it showed on
+                    # an x added back (see _forget_removed)
+                    self._counted_before[node_id] = self._counted_before.get(node_id, 0) + 1
+                else:
+                    # Published under it, as a NodeError is: an observer that follows the events (the editor's badge)
+                    # counted it not, and one copying error_state later read one more.
+                    self.events.publish(NodeErrorCounted(node_id, error=text))
                 return text
             # Published under it: see _recovered
             self.errors[node_id] = text
@@ -160,11 +172,11 @@ class ErrorKeeping:
             self.events.publish(event)
         return text
 
-    def _old_nodes(self, node_id: str, state: Worker | None, of: Node | type[Node] | None, port: str | None,
-                   called_back: bool, after_stop: bool = False) -> bool:
-        """Whether an error on ``node_id`` is an old node's, where that node is no longer its id's (an edit removed it,
-        or rebuilt it beside it): raised by ``of``'s code called back for another node's news (``called_back``), or on
-        worker ``state`` by its busy handler's node (``of`` that node, or none given and told on a port: the
+    def _old_node(self, node_id: str, state: Worker | None, of: Node | type[Node] | None, port: str | None,
+                  called_back: bool, after_stop: bool = False) -> Node | None:
+        """The old node an error on ``node_id`` is of (None: the id's node's now), no longer its id's (an edit removed
+        it, or rebuilt it beside it): raised by ``of``'s code called back for another node's news (``called_back``), or
+        on worker ``state`` by its busy handler's node (``of`` that node, or none given and told on a port: the
         handler's own), hung. By the busy handler alone, the new x's own error told there (its take_loaded_after_all,
         called on the old x's take) was dropped as the old x's. Or told by ``of`` after its stop (``after_stop``), where
         an edit removed it, or built another node of its id in its place or is rebuilding it: by the id alone, a loop
@@ -177,13 +189,13 @@ class ErrorKeeping:
             # handler alone, it stood on the new x, or on an x added back while it failed. By the thread alone,
             # an old x's failure told on Live's answer thread stood on the new x, or an edit's own call of the old
             # node (its handover to the new one) was taken for a late failure and told on no node.
-            return True
+            return of
         if after_stop and isinstance(of, Node) and of.node_id == node_id and (
                 of is self._replacing or of._runtime_removed
                 or ((now := self._cells.get(node_id)) is not None and now.node is not of)):
-            return True
+            return of
         if state is None or (busy := state.busy) is None or busy[0].node_id != node_id:
-            return False
+            return None
         if not (of is busy[0] or (of is None and port is not None)):
-            return False
-        return busy[0] is self._replacing or not self._in_its_cell(busy[0], state.cell)
+            return None
+        return busy[0] if busy[0] is self._replacing or not self._in_its_cell(busy[0], state.cell) else None

@@ -22,9 +22,10 @@ recorder's take folder's disk with room again) ends only the errors told about i
 book with its errors, its hung handler's failed message among them (the console told each as it came), and a node an
 edit rebuilds loses its own: none is the new node's. A handler back after its node left its cell ends nothing, and
 what it fails with, or what the old node tells from a thread of its own still running after its stop, is told on the
-console as the old node's, not as the id's error, though counted on it (a ``NodeErrorCounted``, for observers that
-count). A node's count of errors is never cleared (the end-of-show summary
-names a node that failed and recovered).
+console as the old node's, not as the id's error, though counted on it (a rebuilt node's with a ``NodeErrorCounted``,
+for observers that count). A node's count of errors is never cleared (the end-of-show summary names a node that failed
+and recovered, or was removed), but the count observers read (``Engine.error_state``, the editor's badge) leaves with a
+removed node: an id added back is a new node, counting from none.
 """
 
 from __future__ import annotations

@@ -342,7 +342,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
                 cell.started = False
             old = cell.node
             self._stop_node(node_id, old, rebuilt=True)
-            self._replacing = old  # until the new one is in the cell: its handler's failure is its own (_old_nodes)
+            self._replacing = old  # until the new one is in the cell: its handler's failure is its own (_old_node)
             try:
                 self._recovered(node_id, "rebuilt")  # the old node's error; the new one's own are recorded from here on
                 self._build_into(node_id, plan, cell)
