@@ -299,7 +299,10 @@ class Node:
 
     def report_message_error(self, error: BaseException | str, port: str) -> None:
         """An error on a message from input ``port``, told after its handler: see NodeContext.report_message_error."""
-        self.context.report_message_error(self.node_id, error, port)
+        if self._runtime_stopped:  # as report_error's: a thread of its own finishing a message past its stop
+            self.context.report_error_after_stop(self.node_id, error, node=self, port=port)
+        else:
+            self.context.report_message_error(self.node_id, error, port)
 
     def report_status(self, **status: Any) -> None:
         """Tell observers what flows through this node (``level=0.3``, ``label="dog"``, ...)."""

@@ -112,11 +112,15 @@ class EngineContext(NodeContext):
         self._report_error(node_id, error, about)
 
     def report_error_after_stop(self, node_id: str, error: BaseException | str, about: str = "", *,
-                                node: object = None) -> None:
+                                node: object = None, port: str = "") -> None:
         # The engine tells by the node whether it is still its id's: not the edit's own call of it (its handover to
         # the node it is rebuilt as), whose error stands on the id.
         stopped = node if isinstance(node, Node) and getattr(self._engine._local, "of", None) is not node else None
-        self._report_error(node_id, error, about, stopped)
+        if port:
+            with self._engine._gate.acting(self._run):  # as report_message_error's
+                self._report_message_error(node_id, error, port, stopped)
+        else:
+            self._report_error(node_id, error, about, stopped)
 
     def _report_error(self, node_id: str, error: BaseException | str, about: str = "",
                       stopped: Node | None = None) -> None:
@@ -150,11 +154,13 @@ class EngineContext(NodeContext):
         with self._engine._gate.acting(self._run):  # as report_error's
             self._report_message_error(node_id, error, port)
 
-    def _report_message_error(self, node_id: str, error: BaseException | str, port: str) -> None:
+    def _report_message_error(self, node_id: str, error: BaseException | str, port: str,
+                              stopped: Node | None = None) -> None:
         if self._of_ended_run(node_id, f"an error on '{port}'", error):
             return
         plan = self._engine._plan
-        node_type = plan.node_types.get(node_id) if plan is not None else None
+        # A stopped node's own type: the plan's is its id's now, which an edit may have made another type
+        node_type = type(stopped) if stopped is not None else plan.node_types.get(node_id) if plan is not None else None
         if node_type is not None and port not in node_type.inputs:
             # A misspelt input name was taken without a word: the error went on the node under a name no message
             # comes in on, and nothing told the developer why.
@@ -166,7 +172,8 @@ class EngineContext(NodeContext):
         # whose loading is told once the next comes): taken for the running handler's own, it counted that handler
         # failed and its take erred (an output's take ended loaded by none though it loaded it).
         caller = self._caller(node_id)
-        self._engine._record_error(node_id, error, port=port, later=True, of=caller, called_back=caller is not None)
+        self._engine._record_error(node_id, error, port=port, later=True, of=caller if caller is not None else stopped,
+                                   called_back=caller is not None, after_stop=caller is None and stopped is not None)
 
     def is_linked(self, node_id: str, port: str) -> bool:
         # An ended run's node was answered from the new run's plan: nothing of its own run runs any more. No act of

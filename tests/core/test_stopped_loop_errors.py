@@ -39,11 +39,25 @@ class LoopsPastStop(Node):
         pass
 
 
+class MessageLoopPastStop(LoopsPastStop):
+    """As :class:`LoopsPastStop`, its loop telling the error of a message it took in (report_message_error)."""
+
+    type_name = "t_message_loop_past_stop"
+
+    def _loop(self) -> None:
+        self.tell.wait(30)
+        try:
+            self.report_message_error("the old loop's take failed after its stop", "inlet")
+        finally:
+            self.told.set()
+
+
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch) -> Registry:
     monkeypatch.setattr("exsampling_patch.node.STOP_JOIN_SECONDS", 0.05)  # its loop goes on past the stop anyway
     registry = Registry.default(entry_points=False)
     registry.register(LoopsPastStop, "test")
+    registry.register(MessageLoopPastStop, "test")
     return registry
 
 
@@ -95,4 +109,28 @@ def test_a_nodes_loop_telling_an_error_before_its_stop_still_stands_on_it(regist
         assert engine.errors["x"] == "the old loop failed after its stop"
     finally:
         a.tell.set()
+        engine.stop()
+
+
+def test_a_rebuilt_nodes_loop_telling_a_messages_error_past_its_stop_tells_none_on_the_new_node(
+        registry: Registry) -> None:
+    # As the first test, the old loop telling the error of a message it took in: told by the id, it stood on B as a
+    # message's error, ended only at B's next message handled.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    patch = patch_of({"x": "t_message_loop_past_stop"}, [])
+    engine.start(patch)
+    a: Any = engine.node("x")
+    b: Any = None
+    try:
+        patch.nodes["x"].params["level"] = 2.0
+        engine.update(patch)
+        b = engine.node("x")
+        counted = engine.error_counts.get("x", 0)
+        tell_late(a)
+        assert "x" not in engine.errors, f"the old loop's error stands on the rebuilt x: {engine.errors}"
+        assert engine.error_counts["x"] == counted + 1
+    finally:
+        for node in (a, b):
+            if node is not None:
+                node.tell.set()
         engine.stop()
