@@ -45,7 +45,6 @@ from exsampling_patch.runtime.parts import (
     worker_cpus,
 )
 from exsampling_patch.runtime.plan import Plan, compile_plan
-from exsampling_patch.runtime.recovery import ErrorBook
 from exsampling_patch.runtime.run_gate import RunGate
 from exsampling_patch.runtime.stopping import STOP_WORKER, stop_workers
 from exsampling_patch.runtime.swap import PlanSwap
@@ -91,16 +90,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
     ) -> None:
         self.registry = registry
         self.events = events or EventBus()
-        self.errors: dict[str, str] = {}
-        self.error_counts: dict[str, int] = {}
-        # Of those, each id's count as an edit last removed its node (and the errors that node told after): none of an
-        # id added back, whose badge counts from there (error_state)
-        self._counted_before: dict[str, int] = {}
-        # Of those, the errors of handling a message (a port's): what tells a handler that failed (see _recovered)
-        self._handler_errors: dict[str, int] = {}
-        # Each of errors as published (what ends it depends on it), under a lock: a device thread's error must not be
-        # lost to a worker's recovery.
-        self._error_book = ErrorBook()
+        self._init_errors()
         self.status: dict[str, dict[str, Any]] = {}
         self._status_lock = threading.Lock()  # held only to merge one report into status, never while publishing
         self._workers_wanted = workers or max(2, os.cpu_count() or 2)
@@ -233,16 +223,7 @@ class Engine(ErrorKeeping, MessageFlow, HangWatch, PlanSwap):
         # Its own queue: a worker of the last run still in a handler (hung, or past stop()'s wait) never took its stop
         # token, and one of this run's workers took it from a shared queue and left (with workers: 1, none handled).
         self._ready = queue.SimpleQueue()
-        # The last run's errors are none of this run's: engine.errors named a node it has not, and one of its ids
-        # started in the error it had then. Emptied in place under the book's lock, where a thread of the last run (a
-        # hung handler, a device's) may still tell one; the book's ticks go on, so that a handler of the last run that
-        # returns late takes no error of this run for one told before it began.
-        with self._error_book.lock:
-            self._error_book.reset()
-            self._handler_errors.clear()
-            self.errors.clear()
-            self.error_counts.clear()
-            self._counted_before.clear()
+        self._reset_errors()  # the last run's are none of this run's
         self._retired = {}  # the last run's takes in flight did not end: none is told
         # The last run's hung handlers are none of this run's (its spares left with its workers): a node of the same
         # id was told hung from the start.

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 class ErrorKeeping:
-    """Mixed into the engine: its nodes' errors, kept under one book (see ``Engine.__init__`` for the fields)."""
+    """Mixed into the engine: its nodes' errors, kept under one book (see :meth:`_init_errors` for the fields)."""
 
     events: EventBus
     errors: dict[str, str]
@@ -36,6 +36,31 @@ class ErrorKeeping:
     #: (PlanSwap._replace): a failure of its handler meanwhile is its own. By the cell's node alone, still this one
     #: then, it was told as its id's, after the clear, and stood on the successor.
     _replacing: Node | None = None
+
+    def _init_errors(self) -> None:
+        """The engine's fields of its nodes' errors, as it is made."""
+        self.errors = {}
+        self.error_counts = {}
+        # Of those, each id's count as an edit last removed its node (and the errors that node told after): none of an
+        # id added back, whose badge counts from there (error_state)
+        self._counted_before = {}
+        # Of those, the errors of handling a message (a port's): what tells a handler that failed (see _recovered)
+        self._handler_errors = {}
+        # Each of errors as published (what ends it depends on it), under a lock: a device thread's error must not be
+        # lost to a worker's recovery.
+        self._error_book = ErrorBook()
+
+    def _reset_errors(self) -> None:
+        """Forget the last run's errors at a start: engine.errors named a node the new run has not, and one of its ids
+        started in the error it had then. Emptied in place under the book's lock, where a thread of the last run (a
+        hung handler, a device's) may still tell one; the book's ticks go on, so that a handler of the last run that
+        returns late takes no error of this run for one told before it began."""
+        with self._error_book.lock:
+            self._error_book.reset()
+            self._handler_errors.clear()
+            self.errors.clear()
+            self.error_counts.clear()
+            self._counted_before.clear()
 
     def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1, opened: Sequence[str] = (),
                    began: int | None = None) -> bool:
