@@ -89,9 +89,10 @@ class Node:
     #: Set by the runtime once it stopped the node: a loop of :meth:`run_thread` sends nothing after it. Named for
     #: no node type to pick: as ``_stopped``, a pattern's own (its transport stopped) silenced all it sent.
     _runtime_stopped = _runtime_told_stopped = False
-    #: Set by the runtime once a live edit removed the node from the patch: what it tells from then on (a loop going
-    #: on past its stop, a hung handler let go) is no node's of the running patch, not even one of its id added back.
-    _runtime_removed = False
+    #: Set by the runtime as it builds the node: how many times a live edit had removed its id by then. Once an edit
+    #: removes the id again, what the node tells (a loop going on past its stop, a hung handler let go) is no node's of
+    #: the running patch, not even one of its id added back; so for an older node of the id, rebuilt before the removal.
+    _runtime_removals = 0
     #: The warning the node's line shows: the last one told (``report_status(warning=...)``, "" none), for a part that
     #: ends its own warning to leave another's (the take folder's disk with room again).
     shown_warning: str = ""

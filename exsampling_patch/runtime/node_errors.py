@@ -27,6 +27,7 @@ class ErrorKeeping:
     errors: dict[str, str]
     error_counts: dict[str, int]
     _counted_before: dict[str, int]
+    _removals: dict[str, int]
     _handler_errors: dict[str, int]
     _error_book: ErrorBook
     _cells: dict[str, Cell]
@@ -49,6 +50,9 @@ class ErrorKeeping:
         # Each of errors as published (what ends it depends on it), under a lock: a device thread's error must not be
         # lost to a worker's recovery.
         self._error_book = ErrorBook()
+        # How many times an edit removed each id (_mark_removed): never reset, a node built in any run is stamped with
+        # its id's count then (Node._runtime_removals), and an ended run's node is told apart by its run anyway
+        self._removals = {}
 
     def _reset_errors(self) -> None:
         """Forget the last run's errors at a start: engine.errors named a node the new run has not, and one of its ids
@@ -97,6 +101,18 @@ class ErrorKeeping:
             if self.events.wants(NodeRecovered):
                 self.events.publish(NodeRecovered(node_id, how=sign))
         return True
+
+    def _mark_removed(self, node_id: str) -> None:
+        """A live edit takes ``node_id``'s node out of the patch (removed, or added by an edit rolled back): that node,
+        and every older one of the id (rebuilt before, a hung handler or a loop of theirs still running), is removed
+        (:meth:`_removed`). Marked on the last node alone, an older one's late error stood on the removed id, and on an
+        x added back after."""
+        with self._error_book.lock:  # see _record_error: whose an error is, is looked at under it
+            self._removals[node_id] = self._removals.get(node_id, 0) + 1
+
+    def _removed(self, node: Node) -> bool:
+        """Whether an edit removed ``node``'s id since it was built (:meth:`_mark_removed`)."""
+        return node._runtime_removals < self._removals.get(node.node_id, 0)
 
     def _forget_removed(self, node_id: str) -> None:
         """A live edit removed ``node_id``'s node (out of its cell, stopped): its errors leave the running patch's book,
@@ -179,7 +195,7 @@ class ErrorKeeping:
                 # Still counted on the id: x failed, whichever x, and the end-of-show summary names it (as its take's
                 # "error in x" does); the count outlives an edit's rebuilding.
                 self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
-                if old._runtime_removed:
+                if self._removed(old):
                     # Not on the badge: the editor dropped the removed node's count, and counted on the id it showed on
                     # an x added back (see _forget_removed)
                     self._counted_before[node_id] = self._counted_before.get(node_id, 0) + 1
@@ -216,7 +232,7 @@ class ErrorKeeping:
             # node (its handover to the new one) was taken for a late failure and told on no node.
             return of
         if after_stop and isinstance(of, Node) and of.node_id == node_id and (
-                of is self._replacing or of._runtime_removed
+                of is self._replacing or self._removed(of)
                 or ((now := self._cells.get(node_id)) is not None and now.node is not of)):
             return of
         if state is None or (busy := state.busy) is None or busy[0].node_id != node_id:

@@ -81,6 +81,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
     _left_why: dict[str, str]  # see Engine.__init__
     _left_plans: ByNode[Plan]  # see Engine.__init__
     _retired: dict[str, Node]  # see Engine.__init__
+    _removals: dict[str, int]  # see ErrorKeeping
     status: dict[str, dict[str, Any]]  # see Engine.__init__
     _status_lock: threading.Lock
     #: Seconds a node an edit removes has to empty its queue (update() waits for it, holding the swap): what is
@@ -98,7 +99,9 @@ class PlanSwap(RollBack, Diverts, NodeStops):
         def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1, opened: Sequence[str] = (),
                        began: int | None = None) -> bool: ...
 
-        def _forget_removed(self, node_id: str) -> None: ...  # see ErrorKeeping
+        def _mark_removed(self, node_id: str) -> None: ...  # see ErrorKeeping
+
+        def _forget_removed(self, node_id: str) -> None: ...
 
         def _cell_hung(self, cell: Cell) -> bool: ...  # see HangWatch
 
@@ -253,7 +256,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
             # until the next start: let go once none is in flight, an end on another worker could miss it.
             if not cell.node.inputs:  # a source (see Plan.sources): only those begin takes
                 self._retired[node_id] = cell.node
-            cell.node._runtime_removed = True  # before the del: told from then on, its error is the old node's
+            self._mark_removed(node_id)  # before the del: told from then on, its error is the old node's
             del self._cells[node_id]
             self._forget_removed(node_id)
             self._old_handler_done(cell.node)  # after the del: one back from a hang before it finds its node here
@@ -279,6 +282,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
                 node = self._build(node_id, plan)
             except Exception as error:
                 node, failure = Failed(node_id, plan.node_types[node_id], self._context, error), error
+            node._runtime_removals = self._removals.get(node_id, 0)  # see ErrorKeeping._removed
             self._noted(node_id, node)
             if cell is None:
                 self._cells[node_id] = Cell(node)

@@ -1,6 +1,6 @@
 """The errors of a node a live edit removed: gone from the running patch's error book once it is removed (the console
 logged them as they came), whether told before the edit, by its stop(), or by a loop of its own still running after
-it; and none of an x added back later."""
+it; and none of an x added back later. So for an older node of the id, rebuilt before the removal."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from exsampling_patch import ANY, Input, Node
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine
+from exsampling_patch.runtime import Engine, NodeError, NodeErrorCounted
 from tests.core.test_roll_back_plain import Notes, patch_of
 from tests.core.test_stopped_loop_errors import LoopsPastStop, tell_late
 
@@ -90,6 +90,66 @@ def test_a_removed_nodes_loop_failing_past_its_stop_is_not_an_added_back_xs_erro
         assert "x" not in engine.errors, f"the removed x's error stands on the x added back: {engine.errors}"
     finally:
         for node in (a, b):
+            if node is not None:
+                node.tell.set()
+        engine.stop()
+
+
+def rebuilt_then_removed(engine: Engine, with_x: Any) -> tuple[Any, Any]:
+    """x (of ``with_x``) rebuilt by a parameter change (A, then B), then removed by an edit: A and B."""
+    a = engine.node("x")
+    with_x.nodes["x"].params["level"] = 2.0
+    engine.update(with_x)
+    b = engine.node("x")
+    assert b is not a
+    engine.update(patch_of({}, []))
+    return a, b
+
+
+def test_a_rebuilt_then_removed_nodes_first_loop_tells_no_error_on_its_id(registry: Registry) -> None:
+    # x rebuilt (A -> B), then removed: only B was marked removed, so A's loop, told after its stop, had its error
+    # stand in engine.errors (and a NodeError) on an id the patch no longer has.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    engine.start(with_x := patch_of({"x": "t_loop_past_stop"}, []))
+    a: Any = None
+    b: Any = None
+    told: list[NodeError] = []
+    try:
+        a, b = rebuilt_then_removed(engine, with_x)
+        engine.events.subscribe(told.append, NodeError)
+        counted = engine.error_counts.get("x", 0)
+        tell_late(a)
+        assert "x" not in engine.errors, f"A's late error stands on a removed id: {engine.errors}"
+        assert told == []
+        assert engine.error_counts["x"] == counted + 1  # still x's in the end-of-show summary
+    finally:
+        for node in (a, b):
+            if node is not None:
+                node.tell.set()
+        engine.stop()
+
+
+def test_a_rebuilt_then_removed_nodes_first_loop_counts_on_no_x_added_back(registry: Registry) -> None:
+    # As above, x then added back (C): A's late error was published as a NodeErrorCounted (the badge counted it on C)
+    # and error_state counted it on C.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    engine.start(with_x := patch_of({"x": "t_loop_past_stop"}, []))
+    a: Any = None
+    b: Any = None
+    c: Any = None
+    counted: list[NodeErrorCounted] = []
+    try:
+        a, b = rebuilt_then_removed(engine, with_x)
+        engine.update(with_x)
+        c = engine.node("x")
+        engine.events.subscribe(counted.append, NodeErrorCounted)
+        tell_late(a)
+        assert "x" not in engine.errors, f"A's late error stands on the x added back: {engine.errors}"
+        assert counted == [], "a NodeErrorCounted on the added-back x's badge"
+        state = engine.error_state().get("x")
+        assert state is None or state.told == 0, f"the added-back x counts A's late error: {state}"
+    finally:
+        for node in (a, b, c):
             if node is not None:
                 node.tell.set()
         engine.stop()

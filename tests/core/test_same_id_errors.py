@@ -13,7 +13,7 @@ import pytest
 
 from exsampling_patch import Param
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine
+from exsampling_patch.runtime import Engine, NodeErrorCounted
 from tests.core.test_roll_back_plain import Notes, patch_of
 from tests.core.test_watchdog_same_id import Hangs, hang_then_remove, let_go, started, worker_of
 from tests.waiting import wait_for
@@ -34,6 +34,7 @@ class FailsLate(Hangs):
     """Holds each message until its ``release`` is set, then raises."""
 
     type_name = "t_same_id_fails_late"
+    level = Param(float, 1.0, "any other value rebuilds it")
 
     def on_inlet(self, message: Any) -> None:
         super().on_inlet(message)
@@ -219,3 +220,24 @@ def test_a_rebuilt_nodes_own_report_error_told_on_its_old_ones_hung_worker_stand
         assert engine.errors.get("x", "") == "new x could not show a take loaded after all"
         b.report_status(device="system")  # B's own error, told out of any handler: a device opening ends it
         assert "x" not in engine.errors
+
+
+@pytest.mark.parametrize("x_type", ["t_same_id_fails_late", "t_same_id_end_fails_late"])
+def test_a_rebuilt_then_removed_nodes_hung_handler_failing_late_counts_on_no_x_added_back(
+        registry: Registry, x_type: str) -> None:
+    # x's handler A hangs (in on_inlet, or in take_ended called back on its worker); a parameter change rebuilds x as B
+    # beside it; an edit removes x (B) and another adds it back (C); A is let go and raises. Only B was marked removed:
+    # A's failure was published as a NodeErrorCounted, which put it on C's badge, and error_state counted it on C.
+    with rebuilt_beside_its_hung_handler(registry, x_type) as (engine, _, _, let_a_back):
+        with_x = patch_of({"notes": "t_plain_notes", "x": x_type}, ["notes.out -> x.inlet"])
+        engine.update(patch_of({"notes": "t_plain_notes"}, []))
+        engine.update(with_x)
+        counted: list[NodeErrorCounted] = []
+        engine.events.subscribe(counted.append, NodeErrorCounted)
+        summary = engine.error_counts.get("x", 0)
+        let_a_back()
+        assert counted == [], "a NodeErrorCounted on the added-back x's badge"
+        state = engine.error_state().get("x")
+        assert state is None or state.told == 0, f"the added-back x counts A's late failure: {state}"
+        assert "x" not in engine.errors
+        assert engine.error_counts["x"] == summary + 1  # still x's in the end-of-show summary

@@ -80,3 +80,32 @@ def test_a_removed_nodes_late_error_counts_on_no_badge(registry: Registry) -> No
             if node is not None:
                 node.tell.set()
         engine.stop()
+
+
+def test_a_rebuilt_then_removed_nodes_late_error_counts_on_no_badge_of_an_x_added_back(registry: Registry) -> None:
+    # x rebuilt (A -> B), removed, A's loop then reports an error, and x is added back (C): only B was marked removed,
+    # so A's error stood on the removed id and came back on C's badge (count 1, C never failed).
+    engine = Engine(registry, workers=2, pin_workers=False)
+    with_x = patch_of({"x": "t_loop_past_stop"}, [])
+    engine.start(with_x)
+    a: Any = engine.node("x")
+    b: Any = None
+    c: Any = None
+    watching = RuntimeObserver()
+    watching.attach(engine)
+    try:
+        with_x.nodes["x"].params["level"] = 2.0
+        engine.update(with_x)
+        b = engine.node("x")
+        engine.update(patch_of({}, []))
+        tell_late(a)
+        assert counts(engine, watching) == (0, 0)
+        engine.update(with_x)
+        c = engine.node("x")
+        assert counts(engine, watching) == (0, 0)
+    finally:
+        watching.detach()
+        for node in (a, b, c):
+            if node is not None:
+                node.tell.set()
+        engine.stop()
