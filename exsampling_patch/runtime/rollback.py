@@ -53,6 +53,8 @@ class RollBack:
 
         def _hung_handlers(self, node_id: str) -> list[Node]: ...  # see HangWatch
 
+        def _mark_removed(self, node_id: str) -> None: ...  # see ErrorKeeping
+
     def _roll_back(self, old: Plan, plan: Plan, restarted: dict[str, Node]) -> None:
         """Put ``old`` back after an exception escaped :meth:`_swap_in` to ``plan`` part-way: the nodes it added are
         stopped and dropped, what was queued for them handed back (:meth:`_hand_back`), the changed ones it had
@@ -71,6 +73,10 @@ class RollBack:
                 self._stop_leaving(node_id, cell)
         for node_id in added:
             self._left_why[node_id] = "the edit that added it was not swapped in"
+            # What it tells from now on (a loop going on past its stop) is no node's of the plan put back: told by the
+            # id, it stood on an id that plan has not. Its errors so far stay, the failure that undid the edit among
+            # them.
+            self._mark_removed(node_id)
         for node_id in old.order:  # the ones the edit removed are in the plan again
             if node_id not in plan.node_types:
                 self._left_why.pop(node_id, None)

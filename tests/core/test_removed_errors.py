@@ -12,7 +12,8 @@ import pytest
 from exsampling_patch import ANY, Input, Node
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeError, NodeErrorCounted
-from tests.core.test_roll_back_plain import Notes, patch_of
+from tests.core import test_roll_back_plain
+from tests.core.test_roll_back_plain import Notes, Quits, patch_of
 from tests.core.test_stopped_loop_errors import LoopsPastStop, tell_late
 
 
@@ -37,7 +38,7 @@ class NoDeviceStopFails(Node):
 def registry(monkeypatch: pytest.MonkeyPatch) -> Registry:
     monkeypatch.setattr("exsampling_patch.node.STOP_JOIN_SECONDS", 0.05)  # its loop goes on past the stop anyway
     registry = Registry.default(entry_points=False)
-    for node_type in (Notes, NoDeviceStopFails, LoopsPastStop):
+    for node_type in (Notes, NoDeviceStopFails, LoopsPastStop, Quits):
         registry.register(node_type, "test")
     return registry
 
@@ -152,4 +153,29 @@ def test_a_rebuilt_then_removed_nodes_first_loop_counts_on_no_x_added_back(regis
         for node in (a, b, c):
             if node is not None:
                 node.tell.set()
+        engine.stop()
+
+
+def test_a_node_added_by_an_edit_rolled_back_tells_its_late_error_on_no_id(
+        registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An edit adds x and q; x starts (consumers first), then q's start() quits, and the edit is rolled back: x is
+    # stopped and dropped, never marked removed. x's loop then reports an error: it stood in engine.errors on an id the
+    # running plan has not. The failure that undid the edit stays on q, as before.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    engine.start(patch_of({}, []))
+    started: list[Any] = []
+    monkeypatch.setattr(test_roll_back_plain, "ON_START", [lambda: started.append(engine.node("x"))])
+    try:
+        with pytest.raises(SystemExit):
+            engine.update(patch_of({"q": "t_plain_quits", "x": "t_loop_past_stop"}, []))
+        assert engine.find_node("x") is None
+        assert "no device" in engine.errors["q"]
+        counted = engine.error_counts.get("x", 0)
+        tell_late(started[0])
+        assert "x" not in engine.errors, f"a dropped node's late error stands on its id: {engine.errors}"
+        assert engine.error_counts["x"] == counted + 1  # still x's in the end-of-show summary
+        assert "no device" in engine.errors["q"]
+    finally:
+        for node in started:
+            node.tell.set()
         engine.stop()
