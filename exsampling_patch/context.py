@@ -95,6 +95,10 @@ class NodeContext:
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:
         self.statuses.append(status)
 
+    def report_status_after_stop(self, node_id: str, status: dict[str, Any], *, node: object = None) -> None:
+        """A status ``node`` told once the runtime stopped it: see :meth:`report_error_after_stop`."""
+        self.report_status(node_id, status)
+
     #: Whether this context tells sources when their takes end (:meth:`Node.take_ended`). The runtime does;
     #: without one (a node built alone), a source writes a take down as done once it has emitted it.
     tracks_takes = False

@@ -309,7 +309,10 @@ class Node:
         """Tell observers what flows through this node (``level=0.3``, ``label="dog"``, ...)."""
         if isinstance(status.get("warning"), str):
             self.shown_warning = status["warning"]
-        self.context.report_status(self.node_id, status)
+        if self._runtime_stopped:  # as report_error's: by its id alone, a loop past its stop ended the new x's error
+            self.context.report_status_after_stop(self.node_id, status, node=self)
+        else:
+            self.context.report_status(self.node_id, status)
 
     def tell_fate(self, take: Any, fate: str, reason: str) -> None:
         """Say what became of a take here, for its end (:class:`~exsampling_patch.runtime.events.TakeEnded`).

@@ -55,6 +55,8 @@ class EngineSide(Protocol):
     def _recovered(self, node_id: str, sign: Sign, errors_before: int = ..., opened: Sequence[str] = ...,
                    began: int | None = ...) -> bool: ...
 
+    def _not_its_ids(self, node: Node) -> bool: ...
+
     def _ended(self, ended: TakeEnded, run: int | None = ...) -> None: ...
 
     def _loaded_after_all(self, take_id: str, node_id: str, run: int | None = ...) -> None: ...
@@ -186,6 +188,21 @@ class EngineContext(NodeContext):
         # Checked and told as one act of its run (see report_error): a status of the last run merged over the new
         # run's node's own, told once it started.
         with self._engine._gate.acting(self._run):
+            self._report_status(node_id, status)
+
+    def report_status_after_stop(self, node_id: str, status: dict[str, Any], *, node: object = None) -> None:
+        # Told by a node no longer its id's (a loop going on past its stop, x rebuilt or removed): none of the id's
+        # status. By the id, it was the new x's, its device opening ending the new x's error. A take's news in it (a
+        # hung handler let go that loaded its take after all) is the take's, and still told. The runtime's own call of
+        # the node (its word on a loop still running as it stops it, under its id; its handover) is told as ever, as
+        # is the status of a node stopped while still its id's (the patch's stop).
+        with self._engine._gate.acting(self._run):
+            if isinstance(node, Node) and getattr(self._engine._local, "of", None) is not node \
+                    and self._engine._not_its_ids(node):
+                log.debug("node %s, rebuilt or removed by an edit, told a status past its stop: %s", node_id, status)
+                if status.get("loaded_after_all") and not self._of_ended_run(node_id, "a status", status):
+                    self._engine._loaded_after_all(str(status["loaded_after_all"]), node_id, run=self._run)
+                return
             self._report_status(node_id, status)
 
     def _report_status(self, node_id: str, status: dict[str, Any]) -> None:

@@ -114,6 +114,12 @@ class ErrorKeeping:
         """Whether an edit removed ``node``'s id since it was built (:meth:`_mark_removed`)."""
         return node._runtime_removals < self._removals.get(node.node_id, 0)
 
+    def _not_its_ids(self, node: Node) -> bool:
+        """Whether ``node`` is no longer its id's node: an edit is rebuilding it, built another in its place, or
+        removed it (:meth:`_removed`)."""
+        return node is self._replacing or self._removed(node) or (
+            (now := self._cells.get(node.node_id)) is not None and now.node is not node)
+
     def _forget_removed(self, node_id: str) -> None:
         """A live edit removed ``node_id``'s node (out of its cell, stopped): its errors leave the running patch's book,
         its hung handler's failed message among them, with no event (observers drop the node on the edit's
@@ -231,9 +237,7 @@ class ErrorKeeping:
             # an old x's failure told on Live's answer thread stood on the new x, or an edit's own call of the old
             # node (its handover to the new one) was taken for a late failure and told on no node.
             return of
-        if after_stop and isinstance(of, Node) and of.node_id == node_id and (
-                of is self._replacing or self._removed(of)
-                or ((now := self._cells.get(node_id)) is not None and now.node is not of)):
+        if after_stop and isinstance(of, Node) and of.node_id == node_id and self._not_its_ids(of):
             return of
         if state is None or (busy := state.busy) is None or busy[0].node_id != node_id:
             return None

@@ -52,12 +52,31 @@ class MessageLoopPastStop(LoopsPastStop):
             self.told.set()
 
 
+class OpensLate(LoopsPastStop):
+    """As :class:`LoopsPastStop`, its loop telling its device open; one of another ``level`` has no sound card."""
+
+    type_name = "t_opens_late"
+
+    def start(self) -> None:
+        super().start()
+        if self.level != 1.0:
+            self.report_error("no sound card", about="device")
+
+    def _loop(self) -> None:
+        self.tell.wait(30)
+        try:
+            self.report_status(device="open", label="the old loop's")
+        finally:
+            self.told.set()
+
+
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch) -> Registry:
     monkeypatch.setattr("exsampling_patch.node.STOP_JOIN_SECONDS", 0.05)  # its loop goes on past the stop anyway
     registry = Registry.default(entry_points=False)
     registry.register(LoopsPastStop, "test")
     registry.register(MessageLoopPastStop, "test")
+    registry.register(OpensLate, "test")
     return registry
 
 
@@ -129,6 +148,33 @@ def test_a_rebuilt_nodes_loop_telling_a_messages_error_past_its_stop_tells_none_
         tell_late(a)
         assert "x" not in engine.errors, f"the old loop's error stands on the rebuilt x: {engine.errors}"
         assert engine.error_counts["x"] == counted + 1
+    finally:
+        for node in (a, b):
+            if node is not None:
+                node.tell.set()
+        engine.stop()
+
+
+def test_a_rebuilt_nodes_loop_telling_its_device_open_past_its_stop_ends_no_error_of_the_new_node(
+        registry: Registry) -> None:
+    # x's loop ignores its stop; a parameter change rebuilds x as B, which has no sound card; the old loop then tells
+    # its device open. Told by the id, it ended B's "no sound card" and put the old loop's fields on B's status. The
+    # runtime's own word on the old loop, told under x as it stopped it, stays.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    patch = patch_of({"x": "t_opens_late"}, [])
+    engine.start(patch)
+    a: Any = engine.node("x")
+    b: Any = None
+    try:
+        patch.nodes["x"].params["level"] = 2.0
+        engine.update(patch)
+        b = engine.node("x")
+        assert engine.errors.get("x") == "no sound card"
+        tell_late(a)
+        assert engine.errors.get("x") == "no sound card", f"the old loop's status ended B's error: {engine.errors}"
+        status = engine.status_snapshot()["x"]
+        assert "label" not in status and "device" not in status, f"the old loop's status is B's: {status}"
+        assert "was still running when the node stopped" in status["warning"]
     finally:
         for node in (a, b):
             if node is not None:
