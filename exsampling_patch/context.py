@@ -76,7 +76,7 @@ class NodeContext:
         self.errors.append(error)
 
     def report_error_after_stop(self, node_id: str, error: BaseException | str, about: str = "", *,
-                                node: object = None, port: str = "") -> None:
+                                node: object = None, port: str | None = None) -> None:
         """An error ``node`` (the :class:`~exsampling_patch.node.Node` that tells it) told once the runtime stopped it,
         from a loop of its own going on past its stop: a live edit may have built another node of its id, or removed
         it. ``port``: the error of a message from that input (:meth:`report_message_error`). Only a runtime stops a

@@ -114,11 +114,11 @@ class EngineContext(NodeContext):
         self._report_error(node_id, error, about)
 
     def report_error_after_stop(self, node_id: str, error: BaseException | str, about: str = "", *,
-                                node: object = None, port: str = "") -> None:
+                                node: object = None, port: str | None = None) -> None:
         # The engine tells by the node whether it is still its id's: not the edit's own call of it (its handover to
         # the node it is rebuilt as), whose error stands on the id.
         stopped = node if isinstance(node, Node) and getattr(self._engine._local, "of", None) is not node else None
-        if port:
+        if port is not None:  # "" too: no input of any node, refused as on a running node
             with self._engine._gate.acting(self._run):  # as report_message_error's
                 self._report_message_error(node_id, error, port, stopped)
         else:

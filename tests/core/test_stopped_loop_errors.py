@@ -13,6 +13,7 @@ import pytest
 from exsampling_patch import ANY, Input, Node, Param
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeError
+from exsampling_patch.runtime.context import NoSuchInput
 from tests.core.test_roll_back_plain import patch_of
 
 
@@ -52,6 +53,22 @@ class MessageLoopPastStop(LoopsPastStop):
             self.told.set()
 
 
+class NoInputLoopPastStop(LoopsPastStop):
+    """As :class:`MessageLoopPastStop`, telling the message's error on input "" (no input), keeping what it raised."""
+
+    type_name = "t_no_input_loop_past_stop"
+    raised: Exception | None = None
+
+    def _loop(self) -> None:
+        self.tell.wait(30)
+        try:
+            self.report_message_error("the old loop's take failed after its stop", "")
+        except Exception as error:
+            self.raised = error
+        finally:
+            self.told.set()
+
+
 class OpensLate(LoopsPastStop):
     """As :class:`LoopsPastStop`, its loop telling its device open; one of another ``level`` has no sound card."""
 
@@ -77,6 +94,7 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> Registry:
     registry.register(LoopsPastStop, "test")
     registry.register(MessageLoopPastStop, "test")
     registry.register(OpensLate, "test")
+    registry.register(NoInputLoopPastStop, "test")
     return registry
 
 
@@ -175,6 +193,27 @@ def test_a_rebuilt_nodes_loop_telling_its_device_open_past_its_stop_ends_no_erro
         status = engine.status_snapshot()["x"]
         assert "label" not in status and "device" not in status, f"the old loop's status is B's: {status}"
         assert "was still running when the node stopped" in status["warning"]
+    finally:
+        for node in (a, b):
+            if node is not None:
+                node.tell.set()
+        engine.stop()
+
+
+def test_a_rebuilt_nodes_loop_telling_a_messages_error_on_no_input_past_its_stop_is_refused(registry: Registry) -> None:
+    # As on a running node, a message's error told on input "" raises NoSuchInput. Past its stop it was taken for an
+    # error of no message (report_error's), without a word to the developer.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    patch = patch_of({"x": "t_no_input_loop_past_stop"}, [])
+    engine.start(patch)
+    a: Any = engine.node("x")
+    b: Any = None
+    try:
+        patch.nodes["x"].params["level"] = 2.0
+        engine.update(patch)
+        b = engine.node("x")
+        tell_late(a)
+        assert isinstance(a.raised, NoSuchInput), a.raised
     finally:
         for node in (a, b):
             if node is not None:
