@@ -43,9 +43,9 @@ def failure_text(engine: Engine, error: BaseException) -> str:
     failed = engine.failed_call
     if failed is not None:
         node_id, call = failed
-        # Not in the engine's errors where the node is gone from the patch (a removed node's stop()): told in the same
-        # words the engine told it in.
-        return f"node '{node_id}' failed in {call}(): {engine.errors.get(node_id) or error_text(error)}"
+        # The words the engine told it in, not its errors' (gone with a node the patch no longer has, a removed one's
+        # stop(); another error since, told on the node as the edit was rolled back)
+        return f"node '{node_id}' failed in {call}(): {error_text(error)}"
     return error_text(error)
 
 
