@@ -201,7 +201,12 @@ class EngineContext(NodeContext):
                     and self._engine._not_its_ids(node):
                 log.debug("node %s, rebuilt or removed by an edit, told a status past its stop: %s", node_id, status)
                 if status.get("loaded_after_all") and not self._of_ended_run(node_id, "a status", status):
-                    self._engine._loaded_after_all(str(status["loaded_after_all"]), node_id, run=self._run)
+                    # Published, that word alone: `exsampling run`'s count of takes no output has hears it there only;
+                    # stored, or with the rest of the status, it stood on the new x's line.
+                    take_id = str(status["loaded_after_all"])
+                    if self._engine.events.wants(NodeStatus):
+                        self._engine.events.publish(NodeStatus(node_id, {"loaded_after_all": take_id}))
+                    self._engine._loaded_after_all(take_id, node_id, run=self._run)
                 return
             self._report_status(node_id, status)
 

@@ -13,7 +13,7 @@ import pytest
 
 from exsampling_patch import Param
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, NodeErrorCounted
+from exsampling_patch.runtime import Engine, NodeErrorCounted, NodeStatus
 from tests.core.test_roll_back_plain import Notes, patch_of
 from tests.core.test_watchdog_same_id import Hangs, hang_then_remove, let_go, started, worker_of
 from tests.waiting import wait_for
@@ -241,3 +241,16 @@ def test_a_rebuilt_then_removed_nodes_hung_handler_failing_late_counts_on_no_x_a
         assert state is None or state.told == 0, f"the added-back x counts A's late failure: {state}"
         assert "x" not in engine.errors
         assert engine.error_counts["x"] == summary + 1  # still x's in the end-of-show summary
+
+
+def test_a_rebuilt_nodes_hung_handler_loading_its_take_after_all_is_still_published(registry: Registry) -> None:
+    # x's handler A hangs; a parameter change rebuilds x as B beside it; A is let go and tells its take loaded after
+    # all. Told to the engine only, no NodeStatus carried it: `exsampling run`'s count of takes no output has never
+    # went down. Only that word is told: the rest of A's status is none of B's line.
+    with rebuilt_beside_its_hung_handler(registry, "t_same_id_loads_late") as (engine, _, _, let_a_back):
+        told: list[NodeStatus] = []
+        engine.events.subscribe(told.append, NodeStatus)
+        let_a_back()
+        late = [event.status for event in told if event.node_id == "x" and "loaded_after_all" in event.status]
+        assert late == [{"loaded_after_all": "take-1"}], f"A's take loaded after all reached no observer: {told}"
+        assert "loaded_after_all" not in engine.status_snapshot().get("x", {})
