@@ -93,6 +93,10 @@ class Node:
     #: removes the id again, what the node tells (a loop going on past its stop, a hung handler let go) is no node's of
     #: the running patch, not even one of its id added back; so for an older node of the id, rebuilt before the removal.
     _runtime_removals = 0
+    #: Set by the runtime as it builds the node: how many nodes of its id it had built by then, this one included. One
+    #: built since (an edit's rebuild) makes this node's word past its stop none of its id's, also once the patch's stop
+    #: emptied the cells, where the cell's node told them apart no more.
+    _runtime_builds = 0
     #: The warning the node's line shows: the last one told (``report_status(warning=...)``, "" none), for a part that
     #: ends its own warning to leave another's (the take folder's disk with room again).
     shown_warning: str = ""

@@ -28,6 +28,7 @@ class ErrorKeeping:
     error_counts: dict[str, int]
     _counted_before: dict[str, int]
     _removals: dict[str, int]
+    _builds: dict[str, int]
     _handler_errors: dict[str, int]
     _error_book: ErrorBook
     _cells: dict[str, Cell]
@@ -53,6 +54,8 @@ class ErrorKeeping:
         # How many times an edit removed each id (_mark_removed): never reset, a node built in any run is stamped with
         # its id's count then (Node._runtime_removals), and an ended run's node is told apart by its run anyway
         self._removals = {}
+        # How many nodes of each id the engine built (_stamp): never reset, as _removals
+        self._builds = {}
 
     def _reset_errors(self) -> None:
         """Forget the last run's errors at a start: engine.errors named a node the new run has not, and one of its ids
@@ -114,11 +117,18 @@ class ErrorKeeping:
         """Whether an edit removed ``node``'s id since it was built (:meth:`_mark_removed`)."""
         return node._runtime_removals < self._removals.get(node.node_id, 0)
 
+    def _stamp(self, node: Node) -> None:
+        """Stamp ``node``, just built, with its id's counts of removals and builds (:meth:`_not_its_ids`)."""
+        with self._error_book.lock:  # see _mark_removed
+            node._runtime_removals = self._removals.get(node.node_id, 0)
+            node._runtime_builds = self._builds[node.node_id] = self._builds.get(node.node_id, 0) + 1
+
     def _not_its_ids(self, node: Node) -> bool:
         """Whether ``node`` is no longer its id's node: an edit is rebuilding it, built another in its place, or
-        removed it (:meth:`_removed`)."""
-        return node is self._replacing or self._removed(node) or (
-            (now := self._cells.get(node.node_id)) is not None and now.node is not node)
+        removed it (:meth:`_removed`). By its stamps, not the cells: the patch's stop empties them, and an x rebuilt
+        before told its status and errors on the id again."""
+        return node is self._replacing or self._removed(node) or \
+            node._runtime_builds < self._builds.get(node.node_id, 0)
 
     def _forget_removed(self, node_id: str) -> None:
         """A live edit removed ``node_id``'s node (out of its cell, stopped): its errors leave the running patch's book,

@@ -81,7 +81,6 @@ class PlanSwap(RollBack, Diverts, NodeStops):
     _left_why: dict[str, str]  # see Engine.__init__
     _left_plans: ByNode[Plan]  # see Engine.__init__
     _retired: dict[str, Node]  # see Engine.__init__
-    _removals: dict[str, int]  # see ErrorKeeping
     status: dict[str, dict[str, Any]]  # see Engine.__init__
     _status_lock: threading.Lock
     #: Seconds a node an edit removes has to empty its queue (update() waits for it, holding the swap): what is
@@ -100,6 +99,8 @@ class PlanSwap(RollBack, Diverts, NodeStops):
                        began: int | None = None) -> bool: ...
 
         def _mark_removed(self, node_id: str) -> None: ...  # see ErrorKeeping
+
+        def _stamp(self, node: Node) -> None: ...
 
         def _forget_removed(self, node_id: str) -> None: ...
 
@@ -282,7 +283,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
                 node = self._build(node_id, plan)
             except Exception as error:
                 node, failure = Failed(node_id, plan.node_types[node_id], self._context, error), error
-            node._runtime_removals = self._removals.get(node_id, 0)  # see ErrorKeeping._removed
+            self._stamp(node)
             self._noted(node_id, node)
             if cell is None:
                 self._cells[node_id] = Cell(node)

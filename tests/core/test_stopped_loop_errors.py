@@ -12,7 +12,7 @@ import pytest
 
 from exsampling_patch import ANY, Input, Node, Param
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, NodeError
+from exsampling_patch.runtime import Engine, NodeError, NodeStatus
 from exsampling_patch.runtime.context import NoSuchInput
 from tests.core.test_roll_back_plain import patch_of
 
@@ -87,6 +87,20 @@ class OpensLate(LoopsPastStop):
             self.told.set()
 
 
+class TellsAllLate(LoopsPastStop):
+    """As :class:`LoopsPastStop`, its loop telling a status first, then its error."""
+
+    type_name = "t_tells_all_late"
+
+    def _loop(self) -> None:
+        self.tell.wait(30)
+        try:
+            self.report_status(label=f"the loop of level {self.level}")
+            self.report_error(f"the loop of level {self.level} failed after its stop")
+        finally:
+            self.told.set()
+
+
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch) -> Registry:
     monkeypatch.setattr("exsampling_patch.node.STOP_JOIN_SECONDS", 0.05)  # its loop goes on past the stop anyway
@@ -94,6 +108,7 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> Registry:
     registry.register(LoopsPastStop, "test")
     registry.register(MessageLoopPastStop, "test")
     registry.register(OpensLate, "test")
+    registry.register(TellsAllLate, "test")
     registry.register(NoInputLoopPastStop, "test")
     return registry
 
@@ -218,4 +233,61 @@ def test_a_rebuilt_nodes_loop_telling_a_messages_error_on_no_input_past_its_stop
         for node in (a, b):
             if node is not None:
                 node.tell.set()
+        engine.stop()
+
+
+def test_a_rebuilt_nodes_loop_telling_past_the_patchs_stop_tells_nothing_on_its_id(registry: Registry) -> None:
+    # x rebuilt mid-run (A -> B), A's loop going on; the patch then stops (its cells emptied) and A's loop tells a
+    # status and an error. Told apart by the cell's node, A was its id's again: both stood on x. B's own, told past
+    # the same stop, is x's as ever (a loop's "closed" at the run's end).
+    engine = Engine(registry, workers=2, pin_workers=False)
+    patch = patch_of({"x": "t_tells_all_late"}, [])
+    engine.start(patch)
+    a: Any = engine.node("x")
+    b: Any = None
+    told: list[NodeStatus | NodeError] = []
+    try:
+        patch.nodes["x"].params["level"] = 2.0
+        engine.update(patch)
+        b = engine.node("x")
+        engine.stop()
+        engine.events.subscribe(told.append, NodeStatus, NodeError)
+        tell_late(a)
+        assert told == [], f"A's word past the patch's stop reached observers: {told}"
+        assert "x" not in engine.errors, f"A's error stands on x: {engine.errors}"
+        assert "label" not in engine.status_snapshot().get("x", {})
+        tell_late(b)
+        assert [(type(event).__name__, event.node_id) for event in told] == [("NodeStatus", "x"), ("NodeError", "x")]
+        assert engine.status_snapshot()["x"]["label"] == "the loop of level 2.0"
+        assert engine.errors["x"] == "the loop of level 2.0 failed after its stop"
+    finally:
+        for node in (a, b):
+            if node is not None:
+                node.tell.set()
+        engine.stop()
+
+
+def test_an_added_back_nodes_loop_telling_past_the_patchs_stop_is_its_ids_in_each_run(registry: Registry) -> None:
+    # x removed (A) and added back (C), in two runs of one engine: C's loop, telling past the patch's stop, is x's (as
+    # a loop's "closed" at the run's end), its stamps of removals and builds against counts never reset.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    with_x = patch_of({"x": "t_tells_all_late"}, [])
+    made: list[Any] = []
+    try:
+        for _ in range(2):
+            engine.start(with_x)
+            made.append(engine.node("x"))
+            engine.update(patch_of({}, []))
+            engine.update(with_x)
+            made.append(c := engine.node("x"))
+            engine.stop()
+            told: list[NodeStatus] = []
+            unsubscribe = engine.events.subscribe(told.append, NodeStatus)
+            tell_late(c)
+            unsubscribe()
+            assert [event.status for event in told] == [{"label": "the loop of level 1.0"}]
+            assert engine.errors.get("x") == "the loop of level 1.0 failed after its stop"
+    finally:
+        for node in made:
+            node.tell.set()
         engine.stop()
