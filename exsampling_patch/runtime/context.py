@@ -18,7 +18,7 @@ from exsampling_patch.patch_hints import did_you_mean
 from exsampling_patch.runtime.events import EventBus, NodeStatus, TakeEnded, merge_status, opened_keys
 from exsampling_patch.runtime.ledger import NOT_LOADED, TakeLedger, take_key, take_of
 from exsampling_patch.runtime.plan import Plan
-from exsampling_patch.runtime.recovery import Sign, sign_of
+from exsampling_patch.runtime.recovery import ErrorBook, Sign, sign_of
 from exsampling_patch.runtime.run_gate import RunGate
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class EngineSide(Protocol):
     _starting: tuple[str, str] | None
     _stopping: bool
     _gate: RunGate
+    _error_book: ErrorBook
 
     def _emit(self, node_id: str, port: str, message: Any, run: int | None = ...) -> None: ...
 
@@ -197,24 +198,38 @@ class EngineContext(NodeContext):
         # the node (its word on a loop still running as it stops it, under its id; its handover) is told as ever, as
         # is the status of a node stopped while still its id's (the patch's stop).
         with self._engine._gate.acting(self._run):
-            if isinstance(node, Node) and getattr(self._engine._local, "of", None) is not node \
-                    and self._engine._not_its_ids(node):
-                log.debug("node %s, rebuilt or removed by an edit, told a status past its stop: %s", node_id, status)
-                if status.get("loaded_after_all") and not self._of_ended_run(node_id, "a status", status):
-                    # Published, that word alone: `exsampling run`'s count of takes no output has hears it there only;
-                    # stored, or with the rest of the status, it stood on the new x's line.
-                    take_id = str(status["loaded_after_all"])
-                    if self._engine.events.wants(NodeStatus):
-                        self._engine.events.publish(NodeStatus(node_id, {"loaded_after_all": take_id}))
-                    self._engine._loaded_after_all(take_id, node_id, run=self._run)
+            if not isinstance(node, Node) or getattr(self._engine._local, "of", None) is node:
+                self._report_status(node_id, status)
                 return
-            self._report_status(node_id, status)
+            # Whose it is, decided and told under the error book's lock, as _record_error decides whose an error is:
+            # decided before it, an edit rebuilt x meanwhile, and this node's device opening ended the new x's error.
+            with self._engine._error_book.lock:
+                if not self._engine._not_its_ids(node):
+                    told = self._tell_status(node_id, status)
+                else:
+                    log.debug("node %s, rebuilt or removed by an edit, told a status past its stop: %s", node_id,
+                              status)
+                    told = bool(status.get("loaded_after_all")) and not self._of_ended_run(node_id, "a status", status)
+                    if told and self._engine.events.wants(NodeStatus):
+                        # Published, that word alone: `exsampling run`'s count of takes no output has hears it there
+                        # only; stored, or with the rest of the status, it stood on the new x's line.
+                        word = {"loaded_after_all": str(status["loaded_after_all"])}
+                        self._engine.events.publish(NodeStatus(node_id, word))
+            if told and status.get("loaded_after_all"):  # its source's code runs there: not under the book's lock
+                self._engine._loaded_after_all(str(status["loaded_after_all"]), node_id, run=self._run)
 
     def _report_status(self, node_id: str, status: dict[str, Any]) -> None:
+        if self._tell_status(node_id, status) and status.get("loaded_after_all"):
+            # A take its end told not loaded: its source's phone shows it loaded now
+            self._engine._loaded_after_all(str(status["loaded_after_all"]), node_id, run=self._run)
+
+    def _tell_status(self, node_id: str, status: dict[str, Any]) -> bool:
+        """Store and publish ``status`` on ``node_id``, ending its error where it opened something; whether it was told
+        (not of an ended run)."""
         # A node may report from two threads at once (the sampler's worker and its device reader): read, merge and
         # store under a lock of their own, else one report's fields are lost. Publishing stays outside it.
         if self._of_ended_run(node_id, "a status", status):
-            return
+            return False
         with self._engine._status_lock:
             merged = dict(self._engine.status.get(node_id, {}))  # new: a reader's copy is whole; never two mixed
             merge_status(merged, status)
@@ -227,8 +242,7 @@ class EngineContext(NodeContext):
             event = dataclasses.replace(event, back=True)
         if self._engine.events.wants(NodeStatus):
             self._engine.events.publish(event)
-        if status.get("loaded_after_all"):  # a take its end told not loaded: its source's phone shows it loaded now
-            self._engine._loaded_after_all(str(status["loaded_after_all"]), node_id, run=self._run)
+        return True
 
     tracks_takes = True
 
