@@ -281,6 +281,12 @@ class StageConsole:
         if isinstance(warning, str) and warning and not back and (self.mode == "normal" or pairing):
             # Something to know that is no error (a backlog, nothing lost): a line, not "error in node".
             self.say(f"{_clock(event)} warning from node '{event.node_id}': {warning}")
+        late = status.get("loaded_after_all")
+        if late and set(status) == {"loaded_after_all"} and self.mode == "normal":
+            # That word alone is an x's an edit rebuilt or removed (runtime/context.py), its warning none of the new
+            # x's line: said by nothing, the take's "no output has it" stood. The current x's warning says its own.
+            self.say(f"{_clock(event)} node '{event.node_id}': {take_name(str(late), '')} loaded after all (by the "
+                     f"'{event.node_id}' an edit has since rebuilt or removed)")
         not_paired = status.get("not_paired")  # a phone refused for its token (web recorder), once each
         if isinstance(not_paired, str) and not_paired:
             # Quiet and JSON too, as the URL: a phone that cannot pair records nothing until its performer acts.

@@ -211,8 +211,9 @@ class EngineContext(NodeContext):
                               status)
                     told = bool(status.get("loaded_after_all")) and not self._of_ended_run(node_id, "a status", status)
                     if told and self._engine.events.wants(NodeStatus):
-                        # Published, that word alone: `exsampling run`'s count of takes no output has hears it there
-                        # only; stored, or with the rest of the status, it stood on the new x's line.
+                        # Published, that word alone: `exsampling run`'s count of takes no output has, and the stage
+                        # console's line for it, hear it there only (the console knows it by being alone); stored, or
+                        # with the rest of the status, it stood on the new x's line.
                         word = {"loaded_after_all": str(status["loaded_after_all"])}
                         self._engine.events.publish(NodeStatus(node_id, word))
             if told and status.get("loaded_after_all"):  # its source's code runs there: not under the book's lock
