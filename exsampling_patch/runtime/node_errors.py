@@ -238,15 +238,15 @@ class ErrorKeeping:
         called on the old x's take) was dropped as the old x's. Or told by ``of`` after its stop (``after_stop``), where
         an edit removed it, or built another node of its id in its place or is rebuilding it: by the id alone, a loop
         going on past its stop had its error stand on the new x, or on a removed id."""
-        if called_back and isinstance(of, Node) and of.node_id == node_id \
-                and ((now := self._cells.get(node_id)) is None or now.node is not of or of is self._replacing):
+        if called_back and isinstance(of, Node) and of.node_id == node_id:
             # Its code called back for another node's news (a source's take_ended, an output's take_loaded_after_all:
             # on another node's worker, busy with none of x's, or on an output's own thread, Live's answers), and x
             # rebuilt since, or being rebuilt, or removed (a removed source is still told its takes' ends): by the busy
             # handler alone, it stood on the new x, or on an x added back while it failed. By the thread alone,
             # an old x's failure told on Live's answer thread stood on the new x, or an edit's own call of the old
-            # node (its handover to the new one) was taken for a late failure and told on no node.
-            return of
+            # node (its handover to the new one) was taken for a late failure and told on no node. By its stamps, not
+            # the cells: once the patch's stop emptied them, the id's only node's was taken for an old x's.
+            return of if self._not_its_ids(of) else None
         if after_stop and isinstance(of, Node) and of.node_id == node_id and self._not_its_ids(of):
             return of
         if state is None or (busy := state.busy) is None or busy[0].node_id != node_id:

@@ -5,6 +5,7 @@ the new x's own failed message as it comes back."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 
 from exsampling_patch import Param
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, NodeErrorCounted, NodeStatus
+from exsampling_patch.runtime import Engine, NodeError, NodeErrorCounted, NodeStatus
 from tests.core.test_roll_back_plain import Notes, patch_of
 from tests.core.test_watchdog_same_id import Hangs, hang_then_remove, let_go, started, worker_of
 from tests.waiting import wait_for
@@ -73,6 +74,22 @@ class EndFailsLate(Hangs):
         raise ValueError("old x failed at its take's end")
 
 
+class EndFailsPastStop(EndFailsLate):
+    """As :class:`EndFailsLate`, never taken for hung: its take_ended held past the patch's stop is no hang's. Sets
+    ``ending`` as its take_ended begins."""
+
+    type_name = "t_same_id_end_fails_past_stop"
+    hang_after = 30.0
+
+    def start(self) -> None:
+        super().start()
+        self.ending = threading.Event()
+
+    def take_ended(self, ended: Any) -> None:
+        self.ending.set()
+        super().take_ended(ended)
+
+
 class ReportsLate(LoadsLate):
     """As :class:`LoadsLate`, but one of ``level`` 2 tells an error (report_error) at being told a take loaded after
     all, raising nothing."""
@@ -87,7 +104,7 @@ class ReportsLate(LoadsLate):
 @pytest.fixture
 def registry() -> Registry:
     registry = Registry.default(entry_points=False)
-    for node_type in (Notes, Hangs, NoDevice, FailsLate, LoadsLate, EndFailsLate, ReportsLate):
+    for node_type in (Notes, Hangs, NoDevice, FailsLate, LoadsLate, EndFailsLate, EndFailsPastStop, ReportsLate):
         registry.register(node_type, "test")
     return registry
 
@@ -254,3 +271,29 @@ def test_a_rebuilt_nodes_hung_handler_loading_its_take_after_all_is_still_publis
         late = [event.status for event in told if event.node_id == "x" and "loaded_after_all" in event.status]
         assert late == [{"loaded_after_all": "take-1"}], f"A's take loaded after all reached no observer: {told}"
         assert "loaded_after_all" not in engine.status_snapshot().get("x", {})
+
+
+def test_the_ids_only_nodes_called_back_error_past_the_patchs_stop_is_its_own(
+        registry: Registry, caplog: pytest.LogCaptureFixture) -> None:
+    # x, never edited, tells a take's end in its handler; its take_ended, called back on its worker, holds past the
+    # patch's stop, then raises. Judged by the cells, which the stop emptied, it was an old x's: logged "removed or
+    # rebuilt by an edit", counted only (NodeErrorCounted), no NodeError, nothing in engine.errors.
+    engine = Engine(registry, workers=2, pin_workers=False)
+    engine.start(patch_of({"notes": "t_plain_notes", "x": "t_same_id_end_fails_past_stop"}, ["notes.out -> x.inlet"]))
+    x: Any = engine.node("x")
+    told: list[NodeError | NodeErrorCounted] = []
+    try:
+        engine.events.subscribe(told.append, NodeError, NodeErrorCounted)
+        notes: Any = engine.node("notes")
+        notes.push(1)
+        assert x.ending.wait(10)
+        assert not engine.stop(timeout=0.3)  # x's take_ended held past it
+        with caplog.at_level(logging.WARNING, logger="exsampling_patch.runtime"):
+            x.release.set()
+            assert wait_for(lambda: told)
+        assert [(type(event).__name__, event.node_id) for event in told] == [("NodeError", "x")]
+        assert engine.errors.get("x") == "ValueError: old x failed at its take's end"
+        assert "removed or rebuilt by an edit" not in caplog.text
+    finally:
+        x.release.set()
+        engine.stop()
