@@ -348,12 +348,14 @@ class LiveLink:
                 self.sent_log.add(found[0].key)
             # The take its end told not loaded, by its id as the sampler names one: the run's summary and --json
             # count it loaded, and its phone's row shows it so (a warning's text alone counted it not loaded). Its
-            # load sent again once Live answered is held open no more: before, only a held one was named.
+            # load sent again once Live answered is held open no more: before, only a held one was named. Answered in
+            # time, no warning tells it: the track named with it is the stage console's to say where it went.
             take_id = self._loaded_after_all(found[0]) if found is not None else None
             if found is not None and not found[1]:
                 self.close(found[0])
+            after_all = {"loaded_after_all": take_id, "live_track": found[0].slot} if take_id and found else {}
             self.node.report_status(live_loaded=self.loaded, live_method=params[-1] if params else "",
-                                    **({"loaded_after_all": take_id} if take_id and found and not found[1] else {}))
+                                    **(after_all if found and not found[1] else {}))
             if found is not None and found[1]:
                 late = time.monotonic() - found[0].sent_at
                 self.node.report_status(**({"loaded_after_all": take_id} if take_id else {}),

@@ -287,6 +287,13 @@ class StageConsole:
             # x's line: said by nothing, the take's "no output has it" stood. The current x's warning says its own.
             self.say(f"{_clock(event)} node '{event.node_id}': {take_name(str(late), '')} loaded after all (by the "
                      f"'{event.node_id}' an edit has since rebuilt or removed)")
+        track = status.get("live_track")
+        if late and isinstance(track, str) and not warning and self.mode == "normal":
+            # Live's answer in time to a take its end told not loaded (sent again once Live was back): no warning
+            # says it, and "not loaded" stood as the performer's last word on it. A late answer's warning says it.
+            kind = spec_of.type if spec_of is not None else "node"
+            self.say(f"{_clock(event)} {kind} '{event.node_id}': {take_name(str(late), '')} loaded into "
+                     f"Live's track '{track}' after all")
         not_paired = status.get("not_paired")  # a phone refused for its token (web recorder), once each
         if isinstance(not_paired, str) and not_paired:
             # Quiet and JSON too, as the URL: a phone that cannot pair records nothing until its performer acts.
