@@ -14,7 +14,7 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeError, NodeErrorCounted
 from tests.core import test_roll_back_plain
 from tests.core.test_roll_back_plain import Notes, Quits, patch_of
-from tests.core.test_stopped_loop_errors import LoopsPastStop, tell_late
+from tests.core.test_stopped_loop_errors import LoopsPastStop, XRun, tell_late, x_running
 
 
 class NoDeviceStopFails(Node):
@@ -63,97 +63,58 @@ def test_a_removed_nodes_loop_failing_past_its_stop_tells_no_error_on_its_id(
         registry: Registry, caplog: pytest.LogCaptureFixture) -> None:
     # x's loop ignores its stop; an edit removes x; the loop reports an error. Told by the id, it stood in
     # engine.errors for a node the patch no longer has, until x was added back.
-    engine = Engine(registry, workers=2, pin_workers=False)
-    engine.start(patch_of({"x": "t_loop_past_stop"}, []))
-    a: Any = engine.node("x")
-    try:
-        engine.update(patch_of({}, []))
+    with x_running(registry) as run:
+        run.remove()
         with caplog.at_level(logging.WARNING, logger="exsampling_patch.runtime"):
-            tell_late(a)
-        assert "x" not in engine.errors, f"a removed node's late error stands on its id: {engine.errors}"
+            tell_late(run.a)
+        assert "x" not in run.engine.errors, f"a removed node's late error stands on its id: {run.engine.errors}"
         assert "the old loop failed after its stop" in caplog.text  # told on the console as the old node's
-    finally:
-        a.tell.set()
-        engine.stop()
 
 
 def test_a_removed_nodes_loop_failing_past_its_stop_is_not_an_added_back_xs_error(registry: Registry) -> None:
-    engine = Engine(registry, workers=2, pin_workers=False)
-    with_x = patch_of({"x": "t_loop_past_stop"}, [])
-    engine.start(with_x)
-    a: Any = engine.node("x")
-    b: Any = None
-    try:
-        engine.update(patch_of({}, []))
-        engine.update(with_x)
-        b = engine.node("x")
-        tell_late(a)
-        assert "x" not in engine.errors, f"the removed x's error stands on the x added back: {engine.errors}"
-    finally:
-        for node in (a, b):
-            if node is not None:
-                node.tell.set()
-        engine.stop()
+    with x_running(registry) as run:
+        run.remove()
+        run.add_back()
+        tell_late(run.a)
+        assert "x" not in run.engine.errors, f"the removed x's error stands on the x added back: {run.engine.errors}"
 
 
-def rebuilt_then_removed(engine: Engine, with_x: Any) -> tuple[Any, Any]:
-    """x (of ``with_x``) rebuilt by a parameter change (A, then B), then removed by an edit: A and B."""
-    a = engine.node("x")
-    with_x.nodes["x"].params["level"] = 2.0
-    engine.update(with_x)
-    b = engine.node("x")
-    assert b is not a
-    engine.update(patch_of({}, []))
-    return a, b
+def rebuilt_then_removed(run: XRun) -> None:
+    """x rebuilt by a parameter change (A, then B), then removed by an edit."""
+    b = run.rebuild()
+    assert b is not run.a
+    run.remove()
 
 
 def test_a_rebuilt_then_removed_nodes_first_loop_tells_no_error_on_its_id(registry: Registry) -> None:
     # x rebuilt (A -> B), then removed: only B was marked removed, so A's loop, told after its stop, had its error
     # stand in engine.errors (and a NodeError) on an id the patch no longer has.
-    engine = Engine(registry, workers=2, pin_workers=False)
-    engine.start(with_x := patch_of({"x": "t_loop_past_stop"}, []))
-    a: Any = None
-    b: Any = None
-    told: list[NodeError] = []
-    try:
-        a, b = rebuilt_then_removed(engine, with_x)
+    with x_running(registry) as run:
+        engine = run.engine
+        told: list[NodeError] = []
+        rebuilt_then_removed(run)
         engine.events.subscribe(told.append, NodeError)
         counted = engine.error_counts.get("x", 0)
-        tell_late(a)
+        tell_late(run.a)
         assert "x" not in engine.errors, f"A's late error stands on a removed id: {engine.errors}"
         assert told == []
         assert engine.error_counts["x"] == counted + 1  # still x's in the end-of-show summary
-    finally:
-        for node in (a, b):
-            if node is not None:
-                node.tell.set()
-        engine.stop()
 
 
 def test_a_rebuilt_then_removed_nodes_first_loop_counts_on_no_x_added_back(registry: Registry) -> None:
     # As above, x then added back (C): A's late error was published as a NodeErrorCounted (the badge counted it on C)
     # and error_state counted it on C.
-    engine = Engine(registry, workers=2, pin_workers=False)
-    engine.start(with_x := patch_of({"x": "t_loop_past_stop"}, []))
-    a: Any = None
-    b: Any = None
-    c: Any = None
-    counted: list[NodeErrorCounted] = []
-    try:
-        a, b = rebuilt_then_removed(engine, with_x)
-        engine.update(with_x)
-        c = engine.node("x")
+    with x_running(registry) as run:
+        engine = run.engine
+        counted: list[NodeErrorCounted] = []
+        rebuilt_then_removed(run)
+        run.add_back()
         engine.events.subscribe(counted.append, NodeErrorCounted)
-        tell_late(a)
+        tell_late(run.a)
         assert "x" not in engine.errors, f"A's late error stands on the x added back: {engine.errors}"
         assert counted == [], "a NodeErrorCounted on the added-back x's badge"
         state = engine.error_state().get("x")
         assert state is None or state.told == 0, f"the added-back x counts A's late error: {state}"
-    finally:
-        for node in (a, b, c):
-            if node is not None:
-                node.tell.set()
-        engine.stop()
 
 
 def test_a_node_added_by_an_edit_rolled_back_tells_its_late_error_on_no_id(

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from exsampling_patch import ANY, Input, Node, Param
+from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeError, NodeStatus
 from exsampling_patch.runtime.context import NoSuchInput
@@ -119,21 +123,62 @@ def tell_late(node: Any) -> None:
     assert node.told.wait(10)
 
 
+@dataclass
+class XRun:
+    """An engine running ``with_x``, whose x's loop goes on past its stop, and every x it built (A first)."""
+
+    engine: Engine
+    with_x: Patch
+    made: list[Any]
+
+    @property
+    def a(self) -> Any:
+        return self.made[0]
+
+    def rebuild(self) -> Any:
+        """x rebuilt by a parameter change (``level`` 2): the new x."""
+        self.with_x.nodes["x"].params["level"] = 2.0
+        self.engine.update(self.with_x)
+        return self._built()
+
+    def remove(self) -> None:
+        self.engine.update(patch_of({}, []))
+
+    def add_back(self) -> Any:
+        """x added back by an edit: the new x."""
+        self.engine.update(self.with_x)
+        return self._built()
+
+    def _built(self) -> Any:
+        node = self.engine.node("x")
+        self.made.append(node)
+        return node
+
+
+@contextmanager
+def x_running(registry: Registry, x_type: str = "t_loop_past_stop") -> Iterator[XRun]:
+    """An engine running x (of ``x_type``) alone; at the end every x's loop is let go and the engine stopped."""
+    engine = Engine(registry, workers=2, pin_workers=False)
+    with_x = patch_of({"x": x_type}, [])
+    engine.start(with_x)
+    run = XRun(engine, with_x, [engine.node("x")])
+    try:
+        yield run
+    finally:
+        for node in run.made:
+            node.tell.set()
+        engine.stop()
+
+
 def test_a_rebuilt_nodes_loop_going_on_past_its_stop_tells_no_error_on_the_new_node(
         registry: Registry, caplog: pytest.LogCaptureFixture) -> None:
     # x's loop ignores its stop; a parameter change rebuilds x as B; the old loop reports an error. Told by the id
     # from a thread of no worker, it stood on B: engine.errors, a NodeError for x (the editor's badge, the console's
     # error line), and B's device opening ended it as B's.
-    engine = Engine(registry, workers=2, pin_workers=False)
-    patch = patch_of({"x": "t_loop_past_stop"}, [])
-    engine.start(patch)
-    a: Any = engine.node("x")
-    b: Any = None
-    told: list[NodeError] = []
-    try:
-        patch.nodes["x"].params["level"] = 2.0
-        engine.update(patch)
-        b = engine.node("x")
+    with x_running(registry) as run:
+        engine, a = run.engine, run.a
+        told: list[NodeError] = []
+        b = run.rebuild()
         assert b is not a
         engine.events.subscribe(told.append, NodeError)
         counted = engine.error_counts.get("x", 0)
@@ -144,48 +189,26 @@ def test_a_rebuilt_nodes_loop_going_on_past_its_stop_tells_no_error_on_the_new_n
         assert engine.error_state()["x"].error is None
         assert "the old loop failed after its stop" in caplog.text  # told on the console as the old node's
         assert engine.error_counts["x"] == counted + 1  # x failed, whichever x: the end-of-show summary names it
-    finally:
-        for node in (a, b):
-            if node is not None:
-                node.tell.set()
-        engine.stop()
 
 
 def test_a_nodes_loop_telling_an_error_before_its_stop_still_stands_on_it(registry: Registry) -> None:
     # The node is its id's: its loop's error is its own, as ever.
-    engine = Engine(registry, workers=2, pin_workers=False)
-    engine.start(patch_of({"x": "t_loop_past_stop"}, []))
-    a: Any = engine.node("x")
-    try:
-        tell_late(a)
-        assert engine.errors["x"] == "the old loop failed after its stop"
-    finally:
-        a.tell.set()
-        engine.stop()
+    with x_running(registry) as run:
+        tell_late(run.a)
+        assert run.engine.errors["x"] == "the old loop failed after its stop"
 
 
 def test_a_rebuilt_nodes_loop_telling_a_messages_error_past_its_stop_tells_none_on_the_new_node(
         registry: Registry) -> None:
     # As the first test, the old loop telling the error of a message it took in: told by the id, it stood on B as a
     # message's error, ended only at B's next message handled.
-    engine = Engine(registry, workers=2, pin_workers=False)
-    patch = patch_of({"x": "t_message_loop_past_stop"}, [])
-    engine.start(patch)
-    a: Any = engine.node("x")
-    b: Any = None
-    try:
-        patch.nodes["x"].params["level"] = 2.0
-        engine.update(patch)
-        b = engine.node("x")
+    with x_running(registry, "t_message_loop_past_stop") as run:
+        engine = run.engine
+        run.rebuild()
         counted = engine.error_counts.get("x", 0)
-        tell_late(a)
+        tell_late(run.a)
         assert "x" not in engine.errors, f"the old loop's error stands on the rebuilt x: {engine.errors}"
         assert engine.error_counts["x"] == counted + 1
-    finally:
-        for node in (a, b):
-            if node is not None:
-                node.tell.set()
-        engine.stop()
 
 
 def test_a_rebuilt_nodes_loop_telling_its_device_open_past_its_stop_ends_no_error_of_the_new_node(
@@ -193,66 +216,37 @@ def test_a_rebuilt_nodes_loop_telling_its_device_open_past_its_stop_ends_no_erro
     # x's loop ignores its stop; a parameter change rebuilds x as B, which has no sound card; the old loop then tells
     # its device open. Told by the id, it ended B's "no sound card" and put the old loop's fields on B's status. The
     # runtime's own word on the old loop, told under x as it stopped it, stays.
-    engine = Engine(registry, workers=2, pin_workers=False)
-    patch = patch_of({"x": "t_opens_late"}, [])
-    engine.start(patch)
-    a: Any = engine.node("x")
-    b: Any = None
-    try:
-        patch.nodes["x"].params["level"] = 2.0
-        engine.update(patch)
-        b = engine.node("x")
+    with x_running(registry, "t_opens_late") as run:
+        engine = run.engine
+        run.rebuild()
         assert engine.errors.get("x") == "no sound card"
-        tell_late(a)
+        tell_late(run.a)
         assert engine.errors.get("x") == "no sound card", f"the old loop's status ended B's error: {engine.errors}"
         status = engine.status_snapshot()["x"]
         assert "label" not in status and "device" not in status, f"the old loop's status is B's: {status}"
         assert "was still running when the node stopped" in status["warning"]
-    finally:
-        for node in (a, b):
-            if node is not None:
-                node.tell.set()
-        engine.stop()
 
 
 def test_a_rebuilt_nodes_loop_telling_a_messages_error_on_no_input_past_its_stop_is_refused(registry: Registry) -> None:
     # As on a running node, a message's error told on input "" raises NoSuchInput. Past its stop it was taken for an
     # error of no message (report_error's), without a word to the developer.
-    engine = Engine(registry, workers=2, pin_workers=False)
-    patch = patch_of({"x": "t_no_input_loop_past_stop"}, [])
-    engine.start(patch)
-    a: Any = engine.node("x")
-    b: Any = None
-    try:
-        patch.nodes["x"].params["level"] = 2.0
-        engine.update(patch)
-        b = engine.node("x")
-        tell_late(a)
-        assert isinstance(a.raised, NoSuchInput), a.raised
-    finally:
-        for node in (a, b):
-            if node is not None:
-                node.tell.set()
-        engine.stop()
+    with x_running(registry, "t_no_input_loop_past_stop") as run:
+        run.rebuild()
+        tell_late(run.a)
+        assert isinstance(run.a.raised, NoSuchInput), run.a.raised
 
 
 def test_a_rebuilt_nodes_loop_telling_past_the_patchs_stop_tells_nothing_on_its_id(registry: Registry) -> None:
     # x rebuilt mid-run (A -> B), A's loop going on; the patch then stops (its cells emptied) and A's loop tells a
     # status and an error. Told apart by the cell's node, A was its id's again: both stood on x. B's own, told past
     # the same stop, is x's as ever (a loop's "closed" at the run's end).
-    engine = Engine(registry, workers=2, pin_workers=False)
-    patch = patch_of({"x": "t_tells_all_late"}, [])
-    engine.start(patch)
-    a: Any = engine.node("x")
-    b: Any = None
-    told: list[NodeStatus | NodeError] = []
-    try:
-        patch.nodes["x"].params["level"] = 2.0
-        engine.update(patch)
-        b = engine.node("x")
+    with x_running(registry, "t_tells_all_late") as run:
+        engine = run.engine
+        told: list[NodeStatus | NodeError] = []
+        b = run.rebuild()
         engine.stop()
         engine.events.subscribe(told.append, NodeStatus, NodeError)
-        tell_late(a)
+        tell_late(run.a)
         assert told == [], f"A's word past the patch's stop reached observers: {told}"
         assert "x" not in engine.errors, f"A's error stands on x: {engine.errors}"
         assert "label" not in engine.status_snapshot().get("x", {})
@@ -260,11 +254,6 @@ def test_a_rebuilt_nodes_loop_telling_past_the_patchs_stop_tells_nothing_on_its_
         assert [(type(event).__name__, event.node_id) for event in told] == [("NodeStatus", "x"), ("NodeError", "x")]
         assert engine.status_snapshot()["x"]["label"] == "the loop of level 2.0"
         assert engine.errors["x"] == "the loop of level 2.0 failed after its stop"
-    finally:
-        for node in (a, b):
-            if node is not None:
-                node.tell.set()
-        engine.stop()
 
 
 def test_an_added_back_nodes_loop_telling_past_the_patchs_stop_is_its_ids_in_each_run(registry: Registry) -> None:

@@ -4,7 +4,8 @@ summary (the engine's error_counts) still counts them for the id."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -13,7 +14,7 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
 from tests.core.test_removed_errors import LoopsPastStop, NoDeviceStopFails
 from tests.core.test_roll_back_plain import Notes, patch_of
-from tests.core.test_stopped_loop_errors import tell_late
+from tests.core.test_stopped_loop_errors import XRun, tell_late, x_running
 
 
 @pytest.fixture
@@ -57,55 +58,35 @@ def test_an_id_added_back_shows_none_of_the_removed_nodes_count(registry: Regist
         engine.stop()
 
 
+@contextmanager
+def watched(run: XRun) -> Iterator[RuntimeObserver]:
+    """An editor's observer attached to ``run``'s engine before the edits, detached at the end."""
+    watching = RuntimeObserver()
+    watching.attach(run.engine)
+    try:
+        yield watching
+    finally:
+        watching.detach()
+
+
 def test_a_removed_nodes_late_error_counts_on_no_badge(registry: Registry) -> None:
     # x's loop ignores its stop; an edit removes x and another adds it back; the old loop then reports an error. Its
     # NodeErrorCounted put it on the new x's badge (1, the new x never failed), as error_state's count did.
-    engine = Engine(registry, workers=2, pin_workers=False)
-    with_x = patch_of({"x": "t_loop_past_stop"}, [])
-    engine.start(with_x)
-    a: Any = engine.node("x")
-    b: Any = None
-    watching = RuntimeObserver()
-    watching.attach(engine)
-    try:
-        engine.update(patch_of({}, []))
-        engine.update(with_x)
-        b = engine.node("x")
-        tell_late(a)
-        assert counts(engine, watching) == (0, 0)
-        assert engine.error_counts["x"] == 1  # still x's in the end-of-show summary
-    finally:
-        watching.detach()
-        for node in (a, b):
-            if node is not None:
-                node.tell.set()
-        engine.stop()
+    with x_running(registry) as run, watched(run) as watching:
+        run.remove()
+        run.add_back()
+        tell_late(run.a)
+        assert counts(run.engine, watching) == (0, 0)
+        assert run.engine.error_counts["x"] == 1  # still x's in the end-of-show summary
 
 
 def test_a_rebuilt_then_removed_nodes_late_error_counts_on_no_badge_of_an_x_added_back(registry: Registry) -> None:
     # x rebuilt (A -> B), removed, A's loop then reports an error, and x is added back (C): only B was marked removed,
     # so A's error stood on the removed id and came back on C's badge (count 1, C never failed).
-    engine = Engine(registry, workers=2, pin_workers=False)
-    with_x = patch_of({"x": "t_loop_past_stop"}, [])
-    engine.start(with_x)
-    a: Any = engine.node("x")
-    b: Any = None
-    c: Any = None
-    watching = RuntimeObserver()
-    watching.attach(engine)
-    try:
-        with_x.nodes["x"].params["level"] = 2.0
-        engine.update(with_x)
-        b = engine.node("x")
-        engine.update(patch_of({}, []))
-        tell_late(a)
-        assert counts(engine, watching) == (0, 0)
-        engine.update(with_x)
-        c = engine.node("x")
-        assert counts(engine, watching) == (0, 0)
-    finally:
-        watching.detach()
-        for node in (a, b, c):
-            if node is not None:
-                node.tell.set()
-        engine.stop()
+    with x_running(registry) as run, watched(run) as watching:
+        run.rebuild()
+        run.remove()
+        tell_late(run.a)
+        assert counts(run.engine, watching) == (0, 0)
+        run.add_back()
+        assert counts(run.engine, watching) == (0, 0)
